@@ -1,0 +1,130 @@
+// HTTP request and response bodies of /api/v1 as zod schemas. The API validates with
+// them and generates its OpenAPI document from them; the UI and the CLI's remote mode
+// import the inferred types.
+import { z } from 'zod';
+import { JobData, JobProgress, RunSummary, WorkerSnapshot } from './queue.js';
+import { LedgerEntry, RunResult } from './results.js';
+
+export const API_PREFIX = '/api/v1';
+export const ADMIN_PREFIX = `${API_PREFIX}/admin/migrations`;
+
+export const Role = z.enum(['viewer', 'operator', 'admin']);
+export type Role = z.infer<typeof Role>;
+
+export const ErrorBody = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    details: z.unknown().optional(),
+  }),
+});
+export type ErrorBody = z.infer<typeof ErrorBody>;
+
+export const RunRequest = z
+  .object({
+    target: z.number().int().positive().optional(),
+    reason: z.string().trim().max(500).optional(),
+    allOrNothing: z.boolean().optional(),
+  })
+  .strict();
+export type RunRequest = z.infer<typeof RunRequest>;
+
+export const DryRunRequest = z
+  .object({
+    target: z.number().int().positive().optional(),
+    rehearse: z.boolean().default(true),
+  })
+  .strict();
+export type DryRunRequest = z.infer<typeof DryRunRequest>;
+
+export const RestoreRequest = z
+  .object({ restorePointId: z.string().min(1).max(200), reason: z.string().trim().max(500).optional() })
+  .strict();
+export type RestoreRequest = z.infer<typeof RestoreRequest>;
+
+export const EnqueuedResponse = z.object({
+  jobId: z.string(),
+  statusUrl: z.string(),
+  eventsUrl: z.string(),
+});
+export type EnqueuedResponse = z.infer<typeof EnqueuedResponse>;
+
+export const JobState = z.enum(['waiting', 'delayed', 'active', 'completed', 'failed', 'prioritized', 'waiting-children', 'unknown']);
+export type JobState = z.infer<typeof JobState>;
+
+export const JobView = z.object({
+  id: z.string(),
+  kind: z.string(),
+  state: JobState,
+  data: JobData,
+  progress: JobProgress.nullable(),
+  result: RunResult.nullable(),
+  failedReason: z.string().nullable(),
+  logs: z.array(z.string()),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+});
+export type JobView = z.infer<typeof JobView>;
+
+export const WorkerLiveness = z.object({
+  online: z.boolean(),
+  lastHeartbeatAt: z.string().nullable(),
+  /** age of the last published snapshot in ms, null when none was ever published */
+  snapshotAgeMs: z.number().nullable(),
+  busyWith: z.string().nullable(),
+});
+export type WorkerLiveness = z.infer<typeof WorkerLiveness>;
+
+export const QueueCounts = z.object({
+  waiting: z.number().int(),
+  active: z.number().int(),
+  completed: z.number().int(),
+  failed: z.number().int(),
+  delayed: z.number().int(),
+});
+
+export const StatusResponse = z.object({
+  snapshot: WorkerSnapshot.nullable(),
+  worker: WorkerLiveness,
+  queue: QueueCounts,
+  /** the run job that is waiting or active, if any */
+  activeJob: z.object({ jobId: z.string(), kind: z.string(), state: JobState }).nullable(),
+});
+export type StatusResponse = z.infer<typeof StatusResponse>;
+
+export const HistoryResponse = z.object({
+  runs: z.array(RunSummary),
+  ledger: z.array(LedgerEntry),
+  /** recent queue jobs (all kinds), newest first */
+  jobs: z.array(JobView.omit({ logs: true })),
+});
+export type HistoryResponse = z.infer<typeof HistoryResponse>;
+
+export const WhoAmIResponse = z.object({ name: z.string(), role: Role });
+export type WhoAmIResponse = z.infer<typeof WhoAmIResponse>;
+
+/** Messages on the live channel (WebSocket frames / SSE events). */
+export const LiveMessage = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('progress'), jobId: z.string(), progress: JobProgress }),
+  z.object({ type: z.literal('completed'), jobId: z.string(), result: RunResult.nullable() }),
+  z.object({ type: z.literal('failed'), jobId: z.string(), failedReason: z.string() }),
+  z.object({ type: z.literal('active'), jobId: z.string() }),
+  z.object({ type: z.literal('waiting'), jobId: z.string() }),
+  z.object({ type: z.literal('status'), worker: WorkerLiveness }),
+]);
+export type LiveMessage = z.infer<typeof LiveMessage>;
+
+/** POST /api/v1/session: sign in with a token (or with the Authorization header). */
+export const SessionRequest = z.object({ token: z.string().min(1).max(1024) }).strict();
+export type SessionRequest = z.infer<typeof SessionRequest>;
+
+/** Answer of POST …/jobs/:id/cancel. */
+export const CancelResponse = z.object({
+  jobId: z.string(),
+  /** removed: the job was still waiting and is gone; cancel-requested: the worker was asked to stop it */
+  outcome: z.enum(['removed', 'cancel-requested']),
+  /** how many worker processes received the cancel request (0: no worker listening) */
+  workersNotified: z.number().int(),
+});
+export type CancelResponse = z.infer<typeof CancelResponse>;

@@ -1,0 +1,71 @@
+// Runner events: one typed event per step of a run. The runner emits them, the worker
+// forwards each as BullMQ job progress (wrapped in JobProgress), the API fans them out
+// over WebSocket/SSE, and the CLI and UI render them.
+import { z } from 'zod';
+import { MigrationError, RunMode, RunStatus } from './results.js';
+
+const MigrationRef = z.object({ version: z.number().int(), name: z.string() });
+
+export const RunStartEvent = z.object({
+  type: z.literal('run:start'),
+  runId: z.string(),
+  mode: RunMode,
+  migrations: z.array(MigrationRef.extend({ statements: z.number().int() })),
+  totalStatements: z.number().int(),
+});
+
+export const MigrationStartEvent = MigrationRef.extend({
+  type: z.literal('migration:start'),
+  runId: z.string(),
+  /** 0-based position in this run */
+  index: z.number().int(),
+  total: z.number().int(),
+  statements: z.number().int(),
+});
+
+export const StatementDoneEvent = MigrationRef.extend({
+  type: z.literal('statement:done'),
+  runId: z.string(),
+  statementIndex: z.number().int(),
+  statementCount: z.number().int(),
+  line: z.number().int(),
+  durationMs: z.number(),
+  /** first line of the statement, for display */
+  summary: z.string(),
+});
+
+export const MigrationDoneEvent = MigrationRef.extend({
+  type: z.literal('migration:done'),
+  runId: z.string(),
+  durationMs: z.number(),
+});
+
+export const MigrationFailedEvent = MigrationRef.extend({
+  type: z.literal('migration:failed'),
+  runId: z.string(),
+  durationMs: z.number(),
+  cancelled: z.boolean(),
+  error: MigrationError,
+});
+
+export const RunDoneEvent = z.object({
+  type: z.literal('run:done'),
+  runId: z.string(),
+  mode: RunMode,
+  status: RunStatus,
+  durationMs: z.number(),
+  applied: z.number().int(),
+  failed: z.number().int(),
+});
+
+export const RunnerEvent = z.discriminatedUnion('type', [
+  RunStartEvent,
+  MigrationStartEvent,
+  StatementDoneEvent,
+  MigrationDoneEvent,
+  MigrationFailedEvent,
+  RunDoneEvent,
+]);
+export type RunnerEvent = z.infer<typeof RunnerEvent>;
+export type RunnerEventType = RunnerEvent['type'];
+export type RunnerEventOf<T extends RunnerEventType> = Extract<RunnerEvent, { type: T }>;

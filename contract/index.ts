@@ -1,0 +1,6 @@
+// The one contract shared by the API, the worker, the CLI and (as types) the UI:
+// queue name, job payloads, progress events, runner results and HTTP bodies.
+export * from './results.js';
+export * from './events.js';
+export * from './queue.js';
+export * from './api.js';

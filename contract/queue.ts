@@ -1,0 +1,93 @@
+// What crosses Redis between the API and the worker: the queue name, job payloads,
+// job progress, the worker's status snapshot and heartbeat, and the Redis keys that hold them.
+import { z } from 'zod';
+import { RunnerEvent } from './events.js';
+import { MigrationResult, RunMode, RunStatus, StatusReport } from './results.js';
+
+export const QUEUE_NAME = 'migrations';
+
+/** Redis keys the worker writes and the API reads (prefix = BullMQ prefix, default "bull"). */
+export const redisKeys = (queue = QUEUE_NAME, prefix = 'duckmig') => ({
+  snapshot: `${prefix}:${queue}:snapshot`,
+  heartbeat: `${prefix}:${queue}:heartbeat`,
+  /** pub/sub channel asking the worker to cancel a job: message = job id */
+  cancel: `${prefix}:${queue}:cancel`,
+});
+
+/** The heartbeat key expires after this long without a refresh: the worker is then offline. */
+export const HEARTBEAT_INTERVAL_MS = 2_000;
+export const HEARTBEAT_TTL_MS = 10_000;
+
+const Requester = z.object({
+  /** token name of who asked (recorded as applied_by) */
+  requestedBy: z.string().min(1).max(100),
+  reason: z.string().max(500).optional(),
+});
+
+export const RunJobData = Requester.extend({
+  kind: z.literal('run'),
+  target: z.number().int().positive().optional(),
+  allOrNothing: z.boolean().optional(),
+});
+export const DryRunJobData = Requester.extend({
+  kind: z.literal('dry-run'),
+  target: z.number().int().positive().optional(),
+  rehearse: z.boolean(),
+});
+export const RestoreJobData = Requester.extend({
+  kind: z.literal('restore'),
+  restorePointId: z.string().min(1),
+});
+export const JobData = z.discriminatedUnion('kind', [RunJobData, DryRunJobData, RestoreJobData]);
+export type JobData = z.infer<typeof JobData>;
+export type JobKind = JobData['kind'];
+
+/** What job.updateProgress() carries: the runner event plus overall progress. */
+export const JobProgress = z.object({
+  /** increases by one per event within a job, so clients can order and de-duplicate */
+  seq: z.number().int(),
+  percent: z.number().min(0).max(100),
+  at: z.string(),
+  event: RunnerEvent,
+});
+export type JobProgress = z.infer<typeof JobProgress>;
+
+/** One run kept in the database's own history table (schema_migration_runs). */
+export const RunSummary = z.object({
+  runId: z.string(),
+  jobId: z.string().nullable(),
+  mode: RunMode,
+  status: RunStatus,
+  requestedBy: z.string().nullable(),
+  reason: z.string().nullable(),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  durationMs: z.number(),
+  fromVersion: z.number().int(),
+  toVersion: z.number().int(),
+  error: z.string().nullable(),
+  migrations: z.array(MigrationResult),
+});
+export type RunSummary = z.infer<typeof RunSummary>;
+
+export const WorkerInfo = z.object({
+  id: z.string(),
+  pid: z.number().int(),
+  host: z.string(),
+  startedAt: z.string(),
+  version: z.string(),
+});
+export type WorkerInfo = z.infer<typeof WorkerInfo>;
+
+/** Published by the worker at start-up and after every job. */
+export const WorkerSnapshot = z.object({
+  worker: WorkerInfo,
+  publishedAt: z.string(),
+  status: StatusReport,
+  /** most recent runs first */
+  runs: z.array(RunSummary),
+});
+export type WorkerSnapshot = z.infer<typeof WorkerSnapshot>;
+
+export const Heartbeat = z.object({ workerId: z.string(), at: z.string(), busyWith: z.string().nullable() });
+export type Heartbeat = z.infer<typeof Heartbeat>;

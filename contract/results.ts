@@ -1,0 +1,173 @@
+// The runner's outputs as zod schemas: validation problems, per-migration results,
+// the run result, plans, schema diffs and the status snapshot. The worker returns these
+// as job results, the API serves them, the CLI and the UI render them.
+import { z } from 'zod';
+
+export const Severity = z.enum(['error', 'warning']);
+
+export const ProblemCode = z.enum([
+  'bad-name',
+  'duplicate-version',
+  'empty-file',
+  'not-utf8',
+  'syntax-error',
+  'statement-count-mismatch',
+  'checksum-mismatch',
+  'missing-file',
+  'out-of-order',
+  'unreadable-dir',
+  // DuckDB-aware lint warnings (issue 5)
+  'alter-on-indexed-table',
+  'constraint-change',
+  'constraint-on-add-column',
+  'drop-referenced-table',
+  'missing-if-not-exists',
+  'non-transactional',
+]);
+export type ProblemCode = z.infer<typeof ProblemCode>;
+
+export const ValidationProblem = z.object({
+  code: ProblemCode,
+  severity: Severity,
+  message: z.string(),
+  /** what to do about it */
+  hint: z.string().optional(),
+  file: z.string().optional(),
+  version: z.number().int().optional(),
+  line: z.number().int().optional(),
+  statementIndex: z.number().int().optional(),
+});
+export type ValidationProblem = z.infer<typeof ValidationProblem>;
+
+export const MigrationError = z.object({
+  message: z.string(),
+  /** 0-based index of the failing statement inside the file */
+  statementIndex: z.number().int().optional(),
+  /** 1-based line in the file where the failing statement starts */
+  line: z.number().int().optional(),
+  sql: z.string().optional(),
+  file: z.string().optional(),
+});
+export type MigrationError = z.infer<typeof MigrationError>;
+
+export const MigrationStatus = z.enum(['applied', 'failed', 'cancelled', 'rolled-back', 'skipped', 'not-run', 'rehearsed']);
+export type MigrationStatus = z.infer<typeof MigrationStatus>;
+
+export const StatementTiming = z.object({
+  index: z.number().int(),
+  line: z.number().int(),
+  durationMs: z.number(),
+  sql: z.string(),
+});
+export type StatementTiming = z.infer<typeof StatementTiming>;
+
+export const MigrationResult = z.object({
+  version: z.number().int(),
+  name: z.string(),
+  file: z.string(),
+  checksum: z.string(),
+  status: MigrationStatus,
+  statements: z.number().int(),
+  durationMs: z.number().optional(),
+  statementTimings: z.array(StatementTiming).optional(),
+  error: MigrationError.optional(),
+});
+export type MigrationResult = z.infer<typeof MigrationResult>;
+
+export const PlannedStatement = z.object({ index: z.number().int(), line: z.number().int(), sql: z.string() });
+export const PlannedMigration = z.object({
+  version: z.number().int(),
+  name: z.string(),
+  file: z.string(),
+  checksum: z.string(),
+  sql: z.string(),
+  statements: z.array(PlannedStatement),
+});
+export type PlannedMigration = z.infer<typeof PlannedMigration>;
+
+export const SchemaObjectKind = z.enum(['table', 'column', 'index', 'macro', 'view', 'sequence']);
+export const SchemaChange = z.object({
+  kind: SchemaObjectKind,
+  change: z.enum(['added', 'dropped', 'changed']),
+  /** table name, table.column, index name or macro name */
+  name: z.string(),
+  before: z.string().optional(),
+  after: z.string().optional(),
+});
+export type SchemaChange = z.infer<typeof SchemaChange>;
+
+export const RunMode = z.enum(['apply', 'rehearse', 'plan', 'restore']);
+export type RunMode = z.infer<typeof RunMode>;
+
+export const RunStatus = z.enum(['success', 'failed', 'cancelled', 'invalid', 'nothing-to-do']);
+export type RunStatus = z.infer<typeof RunStatus>;
+
+export const RunResult = z.object({
+  runId: z.string(),
+  mode: RunMode,
+  status: RunStatus,
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  durationMs: z.number(),
+  /** version before and after the run */
+  fromVersion: z.number().int(),
+  toVersion: z.number().int(),
+  migrations: z.array(MigrationResult),
+  problems: z.array(ValidationProblem),
+  /** a run-level error (validation refused, database unreadable), when there is one */
+  error: z.string().optional(),
+  /** dry-run only: the plan */
+  plan: z.array(PlannedMigration).optional(),
+  /** rehearsal only: what the batch would change */
+  schemaDiff: z.array(SchemaChange).optional(),
+  /** restore points taken before applying (issue 5) */
+  restorePoint: z
+    .object({ id: z.string(), path: z.string(), sizeBytes: z.number(), checksum: z.string() })
+    .optional(),
+});
+export type RunResult = z.infer<typeof RunResult>;
+
+export const LedgerStatus = z.enum(['applied', 'adopted', 'failed', 'cancelled']);
+export type LedgerStatus = z.infer<typeof LedgerStatus>;
+
+/** One row of the schema_migrations ledger (an attempt, successful or not). */
+export const LedgerEntry = z.object({
+  version: z.number().int(),
+  name: z.string(),
+  checksum: z.string(),
+  status: LedgerStatus,
+  appliedAt: z.string(),
+  durationMs: z.number().nullable(),
+  appliedBy: z.string().nullable(),
+  runId: z.string().nullable(),
+  jobId: z.string().nullable(),
+  error: z.string().nullable(),
+});
+export type LedgerEntry = z.infer<typeof LedgerEntry>;
+
+export const PendingMigration = PlannedMigration;
+export type PendingMigration = PlannedMigration;
+
+export const LegacyInfo = z.object({
+  /** versions found in the old schema_version table */
+  versions: z.array(z.number().int()),
+  /** versions taken over into schema_migrations as 'adopted' */
+  adopted: z.array(z.number().int()),
+});
+export type LegacyInfo = z.infer<typeof LegacyInfo>;
+
+export const StatusReport = z.object({
+  database: z.object({ path: z.string(), sizeBytes: z.number(), duckdbVersion: z.string() }),
+  migrationsDir: z.string(),
+  currentVersion: z.number().int(),
+  latestVersion: z.number().int(),
+  /** the effective applied set: one entry per version (status applied or adopted) */
+  applied: z.array(LedgerEntry),
+  /** every attempt ever recorded, failures included, oldest first */
+  ledger: z.array(LedgerEntry),
+  pending: z.array(PendingMigration),
+  problems: z.array(ValidationProblem),
+  legacy: LegacyInfo.nullable(),
+  generatedAt: z.string(),
+});
+export type StatusReport = z.infer<typeof StatusReport>;

@@ -1,0 +1,13 @@
+// Test configuration: real DuckDB files and real Redis servers, so files run in forks
+// and generous timeouts cover process start-up on a 2-core machine.
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['{api,worker,cli,contract,test}/**/*.test.ts', 'ui/src/**/*.test.ts'],
+    pool: 'forks',
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    maxWorkers: 2,
+  },
+});

@@ -1,0 +1,138 @@
+// Opens and closes the DuckDB file safely: retries while another process holds the lock
+// (as the old application did: 5 attempts, 1 s apart) and then names that process;
+// recovers DuckDB 1.5's WAL-replay failure (duckdb#18259 and kin) by attaching the file
+// from an in-memory instance and checkpointing it; checkpoints and closes exactly once.
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { mkdirSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Logger } from 'pino';
+
+export class DatabaseLockedError extends Error {
+  override name = 'DatabaseLockedError';
+  constructor(
+    readonly path: string,
+    readonly holderPid: number | undefined,
+    cause: unknown,
+  ) {
+    super(
+      `database ${path} is locked by another process${holderPid ? ` (PID ${holderPid})` : ''}; ` +
+        'only one process may open a DuckDB file: stop it (is a duckmig worker running? use `--api` to go through it) and retry',
+      { cause },
+    );
+  }
+}
+
+export class DatabaseOpenError extends Error {
+  override name = 'DatabaseOpenError';
+  constructor(
+    readonly path: string,
+    cause: unknown,
+  ) {
+    super(`cannot open database ${path}: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+  }
+}
+
+export interface OpenOptions {
+  /** attempts while the file is locked (default 5) */
+  attempts?: number;
+  /** pause between attempts in ms (default 1000) */
+  retryDelayMs?: number;
+  logger?: Logger;
+}
+
+const LOCK_ERROR = /Could not set lock on file|Conflicting lock is held/i;
+const WAL_REPLAY_ERROR = /Failure while replaying WAL file|replaying WAL/i;
+
+function lockHolder(message: string): number | undefined {
+  const m = /\(PID (\d+)\)/.exec(message);
+  return m ? Number(m[1]) : undefined;
+}
+
+function sqlString(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+/** Replays a WAL that a direct open cannot: ATTACH from :memory:, CHECKPOINT, DETACH. */
+export async function recoverWal(path: string): Promise<void> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  try {
+    await connection.run(`ATTACH ${sqlString(path)} AS duckmig_recover`);
+    await connection.run('CHECKPOINT duckmig_recover');
+    await connection.run('DETACH duckmig_recover');
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+export class Database {
+  #closed: Promise<void> | null = null;
+
+  private constructor(
+    readonly path: string,
+    readonly instance: DuckDBInstance,
+    readonly connection: DuckDBConnection,
+    readonly duckdbVersion: string,
+  ) {}
+
+  static async open(path: string, options: OpenOptions = {}): Promise<Database> {
+    const { attempts = 5, retryDelayMs = 1000, logger } = options;
+    const full = resolve(path);
+    mkdirSync(dirname(full), { recursive: true });
+    let recovered = false;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const instance = await DuckDBInstance.create(full);
+        const connection = await instance.connect();
+        const version = String((await connection.runAndReadAll('SELECT version()')).getRows()[0]?.[0] ?? 'unknown');
+        return new Database(full, instance, connection, version);
+      } catch (err) {
+        const message = (err as Error).message ?? String(err);
+        if (WAL_REPLAY_ERROR.test(message) && !recovered) {
+          logger?.warn({ event: 'wal-recovery', path: full, error: message.split('\n')[0] }, 'recovering a WAL that DuckDB could not replay directly');
+          await recoverWal(full);
+          recovered = true;
+          logger?.info({ event: 'wal-recovered', path: full }, 'WAL replayed and checkpointed; nothing committed was lost');
+          continue;
+        }
+        if (LOCK_ERROR.test(message)) {
+          if (attempt < attempts) {
+            logger?.warn({ event: 'database-locked', path: full, attempt, attempts, holderPid: lockHolder(message) }, 'database locked, retrying');
+            await delay(retryDelayMs);
+            continue;
+          }
+          throw new DatabaseLockedError(full, lockHolder(message), err);
+        }
+        throw new DatabaseOpenError(full, err);
+      }
+    }
+  }
+
+  get sizeBytes(): number {
+    try {
+      return statSync(this.path).size;
+    } catch {
+      return 0;
+    }
+  }
+
+  async checkpoint(): Promise<void> {
+    await this.connection.run('CHECKPOINT');
+  }
+
+  /** Checkpoints (so no WAL is left to replay) and closes; safe to call more than once. */
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      try {
+        await this.connection.run('CHECKPOINT');
+      } catch {
+        // a failed checkpoint must not keep the file open; the WAL is recovered on the next open
+      }
+      this.connection.closeSync();
+      this.instance.closeSync();
+    })();
+    return this.#closed;
+  }
+}

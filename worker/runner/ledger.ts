@@ -1,0 +1,204 @@
+// The migration ledger inside the database: `schema_migrations` (one row per attempt:
+// applied, adopted, failed or cancelled), `schema_migration_runs` (one row per run, with
+// who, why and the full result), and the legacy `schema_version` table that old
+// application builds still read. All reads tolerate a database that has none of them yet.
+import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import type { LedgerEntry, LedgerStatus, RunSummary } from '../../contract/index.js';
+
+// Same definition as the top of migrations/duckdb/001_initial_schema.sql (a test keeps
+// them equal). No defaults with functions: ALTER TABLE on such tables trips DuckDB's
+// WAL-replay bug, and the runner always writes explicit values.
+export const LEDGER_DDL = `CREATE TABLE IF NOT EXISTS schema_migrations (
+    version     INTEGER   NOT NULL,
+    name        VARCHAR   NOT NULL,
+    checksum    VARCHAR   NOT NULL,
+    status      VARCHAR   NOT NULL,
+    applied_at  TIMESTAMP NOT NULL,
+    duration_ms DOUBLE,
+    applied_by  VARCHAR,
+    run_id      VARCHAR,
+    job_id      VARCHAR,
+    error       VARCHAR
+)`;
+
+const RUNS_DDL = `CREATE TABLE IF NOT EXISTS schema_migration_runs (
+    run_id       VARCHAR   NOT NULL,
+    job_id       VARCHAR,
+    mode         VARCHAR   NOT NULL,
+    status       VARCHAR   NOT NULL,
+    requested_by VARCHAR,
+    reason       VARCHAR,
+    started_at   TIMESTAMP NOT NULL,
+    finished_at  TIMESTAMP NOT NULL,
+    duration_ms  DOUBLE    NOT NULL,
+    from_version INTEGER   NOT NULL,
+    to_version   INTEGER   NOT NULL,
+    error        VARCHAR,
+    migrations   VARCHAR   NOT NULL
+)`;
+
+// Exactly the old application's definition.
+const LEGACY_DDL = `CREATE TABLE IF NOT EXISTS schema_version (
+    version INTEGER PRIMARY KEY,
+    applied_at TIMESTAMP DEFAULT current_timestamp
+)`;
+
+export const LEDGER_TABLES = ['schema_migrations', 'schema_migration_runs', 'schema_version'] as const;
+
+/** ISO-8601 UTC string → DuckDB TIMESTAMP literal text (naive UTC). */
+export function toDbTimestamp(iso: string): string {
+  return iso.replace('T', ' ').replace(/Z$/, '');
+}
+
+/** DuckDB TIMESTAMP rendered as VARCHAR → ISO-8601 UTC string. */
+export function fromDbTimestamp(value: unknown): string {
+  const text = String(value);
+  const [date, time = '00:00:00'] = text.split(' ');
+  return new Date(`${date}T${time}Z`).toISOString();
+}
+
+async function tableExists(connection: DuckDBConnection, table: string): Promise<boolean> {
+  const reader = await connection.runAndReadAll(
+    "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = ?",
+    [table],
+  );
+  return Number(reader.getRows()[0]?.[0] ?? 0) > 0;
+}
+
+export async function ensureLedger(connection: DuckDBConnection): Promise<void> {
+  await connection.run(LEDGER_DDL);
+  await connection.run(RUNS_DDL);
+  await connection.run(LEGACY_DDL);
+}
+
+export async function readLedger(connection: DuckDBConnection): Promise<LedgerEntry[]> {
+  if (!(await tableExists(connection, 'schema_migrations'))) return [];
+  const reader = await connection.runAndReadAll(
+    `SELECT version, name, checksum, status, CAST(applied_at AS VARCHAR) AS applied_at, duration_ms,
+            applied_by, run_id, job_id, error
+       FROM schema_migrations ORDER BY applied_at, rowid`,
+  );
+  return reader.getRowObjectsJS().map((r) => ({
+    version: Number(r.version),
+    name: String(r.name),
+    checksum: String(r.checksum),
+    status: String(r.status) as LedgerStatus,
+    appliedAt: fromDbTimestamp(r.applied_at),
+    durationMs: r.duration_ms === null ? null : Number(r.duration_ms),
+    appliedBy: (r.applied_by as string | null) ?? null,
+    runId: (r.run_id as string | null) ?? null,
+    jobId: (r.job_id as string | null) ?? null,
+    error: (r.error as string | null) ?? null,
+  }));
+}
+
+/** One entry per version that is applied (or adopted), in version order. */
+export function effectiveApplied(ledger: LedgerEntry[]): LedgerEntry[] {
+  const byVersion = new Map<number, LedgerEntry>();
+  for (const e of ledger) if (e.status === 'applied' || e.status === 'adopted') byVersion.set(e.version, e);
+  return [...byVersion.values()].sort((a, b) => a.version - b.version);
+}
+
+export interface LegacyRow {
+  version: number;
+  appliedAt: string | null;
+}
+
+/** Rows of the old application's schema_version table, or null when the table is absent. */
+export async function readLegacyVersions(connection: DuckDBConnection): Promise<LegacyRow[] | null> {
+  if (!(await tableExists(connection, 'schema_version'))) return null;
+  const reader = await connection.runAndReadAll(
+    'SELECT version, CAST(applied_at AS VARCHAR) AS applied_at FROM schema_version ORDER BY version',
+  );
+  return reader.getRowObjectsJS().map((r) => ({
+    version: Number(r.version),
+    appliedAt: r.applied_at === null ? null : fromDbTimestamp(r.applied_at),
+  }));
+}
+
+export interface LedgerWrite {
+  version: number;
+  name: string;
+  checksum: string;
+  status: LedgerStatus;
+  appliedAt: string;
+  durationMs: number | null;
+  appliedBy: string | null;
+  runId: string | null;
+  jobId: string | null;
+  error: string | null;
+}
+
+export async function writeLedgerEntry(connection: DuckDBConnection, e: LedgerWrite): Promise<void> {
+  const values: DuckDBValue[] = [
+    e.version,
+    e.name,
+    e.checksum,
+    e.status,
+    toDbTimestamp(e.appliedAt),
+    e.durationMs,
+    e.appliedBy,
+    e.runId,
+    e.jobId,
+    e.error,
+  ];
+  await connection.run(
+    `INSERT INTO schema_migrations (version, name, checksum, status, applied_at, duration_ms, applied_by, run_id, job_id, error)
+     VALUES (?, ?, ?, ?, CAST(? AS TIMESTAMP), ?, ?, ?, ?, ?)`,
+    values,
+  );
+}
+
+/** Keeps schema_version truthful for old application builds that read MAX(version). */
+export async function mirrorLegacyVersion(connection: DuckDBConnection, version: number): Promise<void> {
+  await connection.run('INSERT INTO schema_version (version) VALUES (?) ON CONFLICT DO NOTHING', [version]);
+}
+
+export async function writeRun(connection: DuckDBConnection, run: RunSummary): Promise<void> {
+  await connection.run(
+    `INSERT INTO schema_migration_runs (run_id, job_id, mode, status, requested_by, reason, started_at, finished_at,
+       duration_ms, from_version, to_version, error, migrations)
+     VALUES (?, ?, ?, ?, ?, ?, CAST(? AS TIMESTAMP), CAST(? AS TIMESTAMP), ?, ?, ?, ?, ?)`,
+    [
+      run.runId,
+      run.jobId,
+      run.mode,
+      run.status,
+      run.requestedBy,
+      run.reason,
+      toDbTimestamp(run.startedAt),
+      toDbTimestamp(run.finishedAt),
+      run.durationMs,
+      run.fromVersion,
+      run.toVersion,
+      run.error,
+      JSON.stringify(run.migrations),
+    ],
+  );
+}
+
+/** Most recent runs first. */
+export async function readRuns(connection: DuckDBConnection, limit = 100): Promise<RunSummary[]> {
+  if (!(await tableExists(connection, 'schema_migration_runs'))) return [];
+  const reader = await connection.runAndReadAll(
+    `SELECT run_id, job_id, mode, status, requested_by, reason, CAST(started_at AS VARCHAR) AS started_at,
+            CAST(finished_at AS VARCHAR) AS finished_at, duration_ms, from_version, to_version, error, migrations
+       FROM schema_migration_runs ORDER BY started_at DESC, rowid DESC LIMIT ?`,
+    [limit],
+  );
+  return reader.getRowObjectsJS().map((r) => ({
+    runId: String(r.run_id),
+    jobId: (r.job_id as string | null) ?? null,
+    mode: String(r.mode) as RunSummary['mode'],
+    status: String(r.status) as RunSummary['status'],
+    requestedBy: (r.requested_by as string | null) ?? null,
+    reason: (r.reason as string | null) ?? null,
+    startedAt: fromDbTimestamp(r.started_at),
+    finishedAt: fromDbTimestamp(r.finished_at),
+    durationMs: Number(r.duration_ms),
+    fromVersion: Number(r.from_version),
+    toVersion: Number(r.to_version),
+    error: (r.error as string | null) ?? null,
+    migrations: JSON.parse(String(r.migrations)),
+  }));
+}

@@ -1,0 +1,80 @@
+// Checks every migration file with DuckDB's own parser before anything runs: syntax
+// errors come back with file, statement number and line; a file that tries to manage
+// its own transaction is refused (duckmig wraps each file in one).
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { ValidationProblem } from '../../contract/index.js';
+import type { MigrationFile } from './source.js';
+
+const TRANSACTION_CONTROL = /^(BEGIN|COMMIT|ROLLBACK|ABORT|END|START\s+TRANSACTION)\b/i;
+
+/** "LINE 4: ..." in a DuckDB parser error, relative to the text that was parsed. */
+export function errorLine(message: string): number | undefined {
+  const m = /\bLINE (\d+):/.exec(message);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** The index of the statement that contains a 1-based line. */
+export function statementAtLine(migration: MigrationFile, line: number): number {
+  let index = 0;
+  migration.statements.forEach((s, i) => {
+    if (s.line <= line) index = i;
+  });
+  return index;
+}
+
+function cleanParserMessage(message: string): string {
+  return message.replace(/^Failed to extract statements: /, '').split('\n')[0]!.trim();
+}
+
+export async function parseCheck(connection: DuckDBConnection, migrations: MigrationFile[]): Promise<ValidationProblem[]> {
+  const problems: ValidationProblem[] = [];
+  for (const m of migrations) {
+    if (m.statements.length === 0) continue; // reported as empty-file by the source
+    let count: number;
+    try {
+      count = (await connection.extractStatements(m.sql)).count;
+    } catch (err) {
+      const message = (err as Error).message;
+      const line = errorLine(message);
+      const statementIndex = line === undefined ? undefined : statementAtLine(m, line);
+      problems.push({
+        code: 'syntax-error',
+        severity: 'error',
+        file: m.file,
+        version: m.version,
+        line,
+        statementIndex,
+        message: `${m.file}${line ? `:${line}` : ''}: ${cleanParserMessage(message)}${
+          statementIndex === undefined ? '' : ` (statement ${statementIndex + 1})`
+        }`,
+        hint: 'fix the SQL; `duckmig validate` re-checks without a database',
+      });
+      continue;
+    }
+    if (count !== m.statements.length) {
+      problems.push({
+        code: 'statement-count-mismatch',
+        severity: 'warning',
+        file: m.file,
+        version: m.version,
+        message: `${m.file}: DuckDB sees ${count} statements where duckmig's display split sees ${m.statements.length}; statement numbers and lines in reports may be off`,
+        hint: 'end every statement with a semicolon on its own terms; report this file to the duckmig maintainers',
+      });
+    }
+    m.statements.forEach((s, i) => {
+      if (TRANSACTION_CONTROL.test(s.sql)) {
+        problems.push({
+          code: 'non-transactional',
+          severity: 'error',
+          file: m.file,
+          version: m.version,
+          line: s.line,
+          statementIndex: i,
+          message: `${m.file}:${s.line}: migrations must not control transactions themselves (${s.sql.split(/\s+/)[0]})`,
+          hint: 'remove BEGIN/COMMIT/ROLLBACK: duckmig runs each file in its own transaction together with its ledger row',
+        });
+      }
+    });
+  }
+  return problems;
+}

@@ -1,0 +1,690 @@
+// The MigrationRunner: discover → validate → plan → apply → record, on one DuckDB
+// connection and one migration source. No Redis, no HTTP, no process-wide state: the
+// worker, the CLI's local mode and the tests all use it the same way. It never throws
+// for a migration failure; every call returns one result object (kysely's Migrator model).
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type {
+  LedgerEntry,
+  LegacyInfo,
+  MigrationError,
+  MigrationResult,
+  PlannedMigration,
+  RunMode,
+  RunResult,
+  RunStatus,
+  RunSummary,
+  StatementTiming,
+  StatusReport,
+  ValidationProblem,
+} from '../../contract/index.js';
+import { RunnerEvents } from './events.js';
+import {
+  LEDGER_TABLES,
+  effectiveApplied,
+  ensureLedger,
+  mirrorLegacyVersion,
+  readLedger,
+  readLegacyVersions,
+  readRuns,
+  writeLedgerEntry,
+  writeRun,
+  type LegacyRow,
+} from './ledger.js';
+import { parseCheck } from './parse-check.js';
+import { diffSchema, readSchema } from './schema.js';
+import type { MigrationFile, MigrationSource } from './source.js';
+import { summarize } from './statement-text.js';
+
+export interface DatabaseInfo {
+  readonly path: string;
+  readonly sizeBytes: number;
+  readonly duckdbVersion: string;
+}
+
+export interface RunnerOptions {
+  connection: DuckDBConnection;
+  source: MigrationSource;
+  /** what status() reports about the database file */
+  database?: DatabaseInfo;
+  logger?: Logger;
+  /**
+   * 'each' (default): CHECKPOINT after every committed migration, so no WAL is left behind.
+   * 'end': one CHECKPOINT when the run ends; faster for bulk runs, still safe because
+   * opening a database recovers an unreplayable WAL.
+   */
+  checkpoint?: 'each' | 'end';
+  /** allow a new migration numbered below an applied one to run (default false) */
+  allowOutOfOrder?: boolean;
+}
+
+export interface RunOptions {
+  /** apply up to and including this version */
+  target?: number;
+  /** one transaction for the whole batch instead of one per migration */
+  allOrNothing?: boolean;
+  appliedBy?: string;
+  reason?: string;
+  jobId?: string;
+  runId?: string;
+  /** aborting interrupts the running statement and rolls its migration back */
+  signal?: AbortSignal;
+}
+
+export interface DryRunOptions {
+  target?: number;
+  /** really execute the pending batch in a transaction and roll it back */
+  rehearse?: boolean;
+  jobId?: string;
+  runId?: string;
+  signal?: AbortSignal;
+}
+
+export class CancelledError extends Error {
+  override name = 'CancelledError';
+}
+
+interface Analysis {
+  migrations: MigrationFile[];
+  problems: ValidationProblem[];
+  ledger: LedgerEntry[];
+  applied: LedgerEntry[];
+  legacy: LegacyInfo | null;
+  /** legacy versions present in schema_version but not yet recorded in the ledger */
+  unadopted: LegacyRow[];
+  pending: MigrationFile[];
+  currentVersion: number;
+}
+
+const SYSTEM_USER = 'duckmig';
+
+function errorsOf(problems: ValidationProblem[]): ValidationProblem[] {
+  return problems.filter((p) => p.severity === 'error');
+}
+
+function plan(m: MigrationFile): PlannedMigration {
+  return {
+    version: m.version,
+    name: m.name,
+    file: m.file,
+    checksum: m.checksum,
+    sql: m.sql,
+    statements: m.statements.map((s, index) => ({ index, line: s.line, sql: s.sql })),
+  };
+}
+
+function notRun(m: MigrationFile): MigrationResult {
+  return { version: m.version, name: m.name, file: m.file, checksum: m.checksum, status: 'not-run', statements: m.statements.length };
+}
+
+function elapsed(start: bigint): number {
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+export class MigrationRunner {
+  readonly events = new RunnerEvents();
+  readonly #connection: DuckDBConnection;
+  readonly #source: MigrationSource;
+  readonly #options: RunnerOptions;
+
+  constructor(options: RunnerOptions) {
+    this.#connection = options.connection;
+    this.#source = options.source;
+    this.#options = options;
+    const logger = options.logger;
+    if (logger) {
+      this.events.onEvent((event) => {
+        const level = event.type === 'migration:failed' ? 'error' : event.type === 'statement:done' ? 'debug' : 'info';
+        logger[level]({ ...event, event: event.type }, event.type);
+      });
+    }
+  }
+
+  // ---- read-only queries ------------------------------------------------------------
+
+  /** Every problem that would stop a run (errors) or deserves attention (warnings). */
+  async validate(): Promise<ValidationProblem[]> {
+    return (await this.#analyze()).problems;
+  }
+
+  /** Applied migrations, one per version (legacy versions count as adopted). */
+  async getAppliedMigrations(): Promise<LedgerEntry[]> {
+    return (await this.#analyze()).applied;
+  }
+
+  async getPendingMigrations(): Promise<PlannedMigration[]> {
+    return (await this.#analyze()).pending.map(plan);
+  }
+
+  async listRuns(limit = 100): Promise<RunSummary[]> {
+    return readRuns(this.#connection, limit);
+  }
+
+  async status(): Promise<StatusReport> {
+    const a = await this.#analyze();
+    const db = this.#options.database;
+    return {
+      database: { path: db?.path ?? '', sizeBytes: db?.sizeBytes ?? 0, duckdbVersion: db?.duckdbVersion ?? '' },
+      migrationsDir: this.#source.location,
+      currentVersion: a.currentVersion,
+      latestVersion: a.migrations.reduce((max, m) => Math.max(max, m.version), a.currentVersion),
+      applied: a.applied,
+      ledger: a.ledger,
+      pending: a.pending.map(plan),
+      problems: a.problems,
+      legacy: a.legacy,
+      generatedAt: new Date().toISOString(),
+    };
+  }
+
+  // ---- writes -------------------------------------------------------------------------
+
+  /**
+   * Records the versions of an old application's schema_version table as adopted
+   * (not re-run). Idempotent; writes nothing when there is nothing to adopt.
+   */
+  async adoptLegacy(): Promise<LegacyInfo | null> {
+    const a = await this.#analyze();
+    await this.#adopt(a);
+    return (await this.#analyze()).legacy;
+  }
+
+  async run(options: RunOptions = {}): Promise<RunResult> {
+    const startedAt = new Date();
+    const start = process.hrtime.bigint();
+    const runId = options.runId ?? randomUUID();
+    const a = await this.#analyze();
+    const base = { runId, mode: 'apply' as const, startedAt, start, fromVersion: a.currentVersion, problems: a.problems };
+
+    const refusal = this.#refusal(a, options.target);
+    if (refusal) return this.#finish({ ...base, status: 'invalid', migrations: a.pending.map(notRun), error: refusal });
+
+    const batch = a.pending.filter((m) => options.target === undefined || m.version <= options.target);
+    await this.#adopt(a);
+
+    let results: MigrationResult[];
+    if (batch.length === 0) {
+      results = [];
+    } else {
+      this.#emitRunStart(runId, 'apply', batch);
+      results = options.allOrNothing ? await this.#applyBatch(batch, runId, options) : await this.#applyEach(batch, runId, options);
+    }
+    if (this.#options.checkpoint === 'end') await this.#connection.run('CHECKPOINT');
+
+    const failed = results.find((r) => r.status === 'failed' || r.status === 'cancelled');
+    const status: RunStatus = batch.length === 0 ? 'nothing-to-do' : failed ? (failed.status === 'cancelled' ? 'cancelled' : 'failed') : 'success';
+    const toVersion = results.filter((r) => r.status === 'applied').reduce((v, r) => Math.max(v, r.version), a.currentVersion);
+    const result = this.#finish({
+      ...base,
+      status,
+      migrations: results,
+      toVersion,
+      error: failed ? `${failed.file}: ${failed.error?.message ?? failed.status}` : undefined,
+    });
+    await this.#recordRun(result, options);
+    return result;
+  }
+
+  async dryRun(options: DryRunOptions = {}): Promise<RunResult> {
+    const startedAt = new Date();
+    const start = process.hrtime.bigint();
+    const runId = options.runId ?? randomUUID();
+    const a = await this.#analyze();
+    const mode: RunMode = options.rehearse ? 'rehearse' : 'plan';
+    const batch = a.pending.filter((m) => options.target === undefined || m.version <= options.target);
+    const base = { runId, mode, startedAt, start, fromVersion: a.currentVersion, problems: a.problems, plan: batch.map(plan) };
+
+    const refusal = this.#refusal(a, options.target);
+    if (refusal) return this.#finish({ ...base, status: 'invalid', migrations: batch.map(notRun), error: refusal });
+    if (batch.length === 0) return this.#finish({ ...base, status: 'nothing-to-do', migrations: [] });
+    if (!options.rehearse) {
+      return this.#finish({ ...base, status: 'success', migrations: batch.map(notRun), toVersion: batch.at(-1)!.version });
+    }
+
+    this.#emitRunStart(runId, 'rehearse', batch);
+    const before = await readSchema(this.#connection, LEDGER_TABLES);
+    const results = batch.map(notRun);
+    let schemaDiff;
+    await this.#connection.run('BEGIN TRANSACTION');
+    try {
+      for (const [index, m] of batch.entries()) {
+        const outcome = await this.#execute(m, index, batch.length, runId, options.signal);
+        results[index] = outcome.result.status === 'applied' ? { ...outcome.result, status: 'rehearsed' } : outcome.result;
+        if (outcome.result.status !== 'applied') break;
+      }
+      schemaDiff = diffSchema(before, await readSchema(this.#connection, LEDGER_TABLES));
+    } finally {
+      await this.#rollback();
+    }
+    const failed = results.find((r) => r.status === 'failed' || r.status === 'cancelled');
+    return this.#finish({
+      ...base,
+      status: failed ? (failed.status === 'cancelled' ? 'cancelled' : 'failed') : 'success',
+      migrations: results,
+      toVersion: failed ? a.currentVersion : batch.at(-1)!.version,
+      schemaDiff,
+      error: failed ? `${failed.file}: ${failed.error?.message ?? failed.status}` : undefined,
+    });
+  }
+
+  // ---- internals ----------------------------------------------------------------------
+
+  async #analyze(): Promise<Analysis> {
+    const scan = await this.#source.scan();
+    const problems = [...scan.problems, ...(await parseCheck(this.#connection, scan.migrations))];
+    const ledger = await readLedger(this.#connection);
+    const recorded = effectiveApplied(ledger);
+    const legacyRows = await readLegacyVersions(this.#connection);
+    const recordedVersions = new Set(recorded.map((e) => e.version));
+    const files = new Map(scan.migrations.map((m) => [m.version, m]));
+
+    const unadopted = (legacyRows ?? []).filter((r) => !recordedVersions.has(r.version));
+    const virtual: LedgerEntry[] = unadopted.map((r) => {
+      const file = files.get(r.version);
+      return {
+        version: r.version,
+        name: file?.name ?? 'unknown',
+        checksum: file?.checksum ?? '',
+        status: 'adopted',
+        appliedAt: r.appliedAt ?? new Date(0).toISOString(),
+        durationMs: null,
+        appliedBy: 'legacy',
+        runId: null,
+        jobId: null,
+        error: null,
+      };
+    });
+    const applied = [...recorded, ...virtual].sort((x, y) => x.version - y.version);
+    const adopted = recorded.filter((e) => e.status === 'adopted').map((e) => e.version);
+    // a database duckmig created also has schema_version (kept for old builds): it is
+    // legacy only when that table carried versions duckmig did not apply itself
+    const legacy: LegacyInfo | null =
+      legacyRows && (adopted.length > 0 || unadopted.length > 0) ? { versions: legacyRows.map((r) => r.version), adopted } : null;
+
+    const appliedVersions = new Set(applied.map((e) => e.version));
+    const currentVersion = applied.reduce((max, e) => Math.max(max, e.version), 0);
+    for (const e of applied) {
+      const file = files.get(e.version);
+      if (!file) {
+        problems.push({
+          code: 'missing-file',
+          severity: 'error',
+          version: e.version,
+          message: `version ${e.version} (${e.name}) is applied but its file is missing from ${this.#source.location}`,
+          hint: 'restore the file from version control; applied migrations must stay on disk',
+        });
+      } else if (e.checksum && file.checksum !== e.checksum) {
+        problems.push({
+          code: 'checksum-mismatch',
+          severity: 'error',
+          file: file.file,
+          version: e.version,
+          message: `${file.file} was changed after it was applied (checksum ${e.checksum.slice(0, 12)}… recorded, ${file.checksum.slice(0, 12)}… on disk)`,
+          hint: 'revert the edit (git checkout the file) and put the change in a new migration',
+        });
+      }
+    }
+    const pending = scan.migrations.filter((m) => !appliedVersions.has(m.version));
+    if (!this.#options.allowOutOfOrder) {
+      for (const m of pending) {
+        if (m.version < currentVersion) {
+          problems.push({
+            code: 'out-of-order',
+            severity: 'error',
+            file: m.file,
+            version: m.version,
+            message: `${m.file} is numbered below version ${currentVersion}, which is already applied`,
+            hint: `renumber it above ${currentVersion} (duckmig new <name> picks the next number), or allow out-of-order migrations explicitly`,
+          });
+        }
+      }
+    }
+    return { migrations: scan.migrations, problems, ledger, applied, legacy, unadopted, pending, currentVersion };
+  }
+
+  /** Why a run must not start, or undefined when it may. */
+  #refusal(a: Analysis, target: number | undefined): string | undefined {
+    const errors = errorsOf(a.problems);
+    if (errors.length > 0) {
+      return `validation failed with ${errors.length} error${errors.length > 1 ? 's' : ''}; nothing was applied. First: ${errors[0]!.message}`;
+    }
+    if (target !== undefined) {
+      if (!a.migrations.some((m) => m.version === target)) return `target version ${target} does not exist in ${this.#source.location}`;
+      if (target < a.currentVersion) {
+        return `target version ${target} is below the current version ${a.currentVersion}; duckmig does not roll back (restore a restore point instead)`;
+      }
+    }
+    return undefined;
+  }
+
+  async #adopt(a: Analysis): Promise<void> {
+    const files = new Map(a.migrations.map((m) => [m.version, m]));
+    const toAdopt = a.unadopted.filter((r) => files.has(r.version));
+    await ensureLedger(this.#connection);
+    if (toAdopt.length === 0) return;
+    await this.#connection.run('BEGIN TRANSACTION');
+    try {
+      for (const r of toAdopt) {
+        const file = files.get(r.version)!;
+        await writeLedgerEntry(this.#connection, {
+          version: r.version,
+          name: file.name,
+          checksum: file.checksum,
+          status: 'adopted',
+          appliedAt: r.appliedAt ?? new Date().toISOString(),
+          durationMs: null,
+          appliedBy: 'legacy',
+          runId: null,
+          jobId: null,
+          error: null,
+        });
+      }
+      await this.#connection.run('COMMIT');
+    } catch (err) {
+      await this.#rollback();
+      throw err;
+    }
+    await this.#connection.run('CHECKPOINT');
+    this.#options.logger?.info({ event: 'legacy:adopted', versions: toAdopt.map((r) => r.version) }, 'adopted legacy schema_version rows');
+  }
+
+  #emitRunStart(runId: string, mode: RunMode, batch: MigrationFile[]): void {
+    this.events.emit({
+      type: 'run:start',
+      runId,
+      mode,
+      migrations: batch.map((m) => ({ version: m.version, name: m.name, statements: m.statements.length })),
+      totalStatements: batch.reduce((n, m) => n + m.statements.length, 0),
+    });
+  }
+
+  /**
+   * Executes one migration's statements on the open transaction. Never throws for SQL
+   * errors: returns the result with status applied, failed or cancelled.
+   */
+  async #execute(
+    m: MigrationFile,
+    index: number,
+    total: number,
+    runId: string,
+    signal: AbortSignal | undefined,
+  ): Promise<{ result: MigrationResult; durationMs: number }> {
+    const start = process.hrtime.bigint();
+    const timings: StatementTiming[] = [];
+    this.events.emit({ type: 'migration:start', runId, version: m.version, name: m.name, index, total, statements: m.statements.length });
+    let statementIndex = 0;
+    try {
+      const extracted = await this.#connection.extractStatements(m.sql);
+      for (; statementIndex < extracted.count; statementIndex++) {
+        if (signal?.aborted) throw new CancelledError(String(signal.reason ?? 'cancelled'));
+        const text = m.statements[statementIndex];
+        const t0 = process.hrtime.bigint();
+        const prepared = await extracted.prepare(statementIndex);
+        await prepared.run();
+        const durationMs = elapsed(t0);
+        const line = text?.line ?? 1;
+        timings.push({ index: statementIndex, line, durationMs, sql: text?.sql ?? '' });
+        this.events.emit({
+          type: 'statement:done',
+          runId,
+          version: m.version,
+          name: m.name,
+          statementIndex,
+          statementCount: extracted.count,
+          line,
+          durationMs,
+          summary: summarize(text?.sql ?? ''),
+        });
+      }
+      if (signal?.aborted) throw new CancelledError(String(signal.reason ?? 'cancelled'));
+      const durationMs = elapsed(start);
+      return {
+        durationMs,
+        result: { version: m.version, name: m.name, file: m.file, checksum: m.checksum, status: 'applied', statements: m.statements.length, durationMs, statementTimings: timings },
+      };
+    } catch (err) {
+      const cancelled = err instanceof CancelledError || Boolean(signal?.aborted);
+      const text = m.statements[statementIndex];
+      const error: MigrationError = {
+        message: cancelled ? `cancelled: ${(err as Error).message}` : (err as Error).message,
+        statementIndex,
+        line: text?.line,
+        sql: text?.sql,
+        file: m.file,
+      };
+      const durationMs = elapsed(start);
+      this.events.emit({ type: 'migration:failed', runId, version: m.version, name: m.name, durationMs, cancelled, error });
+      return {
+        durationMs,
+        result: {
+          version: m.version,
+          name: m.name,
+          file: m.file,
+          checksum: m.checksum,
+          status: cancelled ? 'cancelled' : 'failed',
+          statements: m.statements.length,
+          durationMs,
+          statementTimings: timings,
+          error,
+        },
+      };
+    }
+  }
+
+  /** One transaction per migration, each together with its ledger row. */
+  async #applyEach(batch: MigrationFile[], runId: string, options: RunOptions): Promise<MigrationResult[]> {
+    const results = batch.map(notRun);
+    const interrupt = this.#interruptOn(options.signal);
+    try {
+      for (const [index, m] of batch.entries()) {
+        await this.#connection.run('BEGIN TRANSACTION');
+        const outcome = await this.#execute(m, index, batch.length, runId, options.signal);
+        let result = outcome.result;
+        if (result.status === 'applied') {
+          // the statements ran; the ledger row and the commit can still fail or be interrupted
+          let lateError: string | undefined;
+          try {
+            await this.#writeApplied(m, outcome.durationMs, runId, options);
+            await this.#connection.run('COMMIT');
+            if (!(await this.#verifyCommitted(m, runId, interrupt.fired))) lateError = 'cancelled: the transaction was interrupted before it committed';
+          } catch (err) {
+            await this.#rollback();
+            lateError = (err as Error).message;
+          }
+          if (lateError) {
+            const cancelled = interrupt.fired();
+            result = { ...result, status: cancelled ? 'cancelled' : 'failed', error: { message: lateError, file: m.file } };
+            this.events.emit({ type: 'migration:failed', runId, version: m.version, name: m.name, durationMs: outcome.durationMs, cancelled, error: result.error! });
+          }
+        } else {
+          await this.#rollback();
+        }
+        results[index] = result;
+        if (result.status !== 'applied') {
+          await this.#recordFailure(result, runId, options);
+          break;
+        }
+        if (this.#options.checkpoint !== 'end') await this.#connection.run('CHECKPOINT');
+        this.events.emit({ type: 'migration:done', runId, version: m.version, name: m.name, durationMs: outcome.durationMs });
+      }
+    } finally {
+      interrupt.dispose();
+    }
+    return results;
+  }
+
+  /** The whole batch in one transaction: all applied, or none. */
+  async #applyBatch(batch: MigrationFile[], runId: string, options: RunOptions): Promise<MigrationResult[]> {
+    const results = batch.map(notRun);
+    const interrupt = this.#interruptOn(options.signal);
+    const done: { m: MigrationFile; durationMs: number }[] = [];
+    let failure: MigrationResult | undefined;
+    try {
+      await this.#connection.run('BEGIN TRANSACTION');
+      for (const [index, m] of batch.entries()) {
+        const outcome = await this.#execute(m, index, batch.length, runId, options.signal);
+        results[index] = outcome.result;
+        if (outcome.result.status !== 'applied') {
+          failure = outcome.result;
+          break;
+        }
+        await this.#writeApplied(m, outcome.durationMs, runId, options);
+        done.push({ m, durationMs: outcome.durationMs });
+      }
+      if (!failure) {
+        await this.#connection.run('COMMIT');
+        const last = done.at(-1);
+        if (last && !(await this.#verifyCommitted(last.m, runId, interrupt.fired))) {
+          failure = { ...results[batch.indexOf(last.m)]!, status: 'cancelled', error: { message: 'cancelled: the transaction was interrupted before it committed', file: last.m.file } };
+          results[batch.indexOf(last.m)] = failure;
+        }
+      } else {
+        await this.#rollback();
+      }
+    } finally {
+      interrupt.dispose();
+    }
+    if (failure) {
+      for (const { m } of done) {
+        const i = batch.indexOf(m);
+        if (results[i]!.status === 'applied') results[i] = { ...results[i]!, status: 'rolled-back' };
+      }
+      await this.#recordFailure(failure, runId, options);
+      return results;
+    }
+    if (this.#options.checkpoint !== 'end') await this.#connection.run('CHECKPOINT');
+    for (const { m, durationMs } of done) this.events.emit({ type: 'migration:done', runId, version: m.version, name: m.name, durationMs });
+    return results;
+  }
+
+  async #writeApplied(m: MigrationFile, durationMs: number, runId: string, options: RunOptions): Promise<void> {
+    await writeLedgerEntry(this.#connection, {
+      version: m.version,
+      name: m.name,
+      checksum: m.checksum,
+      status: 'applied',
+      appliedAt: new Date().toISOString(),
+      durationMs,
+      appliedBy: options.appliedBy ?? SYSTEM_USER,
+      runId,
+      jobId: options.jobId ?? null,
+      error: null,
+    });
+    await mirrorLegacyVersion(this.#connection, m.version);
+  }
+
+  /**
+   * After an interrupt DuckDB may answer COMMIT with OK yet roll back (STACK.md); when an
+   * interrupt was issued, trust only the ledger row that the commit should have stored.
+   */
+  async #verifyCommitted(m: MigrationFile, runId: string, interrupted: () => boolean): Promise<boolean> {
+    if (!interrupted()) return true;
+    const reader = await this.#connection.runAndReadAll(
+      "SELECT count(*) FROM schema_migrations WHERE version = ? AND run_id = ? AND status = 'applied'",
+      [m.version, runId],
+    );
+    return Number(reader.getRows()[0]?.[0] ?? 0) > 0;
+  }
+
+  /** A failed or cancelled attempt is kept in the ledger, in its own transaction. */
+  async #recordFailure(r: MigrationResult, runId: string, options: RunOptions): Promise<void> {
+    const error = r.error
+      ? `${r.error.message}${r.error.statementIndex !== undefined ? ` [statement ${r.error.statementIndex + 1}${r.error.line ? `, line ${r.error.line}` : ''}]` : ''}`
+      : r.status;
+    await writeLedgerEntry(this.#connection, {
+      version: r.version,
+      name: r.name,
+      checksum: r.checksum,
+      status: r.status === 'cancelled' ? 'cancelled' : 'failed',
+      appliedAt: new Date().toISOString(),
+      durationMs: r.durationMs ?? null,
+      appliedBy: options.appliedBy ?? SYSTEM_USER,
+      runId,
+      jobId: options.jobId ?? null,
+      error,
+    });
+    if (this.#options.checkpoint !== 'end') await this.#connection.run('CHECKPOINT');
+  }
+
+  async #recordRun(result: RunResult, options: RunOptions): Promise<void> {
+    await writeRun(this.#connection, {
+      runId: result.runId,
+      jobId: options.jobId ?? null,
+      mode: result.mode,
+      status: result.status,
+      requestedBy: options.appliedBy ?? SYSTEM_USER,
+      reason: options.reason ?? null,
+      startedAt: result.startedAt,
+      finishedAt: result.finishedAt,
+      durationMs: result.durationMs,
+      fromVersion: result.fromVersion,
+      toVersion: result.toVersion,
+      error: result.error ?? null,
+      migrations: result.migrations.map(({ statementTimings: _t, ...rest }) => rest),
+    });
+    await this.#connection.run('CHECKPOINT');
+  }
+
+  async #rollback(): Promise<void> {
+    try {
+      await this.#connection.run('ROLLBACK');
+    } catch {
+      // no transaction open (DuckDB already aborted it): nothing to roll back
+    }
+  }
+
+  #interruptOn(signal: AbortSignal | undefined): { fired: () => boolean; dispose: () => void } {
+    let fired = false;
+    if (!signal) return { fired: () => false, dispose: () => {} };
+    const onAbort = () => {
+      fired = true;
+      this.#connection.interrupt();
+    };
+    if (signal.aborted) onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    return { fired: () => fired, dispose: () => signal.removeEventListener('abort', onAbort) };
+  }
+
+  #finish(r: {
+    runId: string;
+    mode: RunMode;
+    status: RunStatus;
+    startedAt: Date;
+    start: bigint;
+    fromVersion: number;
+    toVersion?: number;
+    problems: ValidationProblem[];
+    migrations: MigrationResult[];
+    error?: string;
+    plan?: PlannedMigration[];
+    schemaDiff?: RunResult['schemaDiff'];
+  }): RunResult {
+    const durationMs = elapsed(r.start);
+    const result: RunResult = {
+      runId: r.runId,
+      mode: r.mode,
+      status: r.status,
+      startedAt: r.startedAt.toISOString(),
+      finishedAt: new Date(r.startedAt.getTime() + durationMs).toISOString(),
+      durationMs,
+      fromVersion: r.fromVersion,
+      toVersion: r.toVersion ?? r.fromVersion,
+      migrations: r.migrations,
+      problems: r.problems,
+      ...(r.error !== undefined && { error: r.error }),
+      ...(r.plan && { plan: r.plan }),
+      ...(r.schemaDiff && { schemaDiff: r.schemaDiff }),
+    };
+    this.events.emit({
+      type: 'run:done',
+      runId: r.runId,
+      mode: r.mode,
+      status: r.status,
+      durationMs,
+      applied: r.migrations.filter((m) => m.status === 'applied').length,
+      failed: r.migrations.filter((m) => m.status === 'failed' || m.status === 'cancelled').length,
+    });
+    return result;
+  }
+}
