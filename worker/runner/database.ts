@@ -79,8 +79,9 @@ export class Database {
 
   static async open(path: string, options: OpenOptions = {}): Promise<Database> {
     const { attempts = 5, retryDelayMs = 1000, logger } = options;
-    const full = resolve(path);
-    mkdirSync(dirname(full), { recursive: true });
+    const inMemory = path === ':memory:';
+    const full = inMemory ? path : resolve(path);
+    if (!inMemory) mkdirSync(dirname(full), { recursive: true });
     let recovered = false;
     for (let attempt = 1; ; attempt++) {
       try {
@@ -111,6 +112,7 @@ export class Database {
   }
 
   get sizeBytes(): number {
+    if (this.path === ':memory:') return 0;
     try {
       return statSync(this.path).size;
     } catch {

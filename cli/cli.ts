@@ -1,0 +1,95 @@
+// The `duckmig` command table and dispatcher: dispatches to one command module per command, maps errors
+// to exit codes (0 ok, 1 failed, 2 usage, 3 database locked/unreadable or API unreachable).
+// status/run/dry-run/cancel talk to a running duckmig API when --api (or DUCKMIG_API) is given.
+import { DatabaseLockedError, DatabaseOpenError } from '../worker/runner/index.js';
+import { EXIT, UsageError } from './exit-codes.js';
+import { cliLogger } from './logger.js';
+import { stderr, stdout, type Out } from './output.js';
+import { dryRun, usage as dryRunUsage } from './commands/dry-run.js';
+import { newMigration, usage as newUsage } from './commands/new.js';
+import { run, usage as runUsage } from './commands/run.js';
+import { status, usage as statusUsage } from './commands/status.js';
+import type { CommandContext } from './commands/types.js';
+import { validate, usage as validateUsage } from './commands/validate.js';
+
+export interface Command {
+  summary: string;
+  usage: string;
+  run(argv: string[], ctx: CommandContext, out: Out): Promise<number>;
+}
+
+/** Commands that go through the API when --api URL (or DUCKMIG_API) is given. */
+const REMOTE_CAPABLE = new Set(['status', 'run', 'dry-run', 'cancel']);
+
+export const commands: Record<string, Command> = {
+  status: { summary: 'show version, applied and pending migrations, problems', usage: statusUsage, run: status },
+  validate: { summary: 'check migration files (and, with --db, the history)', usage: validateUsage, run: validate },
+  run: { summary: 'apply pending migrations', usage: runUsage, run },
+  'dry-run': { summary: 'show the plan; --rehearse executes it and rolls back', usage: dryRunUsage, run: dryRun },
+  new: { summary: 'create the next numbered migration file', usage: newUsage, run: newMigration },
+};
+
+function help(): string {
+  const width = Math.max(...Object.keys(commands).map((c) => c.length));
+  return `duckmig: DuckDB schema migrations as versioned SQL files
+
+usage: duckmig <command> [options]
+
+${Object.entries(commands)
+  .map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`)
+  .join('\n')}
+
+local mode (opens the file itself):  --db PATH (default $DUCKMIG_DB or data/metadata.duckdb)
+                                     --dir PATH (default $DUCKMIG_MIGRATIONS or migrations/duckdb)
+remote mode (through a running API): --api URL --token TOKEN (or $DUCKMIG_API, $DUCKMIG_TOKEN) [--wait]
+every command: --json prints one JSON document on stdout; logs go to stderr
+exit codes: 0 ok, 1 migration/validation failed, 2 usage error, 3 database locked/unreadable or API unreachable
+run \`duckmig <command> --help\` for a command's options
+`;
+}
+
+function wantsRemote(argv: string[], env: NodeJS.ProcessEnv): boolean {
+  return argv.some((a) => a === '--api' || a.startsWith('--api=')) || Boolean(env.DUCKMIG_API);
+}
+
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env, out: Out = stdout): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    out.write(help());
+    return name ? EXIT.ok : EXIT.usage;
+  }
+  if (name === '--version' || name === '-v') {
+    out.write('duckmig 0.1.0\n');
+    return EXIT.ok;
+  }
+  const command = commands[name];
+  if (!command && !REMOTE_CAPABLE.has(name)) {
+    stderr.write(`duckmig: unknown command "${name}"\n\n${help()}`);
+    return EXIT.usage;
+  }
+  const ctx: CommandContext = { logger: cliLogger(env), env };
+  try {
+    if (REMOTE_CAPABLE.has(name) && (wantsRemote(rest, env) || !command)) {
+      const { runRemote } = await import('./remote/index.js');
+      return await runRemote(name, rest, ctx, out);
+    }
+    if (rest.includes('--help') || rest.includes('-h')) {
+      out.write(`usage: ${command!.usage}\n`);
+      return EXIT.ok;
+    }
+    return await command!.run(rest, ctx, out);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      stderr.write(`duckmig ${name}: ${err.message}\nusage: ${command?.usage ?? `duckmig ${name} --api URL --token TOKEN`}\n`);
+      return EXIT.usage;
+    }
+    if (err instanceof DatabaseLockedError || err instanceof DatabaseOpenError) {
+      stderr.write(`duckmig ${name}: ${err.message}\n`);
+      return EXIT.unavailable;
+    }
+    const e = err as Error & { exitCode?: number };
+    stderr.write(`duckmig ${name}: ${e.message}\n`);
+    if (env.LOG_LEVEL === 'debug' && e.stack) stderr.write(`${e.stack}\n`);
+    return typeof e.exitCode === 'number' ? e.exitCode : EXIT.failed;
+  }
+}

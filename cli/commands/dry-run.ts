@@ -1,0 +1,42 @@
+// `duckmig dry-run [--rehearse]`: the plan (files, statements, SQL) without touching the
+// database; with --rehearse, executes the pending batch in a transaction, rolls it back,
+// and reports per-statement timing, the first error and the schema diff.
+import { commonOptions, dbPath, migrationsDir, parse, parseTarget } from '../args.js';
+import { EXIT } from '../exit-codes.js';
+import { withLocalRunner } from '../local.js';
+import { ms, printJson, progressLines, renderProblems, renderRunSummary, type Out } from '../output.js';
+import type { CommandContext } from './types.js';
+
+export const usage = 'duckmig dry-run [--rehearse] [--db PATH] [--dir PATH] [--target VERSION] [--sql] [--json]';
+
+const options = {
+  ...commonOptions,
+  target: { type: 'string' },
+  rehearse: { type: 'boolean', default: false },
+  sql: { type: 'boolean', default: false },
+} as const;
+
+export async function dryRun(argv: string[], ctx: CommandContext, out: Out): Promise<number> {
+  const { values } = parse(argv, options);
+  const target = parseTarget(values.target);
+  const result = await withLocalRunner({ db: dbPath(values.db), dir: migrationsDir(values.dir), logger: ctx.logger }, (runner) => {
+    if (!values.json && values.rehearse) runner.events.onEvent(progressLines(out));
+    return runner.dryRun({ target, rehearse: values.rehearse });
+  });
+  if (values.json) {
+    printJson(result, out);
+  } else {
+    out.write(renderProblems(result.problems));
+    for (const m of result.plan ?? []) {
+      out.write(`${m.file}  (${m.statements.length} statements, sha256 ${m.checksum.slice(0, 12)}…)\n`);
+      const timings = new Map(result.migrations.find((r) => r.version === m.version)?.statementTimings?.map((t) => [t.index, t.durationMs]));
+      for (const s of m.statements) {
+        const first = values.sql ? s.sql : s.sql.split('\n')[0]!;
+        out.write(`  ${String(s.index + 1).padStart(3)}. line ${String(s.line).padEnd(4)} ${first}${timings.has(s.index) ? `  [${ms(timings.get(s.index))}]` : ''}\n`);
+      }
+    }
+    if (result.mode === 'rehearse' || result.status !== 'success') out.write(`\n${renderRunSummary(result)}`);
+    else out.write(`\n${result.plan?.length ?? 0} migration(s) would be applied; nothing was changed. Use --rehearse to execute them in a rolled-back transaction.\n`);
+  }
+  return result.status === 'success' || result.status === 'nothing-to-do' ? EXIT.ok : EXIT.failed;
+}

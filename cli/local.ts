@@ -1,0 +1,49 @@
+// Local mode: the CLI opens the DuckDB file itself, runs one runner call, and always
+// closes the database (checkpointed) on every exit path, errors and Ctrl-C included.
+import type { Logger } from 'pino';
+import { Database, FileMigrationSource, MigrationRunner } from '../worker/runner/index.js';
+
+export interface LocalOptions {
+  db: string;
+  dir: string;
+  logger: Logger;
+  checkpoint?: 'each' | 'end';
+  allowOutOfOrder?: boolean;
+}
+
+export async function withLocalRunner<T>(options: LocalOptions, fn: (runner: MigrationRunner, db: Database) => Promise<T>): Promise<T> {
+  const attempts = Number(process.env.DUCKMIG_LOCK_RETRIES ?? 5);
+  const db = await Database.open(options.db, { logger: options.logger, attempts: Number.isInteger(attempts) && attempts > 0 ? attempts : 5 });
+  try {
+    const runner = new MigrationRunner({
+      connection: db.connection,
+      source: new FileMigrationSource(options.dir),
+      database: db,
+      logger: options.logger,
+      checkpoint: options.checkpoint,
+      allowOutOfOrder: options.allowOutOfOrder,
+    });
+    return await fn(runner, db);
+  } finally {
+    await db.close();
+  }
+}
+
+/** An AbortSignal that fires on the first Ctrl-C / SIGTERM (a second one exits at once). */
+export function interruptSignal(): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  const onSignal = (name: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(130);
+    process.stderr.write(`\n${name}: cancelling the running migration (it will be rolled back)…\n`);
+    controller.abort(`${name} received`);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}

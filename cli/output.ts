@@ -1,0 +1,104 @@
+// Human and JSON rendering for the CLI: one JSON document on stdout with --json, or
+// progress lines, problem lists and summary tables for people. Logs go to stderr.
+import type { MigrationResult, RunResult, RunnerEvent, SchemaChange, ValidationProblem } from '../contract/index.js';
+
+export interface Out {
+  write(text: string): void;
+}
+
+export const stdout: Out = { write: (t) => void process.stdout.write(t) };
+export const stderr: Out = { write: (t) => void process.stderr.write(t) };
+
+export function printJson(doc: unknown, out: Out = stdout): void {
+  out.write(`${JSON.stringify(doc, null, 2)}\n`);
+}
+
+export function ms(value: number | undefined | null): string {
+  if (value === undefined || value === null) return '';
+  return value >= 1000 ? `${(value / 1000).toFixed(2)} s` : `${value.toFixed(1)} ms`;
+}
+
+export function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n') + '\n';
+}
+
+export function renderProblems(problems: ValidationProblem[]): string {
+  if (problems.length === 0) return '';
+  return (
+    problems
+      .map((p) => {
+        const where = p.file ? `${p.file}${p.line ? `:${p.line}` : ''}` : p.version !== undefined ? `version ${p.version}` : '';
+        return `${p.severity === 'error' ? 'error  ' : 'warning'} ${where ? `${where}  ` : ''}${p.message}${p.hint ? `\n        fix: ${p.hint}` : ''}`;
+      })
+      .join('\n') + '\n'
+  );
+}
+
+const STATUS_MARK: Record<MigrationResult['status'], string> = {
+  applied: '✓',
+  rehearsed: '✓',
+  failed: '✗',
+  cancelled: '■',
+  'rolled-back': '↺',
+  skipped: '-',
+  'not-run': '·',
+};
+
+export function renderResults(results: MigrationResult[]): string {
+  if (results.length === 0) return '';
+  return table(
+    ['', 'version', 'name', 'status', 'statements', 'duration'],
+    results.map((r) => [STATUS_MARK[r.status], String(r.version), r.name, r.status, String(r.statements), ms(r.durationMs)]),
+  );
+}
+
+export function renderError(r: MigrationResult): string {
+  if (!r.error) return '';
+  const where = `${r.file}${r.error.line ? `:${r.error.line}` : ''}${r.error.statementIndex !== undefined ? ` (statement ${r.error.statementIndex + 1})` : ''}`;
+  return `${where}: ${r.error.message}${r.error.sql ? `\n  ${r.error.sql.split('\n').join('\n  ')}` : ''}\n`;
+}
+
+export function renderSchemaDiff(diff: SchemaChange[]): string {
+  if (diff.length === 0) return 'schema diff: no changes\n';
+  const sign = { added: '+', dropped: '-', changed: '~' } as const;
+  return `schema diff (${diff.length} changes):\n${diff.map((c) => `  ${sign[c.change]} ${c.kind} ${c.name}${c.after ? `  ${c.after}` : ''}`).join('\n')}\n`;
+}
+
+export function renderRunSummary(result: RunResult): string {
+  const parts = [renderResults(result.migrations)];
+  for (const r of result.migrations) if (r.error) parts.push(renderError(r));
+  if (result.schemaDiff) parts.push(renderSchemaDiff(result.schemaDiff));
+  const headline: Record<RunResult['status'], string> = {
+    success: result.mode === 'apply' ? `done: version ${result.fromVersion} → ${result.toVersion}` : 'ok',
+    'nothing-to-do': `nothing to do: the database is at version ${result.fromVersion}`,
+    failed: `FAILED: ${result.error ?? ''}`,
+    cancelled: `CANCELLED: ${result.error ?? ''}`,
+    invalid: `REFUSED: ${result.error ?? ''}`,
+  };
+  parts.push(`${headline[result.status]} (${ms(result.durationMs)})\n`);
+  return parts.filter(Boolean).join('\n');
+}
+
+/** Writes one line per migration step as runner events arrive. */
+export function progressLines(out: Out): (event: RunnerEvent) => void {
+  return (event) => {
+    switch (event.type) {
+      case 'run:start':
+        out.write(`${event.mode === 'rehearse' ? 'rehearsing' : 'applying'} ${event.migrations.length} migration(s), ${event.totalStatements} statement(s)\n`);
+        break;
+      case 'migration:start':
+        out.write(`[${event.index + 1}/${event.total}] ${String(event.version).padStart(3, '0')}_${event.name} (${event.statements} statements) …\n`);
+        break;
+      case 'migration:done':
+        out.write(`      ✓ ${String(event.version).padStart(3, '0')}_${event.name} ${ms(event.durationMs)}\n`);
+        break;
+      case 'migration:failed':
+        out.write(`      ✗ ${String(event.version).padStart(3, '0')}_${event.name} ${event.cancelled ? 'cancelled' : 'failed'}: ${event.error.message.split('\n')[0]}\n`);
+        break;
+      default:
+        break;
+    }
+  };
+}

@@ -1,0 +1,96 @@
+// The worker's configuration, read from the environment by a pure function so tests can
+// feed it any env. Every invalid value is reported at once, each naming the variable,
+// what is wrong and an example. The lock and stall timings are for operators and tests
+// that need a dead worker's job to fail sooner; the defaults suit production.
+import type { LevelWithSilent } from 'pino';
+
+export interface WorkerConfig {
+  /** the DuckDB file this worker owns (DUCKMIG_DB) */
+  dbPath: string;
+  /** where the NNN_name.sql files live (DUCKMIG_MIGRATIONS) */
+  migrationsDir: string;
+  /** managed Redis data and the generated token (DUCKMIG_DATA_DIR) */
+  dataDir: string;
+  /** null when unset: only `duckmig start` may then provide a managed Redis */
+  redisUrl: string | null;
+  logLevel: LevelWithSilent;
+  /** BullMQ job lock: a dead worker's job is detected this long after its last renewal */
+  lockDurationMs: number;
+  /** how often BullMQ looks for jobs whose lock expired */
+  stalledIntervalMs: number;
+}
+
+export class WorkerConfigError extends Error {
+  override readonly name = 'WorkerConfigError';
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.problems = problems;
+  }
+}
+
+/** Together these detect a worker killed mid-run within ~30 s of a worker (re)starting. */
+export const DEFAULT_LOCK_DURATION_MS = 20_000;
+export const DEFAULT_STALLED_INTERVAL_MS = 10_000;
+
+const LOG_LEVELS: readonly LevelWithSilent[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Reads DUCKMIG_DB, DUCKMIG_MIGRATIONS, DUCKMIG_DATA_DIR, REDIS_URL, LOG_LEVEL,
+ * DUCKMIG_LOCK_DURATION_MS and DUCKMIG_STALLED_INTERVAL_MS; throws WorkerConfigError.
+ */
+export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
+  const problems: string[] = [];
+  const value = (name: string) => {
+    const raw = env[name]?.trim();
+    return raw ? raw : undefined;
+  };
+  const path = (name: string, fallback: string, example: string) => {
+    const raw = value(name) ?? fallback;
+    if (raw.includes('\0')) problems.push(`${name} must be a file system path (example: ${name}=${example})`);
+    return raw;
+  };
+  const millis = (name: string, fallback: number, min: number) => {
+    const raw = value(name);
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!/^\d+$/.test(raw) || n < min || n > 3_600_000) {
+      problems.push(`${name} must be a whole number of milliseconds from ${min} to 3600000, got ${JSON.stringify(raw)} (example: ${name}=${fallback})`);
+      return fallback;
+    }
+    return n;
+  };
+
+  const dbPath = path('DUCKMIG_DB', 'data/metadata.duckdb', 'data/metadata.duckdb');
+  const migrationsDir = path('DUCKMIG_MIGRATIONS', 'migrations/duckdb', 'migrations/duckdb');
+  const dataDir = path('DUCKMIG_DATA_DIR', 'data', 'data');
+
+  let redisUrl: string | null = value('REDIS_URL') ?? null;
+  if (redisUrl !== null) {
+    let protocol = '';
+    try {
+      protocol = new URL(redisUrl).protocol;
+    } catch {
+      protocol = '';
+    }
+    if (protocol !== 'redis:' && protocol !== 'rediss:') {
+      // the URL may carry a password: name the problem, not the value
+      problems.push('REDIS_URL must be a redis:// or rediss:// URL (example: REDIS_URL=redis://127.0.0.1:6379)');
+      redisUrl = null;
+    }
+  }
+
+  const rawLevel = value('LOG_LEVEL') ?? 'info';
+  const logLevel = rawLevel.toLowerCase() as LevelWithSilent;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(rawLevel)} (example: LOG_LEVEL=info)`);
+  }
+
+  const lockDurationMs = millis('DUCKMIG_LOCK_DURATION_MS', DEFAULT_LOCK_DURATION_MS, 1000);
+  const stalledIntervalMs = millis('DUCKMIG_STALLED_INTERVAL_MS', DEFAULT_STALLED_INTERVAL_MS, 500);
+
+  if (problems.length > 0) throw new WorkerConfigError(problems);
+  return { dbPath, migrationsDir, dataDir, redisUrl, logLevel, lockDurationMs, stalledIntervalMs };
+}

@@ -1,0 +1,98 @@
+// Turns one job's runner events into BullMQ job progress (the contract's JobProgress:
+// seq, percent of statements done, the event) and one readable `job.log` line each.
+// Redis writes go out in order on one promise chain and never hold up the migration:
+// a slow or restarting Redis delays the progress, not the run. The run:done event is
+// held back until the processor hands over the RunResult, so the job's last progress
+// carries the full result (the only place a failed job keeps it).
+import type { Logger } from 'pino';
+import type { JobProgress, RunResult, RunnerEvent } from '../contract/index.js';
+
+/** The two Job methods the reporter needs (a BullMQ Job, or a fake in tests). */
+export interface ProgressTarget {
+  readonly id?: string | undefined;
+  updateProgress(progress: JobProgress): Promise<void>;
+  log(line: string): Promise<unknown>;
+}
+
+export interface ProgressReporter {
+  /** feed every runner event of this job here */
+  onEvent(event: RunnerEvent): void;
+  /** writes the held-back run:done (with the result) and waits for every write */
+  finish(result: RunResult | null): Promise<void>;
+  /** appends a log line after the events written so far */
+  log(line: string): Promise<void>;
+}
+
+const ms = (n: number) => (n >= 1000 ? `${(n / 1000).toFixed(1)} s` : `${n.toFixed(1)} ms`);
+
+/** One readable line per event, for `job.log` (bull-board, the API's job view). */
+export function describeEvent(event: RunnerEvent): string {
+  switch (event.type) {
+    case 'run:start':
+      return `run:start ${event.mode}: ${event.migrations.length} migration(s), ${event.totalStatements} statement(s): ${event.migrations.map((m) => m.version).join(', ')}`;
+    case 'migration:start':
+      return `migration:start ${event.version} ${event.name} (${event.index + 1}/${event.total}, ${event.statements} statement(s))`;
+    case 'statement:done':
+      return `statement:done ${event.version} [${event.statementIndex + 1}/${event.statementCount}] line ${event.line}: ${event.summary} (${ms(event.durationMs)})`;
+    case 'migration:done':
+      return `migration:done ${event.version} ${event.name} committed (${ms(event.durationMs)})`;
+    case 'migration:failed':
+      return `migration:failed ${event.version} ${event.name} ${event.cancelled ? 'cancelled' : 'failed'} and rolled back: ${event.error.message}`;
+    case 'run:done':
+      return `run:done ${event.mode} ${event.status}: ${event.applied} applied, ${event.failed} failed (${ms(event.durationMs)})`;
+  }
+}
+
+export function createProgressReporter(job: ProgressTarget, logger?: Logger): ProgressReporter {
+  let seq = 0;
+  let total = 0;
+  let done = 0;
+  let heldRunDone: RunnerEvent | null = null;
+  let chain: Promise<void> = Promise.resolve();
+
+  const enqueue = (write: () => Promise<unknown>) => {
+    chain = chain.then(write).then(
+      () => undefined,
+      (err: unknown) => logger?.warn({ err, jobId: job.id }, 'could not write job progress'),
+    );
+  };
+
+  const percent = (event: RunnerEvent): number => {
+    if (event.type === 'run:done' && (event.status === 'success' || event.status === 'nothing-to-do')) return 100;
+    return total === 0 ? 0 : Math.min(100, Math.round((done / total) * 1000) / 10);
+  };
+
+  const write = (event: RunnerEvent, result?: RunResult) => {
+    const progress: JobProgress = { seq: seq++, percent: percent(event), at: new Date().toISOString(), event };
+    if (result) progress.result = result;
+    const line = describeEvent(event);
+    enqueue(async () => {
+      await job.updateProgress(progress);
+      await job.log(line);
+    });
+  };
+
+  return {
+    onEvent(event) {
+      if (event.type === 'run:start') {
+        total = event.totalStatements;
+        done = 0;
+      } else if (event.type === 'statement:done') {
+        done++;
+      } else if (event.type === 'run:done') {
+        heldRunDone = event;
+        return;
+      }
+      write(event);
+    },
+    async finish(result) {
+      if (heldRunDone) write(heldRunDone, result ?? undefined);
+      heldRunDone = null;
+      await chain;
+    },
+    async log(line) {
+      enqueue(() => job.log(line));
+      await chain;
+    },
+  };
+}

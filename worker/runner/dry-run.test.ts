@@ -1,0 +1,110 @@
+// Specification: dry-run shows the plan without touching the database; a rehearsal really
+// executes the batch, reports timing, runtime errors and the schema diff, then rolls back.
+import { afterEach, describe, expect, it } from 'vitest';
+import { openRunner, rowsOf, sandbox, scalar, type Sandbox } from '../../test/support/db.js';
+import { LEDGER_TABLES } from './ledger.js';
+import { readSchema } from './schema.js';
+import type { Database } from './database.js';
+
+let box: Sandbox;
+afterEach(() => box?.cleanup());
+
+async function fingerprint(db: Database) {
+  const schema = [...(await readSchema(db.connection, [])).values()];
+  const tables = (await rowsOf(db, "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' ORDER BY 1")).map((r) => String(r.table_name));
+  const data: Record<string, unknown> = {};
+  for (const t of tables) data[t] = await rowsOf(db, `SELECT * FROM ${t} ORDER BY ALL`);
+  return { schema, data };
+}
+
+describe('dry-run', () => {
+  it('plans each pending file with its statements and SQL, and changes nothing (not even on a fresh file)', async () => {
+    box = sandbox();
+    const { db, runner } = await openRunner(box);
+    await runner.run({ target: 1 });
+    await db.connection.run("INSERT INTO projects (id, name) VALUES ('p1', 'A')");
+    const before = await fingerprint(db);
+    const result = await runner.dryRun();
+    expect(result.mode).toBe('plan');
+    expect(result.status).toBe('success');
+    expect(result.plan!.map((p) => [p.version, p.statements.length])).toEqual([
+      [2, 2],
+      [3, 10],
+      [4, 1],
+    ]);
+    expect(result.plan![0]!.statements[1]).toEqual({ index: 1, line: 5, sql: 'ALTER TABLE projects ADD COLUMN IF NOT EXISTS context_file_path VARCHAR' });
+    expect(result.plan![0]!.sql).toContain('-- 002 project context');
+    expect(await fingerprint(db)).toEqual(before);
+    await db.close();
+  });
+
+  it('a rehearsal executes the batch, reports per-statement timing and the schema diff, then rolls everything back', async () => {
+    box = sandbox();
+    const { db, runner } = await openRunner(box);
+    await runner.run({ target: 1 });
+    const before = await fingerprint(db);
+    const result = await runner.dryRun({ rehearse: true });
+    expect(result.mode).toBe('rehearse');
+    expect(result.status).toBe('success');
+    expect(result.migrations.map((m) => m.status)).toEqual(['rehearsed', 'rehearsed', 'rehearsed']);
+    expect(result.migrations[1]!.statementTimings).toHaveLength(10);
+    expect(result.migrations[1]!.statementTimings!.every((t) => t.durationMs >= 0)).toBe(true);
+    const diff = result.schemaDiff!;
+    expect(diff).toContainEqual(expect.objectContaining({ kind: 'column', change: 'added', name: 'projects.context' }));
+    expect(diff).toContainEqual(expect.objectContaining({ kind: 'table', change: 'added', name: 'upload_settings' }));
+    expect(diff).toContainEqual(expect.objectContaining({ kind: 'macro', change: 'added', name: 'get_next_sequence' }));
+    expect(diff).toContainEqual(expect.objectContaining({ kind: 'index', change: 'added', name: 'idx_files_run' }));
+    expect(diff.some((c) => c.change !== 'added')).toBe(false);
+    expect(await fingerprint(db)).toEqual(before);
+    await db.close();
+  });
+
+  it('a rehearsal reports a runtime error a parse cannot see (FOREIGN KEY to a missing table) and changes nothing', async () => {
+    box = sandbox();
+    const { db, runner } = await openRunner(box);
+    await runner.run();
+    box.write('005_cross_project_links.sql', 'CREATE TABLE cross_links (\n  id VARCHAR PRIMARY KEY,\n  other_id VARCHAR REFERENCES nowhere(id)\n);\n');
+    expect((await runner.validate()).filter((p) => p.severity === 'error')).toEqual([]);
+    const before = await fingerprint(db);
+    const result = await runner.dryRun({ rehearse: true });
+    expect(result.status).toBe('failed');
+    expect(result.migrations[0]).toMatchObject({ version: 5, status: 'failed', error: { statementIndex: 0, line: 1, file: '005_cross_project_links.sql' } });
+    expect(result.migrations[0]!.error!.message).toMatch(/nowhere/);
+    expect(await fingerprint(db)).toEqual(before);
+    expect(await scalar(db, 'SELECT count(*) FROM schema_migrations WHERE version = 5')).toBe(0n);
+    await db.close();
+  });
+
+  it('says nothing-to-do when up to date', async () => {
+    box = sandbox();
+    const { db, runner } = await openRunner(box);
+    await runner.run();
+    expect((await runner.dryRun({ rehearse: true })).status).toBe('nothing-to-do');
+    await db.close();
+  });
+});
+
+describe('schema diff', () => {
+  it('shows a table rebuild as changed constraints and indexes', async () => {
+    box = sandbox();
+    const { db, runner } = await openRunner(box);
+    await runner.run();
+    box.write(
+      '005_logs_without_pk.sql',
+      `CREATE TABLE system_logs_new (log_id VARCHAR NOT NULL, timestamp TIMESTAMP DEFAULT current_timestamp, level VARCHAR NOT NULL, source VARCHAR NOT NULL, message VARCHAR NOT NULL, context JSON);
+INSERT INTO system_logs_new SELECT * FROM system_logs;
+DROP TABLE system_logs;
+ALTER TABLE system_logs_new RENAME TO system_logs;
+CREATE UNIQUE INDEX idx_logs_id ON system_logs(log_id);
+CREATE INDEX idx_logs_timestamp ON system_logs(timestamp);
+CREATE INDEX idx_logs_level ON system_logs(level);
+`,
+    );
+    const result = await runner.dryRun({ rehearse: true });
+    expect(result.status).toBe('success');
+    expect(result.schemaDiff).toContainEqual(expect.objectContaining({ kind: 'table', change: 'changed', name: 'system_logs' }));
+    expect(result.schemaDiff).toContainEqual(expect.objectContaining({ kind: 'index', change: 'added', name: 'idx_logs_id' }));
+    expect((await readSchema(db.connection, LEDGER_TABLES)).has('index:idx_logs_id')).toBe(false);
+    await db.close();
+  });
+});
