@@ -22,11 +22,11 @@ export function parse<O extends NonNullable<ParseArgsConfig['options']>>(argv: s
 }
 
 export function dbPath(value: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  return value ?? env.DUCKMIG_DB ?? DEFAULT_DB;
+  return value ?? (env.DUCKMIG_DB || DEFAULT_DB);
 }
 
 export function migrationsDir(value: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  return value ?? env.DUCKMIG_MIGRATIONS ?? DEFAULT_MIGRATIONS;
+  return value ?? (env.DUCKMIG_MIGRATIONS || DEFAULT_MIGRATIONS);
 }
 
 export function parseTarget(value: string | undefined): number | undefined {

@@ -1,0 +1,136 @@
+// Specification of the CLI's local mode as deploy scripts and authors use it: exit codes
+// (0 ok, 1 failed, 2 usage, 3 locked), one JSON document with --json, human progress and
+// summaries, and every database it leaves behind opens directly.
+import { DuckDBInstance } from '@duckdb/node-api';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { RunResult, StatusReport } from '../contract/index.js';
+import { runCli, REPO_ROOT } from '../test/support/cli.js';
+import { sandbox, type Sandbox } from '../test/support/db.js';
+
+let box: Sandbox;
+afterEach(() => box?.cleanup());
+
+async function opensDirectly(path: string): Promise<Record<string, unknown>[]> {
+  const instance = await DuckDBInstance.create(path);
+  const connection = await instance.connect();
+  try {
+    return (await connection.runAndReadAll('SELECT version, status FROM schema_migrations ORDER BY applied_at, rowid')).getRowObjectsJson() as Record<string, unknown>[];
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+describe('duckmig CLI (local mode)', () => {
+  it('run --json applies everything, prints one RunResult document, exits 0, and the file opens directly', async () => {
+    box = sandbox();
+    const res = await runCli(['run', '--db', box.dbPath, '--dir', box.migrationsDir, '--json']);
+    expect(res.code).toBe(0);
+    const result = RunResult.parse(JSON.parse(res.stdout));
+    expect(result.status).toBe('success');
+    expect(result.migrations.map((m) => m.status)).toEqual(['applied', 'applied', 'applied', 'applied']);
+    expect(await opensDirectly(box.dbPath)).toHaveLength(4);
+  });
+
+  it('run prints a progress line per migration and a summary table', async () => {
+    box = sandbox();
+    const res = await runCli(['run', '--db', box.dbPath, '--dir', box.migrationsDir]);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(/\[1\/4\] 001_initial_schema \(11 statements\)/);
+    expect(res.stdout).toMatch(/\[4\/4\] 004_add_upload_settings/);
+    expect(res.stdout).toMatch(/version\s+name\s+status/);
+    expect(res.stdout).toContain('done: version 0 → 4');
+  });
+
+  it('a failing migration exits 1, names file and line, records the failure, and the file still opens directly', async () => {
+    box = sandbox();
+    box.write('005_broken.sql', 'CREATE TABLE ok_table (id INTEGER);\nCREATE TABLE bad (id INTEGER REFERENCES nowhere(id));\n');
+    const res = await runCli(['run', '--db', box.dbPath, '--dir', box.migrationsDir]);
+    expect(res.code).toBe(1);
+    expect(res.stdout).toContain('005_broken.sql:2 (statement 2)');
+    expect(res.stdout).toContain('FAILED');
+    const ledger = await opensDirectly(box.dbPath);
+    expect(ledger.map((r) => [r.version, r.status])).toEqual([
+      [1, 'applied'],
+      [2, 'applied'],
+      [3, 'applied'],
+      [4, 'applied'],
+      [5, 'failed'],
+    ]);
+  });
+
+  it('status --json prints a StatusReport', async () => {
+    box = sandbox();
+    await runCli(['run', '--db', box.dbPath, '--dir', box.migrationsDir, '--target', '2']);
+    const res = await runCli(['status', '--db', box.dbPath, '--dir', box.migrationsDir, '--json']);
+    expect(res.code).toBe(0);
+    const report = StatusReport.parse(JSON.parse(res.stdout));
+    expect(report.currentVersion).toBe(2);
+    expect(report.pending.map((p) => p.version)).toEqual([3, 4]);
+    expect(report.database.duckdbVersion).toMatch(/^v1\.5/);
+  });
+
+  it('dry-run --rehearse --json shows the schema diff and leaves the database as it was', async () => {
+    box = sandbox();
+    await runCli(['run', '--db', box.dbPath, '--dir', box.migrationsDir, '--target', '1']);
+    const res = await runCli(['dry-run', '--rehearse', '--db', box.dbPath, '--dir', box.migrationsDir, '--json']);
+    expect(res.code).toBe(0);
+    const result = RunResult.parse(JSON.parse(res.stdout));
+    expect(result.mode).toBe('rehearse');
+    expect(result.schemaDiff!.length).toBeGreaterThan(10);
+    expect(await opensDirectly(box.dbPath)).toEqual([{ version: 1, status: 'applied' }]);
+  });
+
+  it('validate without --db checks files only: exit 0 when clean, 1 with file and line when not', async () => {
+    box = sandbox();
+    const ok = await runCli(['validate', '--dir', box.migrationsDir]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain('ok: 4 migration file(s)');
+    box.write('005_typo.sql', 'CREATE TABLE t (\n  id INTEGER,\n  name VARCHAR NOT NUL\n);\n');
+    const bad = await runCli(['validate', '--dir', box.migrationsDir, '--json']);
+    expect(bad.code).toBe(1);
+    const doc = JSON.parse(bad.stdout);
+    expect(doc).toMatchObject({ ok: false, errors: 1, database: null });
+    expect(doc.problems[0]).toMatchObject({ code: 'syntax-error', file: '005_typo.sql', line: 3 });
+  });
+
+  it('usage errors exit 2 with the usage line', async () => {
+    const unknownOption = await runCli(['run', '--bogus']);
+    expect(unknownOption.code).toBe(2);
+    expect(unknownOption.stderr).toContain('usage: duckmig run');
+    expect((await runCli(['run', '--target', 'abc'])).code).toBe(2);
+    expect((await runCli(['frobnicate'])).code).toBe(2);
+    expect((await runCli([])).code).toBe(2);
+  });
+
+  it('a database locked by another process exits 3 naming that process', async () => {
+    box = sandbox();
+    const holder = spawn(
+      process.execPath,
+      ['-e', `require('@duckdb/node-api').DuckDBInstance.create(${JSON.stringify(box.dbPath)}).then(()=>{console.log('holding');setInterval(()=>{},1000)})`],
+      { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    try {
+      await once(holder.stdout!, 'data');
+      const res = await runCli(['status', '--db', box.dbPath, '--dir', box.migrationsDir], { env: { DUCKMIG_LOCK_RETRIES: '1' } });
+      expect(res.code).toBe(3);
+      expect(res.stderr).toContain(`PID ${holder.pid}`);
+    } finally {
+      holder.kill('SIGKILL');
+      await once(holder, 'exit');
+    }
+  });
+
+  it('new <name> creates the next numbered file from the template', async () => {
+    box = sandbox();
+    const res = await runCli(['new', 'Add users table', '--dir', box.migrationsDir, '--json']);
+    expect(res.code).toBe(0);
+    const doc = JSON.parse(res.stdout);
+    expect(doc).toMatchObject({ version: 5, file: '005_add_users_table.sql' });
+    expect(readFileSync(doc.path, 'utf8')).toContain('dry-run --rehearse');
+    expect((await runCli(['new', 'bad/name!', '--dir', box.migrationsDir])).code).toBe(2);
+  });
+});
