@@ -32,6 +32,7 @@ import {
   writeRun,
   type LegacyRow,
 } from './ledger.js';
+import { emptyLintState, lintMigrations, liveLintState } from './lint.js';
 import { parseCheck } from './parse-check.js';
 import { diffSchema, readSchema } from './schema.js';
 import type { MigrationFile, MigrationSource } from './source.js';
@@ -340,6 +341,10 @@ export class MigrationRunner {
         }
       }
     }
+    // DuckDB-aware warnings: pending files against the live schema once anything is applied,
+    // otherwise every file in order from an empty schema
+    const lintState = applied.length > 0 ? await liveLintState(this.#connection) : emptyLintState();
+    problems.push(...lintMigrations(applied.length > 0 ? pending : scan.migrations, lintState));
     return { migrations: scan.migrations, problems, ledger, applied, legacy, unadopted, pending, currentVersion };
   }
 
