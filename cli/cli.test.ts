@@ -133,4 +133,22 @@ describe('duckmig CLI (local mode)', () => {
     expect(readFileSync(doc.path, 'utf8')).toContain('dry-run --rehearse');
     expect((await runCli(['new', 'bad/name!', '--dir', box.migrationsDir])).code).toBe(2);
   });
+
+  it('run takes a restore point first; backup --list shows it; restore --yes puts it back', async () => {
+    box = sandbox();
+    await runCli(['run', '--db', box.dbPath, '--dir', box.migrationsDir, '--skip-restore-point']);
+    box.write('005_owner.sql', 'CREATE TABLE owners (id INTEGER);\n');
+    box.write('006_broken.sql', 'CREATE TABLE bad (id INTEGER REFERENCES nowhere(id));\n');
+    const failed = RunResult.parse(JSON.parse((await runCli(['run', '--db', box.dbPath, '--dir', box.migrationsDir, '--json'])).stdout));
+    expect(failed.status).toBe('failed');
+    const id = failed.restorePoint!.id;
+    const list = JSON.parse((await runCli(['backup', '--list', '--db', box.dbPath, '--json'])).stdout);
+    expect(list.map((p: { id: string }) => p.id)).toEqual([id]);
+    expect((await runCli(['restore', id, '--db', box.dbPath])).code).toBe(2); // needs --yes
+    const restored = await runCli(['restore', id, '--yes', '--db', box.dbPath, '--json']);
+    expect(restored.code).toBe(0);
+    expect(JSON.parse(restored.stdout)).toMatchObject({ mode: 'restore', status: 'success', fromVersion: 5, toVersion: 4 });
+    const ledger = await opensDirectly(box.dbPath);
+    expect(ledger.map((r) => r.version)).toEqual([1, 2, 3, 4]);
+  });
 });

@@ -96,6 +96,16 @@ export const SchemaChange = z.object({
 });
 export type SchemaChange = z.infer<typeof SchemaChange>;
 
+export const RestorePointRef = z.object({
+  id: z.string(),
+  path: z.string(),
+  sizeBytes: z.number(),
+  checksum: z.string(),
+  createdAt: z.string().optional(),
+  version: z.number().int().optional(),
+});
+export type RestorePointRef = z.infer<typeof RestorePointRef>;
+
 export const RunMode = z.enum(['apply', 'rehearse', 'plan', 'restore']);
 export type RunMode = z.infer<typeof RunMode>;
 
@@ -120,10 +130,8 @@ export const RunResult = z.object({
   plan: z.array(PlannedMigration).optional(),
   /** rehearsal only: what the batch would change */
   schemaDiff: z.array(SchemaChange).optional(),
-  /** restore points taken before applying (issue 5) */
-  restorePoint: z
-    .object({ id: z.string(), path: z.string(), sizeBytes: z.number(), checksum: z.string() })
-    .optional(),
+  /** the restore point taken before applying (or restored from, for mode 'restore') */
+  restorePoint: RestorePointRef.optional(),
 });
 export type RunResult = z.infer<typeof RunResult>;
 

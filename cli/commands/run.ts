@@ -1,6 +1,7 @@
 // `duckmig run` (local mode): applies pending migrations with a progress line per
 // migration and a summary table. Ctrl-C interrupts the running statement and rolls its
 // migration back. Exit 0 when applied or nothing to do, 1 when refused, failed or cancelled.
+import { restorePointsFrom, restoreSettings } from '../../worker/restore-settings.js';
 import { commonOptions, dbPath, migrationsDir, parse, parseTarget } from '../args.js';
 import { EXIT, UsageError } from '../exit-codes.js';
 import { interruptSignal, withLocalRunner } from '../local.js';
@@ -8,7 +9,7 @@ import { printJson, progressLines, renderProblems, renderRunSummary, stderr, typ
 import type { CommandContext } from './types.js';
 
 export const usage =
-  'duckmig run [--db PATH] [--dir PATH] [--target VERSION] [--all-or-nothing] [--checkpoint each|end] [--allow-out-of-order] [--reason TEXT] [--json]';
+  'duckmig run [--db PATH] [--dir PATH] [--target VERSION] [--all-or-nothing] [--checkpoint each|end] [--allow-out-of-order] [--skip-restore-point] [--reason TEXT] [--json]';
 
 const options = {
   ...commonOptions,
@@ -17,6 +18,7 @@ const options = {
   checkpoint: { type: 'string', default: 'each' },
   'allow-out-of-order': { type: 'boolean', default: false },
   reason: { type: 'string' },
+  'skip-restore-point': { type: 'boolean', default: false },
 } as const;
 
 export async function run(argv: string[], ctx: CommandContext, out: Out): Promise<number> {
@@ -35,9 +37,20 @@ export async function run(argv: string[], ctx: CommandContext, out: Out): Promis
         checkpoint: values.checkpoint,
         allowOutOfOrder: values['allow-out-of-order'],
       },
-      (runner) => {
+      (runner, db) => {
         if (!values.json) runner.events.onEvent(progressLines(out));
+        const settings = restoreSettings(dbPath(values.db), ctx.env);
+        const points = restorePointsFrom(settings);
         return runner.run({
+          beforeApply:
+            settings.enabled && !values['skip-restore-point']
+              ? async ({ fromVersion }) => {
+                  const point = await points.create(db.connection, db.path, { version: fromVersion, reason: values.reason ?? 'before run' });
+                  if (!point) ctx.logger.warn({ event: 'restore-point:skipped', sizeBytes: db.sizeBytes, maxBytes: settings.maxBytes }, 'database above DUCKMIG_RESTORE_MAX_MB: no restore point taken');
+                  else if (!values.json) out.write(`restore point ${point.id} (${(point.sizeBytes / 1048576).toFixed(1)} MiB)\n`);
+                  return point;
+                }
+              : undefined,
           target,
           allOrNothing: values['all-or-nothing'],
           appliedBy: ctx.env.DUCKMIG_USER ?? ctx.env.USER ?? 'cli',

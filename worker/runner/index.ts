@@ -5,3 +5,6 @@ export { Database, DatabaseLockedError, DatabaseOpenError, recoverWal, type Open
 export { readSchema, diffSchema, type SchemaSnapshot } from './schema.js';
 export { LEDGER_TABLES, LEDGER_DDL } from './ledger.js';
 export { splitStatements, summarize } from './statement-text.js';
+export { RestorePoints, RestorePointError, type RestorePoint, type RestorePointOptions } from './restore-points.js';
+export { restoreDatabase, type RestoreOptions } from './restore.js';
+export { lintMigrations, liveLintState, emptyLintState } from './lint.js';

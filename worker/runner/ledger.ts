@@ -34,7 +34,8 @@ const RUNS_DDL = `CREATE TABLE IF NOT EXISTS schema_migration_runs (
     from_version INTEGER   NOT NULL,
     to_version   INTEGER   NOT NULL,
     error        VARCHAR,
-    migrations   VARCHAR   NOT NULL
+    migrations   VARCHAR   NOT NULL,
+    restore_point VARCHAR
 )`;
 
 // Exactly the old application's definition.
@@ -157,8 +158,8 @@ export async function mirrorLegacyVersion(connection: DuckDBConnection, version:
 export async function writeRun(connection: DuckDBConnection, run: RunSummary): Promise<void> {
   await connection.run(
     `INSERT INTO schema_migration_runs (run_id, job_id, mode, status, requested_by, reason, started_at, finished_at,
-       duration_ms, from_version, to_version, error, migrations)
-     VALUES (?, ?, ?, ?, ?, ?, CAST(? AS TIMESTAMP), CAST(? AS TIMESTAMP), ?, ?, ?, ?, ?)`,
+       duration_ms, from_version, to_version, error, migrations, restore_point)
+     VALUES (?, ?, ?, ?, ?, ?, CAST(? AS TIMESTAMP), CAST(? AS TIMESTAMP), ?, ?, ?, ?, ?, ?)`,
     [
       run.runId,
       run.jobId,
@@ -173,6 +174,7 @@ export async function writeRun(connection: DuckDBConnection, run: RunSummary): P
       run.toVersion,
       run.error,
       JSON.stringify(run.migrations),
+      run.restorePoint ? JSON.stringify(run.restorePoint) : null,
     ],
   );
 }
@@ -182,7 +184,7 @@ export async function readRuns(connection: DuckDBConnection, limit = 100): Promi
   if (!(await tableExists(connection, 'schema_migration_runs'))) return [];
   const reader = await connection.runAndReadAll(
     `SELECT run_id, job_id, mode, status, requested_by, reason, CAST(started_at AS VARCHAR) AS started_at,
-            CAST(finished_at AS VARCHAR) AS finished_at, duration_ms, from_version, to_version, error, migrations
+            CAST(finished_at AS VARCHAR) AS finished_at, duration_ms, from_version, to_version, error, migrations, restore_point
        FROM schema_migration_runs ORDER BY started_at DESC, rowid DESC LIMIT ?`,
     [limit],
   );
@@ -200,5 +202,6 @@ export async function readRuns(connection: DuckDBConnection, limit = 100): Promi
     toVersion: Number(r.to_version),
     error: (r.error as string | null) ?? null,
     migrations: JSON.parse(String(r.migrations)),
+    restorePoint: r.restore_point === null ? null : JSON.parse(String(r.restore_point)),
   }));
 }

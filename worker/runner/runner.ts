@@ -71,6 +71,11 @@ export interface RunOptions {
   runId?: string;
   /** aborting interrupts the running statement and rolls its migration back */
   signal?: AbortSignal;
+  /**
+   * Called once before anything is applied (only when something is pending), e.g. to take
+   * a restore point. If it throws, nothing is applied and the run fails with its message.
+   */
+  beforeApply?: (info: { fromVersion: number; batch: PlannedMigration[] }) => Promise<RunResult['restorePoint'] | null | undefined>;
 }
 
 export interface DryRunOptions {
@@ -205,6 +210,16 @@ export class MigrationRunner {
     await this.#adopt(a);
 
     let results: MigrationResult[];
+    let restorePoint: RunResult['restorePoint'] | null | undefined;
+    if (batch.length > 0 && options.beforeApply) {
+      try {
+        restorePoint = await options.beforeApply({ fromVersion: a.currentVersion, batch: batch.map(plan) });
+      } catch (err) {
+        const result = this.#finish({ ...base, status: 'failed', migrations: batch.map(notRun), error: `nothing was applied: ${(err as Error).message}` });
+        await this.#recordRun(result, options);
+        return result;
+      }
+    }
     if (batch.length === 0) {
       results = [];
     } else {
@@ -222,6 +237,7 @@ export class MigrationRunner {
       migrations: results,
       toVersion,
       error: failed ? `${failed.file}: ${failed.error?.message ?? failed.status}` : undefined,
+      restorePoint: restorePoint ?? undefined,
     });
     await this.#recordRun(result, options);
     return result;
@@ -627,6 +643,7 @@ export class MigrationRunner {
       toVersion: result.toVersion,
       error: result.error ?? null,
       migrations: result.migrations.map(({ statementTimings: _t, ...rest }) => rest),
+      restorePoint: result.restorePoint ?? null,
     });
     await this.#connection.run('CHECKPOINT');
   }
@@ -664,6 +681,7 @@ export class MigrationRunner {
     error?: string;
     plan?: PlannedMigration[];
     schemaDiff?: RunResult['schemaDiff'];
+    restorePoint?: RunResult['restorePoint'];
   }): RunResult {
     const durationMs = elapsed(r.start);
     const result: RunResult = {
@@ -680,6 +698,7 @@ export class MigrationRunner {
       ...(r.error !== undefined && { error: r.error }),
       ...(r.plan && { plan: r.plan }),
       ...(r.schemaDiff && { schemaDiff: r.schemaDiff }),
+      ...(r.restorePoint && { restorePoint: r.restorePoint }),
     };
     this.events.emit({
       type: 'run:done',

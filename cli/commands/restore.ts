@@ -1,0 +1,37 @@
+// `duckmig restore <id>` (local mode): puts a restore point back in place of the database
+// file, keeping the run history, and records the restore as a run.
+import { restorePointsFrom, restoreSettings } from '../../worker/restore-settings.js';
+import { Database, restoreDatabase } from '../../worker/runner/index.js';
+import { commonOptions, dbPath, parse } from '../args.js';
+import { EXIT, UsageError } from '../exit-codes.js';
+import { printJson, renderRunSummary, type Out } from '../output.js';
+import type { CommandContext } from './types.js';
+
+export const usage = 'duckmig restore <restore-point-id> --yes [--db PATH] [--reason TEXT] [--json]   (list ids with `duckmig backup --list`)';
+
+const options = { ...commonOptions, yes: { type: 'boolean', default: false }, reason: { type: 'string' } } as const;
+
+export async function restore(argv: string[], ctx: CommandContext, out: Out): Promise<number> {
+  const { values, positionals } = parse(argv, options, true);
+  if (positionals.length !== 1) throw new UsageError('give the restore point id, e.g. `duckmig restore rp-20261125T154500123Z-a1b2c3 --yes`');
+  if (!values.yes) throw new UsageError('restoring replaces the database with an older copy; add --yes to confirm');
+  const points = restorePointsFrom(restoreSettings(dbPath(values.db), ctx.env));
+  const db = await Database.open(dbPath(values.db), { logger: ctx.logger });
+  let reopened: Database = db;
+  try {
+    const { db: after, result } = await restoreDatabase({
+      db,
+      points,
+      id: positionals[0]!,
+      requestedBy: ctx.env.DUCKMIG_USER ?? ctx.env.USER ?? 'cli',
+      reason: values.reason,
+      logger: ctx.logger,
+    });
+    reopened = after;
+    if (values.json) printJson(result, out);
+    else out.write(result.status === 'success' ? `restored ${positionals[0]}: version ${result.fromVersion} → ${result.toVersion}\n` : renderRunSummary(result));
+    return result.status === 'success' ? EXIT.ok : EXIT.failed;
+  } finally {
+    await reopened.close();
+  }
+}
