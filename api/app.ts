@@ -1,0 +1,142 @@
+// createApp(deps): the whole HTTP API as a Hono app, without listening, so tests
+// drive it with app.request(). Wires middleware in order (request id, logging,
+// metrics, security headers, authentication, body limit), the documented /api/v1
+// routes, the live channel, OpenAPI + Swagger UI, metrics, bull-board, probes and the
+// static UI, and the one error handler.
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { createNodeWebSocket } from '@hono/node-ws';
+import { swaggerUI } from '@hono/swagger-ui';
+import type { QueueEvents } from 'bullmq';
+import type { Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { requestId } from 'hono/request-id';
+import { secureHeaders } from 'hono/secure-headers';
+import type { Redis } from 'ioredis';
+import { pino, type Logger } from 'pino';
+import { API_PREFIX, redisKeys } from '../contract/index.js';
+import './context.js';
+import { authenticate, requireRole } from './auth.js';
+import { registerBullBoard } from './bull-board.js';
+import { ApiError, onApiError, onNotFound, throwOnInvalid } from './errors.js';
+import { HEALTH_PATHS, registerHealthRoutes } from './health.js';
+import type { MigrationQueue } from './jobs.js';
+import { LiveHub } from './live-hub.js';
+import { registerLiveRoutes } from './live.js';
+import { countRequests, registerMetricsRoute, RequestMetrics } from './metrics.js';
+import { buildOpenApiDocument } from './openapi.js';
+import { DEFAULT_RATE_LIMIT, rateLimit } from './rate-limit.js';
+import { requestLog } from './request-log.js';
+import { registerJobRoutes } from './routes/jobs.js';
+import { registerMigrationRoutes } from './routes/migrations.js';
+import { registerSessionRoutes } from './routes/session.js';
+import { DEFAULT_SESSION_TTL_MS } from './session.js';
+import { isStaticUiRequest, registerStaticUi } from './static-ui.js';
+import type { TokenStore } from './tokens.js';
+import { readWorkerState } from './worker-state.js';
+
+export interface ApiDeps {
+  /** the migrations queue, on a connection with enableOfflineQueue: false */
+  queue: MigrationQueue;
+  /** this process's QueueEvents (own blocking connection): live channel and ?wait */
+  queueEvents: QueueEvents;
+  /** command connection (may be the queue's): snapshot, heartbeat, rate limit, cancel */
+  redis: Redis;
+  tokens: TokenStore;
+  logger?: Logger;
+  /** per token, on mutating routes (default 30 per minute) */
+  rateLimit?: { limit: number; windowMs: number };
+  /** request body limit in bytes (default 64 KiB) */
+  maxBodyBytes?: number;
+  /** built UI to serve; default dist/ui when it exists, null for none */
+  uiDir?: string | null;
+  sessionTtlMs?: number;
+  /** how often the live channel checks worker liveness (default 2 s) */
+  statusIntervalMs?: number;
+}
+
+export interface ApiApp {
+  app: OpenAPIHono;
+  /** attach WebSocket upgrades to the node server that serves `app` */
+  injectWebSocket: ReturnType<typeof createNodeWebSocket>['injectWebSocket'];
+  hub: LiveHub;
+  /** detach from QueueEvents and drop live clients (does not close Redis or the queue) */
+  close(): void;
+}
+
+const DEFAULT_UI_DIR = 'dist/ui';
+
+export function createApp(deps: ApiDeps): ApiApp {
+  const { queue, queueEvents, redis, tokens } = deps;
+  const logger = deps.logger ?? pino({ level: 'silent' });
+  const keys = redisKeys(queue.name);
+  const uiDir = deps.uiDir === undefined ? (existsSync(DEFAULT_UI_DIR) ? resolve(DEFAULT_UI_DIR) : null) : deps.uiDir;
+  const { limit, windowMs } = deps.rateLimit ?? DEFAULT_RATE_LIMIT;
+  const maxBodyBytes = deps.maxBodyBytes ?? 64 * 1024;
+
+  const app = new OpenAPIHono({ defaultHook: throwOnInvalid });
+  const nodeWs = createNodeWebSocket({ app });
+  const hub = new LiveHub({
+    queueEvents,
+    logger,
+    readLiveness: async () => (await readWorkerState(redis, keys)).liveness,
+    statusIntervalMs: deps.statusIntervalMs,
+  });
+  const metrics = new RequestMetrics();
+  const isPublic = (c: Context) => HEALTH_PATHS.has(c.req.path) || (uiDir !== null && isStaticUiRequest(c)) || isSignIn(c);
+
+  app.onError(onApiError);
+  app.notFound(onNotFound);
+
+  app.use(requestId());
+  app.use(requestLog({ logger }));
+  app.use(countRequests(metrics));
+  app.use(secureHeaders());
+  app.use(authenticate({ tokens, isPublic }));
+  app.use(
+    bodyLimit({
+      maxSize: maxBodyBytes,
+      onError: () => {
+        throw new ApiError(413, 'payload-too-large', `request bodies are limited to ${maxBodyBytes} bytes`);
+      },
+    }),
+  );
+
+  registerHealthRoutes(app, { redis });
+
+  // next to the contract's keys (duckmig:<queue>:…), one counter per token and window
+  const limiter = rateLimit({ redis, limit, windowMs, keyPrefix: `duckmig:${queue.name}:ratelimit` });
+  registerMigrationRoutes(app, { queue, queueEvents, redis, keys, limiter });
+  registerJobRoutes(app, { queue, redis, keys, limiter });
+  registerSessionRoutes(app, { tokens, sessionTtlMs: deps.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS });
+  registerLiveRoutes(app, { hub, upgradeWebSocket: nodeWs.upgradeWebSocket });
+
+  const document = buildOpenApiDocument();
+  app.get(`${API_PREFIX}/openapi.json`, requireRole('viewer'), function openApiDocument(c) {
+    return c.json(document);
+  });
+  app.get('/api/docs', requireRole('viewer'), swaggerUI({ url: `${API_PREFIX}/openapi.json`, title: 'duckmig API' }));
+
+  registerMetricsRoute(app, { metrics, queue, redis, keys, hub });
+  registerBullBoard(app, { queue });
+  if (uiDir !== null) registerStaticUi(app, { dir: uiDir });
+
+  let closed = false;
+  return {
+    app,
+    injectWebSocket: nodeWs.injectWebSocket,
+    hub,
+    close() {
+      if (closed) return;
+      closed = true;
+      hub.close();
+      for (const client of nodeWs.wss.clients) client.terminate();
+      nodeWs.wss.close();
+    },
+  };
+}
+
+function isSignIn(c: Context): boolean {
+  return c.req.method === 'POST' && c.req.path === `${API_PREFIX}/session`;
+}

@@ -1,0 +1,149 @@
+// Everything the API does with the BullMQ queue: enqueue with the single-in-flight
+// rule, read jobs as contract JobViews, list recent jobs, find the run that holds the
+// lock, cancel. No HTTP here; routes call these and map outcomes to status codes.
+import { randomUUID } from 'node:crypto';
+import type { Job, JobsOptions, Queue, QueueEvents } from 'bullmq';
+import type { Redis } from 'ioredis';
+import {
+  JobState,
+  type CancelResponse,
+  type JobData,
+  type JobProgress,
+  type JobView,
+  type RunResult,
+} from '../contract/index.js';
+import { ApiError } from './errors.js';
+import type { WorkerKeys } from './worker-state.js';
+
+export type MigrationQueue = Queue<JobData>;
+export type MigrationJob = Job<JobData>;
+
+/**
+ * Deduplication id shared by run and restore jobs. BullMQ keeps it while the job
+ * waits or runs and atomically hands back the holder to any other add(), which is
+ * what makes "one run in flight" exact under concurrency and across API instances.
+ */
+export const RUN_LOCK_ID = 'duckmig-run';
+
+const IN_FLIGHT: ReadonlySet<JobState> = new Set(['waiting', 'delayed', 'prioritized', 'active', 'waiting-children']);
+
+const BASE_OPTIONS: JobsOptions = {
+  attempts: 1, // run jobs are never retried blindly
+  removeOnComplete: { count: 1000 },
+  removeOnFail: { count: 1000 },
+};
+
+export interface Enqueued {
+  job: MigrationJob;
+  jobId: string;
+  /** false when another run/restore job holds the lock: jobId is that job */
+  accepted: boolean;
+}
+
+export async function enqueue(queue: MigrationQueue, data: JobData): Promise<Enqueued> {
+  const jobId = randomUUID();
+  const exclusive = data.kind === 'run' || data.kind === 'restore';
+  const job = await queue.add(data.kind, data, {
+    ...BASE_OPTIONS,
+    jobId,
+    ...(exclusive ? { deduplication: { id: RUN_LOCK_ID } } : {}),
+  });
+  const holder = job.id ?? jobId;
+  return { job, jobId: holder, accepted: holder === jobId };
+}
+
+function toState(state: string): JobState {
+  const parsed = JobState.safeParse(state);
+  return parsed.success ? parsed.data : 'unknown';
+}
+
+const iso = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : null);
+
+/** A job as the contract's JobView (without logs; add them with `jobWithLogs`). */
+export function toJobView(job: MigrationJob, state: string): Omit<JobView, 'logs'> {
+  // BullMQ's progress is 0 until the worker reports; only objects are contract progress.
+  const progress = typeof job.progress === 'object' && job.progress !== null ? (job.progress as JobProgress) : null;
+  const result = typeof job.returnvalue === 'object' && job.returnvalue !== null ? (job.returnvalue as RunResult) : null;
+  return {
+    id: job.id ?? '',
+    kind: job.name,
+    state: toState(state),
+    data: job.data,
+    progress,
+    result,
+    failedReason: job.failedReason || null,
+    createdAt: new Date(job.timestamp).toISOString(),
+    startedAt: iso(job.processedOn),
+    finishedAt: iso(job.finishedOn),
+  };
+}
+
+/** The full JobView of one job, or null when the queue does not know it. */
+export async function getJobView(queue: MigrationQueue, jobId: string): Promise<JobView | null> {
+  const job = await queue.getJob(jobId);
+  if (!job) return null;
+  const [state, { logs }] = await Promise.all([job.getState(), queue.getJobLogs(jobId)]);
+  return { ...toJobView(job, state), logs };
+}
+
+const LISTED_STATES = ['active', 'waiting', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed'] as const;
+
+/** The most recent jobs of every kind and state, newest (by creation) first. */
+export async function listRecentJobs(queue: MigrationQueue, limit = 50): Promise<Omit<JobView, 'logs'>[]> {
+  const perState = await Promise.all(
+    LISTED_STATES.map(async (state) => {
+      const jobs = await queue.getJobs(state, 0, limit - 1, false);
+      // a job removed between listing and fetching comes back undefined
+      return jobs.filter(Boolean).map((job) => toJobView(job as MigrationJob, state));
+    }),
+  );
+  return perState
+    .flat()
+    .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id))
+    .slice(0, limit);
+}
+
+/** The run or restore job that holds the single-in-flight lock, if it is still waiting or active. */
+export async function findActiveRun(queue: MigrationQueue): Promise<{ jobId: string; kind: string; state: JobState } | null> {
+  const jobId = await queue.getDeduplicationJobId(RUN_LOCK_ID);
+  if (!jobId) return null;
+  const job = await queue.getJob(jobId);
+  if (!job) return null;
+  const state = toState(await job.getState());
+  return IN_FLIGHT.has(state) ? { jobId, kind: job.name, state } : null;
+}
+
+/**
+ * Cancels a job: a job that has not started is removed (which also frees the run
+ * lock); an active one is announced on the cancel channel, where the worker that runs
+ * it calls worker.cancelJob(). A finished job cannot be cancelled (409).
+ */
+export async function cancelJob(queue: MigrationQueue, redis: Redis, keys: WorkerKeys, jobId: string): Promise<CancelResponse> {
+  const job = await queue.getJob(jobId);
+  if (!job) throw new ApiError(404, 'job-not-found', `no job ${jobId}`);
+  let state = toState(await job.getState());
+  if (state !== 'active' && IN_FLIGHT.has(state)) {
+    try {
+      await job.remove();
+      return { jobId, outcome: 'removed', workersNotified: 0 };
+    } catch (err) {
+      // It was picked up between getState and remove (the job is now locked).
+      state = toState(await job.getState());
+      if (state !== 'active') throw err;
+    }
+  }
+  if (state === 'active') {
+    const workersNotified = await redis.publish(keys.cancel, jobId);
+    return { jobId, outcome: 'cancel-requested', workersNotified };
+  }
+  throw new ApiError(409, 'job-finished', `job ${jobId} is ${state} and cannot be cancelled`, { details: { jobId, state } });
+}
+
+/**
+ * Waits up to `ms` for a job to finish. Failing or timing out is not an error here:
+ * the caller reads the job's state afterwards and answers 200 or 202.
+ */
+export async function waitForJob(job: MigrationJob | undefined, queueEvents: QueueEvents, ms: number): Promise<void> {
+  if (!job || ms <= 0) return;
+  await job.waitUntilFinished(queueEvents, ms).catch(() => undefined);
+}

@@ -1,0 +1,82 @@
+// Prometheus metrics at /metrics (text format 0.0.4): request counts and durations
+// per route pattern and status (counted in this process), plus gauges read on
+// scrape: queue job counts, worker online and snapshot age, live clients.
+import type { Env, Hono, MiddlewareHandler } from 'hono';
+import { routePath } from 'hono/route';
+import type { Redis } from 'ioredis';
+import { requireRole } from './auth.js';
+import type { MigrationQueue } from './jobs.js';
+import type { LiveHub } from './live-hub.js';
+import { readWorkerState, type WorkerKeys } from './worker-state.js';
+
+const escape = (value: string) => value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+const labels = (pairs: Record<string, string>) =>
+  `{${Object.entries(pairs)
+    .map(([key, value]) => `${key}="${escape(value)}"`)
+    .join(',')}}`;
+
+export class RequestMetrics {
+  readonly #series = new Map<string, { labels: string; count: number; seconds: number }>();
+
+  record(method: string, route: string, status: number, seconds: number): void {
+    const key = labels({ method, route, status: String(status) });
+    const series = this.#series.get(key) ?? { labels: key, count: 0, seconds: 0 };
+    series.count += 1;
+    series.seconds += seconds;
+    this.#series.set(key, series);
+  }
+
+  render(): string[] {
+    const lines = [
+      '# HELP duckmig_http_requests_total HTTP requests answered, by method, route pattern and status.',
+      '# TYPE duckmig_http_requests_total counter',
+    ];
+    for (const s of this.#series.values()) lines.push(`duckmig_http_requests_total${s.labels} ${s.count}`);
+    lines.push(
+      '# HELP duckmig_http_request_duration_seconds_sum Total time spent answering, by method, route pattern and status.',
+      '# TYPE duckmig_http_request_duration_seconds_sum counter',
+    );
+    for (const s of this.#series.values()) lines.push(`duckmig_http_request_duration_seconds_sum${s.labels} ${s.seconds.toFixed(6)}`);
+    return lines;
+  }
+}
+
+export function countRequests(metrics: RequestMetrics): MiddlewareHandler {
+  return async function countRequests(c, next) {
+    const started = performance.now();
+    await next();
+    // The route pattern (not the URL) keeps label cardinality bounded.
+    metrics.record(c.req.method, routePath(c, -1) || 'unmatched', c.res.status, (performance.now() - started) / 1000);
+  };
+}
+
+export interface MetricsRouteOptions {
+  metrics: RequestMetrics;
+  queue: MigrationQueue;
+  redis: Redis;
+  keys: WorkerKeys;
+  hub: LiveHub;
+}
+
+export function registerMetricsRoute(app: Hono<Env>, { metrics, queue, redis, keys, hub }: MetricsRouteOptions): void {
+  app.get('/metrics', requireRole('viewer'), async function prometheusMetrics(c) {
+    const [counts, { liveness }] = await Promise.all([queue.getJobCounts(), readWorkerState(redis, keys)]);
+    const lines = metrics.render();
+    lines.push('# HELP duckmig_queue_jobs Jobs in the migrations queue by state.', '# TYPE duckmig_queue_jobs gauge');
+    for (const [state, count] of Object.entries(counts)) lines.push(`duckmig_queue_jobs${labels({ state })} ${count}`);
+    lines.push(
+      '# HELP duckmig_worker_online 1 while the worker\'s heartbeat key exists.',
+      '# TYPE duckmig_worker_online gauge',
+      `duckmig_worker_online ${liveness.online ? 1 : 0}`,
+      '# HELP duckmig_worker_snapshot_age_seconds Age of the worker\'s last status snapshot (absent when none).',
+      '# TYPE duckmig_worker_snapshot_age_seconds gauge',
+    );
+    if (liveness.snapshotAgeMs !== null) lines.push(`duckmig_worker_snapshot_age_seconds ${liveness.snapshotAgeMs / 1000}`);
+    lines.push(
+      '# HELP duckmig_live_clients WebSocket and SSE clients connected to this process.',
+      '# TYPE duckmig_live_clients gauge',
+      `duckmig_live_clients ${hub.clients}`,
+    );
+    return c.text(`${lines.join('\n')}\n`, 200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
+  });
+}

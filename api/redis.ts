@@ -1,0 +1,63 @@
+// The API's Redis connections. Commands (queue, snapshot reads, rate limit, cancel
+// publish) share one connection with the offline queue disabled, so a Redis outage
+// fails requests at once (503) instead of hanging them. QueueEvents gets its own
+// blocking connection (maxRetriesPerRequest: null, as BullMQ requires).
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+
+/** host:port of a Redis URL, for messages (never the password). */
+export function redisLocation(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.hostname}:${parsed.port || '6379'}`;
+}
+
+function watch(redis: Redis, logger: Logger, role: string): Redis {
+  let down = false;
+  redis.on('error', (err: Error) => {
+    if (!down) logger.warn({ err: err.message, role }, 'redis connection error');
+    down = true;
+  });
+  redis.on('ready', () => {
+    if (down) logger.info({ role }, 'redis connection restored');
+    down = false;
+  });
+  return redis;
+}
+
+export function createCommandConnection(url: string, logger: Logger): Redis {
+  return watch(
+    new Redis(url, {
+      connectionName: 'duckmig-api',
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      lazyConnect: true,
+      retryStrategy: (times) => Math.min(times * 200, 2_000),
+    }),
+    logger,
+    'commands',
+  );
+}
+
+/** Never connected itself: BullMQ duplicates it for QueueEvents' blocking reads. */
+export function createEventsConnection(url: string, logger: Logger): Redis {
+  return watch(
+    new Redis(url, {
+      connectionName: 'duckmig-api-events',
+      maxRetriesPerRequest: null,
+      lazyConnect: true,
+      retryStrategy: (times) => Math.min(times * 200, 2_000),
+    }),
+    logger,
+    'events',
+  );
+}
+
+/** Connects, or fails with a message naming where Redis was expected. */
+export async function connectRedis(redis: Redis, url: string): Promise<void> {
+  try {
+    await redis.connect();
+  } catch (err) {
+    redis.disconnect();
+    throw new Error(`cannot reach Redis at ${redisLocation(url)} (REDIS_URL): ${(err as Error).message}`, { cause: err });
+  }
+}

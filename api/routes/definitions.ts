@@ -1,0 +1,251 @@
+// The HTTP surface of /api/v1 as data: one createRoute() per operation, built from the
+// contract's zod schemas. Route modules register handlers for exactly these objects
+// (so validation and documentation share one source), and openapi.ts turns the list
+// into the OpenAPI document. Each route names the role it needs in `x-duckmig-role`.
+import { createRoute, z } from '@hono/zod-openapi';
+import {
+  ADMIN_PREFIX,
+  API_PREFIX,
+  CancelResponse,
+  DryRunRequest,
+  EnqueuedResponse,
+  ErrorBody,
+  HistoryResponse,
+  JobView,
+  LiveMessage,
+  RestoreRequest,
+  RunRequest,
+  SessionRequest,
+  StatusResponse,
+  WhoAmIResponse,
+  type Role,
+} from '../../contract/index.js';
+
+const json = <S extends z.ZodType>(schema: S, description: string) => ({
+  content: { 'application/json': { schema } },
+  description,
+});
+
+const ERRORS = {
+  400: json(ErrorBody, 'Malformed JSON, unknown fields or wrong types (details: the zod issues)'),
+  401: json(ErrorBody, 'No token, or an invalid token or session (WWW-Authenticate: Bearer)'),
+  403: json(ErrorBody, 'The token\'s role is too low for this route'),
+  404: json(ErrorBody, 'Unknown job'),
+  409: json(ErrorBody, 'A run or restore job is already waiting or active (details.jobId)'),
+  413: json(ErrorBody, 'Request body larger than the limit'),
+  415: json(ErrorBody, 'Body is not application/json'),
+  429: json(ErrorBody, 'Rate limit for this token exceeded (Retry-After)'),
+  502: json(ErrorBody, 'The worker published a snapshot this API cannot read'),
+  503: json(ErrorBody, 'Redis cannot be reached'),
+} as const;
+
+type ErrorStatus = keyof typeof ERRORS;
+const errors = <const S extends ErrorStatus[]>(...statuses: S) =>
+  Object.fromEntries(statuses.map((status) => [status, ERRORS[status]])) as Pick<typeof ERRORS, S[number]>;
+
+const READ_ERRORS = errors(401, 403, 503);
+const WRITE_ERRORS = errors(400, 401, 403, 413, 415, 429, 503);
+
+const describe = (role: Role, text: string) => `${text}\n\nRequires role \`${role}\` or higher.`;
+
+const JobIdParams = z.object({
+  id: z
+    .string()
+    .min(1)
+    .max(200)
+    .openapi({ param: { name: 'id', in: 'path' }, example: '6f1c2a9e-8d4b-4c55-9e0a-2b7f3d1e4a10' }),
+});
+
+const EventsQuery = z.object({
+  jobId: z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .openapi({ param: { name: 'jobId', in: 'query' }, description: 'only messages about this job (status messages always)' }),
+});
+
+const WaitQuery = z.object({
+  wait: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(60)
+    .optional()
+    .openapi({ param: { name: 'wait', in: 'query' }, description: 'seconds to wait for the job to finish (max 60)' }),
+});
+
+export const runRoute = createRoute({
+  method: 'post',
+  path: `${ADMIN_PREFIX}/run`,
+  tags: ['migrations'],
+  operationId: 'runMigrations',
+  summary: 'Enqueue a migration run',
+  description: describe('operator', 'Enqueues a run job. Only one run or restore job may wait or run at a time.'),
+  'x-duckmig-role': 'operator' as const,
+  request: { body: { content: { 'application/json': { schema: RunRequest } }, required: false } },
+  responses: { 202: json(EnqueuedResponse, 'Enqueued'), ...WRITE_ERRORS, 409: ERRORS[409] },
+});
+
+export const dryRunRoute = createRoute({
+  method: 'post',
+  path: `${ADMIN_PREFIX}/dry-run`,
+  tags: ['migrations'],
+  operationId: 'dryRunMigrations',
+  summary: 'Enqueue a dry run (plan, and a rehearsal that rolls back)',
+  description: describe('operator', 'With `?wait=N` the answer waits up to N seconds and carries the finished job inline (200).'),
+  'x-duckmig-role': 'operator' as const,
+  request: { query: WaitQuery, body: { content: { 'application/json': { schema: DryRunRequest } }, required: false } },
+  responses: {
+    200: json(JobView, 'Finished within ?wait: the job, result included'),
+    202: json(EnqueuedResponse, 'Enqueued (or still running after ?wait)'),
+    ...WRITE_ERRORS,
+  },
+});
+
+export const restoreRoute = createRoute({
+  method: 'post',
+  path: `${ADMIN_PREFIX}/restore`,
+  tags: ['migrations'],
+  operationId: 'restoreDatabase',
+  summary: 'Enqueue a restore from a restore point',
+  description: describe('admin', 'Shares the single-in-flight rule with run jobs.'),
+  'x-duckmig-role': 'admin' as const,
+  request: { body: { content: { 'application/json': { schema: RestoreRequest } }, required: true } },
+  responses: { 202: json(EnqueuedResponse, 'Enqueued'), ...WRITE_ERRORS, 409: ERRORS[409] },
+});
+
+export const statusRoute = createRoute({
+  method: 'get',
+  path: `${ADMIN_PREFIX}/status`,
+  tags: ['migrations'],
+  operationId: 'getStatus',
+  summary: 'Schema status (from the worker\'s snapshot), worker liveness and queue counts',
+  description: describe('viewer', 'Read from Redis only; the API never opens the database.'),
+  'x-duckmig-role': 'viewer' as const,
+  responses: { 200: json(StatusResponse, 'Status'), ...READ_ERRORS, 502: ERRORS[502] },
+});
+
+export const historyRoute = createRoute({
+  method: 'get',
+  path: `${ADMIN_PREFIX}/history`,
+  tags: ['migrations'],
+  operationId: 'getHistory',
+  summary: 'Runs and ledger (from the database, via the snapshot) and recent queue jobs',
+  description: describe('viewer', 'Queue jobs are the 50 most recent, newest first.'),
+  'x-duckmig-role': 'viewer' as const,
+  responses: { 200: json(HistoryResponse, 'History'), ...READ_ERRORS, 502: ERRORS[502] },
+});
+
+export const jobRoute = createRoute({
+  method: 'get',
+  path: `${ADMIN_PREFIX}/jobs/{id}`,
+  tags: ['jobs'],
+  operationId: 'getJob',
+  summary: 'One job: state, progress, result, logs',
+  description: describe('viewer', 'Poll this, or follow the live channel.'),
+  'x-duckmig-role': 'viewer' as const,
+  request: { params: JobIdParams },
+  responses: { 200: json(JobView, 'The job'), ...READ_ERRORS, 400: ERRORS[400], 404: ERRORS[404] },
+});
+
+export const cancelRoute = createRoute({
+  method: 'post',
+  path: `${ADMIN_PREFIX}/jobs/{id}/cancel`,
+  tags: ['jobs'],
+  operationId: 'cancelJob',
+  summary: 'Cancel a job',
+  description: describe(
+    'operator',
+    'A waiting job is removed (200). An active job is asked to stop (202): the worker interrupts the statement and rolls back the migration. A finished job gives 409.',
+  ),
+  'x-duckmig-role': 'operator' as const,
+  request: { params: JobIdParams },
+  responses: {
+    200: json(CancelResponse, 'The job was waiting and has been removed'),
+    202: json(CancelResponse, 'The job is active; the worker was asked to cancel it'),
+    ...WRITE_ERRORS,
+    404: ERRORS[404],
+    409: json(ErrorBody, 'The job has already finished'),
+  },
+});
+
+export const eventsWsRoute = createRoute({
+  method: 'get',
+  path: `${ADMIN_PREFIX}/events`,
+  tags: ['live'],
+  operationId: 'liveEventsWebSocket',
+  summary: 'Live channel (WebSocket): one LiveMessage JSON per text frame',
+  description: describe('viewer', 'Upgrade with the Authorization header or the session cookie. A status message comes first.'),
+  'x-duckmig-role': 'viewer' as const,
+  request: { query: EventsQuery },
+  responses: {
+    101: { description: 'Switching protocols; frames carry LiveMessage JSON' },
+    426: json(ErrorBody, 'Not a WebSocket upgrade request (use …/events/sse for plain HTTP)'),
+    ...READ_ERRORS,
+  },
+});
+
+export const eventsSseRoute = createRoute({
+  method: 'get',
+  path: `${ADMIN_PREFIX}/events/sse`,
+  tags: ['live'],
+  operationId: 'liveEventsSse',
+  summary: 'Live channel (Server-Sent Events): one LiveMessage JSON per data: line',
+  description: describe('viewer', 'Same messages as the WebSocket. Comment lines (": ping") keep idle connections open.'),
+  'x-duckmig-role': 'viewer' as const,
+  request: { query: EventsQuery },
+  responses: { 200: { content: { 'text/event-stream': { schema: LiveMessage } }, description: 'Event stream' }, ...READ_ERRORS },
+});
+
+export const whoamiRoute = createRoute({
+  method: 'get',
+  path: `${API_PREFIX}/whoami`,
+  tags: ['session'],
+  operationId: 'whoami',
+  summary: 'The caller\'s token name and role',
+  description: describe('viewer', 'Works with the bearer token or the session cookie.'),
+  'x-duckmig-role': 'viewer' as const,
+  responses: { 200: json(WhoAmIResponse, 'Who you are'), 401: ERRORS[401] },
+});
+
+export const signInRoute = createRoute({
+  method: 'post',
+  path: `${API_PREFIX}/session`,
+  tags: ['session'],
+  operationId: 'signIn',
+  security: [],
+  summary: 'Sign in: set the duckmig_session cookie (HttpOnly, SameSite=Strict)',
+  description:
+    'The token comes in the body (`{"token": "…"}`) or the Authorization header. The cookie holds a signed, expiring session for that token, never the token itself.',
+  'x-duckmig-role': 'viewer' as const,
+  request: { body: { content: { 'application/json': { schema: SessionRequest } }, required: false } },
+  responses: { 200: json(WhoAmIResponse, 'Signed in; Set-Cookie carries the session'), ...errors(400, 401, 413, 415) },
+});
+
+export const signOutRoute = createRoute({
+  method: 'delete',
+  path: `${API_PREFIX}/session`,
+  tags: ['session'],
+  operationId: 'signOut',
+  summary: 'Sign out: clear the session cookie',
+  description: describe('viewer', 'Clears the cookie in this browser.'),
+  'x-duckmig-role': 'viewer' as const,
+  responses: { 204: { description: 'Signed out' }, 401: ERRORS[401] },
+});
+
+/** Every documented operation, in document order. */
+export const apiRoutes = [
+  runRoute,
+  dryRunRoute,
+  restoreRoute,
+  statusRoute,
+  historyRoute,
+  jobRoute,
+  cancelRoute,
+  eventsWsRoute,
+  eventsSseRoute,
+  whoamiRoute,
+  signInRoute,
+  signOutRoute,
+] as const;

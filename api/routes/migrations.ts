@@ -1,0 +1,98 @@
+// /api/v1/admin/migrations: run, dry-run (optionally waiting), restore, status and
+// history. Enqueue rules live in jobs.ts; status comes from the worker's snapshot and
+// heartbeat in Redis, never from the database.
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { QueueEvents } from 'bullmq';
+import type { MiddlewareHandler } from 'hono';
+import type { Redis } from 'ioredis';
+import { ADMIN_PREFIX, type EnqueuedResponse, type JobData } from '../../contract/index.js';
+import { ApiError } from '../errors.js';
+import { enqueue, findActiveRun, getJobView, listRecentJobs, waitForJob, type MigrationQueue } from '../jobs.js';
+import { readWorkerState, type WorkerKeys } from '../worker-state.js';
+import { dryRunRoute, historyRoute, restoreRoute, runRoute, statusRoute } from './definitions.js';
+import { guards } from './guards.js';
+
+export interface MigrationRoutesDeps {
+  queue: MigrationQueue;
+  queueEvents: QueueEvents;
+  redis: Redis;
+  keys: WorkerKeys;
+  /** the per-token rate limit for mutating routes */
+  limiter: MiddlewareHandler;
+}
+
+export function enqueuedBody(jobId: string): EnqueuedResponse {
+  const id = encodeURIComponent(jobId);
+  return { jobId, statusUrl: `${ADMIN_PREFIX}/jobs/${id}`, eventsUrl: `${ADMIN_PREFIX}/events?jobId=${id}` };
+}
+
+function inProgress(jobId: string): ApiError {
+  return new ApiError(409, 'run-in-progress', `job ${jobId} is already waiting or running; follow it or cancel it first`, {
+    details: { jobId, statusUrl: enqueuedBody(jobId).statusUrl },
+  });
+}
+
+export function registerMigrationRoutes(app: OpenAPIHono, deps: MigrationRoutesDeps): void {
+  const { queue, queueEvents, redis, keys, limiter } = deps;
+
+  async function enqueueExclusive(data: JobData): Promise<EnqueuedResponse> {
+    const { jobId, accepted } = await enqueue(queue, data);
+    if (!accepted) throw inProgress(jobId);
+    return enqueuedBody(jobId);
+  }
+
+  app.openapi({ ...runRoute, middleware: guards(runRoute, limiter) }, async function runMigrations(c) {
+    const { target, reason, allOrNothing } = c.req.valid('json');
+    const body = await enqueueExclusive({ kind: 'run', requestedBy: c.get('principal').name, target, reason, allOrNothing });
+    return c.json(body, 202);
+  });
+
+  app.openapi({ ...restoreRoute, middleware: guards(restoreRoute, limiter) }, async function restoreDatabase(c) {
+    const { restorePointId, reason } = c.req.valid('json');
+    const body = await enqueueExclusive({ kind: 'restore', requestedBy: c.get('principal').name, restorePointId, reason });
+    return c.json(body, 202);
+  });
+
+  app.openapi({ ...dryRunRoute, middleware: guards(dryRunRoute, limiter) }, async function dryRunMigrations(c) {
+    const { wait = 0 } = c.req.valid('query');
+    const { target, rehearse } = c.req.valid('json');
+    // A request without a body skips the schema (and its default): rehearse by default.
+    const data: JobData = { kind: 'dry-run', requestedBy: c.get('principal').name, target, rehearse: rehearse ?? true };
+    const { job, jobId } = await enqueue(queue, data);
+    if (wait > 0) {
+      await waitForJob(job, queueEvents, wait * 1000);
+      const view = await getJobView(queue, jobId);
+      if (view && (view.state === 'completed' || view.state === 'failed')) return c.json(view, 200);
+    }
+    return c.json(enqueuedBody(jobId), 202);
+  });
+
+  app.openapi({ ...statusRoute, middleware: guards(statusRoute) }, async function getStatus(c) {
+    const [{ snapshot, liveness }, counts, activeJob] = await Promise.all([
+      readWorkerState(redis, keys),
+      queue.getJobCounts('waiting', 'prioritized', 'active', 'completed', 'failed', 'delayed'),
+      findActiveRun(queue),
+    ]);
+    const count = (state: string) => counts[state] ?? 0;
+    return c.json(
+      {
+        snapshot,
+        worker: liveness,
+        queue: {
+          waiting: count('waiting') + count('prioritized'),
+          active: count('active'),
+          completed: count('completed'),
+          failed: count('failed'),
+          delayed: count('delayed'),
+        },
+        activeJob,
+      },
+      200,
+    );
+  });
+
+  app.openapi({ ...historyRoute, middleware: guards(historyRoute) }, async function getHistory(c) {
+    const [{ snapshot }, jobs] = await Promise.all([readWorkerState(redis, keys), listRecentJobs(queue, 50)]);
+    return c.json({ runs: snapshot?.runs ?? [], ledger: snapshot?.status.ledger ?? [], jobs }, 200);
+  });
+}

@@ -1,0 +1,51 @@
+// What the API knows about the worker, read from Redis only (the API never opens
+// DuckDB): the status snapshot the worker publishes at start-up and after each job,
+// and its heartbeat key, whose TTL lapsing means the worker is offline.
+import type { Redis } from 'ioredis';
+import { Heartbeat, WorkerSnapshot, type WorkerLiveness, type redisKeys } from '../contract/index.js';
+import { ApiError } from './errors.js';
+
+export type WorkerKeys = ReturnType<typeof redisKeys>;
+
+export interface WorkerState {
+  snapshot: WorkerSnapshot | null;
+  liveness: WorkerLiveness;
+}
+
+function parseJson(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Snapshot and liveness in one round trip. A snapshot that does not match the contract is a 502. */
+export async function readWorkerState(redis: Redis, keys: WorkerKeys, now = Date.now()): Promise<WorkerState> {
+  const [rawSnapshot, rawHeartbeat] = await redis.mget(keys.snapshot, keys.heartbeat);
+
+  let snapshot: WorkerSnapshot | null = null;
+  if (rawSnapshot != null) {
+    const parsed = WorkerSnapshot.safeParse(parseJson(rawSnapshot));
+    if (!parsed.success) {
+      // A worker of another version wrote it: say so loudly rather than show nothing.
+      throw new ApiError(502, 'invalid-snapshot', 'the worker published a status snapshot this API cannot read', {
+        details: { key: keys.snapshot, issues: parsed.error.issues.slice(0, 20) },
+      });
+    }
+    snapshot = parsed.data;
+  }
+
+  // The key's existence is the liveness signal; its content is a bonus.
+  const heartbeat = rawHeartbeat == null ? null : Heartbeat.safeParse(parseJson(rawHeartbeat));
+  const publishedAt = snapshot ? Date.parse(snapshot.publishedAt) : Number.NaN;
+  return {
+    snapshot,
+    liveness: {
+      online: heartbeat !== null,
+      lastHeartbeatAt: heartbeat?.success ? heartbeat.data.at : null,
+      snapshotAgeMs: Number.isNaN(publishedAt) ? null : Math.max(0, now - publishedAt),
+      busyWith: heartbeat?.success ? heartbeat.data.busyWith : null,
+    },
+  };
+}
