@@ -7,7 +7,6 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { createNodeWebSocket } from '@hono/node-ws';
-import { swaggerUI } from '@hono/swagger-ui';
 import type { QueueEvents } from 'bullmq';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -18,6 +17,7 @@ import { pino, type Logger } from 'pino';
 import { API_PREFIX, redisKeys } from '../contract/index.js';
 import './context.js';
 import { authenticate, requireRole } from './auth.js';
+import { registerDocsUi } from './docs-ui.js';
 import { registerBullBoard } from './bull-board.js';
 import { ApiError, onApiError, onNotFound, throwOnInvalid } from './errors.js';
 import { HEALTH_PATHS, registerHealthRoutes } from './health.js';
@@ -116,7 +116,7 @@ export function createApp(deps: ApiDeps): ApiApp {
   app.get(`${API_PREFIX}/openapi.json`, requireRole('viewer'), function openApiDocument(c) {
     return c.json(document);
   });
-  app.get('/api/docs', requireRole('viewer'), swaggerUI({ url: `${API_PREFIX}/openapi.json`, title: 'duckmig API' }));
+  registerDocsUi(app, requireRole('viewer'));
 
   registerMetricsRoute(app, { metrics, queue, redis, keys, hub });
   registerBullBoard(app, { queue });

@@ -31,7 +31,7 @@ function requiredRole(method: string, path: string): Role | undefined {
   const documented = apiRoutes.find((r) => r.method.toUpperCase() === method && openApiPath(r.path) === path);
   if (documented) return documented['x-duckmig-role'];
   if (path === '/admin/queues' || path.startsWith('/admin/queues/')) return 'admin';
-  if ([`${API_PREFIX}/openapi.json`, '/api/docs', '/metrics'].includes(path)) return 'viewer';
+  if ([`${API_PREFIX}/openapi.json`, '/api/docs', '/api/docs/assets/:file', '/metrics'].includes(path)) return 'viewer';
   return undefined;
 }
 

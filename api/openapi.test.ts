@@ -52,7 +52,14 @@ describe('OpenAPI document', () => {
       expect(await res.json()).toEqual(JSON.parse(openApiJson()));
       const docs = await h.call('/api/docs', { role: 'viewer' });
       expect(docs.status).toBe(200);
-      expect(await docs.text()).toContain('/api/v1/openapi.json');
+      expect(await docs.text()).toContain('/api/docs/assets/swagger-ui-bundle.js');
+      // served from this machine, not a CDN, and pointed at our document
+      const init = await h.call('/api/docs/assets/init.js', { role: 'viewer' });
+      expect(await init.text()).toContain('/api/v1/openapi.json');
+      const bundle = await h.call('/api/docs/assets/swagger-ui-bundle.js', { role: 'viewer' });
+      expect(bundle.status).toBe(200);
+      expect(bundle.headers.get('content-type')).toMatch(/javascript/);
+      expect((await h.call('/api/docs/assets/..%2Fpackage.json', { role: 'viewer' })).status).toBe(404);
     });
   });
 });
