@@ -1,0 +1,362 @@
+// End to end: the admin UI in Debian's Chromium (playwright-core, never a downloaded
+// browser) against the real API, worker and Redis on a fresh DuckDB file, started by
+// test/support/system.ts. Every wait is on page state (locators), never a fixed sleep.
+// DUCKMIG_SCREENSHOTS=1 also saves the main screens to docs/screenshots/*.png for the
+// README; normal runs leave those committed files alone.
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Database } from '../../worker/runner/index.js';
+import { rowsOf } from '../support/db.js';
+import { startSystem } from '../support/system.js';
+
+type System = Awaited<ReturnType<typeof startSystem>>;
+type Role = keyof System['tokens'];
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SCREENSHOTS = process.env.DUCKMIG_SCREENSHOTS === '1';
+const SHOT_DIR = join(ROOT, 'docs/screenshots');
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+/** newest modification time under a folder (for "is the built UI older than its sources") */
+function newest(dir: string): number {
+  let latest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    latest = Math.max(latest, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
+  }
+  return latest;
+}
+
+/** The API serves dist/ui: build it when it is missing or older than ui/ (CI builds it in `npm ci`). */
+function ensureUiBuilt(): void {
+  const index = join(ROOT, 'dist/ui/index.html');
+  if (existsSync(index) && statSync(index).mtimeMs >= newest(join(ROOT, 'ui'))) return;
+  execFileSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'ui/vite.config.ts', '--logLevel', 'warn'], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
+}
+
+async function launch(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
+  // launch() gives every run a fresh temporary profile (user-data-dir); each context is a clean cookie jar
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  if (!SCREENSHOTS) return;
+  mkdirSync(SHOT_DIR, { recursive: true });
+  await page.screenshot({ path: join(SHOT_DIR, `${name}.png`), fullPage: true, animations: 'disabled' });
+}
+
+/** a new browser context (own cookies) signed in as `role` on the migrations page */
+async function signIn(browser: Browser, system: System, role: Role): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, colorScheme: 'light', reducedMotion: 'reduce' });
+  const page = await context.newPage();
+  page.setDefaultTimeout(20_000);
+  await page.goto(`${system.url}/`);
+  await page.getByLabel('Access token').fill(system.tokens[role]);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Migrations' }).waitFor();
+  // the harness names each token after its role
+  await page.getByRole('banner').getByText(role, { exact: true }).first().waitFor();
+  return { context, page };
+}
+
+const runButton = (page: Page) => page.getByRole('button', { name: 'Run migrations…' });
+const previewButton = (page: Page) => page.getByRole('button', { name: 'Preview (dry-run)' });
+const pendingCount = (page: Page) => page.getByTestId('pending-count');
+const currentVersion = (page: Page) => page.getByTestId('current-version');
+const progress = (page: Page) => page.getByTestId('live-progress');
+
+/** waits until a locator's text is exactly `text` */
+async function waitForText(page: Page, testId: string, text: string): Promise<void> {
+  await page.getByTestId(testId).filter({ hasText: new RegExp(`^\\s*${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`) }).waitFor();
+}
+
+/** opens the run dialog, optionally limits the target, gives a reason and confirms */
+async function runFromDialog(page: Page, reason: string, options: { upTo?: string; expect: string[] }): Promise<void> {
+  await runButton(page).click();
+  const dialog = page.getByRole('dialog', { name: 'Run migrations' });
+  await dialog.waitFor();
+  if (options.upTo) await dialog.getByLabel('Apply up to').selectOption({ label: options.upTo });
+  const listed = dialog.getByRole('list', { name: 'Migrations that will be applied' }).getByRole('listitem');
+  await listed.nth(options.expect.length - 1).waitFor();
+  expect(await listed.allInnerTexts()).toEqual(options.expect.map((name) => expect.stringContaining(name)));
+  await dialog.getByLabel(/^Reason/).fill(reason);
+  await dialog.getByRole('button', { name: /^Apply \d+ migrations?$/ }).click();
+  await dialog.waitFor({ state: 'hidden' });
+}
+
+describe('admin UI on a fresh database', () => {
+  let system: System;
+  let browser: Browser;
+  let admin: { context: BrowserContext; page: Page };
+
+  beforeAll(async () => {
+    ensureUiBuilt();
+    [system, browser] = await Promise.all([startSystem(), launch()]);
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await system?.stop();
+  });
+
+  it('signs in with a token and shows who is signed in, with the role', async () => {
+    admin = await signIn(browser, system, 'admin');
+    const banner = admin.page.getByRole('banner');
+    expect(await banner.getByLabel('role: admin').innerText()).toBe('admin');
+    // the token is not kept by the page: the session lives in an HttpOnly cookie
+    const cookies = await admin.context.cookies();
+    expect(cookies.find((c) => c.name === 'duckmig_session')).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
+    expect(await admin.page.evaluate('JSON.stringify(Object.keys(sessionStorage)) + JSON.stringify(Object.keys(localStorage))')).toBe('[][]');
+    // the live channel connects with the cookie
+    await banner.getByText('Live', { exact: true }).waitFor();
+  }, 60_000);
+
+  it('shows 4 pending migrations on a fresh database, with their SQL', async () => {
+    const { page } = admin;
+    await waitForText(page, 'pending-count', '4');
+    await waitForText(page, 'current-version', '0');
+    await page.getByText('online', { exact: true }).waitFor();
+    for (const name of ['initial_schema', 'add_project_context', 'add_runs_and_files', 'add_upload_settings']) {
+      await page.getByRole('listitem', { name: new RegExp(`^\\d{3}_${name}$`) }).waitFor();
+    }
+    await page.getByText('SQL of 001_initial_schema.sql').click();
+    await page.getByRole('region', { name: /Pending migrations/ }).getByText('CREATE TABLE IF NOT EXISTS projects').first().waitFor();
+    await shot(page, 'status');
+    await page.getByText('SQL of 001_initial_schema.sql').click(); // fold it again
+  }, 60_000);
+
+  it('previews a dry-run: the rehearsal succeeds and the database stays at version 0', async () => {
+    const { page } = admin;
+    await previewButton(page).click();
+    const preview = page.getByTestId('dry-run');
+    await preview.getByText('The batch would succeed.').waitFor();
+    await preview.getByText('The database was not changed.').waitFor();
+    expect(await preview.getByRole('table', { name: 'Rehearsal results per migration' }).getByText('rehearsed').count()).toBe(4);
+    await waitForText(page, 'current-version', '0');
+    await waitForText(page, 'pending-count', '4');
+    await shot(page, 'dry-run');
+    await preview.getByRole('button', { name: 'Close preview' }).click();
+  }, 60_000);
+
+  it('asks for confirmation (Escape closes it, a reason is required), then runs and reaches 100 %', async () => {
+    const { page } = admin;
+    await runButton(page).click();
+    const dialog = page.getByRole('dialog', { name: 'Run migrations' });
+    await dialog.waitFor();
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+
+    await runButton(page).click();
+    await dialog.getByRole('button', { name: 'Apply 4 migrations' }).click();
+    await dialog.getByText('Give a reason').waitFor();
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+
+    await runFromDialog(page, 'e2e: first deployment', {
+      expect: ['001_initial_schema', '002_add_project_context', '003_add_runs_and_files', '004_add_upload_settings'],
+    });
+    await progress(page).getByRole('heading', { name: 'Run succeeded' }).waitFor();
+    await waitForText(page, 'progress-percent', '100 %');
+    expect(await progress(page).getByRole('list', { name: 'Migrations in this run' }).getByText('applied').count()).toBe(4);
+    await waitForText(page, 'current-version', '4');
+    await page.getByText('up to date', { exact: true }).waitFor();
+    // nothing left to apply: the button says why it is not available
+    await page.getByText('nothing to apply: the database is up to date').waitFor();
+    await shot(page, 'run-complete');
+  }, 60_000);
+
+  it('lists the run in the history, opening to its migrations and job log', async () => {
+    const { page } = admin;
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'History' }).click();
+    await page.getByRole('heading', { level: 1, name: 'History' }).waitFor();
+    const run = page.getByRole('list', { name: 'Runs, newest first' }).getByRole('listitem').first();
+    await run.getByText('success').waitFor();
+    await run.getByText('admin', { exact: true }).waitFor();
+    await run.getByText('“e2e: first deployment”').waitFor();
+    await run.getByText('v0 → v4').waitFor();
+    await run.locator('summary').click();
+    expect(await run.getByRole('table', { name: 'Results per migration' }).getByText('applied').count()).toBe(4);
+    await run.getByLabel(/^Log of job /).waitFor();
+    const ledger = page.getByRole('table', { name: 'Applied-migration ledger' });
+    await ledger.getByText('004_add_upload_settings').waitFor();
+    await shot(page, 'history');
+  }, 60_000);
+
+  it('keeps viewers from running: the actions are disabled and say why', async () => {
+    const viewer = await signIn(browser, system, 'viewer');
+    const { page } = viewer;
+    await waitForText(page, 'current-version', '4');
+    expect(await runButton(page).isDisabled()).toBe(true);
+    expect(await runButton(page).getAttribute('title')).toBe('viewers cannot run migrations');
+    await page.getByText('viewers cannot run migrations').waitFor();
+    expect(await previewButton(page).isDisabled()).toBe(true);
+    await page.getByText('viewers cannot start a dry-run').waitFor();
+    // clicking a disabled action does nothing
+    await runButton(page).click({ force: true });
+    expect(await page.getByRole('dialog').count()).toBe(0);
+    // the queue dashboard is for admins only
+    expect(await page.getByRole('link', { name: /Queue/ }).count()).toBe(0);
+    await page.getByText('(admins only)').waitFor();
+    await viewer.context.close();
+  }, 60_000);
+});
+
+describe('a failing migration', () => {
+  let system: System;
+  let browser: Browser;
+  let page: Page;
+  let context: BrowserContext;
+  const dir = mkdtempSync(join(tmpdir(), 'duckmig-e2e-'));
+  const migrationsDir = join(dir, 'migrations');
+
+  beforeAll(async () => {
+    ensureUiBuilt();
+    cpSync(join(ROOT, 'migrations/duckdb'), migrationsDir, { recursive: true });
+    // Valid SQL that fails when it runs: the foreign key names a table that does not exist.
+    // The first statement succeeds, so a partial apply would leave e2e_partial behind.
+    writeFileSync(
+      join(migrationsDir, '005_broken.sql'),
+      [
+        '-- 005 broken on purpose (e2e): <script>window.__xss = 1</script> must show as text',
+        'CREATE TABLE IF NOT EXISTS e2e_partial (id INTEGER);',
+        '',
+        'CREATE TABLE IF NOT EXISTS e2e_broken (id INTEGER, parent_id INTEGER REFERENCES e2e_missing_parent (id));',
+        '',
+      ].join('\n'),
+    );
+    [system, browser] = await Promise.all([startSystem({ migrationsDir }), launch()]);
+    ({ context, page } = await signIn(browser, system, 'operator'));
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await system?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('applies 001-004 first (run up to a target version)', async () => {
+    await waitForText(page, 'pending-count', '5');
+    await runFromDialog(page, 'e2e: up to 004', {
+      upTo: '004_add_upload_settings',
+      expect: ['001_initial_schema', '002_add_project_context', '003_add_runs_and_files', '004_add_upload_settings'],
+    });
+    await progress(page).getByRole('heading', { name: 'Run succeeded' }).waitFor();
+    await waitForText(page, 'current-version', '4');
+    await waitForText(page, 'pending-count', '1');
+    await progress(page).getByRole('button', { name: 'Dismiss' }).click();
+  }, 60_000);
+
+  it('shows the SQL as text, never as markup', async () => {
+    await page.getByText('SQL of 005_broken.sql').click();
+    await page.getByText('<script>window.__xss = 1</script>').waitFor();
+    expect(await page.evaluate('window.__xss === undefined')).toBe(true);
+  }, 60_000);
+
+  it('the dry-run shows the error with its file and line before anything runs', async () => {
+    await previewButton(page).click();
+    const preview = page.getByTestId('dry-run');
+    await preview.getByText('The batch would fail at 005_broken.').waitFor();
+    const error = preview.getByRole('group', { name: '005_broken would fail' });
+    await error.getByText(/file .*005_broken\.sql, line 4, statement 2/).waitFor();
+    await error.getByText(/e2e_missing_parent/).first().waitFor();
+    await waitForText(page, 'current-version', '4');
+    await shot(page, 'dry-run-failure');
+    await preview.getByRole('button', { name: 'Close preview' }).click();
+  }, 60_000);
+
+  it('the run shows the failure and the migration is rolled back', async () => {
+    await runFromDialog(page, 'e2e: broken', { expect: ['005_broken'] });
+    await progress(page).getByRole('heading', { name: 'Run failed' }).waitFor();
+    const error = progress(page).getByRole('group', { name: '005_broken failed' });
+    await error.getByText(/e2e_missing_parent/).first().waitFor();
+    await error.getByText(/line 4/).waitFor();
+    await waitForText(page, 'current-version', '4');
+    await waitForText(page, 'pending-count', '1');
+    await shot(page, 'run-failed');
+    await context.close();
+  }, 60_000);
+
+  it('leaves the database as it was before the failed migration', async () => {
+    await system.worker.kill('SIGTERM'); // the worker owns the file: open it only once it is gone
+    const db = await Database.open(system.dbPath, { attempts: 3 });
+    try {
+      const tables = await rowsOf(db, "SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'e2e_%'");
+      expect(tables).toEqual([]);
+      const applied = await rowsOf(db, "SELECT version FROM schema_migrations WHERE status IN ('applied', 'adopted') ORDER BY version");
+      expect(applied.map((r) => Number(r.version))).toEqual([1, 2, 3, 4]);
+    } finally {
+      await db.close();
+    }
+  }, 60_000);
+});
+
+describe('cancelling a long migration', () => {
+  let system: System;
+  let browser: Browser;
+  let context: BrowserContext;
+  const dir = mkdtempSync(join(tmpdir(), 'duckmig-e2e-'));
+  const migrationsDir = join(dir, 'migrations');
+
+  beforeAll(async () => {
+    ensureUiBuilt();
+    cpSync(join(ROOT, 'migrations/duckdb'), migrationsDir, { recursive: true });
+    // one statement that takes several seconds on a 2-core machine
+    writeFileSync(
+      join(migrationsDir, '005_slow.sql'),
+      'CREATE TABLE IF NOT EXISTS e2e_slow AS SELECT range AS n, md5(range::VARCHAR) AS h FROM range(12000000);\n',
+    );
+    [system, browser] = await Promise.all([startSystem({ migrationsDir }), launch()]);
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await system?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('an operator cancels the running migration; it is rolled back and the run says so', async () => {
+    let page: Page;
+    ({ context, page } = await signIn(browser, system, 'operator'));
+    await waitForText(page, 'pending-count', '5');
+    await runFromDialog(page, 'e2e: cancel me', {
+      expect: ['001_initial_schema', '002_add_project_context', '003_add_runs_and_files', '004_add_upload_settings', '005_slow'],
+    });
+    const panel = progress(page);
+    await panel.getByRole('heading', { name: 'Run in progress' }).waitFor();
+    // the live view follows the run: 001-004 applied, 005 running
+    await panel.getByText('Migration 5 of 5').waitFor();
+    expect(await panel.getByRole('list', { name: 'Migrations in this run' }).getByText('applied').count()).toBe(4);
+    await shot(page, 'run-progress');
+    await panel.getByRole('button', { name: 'Cancel run' }).click();
+    await panel.getByRole('heading', { name: 'Run cancelled' }).waitFor();
+    await waitForText(page, 'current-version', '4');
+    await waitForText(page, 'pending-count', '1');
+    await context.close();
+
+    await system.worker.kill('SIGTERM');
+    const db = await Database.open(system.dbPath, { attempts: 3 });
+    try {
+      expect(await rowsOf(db, "SELECT table_name FROM information_schema.tables WHERE table_name = 'e2e_slow'")).toEqual([]);
+    } finally {
+      await db.close();
+    }
+  }, 90_000);
+});

@@ -1,0 +1,163 @@
+// Typed fetch helpers for duckmig's HTTP API, and the one error type the UI shows.
+// Authentication is the HttpOnly session cookie set by POST /api/v1/session: the
+// browser sends it with every same-origin fetch and with the WebSocket handshake, so
+// the token never stays in JavaScript memory or storage after sign-in.
+import type {
+  DryRunRequest,
+  EnqueuedResponse,
+  HistoryResponse,
+  JobView,
+  RunRequest,
+  StatusResponse,
+  WhoAmIResponse,
+} from './types.js';
+
+export const API_PREFIX = '/api/v1';
+export const ADMIN_PREFIX = `${API_PREFIX}/admin/migrations`;
+export const EVENTS_PATH = `${ADMIN_PREFIX}/events`;
+
+/** Every failure the API client reports: HTTP errors, unreadable answers, network trouble. */
+export class ApiError extends Error {
+  override name = 'ApiError';
+  constructor(
+    /** HTTP status, 0 when the request never got an answer */
+    readonly status: number,
+    /** the API's error code (`{ error: { code } }`), or one made up here */
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+
+  /** the job id an API error points at (409 "a run is in flight" carries the one holding it) */
+  get jobId(): string | null {
+    const details = this.details;
+    if (details && typeof details === 'object' && 'jobId' in details) {
+      const id = (details as { jobId: unknown }).jobId;
+      if (typeof id === 'string' || typeof id === 'number') return String(id);
+    }
+    return null;
+  }
+}
+
+export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
+
+export interface ApiOptions {
+  fetch?: FetchLike;
+  /** called on every 401, so the session can fall back to the sign-in form */
+  onUnauthorized?: () => void;
+}
+
+interface RequestOptions {
+  body?: unknown;
+  signal?: AbortSignal | undefined;
+}
+
+async function errorFrom(response: Response): Promise<ApiError> {
+  let body: unknown = null;
+  try {
+    body = await response.json();
+  } catch {
+    // not JSON (a proxy's error page, an empty body): fall through to a generic message
+  }
+  const error = body && typeof body === 'object' && 'error' in body ? (body as { error: unknown }).error : null;
+  if (error && typeof error === 'object') {
+    const { code, message, details } = error as { code?: unknown; message?: unknown; details?: unknown };
+    return new ApiError(
+      response.status,
+      typeof code === 'string' ? code : `http_${response.status}`,
+      typeof message === 'string' && message ? message : `${response.status} ${response.statusText}`.trim(),
+      details,
+    );
+  }
+  return new ApiError(response.status, `http_${response.status}`, `The API answered ${response.status} ${response.statusText}`.trim());
+}
+
+export function createApi(options: ApiOptions = {}) {
+  const doFetch: FetchLike = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+
+  async function request<T>(method: string, path: string, { body, signal }: RequestOptions = {}): Promise<{ status: number; data: T }> {
+    const init: RequestInit = {
+      method,
+      credentials: 'same-origin',
+      headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+    };
+    if (body !== undefined) init.body = JSON.stringify(body);
+    if (signal) init.signal = signal;
+    let response: Response;
+    try {
+      response = await doFetch(path, init);
+    } catch (err) {
+      if (err instanceof DOMException && err.name === 'AbortError') throw err;
+      throw new ApiError(0, 'network', 'Cannot reach the duckmig API. Check that it is running and try again.', { cause: String(err) });
+    }
+    if (!response.ok) {
+      const error = await errorFrom(response);
+      if (response.status === 401) options.onUnauthorized?.();
+      throw error;
+    }
+    if (response.status === 204) return { status: response.status, data: undefined as T };
+    try {
+      return { status: response.status, data: (await response.json()) as T };
+    } catch {
+      throw new ApiError(response.status, 'bad_response', `The API sent an answer that is not JSON (${method} ${path})`);
+    }
+  }
+
+  const admin = (path: string) => `${ADMIN_PREFIX}${path}`;
+
+  return {
+    async signIn(token: string): Promise<void> {
+      await request('POST', `${API_PREFIX}/session`, { body: { token } });
+    },
+    async signOut(): Promise<void> {
+      await request('DELETE', `${API_PREFIX}/session`);
+    },
+    async whoami(signal?: AbortSignal): Promise<WhoAmIResponse> {
+      return (await request<WhoAmIResponse>('GET', `${API_PREFIX}/whoami`, { signal })).data;
+    },
+    async status(signal?: AbortSignal): Promise<StatusResponse> {
+      return (await request<StatusResponse>('GET', admin('/status'), { signal })).data;
+    },
+    /**
+     * Starts a dry-run. With `waitSeconds` the API holds the answer until the job ends
+     * (200 + JobView) or the wait runs out (202 + ids); both come back as a JobView or the ids.
+     */
+    async dryRun(body: DryRunRequest, waitSeconds?: number): Promise<JobView | EnqueuedResponse> {
+      const query = waitSeconds ? `?wait=${waitSeconds}` : '';
+      return (await request<JobView | EnqueuedResponse>('POST', admin(`/dry-run${query}`), { body })).data;
+    },
+    async run(body: RunRequest): Promise<EnqueuedResponse> {
+      return (await request<EnqueuedResponse>('POST', admin('/run'), { body })).data;
+    },
+    async job(id: string, signal?: AbortSignal): Promise<JobView> {
+      return (await request<JobView>('GET', admin(`/jobs/${encodeURIComponent(id)}`), { signal })).data;
+    },
+    async cancel(id: string): Promise<void> {
+      await request('POST', admin(`/jobs/${encodeURIComponent(id)}/cancel`));
+    },
+    async history(signal?: AbortSignal): Promise<HistoryResponse> {
+      return (await request<HistoryResponse>('GET', admin('/history'), { signal })).data;
+    },
+  };
+}
+
+export type Api = ReturnType<typeof createApi>;
+
+/** the JobView a dry-run answered inline, or null when it answered with the job's ids */
+export function asJobView(value: JobView | EnqueuedResponse): JobView | null {
+  return 'state' in value && 'id' in value ? value : null;
+}
+
+/** the message to show for anything thrown by the client */
+export function describeError(err: unknown): string {
+  if (err instanceof ApiError) return err.message;
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
+
+/** ws:// or wss:// URL of the live channel on the page's own origin (the cookie goes along) */
+export function eventsUrl(location: Pick<Location, 'protocol' | 'host'>): string {
+  return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${EVENTS_PATH}`;
+}

@@ -1,0 +1,88 @@
+// The app's state, one instance per page load, handed to components through context:
+// the API client, the session, the status, live progress, the dry-run preview, history,
+// the clock and the route. `connect()` wires the live channel to them while signed in.
+import { createContext } from 'svelte';
+import { createApi, eventsUrl, type Api, type FetchLike } from './api.js';
+import { Clock } from './clock.svelte.js';
+import { DryRunStore } from './dry-run.svelte.js';
+import { HistoryStore } from './history.svelte.js';
+import { LiveChannel } from './live.svelte.js';
+import { isInFlight } from './progress.js';
+import { Router } from './router.svelte.js';
+import { RunTracker } from './run-tracker.svelte.js';
+import { Session } from './session.svelte.js';
+import { StatusStore } from './status.svelte.js';
+import type { LiveMessage } from './types.js';
+
+export class AppState {
+  readonly api: Api;
+  readonly session: Session;
+  readonly status: StatusStore;
+  readonly tracker: RunTracker;
+  readonly live = new LiveChannel();
+  readonly dryRun: DryRunStore;
+  readonly history: HistoryStore;
+  readonly clock = new Clock();
+  readonly router = new Router();
+
+  constructor(fetch?: FetchLike) {
+    this.api = createApi({ ...(fetch ? { fetch } : {}), onUnauthorized: () => this.session.expire() });
+    this.session = new Session(this.api);
+    this.status = new StatusStore(this.api);
+    this.tracker = new RunTracker(this.api);
+    this.dryRun = new DryRunStore(this.api);
+    this.history = new HistoryStore(this.api);
+  }
+
+  /**
+   * While signed in: the live channel (reconnecting), a slow status poll as a safety net,
+   * and the clock. Returns the function that stops all of it, for $effect.
+   */
+  connect(): () => void {
+    void this.refreshStatus();
+    const stopLive = this.live.connect({
+      url: eventsUrl(location),
+      onMessage: (message) => this.#onMessage(message),
+      // whatever happened while the channel was down: fetch it (also detects an expired session)
+      onOpen: ({ reconnect }) => {
+        if (!reconnect) return;
+        void this.refreshStatus();
+        void this.tracker.resync();
+      },
+    });
+    const stopPoll = this.status.poll(15_000);
+    const stopClock = this.clock.start();
+    return () => {
+      stopLive();
+      stopPoll();
+      stopClock();
+    };
+  }
+
+  /** refreshes the status and follows the run that holds the queue, if it is not shown yet */
+  async refreshStatus(): Promise<void> {
+    await this.status.refresh();
+    const active = this.status.activeRun;
+    const watched = this.tracker.watched;
+    if (active && watched?.jobId !== active.jobId && !isInFlight(watched)) {
+      const planned = this.status.pending.map((m) => ({ version: m.version, name: m.name, statements: m.statements.length }));
+      this.tracker.watch(active.jobId, planned);
+    }
+  }
+
+  #onMessage(message: LiveMessage): void {
+    if (message.type === 'status') {
+      this.status.setWorker(message.worker);
+      return;
+    }
+    this.tracker.handle(message);
+    this.dryRun.handle(message);
+    if (message.type !== 'progress') {
+      // a job started or ended: the snapshot, the queue and the history changed
+      void this.refreshStatus();
+      if ((message.type === 'completed' || message.type === 'failed') && this.history.data) void this.history.refresh();
+    }
+  }
+}
+
+export const [getApp, setApp] = createContext<AppState>();

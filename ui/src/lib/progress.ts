@@ -1,0 +1,347 @@
+// Live progress of one job, computed from what the API tells about it: the live
+// channel's messages (progress events, active, completed, failed) and JobView snapshots
+// fetched after a reconnect. Pure functions over plain objects, so the store that holds
+// the state (run-tracker.svelte.ts) stays thin and this logic is tested without a DOM.
+//
+// Events carry a `seq` that grows by one per event of a job: anything at or below the
+// last seen seq is a duplicate (a replay after reconnecting) and is ignored. Missed
+// events are tolerated: a later event (migration 3 started) implies the earlier ones.
+import type { JobProgress, JobView, LiveMessage, MigrationError, MigrationResult, RunMode, RunResult, RunStatus, RunnerEvent } from './types.js';
+
+export type MigrationPhase = 'pending' | 'running' | MigrationResult['status'];
+
+export interface MigrationProgress {
+  version: number;
+  name: string;
+  statements: number;
+  /** statements finished so far */
+  done: number;
+  phase: MigrationPhase;
+  durationMs: number | null;
+  error: MigrationError | null;
+}
+
+export interface CurrentStep {
+  version: number;
+  name: string;
+  /** 0-based position of the migration in this run */
+  index: number;
+  total: number;
+  statementCount: number;
+  /** 0-based index of the last finished statement, null before the first one finishes */
+  statementIndex: number | null;
+  summary: string | null;
+  line: number | null;
+}
+
+export type RunPhase = 'waiting' | 'active' | 'finished';
+
+export interface RunProgress {
+  jobId: string;
+  /** job kind ("run", "dry-run") once known */
+  kind: string | null;
+  lastSeq: number;
+  phase: RunPhase;
+  percent: number;
+  mode: RunMode | null;
+  totalStatements: number | null;
+  migrations: MigrationProgress[];
+  current: CurrentStep | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  /** the run's outcome once finished (a job can complete with a failed run) */
+  outcome: RunStatus | null;
+  /** run-level error: the runner's error, the failed migration's message or the job's failedReason */
+  error: string | null;
+  result: RunResult | null;
+}
+
+export interface PlannedItem {
+  version: number;
+  name: string;
+  statements: number;
+}
+
+export function newRun(jobId: string, planned: readonly PlannedItem[] = [], kind: string | null = null): RunProgress {
+  return {
+    jobId,
+    kind,
+    lastSeq: -1,
+    phase: 'waiting',
+    percent: 0,
+    mode: null,
+    totalStatements: planned.length ? planned.reduce((sum, m) => sum + m.statements, 0) : null,
+    migrations: planned.map((m) => pendingMigration(m)),
+    current: null,
+    startedAt: null,
+    finishedAt: null,
+    outcome: null,
+    error: null,
+    result: null,
+  };
+}
+
+function pendingMigration(m: PlannedItem): MigrationProgress {
+  return { version: m.version, name: m.name, statements: m.statements, done: 0, phase: 'pending', durationMs: null, error: null };
+}
+
+const clampPercent = (value: number) => Math.min(100, Math.max(0, Number.isFinite(value) ? value : 0));
+
+/** replaces the migration `version` (adding it in version order when unknown) */
+function updateMigration(run: RunProgress, ref: PlannedItem, change: (m: MigrationProgress) => MigrationProgress): MigrationProgress[] {
+  const known = run.migrations.some((m) => m.version === ref.version);
+  const list = known ? run.migrations : [...run.migrations, pendingMigration(ref)].sort((a, b) => a.version - b.version);
+  return list.map((m) => (m.version === ref.version ? change(m) : m));
+}
+
+/** migrations before `version` that are still pending or running must have finished */
+function settleEarlier(migrations: MigrationProgress[], version: number, mode: RunMode | null): MigrationProgress[] {
+  const done: MigrationPhase = mode === 'rehearse' ? 'rehearsed' : 'applied';
+  return migrations.map((m) =>
+    m.version < version && (m.phase === 'pending' || m.phase === 'running') ? { ...m, phase: done, done: m.statements } : m,
+  );
+}
+
+function applyEvent(run: RunProgress, event: RunnerEvent, at: string): RunProgress {
+  switch (event.type) {
+    case 'run:start':
+      return {
+        ...run,
+        mode: event.mode,
+        startedAt: run.startedAt ?? at,
+        totalStatements: event.totalStatements,
+        migrations: event.migrations.map((m) => {
+          const previous = run.migrations.find((p) => p.version === m.version);
+          return previous && previous.phase !== 'pending' ? previous : pendingMigration(m);
+        }),
+      };
+    case 'migration:start': {
+      const ref = { version: event.version, name: event.name, statements: event.statements };
+      const migrations = settleEarlier(
+        updateMigration(run, ref, (m) => ({ ...m, name: event.name, statements: event.statements, phase: 'running' })),
+        event.version,
+        run.mode,
+      );
+      return {
+        ...run,
+        migrations,
+        current: { ...ref, statementCount: event.statements, index: event.index, total: event.total, statementIndex: null, summary: null, line: null },
+      };
+    }
+    case 'statement:done': {
+      const ref = { version: event.version, name: event.name, statements: event.statementCount };
+      const migrations = settleEarlier(
+        updateMigration(run, ref, (m) => ({ ...m, phase: 'running', statements: event.statementCount, done: Math.max(m.done, event.statementIndex + 1) })),
+        event.version,
+        run.mode,
+      );
+      const index = migrations.findIndex((m) => m.version === event.version);
+      const previous = run.current?.version === event.version ? run.current : null;
+      return {
+        ...run,
+        migrations,
+        current: {
+          version: event.version,
+          name: event.name,
+          index: previous?.index ?? index,
+          total: previous?.total ?? migrations.length,
+          statementCount: event.statementCount,
+          statementIndex: event.statementIndex,
+          summary: event.summary,
+          line: event.line,
+        },
+      };
+    }
+    case 'migration:done': {
+      const ref = { version: event.version, name: event.name, statements: 0 };
+      const phase: MigrationPhase = run.mode === 'rehearse' ? 'rehearsed' : 'applied';
+      return {
+        ...run,
+        migrations: settleEarlier(
+          updateMigration(run, ref, (m) => ({ ...m, phase, done: m.statements, durationMs: event.durationMs })),
+          event.version,
+          run.mode,
+        ),
+      };
+    }
+    case 'migration:failed': {
+      const ref = { version: event.version, name: event.name, statements: 0 };
+      return {
+        ...run,
+        error: event.error.message,
+        migrations: settleEarlier(
+          updateMigration(run, ref, (m) => ({ ...m, phase: event.cancelled ? 'cancelled' : 'failed', durationMs: event.durationMs, error: event.error })),
+          event.version,
+          run.mode,
+        ),
+      };
+    }
+    case 'run:done':
+      return {
+        ...run,
+        mode: event.mode,
+        outcome: event.status,
+        current: null,
+        percent: event.status === 'success' || event.status === 'nothing-to-do' ? 100 : run.percent,
+        migrations: run.migrations.map((m) => (m.phase === 'pending' || m.phase === 'running' ? { ...m, phase: 'not-run' } : m)),
+      };
+  }
+}
+
+/** applies one progress report; reports at or below the last seen seq are ignored */
+export function applyProgress(run: RunProgress, progress: JobProgress): RunProgress {
+  if (progress.seq <= run.lastSeq) return run;
+  let next = applyEvent(run, progress.event, progress.at);
+  // the last report (run:done) carries the full result: a job whose run failed ends in
+  // BullMQ's failed state without a return value, so this is where its details are
+  if (progress.result) next = absorbResult(next, progress.result);
+  return {
+    ...next,
+    lastSeq: progress.seq,
+    phase: run.phase === 'finished' ? 'finished' : 'active',
+    startedAt: next.startedAt ?? progress.at,
+    percent: next.phase === 'finished' || next.outcome ? next.percent : Math.max(run.percent, clampPercent(progress.percent)),
+  };
+}
+
+function fromResult(m: MigrationResult): MigrationProgress {
+  const finished = m.status === 'applied' || m.status === 'rehearsed' || m.status === 'skipped';
+  return {
+    version: m.version,
+    name: m.name,
+    statements: m.statements,
+    done: finished ? m.statements : (m.statementTimings?.length ?? 0),
+    phase: m.status,
+    durationMs: m.durationMs ?? null,
+    error: m.error ?? null,
+  };
+}
+
+/** folds in the runner's result: it is the authority on every migration and the outcome */
+function absorbResult(run: RunProgress, result: RunResult): RunProgress {
+  const ok = result.status === 'success' || result.status === 'nothing-to-do';
+  const failed = result.migrations.find((m) => m.status === 'failed' || m.status === 'cancelled');
+  return {
+    ...run,
+    mode: result.mode,
+    outcome: result.status,
+    result,
+    startedAt: run.startedAt ?? result.startedAt,
+    migrations: result.migrations.length ? result.migrations.map(fromResult) : run.migrations,
+    error: result.error ?? failed?.error?.message ?? (ok ? null : run.error),
+    percent: ok ? 100 : run.percent,
+    current: null,
+  };
+}
+
+/** the job completed (its return value, when given, is the runner's result) */
+export function finishWithResult(run: RunProgress, result: RunResult | null, finishedAt: string | null): RunProgress {
+  if (!result) {
+    const ok = run.outcome === null || run.outcome === 'success' || run.outcome === 'nothing-to-do';
+    return {
+      ...run,
+      phase: 'finished',
+      finishedAt: finishedAt ?? run.finishedAt,
+      outcome: run.outcome ?? 'success',
+      percent: ok ? 100 : run.percent,
+      current: null,
+    };
+  }
+  return { ...absorbResult(run, result), phase: 'finished', finishedAt: finishedAt ?? result.finishedAt };
+}
+
+/** the job itself failed (the worker threw, was cancelled or gave up) */
+export function finishWithFailure(run: RunProgress, reason: string, finishedAt: string | null): RunProgress {
+  const cancelled = /cancel/i.test(reason);
+  return {
+    ...run,
+    phase: 'finished',
+    finishedAt: finishedAt ?? run.result?.finishedAt ?? run.finishedAt,
+    outcome: run.outcome && run.outcome !== 'success' && run.outcome !== 'nothing-to-do' ? run.outcome : cancelled ? 'cancelled' : 'failed',
+    error: run.error ?? reason,
+    current: null,
+    migrations: run.migrations.map((m) =>
+      m.phase === 'running' ? { ...m, phase: cancelled ? 'cancelled' : 'failed' } : m.phase === 'pending' ? { ...m, phase: 'not-run' } : m,
+    ),
+  };
+}
+
+/** applies a live-channel message about this job (others are ignored) */
+export function applyLiveMessage(run: RunProgress, message: LiveMessage, now: string): RunProgress {
+  if (message.type === 'status' || message.jobId !== run.jobId) return run;
+  switch (message.type) {
+    case 'progress':
+      return applyProgress(run, message.progress);
+    case 'active':
+      return run.phase === 'finished' ? run : { ...run, phase: 'active', startedAt: run.startedAt ?? now };
+    case 'waiting':
+      return run; // already the initial phase; a job never goes back to waiting once active
+    case 'completed':
+      return finishWithResult(run, message.result, now);
+    case 'failed':
+      return finishWithFailure(run, message.failedReason, now);
+  }
+}
+
+/** folds a fetched JobView in: its latest progress, its state and, when it ended, its result */
+export function applyJobView(run: RunProgress, job: JobView): RunProgress {
+  let next: RunProgress = { ...run, kind: job.data.kind, startedAt: run.startedAt ?? job.startedAt };
+  if (job.progress) next = applyProgress(next, job.progress);
+  switch (job.state) {
+    case 'completed':
+      return run.phase === 'finished' && run.result ? next : finishWithResult(next, job.result, job.finishedAt);
+    case 'failed':
+      return run.phase === 'finished' ? next : finishWithFailure(next, job.failedReason ?? 'the job failed', job.finishedAt);
+    case 'active':
+      return next.phase === 'finished' ? next : { ...next, phase: 'active' };
+    default:
+      return next;
+  }
+}
+
+export function statementsDone(run: RunProgress): number {
+  return run.migrations.reduce((sum, m) => sum + m.done, 0);
+}
+
+export function isInFlight(run: RunProgress | null): boolean {
+  return run !== null && run.phase !== 'finished';
+}
+
+/** the run reported its end (run:done) or the job finished; the job may still be closing */
+export function hasEnded(run: RunProgress): boolean {
+  return run.phase === 'finished' || run.outcome !== null;
+}
+
+/** "002_add_project_context" from version 2 and a name with or without its number */
+export function migrationLabel(version: number, name: string): string {
+  return /^\d+_/.test(name) ? name : `${String(version).padStart(3, '0')}_${name}`;
+}
+
+const outcomeText: Record<RunStatus, string> = {
+  success: 'succeeded',
+  failed: 'failed',
+  cancelled: 'was cancelled',
+  invalid: 'was refused: validation problems',
+  'nothing-to-do': 'had nothing to do',
+};
+
+/** one sentence for screen readers (aria-live): changes per migration, not per statement */
+export function announce(run: RunProgress): string {
+  const what = run.mode === 'rehearse' || run.kind === 'dry-run' ? 'Dry-run' : 'Run';
+  if (run.phase === 'waiting') return `${what} is waiting for the worker.`;
+  if (hasEnded(run)) {
+    const applied = run.migrations.filter((m) => m.phase === 'applied' || m.phase === 'rehearsed').length;
+    const base = `${what} ${outcomeText[run.outcome ?? 'failed']}`;
+    if (run.outcome === 'success') return `${base}: ${applied} of ${run.migrations.length} migrations ${run.mode === 'rehearse' ? 'rehearsed' : 'applied'}.`;
+    return run.error ? `${base}: ${run.error}` : `${base}.`;
+  }
+  if (run.current) {
+    return `Applying ${migrationLabel(run.current.version, run.current.name)} (${run.current.index + 1} of ${run.current.total}).`;
+  }
+  return `${what} started.`;
+}
+
+/** the outcome word used in badges and history */
+export function outcomeLabel(status: RunStatus): string {
+  return status === 'nothing-to-do' ? 'nothing to do' : status;
+}
