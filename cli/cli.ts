@@ -5,12 +5,15 @@ import { DatabaseLockedError, DatabaseOpenError } from '../worker/runner/index.j
 import { EXIT, UsageError } from './exit-codes.js';
 import { cliLogger } from './logger.js';
 import { stderr, stdout, type Out } from './output.js';
+import { backup, usage as backupUsage } from './commands/backup.js';
 import { dryRun, usage as dryRunUsage } from './commands/dry-run.js';
+import { restore, usage as restoreUsage } from './commands/restore.js';
 import { newMigration, usage as newUsage } from './commands/new.js';
 import { run, usage as runUsage } from './commands/run.js';
 import { status, usage as statusUsage } from './commands/status.js';
 import type { CommandContext } from './commands/types.js';
 import { validate, usage as validateUsage } from './commands/validate.js';
+import { apiUsage, cancelUsage, startUsage, workerUsage } from './commands/server-usage.js';
 
 export interface Command {
   summary: string;
@@ -27,6 +30,31 @@ export const commands: Record<string, Command> = {
   run: { summary: 'apply pending migrations', usage: runUsage, run },
   'dry-run': { summary: 'show the plan; --rehearse executes it and rolls back', usage: dryRunUsage, run: dryRun },
   new: { summary: 'create the next numbered migration file', usage: newUsage, run: newMigration },
+  backup: { summary: 'take a restore point of the database (--list shows them)', usage: backupUsage, run: backup },
+  restore: { summary: 'put a restore point back in place of the database', usage: restoreUsage, run: restore },
+  cancel: {
+    summary: 'cancel a queued or running job (remote mode only)',
+    usage: cancelUsage,
+    run: async () => {
+      throw new UsageError('cancel works through a running API: pass --api URL --token TOKEN (or set DUCKMIG_API, DUCKMIG_TOKEN)');
+    },
+  },
+  // the service commands load BullMQ, Hono and the API only when they run
+  start: {
+    summary: 'run everything here: managed Redis (unless REDIS_URL), worker, API and UI',
+    usage: startUsage,
+    run: async (argv, ctx, out) => (await import('./commands/start.js')).startCommand(argv, ctx, out),
+  },
+  api: {
+    summary: 'run the HTTP API and admin UI (needs REDIS_URL)',
+    usage: apiUsage,
+    run: async (argv, ctx, out) => (await import('./commands/api.js')).apiCommand(argv, ctx, out),
+  },
+  worker: {
+    summary: 'run the worker that owns the database (needs REDIS_URL)',
+    usage: workerUsage,
+    run: async (argv, ctx, out) => (await import('./commands/worker.js')).workerCommand(argv, ctx, out),
+  },
 };
 
 function help(): string {

@@ -2,7 +2,7 @@
 // job progress, the worker's status snapshot and heartbeat, and the Redis keys that hold them.
 import { z } from 'zod';
 import { RunnerEvent } from './events.js';
-import { MigrationResult, RunMode, RunStatus, StatusReport } from './results.js';
+import { MigrationResult, RestorePointRef, RunMode, RunResult, RunStatus, StatusReport } from './results.js';
 
 export const QUEUE_NAME = 'migrations';
 
@@ -49,8 +49,29 @@ export const JobProgress = z.object({
   percent: z.number().min(0).max(100),
   at: z.string(),
   event: RunnerEvent,
+  /**
+   * Only on a job's last progress (its run:done event): the runner's full RunResult.
+   * A job whose run failed, was cancelled or was refused ends in BullMQ's `failed` state
+   * and has no return value, so this is where its result lives (read it as
+   * `job.returnvalue ?? job.progress?.result ?? null`).
+   */
+  result: RunResult.optional(),
 });
 export type JobProgress = z.infer<typeof JobProgress>;
+
+/** BullMQ's failedReason for a job whose worker died while running it (maxStalledCount 0). */
+export const STALLED_FAILED_REASON = 'job stalled more than allowable limit';
+
+/** What a job that lost its worker means for the database; the worker logs it on the job. */
+export const WORKER_DIED_MESSAGE =
+  'the worker died during the run (killed or crashed) and the job was not run again; the database is ' +
+  'consistent: each migration commits atomically with its ledger row, so a migration that was still ' +
+  'running is not applied at all; the status shows what is applied and pending: re-run to continue';
+
+/** The failedReason to show for a job: BullMQ's generic stall message explained, others as they are. */
+export function explainFailedReason(reason: string): string {
+  return reason === STALLED_FAILED_REASON ? `${WORKER_DIED_MESSAGE} (${reason})` : reason;
+}
 
 /** One run kept in the database's own history table (schema_migration_runs). */
 export const RunSummary = z.object({
@@ -67,6 +88,8 @@ export const RunSummary = z.object({
   toVersion: z.number().int(),
   error: z.string().nullable(),
   migrations: z.array(MigrationResult),
+  /** the restore point taken before this run applied anything (or restored, for mode 'restore') */
+  restorePoint: RestorePointRef.nullable().optional(),
 });
 export type RunSummary = z.infer<typeof RunSummary>;
 

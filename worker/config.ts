@@ -3,6 +3,7 @@
 // what is wrong and an example. The lock and stall timings are for operators and tests
 // that need a dead worker's job to fail sooner; the defaults suit production.
 import type { LevelWithSilent } from 'pino';
+import { RestoreSettingsError, restoreSettings, type RestoreSettings } from './restore-settings.js';
 
 export interface WorkerConfig {
   /** the DuckDB file this worker owns (DUCKMIG_DB) */
@@ -18,6 +19,8 @@ export interface WorkerConfig {
   lockDurationMs: number;
   /** how often BullMQ looks for jobs whose lock expired */
   stalledIntervalMs: number;
+  /** restore points taken before a run applies anything (DUCKMIG_RESTORE_*) */
+  restore: RestoreSettings;
 }
 
 export class WorkerConfigError extends Error {
@@ -39,7 +42,8 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 /**
  * Reads DUCKMIG_DB, DUCKMIG_MIGRATIONS, DUCKMIG_DATA_DIR, REDIS_URL, LOG_LEVEL,
- * DUCKMIG_LOCK_DURATION_MS and DUCKMIG_STALLED_INTERVAL_MS; throws WorkerConfigError.
+ * DUCKMIG_LOCK_DURATION_MS, DUCKMIG_STALLED_INTERVAL_MS and the restore-point settings
+ * (DUCKMIG_RESTORE_POINTS, _DIR, _KEEP, _MAX_MB); throws WorkerConfigError.
  */
 export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
   const problems: string[] = [];
@@ -91,6 +95,14 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
   const lockDurationMs = millis('DUCKMIG_LOCK_DURATION_MS', DEFAULT_LOCK_DURATION_MS, 1000);
   const stalledIntervalMs = millis('DUCKMIG_STALLED_INTERVAL_MS', DEFAULT_STALLED_INTERVAL_MS, 500);
 
-  if (problems.length > 0) throw new WorkerConfigError(problems);
-  return { dbPath, migrationsDir, dataDir, redisUrl, logLevel, lockDurationMs, stalledIntervalMs };
+  let restore: RestoreSettings | undefined;
+  try {
+    restore = restoreSettings(dbPath, env as NodeJS.ProcessEnv);
+  } catch (err) {
+    if (!(err instanceof RestoreSettingsError)) throw err;
+    problems.push(err.message);
+  }
+
+  if (problems.length > 0 || !restore) throw new WorkerConfigError(problems);
+  return { dbPath, migrationsDir, dataDir, redisUrl, logLevel, lockDurationMs, stalledIntervalMs, restore };
 }

@@ -1,33 +1,33 @@
-// The BullMQ job processor: one job = one runner call on the worker's connection.
-// `run` applies, `dry-run` plans (and rehearses), `restore` is not there yet (issue 5).
-// The job's outcome follows the run's: success / nothing-to-do complete with the
-// RunResult as return value; failed / cancelled / invalid throw UnrecoverableError
-// (never retried) whose message is the runner's error, while the full RunResult rides
-// on the job's last progress. After every job, before BullMQ hears the outcome, the
-// snapshot is republished, so a client that sees `completed` reads a current status.
+// The BullMQ job processor: one job = one call on the worker's database. `run` applies
+// (taking a restore point first, when enabled), `dry-run` plans (and rehearses),
+// `restore` puts a restore point back. The job's outcome follows the run's: success /
+// nothing-to-do complete with the RunResult as return value; failed / cancelled /
+// invalid throw UnrecoverableError (never retried) whose message is the runner's error,
+// while the full RunResult rides on the job's last progress. After every job, before
+// BullMQ hears the outcome, the snapshot is republished, so a client that sees
+// `completed` reads a current status.
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { JobData, WORKER_DIED_MESSAGE, type JobProgress, type RunResult } from '../contract/index.js';
+import type { DatabaseOwner } from './database-owner.js';
 import { createProgressReporter } from './progress.js';
-import type { MigrationRunner } from './runner/index.js';
+import { RestorePointError } from './runner/index.js';
 
 export type MigrationJob = Job<JobData, RunResult, string, JobProgress>;
 
 export interface ProcessorDeps {
-  runner: MigrationRunner;
+  /** the database and its runner; every use goes through owner.exclusive() */
+  owner: DatabaseOwner;
   logger: Logger;
-  /** runs after every job, while the database connection is free: publishes the snapshot */
-  afterJob: () => Promise<void>;
+  /** runs after every job, before BullMQ records its outcome: publishes the snapshot */
+  afterJob: (result: RunResult | null) => Promise<void>;
   /** the job in progress changed (heartbeat's busyWith) */
   onBusy?: (jobId: string | null) => void;
 }
 
-export const RESTORE_NOT_SUPPORTED =
-  'restore is not supported yet (restore points arrive with issue 5); nothing was changed';
-
 /** The job's failedReason for a run that did not succeed. */
-export function failureReason(kind: 'run' | 'dry-run', result: RunResult, signal?: AbortSignal): string {
-  const what = kind === 'run' ? 'run' : 'dry-run';
+export function failureReason(kind: JobData['kind'], result: RunResult, signal?: AbortSignal): string {
+  const what = kind;
   const error = result.error ?? result.migrations.find((m) => m.error)?.error?.message ?? result.status;
   switch (result.status) {
     case 'cancelled': {
@@ -37,12 +37,14 @@ export function failureReason(kind: 'run' | 'dry-run', result: RunResult, signal
     case 'invalid':
       return `${what} refused, nothing was applied: ${error}`;
     default:
-      return `${what} failed; the failing migration was rolled back: ${error}`;
+      return result.migrations.some((m) => m.status === 'failed')
+        ? `${what} failed; the failing migration was rolled back: ${error}`
+        : `${what} failed: ${error}`;
   }
 }
 
 export function createProcessor(deps: ProcessorDeps) {
-  const { runner, logger, afterJob, onBusy } = deps;
+  const { owner, logger, afterJob, onBusy } = deps;
 
   // Three declared parameters: BullMQ only creates the AbortSignal (cancelJob) for
   // processors whose length is at least 3.
@@ -64,43 +66,55 @@ export function createProcessor(deps: ProcessorDeps) {
     if (job.attemptsStarted > 1) {
       throw new UnrecoverableError('this job already started once; duckmig never retries a run: enqueue a new one to continue with what is pending');
     }
-    if (data.kind === 'restore') throw new UnrecoverableError(RESTORE_NOT_SUPPORTED);
 
     const reporter = createProgressReporter(job, log);
-    const unsubscribe = runner.events.onEvent(reporter.onEvent);
     let result: RunResult | null = null;
     let crash: unknown;
     onBusy?.(jobId);
     try {
       log.info({ event: 'job:start', requestedBy: data.requestedBy }, `job ${jobId} (${data.kind}) started`);
-      result =
-        data.kind === 'run'
-          ? await runner.run({
-              target: data.target,
-              allOrNothing: data.allOrNothing,
-              appliedBy: data.requestedBy,
-              reason: data.reason,
-              jobId,
-              signal,
-            })
-          : await runner.dryRun({ target: data.target, rehearse: data.rehearse, jobId, signal });
+      if (data.kind === 'restore') {
+        const { restorePointId: id, requestedBy, reason } = data;
+        result = await owner.restore({ id, requestedBy, reason, jobId, emit: reporter.onEvent });
+      } else {
+        result = await owner.exclusive((held) => {
+          const unsubscribe = held.runner.events.onEvent(reporter.onEvent);
+          const call =
+            data.kind === 'run'
+              ? held.runner.run({
+                  target: data.target,
+                  allOrNothing: data.allOrNothing,
+                  appliedBy: data.requestedBy,
+                  reason: data.reason,
+                  jobId,
+                  signal,
+                  beforeApply: owner.restorePointHook(held, data.reason ?? `before job ${jobId}`),
+                })
+              : held.runner.dryRun({ target: data.target, rehearse: data.rehearse, jobId, signal });
+          return call.finally(unsubscribe);
+        });
+      }
     } catch (err) {
       crash = err;
     } finally {
-      unsubscribe();
       await reporter.finish(result);
-      if (crash) await reporter.log(`job crashed: ${(crash as Error).message ?? String(crash)}`);
+      if (crash) await reporter.log(`job ended without a result: ${(crash as Error).message ?? String(crash)}`);
       try {
-        await afterJob();
+        await afterJob(result);
       } catch (err) {
         log.warn({ err }, 'snapshot not published after the job');
       }
       onBusy?.(null);
     }
 
+    if (crash instanceof RestorePointError) {
+      // an unknown or damaged restore point: refused before the database was touched
+      log.warn({ event: 'job:refused', reason: crash.message }, `job ${jobId} refused`);
+      throw new UnrecoverableError(`restore refused, nothing was changed: ${crash.message}`);
+    }
     if (crash || !result) {
-      log.error({ err: crash, event: 'job:crashed' }, `job ${jobId} crashed`);
       // unexpected (the runner returns a result for every migration failure): never retry blindly
+      log.error({ err: crash, event: 'job:crashed' }, `job ${jobId} crashed`);
       throw new UnrecoverableError(`${data.kind} crashed: ${(crash as Error)?.message ?? String(crash)}`);
     }
     log.info({ event: 'job:done', status: result.status, durationMs: result.durationMs }, `job ${jobId} (${data.kind}) ${result.status}`);

@@ -39,9 +39,14 @@ export function workerInfo(id: string): WorkerInfo {
   return { id, pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), version: duckmigVersion() };
 }
 
-/** Reads the snapshot from the database; only call it while no job uses the connection. */
-export async function buildSnapshot(runner: MigrationRunner, worker: WorkerInfo): Promise<WorkerSnapshot> {
-  const [status, runs] = [await runner.status(), await runner.listRuns(SNAPSHOT_RUNS)];
+/**
+ * Reads the snapshot from the database; only call it while no job uses the connection.
+ * With `sameStatus` (after a run that had nothing to do, which changes only the run
+ * history) the status is reused and only the runs are read again.
+ */
+export async function buildSnapshot(runner: MigrationRunner, worker: WorkerInfo, sameStatus?: WorkerSnapshot['status']): Promise<WorkerSnapshot> {
+  const status = sameStatus ?? (await runner.status());
+  const runs = await runner.listRuns(SNAPSHOT_RUNS);
   return { worker, publishedAt: new Date().toISOString(), status, runs };
 }
 

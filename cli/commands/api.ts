@@ -1,0 +1,32 @@
+// `duckmig api`: the HTTP API process (real deployments run it next to `duckmig worker`,
+// any number of instances behind a load balancer). Configured by the environment (PORT,
+// HOST, REDIS_URL, DUCKMIG_TOKENS, DUCKMIG_DATA_DIR, LOG_LEVEL); never opens DuckDB.
+import { pino } from 'pino';
+import { ConfigError, loadApiConfig } from '../../api/config.js';
+import { startApi } from '../../api/main.js';
+import { parse } from '../args.js';
+import { EXIT } from '../exit-codes.js';
+import { stderr, stdout, type Out } from '../output.js';
+import { exitSoon, untilShutdown } from '../shutdown.js';
+import type { CommandContext } from './types.js';
+
+export { apiUsage as usage } from './server-usage.js';
+
+export async function apiCommand(argv: string[], ctx: CommandContext, _out: Out): Promise<number> {
+  parse(argv, { help: { type: 'boolean', short: 'h', default: false } });
+  let config;
+  try {
+    config = loadApiConfig(ctx.env);
+    if (!config.redisUrl) throw new ConfigError(['REDIS_URL is not set: point it at the Redis the worker uses (example: REDIS_URL=redis://127.0.0.1:6379), or run `duckmig start`, which manages one']);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    stderr.write(`duckmig api: ${err.message}\n`);
+    return EXIT.usage;
+  }
+  const logger = pino({ level: config.logLevel, base: { app: 'duckmig-api', pid: process.pid } });
+  const api = await startApi(config, logger, { print: (line) => stdout.write(`${line}\n`) });
+  logger.info({ event: 'api:ready', url: api.url }, `duckmig API listening on ${api.url}`);
+  const code = await untilShutdown({ logger, close: () => api.close() });
+  exitSoon(code);
+  return code;
+}

@@ -1,0 +1,49 @@
+// `duckmig worker`: the process that owns the DuckDB file and runs migration jobs from
+// the queue (real deployments run it next to `duckmig api`). Configured by the
+// environment (DUCKMIG_DB, DUCKMIG_MIGRATIONS, REDIS_URL, LOG_LEVEL, …); logs pino JSON
+// on stdout. Ends on SIGTERM/SIGINT after the migration in progress, with DuckDB closed.
+import { pino } from 'pino';
+import { loadWorkerConfig, WorkerConfigError } from '../../worker/config.js';
+import { startWorker } from '../../worker/main.js';
+import { parse } from '../args.js';
+import { EXIT } from '../exit-codes.js';
+import { stderr, type Out } from '../output.js';
+import { abortStartOnSignal, exitSoon, untilShutdown } from '../shutdown.js';
+import type { CommandContext } from './types.js';
+
+export { workerUsage as usage } from './server-usage.js';
+
+export async function workerCommand(argv: string[], ctx: CommandContext, _out: Out): Promise<number> {
+  parse(argv, { help: { type: 'boolean', short: 'h', default: false } });
+  let config;
+  try {
+    config = loadWorkerConfig(ctx.env);
+  } catch (err) {
+    if (!(err instanceof WorkerConfigError)) throw err;
+    stderr.write(`duckmig worker: ${err.message}\n`);
+    return EXIT.usage;
+  }
+  if (!config.redisUrl) {
+    stderr.write('duckmig worker: REDIS_URL is not set: point it at the Redis the API uses (example: REDIS_URL=redis://127.0.0.1:6379), or run `duckmig start`, which manages one\n');
+    return EXIT.usage;
+  }
+  const logger = pino({ level: config.logLevel, base: { app: 'duckmig-worker', pid: process.pid } });
+  const starting = abortStartOnSignal();
+  let worker;
+  try {
+    worker = await startWorker(config, logger, { signal: starting.signal });
+  } catch (err) {
+    if (!starting.signal.aborted) throw err;
+    logger.info({ event: 'worker:start-aborted' }, (err as Error).message);
+    return EXIT.ok;
+  } finally {
+    starting.dispose();
+  }
+  const code = await untilShutdown({
+    logger,
+    close: () => worker.close(),
+    escalate: () => worker.cancelActive('cancelled: the worker was asked twice to shut down'),
+  });
+  exitSoon(code);
+  return code;
+}

@@ -1,0 +1,219 @@
+// The CLI's remote mode: `duckmig status|run|dry-run|cancel --api URL --token T` talks to
+// a running duckmig API instead of opening the database (a deploy job's step). run and
+// cancel enqueue and return unless --wait; dry-run always waits for its plan. Exit 0 on
+// success, 1 when the run failed, was refused or cancelled, 2 on usage errors, 3 when the
+// API cannot be reached or refuses the token.
+import { explainFailedReason, type JobProgress, type JobView, type RunResult, type StatusResponse } from '../../contract/index.js';
+import { parse, parseTarget } from '../args.js';
+import { cancelUsage } from '../commands/server-usage.js';
+import type { CommandContext } from '../commands/types.js';
+import { EXIT, UsageError } from '../exit-codes.js';
+import { ms, printJson, renderProblems, renderRunSummary, stderr, table, type Out } from '../output.js';
+import { ApiClient, RemoteError } from './client.js';
+import { followJob } from './follow.js';
+import { createProgressView } from './progress-view.js';
+
+export const remoteUsage: Record<string, string> = {
+  status: 'duckmig status --api URL --token TOKEN [--json]',
+  run: 'duckmig run --api URL --token TOKEN [--target VERSION] [--reason TEXT] [--all-or-nothing] [--wait [--timeout SECONDS]] [--json]',
+  'dry-run': 'duckmig dry-run --api URL --token TOKEN [--target VERSION] [--rehearse] [--timeout SECONDS] [--json]',
+  cancel: cancelUsage,
+};
+
+const common = {
+  api: { type: 'string' },
+  token: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+const waiting = {
+  wait: { type: 'boolean', default: false },
+  timeout: { type: 'string' },
+} as const;
+
+const optionsFor = {
+  status: common,
+  run: { ...common, ...waiting, target: { type: 'string' }, reason: { type: 'string' }, 'all-or-nothing': { type: 'boolean', default: false } },
+  'dry-run': { ...common, ...waiting, target: { type: 'string' }, rehearse: { type: 'boolean', default: false } },
+  cancel: { ...common, ...waiting },
+} as const;
+
+type RemoteCommand = keyof typeof optionsFor;
+
+function connection(values: { api?: string; token?: string }, env: NodeJS.ProcessEnv): ApiClient {
+  const api = values.api ?? env.DUCKMIG_API;
+  const token = values.token ?? env.DUCKMIG_TOKEN;
+  if (!api) throw new UsageError('--api URL (or DUCKMIG_API) is required in remote mode');
+  try {
+    const url = new URL(api);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http');
+  } catch {
+    throw new UsageError(`--api must be an http:// or https:// URL, got "${api}"`);
+  }
+  if (!token) throw new UsageError('--token TOKEN (or DUCKMIG_TOKEN) is required in remote mode');
+  return new ApiClient({ baseUrl: api, token });
+}
+
+function timeoutOf(value: string | undefined): number | null {
+  if (value === undefined) return null;
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new UsageError(`--timeout must be a number of seconds, got "${value}"`);
+  return Number(value) * 1000;
+}
+
+/** The run's result: the return value of a completed job, or the last progress of a failed one. */
+export function resultOf(job: JobView): RunResult | null {
+  return job.result ?? job.progress?.result ?? null;
+}
+
+/** 0 when the job completed with a successful run, 1 otherwise. */
+export function exitCodeOf(job: JobView): number {
+  const result = resultOf(job);
+  if (job.state !== 'completed') return EXIT.failed;
+  return result && (result.status === 'success' || result.status === 'nothing-to-do') ? EXIT.ok : EXIT.failed;
+}
+
+function isTty(): { tty: boolean; columns?: number } {
+  return { tty: Boolean(process.stderr.isTTY), columns: process.stderr.columns };
+}
+
+async function follow(
+  client: ApiClient,
+  job: { jobId: string } | { enqueue: () => Promise<string> },
+  out: Out,
+  json: boolean,
+  timeoutMs: number | null,
+): Promise<JobView> {
+  // the live view goes to stderr on a terminal (stdout stays for the summary), else to out
+  const { tty, columns } = isTty();
+  const view = json ? null : createProgressView(tty ? stderr : out, { tty, columns });
+  try {
+    return await followJob({
+      client,
+      ...job,
+      timeoutMs,
+      onState: (state) => view?.state(state),
+      onProgress: (p: JobProgress) => view?.progress(p),
+    });
+  } finally {
+    view?.done();
+  }
+}
+
+function printOutcome(job: JobView, out: Out, json: boolean): number {
+  const result = resultOf(job);
+  if (json) {
+    printJson({ ...job, result }, out);
+    return exitCodeOf(job);
+  }
+  if (result) {
+    if (result.status === 'invalid') stderr.write(renderProblems(result.problems));
+    out.write(renderRunSummary(result));
+  }
+  if (job.state === 'failed' && job.failedReason && (!result || result.status === 'success' || result.status === 'nothing-to-do')) {
+    out.write(`FAILED: ${explainFailedReason(job.failedReason)}\n`);
+  }
+  out.write(`job ${job.id}: ${job.state}\n`);
+  return exitCodeOf(job);
+}
+
+function renderStatus(s: StatusResponse, baseUrl: string): string {
+  const lines: string[] = [`api        ${baseUrl}`];
+  const w = s.worker;
+  lines.push(
+    `worker     ${w.online ? `online${w.busyWith ? `, running job ${w.busyWith}` : ', idle'}` : `OFFLINE${w.lastHeartbeatAt ? ` (last heartbeat ${w.lastHeartbeatAt})` : ''}`}` +
+      (w.snapshotAgeMs !== null ? `; snapshot ${ms(w.snapshotAgeMs)} old` : '; no snapshot yet'),
+  );
+  const snap = s.snapshot;
+  if (snap) {
+    const r = snap.status;
+    lines.push(`database   ${r.database.path} (${(r.database.sizeBytes / 1024).toFixed(0)} KiB, DuckDB ${r.database.duckdbVersion})`);
+    lines.push(`version    ${r.currentVersion} of ${r.latestVersion}${r.pending.length ? `, ${r.pending.length} pending` : ', up to date'}`);
+    if (r.legacy) lines.push(`legacy     schema_version {${r.legacy.versions.join(', ')}}; adopted {${r.legacy.adopted.join(', ')}}`);
+  }
+  lines.push(`queue      waiting ${s.queue.waiting}, active ${s.queue.active}, completed ${s.queue.completed}, failed ${s.queue.failed}`);
+  if (s.activeJob) lines.push(`in flight  job ${s.activeJob.jobId} (${s.activeJob.kind}, ${s.activeJob.state})`);
+  let text = `${lines.join('\n')}\n\n`;
+  if (snap?.status.pending.length) {
+    text += table(['pending', 'name', 'statements', 'file'], snap.status.pending.map((p) => [String(p.version), p.name, String(p.statements.length), p.file]));
+    text += '\n';
+  }
+  if (snap) text += renderProblems(snap.status.problems);
+  return text;
+}
+
+export async function runRemote(name: string, argv: string[], ctx: CommandContext, out: Out): Promise<number> {
+  if (!(name in optionsFor)) throw new UsageError(`"${name}" has no remote mode`);
+  const command = name as RemoteCommand;
+  const { values, positionals } = parse(argv, optionsFor[command], command === 'cancel');
+  const v = values as Record<string, string | boolean | undefined>;
+  if (v.help) {
+    out.write(`usage: ${remoteUsage[command]}\n`);
+    return EXIT.ok;
+  }
+  const client = connection({ api: v.api as string | undefined, token: v.token as string | undefined }, ctx.env);
+  const json = Boolean(v.json);
+  const timeoutMs = timeoutOf(v.timeout as string | undefined);
+
+  try {
+    switch (command) {
+      case 'status': {
+        const status = await client.status();
+        if (json) printJson(status, out);
+        else out.write(renderStatus(status, client.baseUrl));
+        return status.snapshot?.status.problems.some((p) => p.severity === 'error') ? EXIT.failed : EXIT.ok;
+      }
+      case 'run': {
+        const body = {
+          target: parseTarget(v.target as string | undefined),
+          reason: v.reason as string | undefined,
+          allOrNothing: v['all-or-nothing'] ? true : undefined,
+        };
+        if (!v.wait) {
+          const enqueued = await client.run(body);
+          if (json) printJson(enqueued, out);
+          else out.write(`enqueued job ${enqueued.jobId}\nfollow it: GET ${enqueued.statusUrl} (or next time: duckmig run --wait)\n`);
+          return EXIT.ok;
+        }
+        const enqueue = async () => {
+          const { jobId } = await client.run(body);
+          if (!json) out.write(`job ${jobId} enqueued\n`);
+          return jobId;
+        };
+        return printOutcome(await follow(client, { enqueue }, out, json, timeoutMs), out, json);
+      }
+      case 'dry-run': {
+        const body = { target: parseTarget(v.target as string | undefined), rehearse: Boolean(v.rehearse) };
+        const enqueue = async () => {
+          const answer = await client.dryRun(body);
+          return 'jobId' in answer ? answer.jobId : answer.id;
+        };
+        return printOutcome(await follow(client, { enqueue }, out, json, timeoutMs), out, json);
+      }
+      case 'cancel': {
+        const [jobId, ...extra] = positionals;
+        if (!jobId || extra.length) throw new UsageError('cancel takes exactly one job id');
+        const answer = await client.cancel(jobId);
+        if (!v.wait || answer.outcome === 'removed') {
+          if (json) printJson(answer, out);
+          else out.write(answer.outcome === 'removed' ? `job ${jobId} had not started: removed\n` : `asked ${answer.workersNotified} worker(s) to cancel job ${jobId}\n`);
+          return answer.outcome === 'cancel-requested' && answer.workersNotified === 0 ? EXIT.failed : EXIT.ok;
+        }
+        const job = await follow(client, { jobId }, out, json, timeoutMs);
+        printOutcome(job, out, json);
+        // the cancel worked when the job ended without applying everything it meant to
+        return job.state === 'failed' ? EXIT.ok : EXIT.failed;
+      }
+    }
+  } catch (err) {
+    if (err instanceof RemoteError) {
+      if (err.status === 409 && err.details && typeof err.details === 'object' && 'jobId' in err.details) {
+        stderr.write(`duckmig ${command}: ${err.message}\n  in flight: job ${String((err.details as { jobId: unknown }).jobId)}\n`);
+      } else {
+        stderr.write(`duckmig ${command}: ${err.message}\n`);
+      }
+      return err.exitCode;
+    }
+    throw err;
+  }
+}

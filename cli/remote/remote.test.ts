@@ -1,0 +1,54 @@
+// Specification of the remote mode's pieces that need no server: reading SSE frames,
+// which result and exit code a job view stands for, and the progress display.
+import { describe, expect, it } from 'vitest';
+import type { JobProgress, JobView, RunResult } from '../../contract/index.js';
+import { sseData } from './follow.js';
+import { exitCodeOf, resultOf } from './index.js';
+import { bar, createProgressView } from './progress-view.js';
+
+function streamOf(chunks: string[]): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  return new ReadableStream({
+    start(controller) {
+      for (const c of chunks) controller.enqueue(encoder.encode(c));
+      controller.close();
+    },
+  });
+}
+
+const result = (status: RunResult['status']) => ({ status }) as RunResult;
+const view = (over: Partial<JobView>): JobView => ({ id: 'j', kind: 'run', state: 'completed', data: { kind: 'run', requestedBy: 'ci' }, progress: null, result: null, failedReason: null, logs: [], createdAt: '', startedAt: null, finishedAt: null, ...over });
+
+describe('remote mode', () => {
+  it('reads SSE data across chunk boundaries, skipping comments, with LF or CRLF', async () => {
+    const frames: string[] = [];
+    for await (const d of sseData(streamOf([': connected\n\n', 'data: {"a":', '1}\n\nda', 'ta: two\r\n\r\n', 'event: x\ndata: 3\n\n']))) frames.push(d);
+    expect(frames).toEqual(['{"a":1}', 'two', '3']);
+  });
+
+  it('takes the result from the return value, or from the last progress of a failed job', () => {
+    expect(resultOf(view({ result: result('success') }))?.status).toBe('success');
+    const failed = view({ state: 'failed', progress: { seq: 9, percent: 50, at: '', event: { type: 'run:done' }, result: result('failed') } as unknown as JobProgress });
+    expect(resultOf(failed)?.status).toBe('failed');
+  });
+
+  it('exits 0 only for a completed job whose run succeeded or had nothing to do', () => {
+    expect(exitCodeOf(view({ result: result('success') }))).toBe(0);
+    expect(exitCodeOf(view({ result: result('nothing-to-do') }))).toBe(0);
+    expect(exitCodeOf(view({ result: result('failed') }))).toBe(1);
+    expect(exitCodeOf(view({ state: 'failed', failedReason: 'job stalled more than allowable limit' }))).toBe(1);
+  });
+
+  it('draws a progress bar in place on a terminal, and plain lines elsewhere', () => {
+    expect(bar(50, 10)).toBe('[#####-----]  50%');
+    let tty = '';
+    const ttyView = createProgressView({ write: (t) => void (tty += t) }, { tty: true, columns: 120 });
+    ttyView.progress({ seq: 1, percent: 25, at: '', event: { type: 'migration:start', runId: 'r', version: 2, name: 'add_x', index: 0, total: 2, statements: 4 } });
+    expect(tty).toContain('\r\x1b[2K[######------------------]  25% 002_add_x (1/2)');
+
+    let plain = '';
+    const plainView = createProgressView({ write: (t) => void (plain += t) }, { tty: false });
+    plainView.progress({ seq: 1, percent: 25, at: '', event: { type: 'migration:start', runId: 'r', version: 2, name: 'add_x', index: 0, total: 2, statements: 4 } });
+    expect(plain).toBe('[1/2] 002_add_x (4 statements) …\n');
+  });
+});

@@ -1,0 +1,65 @@
+// Specification of the worker's environment: defaults that run from a checkout, and
+// every invalid value reported at once, naming the variable.
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_LOCK_DURATION_MS, DEFAULT_STALLED_INTERVAL_MS, loadWorkerConfig, WorkerConfigError } from './config.js';
+
+describe('loadWorkerConfig', () => {
+  it('defaults to data/metadata.duckdb, migrations/duckdb, data, no Redis (managed by start), info', () => {
+    expect(loadWorkerConfig({})).toEqual({
+      dbPath: 'data/metadata.duckdb',
+      migrationsDir: 'migrations/duckdb',
+      dataDir: 'data',
+      redisUrl: null,
+      logLevel: 'info',
+      lockDurationMs: DEFAULT_LOCK_DURATION_MS,
+      stalledIntervalMs: DEFAULT_STALLED_INTERVAL_MS,
+      restore: { enabled: true, dir: 'data/restore-points', keep: 5, maxBytes: 10_240 * 1024 * 1024 },
+    });
+  });
+
+  it('reads every variable', () => {
+    const config = loadWorkerConfig({
+      DUCKMIG_DB: '/srv/db/meta.duckdb',
+      DUCKMIG_MIGRATIONS: '/srv/migrations',
+      DUCKMIG_DATA_DIR: '/srv/data',
+      REDIS_URL: 'redis://redis:6379',
+      LOG_LEVEL: 'DEBUG',
+      DUCKMIG_LOCK_DURATION_MS: '5000',
+      DUCKMIG_STALLED_INTERVAL_MS: '1000',
+    });
+    expect(config).toEqual({
+      dbPath: '/srv/db/meta.duckdb',
+      migrationsDir: '/srv/migrations',
+      dataDir: '/srv/data',
+      redisUrl: 'redis://redis:6379',
+      logLevel: 'debug',
+      lockDurationMs: 5000,
+      stalledIntervalMs: 1000,
+      restore: { enabled: true, dir: '/srv/db/restore-points', keep: 5, maxBytes: 10_240 * 1024 * 1024 },
+    });
+  });
+
+  it('reports every invalid value at once, naming the variable and never echoing a Redis URL', () => {
+    let error: unknown;
+    try {
+      loadWorkerConfig({
+        REDIS_URL: 'http://user:secret@host',
+        LOG_LEVEL: 'loud',
+        DUCKMIG_LOCK_DURATION_MS: 'soon',
+        DUCKMIG_STALLED_INTERVAL_MS: '10',
+        DUCKMIG_RESTORE_POINTS: 'maybe',
+      });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(WorkerConfigError);
+    const problems = (error as WorkerConfigError).problems;
+    expect(problems).toHaveLength(5);
+    expect(problems.join('\n')).toMatch(/^REDIS_URL must be a redis:\/\//m);
+    expect(problems.join('\n')).toMatch(/^LOG_LEVEL must be one of/m);
+    expect(problems.join('\n')).toMatch(/^DUCKMIG_LOCK_DURATION_MS must be/m);
+    expect(problems.join('\n')).toMatch(/^DUCKMIG_STALLED_INTERVAL_MS must be/m);
+    expect(problems.join('\n')).toMatch(/^DUCKMIG_RESTORE_POINTS must be/m);
+    expect((error as Error).message).not.toContain('secret');
+  });
+});

@@ -1,0 +1,129 @@
+// The worker's hold on its DuckDB file: the one open Database, the MigrationRunner on its
+// connection, and the restore points beside it. Every use goes through exclusive(), so
+// the connection serves one thing at a time (a job, a snapshot, the final close), and a
+// restore can swap the file underneath (close, replace, reopen) while nobody holds the
+// old connection. close() waits for the use in progress and checkpoints; it is memoised.
+import type { Logger } from 'pino';
+import type { RunResult, RunnerEvent } from '../contract/index.js';
+import { restorePointsFrom, type RestoreSettings } from './restore-settings.js';
+import { Database, FileMigrationSource, MigrationRunner, restoreDatabase, type RestorePoints, type RunOptions } from './runner/index.js';
+
+export interface OwnerOptions {
+  dbPath: string;
+  migrationsDir: string;
+  restore: RestoreSettings;
+  logger: Logger;
+}
+
+export interface Held {
+  db: Database;
+  runner: MigrationRunner;
+}
+
+export class DatabaseOwner {
+  #held: Held;
+  #broken: Error | null = null;
+  #tail: Promise<unknown> = Promise.resolve();
+  #closed: Promise<void> | null = null;
+  #isClosed = false;
+  readonly #options: OwnerOptions;
+  readonly #points: RestorePoints;
+
+  private constructor(db: Database, options: OwnerOptions) {
+    this.#options = options;
+    this.#held = { db, runner: this.#runnerFor(db) };
+    this.#points = restorePointsFrom(options.restore);
+  }
+
+  /** Opens the file (retrying while another process holds it, recovering an unreplayable WAL). */
+  static async open(options: OwnerOptions): Promise<DatabaseOwner> {
+    return new DatabaseOwner(await Database.open(options.dbPath, { logger: options.logger }), options);
+  }
+
+  get db(): Database {
+    return this.#held.db;
+  }
+
+  #runnerFor(db: Database): MigrationRunner {
+    return new MigrationRunner({
+      connection: db.connection,
+      source: new FileMigrationSource(this.#options.migrationsDir),
+      database: db,
+      logger: this.#options.logger,
+      checkpoint: 'each',
+    });
+  }
+
+  /** Runs `use` after every other use in progress; the database is not touched meanwhile. */
+  exclusive<T>(use: (held: Held) => Promise<T>): Promise<T> {
+    const run = () => {
+      if (this.#isClosed) throw new Error('the database is closed: the worker is shutting down');
+      if (this.#broken) throw this.#broken;
+      return use(this.#held);
+    };
+    const next = this.#tail.then(run, run);
+    this.#tail = next.catch(() => undefined);
+    return next;
+  }
+
+  /**
+   * The run option that takes a restore point before a run applies anything (when
+   * DUCKMIG_RESTORE_POINTS is on); the database above DUCKMIG_RESTORE_MAX_MB gets none.
+   */
+  restorePointHook(held: Held, reason: string): RunOptions['beforeApply'] {
+    if (!this.#options.restore.enabled) return undefined;
+    return async ({ fromVersion }) => {
+      const point = await this.#points.create(held.db.connection, held.db.path, { version: fromVersion, reason });
+      if (!point) {
+        this.#options.logger.warn({ event: 'restore-point:skipped', sizeBytes: held.db.sizeBytes, maxBytes: this.#options.restore.maxBytes }, 'database above DUCKMIG_RESTORE_MAX_MB: no restore point taken');
+      } else {
+        this.#options.logger.info({ event: 'restore-point:created', id: point.id, sizeBytes: point.sizeBytes }, `restore point ${point.id} taken`);
+      }
+      return point;
+    };
+  }
+
+  /** Puts a restore point back in place of the file (closing and reopening it), keeping the run history. */
+  restore(options: { id: string; requestedBy: string; reason?: string; jobId: string; emit: (event: RunnerEvent) => void }): Promise<RunResult> {
+    return this.exclusive(async ({ db }) => {
+      try {
+        const { db: reopened, result } = await restoreDatabase({ ...options, db, points: this.#points, logger: this.#options.logger });
+        this.#held = { db: reopened, runner: this.#runnerFor(reopened) };
+        return result;
+      } catch (err) {
+        // if it failed after closing the file, open it again: the worker must keep its database
+        if (this.#held.db === db) await this.#reopenAfter(err);
+        throw err;
+      }
+    });
+  }
+
+  async #reopenAfter(cause: unknown): Promise<void> {
+    try {
+      await this.#held.db.connection.runAndReadAll('SELECT 1');
+      return; // still open: restore failed before closing it
+    } catch {
+      // closed: reopen below
+    }
+    try {
+      const db = await Database.open(this.#options.dbPath, { logger: this.#options.logger });
+      this.#held = { db, runner: this.#runnerFor(db) };
+    } catch (err) {
+      this.#broken = new Error(`the database could not be reopened after a failed restore (${(cause as Error).message}): ${(err as Error).message}; restart the worker`);
+      this.#options.logger.fatal({ err, event: 'database:broken' }, this.#broken.message);
+    }
+  }
+
+  /** After the use in progress: checkpoints and closes. Idempotent. */
+  close(): Promise<void> {
+    if (!this.#closed) {
+      const close = () => {
+        this.#isClosed = true;
+        return this.#held.db.close();
+      };
+      this.#closed = this.#tail.then(close, close);
+      this.#tail = this.#closed.catch(() => undefined);
+    }
+    return this.#closed;
+  }
+}

@@ -1,0 +1,238 @@
+// The worker process's core: owns the DuckDB file (opens it once, the only process that
+// does), adopts a legacy database, validates, publishes the status snapshot (at start-up,
+// after every job, when a migration file changes) and the heartbeat, listens for cancel
+// requests, and runs one BullMQ job at a time. It never
+// applies migrations on start-up. close() is memoised: it stops taking jobs, lets the
+// migration in progress finish, then closes BullMQ, DuckDB (checkpointed) and Redis in
+// that order; every exit path, a failed start included, closes DuckDB.
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { setTimeout as delay } from 'node:timers/promises';
+import { Worker, type RedisQueueBackend } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { QUEUE_NAME, STALLED_FAILED_REASON, WORKER_DIED_MESSAGE, redisKeys, type JobData, type JobProgress, type RunResult, type WorkerInfo, type WorkerSnapshot } from '../contract/index.js';
+import { subscribeCancel, type CancelSubscription } from './cancel.js';
+import type { WorkerConfig } from './config.js';
+import { DatabaseOwner } from './database-owner.js';
+import { createProcessor } from './processor.js';
+import { buildSnapshot, publishSnapshot, startHeartbeat, workerInfo, type HeartbeatHandle } from './snapshot.js';
+import { watchMigrations, type MigrationsWatch } from './watch-migrations.js';
+
+export interface WorkerHandle {
+  readonly info: WorkerInfo;
+  /** graceful: no new job, the one in progress finishes, then everything closes (idempotent) */
+  close(): Promise<void>;
+  /** asks the job in progress to stop (interrupt + rollback, recorded as cancelled) */
+  cancelActive(reason: string): void;
+}
+
+export interface StartWorkerOptions {
+  /** the queue name (tests use their own) */
+  queueName?: string;
+  /** aborts a start that is still waiting (for Redis, say): everything opened so far is closed */
+  signal?: AbortSignal;
+  /** how long close() waits for BullMQ once the database is idle, before giving up on Redis */
+  redisCloseTimeoutMs?: number;
+}
+
+/** Waits for `what` unless the start is aborted first. */
+function unlessAborted<T>(what: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return what;
+  signal.throwIfAborted();
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason instanceof Error ? signal.reason : new Error(`start aborted: ${String(signal.reason)}`));
+    signal.addEventListener('abort', onAbort, { once: true });
+    what.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/** host:port of a Redis URL, for messages (never the password). */
+function redisLocation(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.hostname}:${parsed.port || '6379'}`;
+}
+
+async function bounded(what: Promise<unknown>, ms: number): Promise<boolean> {
+  const timer = delay(ms, false, { ref: false });
+  return Promise.race([what.then(() => true, () => true), timer]);
+}
+
+export async function startWorker(config: WorkerConfig, logger: Logger, options: StartWorkerOptions = {}): Promise<WorkerHandle> {
+  const { queueName = QUEUE_NAME, redisCloseTimeoutMs = 10_000, signal } = options;
+  if (!config.redisUrl) {
+    throw new Error('REDIS_URL is not set: the worker needs a Redis (example: REDIS_URL=redis://127.0.0.1:6379), or use `duckmig start`, which manages one');
+  }
+  const keys = redisKeys(queueName);
+  const info = workerInfo(`${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`);
+  const log = logger.child({ component: 'worker', workerId: info.id });
+
+  // each piece is undone in reverse order if the start fails half-way
+  const undo: (() => Promise<void>)[] = [];
+  const unwind = async () => {
+    for (const step of undo.reverse()) {
+      try {
+        await step();
+      } catch (err) {
+        log.warn({ err }, 'clean-up step failed');
+      }
+    }
+  };
+
+  let owner: DatabaseOwner;
+  let redis: Redis;
+  let bullConnection: Redis;
+  let heartbeat: HeartbeatHandle;
+  let cancel: CancelSubscription;
+  let migrationsWatch: MigrationsWatch;
+  let worker: Worker<JobData, RunResult, string, RedisQueueBackend, JobProgress>;
+  let busyWith: string | null = null;
+
+  const quit = async (connection: Redis) => {
+    if (!(await bounded(connection.quit(), 2_000))) connection.disconnect();
+  };
+
+  try {
+    owner = await DatabaseOwner.open({ dbPath: config.dbPath, migrationsDir: config.migrationsDir, restore: config.restore, logger: log });
+    undo.push(() => owner.close());
+    log.info({ event: 'database:open', path: owner.db.path, duckdbVersion: owner.db.duckdbVersion }, `opened ${owner.db.path}`);
+
+    const legacy = await owner.exclusive(({ runner }) => runner.adoptLegacy());
+    if (legacy) log.info({ event: 'legacy:found', ...legacy }, 'legacy schema_version table found; its versions count as applied');
+    const problems = await owner.exclusive(({ runner }) => runner.validate());
+    for (const p of problems) log[p.severity === 'error' ? 'error' : 'warn']({ event: 'validation', ...p }, p.message);
+
+    // ioredis retries commands forever while Redis is away (BullMQ workers require it);
+    // one warning when a connection is lost, one line when it is back, none per retry
+    const connect = (name: string) => {
+      const connection = new Redis(config.redisUrl!, { maxRetriesPerRequest: null, connectionName: `duckmig-${name}` });
+      let down = false;
+      connection.on('error', (err) => {
+        if (!down) log.warn({ event: 'redis:down', connection: name, err: { message: err.message } }, `redis at ${redisLocation(config.redisUrl!)} unreachable (${name}); retrying`);
+        down = true;
+      });
+      connection.on('ready', () => {
+        if (down) log.info({ event: 'redis:up', connection: name }, `redis connection restored (${name})`);
+        down = false;
+      });
+      return connection;
+    };
+    redis = connect('worker-state');
+    undo.push(() => quit(redis));
+
+    let last: WorkerSnapshot | null = null;
+    const publish = async (after?: RunResult | null) => {
+      // a run with nothing to do changed only the run history: no need to analyse again
+      const sameStatus = after?.mode === 'apply' && after.status === 'nothing-to-do' ? last?.status : undefined;
+      const snapshot = await owner.exclusive(({ runner }) => buildSnapshot(runner, info, sameStatus));
+      last = snapshot;
+      await publishSnapshot(redis, keys.snapshot, snapshot);
+      log.info(
+        { event: 'snapshot:published', currentVersion: snapshot.status.currentVersion, pending: snapshot.status.pending.length },
+        `snapshot published: version ${snapshot.status.currentVersion}, ${snapshot.status.pending.length} pending`,
+      );
+    };
+    await unlessAborted(publish(), signal);
+
+    migrationsWatch = watchMigrations(
+      config.migrationsDir,
+      () => void publish().catch((err: unknown) => log.debug({ err }, 'snapshot not refreshed after a file change')),
+      log,
+    );
+    undo.push(async () => migrationsWatch.close());
+
+    heartbeat = startHeartbeat({ redis, key: keys.heartbeat, workerId: info.id, busyWith: () => busyWith, logger: log });
+    undo.push(() => heartbeat.stop());
+
+    const processor = createProcessor({
+      owner,
+      logger: log,
+      afterJob: (result) => publish(result),
+      onBusy: (jobId) => {
+        busyWith = jobId;
+        void heartbeat.beat();
+      },
+    });
+
+    bullConnection = connect('bullmq');
+    undo.push(() => quit(bullConnection));
+    worker = new Worker<JobData, RunResult, string, RedisQueueBackend, JobProgress>(
+      queueName,
+      processor,
+      {
+        connection: bullConnection,
+        concurrency: 1,
+        // a job whose worker died is failed, never run again blindly (docs/operations.md, crash safety)
+        maxStalledCount: 0,
+        lockDuration: config.lockDurationMs,
+        stalledInterval: config.stalledIntervalMs,
+        autorun: false,
+      },
+    );
+    undo.push(() => worker.close());
+    worker.on('error', (err) => log.warn({ err: { message: err.message } }, 'bullmq worker error'));
+    worker.on('stalled', (jobId) => log.warn({ event: 'job:stalled', jobId }, `job ${jobId} lost its worker`));
+    worker.on('lockRenewalFailed', (jobIds) =>
+      log.error(
+        { event: 'job:lock-lost', jobIds },
+        'could not renew the lock of the running job (Redis away longer than the lock duration?): the migration goes on and the ledger stays right, but BullMQ may report the job as failed',
+      ),
+    );
+    worker.on('failed', (job, err) => {
+      if (!job) return;
+      if (err.message === STALLED_FAILED_REASON) {
+        log.error({ event: 'job:worker-died', jobId: job.id }, WORKER_DIED_MESSAGE);
+        void job.log(WORKER_DIED_MESSAGE).catch(() => undefined);
+      } else {
+        log.warn({ event: 'job:failed', jobId: job.id, reason: err.message }, `job ${job.id} failed: ${err.message}`);
+      }
+    });
+
+    cancel = await unlessAborted(subscribeCancel({ redis, channel: keys.cancel, worker, logger: log }), signal);
+    undo.push(() => cancel.close());
+    void worker.run().catch((err: unknown) => log.error({ err }, 'bullmq worker stopped'));
+    await unlessAborted(worker.waitUntilReady(), signal);
+  } catch (err) {
+    await unwind();
+    throw err;
+  }
+
+  log.info(
+    { event: 'worker:ready', pid: process.pid, queue: queueName, dbPath: owner.db.path, lockDurationMs: config.lockDurationMs, stalledIntervalMs: config.stalledIntervalMs },
+    `worker ready on queue "${queueName}"`,
+  );
+
+  let closing: Promise<void> | null = null;
+  return {
+    info,
+    cancelActive(reason) {
+      worker.cancelAllJobs(reason);
+    },
+    close() {
+      closing ??= (async () => {
+        log.info({ event: 'worker:closing', busyWith }, busyWith ? `shutting down after job ${busyWith} finishes` : 'shutting down');
+        migrationsWatch.close();
+        // 1. BullMQ: no new job; waits for the one in progress (which never depends on Redis
+        //    to finish its database work). If Redis is gone for good, give up on it once the
+        //    database is idle rather than hang.
+        const workerClosed = worker.close();
+        const databaseIdle = owner.exclusive(async () => undefined).catch(() => undefined);
+        await Promise.race([workerClosed.catch(() => undefined), databaseIdle.then(() => bounded(workerClosed, redisCloseTimeoutMs))]);
+        await bounded(cancel.close(), 2_000);
+        await bounded(heartbeat.stop(), 2_000);
+        // 2. DuckDB: after the last use; close() checkpoints, so no WAL is left behind
+        try {
+          await owner.close();
+          log.info({ event: 'database:closed', path: owner.db.path }, `closed ${owner.db.path}`);
+        } catch (err) {
+          log.error({ err }, 'database close failed');
+        }
+        // 3. Redis
+        await quit(bullConnection);
+        await quit(redis);
+        log.info({ event: 'worker:closed' }, 'worker closed');
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,88 @@
+// Specification of how runner events become job progress: ordered seq, percent of
+// statements done, a readable log line each, and the final run:done carrying the result.
+import { describe, expect, it } from 'vitest';
+import type { JobProgress, RunResult, RunnerEvent } from '../contract/index.js';
+import { createProgressReporter } from './progress.js';
+
+function fakeJob() {
+  const progress: JobProgress[] = [];
+  const logs: string[] = [];
+  return {
+    progress,
+    logs,
+    job: {
+      id: 'job-1',
+      updateProgress: async (p: JobProgress) => void progress.push(p),
+      log: async (line: string) => logs.push(line),
+    },
+  };
+}
+
+const runId = 'run-1';
+const events: RunnerEvent[] = [
+  { type: 'run:start', runId, mode: 'apply', migrations: [{ version: 1, name: 'a', statements: 2 }, { version: 2, name: 'b', statements: 2 }], totalStatements: 4 },
+  { type: 'migration:start', runId, version: 1, name: 'a', index: 0, total: 2, statements: 2 },
+  { type: 'statement:done', runId, version: 1, name: 'a', statementIndex: 0, statementCount: 2, line: 1, durationMs: 1, summary: 'CREATE TABLE a' },
+  { type: 'statement:done', runId, version: 1, name: 'a', statementIndex: 1, statementCount: 2, line: 2, durationMs: 1, summary: 'CREATE INDEX a_i' },
+  { type: 'migration:done', runId, version: 1, name: 'a', durationMs: 2 },
+  { type: 'migration:start', runId, version: 2, name: 'b', index: 1, total: 2, statements: 2 },
+  { type: 'statement:done', runId, version: 2, name: 'b', statementIndex: 0, statementCount: 2, line: 1, durationMs: 1, summary: 'CREATE TABLE b' },
+  {
+    type: 'migration:failed',
+    runId,
+    version: 2,
+    name: 'b',
+    durationMs: 3,
+    cancelled: false,
+    error: { message: 'Catalog Error: no such table', statementIndex: 1, line: 2 },
+  },
+  { type: 'run:done', runId, mode: 'apply', status: 'failed', durationMs: 9, applied: 1, failed: 1 },
+];
+
+const result = { runId, mode: 'apply', status: 'failed', error: '002_b.sql: Catalog Error: no such table' } as RunResult;
+
+describe('job progress from runner events', () => {
+  it('numbers events in order, computes percent from statements done, and logs one line per event', async () => {
+    const { job, progress, logs } = fakeJob();
+    const reporter = createProgressReporter(job);
+    for (const e of events) reporter.onEvent(e);
+    await reporter.finish(result);
+
+    expect(progress.map((p) => p.seq)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(progress.map((p) => p.percent)).toEqual([0, 0, 25, 50, 50, 50, 75, 75, 75]);
+    expect(progress.map((p) => p.event.type)).toEqual(events.map((e) => e.type));
+    expect(logs).toHaveLength(events.length);
+    expect(logs[1]).toBe('migration:start 1 a (1/2, 2 statement(s))');
+    expect(logs[7]).toBe('migration:failed 2 b failed and rolled back: Catalog Error: no such table');
+  });
+
+  it('holds run:done back until the result is known, so the last progress carries the whole RunResult', async () => {
+    const { job, progress } = fakeJob();
+    const reporter = createProgressReporter(job);
+    for (const e of events) reporter.onEvent(e);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(progress.at(-1)?.event.type).toBe('migration:failed');
+    await reporter.finish(result);
+    expect(progress.at(-1)).toMatchObject({ event: { type: 'run:done' }, result });
+    expect(progress.slice(0, -1).every((p) => p.result === undefined)).toBe(true);
+  });
+
+  it('a successful run ends at 100%', async () => {
+    const { job, progress } = fakeJob();
+    const reporter = createProgressReporter(job);
+    reporter.onEvent(events[0]!);
+    reporter.onEvent({ type: 'run:done', runId, mode: 'apply', status: 'success', durationMs: 1, applied: 2, failed: 0 });
+    await reporter.finish({ ...result, status: 'success' });
+    expect(progress.at(-1)?.percent).toBe(100);
+  });
+
+  it('a Redis write that fails never breaks the run: later events are still written', async () => {
+    const { job, progress } = fakeJob();
+    let calls = 0;
+    const flaky = { ...job, updateProgress: async (p: JobProgress) => (calls++ === 0 ? Promise.reject(new Error('Connection is closed')) : job.updateProgress(p)) };
+    const reporter = createProgressReporter(flaky);
+    for (const e of events.slice(0, 3)) reporter.onEvent(e);
+    await reporter.finish(null);
+    expect(progress.map((p) => p.seq)).toEqual([1, 2]);
+  });
+});
