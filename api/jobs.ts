@@ -6,6 +6,7 @@ import type { Job, JobsOptions, Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
   JobState,
+  explainFailedReason,
   type CancelResponse,
   type JobData,
   type JobProgress,
@@ -63,7 +64,10 @@ const iso = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : null)
 export function toJobView(job: MigrationJob, state: string): Omit<JobView, 'logs'> {
   // BullMQ's progress is 0 until the worker reports; only objects are contract progress.
   const progress = typeof job.progress === 'object' && job.progress !== null ? (job.progress as JobProgress) : null;
-  const result = typeof job.returnvalue === 'object' && job.returnvalue !== null ? (job.returnvalue as RunResult) : null;
+  // a run that failed, was refused or cancelled fails the job; its RunResult then travels
+  // on the last progress (run:done) instead of the return value
+  const returned = typeof job.returnvalue === 'object' && job.returnvalue !== null ? (job.returnvalue as RunResult) : null;
+  const result = returned ?? progress?.result ?? null;
   return {
     id: job.id ?? '',
     kind: job.name,
@@ -71,7 +75,7 @@ export function toJobView(job: MigrationJob, state: string): Omit<JobView, 'logs
     data: job.data,
     progress,
     result,
-    failedReason: job.failedReason || null,
+    failedReason: job.failedReason ? explainFailedReason(job.failedReason) : null,
     createdAt: new Date(job.timestamp).toISOString(),
     startedAt: iso(job.processedOn),
     finishedAt: iso(job.finishedOn),

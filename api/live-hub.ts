@@ -5,7 +5,7 @@
 // also watches worker liveness and sends a `status` message when it changes.
 import type { QueueEvents } from 'bullmq';
 import type { Logger } from 'pino';
-import { HEARTBEAT_INTERVAL_MS, JobProgress, RunResult, type LiveMessage, type WorkerLiveness } from '../contract/index.js';
+import { HEARTBEAT_INTERVAL_MS, JobProgress, RunResult, explainFailedReason, type LiveMessage, type WorkerLiveness } from '../contract/index.js';
 
 export type LiveListener = (message: LiveMessage) => void;
 
@@ -41,7 +41,7 @@ export class LiveHub {
       this.publish({ type: 'completed', jobId, result: result.success ? result.data : null });
     };
     const onFailed = ({ jobId, failedReason }: { jobId: string; failedReason: string }) =>
-      this.publish({ type: 'failed', jobId, failedReason });
+      this.publish({ type: 'failed', jobId, failedReason: explainFailedReason(failedReason) });
     const onActive = ({ jobId }: { jobId: string }) => this.publish({ type: 'active', jobId });
     const onWaiting = ({ jobId }: { jobId: string }) => this.publish({ type: 'waiting', jobId });
     queueEvents.on('progress', onProgress);

@@ -89,6 +89,32 @@ describe('GET /jobs/:id', () => {
   });
 });
 
+describe('GET /jobs/:id of a failed run', () => {
+  it('carries the RunResult from the last progress', async () => {
+    const failedResult = { ...sampleResult('apply'), status: 'failed' as const, error: '005_broken.sql: Catalog Error' };
+    const bare = startBareWorker(h, async (job) => {
+      await job.updateProgress({
+        seq: 9,
+        percent: 100,
+        at: new Date().toISOString(),
+        event: { type: 'run:done', runId: 'run-2', mode: 'apply', status: 'failed', durationMs: 5, applied: 0, failed: 1 },
+        result: failedResult,
+      });
+      throw new UnrecoverableError(failedResult.error);
+    });
+    const events = recordQueueEvents(h.queueEvents);
+    try {
+      const id = await enqueue();
+      await events.waitFor('failed', id);
+      const view = JobView.parse(await (await getJob(id)).json());
+      expect(view).toMatchObject({ state: 'failed', failedReason: failedResult.error, result: { status: 'failed', error: failedResult.error } });
+    } finally {
+      events.stop();
+      await bare.close();
+    }
+  });
+});
+
 describe('POST /jobs/:id/cancel', () => {
   it('removes a waiting job (200) and frees the run lock', async () => {
     const id = await enqueue();

@@ -103,7 +103,8 @@ describe('interrupted runs', () => {
 
       await sys.worker.restart(); // opens the database again (recovering its WAL if need be)
       const failed = (await live.next((m) => m.type === 'failed' && m.jobId === jobId, 30_000)) as Extract<LiveMessage, { type: 'failed' }>;
-      expect(failed.failedReason).toBe(STALLED_FAILED_REASON);
+      expect(failed.failedReason).toContain(STALLED_FAILED_REASON);
+      expect(failed.failedReason).toContain(WORKER_DIED_MESSAGE);
       // never started again: no second run:start for this job after the kill
       const starts = live.messages.filter((m) => m.type === 'progress' && m.jobId === jobId && m.progress.event.type === 'run:start');
       expect(starts).toHaveLength(1);
@@ -120,6 +121,7 @@ describe('interrupted runs', () => {
     }
     expect(job.state).toBe('failed');
     expect(job.logs).toContain(WORKER_DIED_MESSAGE);
+    expect(job.failedReason).toContain(WORKER_DIED_MESSAGE);
 
     // what the restarted worker published: 002 still pending, nothing recorded for the killed attempt
     const s = await status();
