@@ -58,18 +58,29 @@ export function fromDbTimestamp(value: unknown): string {
   return new Date(`${date}T${time}Z`).toISOString();
 }
 
+// Ledger tables, once seen, stay: remembering them per connection saves a catalog query
+// on every status and run (the worker answers status after every job).
+const knownTables = new WeakMap<DuckDBConnection, Set<string>>();
+
 async function tableExists(connection: DuckDBConnection, table: string): Promise<boolean> {
+  const known = knownTables.get(connection);
+  if (known?.has(table)) return true;
   const reader = await connection.runAndReadAll(
     "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = ?",
     [table],
   );
-  return Number(reader.getRows()[0]?.[0] ?? 0) > 0;
+  const exists = Number(reader.getRows()[0]?.[0] ?? 0) > 0;
+  if (exists) knownTables.set(connection, new Set([...(known ?? []), table]));
+  return exists;
 }
 
 export async function ensureLedger(connection: DuckDBConnection): Promise<void> {
+  const known = knownTables.get(connection);
+  if (LEDGER_TABLES.every((t) => known?.has(t))) return;
   await connection.run(LEDGER_DDL);
   await connection.run(RUNS_DDL);
   await connection.run(LEGACY_DDL);
+  knownTables.set(connection, new Set([...(known ?? []), ...LEDGER_TABLES]));
 }
 
 export async function readLedger(connection: DuckDBConnection): Promise<LedgerEntry[]> {
