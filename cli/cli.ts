@@ -22,7 +22,7 @@ export interface Command {
 }
 
 /** Commands that go through the API when --api URL (or DUCKMIG_API) is given. */
-const REMOTE_CAPABLE = new Set(['status', 'run', 'dry-run', 'cancel']);
+const REMOTE_CAPABLE = new Set(['status', 'run', 'dry-run', 'cancel', 'restore']);
 
 export const commands: Record<string, Command> = {
   status: { summary: 'show version, applied and pending migrations, problems', usage: statusUsage, run: status },

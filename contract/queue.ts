@@ -109,6 +109,8 @@ export const WorkerSnapshot = z.object({
   status: StatusReport,
   /** most recent runs first */
   runs: z.array(RunSummary),
+  /** restore points on the worker's disk, newest first (what POST …/restore accepts) */
+  restorePoints: z.array(RestorePointRef).default([]),
 });
 export type WorkerSnapshot = z.infer<typeof WorkerSnapshot>;
 

@@ -103,6 +103,7 @@ export const RestorePointRef = z.object({
   checksum: z.string(),
   createdAt: z.string().optional(),
   version: z.number().int().optional(),
+  reason: z.string().nullable().optional(),
 });
 export type RestorePointRef = z.infer<typeof RestorePointRef>;
 

@@ -4,7 +4,7 @@
 // restore can swap the file underneath (close, replace, reopen) while nobody holds the
 // old connection. close() waits for the use in progress and checkpoints; it is memoised.
 import type { Logger } from 'pino';
-import type { RunResult, RunnerEvent } from '../contract/index.js';
+import type { RestorePointRef, RunResult, RunnerEvent } from '../contract/index.js';
 import { restorePointsFrom, type RestoreSettings } from './restore-settings.js';
 import { Database, FileMigrationSource, MigrationRunner, restoreDatabase, type RestorePoints, type RunOptions } from './runner/index.js';
 
@@ -64,6 +64,11 @@ export class DatabaseOwner {
     const next = this.#tail.then(run, run);
     this.#tail = next.catch(() => undefined);
     return next;
+  }
+
+  /** Restore points on disk, newest first, as the contract's references. */
+  async listRestorePoints(): Promise<RestorePointRef[]> {
+    return (await this.#points.list()).map(({ id, path, sizeBytes, checksum, createdAt, version, reason }) => ({ id, path, sizeBytes, checksum, createdAt, version, reason }));
   }
 
   /**

@@ -152,6 +152,8 @@ describe('the worker', () => {
     expect(run.state).toBe('completed');
     const point = run.result?.restorePoint;
     expect(point?.id).toMatch(/^rp-/);
+    // the snapshot lists it, so the API and UI can offer it without touching the worker's disk
+    expect((await snapshot()).restorePoints).toEqual([expect.objectContaining({ id: point!.id, version: 0, checksum: point!.checksum })]);
 
     const restore = await outcome(await queue!.add('restore', { kind: 'restore', requestedBy: 'ops', restorePointId: point!.id, reason: 'bad release' }, { attempts: 1 }));
     expect(restore.state).toBe('completed');

@@ -124,7 +124,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger, options:
     const publish = async (after?: RunResult | null) => {
       // a run with nothing to do changed only the run history: no need to analyse again
       const sameStatus = after?.mode === 'apply' && after.status === 'nothing-to-do' ? last?.status : undefined;
-      const snapshot = await owner.exclusive(({ runner }) => buildSnapshot(runner, info, sameStatus));
+      const snapshot = await owner.exclusive(async ({ runner }) => buildSnapshot(runner, info, sameStatus, await owner.listRestorePoints()));
       last = snapshot;
       await publishSnapshot(redis, keys.snapshot, snapshot);
       log.info(

@@ -12,6 +12,7 @@ import {
   HEARTBEAT_INTERVAL_MS,
   HEARTBEAT_TTL_MS,
   type Heartbeat,
+  type RestorePointRef,
   type WorkerInfo,
   type WorkerSnapshot,
 } from '../contract/index.js';
@@ -44,10 +45,15 @@ export function workerInfo(id: string): WorkerInfo {
  * With `sameStatus` (after a run that had nothing to do, which changes only the run
  * history) the status is reused and only the runs are read again.
  */
-export async function buildSnapshot(runner: MigrationRunner, worker: WorkerInfo, sameStatus?: WorkerSnapshot['status']): Promise<WorkerSnapshot> {
+export async function buildSnapshot(
+  runner: MigrationRunner,
+  worker: WorkerInfo,
+  sameStatus?: WorkerSnapshot['status'],
+  restorePoints: RestorePointRef[] = [],
+): Promise<WorkerSnapshot> {
   const status = sameStatus ?? (await runner.status());
   const runs = await runner.listRuns(SNAPSHOT_RUNS);
-  return { worker, publishedAt: new Date().toISOString(), status, runs };
+  return { worker, publishedAt: new Date().toISOString(), status, runs, restorePoints };
 }
 
 export async function publishSnapshot(redis: Redis, key: string, snapshot: WorkerSnapshot): Promise<void> {

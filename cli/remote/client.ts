@@ -1,7 +1,7 @@
 // The CLI's HTTP client for a running duckmig API: bearer token, JSON in and out, the
 // API's `{ error: { code, message } }` shape turned into RemoteError with the exit code
 // a deploy script branches on (3 when the API cannot be reached or refuses the token).
-import { ADMIN_PREFIX, type CancelResponse, type DryRunRequest, type EnqueuedResponse, type JobView, type RunRequest, type StatusResponse } from '../../contract/index.js';
+import { ADMIN_PREFIX, type CancelResponse, type DryRunRequest, type EnqueuedResponse, type JobView, type RunRequest, type StatusResponse, type RestoreRequest } from '../../contract/index.js';
 import { EXIT } from '../exit-codes.js';
 
 export class RemoteError extends Error {
@@ -107,6 +107,10 @@ export class ApiClient {
 
   dryRun(body: DryRunRequest): Promise<EnqueuedResponse | JobView> {
     return this.request('POST', `${ADMIN_PREFIX}/dry-run`, body);
+  }
+
+  restore(body: RestoreRequest): Promise<EnqueuedResponse> {
+    return this.request('POST', `${ADMIN_PREFIX}/restore`, body);
   }
 
   job(id: string): Promise<JobView> {

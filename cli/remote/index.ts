@@ -18,6 +18,7 @@ export const remoteUsage: Record<string, string> = {
   run: 'duckmig run --api URL --token TOKEN [--target VERSION] [--reason TEXT] [--all-or-nothing] [--wait [--timeout SECONDS]] [--json]',
   'dry-run': 'duckmig dry-run --api URL --token TOKEN [--target VERSION] [--rehearse] [--timeout SECONDS] [--json]',
   cancel: cancelUsage,
+  restore: 'duckmig restore <restore-point-id> --api URL --token TOKEN [--reason TEXT] [--wait [--timeout SECONDS]] [--json]   (admin token)',
 };
 
 const common = {
@@ -37,6 +38,7 @@ const optionsFor = {
   run: { ...common, ...waiting, target: { type: 'string' }, reason: { type: 'string' }, 'all-or-nothing': { type: 'boolean', default: false } },
   'dry-run': { ...common, ...waiting, target: { type: 'string' }, rehearse: { type: 'boolean', default: false } },
   cancel: { ...common, ...waiting },
+  restore: { ...common, ...waiting, reason: { type: 'string' } },
 } as const;
 
 type RemoteCommand = keyof typeof optionsFor;
@@ -145,7 +147,7 @@ function renderStatus(s: StatusResponse, baseUrl: string): string {
 export async function runRemote(name: string, argv: string[], ctx: CommandContext, out: Out): Promise<number> {
   if (!(name in optionsFor)) throw new UsageError(`"${name}" has no remote mode`);
   const command = name as RemoteCommand;
-  const { values, positionals } = parse(argv, optionsFor[command], command === 'cancel');
+  const { values, positionals } = parse(argv, optionsFor[command], command === 'cancel' || command === 'restore');
   const v = values as Record<string, string | boolean | undefined>;
   if (v.help) {
     out.write(`usage: ${remoteUsage[command]}\n`);
@@ -188,6 +190,19 @@ export async function runRemote(name: string, argv: string[], ctx: CommandContex
           const answer = await client.dryRun(body);
           return 'jobId' in answer ? answer.jobId : answer.id;
         };
+        return printOutcome(await follow(client, { enqueue }, out, json, timeoutMs), out, json);
+      }
+      case 'restore': {
+        const [restorePointId, ...extra] = positionals;
+        if (!restorePointId || extra.length) throw new UsageError('restore takes exactly one restore point id (see `duckmig status --api … --json` → snapshot.restorePoints)');
+        const body = { restorePointId, reason: v.reason as string | undefined };
+        if (!v.wait) {
+          const enqueued = await client.restore(body);
+          if (json) printJson(enqueued, out);
+          else out.write(`enqueued restore job ${enqueued.jobId}\nfollow it: GET ${enqueued.statusUrl}\n`);
+          return EXIT.ok;
+        }
+        const enqueue = async () => (await client.restore(body)).jobId;
         return printOutcome(await follow(client, { enqueue }, out, json, timeoutMs), out, json);
       }
       case 'cancel': {

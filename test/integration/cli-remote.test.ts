@@ -58,6 +58,18 @@ describe('duckmig CLI (remote mode)', () => {
     rmSync(join(sys.migrationsDir, '005_broken.sql'));
   });
 
+  it('restore --wait puts back the restore point the failed run took (admin only), and the status shows version 4 again', async () => {
+    const status = StatusResponse.parse(JSON.parse((await remote(['status', '--json'])).stdout));
+    const point = status.snapshot!.restorePoints[0]!;
+    expect(point.version).toBe(4);
+    expect((await remote(['restore', point.id, '--wait'], sys.tokens.operator)).code).toBe(3); // 403: admins only
+    const res = await remote(['restore', point.id, '--wait', '--reason', 'undo 005'], sys.tokens.admin);
+    expect(res.code).toBe(0);
+    const after = StatusResponse.parse(JSON.parse((await remote(['status', '--json'])).stdout));
+    expect(after.snapshot?.status.currentVersion).toBe(4);
+    expect(after.snapshot?.runs[0]).toMatchObject({ mode: 'restore', status: 'success', reason: 'undo 005' });
+  });
+
   it('exits 3 when the token is refused or the API is unreachable, and 2 when no token is given', async () => {
     const port = await freePort();
     const [refused, unreachable, noToken, viewerRuns] = await Promise.all([

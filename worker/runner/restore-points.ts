@@ -1,14 +1,15 @@
-// Restore points: a consistent copy of the database file taken by the process that owns it
-// (CHECKPOINT, then the file copied and checksummed in one pass while no write can happen),
+// Restore points: a consistent copy of the database file taken for the process that owns it
+// (CHECKPOINT, then the file copied and checksummed in one pass by a child process while the
+// owner makes no write),
 // kept as <dir>/<id>.duckdb with a <id>.json manifest; the last N are kept. Restoring puts a
 // copy back in place of a closed database file after checking its checksum.
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { createReadStream } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 
 export interface RestorePoint {
   id: string;
@@ -36,17 +37,33 @@ export class RestorePointError extends Error {
 
 const ID = /^rp-\d{8}T\d{9}Z-[0-9a-f]{6}$/;
 
-/** Copies a file while hashing it: one read, one write. */
+// Copies a file while hashing it (one read, one write), in a CHILD PROCESS. The database
+// file's lock is a POSIX record lock, which belongs to the process and is dropped when the
+// process closes ANY descriptor of that file: copying it in the owning process would silently
+// release the lock and let a second process open the database. The child's descriptors are
+// its own, so the owner keeps its lock.
+const COPY_AND_HASH = `
+const { createHash } = require('node:crypto');
+const { createReadStream, createWriteStream } = require('node:fs');
+const { pipeline } = require('node:stream/promises');
+const { Transform } = require('node:stream');
+const [from, to] = process.argv.slice(1);
+const hash = createHash('sha256');
+const tee = new Transform({ transform(chunk, _enc, done) { hash.update(chunk); done(null, chunk); } });
+pipeline(createReadStream(from, { highWaterMark: 4 << 20 }), tee, createWriteStream(to, { flags: 'wx' }))
+  .then(() => process.stdout.write(hash.digest('hex')))
+  .catch((err) => { process.stderr.write(String(err && err.message || err)); process.exit(1); });
+`;
+
 async function copyWithChecksum(from: string, to: string): Promise<string> {
-  const hash = createHash('sha256');
-  const tee = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      hash.update(chunk);
-      done(null, chunk);
-    },
-  });
-  await pipeline(createReadStream(from, { highWaterMark: 4 << 20 }), tee, createWriteStream(to, { flags: 'wx' }));
-  return hash.digest('hex');
+  const child = spawn(process.execPath, ['-e', COPY_AND_HASH, from, to], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const [code] = (await once(child, 'close')) as [number | null];
+  if (code !== 0 || !/^[0-9a-f]{64}$/.test(out)) throw new RestorePointError(`copying ${from} failed: ${err.trim() || `exit ${code}`}`);
+  return out;
 }
 
 async function checksumFile(path: string): Promise<string> {

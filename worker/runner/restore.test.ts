@@ -1,7 +1,8 @@
 // Specification: a restore point is taken before a run applies anything; restoring it
 // brings schema and data back exactly, keeps the run history, and keeps only the last N.
 import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openRunner, rowsOf, sandbox, type Sandbox } from '../../test/support/db.js';
 import { Database } from './database.js';
@@ -58,6 +59,20 @@ describe('restore points', () => {
     const again = await Database.open(box.dbPath, { attempts: 1 });
     expect(await rowsOf(again, 'SELECT count(*) AS n FROM projects')).toEqual([{ n: '2' }]);
     await again.close();
+  });
+
+  it('taking a restore point keeps the owner\'s file lock: another process still cannot open the database', async () => {
+    box = sandbox();
+    const { db, runner } = await openRunner(box);
+    await runner.run();
+    await new RestorePoints({ dir: join(box.dir, 'rp') }).create(db.connection, db.path, { version: 4 });
+    const probe = spawnSync(
+      process.execPath,
+      ['-e', `require('@duckdb/node-api').DuckDBInstance.create(${JSON.stringify(box.dbPath)}).then(() => console.log('opened'), (e) => console.log(e.message))`],
+      { cwd: resolve(import.meta.dirname, '../..'), encoding: 'utf8' },
+    );
+    expect(probe.stdout).toMatch(/Could not set lock|Conflicting lock/);
+    await db.close();
   });
 
   it('keeps only the last N restore points and skips databases above the size threshold', async () => {
