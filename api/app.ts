@@ -4,7 +4,8 @@
 // routes, the live channel, OpenAPI + Swagger UI, metrics, bull-board, probes and the
 // static UI, and the one error handler.
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { createNodeWebSocket } from '@hono/node-ws';
 import type { QueueEvents } from 'bullmq';
@@ -65,13 +66,16 @@ export interface ApiApp {
   close(): void;
 }
 
-const DEFAULT_UI_DIR = 'dist/ui';
+// The built UI, found from this file rather than the working directory: dist/api/app.js
+// sits beside dist/ui; api/app.ts (tests, tsx) looks in ../dist/ui.
+const HERE = dirname(fileURLToPath(import.meta.url));
+const DEFAULT_UI_DIR = [join(HERE, '..', 'ui'), join(HERE, '..', 'dist', 'ui')].find((d) => existsSync(join(d, 'index.html')));
 
 export function createApp(deps: ApiDeps): ApiApp {
   const { queue, queueEvents, redis, tokens } = deps;
   const logger = deps.logger ?? pino({ level: 'silent' });
   const keys = redisKeys(queue.name);
-  const uiDir = deps.uiDir === undefined ? (existsSync(DEFAULT_UI_DIR) ? resolve(DEFAULT_UI_DIR) : null) : deps.uiDir;
+  const uiDir = deps.uiDir === undefined ? (DEFAULT_UI_DIR ?? null) : deps.uiDir;
   const { limit, windowMs } = deps.rateLimit ?? DEFAULT_RATE_LIMIT;
   const maxBodyBytes = deps.maxBodyBytes ?? 64 * 1024;
 

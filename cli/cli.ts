@@ -2,6 +2,7 @@
 // to exit codes (0 ok, 1 failed, 2 usage, 3 database locked/unreadable or API unreachable).
 // status/run/dry-run/cancel talk to a running duckmig API when --api (or DUCKMIG_API) is given.
 import { DatabaseLockedError, DatabaseOpenError } from '../worker/runner/index.js';
+import { RestoreSettingsError } from '../worker/restore-settings.js';
 import { EXIT, UsageError } from './exit-codes.js';
 import { cliLogger } from './logger.js';
 import { stderr, stdout, type Out } from './output.js';
@@ -108,7 +109,13 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
     return await command!.run(rest, ctx, out);
   } catch (err) {
     if (err instanceof UsageError) {
-      stderr.write(`duckmig ${name}: ${err.message}\nusage: ${command?.usage ?? `duckmig ${name} --api URL --token TOKEN`}\n`);
+      const remote = REMOTE_CAPABLE.has(name) && (wantsRemote(rest, env) || !command);
+      const usage = remote ? (await import('./remote/index.js')).remoteUsage[name] : command?.usage;
+      stderr.write(`duckmig ${name}: ${err.message}\nusage: ${usage ?? `duckmig ${name} --help`}\n`);
+      return EXIT.usage;
+    }
+    if (err instanceof RestoreSettingsError) {
+      stderr.write(`duckmig ${name}: ${err.message}\n`);
       return EXIT.usage;
     }
     if (err instanceof DatabaseLockedError || err instanceof DatabaseOpenError) {

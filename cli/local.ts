@@ -11,9 +11,14 @@ export interface LocalOptions {
   allowOutOfOrder?: boolean;
 }
 
+/** DUCKMIG_LOCK_RETRIES: attempts to open a locked file, 1 s apart (default 5, as the old application). */
+export function lockAttempts(env: NodeJS.ProcessEnv = process.env): number {
+  const attempts = Number(env.DUCKMIG_LOCK_RETRIES || 5);
+  return Number.isInteger(attempts) && attempts > 0 ? attempts : 5;
+}
+
 export async function withLocalRunner<T>(options: LocalOptions, fn: (runner: MigrationRunner, db: Database) => Promise<T>): Promise<T> {
-  const attempts = Number(process.env.DUCKMIG_LOCK_RETRIES ?? 5);
-  const db = await Database.open(options.db, { logger: options.logger, attempts: Number.isInteger(attempts) && attempts > 0 ? attempts : 5 });
+  const db = await Database.open(options.db, { logger: options.logger, attempts: lockAttempts() });
   try {
     const runner = new MigrationRunner({
       connection: db.connection,

@@ -6,7 +6,7 @@ import { MigrationResult, RestorePointRef, RunMode, RunResult, RunStatus, Status
 
 export const QUEUE_NAME = 'migrations';
 
-/** Redis keys the worker writes and the API reads (prefix = BullMQ prefix, default "bull"). */
+/** Redis keys the worker writes and the API reads (their own "duckmig" prefix, beside BullMQ's "bull"). */
 export const redisKeys = (queue = QUEUE_NAME, prefix = 'duckmig') => ({
   snapshot: `${prefix}:${queue}:snapshot`,
   heartbeat: `${prefix}:${queue}:heartbeat`,

@@ -4,6 +4,7 @@ import { restorePointsFrom, restoreSettings } from '../../worker/restore-setting
 import { Database, restoreDatabase } from '../../worker/runner/index.js';
 import { commonOptions, dbPath, parse } from '../args.js';
 import { EXIT, UsageError } from '../exit-codes.js';
+import { lockAttempts } from '../local.js';
 import { printJson, renderRunSummary, type Out } from '../output.js';
 import type { CommandContext } from './types.js';
 
@@ -16,7 +17,7 @@ export async function restore(argv: string[], ctx: CommandContext, out: Out): Pr
   if (positionals.length !== 1) throw new UsageError('give the restore point id, e.g. `duckmig restore rp-20261125T154500123Z-a1b2c3 --yes`');
   if (!values.yes) throw new UsageError('restoring replaces the database with an older copy; add --yes to confirm');
   const points = restorePointsFrom(restoreSettings(dbPath(values.db), ctx.env));
-  const db = await Database.open(dbPath(values.db), { logger: ctx.logger });
+  const db = await Database.open(dbPath(values.db), { logger: ctx.logger, attempts: lockAttempts(ctx.env) });
   let reopened: Database = db;
   try {
     const { db: after, result } = await restoreDatabase({
