@@ -2,6 +2,7 @@
 // feed it any env. Every invalid value is reported at once, each naming the variable,
 // what is wrong and an example; DUCKMIG_TOKENS problems name the entry, never the token.
 import type { LevelWithSilent } from 'pino';
+import { checkLogLevel, checkRedisUrl } from '../config/env.js';
 import { parseTokenList, type TokenEntry } from './tokens.js';
 
 export interface ApiConfig {
@@ -25,7 +26,6 @@ export class ConfigError extends Error {
   }
 }
 
-const LOG_LEVELS: readonly LevelWithSilent[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -53,26 +53,8 @@ export function loadApiConfig(env: Env = process.env): ApiConfig {
 
   const dataDir = value('DUCKMIG_DATA_DIR') ?? 'data';
 
-  let redisUrl: string | null = value('REDIS_URL') ?? null;
-  if (redisUrl !== null) {
-    let protocol = '';
-    try {
-      protocol = new URL(redisUrl).protocol;
-    } catch {
-      protocol = '';
-    }
-    if (protocol !== 'redis:' && protocol !== 'rediss:') {
-      // The URL may carry a password: name the problem, not the value.
-      problems.push('REDIS_URL must be a redis:// or rediss:// URL (example: REDIS_URL=redis://127.0.0.1:6379)');
-      redisUrl = null;
-    }
-  }
-
-  const rawLevel = value('LOG_LEVEL') ?? 'info';
-  const logLevel = rawLevel.toLowerCase() as LevelWithSilent;
-  if (!LOG_LEVELS.includes(logLevel)) {
-    problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(rawLevel)} (example: LOG_LEVEL=info)`);
-  }
+  const redisUrl = checkRedisUrl(value('REDIS_URL'), problems);
+  const logLevel = checkLogLevel(value('LOG_LEVEL'), problems);
 
   let tokens: TokenEntry[] | null = null;
   const rawTokens = value('DUCKMIG_TOKENS');

@@ -3,6 +3,7 @@
 // what is wrong and an example. The lock and stall timings are for operators and tests
 // that need a dead worker's job to fail sooner; the defaults suit production.
 import type { LevelWithSilent } from 'pino';
+import { checkLogLevel, checkRedisUrl } from '../config/env.js';
 import { RestoreSettingsError, restoreSettings, type RestoreSettings } from './restore-settings.js';
 
 export interface WorkerConfig {
@@ -36,7 +37,6 @@ export class WorkerConfigError extends Error {
 export const DEFAULT_LOCK_DURATION_MS = 20_000;
 export const DEFAULT_STALLED_INTERVAL_MS = 10_000;
 
-const LOG_LEVELS: readonly LevelWithSilent[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -71,26 +71,8 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
   const migrationsDir = path('DUCKMIG_MIGRATIONS', 'migrations/duckdb', 'migrations/duckdb');
   const dataDir = path('DUCKMIG_DATA_DIR', 'data', 'data');
 
-  let redisUrl: string | null = value('REDIS_URL') ?? null;
-  if (redisUrl !== null) {
-    let protocol = '';
-    try {
-      protocol = new URL(redisUrl).protocol;
-    } catch {
-      protocol = '';
-    }
-    if (protocol !== 'redis:' && protocol !== 'rediss:') {
-      // the URL may carry a password: name the problem, not the value
-      problems.push('REDIS_URL must be a redis:// or rediss:// URL (example: REDIS_URL=redis://127.0.0.1:6379)');
-      redisUrl = null;
-    }
-  }
-
-  const rawLevel = value('LOG_LEVEL') ?? 'info';
-  const logLevel = rawLevel.toLowerCase() as LevelWithSilent;
-  if (!LOG_LEVELS.includes(logLevel)) {
-    problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(rawLevel)} (example: LOG_LEVEL=info)`);
-  }
+  const redisUrl = checkRedisUrl(value('REDIS_URL'), problems);
+  const logLevel = checkLogLevel(value('LOG_LEVEL'), problems);
 
   const lockDurationMs = millis('DUCKMIG_LOCK_DURATION_MS', DEFAULT_LOCK_DURATION_MS, 1000);
   const stalledIntervalMs = millis('DUCKMIG_STALLED_INTERVAL_MS', DEFAULT_STALLED_INTERVAL_MS, 500);

@@ -1,0 +1,29 @@
+// Checks for the environment variables every duckmig process reads (REDIS_URL, LOG_LEVEL),
+// shared by the API's, the worker's and the CLI's configuration: each check returns the
+// value or pushes a message that names the variable and shows an example.
+import type { LevelWithSilent } from 'pino';
+
+export const LOG_LEVELS: readonly LevelWithSilent[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** A redis:// or rediss:// URL, or null (unset, or invalid with a problem pushed). */
+export function checkRedisUrl(raw: string | undefined, problems: string[]): string | null {
+  if (raw === undefined) return null;
+  let protocol = '';
+  try {
+    protocol = new URL(raw).protocol;
+  } catch {
+    protocol = '';
+  }
+  if (protocol === 'redis:' || protocol === 'rediss:') return raw;
+  // the URL may carry a password: name the problem, not the value
+  problems.push('REDIS_URL must be a redis:// or rediss:// URL (example: REDIS_URL=redis://127.0.0.1:6379)');
+  return null;
+}
+
+/** A pino level (default `fallback`); an unknown one pushes a problem. */
+export function checkLogLevel(raw: string | undefined, problems: string[], fallback: LevelWithSilent = 'info'): LevelWithSilent {
+  const level = (raw ?? fallback).trim().toLowerCase() as LevelWithSilent;
+  if (LOG_LEVELS.includes(level)) return level;
+  problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(raw)} (example: LOG_LEVEL=info)`);
+  return fallback;
+}
