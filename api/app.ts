@@ -66,10 +66,11 @@ export interface ApiApp {
   close(): void;
 }
 
-// The built UI, found from this file rather than the working directory: dist/api/app.js
-// sits beside dist/ui; api/app.ts (tests, tsx) looks in ../dist/ui.
+// The built UI, found from this file rather than the working directory: api/app.ts (tests,
+// tsx) looks in ../dist/ui; dist/api/app.js finds it beside itself in ../ui. The order
+// matters: from the sources, ../ui is the UI's source folder (its index.html is not built).
 const HERE = dirname(fileURLToPath(import.meta.url));
-const DEFAULT_UI_DIR = [join(HERE, '..', 'ui'), join(HERE, '..', 'dist', 'ui')].find((d) => existsSync(join(d, 'index.html')));
+const DEFAULT_UI_DIR = [join(HERE, '..', 'dist', 'ui'), join(HERE, '..', 'ui')].find((d) => existsSync(join(d, 'index.html')));
 
 export function createApp(deps: ApiDeps): ApiApp {
   const { queue, queueEvents, redis, tokens } = deps;

@@ -1,15 +1,18 @@
 // End to end: the admin UI in Debian's Chromium (playwright-core, never a downloaded
-// browser) against the real API, worker and Redis on a fresh DuckDB file, started by
-// test/support/system.ts. Every wait is on page state (locators), never a fixed sleep.
+// browser) against the real API, worker and Redis, started by test/support/system.ts:
+// a fresh DuckDB file (run, history, roles, restore), a failing and a slow migration,
+// and a database the old application upgraded (legacy note, an edited applied file).
+// Every wait is on page state (locators) or on the API's answer, never a fixed sleep.
 // DUCKMIG_SCREENSHOTS=1 also saves the main screens to docs/screenshots/*.png for the
 // README; normal runs leave those committed files alone.
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Database } from '../../worker/runner/index.js';
+import { legacyUpgrade } from '../fixtures/legacy-app.js';
 import { rowsOf } from '../support/db.js';
 import { startSystem } from '../support/system.js';
 
@@ -57,10 +60,11 @@ async function launch(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
 }
 
-async function shot(page: Page, name: string): Promise<void> {
+/** saves the whole page; a modal dialog only covers the viewport, so its shots keep to that */
+async function shot(page: Page, name: string, { fullPage = true } = {}): Promise<void> {
   if (!SCREENSHOTS) return;
   mkdirSync(SHOT_DIR, { recursive: true });
-  await page.screenshot({ path: join(SHOT_DIR, `${name}.png`), fullPage: true, animations: 'disabled' });
+  await page.screenshot({ path: join(SHOT_DIR, `${name}.png`), fullPage, animations: 'disabled' });
 }
 
 /** a new browser context (own cookies) signed in as `role` on the migrations page */
@@ -82,6 +86,8 @@ const previewButton = (page: Page) => page.getByRole('button', { name: 'Preview 
 const pendingCount = (page: Page) => page.getByTestId('pending-count');
 const currentVersion = (page: Page) => page.getByTestId('current-version');
 const progress = (page: Page) => page.getByTestId('live-progress');
+const restorePoints = (page: Page) => page.getByTestId('restore-points');
+const nav = (page: Page, name: 'Migrations' | 'History') => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true });
 
 /** waits until a locator's text is exactly `text` */
 async function waitForText(page: Page, testId: string, text: string): Promise<void> {
@@ -216,6 +222,78 @@ describe('admin UI on a fresh database', () => {
     expect(await page.getByRole('link', { name: /Queue/ }).count()).toBe(0);
     await page.getByText('(admins only)').waitFor();
     await viewer.context.close();
+  }, 60_000);
+
+  it('keeps operators from restoring: the restore action is disabled and says why', async () => {
+    const operator = await signIn(browser, system, 'operator');
+    const { page } = operator;
+    const restore = restorePoints(page).getByRole('button', { name: /^Restore version 0 from rp-/ });
+    expect(await restore.isDisabled()).toBe(true);
+    expect(await restore.getAttribute('title')).toBe('operators cannot restore the database');
+    await restorePoints(page).getByText('Restoring is not available: operators cannot restore the database.').waitFor();
+    await restore.click({ force: true });
+    expect(await page.getByRole('dialog').count()).toBe(0);
+    await operator.context.close();
+  }, 60_000);
+
+  it('an admin restores the point taken before the run, after confirming what it does', async () => {
+    const { page } = admin;
+    await nav(page, 'Migrations').click();
+    await waitForText(page, 'current-version', '4');
+    // the run took one restore point, at version 0, with the run's reason
+    const point = restorePoints(page).getByRole('row').filter({ has: page.getByRole('button', { name: /^Restore / }) });
+    await point.first().waitFor();
+    expect(await point.count()).toBe(1);
+    await point.getByText('e2e: first deployment').waitFor();
+    await point.getByRole('button', { name: /^Restore version 0 from rp-/ }).click();
+
+    const dialog = page.getByRole('dialog', { name: 'Restore the database' });
+    await dialog.waitFor();
+    await dialog.getByText('The database goes back to version 0').waitFor();
+    await dialog.getByText('(it is at version 4 now)', { exact: false }).waitFor();
+    const reverted = dialog.getByRole('list', { name: 'Migrations that become pending again' }).getByRole('listitem');
+    expect(await reverted.allInnerTexts()).toEqual(['001_initial_schema', '002_add_project_context', '003_add_runs_and_files', '004_add_upload_settings']);
+    await dialog.getByText('The run history is kept').waitFor();
+    // Escape closes it and gives focus back to the button that opened it
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+    expect(await page.evaluate('document.activeElement?.getAttribute("aria-label") ?? ""')).toMatch(/^Restore version 0 from rp-/);
+
+    await point.getByRole('button', { name: /^Restore version 0 from rp-/ }).click();
+    await dialog.getByRole('button', { name: 'Restore to version 0' }).click();
+    await dialog.getByText('Give a reason').waitFor();
+    await dialog.getByLabel(/^Reason/).fill('e2e: roll back the first deployment');
+    await dialog.getByText('Give a reason').waitFor({ state: 'hidden' });
+    await shot(page, 'restore-confirm', { fullPage: false });
+    await dialog.getByRole('button', { name: 'Restore to version 0' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+
+    // followed like a run, and the status is back at version 0 with everything pending
+    await progress(page).getByRole('heading', { name: 'Restored to version 0' }).waitFor();
+    await waitForText(page, 'progress-percent', '100 %');
+    await progress(page).getByTestId('restore-point-used').getByText(/version 4 → 0/).waitFor();
+    await waitForText(page, 'current-version', '0');
+    await waitForText(page, 'pending-count', '4');
+    await shot(page, 'restore');
+  }, 60_000);
+
+  it('lists the restore in the history with its restore point, and the run with the point it took', async () => {
+    const { page } = admin;
+    await progress(page).getByRole('link', { name: 'Open in history' }).click();
+    await page.getByRole('heading', { level: 1, name: 'History' }).waitFor();
+    const runs = page.getByRole('list', { name: 'Runs, newest first' }).getByRole('listitem');
+    const restore = runs.first();
+    await restore.getByText('restore', { exact: true }).waitFor();
+    await restore.getByText('v4 → v0').waitFor();
+    await restore.getByText('“e2e: roll back the first deployment”').waitFor();
+    // opened from the progress panel's link: the restore shows the point it put back
+    await restore.getByTestId('run-restore-point').getByText(/^Restored from restore point rp-\S+ \(version 0\) · .+ · sha256 [0-9a-f]{12}$/).waitFor();
+    // the run before it kept its results and shows the restore point it took
+    const run = runs.nth(1);
+    await run.getByText('v0 → v4').waitFor();
+    await run.locator('summary').click();
+    await run.getByTestId('run-restore-point').getByText(/^Restore point taken before it applied anything: rp-/).waitFor();
+    expect(await run.getByRole('table', { name: 'Results per migration' }).getByText('applied').count()).toBe(4);
   }, 60_000);
 });
 
@@ -359,4 +437,75 @@ describe('cancelling a long migration', () => {
       await db.close();
     }
   }, 90_000);
+});
+
+describe('a database the old application upgraded, and an applied file edited afterwards', () => {
+  let system: System;
+  let browser: Browser;
+  let page: Page;
+  const dir = mkdtempSync(join(tmpdir(), 'duckmig-e2e-'));
+  const migrationsDir = join(dir, 'migrations');
+  const dbPath = join(dir, 'legacy.duckdb');
+
+  beforeAll(async () => {
+    ensureUiBuilt();
+    cpSync(join(ROOT, 'migrations/duckdb'), migrationsDir, { recursive: true });
+    // upgraded to version 2 in place by the old application's start-up code, before duckmig
+    const db = await Database.open(dbPath);
+    try {
+      await legacyUpgrade(db.connection, 2);
+    } finally {
+      await db.close();
+    }
+    [system, browser] = await Promise.all([startSystem({ migrationsDir, dbPath }), launch()]);
+    ({ page } = await signIn(browser, system, 'operator'));
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await system?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('notes that the legacy versions were adopted, and shows the 2 migrations after them as pending', async () => {
+    await waitForText(page, 'current-version', '2');
+    await waitForText(page, 'pending-count', '2');
+    const database = page.getByRole('region', { name: 'Database' });
+    await database.getByText('Legacy database adopted.').waitFor();
+    await database.getByText('listed versions 1, 2; 1, 2 were recorded in the ledger as adopted (not re-run)').waitFor();
+    for (const name of ['003_add_runs_and_files', '004_add_upload_settings']) await page.getByRole('listitem', { name }).waitFor();
+  }, 60_000);
+
+  it('shows a changed applied file first, with what to do, and Run says why it is not available', async () => {
+    await runFromDialog(page, 'e2e: 003 only', { upTo: '003_add_runs_and_files', expect: ['003_add_runs_and_files'] });
+    await progress(page).getByRole('heading', { name: 'Run succeeded' }).waitFor();
+    await waitForText(page, 'current-version', '3');
+    await waitForText(page, 'pending-count', '1');
+    await progress(page).getByRole('button', { name: 'Dismiss' }).click();
+
+    // someone edits the applied file; the worker notices and republishes its status
+    appendFileSync(join(migrationsDir, '003_add_runs_and_files.sql'), '\n-- edited after it was applied\n');
+    const problemCodes = () =>
+      page.evaluate(async () => {
+        const response = await fetch('/api/v1/admin/migrations/status', { credentials: 'same-origin' });
+        const body = (await response.json()) as { snapshot?: { status: { problems: { code: string }[] } } };
+        return body.snapshot?.status.problems.map((p) => p.code) ?? [];
+      });
+    await expect.poll(problemCodes, { timeout: 20_000, interval: 250 }).toContain('checksum-mismatch');
+    await page.reload();
+
+    // the problem comes before everything else on the page
+    const problems = page.getByRole('region', { name: 'A validation problem blocks runs' });
+    await problems.waitFor();
+    expect(await page.locator('main section').first().getAttribute('aria-labelledby')).toBe('problems-error-title');
+    await problems.getByText(/^checksum-mismatch 003_add_runs_and_files\.sql was changed after it was applied/).waitFor();
+    await problems.getByText('What to do: revert the edit (git checkout the file) and put the change in a new migration').waitFor();
+    await problems.getByText('Migrations will not run until these are fixed.').waitFor();
+
+    await waitForText(page, 'pending-count', '1');
+    expect(await runButton(page).isDisabled()).toBe(true);
+    expect(await runButton(page).getAttribute('title')).toBe('fix the validation problems above first');
+    await page.getByRole('group', { name: 'Actions' }).getByText('fix the validation problems above first').waitFor();
+    await shot(page, 'validation-problem');
+  }, 60_000);
 });

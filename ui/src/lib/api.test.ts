@@ -50,6 +50,14 @@ describe('api client', () => {
     expect(signedOut).toBe(1);
   });
 
+  it('asks for a restore with the restore point and the reason', async () => {
+    const { fetch, calls } = fakeFetch(() => json(202, { jobId: '8', statusUrl: '/s', eventsUrl: '/e' }));
+    await expect(createApi({ fetch }).restore({ restorePointId: 'rp-1', reason: 'bad release' })).resolves.toMatchObject({ jobId: '8' });
+    expect(calls[0]!.url).toBe('/api/v1/admin/migrations/restore');
+    expect(calls[0]!.init.method).toBe('POST');
+    expect(JSON.parse(String(calls[0]!.init.body))).toEqual({ restorePointId: 'rp-1', reason: 'bad release' });
+  });
+
   it('asks for an inline dry-run answer and tells a JobView from job ids', async () => {
     const { fetch, calls } = fakeFetch(() => json(202, { jobId: '9', statusUrl: '/s', eventsUrl: '/e' }));
     const answer = await createApi({ fetch }).dryRun({ rehearse: true }, 30);

@@ -7,6 +7,7 @@ import type {
   EnqueuedResponse,
   HistoryResponse,
   JobView,
+  RestoreRequest,
   RunRequest,
   StatusResponse,
   WhoAmIResponse,
@@ -130,6 +131,10 @@ export function createApi(options: ApiOptions = {}) {
     },
     async run(body: RunRequest): Promise<EnqueuedResponse> {
       return (await request<EnqueuedResponse>('POST', admin('/run'), { body })).data;
+    },
+    /** admins only: puts a restore point back, through the queue like a run (409 while one is in flight) */
+    async restore(body: RestoreRequest): Promise<EnqueuedResponse> {
+      return (await request<EnqueuedResponse>('POST', admin('/restore'), { body })).data;
     },
     async job(id: string, signal?: AbortSignal): Promise<JobView> {
       return (await request<JobView>('GET', admin(`/jobs/${encodeURIComponent(id)}`), { signal })).data;

@@ -59,14 +59,18 @@ export class AppState {
     };
   }
 
-  /** refreshes the status and follows the run that holds the queue, if it is not shown yet */
+  /** refreshes the status and follows the run (or restore) that holds the queue, if it is not shown yet */
   async refreshStatus(): Promise<void> {
     await this.status.refresh();
     const active = this.status.activeRun;
     const watched = this.tracker.watched;
     if (active && watched?.jobId !== active.jobId && !isInFlight(watched)) {
-      const planned = this.status.pending.map((m) => ({ version: m.version, name: m.name, statements: m.statements.length }));
-      this.tracker.watch(active.jobId, planned);
+      if (active.kind === 'restore') {
+        this.tracker.watch(active.jobId, { kind: 'restore' });
+      } else {
+        const planned = this.status.pending.map((m) => ({ version: m.version, name: m.name, statements: m.statements.length }));
+        this.tracker.watch(active.jobId, { planned });
+      }
     }
   }
 

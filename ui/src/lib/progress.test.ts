@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { announce, applyJobView, applyLiveMessage, newRun, statementsDone, type RunProgress } from './progress.js';
+import { announce, applyJobView, applyLiveMessage, headline, isRestore, newRun, statementsDone, type RunProgress } from './progress.js';
 import type { JobView, LiveMessage, MigrationResult, RunResult, RunnerEvent } from './types.js';
 
 const JOB = '17';
@@ -249,5 +249,63 @@ describe('run progress from a fetched job', () => {
     const run = applyJobView(newRun(JOB, migrations), job({ state: 'waiting', startedAt: null }));
     expect(run.phase).toBe('waiting');
     expect(announce(run)).toBe('Run is waiting for the worker.');
+  });
+});
+
+describe('restore progress', () => {
+  const point = { id: 'rp-20260101T120000000Z-abcdef', path: '/data/restore-points/rp.duckdb', sizeBytes: 1_572_864, checksum: 'f'.repeat(64), version: 0 };
+  const restoreResult: RunResult = { ...result('success', []), mode: 'restore', fromVersion: 4, toVersion: 0, restorePoint: point };
+  const restoreEvents = (): LiveMessage[] => [
+    { type: 'active', jobId: JOB },
+    { type: 'progress', jobId: JOB, progress: { seq: 0, percent: 0, at: at(0), event: { type: 'run:start', runId: RUN, mode: 'restore', migrations: [], totalStatements: 0 } } },
+  ];
+
+  it('says where a restore goes while it runs, and where it went once done', () => {
+    let run = newRun(JOB, [], 'restore', point);
+    expect(headline(run)).toBe('Restore waiting for the worker');
+    expect(announce(run)).toBe('Restore is waiting for the worker.');
+
+    run = fold(run, restoreEvents());
+    expect(isRestore(run)).toBe(true);
+    expect(run.migrations).toEqual([]);
+    expect(headline(run)).toBe('Restoring to version 0…');
+    expect(announce(run)).toBe('Restoring to version 0…');
+
+    run = applyLiveMessage(run, { type: 'completed', jobId: JOB, result: restoreResult }, at(3));
+    expect(run.phase).toBe('finished');
+    expect(run.percent).toBe(100);
+    expect(run.restorePoint).toEqual(point);
+    expect(headline(run)).toBe('Restored to version 0');
+    expect(announce(run)).toBe('Restored to version 0.');
+  });
+
+  it('follows a restore started elsewhere: the kind and the version come from the job and its result', () => {
+    let run = fold(newRun(JOB), restoreEvents());
+    expect(headline(run)).toBe('Restoring the database…');
+    const view: JobView = {
+      id: JOB,
+      kind: 'restore',
+      state: 'completed',
+      data: { kind: 'restore', requestedBy: 'ada', restorePointId: point.id },
+      progress: null,
+      result: restoreResult,
+      failedReason: null,
+      logs: [],
+      createdAt: at(0),
+      startedAt: at(1),
+      finishedAt: at(2),
+    };
+    run = applyJobView(run, view);
+    expect(run.kind).toBe('restore');
+    expect(headline(run)).toBe('Restored to version 0');
+  });
+
+  it('a refused restore ends as failed with the reason the worker gave', () => {
+    let run = fold(newRun(JOB, [], 'restore', point), restoreEvents());
+    const reason = 'restore refused, nothing was changed: restore point rp-x has a different checksum than its manifest; it may be damaged';
+    run = applyLiveMessage(run, { type: 'failed', jobId: JOB, failedReason: reason }, at(2));
+    expect(headline(run)).toBe('Restore failed');
+    expect(run.error).toBe(reason);
+    expect(announce(run)).toBe(`Restore failed: ${reason}`);
   });
 });

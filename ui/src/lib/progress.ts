@@ -6,7 +6,21 @@
 // Events carry a `seq` that grows by one per event of a job: anything at or below the
 // last seen seq is a duplicate (a replay after reconnecting) and is ignored. Missed
 // events are tolerated: a later event (migration 3 started) implies the earlier ones.
-import type { JobProgress, JobView, LiveMessage, MigrationError, MigrationResult, RunMode, RunResult, RunStatus, RunnerEvent } from './types.js';
+//
+// A restore (mode 'restore') is followed the same way: it reports run:start with no
+// migrations and run:done, and its result says which version the database went back to.
+import type {
+  JobProgress,
+  JobView,
+  LiveMessage,
+  MigrationError,
+  MigrationResult,
+  RestorePointRef,
+  RunMode,
+  RunResult,
+  RunStatus,
+  RunnerEvent,
+} from './types.js';
 
 export type MigrationPhase = 'pending' | 'running' | MigrationResult['status'];
 
@@ -38,7 +52,7 @@ export type RunPhase = 'waiting' | 'active' | 'finished';
 
 export interface RunProgress {
   jobId: string;
-  /** job kind ("run", "dry-run") once known */
+  /** job kind ("run", "dry-run", "restore") once known */
   kind: string | null;
   lastSeq: number;
   phase: RunPhase;
@@ -54,6 +68,8 @@ export interface RunProgress {
   /** run-level error: the runner's error, the failed migration's message or the job's failedReason */
   error: string | null;
   result: RunResult | null;
+  /** a restore's restore point (known when it was started here, or from its result) */
+  restorePoint: RestorePointRef | null;
 }
 
 export interface PlannedItem {
@@ -62,7 +78,7 @@ export interface PlannedItem {
   statements: number;
 }
 
-export function newRun(jobId: string, planned: readonly PlannedItem[] = [], kind: string | null = null): RunProgress {
+export function newRun(jobId: string, planned: readonly PlannedItem[] = [], kind: string | null = null, restorePoint: RestorePointRef | null = null): RunProgress {
   return {
     jobId,
     kind,
@@ -78,6 +94,7 @@ export function newRun(jobId: string, planned: readonly PlannedItem[] = [], kind
     outcome: null,
     error: null,
     result: null,
+    restorePoint,
   };
 }
 
@@ -226,6 +243,7 @@ function absorbResult(run: RunProgress, result: RunResult): RunProgress {
     mode: result.mode,
     outcome: result.status,
     result,
+    restorePoint: result.restorePoint ?? run.restorePoint,
     startedAt: run.startedAt ?? result.startedAt,
     migrations: result.migrations.length ? result.migrations.map(fromResult) : run.migrations,
     error: result.error ?? failed?.error?.message ?? (ok ? null : run.error),
@@ -325,9 +343,49 @@ const outcomeText: Record<RunStatus, string> = {
   'nothing-to-do': 'had nothing to do',
 };
 
+export function isRestore(run: RunProgress): boolean {
+  return run.mode === 'restore' || run.kind === 'restore';
+}
+
+/** what the job is called in headings and announcements */
+function jobWord(run: RunProgress): 'Run' | 'Dry-run' | 'Restore' {
+  if (isRestore(run)) return 'Restore';
+  return run.mode === 'rehearse' || run.kind === 'dry-run' ? 'Dry-run' : 'Run';
+}
+
+/** the version a restore goes back to: its result's, else its restore point's */
+export function restoreVersion(run: RunProgress): number | null {
+  return run.result?.toVersion ?? run.restorePoint?.version ?? null;
+}
+
+const endings: Record<RunStatus, string> = {
+  success: 'succeeded',
+  failed: 'failed',
+  cancelled: 'cancelled',
+  invalid: 'refused: validation problems',
+  'nothing-to-do': 'had nothing to do',
+};
+
+/** the progress panel's heading: "Run in progress", "Dry-run failed", "Restored to version 0"… */
+export function headline(run: RunProgress): string {
+  const what = jobWord(run);
+  if (run.phase === 'waiting') return `${what} waiting for the worker`;
+  if (isRestore(run)) {
+    const version = restoreVersion(run);
+    if (!hasEnded(run)) return version === null ? 'Restoring the database…' : `Restoring to version ${version}…`;
+    if (run.outcome === 'success') return version === null ? 'Restored' : `Restored to version ${version}`;
+  }
+  if (!hasEnded(run)) return `${what} in progress`;
+  return `${what} ${endings[run.outcome ?? 'failed']}`;
+}
+
 /** one sentence for screen readers (aria-live): changes per migration, not per statement */
 export function announce(run: RunProgress): string {
-  const what = run.mode === 'rehearse' || run.kind === 'dry-run' ? 'Dry-run' : 'Run';
+  if (isRestore(run) && run.phase !== 'waiting' && (!hasEnded(run) || run.outcome === 'success')) {
+    const line = headline(run);
+    return line.endsWith('…') ? line : `${line}.`;
+  }
+  const what = jobWord(run);
   if (run.phase === 'waiting') return `${what} is waiting for the worker.`;
   if (hasEnded(run)) {
     const applied = run.migrations.filter((m) => m.phase === 'applied' || m.phase === 'rehearsed').length;

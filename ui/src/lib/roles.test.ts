@@ -2,18 +2,21 @@ import { describe, expect, it } from 'vitest';
 import { can, deniedReason } from './roles.js';
 
 describe('roles', () => {
-  it('lets operators and admins run, dry-run and cancel, and only admins open the queue', () => {
+  it('lets operators and admins run, dry-run and cancel, and only admins restore or open the queue', () => {
     expect(can('viewer', 'run')).toBe(false);
     expect(can('operator', 'run')).toBe(true);
     expect(can('operator', 'cancel')).toBe(true);
     expect(can('operator', 'queue')).toBe(false);
     expect(can('admin', 'queue')).toBe(true);
+    expect(can('operator', 'restore')).toBe(false);
+    expect(can('admin', 'restore')).toBe(true);
   });
 
   it('says why an action is not allowed, in words shown next to the button', () => {
     expect(deniedReason('viewer', 'run')).toBe('viewers cannot run migrations');
     expect(deniedReason('viewer', 'dry-run')).toBe('viewers cannot start a dry-run');
     expect(deniedReason('operator', 'queue')).toBe('operators cannot open the queue dashboard');
+    expect(deniedReason('operator', 'restore')).toBe('operators cannot restore the database');
     expect(deniedReason('admin', 'run')).toBeNull();
   });
 });

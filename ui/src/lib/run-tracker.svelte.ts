@@ -1,12 +1,21 @@
 // Live progress of jobs, fed by the live channel and by JobView fetches after a
 // (re)connect. Keeps every recently seen job (a dry-run's progress shows in its preview)
-// and one "watched" run that the progress panel shows: the one this user started, or
-// the one the status says holds the queue. The computing is in progress.ts.
+// and one "watched" run that the progress panel shows: the run or restore this user
+// started, or the one the status says holds the queue. The computing is in progress.ts.
 import { describeError, type Api } from './api.js';
 import { applyJobView, applyLiveMessage, isInFlight, newRun, type PlannedItem, type RunProgress } from './progress.js';
-import type { LiveMessage } from './types.js';
+import type { LiveMessage, RestorePointRef } from './types.js';
 
 const KEEP = 20;
+
+export interface WatchOptions {
+  /** the migrations it will apply, shown until the run reports them */
+  planned?: readonly PlannedItem[];
+  /** job kind; default 'run' */
+  kind?: string | null;
+  /** for a restore: the point it puts back (its version shows before the result is in) */
+  restorePoint?: RestorePointRef | null;
+}
 
 export class RunTracker {
   readonly #api: Api;
@@ -46,9 +55,9 @@ export class RunTracker {
     this.#runs = next;
   }
 
-  /** starts showing job `jobId`; `planned` lists its migrations until the run reports them */
-  watch(jobId: string, planned: readonly PlannedItem[] = [], kind: string | null = 'run'): void {
-    if (!this.#runs.has(jobId)) this.#put(newRun(jobId, planned, kind));
+  /** starts showing job `jobId` (a run, or a restore) */
+  watch(jobId: string, { planned = [], kind = 'run', restorePoint = null }: WatchOptions = {}): void {
+    if (!this.#runs.has(jobId)) this.#put(newRun(jobId, planned, kind, restorePoint));
     this.#watchedId = jobId;
     void this.sync(jobId);
   }

@@ -1,10 +1,10 @@
 // The status snapshot (GET …/status): what the worker last reported about the database,
-// whether the worker is alive, the queue's counts and the run that holds the queue.
+// whether the worker is alive, the queue's counts, the run that holds the queue and the
+// restore points the worker keeps.
 // Refreshed on start, on job lifecycle messages, after reconnecting and on a slow poll;
 // worker liveness also arrives live as `status` messages.
 import { describeError, type Api } from './api.js';
-import type { PlannedMigration, StatusReport, StatusResponse, ValidationProblem, WorkerLiveness } from './types.js';
-
+import type { PlannedMigration, RestorePointRef, StatusReport, StatusResponse, ValidationProblem, WorkerLiveness } from './types.js';
 
 export class StatusStore {
   readonly #api: Api;
@@ -38,6 +38,10 @@ export class StatusStore {
   }
   get pending(): PlannedMigration[] {
     return this.#report?.pending ?? [];
+  }
+  /** restore points on the worker's disk, newest first */
+  get restorePoints(): RestorePointRef[] {
+    return this.#data?.snapshot?.restorePoints ?? [];
   }
   get problems(): ValidationProblem[] {
     return this.#problems;

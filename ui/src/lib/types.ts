@@ -16,6 +16,8 @@ export type {
   MigrationResult,
   MigrationStatus,
   PlannedMigration,
+  RestorePointRef,
+  RestoreRequest,
   Role,
   RunMode,
   RunRequest,
