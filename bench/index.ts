@@ -1,0 +1,130 @@
+// `npm run bench [-- <name>... | all] [--reps N] [--count N] [--only IDS] [--keep]`: runs the selected
+// benchmarks in this process and prints their tables (stdout, markdown) with a goal
+// verdict for each. Never fails on numbers: the exit code is 0 unless a benchmark could
+// not run at all (2 for a usage error).
+//
+// Adding a benchmark (issue 3's `service`, issue 5's `restore`, …): write
+// bench/<name>-bench.ts exporting a `Benchmark` (see benchmark.ts: run(ctx) returns
+// tables, goals and notes), then set `load` on its entry below. Shared helpers:
+// measure/median/percentile (benchmark.ts), renderTable/ms/ratio (table.ts),
+// generateMigrations (generate.ts).
+import { parseArgs } from 'node:util';
+import { createContext, type BenchReport, type Benchmark } from './benchmark.js';
+import { renderTable } from './table.js';
+
+interface Entry {
+  name: string;
+  issue: number;
+  summary: string;
+  /** undefined until the benchmark exists */
+  load?: () => Promise<Benchmark>;
+}
+
+const REGISTRY: Entry[] = [
+  {
+    name: 'runner',
+    issue: 2,
+    summary: '1,000 migrations: floor vs duckmig (checkpoint end/each) vs Kysely Migrator',
+    load: async () => (await import('./runner-bench.js')).runnerBench,
+  },
+  {
+    name: 'validate',
+    issue: 2,
+    summary: 'validate over 10,000 files on an in-memory DuckDB (< 2 s)',
+    load: async () => (await import('./validate-bench.js')).validateBench,
+  },
+  {
+    name: 'service',
+    issue: 3,
+    summary: 'status p50/p99 under autocannon load (also during a long run), no-op run POST→completed, progress event → WebSocket p95',
+    load: async () => (await import('./service-bench.js')).serviceBench,
+  },
+  {
+    name: 'restore',
+    issue: 5,
+    summary: 'restore point of a ~1 GB database vs a plain file copy (≤ 1.5×)',
+    load: async () => (await import('./restore-bench.js')).restoreBench,
+  },
+];
+
+function usage(): string {
+  const lines = REGISTRY.map((e) => `  ${e.name.padEnd(9)} issue ${e.issue}  ${e.summary}${e.load ? '' : '  (not written yet)'}`);
+  return [
+    'usage: npm run bench -- [name ...|all] [--reps N] [--count N] [--only IDS] [--keep]',
+    '',
+    ...lines,
+    '',
+    '  --reps N    runs per variant, median reported (default 3, at least 2)',
+    '  --count N   override the size (migrations for runner, files for validate)',
+    "  --only IDS  only these variants, comma-separated (runner: a,a',b,c,d,d*; the floor (a) always runs)",
+    '  --keep      keep the temp directories',
+  ].join('\n');
+}
+
+function parse(): { selected: Entry[]; reps: number; count?: number; only?: string[]; keep: boolean } | string {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      allowPositionals: true,
+      options: { reps: { type: 'string' }, count: { type: 'string' }, only: { type: 'string' }, keep: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
+    });
+  } catch (err) {
+    return (err as Error).message;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return '';
+  const reps = values.reps === undefined ? 3 : Number(values.reps);
+  const count = values.count === undefined ? undefined : Number(values.count);
+  if (!Number.isInteger(reps) || reps < 1) return `--reps must be a positive integer, got ${values.reps}`;
+  if (count !== undefined && (!Number.isInteger(count) || count < 1)) return `--count must be a positive integer, got ${values.count}`;
+  const names = positionals.length === 0 || positionals.includes('all') ? REGISTRY.filter((e) => e.load).map((e) => e.name) : positionals;
+  const selected: Entry[] = [];
+  for (const name of names) {
+    const entry = REGISTRY.find((e) => e.name === name);
+    if (!entry) return `unknown benchmark "${name}"`;
+    selected.push(entry);
+  }
+  const only = values.only?.split(',').map((id) => id.trim()).filter(Boolean);
+  return { selected, reps, count, only, keep: values.keep ?? false };
+}
+
+function print(entry: Entry, report: BenchReport): void {
+  const out: string[] = [`## ${entry.name} (issue ${entry.issue})`, ''];
+  for (const table of report.tables) out.push(renderTable(table), '');
+  out.push('Goals:');
+  for (const g of report.goals) out.push(`- [${g.met ? 'MET' : 'MISSED'}] ${g.label}: ${g.detail}`);
+  for (const n of report.notes) out.push(`- note: ${n}`);
+  console.log(`${out.join('\n')}\n`);
+}
+
+async function main(): Promise<number> {
+  const args = parse();
+  if (typeof args === 'string') {
+    if (args) console.error(args);
+    console.error(usage());
+    return args ? 2 : 0;
+  }
+  const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
+  console.log(`# duckmig benchmarks — Node ${process.version}, ${process.platform}/${process.arch}, ${new Date().toISOString()}\n`);
+  let failures = 0;
+  for (const entry of args.selected) {
+    if (!entry.load) {
+      console.log(`## ${entry.name} (issue ${entry.issue})\n\nnot written yet: add bench/${entry.name}-bench.ts and register it in bench/index.ts\n`);
+      continue;
+    }
+    const ctx = createContext({ reps: args.reps, count: args.count, only: args.only, keep: args.keep }, log);
+    try {
+      const bench = await entry.load();
+      log(`${bench.name}: ${bench.summary}`);
+      print(entry, await bench.run(ctx));
+    } catch (err) {
+      failures++;
+      console.log(`## ${entry.name} (issue ${entry.issue})\n\ncould not run: ${(err as Error).stack ?? String(err)}\n`);
+    } finally {
+      await ctx.cleanup();
+    }
+  }
+  return failures > 0 ? 1 : 0;
+}
+
+process.exitCode = await main();

@@ -1,0 +1,191 @@
+// HTTP load for the service benchmark, loopback only and bounded in time:
+// - `closedLoop`: autocannon with N connections, each sending its next request as soon as
+//   the previous answer arrives (saturation: the most req/s, and the latency at that rate —
+//   by Little's law, mean latency ≈ connections / throughput).
+// - `paced`: an open-loop generator at a fixed rate (node:http, keep-alive, at most N
+//   sockets), each request timed from the moment it was due, so a stall shows as latency
+//   instead of as fewer requests (no coordinated omission). autocannon's own rate limit
+//   sends each connection's quota in a burst at every second tick, which measures the
+//   burst, not the rate.
+// - `startFloorServer`: a bare node:http server or a trivial Hono app in a child process,
+//   answering a fixed JSON body, as the floor the API is compared with.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { Agent, request } from 'node:http';
+import autocannon from 'autocannon';
+import { percentile } from './benchmark.js';
+
+export interface LoadResult {
+  /** completed 2xx responses per second over the run */
+  rps: number;
+  p50: number;
+  p99: number;
+  max: number;
+  requests: number;
+  /** non-2xx answers, errors and timeouts */
+  failures: number;
+  /** bytes of one response body (last seen) */
+  bodyBytes: number;
+  durationS: number;
+  /** for paced runs: the rate asked for */
+  targetRps?: number;
+}
+
+export interface LoadTarget {
+  url: string;
+  headers?: Record<string, string>;
+}
+
+/** autocannon, `connections` connections, no pipelining, `seconds` long. Latencies from its per-response timings (µs resolution, not its 1 ms histogram). */
+export async function closedLoop(target: LoadTarget, connections: number, seconds: number): Promise<LoadResult> {
+  const times: number[] = [];
+  let bodyBytes = 0;
+  const instance = autocannon({ url: target.url, connections, pipelining: 1, duration: seconds, headers: target.headers ?? {}, timeout: 10 });
+  instance.on('response', (_client, status, resBytes, responseTime) => {
+    if (status >= 200 && status < 300) times.push(responseTime);
+    bodyBytes = resBytes;
+  });
+  const result = await instance;
+  return {
+    rps: times.length / result.duration,
+    p50: percentile(times, 50),
+    p99: percentile(times, 99),
+    max: percentile(times, 100),
+    requests: times.length,
+    failures: result.non2xx + result.errors + result.timeouts,
+    bodyBytes,
+    durationS: result.duration,
+  };
+}
+
+/**
+ * Sends `rate` requests per second for `seconds`, at most `sockets` at once; latency is
+ * counted from each request's due time (a 1 ms timer releases the due ones, so up to
+ * ~1 ms of the figure is the generator's own lateness; the floors pay it too).
+ */
+export async function paced(target: LoadTarget, rate: number, seconds: number, sockets: number): Promise<LoadResult> {
+  const url = new URL(target.url);
+  const agent = new Agent({ keepAlive: true, maxSockets: sockets, maxFreeSockets: sockets });
+  const total = Math.round(rate * seconds);
+  const times: number[] = [];
+  let bodyBytes = 0;
+  let inFlight = 0;
+  let drained: (() => void) | null = null;
+  const headers = { ...target.headers };
+
+  const send = (due: number) => {
+    inFlight++;
+    const req = request({ host: url.hostname, port: url.port, path: url.pathname + url.search, method: 'GET', headers, agent, timeout: 10_000 }, (res) => {
+      let bytes = 0;
+      res.on('data', (chunk: Buffer) => (bytes += chunk.length));
+      res.on('end', () => {
+        const status = res.statusCode ?? 0;
+        if (status >= 200 && status < 300) times.push(performance.now() - due);
+        bodyBytes = bytes;
+        done();
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', () => done());
+    req.end();
+  };
+  const done = () => {
+    if (--inFlight === 0 && drained) drained();
+  };
+
+  const start = performance.now();
+  const interval = 1000 / rate;
+  let sent = 0;
+  await new Promise<void>((resolve) => {
+    const tick = () => {
+      const now = performance.now();
+      // every request that is due by now goes out, each timed from its own due time
+      while (sent < total && start + sent * interval <= now) send(start + sent++ * interval);
+      // a 1 ms timer, not setImmediate: a spinning client would take a core from the server
+      if (sent < total) setTimeout(tick, 1);
+      else resolve();
+    };
+    tick();
+  });
+  if (inFlight > 0) {
+    await Promise.race([new Promise<void>((resolve) => (drained = resolve)), new Promise((resolve) => setTimeout(resolve, 15_000).unref())]);
+  }
+  const elapsedS = (performance.now() - start) / 1000;
+  agent.destroy();
+  return {
+    rps: times.length / elapsedS,
+    p50: percentile(times, 50),
+    p99: percentile(times, 99),
+    max: percentile(times, 100),
+    requests: times.length,
+    failures: total - times.length,
+    bodyBytes,
+    durationS: elapsedS,
+    targetRps: rate,
+  };
+}
+
+export interface FloorServer {
+  url: string;
+  stop(): Promise<void>;
+}
+
+const NODE_HTTP = `
+const http = require('node:http');
+const body = Buffer.from(process.env.FLOOR_BODY);
+const server = http.createServer((req, res) => {
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
+  res.end(body);
+});
+server.keepAliveTimeout = 65_000;
+server.listen(0, '127.0.0.1', () => process.stdout.write('listening ' + server.address().port + '\\n'));
+`;
+
+const HONO = `
+import { Hono } from 'hono';
+import { serve } from '@hono/node-server';
+const value = JSON.parse(process.env.FLOOR_BODY);
+const app = new Hono();
+app.get('/floor', (c) => c.json(value));
+const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => process.stdout.write('listening ' + info.port + '\\n'));
+`;
+
+/**
+ * A floor server in a child process (like the API): `node-http` writes a fixed buffer,
+ * `hono` serializes `body` with c.json() on every request, on @hono/node-server.
+ */
+export async function startFloorServer(kind: 'node-http' | 'hono', body: unknown, cwd: string): Promise<FloorServer> {
+  const args = kind === 'hono' ? ['--input-type=module', '-e', HONO] : ['-e', NODE_HTTP];
+  const child: ChildProcess = spawn(process.execPath, args, {
+    cwd,
+    env: { ...process.env, FLOOR_BODY: JSON.stringify(body) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${kind} floor server did not start: ${output}`)), 15_000);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const m = /listening (\d+)/.exec(output);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    });
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${kind} floor server exited (${code}): ${output}`));
+    });
+  });
+  return {
+    url: `http://127.0.0.1:${port}/floor`,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    },
+  };
+}
