@@ -26,15 +26,41 @@ function cleanParserMessage(message: string): string {
   return message.replace(/^Failed to extract statements: /, '').split('\n')[0]!.trim();
 }
 
-export async function parseCheck(connection: DuckDBConnection, migrations: MigrationFile[]): Promise<ValidationProblem[]> {
+/** What DuckDB's parser said about one file's text: its statement count, or the error. */
+type ParseOutcome = { count: number } | { error: string };
+
+/** Files parsed at once on the one connection: keeps DuckDB busy while JS handles results. */
+const IN_FLIGHT = 8;
+
+async function parseOne(connection: DuckDBConnection, sql: string): Promise<ParseOutcome> {
+  try {
+    return { count: (await connection.extractStatements(sql)).count };
+  } catch (err) {
+    return { error: (err as Error).message };
+  }
+}
+
+/**
+ * Parses every file with DuckDB. `cache` (keyed by checksum: the outcome depends only on the
+ * text) lets a long-lived runner skip files it has parsed before, e.g. on every status.
+ */
+export async function parseCheck(
+  connection: DuckDBConnection,
+  migrations: MigrationFile[],
+  cache: Map<string, ParseOutcome> = new Map(),
+): Promise<ValidationProblem[]> {
+  const todo = migrations.filter((m) => m.statements.length > 0 && !cache.has(m.checksum));
+  for (let i = 0; i < todo.length; i += IN_FLIGHT) {
+    const batch = todo.slice(i, i + IN_FLIGHT);
+    const outcomes = await Promise.all(batch.map((m) => parseOne(connection, m.sql)));
+    batch.forEach((m, k) => cache.set(m.checksum, outcomes[k]!));
+  }
   const problems: ValidationProblem[] = [];
   for (const m of migrations) {
     if (m.statements.length === 0) continue; // reported as empty-file by the source
-    let count: number;
-    try {
-      count = (await connection.extractStatements(m.sql)).count;
-    } catch (err) {
-      const message = (err as Error).message;
+    const outcome = cache.get(m.checksum)!;
+    if ('error' in outcome) {
+      const message = outcome.error;
       const line = errorLine(message);
       const statementIndex = line === undefined ? undefined : statementAtLine(m, line);
       problems.push({
@@ -51,26 +77,26 @@ export async function parseCheck(connection: DuckDBConnection, migrations: Migra
       });
       continue;
     }
-    if (count !== m.statements.length) {
+    if (outcome.count !== m.statements.length) {
       problems.push({
         code: 'statement-count-mismatch',
         severity: 'warning',
         file: m.file,
         version: m.version,
-        message: `${m.file}: DuckDB sees ${count} statements where duckmig's display split sees ${m.statements.length}; statement numbers and lines in reports may be off`,
+        message: `${m.file}: DuckDB sees ${outcome.count} statements where duckmig's display split sees ${m.statements.length}; statement numbers and lines in reports may be off`,
         hint: 'end every statement with a semicolon on its own terms; report this file to the duckmig maintainers',
       });
     }
-    m.statements.forEach((s, i) => {
-      if (TRANSACTION_CONTROL.test(s.sql)) {
+    m.statements.forEach((st, i) => {
+      if (TRANSACTION_CONTROL.test(st.sql)) {
         problems.push({
           code: 'non-transactional',
           severity: 'error',
           file: m.file,
           version: m.version,
-          line: s.line,
+          line: st.line,
           statementIndex: i,
-          message: `${m.file}:${s.line}: migrations must not control transactions themselves (${s.sql.split(/\s+/)[0]})`,
+          message: `${m.file}:${st.line}: migrations must not control transactions themselves (${st.sql.split(/\s+/)[0]})`,
           hint: 'remove BEGIN/COMMIT/ROLLBACK: duckmig runs each file in its own transaction together with its ledger row',
         });
       }

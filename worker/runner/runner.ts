@@ -133,6 +133,8 @@ export class MigrationRunner {
   readonly #connection: DuckDBConnection;
   readonly #source: MigrationSource;
   readonly #options: RunnerOptions;
+  /** DuckDB parser outcomes by file checksum, so repeated status/validate calls parse only new files */
+  readonly #parsed: Parameters<typeof parseCheck>[2] = new Map();
 
   constructor(options: RunnerOptions) {
     this.#connection = options.connection;
@@ -289,7 +291,7 @@ export class MigrationRunner {
 
   async #analyze(): Promise<Analysis> {
     const scan = await this.#source.scan();
-    const problems = [...scan.problems, ...(await parseCheck(this.#connection, scan.migrations))];
+    const problems = [...scan.problems, ...(await parseCheck(this.#connection, scan.migrations, this.#parsed))];
     const ledger = await readLedger(this.#connection);
     const recorded = effectiveApplied(ledger);
     const legacyRows = await readLegacyVersions(this.#connection);

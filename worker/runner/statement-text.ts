@@ -59,14 +59,23 @@ function skipBlockComment(text: string, i: number): number {
 const DOLLAR_TAG = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/;
 
 /** Splits SQL text into statements at top-level semicolons. Comment-only pieces are dropped. */
+const isSpace = (code: number) => code === 32 || (code >= 9 && code <= 13) || code === 0xa0 || code === 0xfeff;
+
 export function splitStatements(text: string): StatementText[] {
   const out: StatementText[] = [];
   let start = 0;
   let firstToken = -1;
+  // statements come in order, so lines are counted once from the previous statement on
+  let countedTo = 0;
+  let line = 1;
+  const lineOf = (offset: number) => {
+    for (; countedTo < offset; countedTo++) if (text.charCodeAt(countedTo) === 10) line++;
+    return line;
+  };
   const flush = (end: number) => {
     if (firstToken >= 0) {
       const sql = text.slice(firstToken, end).trim();
-      if (sql.length > 0) out.push({ sql, offset: firstToken, line: lineAt(text, firstToken) });
+      if (sql.length > 0) out.push({ sql, offset: firstToken, line: lineOf(firstToken) });
     }
     firstToken = -1;
     start = end + 1;
@@ -83,7 +92,7 @@ export function splitStatements(text: string): StatementText[] {
       i = skipBlockComment(text, i);
       continue;
     }
-    if (/\s/.test(ch)) {
+    if (isSpace(text.charCodeAt(i))) {
       i++;
       continue;
     }
