@@ -75,6 +75,19 @@ describe('dry-run', () => {
     await db.close();
   });
 
+  it('cancelling a rehearsal interrupts the running statement and leaves nothing behind', async () => {
+    box = sandbox({ copyMigrations: false });
+    box.write('001_slow.sql', 'CREATE TABLE slow AS SELECT count(*) AS n FROM range(20000000000) t1;');
+    const { db, runner } = await openRunner(box);
+    const controller = new AbortController();
+    runner.events.on('migration:start', () => setImmediate(() => controller.abort('operator cancelled')));
+    const result = await runner.dryRun({ rehearse: true, signal: controller.signal });
+    expect(result.status).toBe('cancelled');
+    expect(result.migrations[0]!.durationMs!).toBeLessThan(10_000);
+    expect(await scalar(db, "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'slow'")).toBe(0n);
+    await db.close();
+  });
+
   it('says nothing-to-do when up to date', async () => {
     box = sandbox();
     const { db, runner } = await openRunner(box);

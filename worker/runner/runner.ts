@@ -265,6 +265,7 @@ export class MigrationRunner {
     const before = await readSchema(this.#connection, LEDGER_TABLES);
     const results = batch.map(notRun);
     let schemaDiff;
+    const interrupt = this.#interruptOn(options.signal);
     await this.#connection.run('BEGIN TRANSACTION');
     try {
       for (const [index, m] of batch.entries()) {
@@ -272,8 +273,9 @@ export class MigrationRunner {
         results[index] = outcome.result.status === 'applied' ? { ...outcome.result, status: 'rehearsed' } : outcome.result;
         if (outcome.result.status !== 'applied') break;
       }
-      schemaDiff = diffSchema(before, await readSchema(this.#connection, LEDGER_TABLES));
+      if (results.every((r) => r.status === 'rehearsed')) schemaDiff = diffSchema(before, await readSchema(this.#connection, LEDGER_TABLES));
     } finally {
+      interrupt.dispose();
       await this.#rollback();
     }
     const failed = results.find((r) => r.status === 'failed' || r.status === 'cancelled');
