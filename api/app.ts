@@ -99,14 +99,16 @@ export function createApp(deps: ApiDeps): ApiApp {
   app.use(countRequests(metrics));
   app.use(secureHeaders());
   app.use(authenticate({ tokens, isPublic }));
-  app.use(
-    bodyLimit({
-      maxSize: maxBodyBytes,
-      onError: () => {
-        throw new ApiError(413, 'payload-too-large', `request bodies are limited to ${maxBodyBytes} bytes`);
-      },
-    }),
-  );
+  const limitBody = bodyLimit({
+    maxSize: maxBodyBytes,
+    onError: () => {
+      throw new ApiError(413, 'payload-too-large', `request bodies are limited to ${maxBodyBytes} bytes`);
+    },
+  });
+  // GET/HEAD carry no body here; skipping the check spares building a full Request per read
+  app.use(function limitRequestBody(c, next) {
+    return c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next);
+  });
 
   registerHealthRoutes(app, { redis });
 

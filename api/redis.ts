@@ -29,6 +29,8 @@ export function createCommandConnection(url: string, logger: Logger): Redis {
     new Redis(url, {
       connectionName: 'duckmig-api',
       enableOfflineQueue: false,
+      // concurrent requests' reads (status: snapshot, counts, the in-flight job) share round trips
+      enableAutoPipelining: true,
       maxRetriesPerRequest: 1,
       lazyConnect: true,
       retryStrategy: (times) => Math.min(times * 200, 2_000),

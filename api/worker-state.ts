@@ -9,8 +9,14 @@ export type WorkerKeys = ReturnType<typeof redisKeys>;
 
 export interface WorkerState {
   snapshot: WorkerSnapshot | null;
+  /** the validated snapshot serialized again (contract defaults filled in), for responses */
+  snapshotJson: string;
   liveness: WorkerLiveness;
 }
+
+// The snapshot changes once per job, but status is read many times a second: parse and
+// validate each published version once, keyed by the raw text in Redis.
+const validated = new Map<string, { raw: string; snapshot: WorkerSnapshot; json: string }>();
 
 function parseJson(raw: string): unknown {
   try {
@@ -25,7 +31,12 @@ export async function readWorkerState(redis: Redis, keys: WorkerKeys, now = Date
   const [rawSnapshot, rawHeartbeat] = await redis.mget(keys.snapshot, keys.heartbeat);
 
   let snapshot: WorkerSnapshot | null = null;
-  if (rawSnapshot != null) {
+  let snapshotJson = 'null';
+  const known = validated.get(keys.snapshot);
+  if (rawSnapshot != null && known?.raw === rawSnapshot) {
+    snapshot = known.snapshot;
+    snapshotJson = known.json;
+  } else if (rawSnapshot != null) {
     const parsed = WorkerSnapshot.safeParse(parseJson(rawSnapshot));
     if (!parsed.success) {
       // A worker of another version wrote it: say so loudly rather than show nothing.
@@ -34,6 +45,8 @@ export async function readWorkerState(redis: Redis, keys: WorkerKeys, now = Date
       });
     }
     snapshot = parsed.data;
+    snapshotJson = JSON.stringify(snapshot);
+    validated.set(keys.snapshot, { raw: rawSnapshot, snapshot, json: snapshotJson });
   }
 
   // The key's existence is the liveness signal; its content is a bonus.
@@ -41,6 +54,7 @@ export async function readWorkerState(redis: Redis, keys: WorkerKeys, now = Date
   const publishedAt = snapshot ? Date.parse(snapshot.publishedAt) : Number.NaN;
   return {
     snapshot,
+    snapshotJson,
     liveness: {
       online: heartbeat !== null,
       lastHeartbeatAt: heartbeat?.success ? heartbeat.data.at : null,

@@ -55,7 +55,7 @@ function usage(): string {
     ...lines,
     '',
     '  --reps N    runs per variant, median reported (default 3, at least 2)',
-    '  --count N   override the size (migrations for runner, files for validate)',
+    '  --count N   override the size (migrations for runner, files for validate, no-op runs for service, MiB for restore)',
     "  --only IDS  only these variants, comma-separated (runner: a,a',b,c,d,d*; the floor (a) always runs)",
     '  --keep      keep the temp directories',
   ].join('\n');

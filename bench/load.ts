@@ -11,7 +11,7 @@
 //   answering a fixed JSON body, as the floor the API is compared with.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { Agent, request } from 'node:http';
+import { Agent, request, type ClientRequest } from 'node:http';
 import autocannon from 'autocannon';
 import { percentile } from './benchmark.js';
 
@@ -61,36 +61,43 @@ export async function closedLoop(target: LoadTarget, connections: number, second
 /**
  * Sends `rate` requests per second for `seconds`, at most `sockets` at once; latency is
  * counted from each request's due time (a 1 ms timer releases the due ones, so up to
- * ~1 ms of the figure is the generator's own lateness; the floors pay it too).
+ * ~1 ms of the figure is the generator's own lateness; the floors pay it too). A target
+ * that falls behind gets `drainMs` after the window to catch up; requests still
+ * unanswered then count as failed, with their wait so far (a lower bound) in the
+ * percentiles, so an overloaded target shows as huge latencies, not as fewer requests.
  */
-export async function paced(target: LoadTarget, rate: number, seconds: number, sockets: number): Promise<LoadResult> {
+export async function paced(target: LoadTarget, rate: number, seconds: number, sockets: number, drainMs = 2_000): Promise<LoadResult> {
   const url = new URL(target.url);
   const agent = new Agent({ keepAlive: true, maxSockets: sockets, maxFreeSockets: sockets });
   const total = Math.round(rate * seconds);
   const times: number[] = [];
+  /** due time → request still unanswered (some wait in the agent's queue for a socket) */
+  const pending = new Map<number, ClientRequest>();
+  let errors = 0;
   let bodyBytes = 0;
-  let inFlight = 0;
+  let closed = false;
   let drained: (() => void) | null = null;
   const headers = { ...target.headers };
 
+  const finish = (due: number, ok: boolean) => {
+    if (closed || !pending.delete(due)) return;
+    if (ok) times.push(performance.now() - due);
+    else errors++;
+    if (pending.size === 0 && drained) drained();
+  };
   const send = (due: number) => {
-    inFlight++;
-    const req = request({ host: url.hostname, port: url.port, path: url.pathname + url.search, method: 'GET', headers, agent, timeout: 10_000 }, (res) => {
+    const req = request({ host: url.hostname, port: url.port, path: url.pathname + url.search, method: 'GET', headers, agent }, (res) => {
       let bytes = 0;
       res.on('data', (chunk: Buffer) => (bytes += chunk.length));
       res.on('end', () => {
-        const status = res.statusCode ?? 0;
-        if (status >= 200 && status < 300) times.push(performance.now() - due);
         bodyBytes = bytes;
-        done();
+        const status = res.statusCode ?? 0;
+        finish(due, status >= 200 && status < 300);
       });
     });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', () => done());
+    pending.set(due, req);
+    req.on('error', () => finish(due, false));
     req.end();
-  };
-  const done = () => {
-    if (--inFlight === 0 && drained) drained();
   };
 
   const start = performance.now();
@@ -107,18 +114,27 @@ export async function paced(target: LoadTarget, rate: number, seconds: number, s
     };
     tick();
   });
-  if (inFlight > 0) {
-    await Promise.race([new Promise<void>((resolve) => (drained = resolve)), new Promise((resolve) => setTimeout(resolve, 15_000).unref())]);
+  if (pending.size > 0) {
+    await Promise.race([new Promise<void>((resolve) => (drained = resolve)), new Promise((resolve) => setTimeout(resolve, drainMs).unref())]);
   }
-  const elapsedS = (performance.now() - start) / 1000;
+  const end = performance.now();
+  closed = true;
+  const completed = times.length;
+  // abort what is left, queued ones included: the agent would otherwise send its backlog
+  // after this returns, loading the server during whatever is measured next
+  for (const [due, req] of pending) {
+    times.push(end - due);
+    req.destroy();
+  }
   agent.destroy();
+  const elapsedS = (end - start) / 1000;
   return {
-    rps: times.length / elapsedS,
+    rps: completed / elapsedS,
     p50: percentile(times, 50),
     p99: percentile(times, 99),
     max: percentile(times, 100),
-    requests: times.length,
-    failures: total - times.length,
+    requests: completed,
+    failures: errors + pending.size,
     bodyBytes,
     durationS: elapsedS,
     targetRps: rate,

@@ -5,7 +5,7 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { QueueEvents } from 'bullmq';
 import type { MiddlewareHandler } from 'hono';
 import type { Redis } from 'ioredis';
-import { ADMIN_PREFIX, type EnqueuedResponse, type JobData } from '../../contract/index.js';
+import { ADMIN_PREFIX, type EnqueuedResponse, type JobData, type StatusResponse } from '../../contract/index.js';
 import { ApiError } from '../errors.js';
 import { enqueue, findActiveRun, getJobView, listRecentJobs, waitForJob, type MigrationQueue } from '../jobs.js';
 import { readWorkerState, type WorkerKeys } from '../worker-state.js';
@@ -68,27 +68,27 @@ export function registerMigrationRoutes(app: OpenAPIHono, deps: MigrationRoutesD
   });
 
   app.openapi({ ...statusRoute, middleware: guards(statusRoute) }, async function getStatus(c) {
-    const [{ snapshot, liveness }, counts, activeJob] = await Promise.all([
+    const [{ snapshotJson, liveness }, counts, activeJob] = await Promise.all([
       readWorkerState(redis, keys),
       queue.getJobCounts('waiting', 'prioritized', 'active', 'completed', 'failed', 'delayed'),
       findActiveRun(queue),
     ]);
     const count = (state: string) => counts[state] ?? 0;
-    return c.json(
-      {
-        snapshot,
-        worker: liveness,
-        queue: {
-          waiting: count('waiting') + count('prioritized'),
-          active: count('active'),
-          completed: count('completed'),
-          failed: count('failed'),
-          delayed: count('delayed'),
-        },
-        activeJob,
+    const rest: Omit<StatusResponse, 'snapshot'> = {
+      worker: liveness,
+      queue: {
+        waiting: count('waiting') + count('prioritized'),
+        active: count('active'),
+        completed: count('completed'),
+        failed: count('failed'),
+        delayed: count('delayed'),
       },
-      200,
-    );
+      activeJob,
+    };
+    // the snapshot (tens of KB) is spliced in as the text validated once per version,
+    // instead of being stringified again on every request
+    const body = `{"snapshot":${snapshotJson},${JSON.stringify(rest).slice(1)}`;
+    return c.body(body, 200, { 'content-type': 'application/json' }) as unknown as ReturnType<typeof c.json<StatusResponse, 200>>;
   });
 
   app.openapi({ ...historyRoute, middleware: guards(historyRoute) }, async function getHistory(c) {
