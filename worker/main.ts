@@ -123,8 +123,12 @@ export async function startWorker(config: WorkerConfig, logger: Logger, options:
     let last: WorkerSnapshot | null = null;
     const publish = async (after?: RunResult | null) => {
       // a run with nothing to do changed only the run history: no need to analyse again
-      const sameStatus = after?.mode === 'apply' && after.status === 'nothing-to-do' ? last?.status : undefined;
-      const snapshot = await owner.exclusive(async ({ runner }) => buildSnapshot(runner, info, sameStatus, await owner.listRestorePoints()));
+      // (and took no restore point)
+      const noop = after?.mode === 'apply' && after.status === 'nothing-to-do' && last !== null;
+      const sameStatus = noop ? last?.status : undefined;
+      const snapshot = await owner.exclusive(async ({ runner }) =>
+        buildSnapshot(runner, info, sameStatus, noop && last ? last.restorePoints : await owner.listRestorePoints()),
+      );
       last = snapshot;
       await publishSnapshot(redis, keys.snapshot, snapshot);
       log.info(

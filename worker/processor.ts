@@ -97,13 +97,11 @@ export function createProcessor(deps: ProcessorDeps) {
     } catch (err) {
       crash = err;
     } finally {
-      await reporter.finish(result);
-      if (crash) await reporter.log(`job ended without a result: ${(crash as Error).message ?? String(crash)}`);
-      try {
-        await afterJob(result);
-      } catch (err) {
-        log.warn({ err }, 'snapshot not published after the job');
-      }
+      // the last progress and the snapshot go out together, both before BullMQ hears the outcome
+      await Promise.all([
+        reporter.finish(result).then(() => (crash ? reporter.log(`job ended without a result: ${(crash as Error).message ?? String(crash)}`) : undefined)),
+        afterJob(result).catch((err: unknown) => log.warn({ err }, 'snapshot not published after the job')),
+      ]);
       onBusy?.(null);
     }
 
