@@ -22,18 +22,14 @@ import type {
 import { RunnerEvents } from './events.js';
 import {
   LEDGER_TABLES,
-  effectiveApplied,
   ensureLedger,
   mirrorLegacyVersion,
-  readLedger,
-  readLegacyVersions,
   readRuns,
   writeLedgerEntry,
   writeRun,
-  type LegacyRow,
 } from './ledger.js';
-import { emptyLintState, lintMigrations, liveLintState } from './lint.js';
-import { parseCheck } from './parse-check.js';
+import { analyze, type Analysis } from './analysis.js';
+import type { parseCheck } from './parse-check.js';
 import { diffSchema, readSchema } from './schema.js';
 import type { MigrationFile, MigrationSource } from './source.js';
 import { summarize } from './statement-text.js';
@@ -89,18 +85,6 @@ export interface DryRunOptions {
 
 export class CancelledError extends Error {
   override name = 'CancelledError';
-}
-
-interface Analysis {
-  migrations: MigrationFile[];
-  problems: ValidationProblem[];
-  ledger: LedgerEntry[];
-  applied: LedgerEntry[];
-  legacy: LegacyInfo | null;
-  /** legacy versions present in schema_version but not yet recorded in the ledger */
-  unadopted: LegacyRow[];
-  pending: MigrationFile[];
-  currentVersion: number;
 }
 
 const SYSTEM_USER = 'duckmig';
@@ -291,81 +275,8 @@ export class MigrationRunner {
 
   // ---- internals ----------------------------------------------------------------------
 
-  async #analyze(): Promise<Analysis> {
-    const scan = await this.#source.scan();
-    const problems = [...scan.problems, ...(await parseCheck(this.#connection, scan.migrations, this.#parsed))];
-    const ledger = await readLedger(this.#connection);
-    const recorded = effectiveApplied(ledger);
-    const legacyRows = await readLegacyVersions(this.#connection);
-    const recordedVersions = new Set(recorded.map((e) => e.version));
-    const files = new Map(scan.migrations.map((m) => [m.version, m]));
-
-    const unadopted = (legacyRows ?? []).filter((r) => !recordedVersions.has(r.version));
-    const virtual: LedgerEntry[] = unadopted.map((r) => {
-      const file = files.get(r.version);
-      return {
-        version: r.version,
-        name: file?.name ?? 'unknown',
-        checksum: file?.checksum ?? '',
-        status: 'adopted',
-        appliedAt: r.appliedAt ?? new Date(0).toISOString(),
-        durationMs: null,
-        appliedBy: 'legacy',
-        runId: null,
-        jobId: null,
-        error: null,
-      };
-    });
-    const applied = [...recorded, ...virtual].sort((x, y) => x.version - y.version);
-    const adopted = recorded.filter((e) => e.status === 'adopted').map((e) => e.version);
-    // a database duckmig created also has schema_version (kept for old builds): it is
-    // legacy only when that table carried versions duckmig did not apply itself
-    const legacy: LegacyInfo | null =
-      legacyRows && (adopted.length > 0 || unadopted.length > 0) ? { versions: legacyRows.map((r) => r.version), adopted } : null;
-
-    const appliedVersions = new Set(applied.map((e) => e.version));
-    const currentVersion = applied.reduce((max, e) => Math.max(max, e.version), 0);
-    for (const e of applied) {
-      const file = files.get(e.version);
-      if (!file) {
-        problems.push({
-          code: 'missing-file',
-          severity: 'error',
-          version: e.version,
-          message: `version ${e.version} (${e.name}) is applied but its file is missing from ${this.#source.location}`,
-          hint: 'restore the file from version control; applied migrations must stay on disk',
-        });
-      } else if (e.checksum && file.checksum !== e.checksum) {
-        problems.push({
-          code: 'checksum-mismatch',
-          severity: 'error',
-          file: file.file,
-          version: e.version,
-          message: `${file.file} was changed after it was applied (checksum ${e.checksum.slice(0, 12)}… recorded, ${file.checksum.slice(0, 12)}… on disk)`,
-          hint: 'revert the edit (git checkout the file) and put the change in a new migration',
-        });
-      }
-    }
-    const pending = scan.migrations.filter((m) => !appliedVersions.has(m.version));
-    if (!this.#options.allowOutOfOrder) {
-      for (const m of pending) {
-        if (m.version < currentVersion) {
-          problems.push({
-            code: 'out-of-order',
-            severity: 'error',
-            file: m.file,
-            version: m.version,
-            message: `${m.file} is numbered below version ${currentVersion}, which is already applied`,
-            hint: `renumber it above ${currentVersion} (duckmig new <name> picks the next number), or allow out-of-order migrations explicitly`,
-          });
-        }
-      }
-    }
-    // DuckDB-aware warnings: pending files against the live schema once anything is applied,
-    // otherwise every file in order from an empty schema
-    const lintState = applied.length > 0 ? await liveLintState(this.#connection) : emptyLintState();
-    problems.push(...lintMigrations(applied.length > 0 ? pending : scan.migrations, lintState));
-    return { migrations: scan.migrations, problems, ledger, applied, legacy, unadopted, pending, currentVersion };
+  #analyze(): Promise<Analysis> {
+    return analyze(this.#connection, this.#source, { parsed: this.#parsed, allowOutOfOrder: this.#options.allowOutOfOrder });
   }
 
   /** Why a run must not start, or undefined when it may. */
