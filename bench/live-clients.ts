@@ -9,6 +9,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { sseData } from '../cli/remote/follow.js';
 import { ADMIN_PREFIX, LiveMessage } from '../contract/index.js';
+import { textFrameReader } from '../test/support/ws-frames.js';
 
 export interface Received {
   message: LiveMessage;
@@ -113,30 +114,12 @@ export async function openWebSocket(baseUrl: string, token: string): Promise<Liv
   });
   socket.setNoDelay(true);
   const log = messageLog(() => socket.destroy());
-  let buffer: Buffer = Buffer.alloc(0);
+  // stamp the arrival once per chunk, before parsing, for every frame it completes
+  let arrived = { epochMs: 0, perfMs: 0 };
+  const readFrames = textFrameReader((text) => log.push(text, arrived.epochMs, arrived.perfMs));
   socket.on('data', (chunk: Buffer) => {
-    const epochMs = Date.now();
-    const perfMs = performance.now();
-    buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
-    for (;;) {
-      if (buffer.length < 2) return;
-      const opcode = buffer[0]! & 0x0f;
-      let length = buffer[1]! & 0x7f;
-      let offset = 2;
-      if (length === 126) {
-        if (buffer.length < 4) return;
-        length = buffer.readUInt16BE(2);
-        offset = 4;
-      } else if (length === 127) {
-        if (buffer.length < 10) return;
-        length = Number(buffer.readBigUInt64BE(2));
-        offset = 10;
-      }
-      if (buffer.length < offset + length) return;
-      const payload = buffer.subarray(offset, offset + length);
-      buffer = buffer.subarray(offset + length);
-      if (opcode === 1) log.push(payload.toString('utf8'), epochMs, perfMs);
-    }
+    arrived = { epochMs: Date.now(), perfMs: performance.now() };
+    readFrames(chunk);
   });
   socket.on('error', () => undefined);
   await log.next((m) => m.type === 'status', 10_000);

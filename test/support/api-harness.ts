@@ -14,6 +14,7 @@ import { createApp, type ApiApp, type ApiDeps } from '../../api/app.js';
 import { connectRedis, createCommandConnection, createEventsConnection } from '../../api/redis.js';
 import { createTokenStore, type TokenEntry } from '../../api/tokens.js';
 import { startTestRedis, type TestRedis } from './redis.js';
+import { textFrameReader } from './ws-frames.js';
 
 export const ROLES: readonly Role[] = ['viewer', 'operator', 'admin'];
 
@@ -189,7 +190,6 @@ export async function openTestSocket(url: string, headers: Record<string, string
     req.once('error', reject);
   });
 
-  let buffer = Buffer.alloc(0);
   const frames: string[] = [];
   const waiters: { match: (text: string) => boolean; resolve: (text: string) => void }[] = [];
   const deliver = (text: string) => {
@@ -197,28 +197,7 @@ export async function openTestSocket(url: string, headers: Record<string, string
     if (index >= 0) waiters.splice(index, 1)[0]?.resolve(text);
     else frames.push(text);
   };
-  socket.on('data', (chunk: Buffer) => {
-    buffer = Buffer.concat([buffer, chunk]);
-    for (;;) {
-      if (buffer.length < 2) return;
-      const opcode = buffer[0]! & 0x0f;
-      let length = buffer[1]! & 0x7f;
-      let offset = 2;
-      if (length === 126) {
-        if (buffer.length < 4) return;
-        length = buffer.readUInt16BE(2);
-        offset = 4;
-      } else if (length === 127) {
-        if (buffer.length < 10) return;
-        length = Number(buffer.readBigUInt64BE(2));
-        offset = 10;
-      }
-      if (buffer.length < offset + length) return;
-      const payload = buffer.subarray(offset, offset + length);
-      buffer = buffer.subarray(offset + length);
-      if (opcode === 1) deliver(payload.toString('utf8'));
-    }
-  });
+  socket.on('data', textFrameReader(deliver));
   return {
     next(match = () => true) {
       const index = frames.findIndex(match);
