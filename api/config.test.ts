@@ -22,6 +22,7 @@ describe('loadApiConfig', () => {
       tokens: null,
       redisUrl: null,
       logLevel: 'info',
+      rateLimitPerMinute: 30,
     });
   });
 
@@ -33,8 +34,9 @@ describe('loadApiConfig', () => {
       DUCKMIG_TOKENS: `ci:operator:${TOKEN}, ops:admin:${TOKEN}y`,
       REDIS_URL: 'redis://:secret@redis:6380/2',
       LOG_LEVEL: 'DEBUG',
+      DUCKMIG_RATE_LIMIT: '120',
     });
-    expect(config).toMatchObject({ port: 0, host: '0.0.0.0', dataDir: '/var/lib/duckmig', redisUrl: 'redis://:secret@redis:6380/2', logLevel: 'debug' });
+    expect(config).toMatchObject({ port: 0, host: '0.0.0.0', dataDir: '/var/lib/duckmig', redisUrl: 'redis://:secret@redis:6380/2', logLevel: 'debug', rateLimitPerMinute: 120 });
     expect(config.tokens).toEqual([
       { name: 'ci', role: 'operator', token: TOKEN },
       { name: 'ops', role: 'admin', token: `${TOKEN}y` },
@@ -50,12 +52,13 @@ describe('loadApiConfig', () => {
   });
 
   it('names the variable, the problem and an example for each bad value, all at once', () => {
-    const problems = problemsOf({ PORT: 'eighty', HOST: 'http://x', REDIS_URL: 'http://redis:6379', LOG_LEVEL: 'loud' });
-    expect(problems).toHaveLength(4);
+    const problems = problemsOf({ PORT: 'eighty', HOST: 'http://x', REDIS_URL: 'http://redis:6379', LOG_LEVEL: 'loud', DUCKMIG_RATE_LIMIT: '0' });
+    expect(problems).toHaveLength(5);
     expect(problems[0]).toMatch(/^PORT must be an integer from 0 to 65535, got "eighty" \(example: PORT=8080\)/);
     expect(problems[1]).toMatch(/^HOST .*example: HOST=/);
     expect(problems[2]).toMatch(/^REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL \(example: REDIS_URL=redis:\/\/127.0.0.1:6379\)/);
     expect(problems[3]).toMatch(/^LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "loud"/);
+    expect(problems[4]).toMatch(/^DUCKMIG_RATE_LIMIT must be a whole number .*got "0" \(example: DUCKMIG_RATE_LIMIT=30\)/);
     expect(() => loadApiConfig({ PORT: '70000' })).toThrow(/PORT must be an integer/);
   });
 

@@ -15,6 +15,8 @@ export interface ApiConfig {
   /** null when unset: whoever starts the API (npm start) must provide a Redis */
   redisUrl: string | null;
   logLevel: LevelWithSilent;
+  /** mutating requests per token per minute (DUCKMIG_RATE_LIMIT, default 30) */
+  rateLimitPerMinute: number;
 }
 
 export class ConfigError extends Error {
@@ -29,7 +31,7 @@ export class ConfigError extends Error {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-/** Reads PORT, HOST, DUCKMIG_DATA_DIR, DUCKMIG_TOKENS, REDIS_URL, LOG_LEVEL; throws ConfigError. */
+/** Reads PORT, HOST, DUCKMIG_DATA_DIR, DUCKMIG_TOKENS, REDIS_URL, LOG_LEVEL, DUCKMIG_RATE_LIMIT; throws ConfigError. */
 export function loadApiConfig(env: Env = process.env): ApiConfig {
   const problems: string[] = [];
   const value = (name: string) => {
@@ -56,6 +58,15 @@ export function loadApiConfig(env: Env = process.env): ApiConfig {
   const redisUrl = checkRedisUrl(value('REDIS_URL'), problems);
   const logLevel = checkLogLevel(value('LOG_LEVEL'), problems);
 
+  let rateLimitPerMinute = 30;
+  const rawRate = value('DUCKMIG_RATE_LIMIT');
+  if (rawRate !== undefined) {
+    rateLimitPerMinute = Number(rawRate);
+    if (!/^\d+$/.test(rawRate) || rateLimitPerMinute < 1) {
+      problems.push(`DUCKMIG_RATE_LIMIT must be a whole number of requests per minute ≥ 1, got ${JSON.stringify(rawRate)} (example: DUCKMIG_RATE_LIMIT=30)`);
+    }
+  }
+
   let tokens: TokenEntry[] | null = null;
   const rawTokens = value('DUCKMIG_TOKENS');
   if (rawTokens !== undefined) {
@@ -65,5 +76,5 @@ export function loadApiConfig(env: Env = process.env): ApiConfig {
   }
 
   if (problems.length > 0) throw new ConfigError(problems);
-  return { port, host, dataDir, tokens, redisUrl, logLevel };
+  return { port, host, dataDir, tokens, redisUrl, logLevel, rateLimitPerMinute };
 }

@@ -81,7 +81,15 @@ export async function startApi(config: ApiConfig, logger?: Logger, options: Star
     cleanups.push({ name: 'queue events', run: () => queueEvents.close() });
     await queueEvents.waitUntilReady();
 
-    const api = createApp({ ...options.app, queue, queueEvents, redis, tokens: createTokenStore(entries), logger: log });
+    const api = createApp({
+      rateLimit: { limit: config.rateLimitPerMinute, windowMs: 60_000 },
+      ...options.app,
+      queue,
+      queueEvents,
+      redis,
+      tokens: createTokenStore(entries),
+      logger: log,
+    });
 
     const server = serve({ fetch: api.app.fetch, port: config.port, hostname: config.host });
     api.injectWebSocket(server);
