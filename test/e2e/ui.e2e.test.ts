@@ -118,10 +118,7 @@ describe('admin UI on a fresh database', () => {
     [system, browser] = await Promise.all([startSystem(), launch()]);
   }, 180_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await system?.stop();
-  });
+  afterAll(() => shutDown(browser, system));
 
   it('signs in with a token and shows who is signed in, with the role', async () => {
     admin = await signIn(browser, system, 'admin');
@@ -297,17 +294,30 @@ describe('admin UI on a fresh database', () => {
   }, 60_000);
 });
 
+/** A temp folder holding a copy of the repo's migrations (and the test's own files). */
+function migrationsCopy(): { dir: string; migrationsDir: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'duckmig-e2e-'));
+  const migrationsDir = join(dir, 'migrations');
+  cpSync(join(ROOT, 'migrations/duckdb'), migrationsDir, { recursive: true });
+  return { dir, migrationsDir };
+}
+
+/** Closes the browser, stops the system and removes the test's temp folder. */
+async function shutDown(browser: Browser | undefined, system: System | undefined, dir?: string): Promise<void> {
+  await browser?.close();
+  await system?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+}
+
 describe('a failing migration', () => {
   let system: System;
   let browser: Browser;
   let page: Page;
   let context: BrowserContext;
-  const dir = mkdtempSync(join(tmpdir(), 'duckmig-e2e-'));
-  const migrationsDir = join(dir, 'migrations');
+  const { dir, migrationsDir } = migrationsCopy();
 
   beforeAll(async () => {
     ensureUiBuilt();
-    cpSync(join(ROOT, 'migrations/duckdb'), migrationsDir, { recursive: true });
     // Valid SQL that fails when it runs: the foreign key names a table that does not exist.
     // The first statement succeeds, so a partial apply would leave e2e_partial behind.
     writeFileSync(
@@ -324,11 +334,7 @@ describe('a failing migration', () => {
     ({ context, page } = await signIn(browser, system, 'operator'));
   }, 180_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await system?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => shutDown(browser, system, dir));
 
   it('applies 001-004 first (run up to a target version)', async () => {
     await waitForText(page, 'pending-count', '5');
@@ -390,12 +396,10 @@ describe('cancelling a long migration', () => {
   let system: System;
   let browser: Browser;
   let context: BrowserContext;
-  const dir = mkdtempSync(join(tmpdir(), 'duckmig-e2e-'));
-  const migrationsDir = join(dir, 'migrations');
+  const { dir, migrationsDir } = migrationsCopy();
 
   beforeAll(async () => {
     ensureUiBuilt();
-    cpSync(join(ROOT, 'migrations/duckdb'), migrationsDir, { recursive: true });
     // one statement that takes several seconds on a 2-core machine
     writeFileSync(
       join(migrationsDir, '005_slow.sql'),
@@ -404,11 +408,7 @@ describe('cancelling a long migration', () => {
     [system, browser] = await Promise.all([startSystem({ migrationsDir }), launch()]);
   }, 180_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await system?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => shutDown(browser, system, dir));
 
   it('an operator cancels the running migration; it is rolled back and the run says so', async () => {
     let page: Page;
@@ -443,13 +443,11 @@ describe('a database the old application upgraded, and an applied file edited af
   let system: System;
   let browser: Browser;
   let page: Page;
-  const dir = mkdtempSync(join(tmpdir(), 'duckmig-e2e-'));
-  const migrationsDir = join(dir, 'migrations');
+  const { dir, migrationsDir } = migrationsCopy();
   const dbPath = join(dir, 'legacy.duckdb');
 
   beforeAll(async () => {
     ensureUiBuilt();
-    cpSync(join(ROOT, 'migrations/duckdb'), migrationsDir, { recursive: true });
     // upgraded to version 2 in place by the old application's start-up code, before duckmig
     const db = await Database.open(dbPath);
     try {
@@ -461,11 +459,7 @@ describe('a database the old application upgraded, and an applied file edited af
     ({ page } = await signIn(browser, system, 'operator'));
   }, 180_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await system?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => shutDown(browser, system, dir));
 
   it('notes that the legacy versions were adopted, and shows the 2 migrations after them as pending', async () => {
     await waitForText(page, 'current-version', '2');
