@@ -33,6 +33,15 @@ describe('DuckDB-aware validation', () => {
     expect(await warningsFor('005_plain.sql', 'CREATE TABLE notes (id INTEGER, body VARCHAR);\nALTER TABLE notes DROP COLUMN body;\n')).toEqual([]);
   });
 
+  it('follows a renamed table: an index dropped after the rename no longer counts', async () => {
+    expect(
+      await warningsFor(
+        '005_rename.sql',
+        'CREATE TABLE notes_new (id INTEGER, body VARCHAR);\nCREATE INDEX idx_notes_body ON notes_new(body);\nALTER TABLE notes_new RENAME TO notes;\nDROP INDEX idx_notes_body;\nALTER TABLE notes DROP COLUMN body;\n',
+      ),
+    ).toEqual([]);
+  });
+
   it('warns on ADD/DROP CONSTRAINT and on constraints in ADD COLUMN', async () => {
     const warnings = await warningsFor(
       '005_constraints.sql',

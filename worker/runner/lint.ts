@@ -55,6 +55,17 @@ function addReference(state: LintState, referenced: string, from: string): void 
   state.referencedBy.set(referenced, set);
 }
 
+/** A table renamed (the rebuild pattern's last step): its indexes and references follow it. */
+function renameTable(state: LintState, from: string, to: string): void {
+  for (const map of [state.indexed, state.referencedBy]) {
+    const entry = map.get(from);
+    map.delete(from);
+    if (entry) map.set(to, entry);
+  }
+  for (const set of state.referencedBy.values()) if (set.delete(from)) set.add(to);
+  for (const [index, table] of state.indexTable) if (table === from) state.indexTable.set(index, to);
+}
+
 /** Upper-cased words and punctuation of a statement, with comments and string contents removed. */
 export function tokenize(sql: string): string[] {
   const tokens: string[] = [];
@@ -168,13 +179,7 @@ export function lintMigrations(migrations: MigrationFile[], state: LintState = e
         const verb = action[0];
         const indexed = (state.indexed.get(table)?.size ?? 0) > 0;
         if (verb === 'RENAME' && action[1] === 'TO') {
-          const to = bare(action[2]);
-          for (const map of [state.indexed, state.referencedBy]) {
-            const v = map.get(table);
-            map.delete(table);
-            if (v) map.set(to, v as never);
-          }
-          for (const set of state.referencedBy.values()) if (set.delete(table)) set.add(to);
+          renameTable(state, table, bare(action[2]));
         } else if (verb === 'ADD' && action[1] === 'PRIMARY') {
           addIndex(state, table, '<constraint>'); // DuckDB 1.5 supports ADD PRIMARY KEY
         } else if (verb === 'ADD' && (action[1] === 'CONSTRAINT' || action[1] === 'UNIQUE' || action[1] === 'FOREIGN' || action[1] === 'CHECK')) {
