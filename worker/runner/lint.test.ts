@@ -33,13 +33,24 @@ describe('DuckDB-aware validation', () => {
     expect(await warningsFor('005_plain.sql', 'CREATE TABLE notes (id INTEGER, body VARCHAR);\nALTER TABLE notes DROP COLUMN body;\n')).toEqual([]);
   });
 
-  it('follows a renamed table: an index dropped after the rename no longer counts', async () => {
-    expect(
-      await warningsFor(
-        '005_rename.sql',
-        'CREATE TABLE notes_new (id INTEGER, body VARCHAR);\nCREATE INDEX idx_notes_body ON notes_new(body);\nALTER TABLE notes_new RENAME TO notes;\nDROP INDEX idx_notes_body;\nALTER TABLE notes DROP COLUMN body;\n',
-      ),
-    ).toEqual([]);
+  it('warns on renaming an indexed table or column, and follows a renamed table\'s key', async () => {
+    const warnings = await warningsFor(
+      '005_rename.sql',
+      [
+        'CREATE TABLE notes_new (id INTEGER, body VARCHAR);',
+        'CREATE INDEX idx_notes_body ON notes_new(body);',
+        'ALTER TABLE notes_new RENAME TO notes;',
+        'CREATE TABLE tags_new (id INTEGER PRIMARY KEY, name VARCHAR);',
+        'ALTER TABLE tags_new RENAME TO tags;',
+        'ALTER TABLE tags DROP COLUMN name;',
+        '',
+      ].join('\n'),
+    );
+    expect(warnings.map((w) => [w.code, w.line])).toEqual([
+      ['alter-on-indexed-table', 3],
+      ['alter-on-indexed-table', 6],
+    ]);
+    expect(warnings[0]!.message).toContain('idx_notes_body');
   });
 
   it('warns on ADD/DROP CONSTRAINT and on constraints in ADD COLUMN', async () => {

@@ -178,6 +178,11 @@ export function lintMigrations(migrations: MigrationFile[], state: LintState = e
         const action = t.slice(at + 1);
         const verb = action[0];
         const indexed = (state.indexed.get(table)?.size ?? 0) > 0;
+        // CREATE INDEX indexes (not PRIMARY KEY/UNIQUE) also block renaming the table or a column
+        const createdIndexes = [...(state.indexed.get(table) ?? [])].filter((i) => i !== '<constraint>');
+        if (verb === 'RENAME' && createdIndexes.length > 0) {
+          warn('alter-on-indexed-table', line, index, `ALTER TABLE ${table} RENAME: ${table} has indexes (${createdIndexes.join(', ')}), so DuckDB refuses with "Dependency Error: Cannot alter entry"`, 'drop those indexes first and re-create them after the rename; in a table rebuild, create the indexes after ALTER TABLE … RENAME TO');
+        }
         if (verb === 'RENAME' && action[1] === 'TO') {
           renameTable(state, table, bare(action[2]));
         } else if (verb === 'ADD' && action[1] === 'PRIMARY') {
