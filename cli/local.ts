@@ -1,6 +1,8 @@
 // Local mode: the CLI opens the DuckDB file itself, runs one runner call, and always
 // closes the database (checkpointed) on every exit path, errors and Ctrl-C included.
 import type { Logger } from 'pino';
+import { checkMaxFileBytes } from '../config/env.js';
+import { UsageError } from './exit-codes.js';
 import { Database, FileMigrationSource, MigrationRunner } from '../worker/runner/index.js';
 
 export interface LocalOptions {
@@ -17,12 +19,20 @@ export function lockAttempts(env: NodeJS.ProcessEnv = process.env): number {
   return Number.isInteger(attempts) && attempts > 0 ? attempts : 5;
 }
 
+/** DUCKMIG_MAX_FILE_BYTES: the largest migration file accepted (unset: the source's default, 64 MiB). */
+export function maxFileBytes(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const problems: string[] = [];
+  const max = checkMaxFileBytes(env.DUCKMIG_MAX_FILE_BYTES, problems);
+  if (problems.length > 0) throw new UsageError(problems.join('; '));
+  return max;
+}
+
 export async function withLocalRunner<T>(options: LocalOptions, fn: (runner: MigrationRunner, db: Database) => Promise<T>): Promise<T> {
   const db = await Database.open(options.db, { logger: options.logger, attempts: lockAttempts() });
   try {
     const runner = new MigrationRunner({
       connection: db.connection,
-      source: new FileMigrationSource(options.dir),
+      source: new FileMigrationSource(options.dir, { maxFileBytes: maxFileBytes() }),
       database: db,
       logger: options.logger,
       checkpoint: options.checkpoint,

@@ -1,13 +1,24 @@
 // Human and JSON rendering for the CLI: one JSON document on stdout with --json, or
 // progress lines, problem lists and summary tables for people. Logs go to stderr.
+// What reaches the terminal is sanitised: text from files and the database is written
+// with its control characters escaped; only the CLI's own cursor sequences go out raw.
 import type { MigrationResult, RunResult, RunnerEvent, SchemaChange, ValidationProblem } from '../contract/index.js';
+import { sanitizeForTerminal } from './terminal-text.js';
 
 export interface Out {
   write(text: string): void;
+  /** the CLI's own terminal control sequences (redrawing a progress bar), written unescaped */
+  control?(sequence: string): void;
 }
 
-export const stdout: Out = { write: (t) => void process.stdout.write(t) };
-export const stderr: Out = { write: (t) => void process.stderr.write(t) };
+export const stdout: Out = {
+  write: (t) => void process.stdout.write(sanitizeForTerminal(t)),
+  control: (sequence) => void process.stdout.write(sequence),
+};
+export const stderr: Out = {
+  write: (t) => void process.stderr.write(sanitizeForTerminal(t)),
+  control: (sequence) => void process.stderr.write(sequence),
+};
 
 export function printJson(doc: unknown, out: Out = stdout): void {
   out.write(`${JSON.stringify(doc, null, 2)}\n`);

@@ -1,4 +1,5 @@
-// Checks for the environment variables every duckmig process reads (REDIS_URL, LOG_LEVEL),
+// Checks for the environment variables every duckmig process reads (REDIS_URL, LOG_LEVEL,
+// DUCKMIG_MAX_FILE_BYTES),
 // shared by the API's, the worker's and the CLI's configuration: each check returns the
 // value or pushes a message that names the variable and shows an example.
 import type { LevelWithSilent } from 'pino';
@@ -26,4 +27,16 @@ export function checkLogLevel(raw: string | undefined, problems: string[], fallb
   if (LOG_LEVELS.includes(level)) return level;
   problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(raw)} (example: LOG_LEVEL=info)`);
   return fallback;
+}
+
+/**
+ * DUCKMIG_MAX_FILE_BYTES: the largest migration file accepted, in bytes; undefined when
+ * unset (the migration source's default, 64 MiB, applies).
+ */
+export function checkMaxFileBytes(raw: string | undefined, problems: string[]): number | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const n = Number(raw.trim());
+  if (/^\d+$/.test(raw.trim()) && n >= 1 && Number.isSafeInteger(n)) return n;
+  problems.push(`DUCKMIG_MAX_FILE_BYTES must be a whole number of bytes, got ${JSON.stringify(raw)} (example: DUCKMIG_MAX_FILE_BYTES=67108864 for 64 MiB)`);
+  return undefined;
 }

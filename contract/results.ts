@@ -16,6 +16,8 @@ export const ProblemCode = z.enum([
   'missing-file',
   'out-of-order',
   'unreadable-dir',
+  'unreadable-file',
+  'file-too-large',
   // DuckDB-aware lint warnings (issue 5)
   'alter-on-indexed-table',
   'constraint-change',

@@ -62,4 +62,10 @@ describe('loadWorkerConfig', () => {
     expect(problems.join('\n')).toMatch(/^DUCKMIG_RESTORE_POINTS must be/m);
     expect((error as Error).message).not.toContain('secret');
   });
+
+  it('DUCKMIG_MAX_FILE_BYTES sets the largest migration file accepted; a bad value is named', () => {
+    expect(loadWorkerConfig({ DUCKMIG_MAX_FILE_BYTES: '1048576' }).maxFileBytes).toBe(1_048_576);
+    expect(loadWorkerConfig({}).maxFileBytes).toBeUndefined();
+    expect(() => loadWorkerConfig({ DUCKMIG_MAX_FILE_BYTES: '64MB' })).toThrow(/DUCKMIG_MAX_FILE_BYTES must be a whole number of bytes/);
+  });
 });

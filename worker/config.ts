@@ -3,7 +3,7 @@
 // what is wrong and an example. The lock and stall timings are for operators and tests
 // that need a dead worker's job to fail sooner; the defaults suit production.
 import type { LevelWithSilent } from 'pino';
-import { checkLogLevel, checkRedisUrl } from '../config/env.js';
+import { checkLogLevel, checkMaxFileBytes, checkRedisUrl } from '../config/env.js';
 import { RestoreSettingsError, restoreSettings, type RestoreSettings } from './restore-settings.js';
 
 export interface WorkerConfig {
@@ -22,6 +22,8 @@ export interface WorkerConfig {
   stalledIntervalMs: number;
   /** restore points taken before a run applies anything (DUCKMIG_RESTORE_*) */
   restore: RestoreSettings;
+  /** migration files larger than this are refused (DUCKMIG_MAX_FILE_BYTES; unset: 64 MiB) */
+  maxFileBytes?: number;
 }
 
 export class WorkerConfigError extends Error {
@@ -42,7 +44,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 /**
  * Reads DUCKMIG_DB, DUCKMIG_MIGRATIONS, DUCKMIG_DATA_DIR, REDIS_URL, LOG_LEVEL,
- * DUCKMIG_LOCK_DURATION_MS, DUCKMIG_STALLED_INTERVAL_MS and the restore-point settings
+ * DUCKMIG_LOCK_DURATION_MS, DUCKMIG_STALLED_INTERVAL_MS, DUCKMIG_MAX_FILE_BYTES and the restore-point settings
  * (DUCKMIG_RESTORE_POINTS, _DIR, _KEEP, _MAX_MB); throws WorkerConfigError.
  */
 export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
@@ -76,6 +78,7 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
 
   const lockDurationMs = millis('DUCKMIG_LOCK_DURATION_MS', DEFAULT_LOCK_DURATION_MS, 1000);
   const stalledIntervalMs = millis('DUCKMIG_STALLED_INTERVAL_MS', DEFAULT_STALLED_INTERVAL_MS, 500);
+  const maxFileBytes = checkMaxFileBytes(value('DUCKMIG_MAX_FILE_BYTES'), problems);
 
   let restore: RestoreSettings | undefined;
   try {
@@ -86,5 +89,5 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
   }
 
   if (problems.length > 0 || !restore) throw new WorkerConfigError(problems);
-  return { dbPath, migrationsDir, dataDir, redisUrl, logLevel, lockDurationMs, stalledIntervalMs, restore };
+  return { dbPath, migrationsDir, dataDir, redisUrl, logLevel, lockDurationMs, stalledIntervalMs, restore, maxFileBytes };
 }

@@ -13,6 +13,8 @@ export interface OwnerOptions {
   migrationsDir: string;
   restore: RestoreSettings;
   logger: Logger;
+  /** migration files larger than this are refused (default 64 MiB) */
+  maxFileBytes?: number;
 }
 
 export interface Held {
@@ -47,7 +49,7 @@ export class DatabaseOwner {
   #runnerFor(db: Database): MigrationRunner {
     return new MigrationRunner({
       connection: db.connection,
-      source: new FileMigrationSource(this.#options.migrationsDir),
+      source: new FileMigrationSource(this.#options.migrationsDir, { maxFileBytes: this.#options.maxFileBytes }),
       database: db,
       logger: this.#options.logger,
       checkpoint: 'each',

@@ -93,7 +93,13 @@ export async function startWorker(config: WorkerConfig, logger: Logger, options:
   };
 
   try {
-    owner = await DatabaseOwner.open({ dbPath: config.dbPath, migrationsDir: config.migrationsDir, restore: config.restore, logger: log });
+    owner = await DatabaseOwner.open({
+      dbPath: config.dbPath,
+      migrationsDir: config.migrationsDir,
+      restore: config.restore,
+      maxFileBytes: config.maxFileBytes,
+      logger: log,
+    });
     undo.push(() => owner.close());
     log.info({ event: 'database:open', path: owner.db.path, duckdbVersion: owner.db.duckdbVersion }, `opened ${owner.db.path}`);
 

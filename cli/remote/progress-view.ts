@@ -31,12 +31,15 @@ export function createProgressView(out: Out, options: { tty: boolean; columns?: 
   const columns = options.columns ?? 80;
   let current = '';
   let drawn = false;
+  // the cursor sequences are the view's own; the text (names, SQL summaries) goes through write
+  const eraseLine = () => (out.control ? out.control('\r\x1b[2K') : out.write('\r\x1b[2K'));
   const draw = (text: string) => {
-    out.write(`\r\x1b[2K${text.slice(0, columns - 1)}`);
+    eraseLine();
+    out.write(text.slice(0, columns - 1));
     drawn = true;
   };
   const clear = () => {
-    if (drawn) out.write('\r\x1b[2K');
+    if (drawn) eraseLine();
     drawn = false;
   };
   return {

@@ -1,9 +1,11 @@
 // Discovers migration files: `NNN_snake_case.sql` in one directory, ordered by number,
 // each read once, checksummed (SHA-256 of the bytes) and split into statements for
-// display. Reports bad names, duplicate numbers, non-UTF-8 and empty files as problems
-// with file and line instead of skipping them silently.
+// display. Symlinked files are followed (a Kubernetes ConfigMap mounts each file as a
+// symlink into a hidden `..data/` directory); dot-entries are never migrations. Reports
+// bad names, duplicate numbers, unreadable, oversized, non-UTF-8 and empty files as
+// problems with file and line instead of skipping them silently.
 import { createHash } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { ValidationProblem } from '../../contract/index.js';
 import { lineAt, splitStatements, type StatementText } from './statement-text.js';
@@ -15,6 +17,8 @@ export interface MigrationFile {
   file: string;
   path: string;
   sql: string;
+  /** the file's size in bytes */
+  sizeBytes: number;
   checksum: string;
   statements: StatementText[];
 }
@@ -33,6 +37,21 @@ export interface MigrationSource {
 export const MIGRATION_FILE = /^(\d+)_([a-z0-9]+(?:_[a-z0-9]+)*)\.sql$/;
 const READ_BATCH = 256;
 
+/** Default maximum size of one migration file (DUCKMIG_MAX_FILE_BYTES). */
+export const DEFAULT_MAX_FILE_BYTES = 64 * 1024 * 1024;
+
+export interface FileSourceOptions {
+  /** files larger than this are refused (a `file-too-large` problem) without being read */
+  maxFileBytes?: number;
+}
+
+/** 4 KiB, 50.0 MiB: a size for people. */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} bytes`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+}
+
 export function checksumOf(bytes: Uint8Array | string): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
@@ -47,21 +66,39 @@ function decodeUtf8(bytes: Buffer): { text: string } | { badLine: number } {
   }
 }
 
-/** Reads `NNN_name.sql` files from a directory. Non-.sql files and dotfiles are ignored. */
+/**
+ * Reads `NNN_name.sql` files (or symlinks to files) from a directory. Non-.sql entries and
+ * dot-entries are ignored.
+ */
 export class FileMigrationSource implements MigrationSource {
   readonly location: string;
+  readonly maxFileBytes: number;
 
-  constructor(dir: string) {
+  constructor(dir: string, options: FileSourceOptions = {}) {
     this.location = resolve(dir);
+    this.maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  }
+
+  /** A file, or a symlink whose target is a file; a dangling symlink counts (reported when read). */
+  private async isFileEntry(entry: { name: string; isFile(): boolean; isSymbolicLink(): boolean }): Promise<boolean> {
+    if (entry.isFile()) return true;
+    if (!entry.isSymbolicLink()) return false;
+    try {
+      return (await stat(join(this.location, entry.name))).isFile();
+    } catch {
+      return true;
+    }
   }
 
   async scan(): Promise<SourceScan> {
     const problems: ValidationProblem[] = [];
     let entries: string[];
     try {
-      entries = (await readdir(this.location, { withFileTypes: true }))
-        .filter((e) => e.isFile() && !e.name.startsWith('.') && e.name.toLowerCase().endsWith('.sql'))
-        .map((e) => e.name);
+      const candidates = (await readdir(this.location, { withFileTypes: true })).filter(
+        (e) => !e.name.startsWith('.') && e.name.toLowerCase().endsWith('.sql'),
+      );
+      const files = await Promise.all(candidates.map((e) => this.isFileEntry(e)));
+      entries = candidates.filter((_, i) => files[i]).map((e) => e.name);
     } catch (err) {
       problems.push({
         code: 'unreadable-dir',
@@ -118,7 +155,37 @@ export class FileMigrationSource implements MigrationSource {
     problems: ValidationProblem[],
   ): Promise<MigrationFile | null> {
     const path = join(this.location, n.file);
-    const bytes = await readFile(path);
+    let bytes: Buffer;
+    try {
+      const handle = await open(path, 'r');
+      try {
+        const { size } = await handle.stat();
+        if (size > this.maxFileBytes) {
+          problems.push({
+            code: 'file-too-large',
+            severity: 'error',
+            file: n.file,
+            version: n.version,
+            message: `${n.file}: the file is ${formatBytes(size)}, above the maximum migration file size of ${formatBytes(this.maxFileBytes)}`,
+            hint: 'split the migration, load large data with COPY … FROM a file instead of inline INSERTs, or raise DUCKMIG_MAX_FILE_BYTES',
+          });
+          return null;
+        }
+        bytes = await handle.readFile();
+      } finally {
+        await handle.close();
+      }
+    } catch (err) {
+      problems.push({
+        code: 'unreadable-file',
+        severity: 'error',
+        file: n.file,
+        version: n.version,
+        message: `${n.file}: cannot read the file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+        hint: 'check that the file (or the target of its symlink) exists and is readable by the worker',
+      });
+      return null;
+    }
     const decoded = decodeUtf8(bytes);
     if ('badLine' in decoded) {
       problems.push({
@@ -144,6 +211,6 @@ export class FileMigrationSource implements MigrationSource {
         hint: 'add the migration SQL, or delete the file',
       });
     }
-    return { ...n, path, sql: decoded.text, checksum: checksumOf(bytes), statements };
+    return { ...n, path, sql: decoded.text, sizeBytes: bytes.length, checksum: checksumOf(bytes), statements };
   }
 }
