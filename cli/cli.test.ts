@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { RunResult, StatusReport } from '../contract/index.js';
 import { runCli, REPO_ROOT } from '../test/support/cli.js';
 import { sandbox, type Sandbox } from '../test/support/db.js';
+import { jsonRows } from '../test/support/rows.js';
 
 let box: Sandbox;
 afterEach(() => box?.cleanup());
@@ -17,7 +18,7 @@ async function opensDirectly(path: string): Promise<Record<string, unknown>[]> {
   const instance = await DuckDBInstance.create(path);
   const connection = await instance.connect();
   try {
-    return (await connection.runAndReadAll('SELECT version, status FROM schema_migrations ORDER BY applied_at, rowid')).getRowObjectsJson() as Record<string, unknown>[];
+    return jsonRows(await connection.runAndReadAll('SELECT version, status FROM schema_migrations ORDER BY applied_at, rowid'));
   } finally {
     connection.closeSync();
     instance.closeSync();

@@ -18,6 +18,10 @@ export const ProblemCode = z.enum([
   'unreadable-dir',
   'unreadable-file',
   'file-too-large',
+  // other tools' layouts: a version or file duckmig cannot run as it is, a Down file alone
+  'unsupported-version',
+  'unsupported-file',
+  'orphan-down',
   // DuckDB-aware lint warnings (issue 5)
   'alter-on-indexed-table',
   'constraint-change',

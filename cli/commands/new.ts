@@ -1,7 +1,7 @@
 // `duckmig new <name>`: creates the next numbered migration file from a template.
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MIGRATION_FILE } from '../../worker/runner/index.js';
+import { parseFileName } from '../../worker/runner/index.js';
 import { commonOptions, migrationsDir, parse } from '../args.js';
 import { EXIT, UsageError } from '../exit-codes.js';
 import { printJson, type Out } from '../output.js';
@@ -30,9 +30,13 @@ export async function newMigration(argv: string[], _ctx: CommandContext, out: Ou
   }
   const dir = migrationsDir(values.dir);
   mkdirSync(dir, { recursive: true });
-  const existing = readdirSync(dir).map((f) => MIGRATION_FILE.exec(f)).filter((m): m is RegExpExecArray => m !== null);
-  const next = existing.reduce((max, m) => Math.max(max, Number(m[1])), 0) + 1;
-  const width = Math.max(3, ...existing.map((m) => m[1]!.length));
+  // every layout duckmig reads counts (golang-migrate's, goose's timestamps, Flyway's V<n>__)
+  const existing = readdirSync(dir).flatMap((f) => {
+    const n = parseFileName(f);
+    return n && n.role !== 'refused' ? [{ version: n.version, digits: /\d+/.exec(f)![0] }] : [];
+  });
+  const next = existing.reduce((max, m) => Math.max(max, m.version), 0) + 1;
+  const width = Math.max(3, ...existing.map((m) => m.digits.length));
   const file = `${String(next).padStart(width, '0')}_${name}.sql`;
   const path = join(dir, file);
   if (existsSync(path)) throw new UsageError(`${path} already exists`);

@@ -3,6 +3,7 @@
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { jsonRows } from './rows.js';
 import { Database, FileMigrationSource, MigrationRunner, type RunnerOptions } from '../../worker/runner/index.js';
 
 export const REPO_MIGRATIONS = resolve(import.meta.dirname, '../../migrations/duckdb');
@@ -45,5 +46,5 @@ export async function scalar(db: Database, sql: string, params: (string | number
 }
 
 export async function rowsOf(db: Database, sql: string): Promise<Record<string, unknown>[]> {
-  return (await db.connection.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
+  return jsonRows(await db.connection.runAndReadAll(sql));
 }

@@ -1,13 +1,14 @@
 // Reads a DuckDB file the way an operator would after the worker stopped: a plain
 // DuckDBInstance.create (no WAL recovery), so a test also proves the file opens directly.
 import { DuckDBInstance } from '@duckdb/node-api';
+import { jsonRows } from './rows.js';
 
 export async function queryFile(path: string, ...sql: string[]): Promise<Record<string, unknown>[][]> {
   const instance = await DuckDBInstance.create(path);
   const connection = await instance.connect();
   try {
     const results: Record<string, unknown>[][] = [];
-    for (const q of sql) results.push((await connection.runAndReadAll(q)).getRowObjectsJson() as Record<string, unknown>[]);
+    for (const q of sql) results.push(jsonRows(await connection.runAndReadAll(q)));
     return results;
   } finally {
     connection.closeSync();

@@ -3,7 +3,8 @@ export { MigrationRunner, CancelledError, type RunnerOptions, type RunOptions, t
 export { FileMigrationSource, checksumOf, MIGRATION_FILE, type MigrationFile, type MigrationSource, type SourceScan } from './source.js';
 export { Database, DatabaseLockedError, DatabaseOpenError, recoverWal, type OpenOptions } from './database.js';
 export { readSchema, diffSchema, type SchemaSnapshot } from './schema.js';
-export { LEDGER_TABLES, LEDGER_DDL } from './ledger.js';
+export { LEDGER_TABLES, LEDGER_DDL, ForeignLedgerError } from './ledger.js';
+export { parseFileName, splitSections, ANNOTATION, type Layout, type NamedFile, type Sections } from './layouts.js';
 export { splitStatements, summarize } from './statement-text.js';
 export { RestorePoints, RestorePointError, type RestorePoint, type RestorePointOptions } from './restore-points.js';
 export { restoreDatabase, type RestoreOptions } from './restore.js';

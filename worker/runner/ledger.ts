@@ -2,12 +2,15 @@
 // applied, adopted, failed or cancelled), `schema_migration_runs` (one row per run, with
 // who, why and the full result), and the legacy `schema_version` table that old
 // application builds still read. All reads tolerate a database that has none of them yet.
+// Versions are BIGINT (14-digit timestamps): tables created as INTEGER are widened in place.
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import type { LedgerEntry, LedgerStatus, RunSummary } from '../../contract/index.js';
 
 // Same definition as the top of migrations/duckdb/001_initial_schema.sql (a test keeps
 // them equal). No defaults with functions: ALTER TABLE on such tables trips DuckDB's
-// WAL-replay bug, and the runner always writes explicit values.
+// WAL-replay bug, and the runner always writes explicit values. The version column says
+// INTEGER because 001 is applied in existing databases and its checksum is recorded, so
+// its text cannot change: ensureLedger widens it (and the runs' versions) to BIGINT.
 export const LEDGER_DDL = `CREATE TABLE IF NOT EXISTS schema_migrations (
     version     INTEGER   NOT NULL,
     name        VARCHAR   NOT NULL,
@@ -46,6 +49,27 @@ const LEGACY_DDL = `CREATE TABLE IF NOT EXISTS schema_version (
 
 export const LEDGER_TABLES = ['schema_migrations', 'schema_migration_runs', 'schema_version'] as const;
 
+/** Version columns that hold BIGINT versions; older databases have them as INTEGER. */
+const VERSION_COLUMNS = [
+  ['schema_migrations', 'version'],
+  ['schema_migration_runs', 'from_version'],
+  ['schema_migration_runs', 'to_version'],
+] as const;
+
+/** schema_version stays exactly the old application's table (INTEGER PRIMARY KEY). */
+const LEGACY_MAX_VERSION = 2 ** 31 - 1;
+
+/** Another tool's table named schema_migrations (golang-migrate's or dbmate's) is in the way. */
+export class ForeignLedgerError extends Error {
+  override name = 'ForeignLedgerError';
+  constructor(readonly columns: string[]) {
+    super(
+      `the database's schema_migrations table (columns ${columns.join(', ')}) is not duckmig's ledger; it looks like another tool's version table. ` +
+        'Adopt it with `duckmig import --from golang-migrate|dbmate DIR --db FILE` (which records its versions as adopted and keeps the table under another name)',
+    );
+  }
+}
+
 /** ISO-8601 UTC string → DuckDB TIMESTAMP literal text (naive UTC). */
 export function toDbTimestamp(iso: string): string {
   return iso.replace('T', ' ').replace(/Z$/, '');
@@ -70,17 +94,54 @@ async function tableExists(connection: DuckDBConnection, table: string): Promise
     [table],
   );
   const exists = Number(reader.getRows()[0]?.[0] ?? 0) > 0;
+  if (exists && table === 'schema_migrations') await assertOwnLedger(connection);
   if (exists) knownTables.set(connection, new Set([...(known ?? []), table]));
   return exists;
 }
 
+async function columnTypes(connection: DuckDBConnection, table: string): Promise<Map<string, string>> {
+  const reader = await connection.runAndReadAll(
+    "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = ?",
+    [table],
+  );
+  return new Map(reader.getRows().map(([name, type]) => [String(name), String(type)]));
+}
+
+async function assertOwnLedger(connection: DuckDBConnection): Promise<void> {
+  const columns = await columnTypes(connection, 'schema_migrations');
+  if (!columns.has('checksum') || !columns.has('status')) throw new ForeignLedgerError([...columns.keys()]);
+}
+
+const widened = new WeakSet<DuckDBConnection>();
+
+/** ALTER … TYPE BIGINT for version columns still INTEGER (no index on these tables, so DuckDB allows it). */
+async function widenVersionColumns(connection: DuckDBConnection): Promise<void> {
+  if (widened.has(connection)) return;
+  let changed = false;
+  for (const table of new Set(VERSION_COLUMNS.map(([t]) => t))) {
+    const types = await columnTypes(connection, table);
+    for (const [t, column] of VERSION_COLUMNS) {
+      if (t === table && types.get(column) === 'INTEGER') {
+        await connection.run(`ALTER TABLE ${table} ALTER COLUMN ${column} TYPE BIGINT`);
+        changed = true;
+      }
+    }
+  }
+  // DDL goes to the data file at once rather than waiting in the WAL
+  if (changed) await connection.run('CHECKPOINT');
+  widened.add(connection);
+}
+
 export async function ensureLedger(connection: DuckDBConnection): Promise<void> {
   const known = knownTables.get(connection);
-  if (LEDGER_TABLES.every((t) => known?.has(t))) return;
-  await connection.run(LEDGER_DDL);
-  await connection.run(RUNS_DDL);
-  await connection.run(LEGACY_DDL);
-  knownTables.set(connection, new Set([...(known ?? []), ...LEDGER_TABLES]));
+  if (!LEDGER_TABLES.every((t) => known?.has(t))) {
+    if (!known?.has('schema_migrations')) await tableExists(connection, 'schema_migrations'); // refuses another tool's table
+    await connection.run(LEDGER_DDL);
+    await connection.run(RUNS_DDL);
+    await connection.run(LEGACY_DDL);
+    knownTables.set(connection, new Set([...(knownTables.get(connection) ?? []), ...LEDGER_TABLES]));
+  }
+  await widenVersionColumns(connection);
 }
 
 export async function readLedger(connection: DuckDBConnection): Promise<LedgerEntry[]> {
@@ -168,6 +229,8 @@ export async function writeLedgerEntry(connection: DuckDBConnection, e: LedgerWr
  * it (bench/runner-bench.ts, 1,000 migrations).
  */
 export async function mirrorLegacyVersion(connection: DuckDBConnection, version: number): Promise<void> {
+  // old builds number their versions 1..4; a timestamp version means nothing to them
+  if (version > LEGACY_MAX_VERSION) return;
   await connection.run('INSERT INTO schema_version (version) SELECT $1 WHERE NOT EXISTS (SELECT 1 FROM schema_version WHERE version = $1)', [version]);
 }
 

@@ -57,7 +57,7 @@ describe('restore points', () => {
     await restored.db.close();
     // the restored file opens on its own
     const again = await Database.open(box.dbPath, { attempts: 1 });
-    expect(await rowsOf(again, 'SELECT count(*) AS n FROM projects')).toEqual([{ n: '2' }]);
+    expect(await rowsOf(again, 'SELECT count(*) AS n FROM projects')).toEqual([{ n: 2 }]);
     await again.close();
   });
 

@@ -88,6 +88,7 @@ export class CancelledError extends Error {
 }
 
 const SYSTEM_USER = 'duckmig';
+const NO_STATEMENTS = { count: 0, prepare: (_index: number): Promise<never> => Promise.reject(new Error('no statements')) };
 
 function errorsOf(problems: ValidationProblem[]): ValidationProblem[] {
   return problems.filter((p) => p.severity === 'error');
@@ -351,7 +352,8 @@ export class MigrationRunner {
     this.events.emit({ type: 'migration:start', runId, version: m.version, name: m.name, index, total, statements: m.statements.length });
     let statementIndex = 0;
     try {
-      const extracted = await this.#connection.extractStatements(m.sql);
+      // an empty file runs nothing (DuckDB refuses to extract zero statements) and is recorded
+      const extracted = m.statements.length === 0 ? NO_STATEMENTS : await this.#connection.extractStatements(m.sql);
       for (; statementIndex < extracted.count; statementIndex++) {
         if (signal?.aborted) throw new CancelledError(String(signal.reason ?? 'cancelled'));
         const text = m.statements[statementIndex];

@@ -1,13 +1,15 @@
-// Discovers migration files: `NNN_snake_case.sql` in one directory, ordered by number,
-// each read once, checksummed (SHA-256 of the bytes) and split into statements for
-// display. Symlinked files are followed (a Kubernetes ConfigMap mounts each file as a
-// symlink into a hidden `..data/` directory); dot-entries are never migrations. Reports
-// bad names, duplicate numbers, unreadable, oversized, non-UTF-8 and empty files as
-// problems with file and line instead of skipping them silently.
+// Discovers migration files in one directory, ordered by number: duckmig's `NNN_name.sql`
+// and the layouts of other tools (see layouts.ts), each read once, checksummed (SHA-256 of
+// the whole file's bytes) and its Up part split into statements for display. Symlinked
+// files are followed (a Kubernetes ConfigMap mounts each file as a symlink into a hidden
+// `..data/` directory); dot-entries are never migrations. Reports bad names, duplicate
+// numbers, unreadable, oversized and non-UTF-8 files as problems with file and line
+// instead of skipping them silently; an empty file is a warning (recorded as a no-op).
 import { createHash } from 'node:crypto';
 import { open, readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { ValidationProblem } from '../../contract/index.js';
+import { parseFileName, splitSections, type Layout } from './layouts.js';
 import { lineAt, splitStatements, type StatementText } from './statement-text.js';
 
 export interface MigrationFile {
@@ -16,9 +18,15 @@ export interface MigrationFile {
   /** file name, e.g. 001_initial_schema.sql */
   file: string;
   path: string;
+  /** the SQL that runs: the Up part, with other sections blanked so lines match the file */
   sql: string;
+  /** the Down part (a `.down.sql` / `U<n>__` file, or a Down section), kept for undoing */
+  down?: string;
+  /** whose conventions the file follows */
+  layout?: Layout;
   /** the file's size in bytes */
   sizeBytes: number;
+  /** SHA-256 of the whole file */
   checksum: string;
   statements: StatementText[];
 }
@@ -34,8 +42,11 @@ export interface MigrationSource {
   scan(): Promise<SourceScan>;
 }
 
+/** duckmig's own naming, which `duckmig new` follows; other layouts are read too */
 export const MIGRATION_FILE = /^(\d+)_([a-z0-9]+(?:_[a-z0-9]+)*)\.sql$/;
 const READ_BATCH = 256;
+
+type Named = { version: number; name: string; file: string; layout: Layout };
 
 /** Default maximum size of one migration file (DUCKMIG_MAX_FILE_BYTES). */
 export const DEFAULT_MAX_FILE_BYTES = 64 * 1024 * 1024;
@@ -67,8 +78,8 @@ function decodeUtf8(bytes: Buffer): { text: string } | { badLine: number } {
 }
 
 /**
- * Reads `NNN_name.sql` files (or symlinks to files) from a directory. Non-.sql entries and
- * dot-entries are ignored.
+ * Reads migration files (or symlinks to files) from a directory: `NNN_name.sql` and the
+ * layouts in layouts.ts. Non-.sql entries and dot-entries are ignored.
  */
 export class FileMigrationSource implements MigrationSource {
   readonly location: string;
@@ -109,20 +120,21 @@ export class FileMigrationSource implements MigrationSource {
       return { migrations: [], problems };
     }
 
-    const named: { version: number; name: string; file: string }[] = [];
+    const named: Named[] = [];
+    const downs = new Map<number, Named>();
     for (const file of entries) {
-      const m = MIGRATION_FILE.exec(file);
-      if (!m) {
+      const n = parseFileName(file);
+      if (!n) {
         problems.push({
           code: 'bad-name',
           severity: 'error',
           file,
           message: `${file}: migration file names must look like NNN_snake_case.sql`,
-          hint: 'rename it, e.g. 005_add_user_table.sql (digits, underscore, lower-case words joined by underscores)',
+          hint: 'rename it, e.g. 005_add_user_table.sql (digits, underscore, words joined by underscores)',
         });
-        continue;
-      }
-      named.push({ version: Number(m[1]), name: m[2]!, file });
+      } else if (n.role === 'refused') problems.push(n.problem);
+      else if (n.role === 'down') downs.set(n.version, n);
+      else named.push(n);
     }
 
     const migrations: MigrationFile[] = [];
@@ -132,6 +144,7 @@ export class FileMigrationSource implements MigrationSource {
       for (const m of read) if (m) migrations.push(m);
     }
     migrations.sort((a, b) => a.version - b.version || a.file.localeCompare(b.file));
+    await this.attachDowns(migrations, downs, problems);
 
     const byVersion = new Map<number, string>();
     for (const n of [...named].sort((a, b) => a.file.localeCompare(b.file))) {
@@ -150,12 +163,31 @@ export class FileMigrationSource implements MigrationSource {
     return { migrations, problems };
   }
 
-  private async readOne(
-    n: { version: number; name: string; file: string },
-    problems: ValidationProblem[],
-  ): Promise<MigrationFile | null> {
+  /** Gives each migration its Down file; a Down file without its migration is reported. */
+  private async attachDowns(migrations: MigrationFile[], downs: Map<number, Named>, problems: ValidationProblem[]): Promise<void> {
+    if (downs.size === 0) return;
+    const byVersion = new Map(migrations.map((m) => [m.version, m]));
+    for (const d of downs.values()) {
+      const m = byVersion.get(d.version);
+      if (!m) {
+        problems.push({
+          code: 'orphan-down',
+          severity: 'warning',
+          file: d.file,
+          version: d.version,
+          message: `${d.file}: a Down file without a migration numbered ${d.version}`,
+          hint: 'add the migration it undoes, or delete the file',
+        });
+        continue;
+      }
+      const bytes = await this.readBytes(d, problems);
+      if (bytes) m.down = new TextDecoder('utf-8').decode(bytes);
+    }
+  }
+
+  /** The file's bytes, or null with the problem recorded (unreadable, or above the size limit). */
+  private async readBytes(n: Named, problems: ValidationProblem[]): Promise<Buffer | null> {
     const path = join(this.location, n.file);
-    let bytes: Buffer;
     try {
       const handle = await open(path, 'r');
       try {
@@ -171,7 +203,7 @@ export class FileMigrationSource implements MigrationSource {
           });
           return null;
         }
-        bytes = await handle.readFile();
+        return await handle.readFile();
       } finally {
         await handle.close();
       }
@@ -186,6 +218,12 @@ export class FileMigrationSource implements MigrationSource {
       });
       return null;
     }
+  }
+
+  private async readOne(n: Named, problems: ValidationProblem[]): Promise<MigrationFile | null> {
+    const path = join(this.location, n.file);
+    const bytes = await this.readBytes(n, problems);
+    if (!bytes) return null;
     const decoded = decodeUtf8(bytes);
     if ('badLine' in decoded) {
       problems.push({
@@ -199,18 +237,30 @@ export class FileMigrationSource implements MigrationSource {
       });
       return null;
     }
-    const statements = splitStatements(decoded.text);
+    const sections = splitSections(decoded.text);
+    const statements = splitStatements(sections.up);
     if (statements.length === 0) {
       problems.push({
         code: 'empty-file',
-        severity: 'error',
+        severity: 'warning',
         file: n.file,
         version: n.version,
         line: 1,
-        message: `${n.file}: the file contains no SQL statements`,
-        hint: 'add the migration SQL, or delete the file',
+        message: `${n.file}: the file ${sections.layout ? 'has no SQL in its Up section' : 'contains no SQL statements'}; it will be recorded as applied without running anything`,
+        hint: 'fine for a placeholder; otherwise add the migration SQL, or delete the file before it is applied',
       });
     }
-    return { ...n, path, sql: decoded.text, sizeBytes: bytes.length, checksum: checksumOf(bytes), statements };
+    return {
+      version: n.version,
+      name: n.name,
+      file: n.file,
+      path,
+      sql: sections.up,
+      ...(sections.down !== undefined && { down: sections.down }),
+      layout: sections.layout ?? n.layout,
+      sizeBytes: bytes.length,
+      checksum: checksumOf(bytes),
+      statements,
+    };
   }
 }
