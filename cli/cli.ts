@@ -8,6 +8,7 @@ import { cliLogger } from './logger.js';
 import { stderr, stdout, type Out } from './output.js';
 import { backup, usage as backupUsage } from './commands/backup.js';
 import { dryRun, usage as dryRunUsage } from './commands/dry-run.js';
+import { importCommand, usage as importUsage } from './commands/import.js';
 import { restore, usage as restoreUsage } from './commands/restore.js';
 import { newMigration, usage as newUsage } from './commands/new.js';
 import { run, usage as runUsage } from './commands/run.js';
@@ -31,6 +32,7 @@ export const commands: Record<string, Command> = {
   run: { summary: 'apply pending migrations', usage: runUsage, run },
   'dry-run': { summary: 'show the plan; --rehearse executes it and rolls back', usage: dryRunUsage, run: dryRun },
   new: { summary: 'create the next numbered migration file', usage: newUsage, run: newMigration },
+  import: { summary: "convert another tool's migrations (goose, golang-migrate, dbmate, Flyway) and adopt its history", usage: importUsage, run: importCommand },
   backup: { summary: 'take a restore point of the database (--list shows them)', usage: backupUsage, run: backup },
   restore: { summary: 'put a restore point back in place of the database', usage: restoreUsage, run: restore },
   cancel: {

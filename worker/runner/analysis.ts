@@ -53,7 +53,8 @@ export async function analyze(connection: DuckDBConnection, source: MigrationSou
     };
   });
   const applied = [...recorded, ...virtual].sort((x, y) => x.version - y.version);
-  const adopted = recorded.filter((e) => e.status === 'adopted').map((e) => e.version);
+  // adopted from schema_version (versions `duckmig import` adopted from another tool are not legacy)
+  const adopted = recorded.filter((e) => e.status === 'adopted' && e.appliedBy === 'legacy').map((e) => e.version);
   // a database duckmig created also has schema_version (kept for old builds): it is
   // legacy only when that table carried versions duckmig did not apply itself
   const legacy: LegacyInfo | null =

@@ -9,3 +9,14 @@ export { splitStatements, summarize } from './statement-text.js';
 export { RestorePoints, RestorePointError, type RestorePoint, type RestorePointOptions } from './restore-points.js';
 export { restoreDatabase, type RestoreOptions } from './restore.js';
 export { lintMigrations, liveLintState, emptyLintState } from './lint.js';
+export {
+  TOOLS,
+  ToolHistoryError,
+  readToolHistory,
+  appliedFiles,
+  adoptToolHistory,
+  compareToolVersions,
+  type Tool,
+  type ToolHistory,
+  type AdoptableFile,
+} from './tool-history.js';
