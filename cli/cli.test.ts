@@ -63,6 +63,31 @@ describe('duckmig CLI (local mode)', () => {
     ]);
   });
 
+  it('run --json when DuckDB invalidates the database at COMMIT: one complete document, exit 1, the failure recorded and shown by status', async () => {
+    box = sandbox({ copyMigrations: false });
+    box.write('001_struct_table.sql', 'CREATE TABLE t (S STRUCT(i INTEGER, j INTEGER));\nINSERT INTO t VALUES (ROW(1, 1));\n');
+    box.write('002_rename_field.sql', 'ALTER TABLE t RENAME s.i TO v1;\n');
+    const res = await runCli(['run', '--db', box.dbPath, '--dir', box.migrationsDir, '--json']);
+    expect(res.code).toBe(1);
+    const result = RunResult.parse(JSON.parse(res.stdout));
+    expect(result.status).toBe('failed');
+    expect(result.migrations.map((m) => [m.version, m.status])).toEqual([
+      [1, 'applied'],
+      [2, 'failed'],
+    ]);
+    expect(result.migrations[1]!.error!.message).toMatch(/INTERNAL Error/);
+    expect(await opensDirectly(box.dbPath)).toEqual([
+      { version: 1, status: 'applied' },
+      { version: 2, status: 'failed' },
+    ]);
+    const status = await runCli(['status', '--db', box.dbPath, '--dir', box.migrationsDir, '--json']);
+    const report = StatusReport.parse(JSON.parse(status.stdout));
+    expect(report.ledger.at(-1)).toMatchObject({ version: 2, status: 'failed' });
+    expect(report.pending.map((p) => p.version)).toEqual([2]);
+    const runs = await runCli(['status', '--db', box.dbPath, '--dir', box.migrationsDir]);
+    expect(runs.stdout).toMatch(/last attempt of version 2 \(rename_field\) failed at .*INTERNAL Error/);
+  });
+
   it('status --json prints a StatusReport', async () => {
     box = sandbox();
     await runCli(['run', '--db', box.dbPath, '--dir', box.migrationsDir, '--target', '2']);

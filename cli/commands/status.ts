@@ -30,6 +30,12 @@ export async function status(argv: string[], ctx: CommandContext, out: Out): Pro
     out.write(table(['pending', 'name', 'statements', 'file'], report.pending.map((p) => [String(p.version), p.name, String(p.statements.length), p.file])));
     out.write('\n');
   }
+  // a pending migration whose last attempt failed says so, with DuckDB's first line
+  const pendingVersions = new Set(report.pending.map((p) => p.version));
+  const lastAttempts = new Map(report.ledger.filter((e) => pendingVersions.has(e.version)).map((e) => [e.version, e]));
+  const failedLast = [...lastAttempts.values()].filter((e) => e.status === 'failed' || e.status === 'cancelled');
+  for (const e of failedLast) out.write(`last attempt of version ${e.version} (${e.name}) ${e.status} at ${e.appliedAt}: ${(e.error ?? '').split('\n')[0]}\n`);
+  if (failedLast.length) out.write('\n');
   out.write(renderProblems(report.problems));
   return hasErrors ? EXIT.failed : EXIT.ok;
 }

@@ -1,7 +1,8 @@
 // Opens and closes the DuckDB file safely: retries while another process holds the lock
 // (as the old application did: 5 attempts, 1 s apart) and then names that process;
 // recovers DuckDB 1.5's WAL-replay failure (duckdb#18259 and kin) by attaching the file
-// from an in-memory instance and checkpointing it; checkpoints and closes exactly once.
+// from an in-memory instance and checkpointing it; reopens the file when DuckDB
+// invalidated the instance (a fatal error at COMMIT); checkpoints and closes exactly once.
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -43,6 +44,30 @@ export interface OpenOptions {
 
 const LOCK_ERROR = /Could not set lock on file|Conflicting lock is held/i;
 const WAL_REPLAY_ERROR = /Failure while replaying WAL file|replaying WAL/i;
+const INVALIDATED = /database has been invalidated/i;
+
+/**
+ * Every DuckDB instance duckmig opens on a database file (the live one, a rehearsal copy)
+ * is created here, so all of them get the same settings.
+ */
+export async function createInstance(path: string): Promise<DuckDBInstance> {
+  return DuckDBInstance.create(path);
+}
+
+/** DuckDB's message without the native stack trace an INTERNAL error carries. */
+export function withoutStackTrace(message: string): string {
+  return message.replace(/\n+Stack Trace:\n[\s\S]*?(?=\n\nThis error signals|$)/, '');
+}
+
+/** True when DuckDB refuses every further use of the instance after a fatal error. */
+export async function isInvalidated(connection: DuckDBConnection): Promise<boolean> {
+  try {
+    await connection.run('SELECT 1');
+    return false;
+  } catch (err) {
+    return INVALIDATED.test((err as Error).message ?? '');
+  }
+}
 
 function lockHolder(message: string): number | undefined {
   const m = /\(PID (\d+)\)/.exec(message);
@@ -69,13 +94,28 @@ export async function recoverWal(path: string): Promise<void> {
 
 export class Database {
   #closed: Promise<void> | null = null;
+  #instance: DuckDBInstance;
+  #connection: DuckDBConnection;
 
   private constructor(
     readonly path: string,
-    readonly instance: DuckDBInstance,
-    readonly connection: DuckDBConnection,
+    instance: DuckDBInstance,
+    connection: DuckDBConnection,
     readonly duckdbVersion: string,
-  ) {}
+    private readonly options: OpenOptions,
+  ) {
+    this.#instance = instance;
+    this.#connection = connection;
+  }
+
+  get instance(): DuckDBInstance {
+    return this.#instance;
+  }
+
+  /** The open connection; a new one after reopen(). */
+  get connection(): DuckDBConnection {
+    return this.#connection;
+  }
 
   static async open(path: string, options: OpenOptions = {}): Promise<Database> {
     const { attempts = 5, retryDelayMs = 1000, logger } = options;
@@ -85,10 +125,10 @@ export class Database {
     let recovered = false;
     for (let attempt = 1; ; attempt++) {
       try {
-        const instance = await DuckDBInstance.create(full);
+        const instance = await createInstance(full);
         const connection = await instance.connect();
         const version = String((await connection.runAndReadAll('SELECT version()')).getRows()[0]?.[0] ?? 'unknown');
-        return new Database(full, instance, connection, version);
+        return new Database(full, instance, connection, version, options);
       } catch (err) {
         const message = (err as Error).message ?? String(err);
         if (WAL_REPLAY_ERROR.test(message) && !recovered) {
@@ -120,6 +160,28 @@ export class Database {
     }
   }
 
+  /**
+   * After DuckDB invalidated the instance (a fatal error, e.g. an INTERNAL error at COMMIT,
+   * rolls the transaction back and refuses every further query): closes it and opens the
+   * file again, so the failure can be recorded and work continue. Returns the new connection.
+   * An in-memory database cannot come back: its content is gone with the instance.
+   */
+  async reopen(): Promise<DuckDBConnection> {
+    if (this.#closed) throw new Error(`database ${this.path} is closed`);
+    if (this.path === ':memory:') throw new Error('an in-memory database cannot be reopened after DuckDB invalidated it');
+    try {
+      this.#connection.closeSync();
+      this.#instance.closeSync();
+    } catch {
+      // an invalidated instance may refuse to close cleanly; it is replaced either way
+    }
+    this.options.logger?.warn({ event: 'database:reopen', path: this.path }, 'DuckDB invalidated the database instance; reopening the file');
+    const reopened = await Database.open(this.path, { ...this.options, attempts: 1 });
+    this.#instance = reopened.#instance;
+    this.#connection = reopened.#connection;
+    return this.#connection;
+  }
+
   async checkpoint(): Promise<void> {
     await this.connection.run('CHECKPOINT');
   }
@@ -132,8 +194,8 @@ export class Database {
       } catch {
         // a failed checkpoint must not keep the file open; the WAL is recovered on the next open
       }
-      this.connection.closeSync();
-      this.instance.closeSync();
+      this.#connection.closeSync();
+      this.#instance.closeSync();
     })();
     return this.#closed;
   }

@@ -29,6 +29,7 @@ import {
   writeRun,
 } from './ledger.js';
 import { analyze, type Analysis } from './analysis.js';
+import { isInvalidated, withoutStackTrace } from './database.js';
 import type { parseCheck } from './parse-check.js';
 import { diffSchema, readSchema } from './schema.js';
 import type { MigrationFile, MigrationSource } from './source.js';
@@ -38,6 +39,12 @@ export interface DatabaseInfo {
   readonly path: string;
   readonly sizeBytes: number;
   readonly duckdbVersion: string;
+  /**
+   * Closes the instance DuckDB invalidated and opens the file again, returning the new
+   * connection (Database.reopen). Without it a failure that invalidates the database
+   * cannot be recorded.
+   */
+  reopen?(): Promise<DuckDBConnection>;
 }
 
 export interface RunnerOptions {
@@ -109,13 +116,20 @@ function notRun(m: MigrationFile): MigrationResult {
   return { version: m.version, name: m.name, file: m.file, checksum: m.checksum, status: 'not-run', statements: m.statements.length };
 }
 
+/** Adds why a failure could not be recorded to its message. */
+function withNote(r: MigrationResult, note: string | undefined): MigrationResult {
+  if (!note) return r;
+  return { ...r, error: { ...(r.error ?? {}), message: `${r.error?.message ?? r.status} (${note})` } };
+}
+
 function elapsed(start: bigint): number {
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
 
 export class MigrationRunner {
   readonly events = new RunnerEvents();
-  readonly #connection: DuckDBConnection;
+  /** replaced when DuckDB invalidates the instance and the database is reopened */
+  #connection: DuckDBConnection;
   readonly #source: MigrationSource;
   readonly #options: RunnerOptions;
   /** DuckDB parser outcomes by file checksum, so repeated status/validate calls parse only new files */
@@ -203,8 +217,7 @@ export class MigrationRunner {
         restorePoint = await options.beforeApply({ fromVersion: a.currentVersion, batch: batch.map(plan) });
       } catch (err) {
         const result = this.#finish({ ...base, status: 'failed', migrations: batch.map(notRun), error: `nothing was applied: ${(err as Error).message}` });
-        await this.#recordRun(result, options);
-        return result;
+        return this.#recorded(result, options);
       }
     }
     if (batch.length === 0) {
@@ -226,8 +239,7 @@ export class MigrationRunner {
       error: failed ? `${failed.file}: ${failed.error?.message ?? failed.status}` : undefined,
       restorePoint: restorePoint ?? undefined,
     });
-    await this.#recordRun(result, options);
-    return result;
+    return this.#recorded(result, options);
   }
 
   async dryRun(options: DryRunOptions = {}): Promise<RunResult> {
@@ -434,7 +446,7 @@ export class MigrationRunner {
             if (!(await this.#verifyCommitted(m, runId, interrupt.fired))) lateError = 'cancelled: the transaction was interrupted before it committed';
           } catch (err) {
             await this.#rollback();
-            lateError = (err as Error).message;
+            lateError = withoutStackTrace((err as Error).message);
           }
           if (lateError) {
             const cancelled = interrupt.fired();
@@ -446,7 +458,7 @@ export class MigrationRunner {
         }
         results[index] = result;
         if (result.status !== 'applied') {
-          await this.#recordFailure(result, runId, options);
+          results[index] = withNote(result, await this.#recordFailure(result, runId, options));
           break;
         }
         if (this.#options.checkpoint !== 'end') await this.#connection.run('CHECKPOINT');
@@ -473,15 +485,32 @@ export class MigrationRunner {
           failure = outcome.result;
           break;
         }
-        await this.#writeApplied(m, outcome.durationMs, runId, options);
+        try {
+          await this.#writeApplied(m, outcome.durationMs, runId, options);
+        } catch (err) {
+          failure = { ...outcome.result, status: 'failed', error: { message: withoutStackTrace((err as Error).message), file: m.file } };
+          results[index] = failure;
+          break;
+        }
         done.push({ m, durationMs: outcome.durationMs });
       }
       if (!failure) {
-        await this.#connection.run('COMMIT');
-        const last = done.at(-1);
-        if (last && !(await this.#verifyCommitted(last.m, runId, interrupt.fired))) {
-          failure = { ...results[batch.indexOf(last.m)]!, status: 'cancelled', error: { message: 'cancelled: the transaction was interrupted before it committed', file: last.m.file } };
-          results[batch.indexOf(last.m)] = failure;
+        const last = done.at(-1)!;
+        const lastIndex = batch.indexOf(last.m);
+        try {
+          await this.#connection.run('COMMIT');
+          if (!(await this.#verifyCommitted(last.m, runId, interrupt.fired))) {
+            failure = { ...results[lastIndex]!, status: 'cancelled', error: { message: 'cancelled: the transaction was interrupted before it committed', file: last.m.file } };
+          }
+        } catch (err) {
+          // a failure at COMMIT belongs to the batch; it is reported on its last migration
+          await this.#rollback();
+          failure = { ...results[lastIndex]!, status: 'failed', error: { message: `the batch failed at COMMIT: ${withoutStackTrace((err as Error).message)}`, file: last.m.file } };
+        }
+        if (failure) {
+          results[lastIndex] = failure;
+          done.pop();
+          this.events.emit({ type: 'migration:failed', runId, version: last.m.version, name: last.m.name, durationMs: last.durationMs, cancelled: failure.status === 'cancelled', error: failure.error! });
         }
       } else {
         await this.#rollback();
@@ -494,7 +523,8 @@ export class MigrationRunner {
         const i = batch.indexOf(m);
         if (results[i]!.status === 'applied') results[i] = { ...results[i]!, status: 'rolled-back' };
       }
-      await this.#recordFailure(failure, runId, options);
+      const i = results.indexOf(failure);
+      results[i] = withNote(failure, await this.#recordFailure(failure, runId, options));
       return results;
     }
     if (this.#options.checkpoint !== 'end') await this.#connection.run('CHECKPOINT');
@@ -531,8 +561,14 @@ export class MigrationRunner {
     return Number(reader.getRows()[0]?.[0] ?? 0) > 0;
   }
 
-  /** A failed or cancelled attempt is kept in the ledger, in its own transaction. */
-  async #recordFailure(r: MigrationResult, runId: string, options: RunOptions): Promise<void> {
+  /**
+   * A failed or cancelled attempt is kept in the ledger, in its own transaction, on the
+   * reopened file when the failure invalidated the database. Returns why it could not be
+   * recorded, if so.
+   */
+  async #recordFailure(r: MigrationResult, runId: string, options: RunOptions): Promise<string | undefined> {
+    const unusable = await this.#recover();
+    if (unusable) return unusable;
     const error = r.error
       ? `${r.error.message}${r.error.statementIndex !== undefined ? ` [statement ${r.error.statementIndex + 1}${r.error.line ? `, line ${r.error.line}` : ''}]` : ''}`
       : r.status;
@@ -549,9 +585,37 @@ export class MigrationRunner {
       error,
     });
     if (this.#options.checkpoint !== 'end') await this.#connection.run('CHECKPOINT');
+    return undefined;
   }
 
-  async #recordRun(result: RunResult, options: RunOptions): Promise<void> {
+  /**
+   * After a failure: when DuckDB invalidated the instance (a fatal error rolls the open
+   * transaction back and refuses every further query), reopen the file so that the failure
+   * can be recorded and the runner keeps working. Returns why the database stays unusable.
+   */
+  async #recover(): Promise<string | undefined> {
+    if (!(await isInvalidated(this.#connection))) return undefined;
+    const database = this.#options.database;
+    if (!database?.reopen) return 'DuckDB invalidated the database instance and this runner cannot reopen it; the failure is not recorded';
+    try {
+      this.#connection = await database.reopen();
+      this.#options.logger?.warn({ event: 'database:reopened' }, 'DuckDB invalidated the database instance; reopened the file to record the failure');
+      return undefined;
+    } catch (err) {
+      return `DuckDB invalidated the database instance and reopening it failed (${(err as Error).message}); the failure is not recorded`;
+    }
+  }
+
+  /** The result once its run-history row is written, or saying why it could not be. */
+  async #recorded(result: RunResult, options: RunOptions): Promise<RunResult> {
+    const note = await this.#recordRun(result, options);
+    return note ? { ...result, error: result.error ? `${result.error} (${note})` : note } : result;
+  }
+
+  /** The run-history row; returns why it could not be written, if so. */
+  async #recordRun(result: RunResult, options: RunOptions): Promise<string | undefined> {
+    const unusable = await this.#recover();
+    if (unusable) return unusable;
     await writeRun(this.#connection, {
       runId: result.runId,
       jobId: options.jobId ?? null,
@@ -570,6 +634,7 @@ export class MigrationRunner {
     });
     // no CHECKPOINT for this row: a plain INSERT replays from the WAL without trouble (the
     // replay bug is DDL's), every migration was checkpointed already, and close() checkpoints
+    return undefined;
   }
 
   async #rollback(): Promise<void> {
