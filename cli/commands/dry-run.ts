@@ -1,6 +1,7 @@
 // `duckmig dry-run [--rehearse]`: the plan (files, statements, SQL) without touching the
-// database; with --rehearse, executes the pending batch in a transaction, rolls it back,
-// and reports per-statement timing, the first error and the schema diff.
+// database; with --rehearse, executes the pending batch on a copy of the database exactly as
+// `run` would (one committed transaction per file), discards the copy, and reports
+// per-statement timing, the first error (COMMIT-time failures included) and the schema diff.
 import { commonOptions, dbPath, migrationsDir, parse, parseTarget } from '../args.js';
 import { EXIT } from '../exit-codes.js';
 import { withLocalRunner } from '../local.js';
@@ -36,7 +37,7 @@ export async function dryRun(argv: string[], ctx: CommandContext, out: Out): Pro
       }
     }
     if (result.mode === 'rehearse' || result.status !== 'success') out.write(`\n${renderRunSummary(result)}`);
-    else out.write(`\n${result.plan?.length ?? 0} migration(s) would be applied; nothing was changed. Use --rehearse to execute them in a rolled-back transaction.\n`);
+    else out.write(`\n${result.plan?.length ?? 0} migration(s) would be applied; nothing was changed. Use --rehearse to execute them on a copy of the database.\n`);
   }
   return result.status === 'success' || result.status === 'nothing-to-do' ? EXIT.ok : EXIT.failed;
 }

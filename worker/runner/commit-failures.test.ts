@@ -5,15 +5,11 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openRunner, rowsOf, sandbox, type Sandbox } from '../../test/support/db.js';
+import { DUPLICATE_KEYS, STRUCT_RENAME, STRUCT_TABLE } from '../../test/support/failing-migrations.js';
 
 let box: Sandbox;
 afterEach(() => box?.cleanup());
 
-/** A struct column declared in upper case, renamed through its lower-case name. */
-export const STRUCT_TABLE = 'CREATE TABLE t (S STRUCT(i INTEGER, j INTEGER));\nINSERT INTO t VALUES (ROW(1, 1));\n';
-export const STRUCT_RENAME = '-- rename a field of the struct\nALTER TABLE t RENAME s.i TO v1;\n';
-/** Duplicates inserted in the same transaction are found by ADD PRIMARY KEY only at COMMIT. */
-export const DUPLICATE_KEYS = 'CREATE TABLE d (id INTEGER);\nINSERT INTO d VALUES (1), (1);\nALTER TABLE d ADD PRIMARY KEY (id);\n';
 
 async function tryRun(connection: Awaited<ReturnType<DuckDBInstance['connect']>>, sql: string): Promise<string> {
   try {

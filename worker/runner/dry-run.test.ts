@@ -1,7 +1,12 @@
 // Specification: dry-run shows the plan without touching the database; a rehearsal really
-// executes the batch, reports timing, runtime errors and the schema diff, then rolls back.
+// executes the batch on a copy of the database with the real run's transaction boundaries
+// (one committed transaction per file, with its ledger row), reports timing, runtime and
+// COMMIT-time errors and the schema diff, then discards the copy.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openRunner, rowsOf, sandbox, scalar, type Sandbox } from '../../test/support/db.js';
+import { DUPLICATE_KEYS, STRUCT_RENAME, STRUCT_TABLE } from '../../test/support/failing-migrations.js';
 import { LEDGER_TABLES } from './ledger.js';
 import { readSchema } from './schema.js';
 import type { Database } from './database.js';
@@ -97,6 +102,93 @@ describe('dry-run', () => {
     await runner.run();
     expect((await runner.dryRun({ rehearse: true })).status).toBe('nothing-to-do');
     await db.close();
+  });
+});
+
+/** SHA-256 of the live database file (its bytes on disk). */
+function fileChecksum(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
+
+describe('rehearsal predicts what the run will do', () => {
+  it('predicts a failure DuckDB reports only at COMMIT (duplicate key found by ADD PRIMARY KEY), as the run then does', async () => {
+    box = sandbox({ copyMigrations: false });
+    box.write('001_base.sql', 'CREATE TABLE base (id INTEGER);\n');
+    const { db, runner } = await openRunner(box);
+    await runner.run();
+    box.write('002_keys.sql', DUPLICATE_KEYS);
+    const checksum = fileChecksum(box.dbPath);
+    const ledger = await rowsOf(db, 'SELECT * FROM schema_migrations ORDER BY ALL');
+    const rehearsal = await runner.dryRun({ rehearse: true });
+    expect(rehearsal.status).toBe('failed');
+    expect(rehearsal.migrations[0]).toMatchObject({ version: 2, status: 'failed' });
+    expect(rehearsal.migrations[0]!.error!.message).toMatch(/duplicate key "1"/);
+    expect(rehearsal.toVersion).toBe(1);
+    // the live database was not touched: same bytes, same ledger, no run recorded
+    expect(fileChecksum(box.dbPath)).toBe(checksum);
+    expect(await rowsOf(db, 'SELECT * FROM schema_migrations ORDER BY ALL')).toEqual(ledger);
+    expect(await scalar(db, 'SELECT count(*) FROM schema_migration_runs')).toBe(1n);
+
+    const run = await runner.run();
+    expect(run.status).toBe('failed');
+    expect(run.migrations[0]!.error!.message).toBe(rehearsal.migrations[0]!.error!.message);
+    await db.close();
+  });
+
+  it('predicts success for CREATE INDEX, DROP INDEX, ALTER TYPE in three files (each committed before the next), as the run then does', async () => {
+    box = sandbox({ copyMigrations: false });
+    box.write('001_items.sql', 'CREATE TABLE items (id INTEGER, v INTEGER);\nINSERT INTO items VALUES (1, 10), (2, 20);\n');
+    const { db, runner } = await openRunner(box);
+    await runner.run();
+    box.write('002_index.sql', 'CREATE INDEX idx_items_v ON items(v);\n');
+    box.write('003_drop_index.sql', 'DROP INDEX idx_items_v;\n');
+    box.write('004_widen.sql', 'ALTER TABLE items ALTER v TYPE BIGINT;\n');
+    const checksum = fileChecksum(box.dbPath);
+    const rehearsal = await runner.dryRun({ rehearse: true });
+    expect(rehearsal.status).toBe('success');
+    expect(rehearsal.migrations.map((m) => m.status)).toEqual(['rehearsed', 'rehearsed', 'rehearsed']);
+    expect(rehearsal.toVersion).toBe(4);
+    expect(rehearsal.schemaDiff).toEqual([expect.objectContaining({ kind: 'column', change: 'changed', name: 'items.v' })]);
+    expect(fileChecksum(box.dbPath)).toBe(checksum);
+    expect(await scalar(db, "SELECT data_type FROM duckdb_columns() WHERE table_name = 'items' AND column_name = 'v'")).toBe('INTEGER');
+
+    const run = await runner.run();
+    expect(run.status).toBe('success');
+    await db.close();
+  });
+
+  it('predicts a COMMIT that invalidates the database as a failure, and the live database stays open and untouched', async () => {
+    box = sandbox({ copyMigrations: false });
+    box.write('001_struct_table.sql', STRUCT_TABLE);
+    const { db, runner } = await openRunner(box);
+    await runner.run();
+    box.write('002_rename_field.sql', STRUCT_RENAME);
+    box.write('003_after.sql', 'CREATE TABLE after_it (id INTEGER);\n');
+    const checksum = fileChecksum(box.dbPath);
+    const connection = db.connection;
+    const rehearsal = await runner.dryRun({ rehearse: true });
+    expect(rehearsal.status).toBe('failed');
+    expect(rehearsal.migrations.map((m) => m.status)).toEqual(['failed', 'not-run']);
+    expect(rehearsal.migrations[0]!.error!.message).toMatch(/^INTERNAL Error/);
+    expect(db.connection).toBe(connection);
+    expect(await scalar(db, 'SELECT count(*) FROM schema_migrations')).toBe(1n);
+    expect(fileChecksum(box.dbPath)).toBe(checksum);
+    await db.close();
+  });
+
+  it('rehearses on an empty in-memory database when there is no database file (files-only validation)', async () => {
+    box = sandbox({ copyMigrations: false });
+    box.write('001_a.sql', 'CREATE TABLE a (id INTEGER PRIMARY KEY);\n');
+    box.write('002_b.sql', 'CREATE TABLE b (id INTEGER REFERENCES a(id));\nINSERT INTO b VALUES (1);\n');
+    const { Database, FileMigrationSource, MigrationRunner } = await import('./index.js');
+    const memory = await Database.open(':memory:');
+    const runner = new MigrationRunner({ connection: memory.connection, source: new FileMigrationSource(box.migrationsDir), database: memory });
+    const rehearsal = await runner.dryRun({ rehearse: true });
+    expect(rehearsal.migrations.map((m) => m.status)).toEqual(['rehearsed', 'failed']);
+    expect(rehearsal.migrations[1]!.error).toMatchObject({ statementIndex: 1, line: 2 });
+    expect(rehearsal.migrations[1]!.error!.message).toMatch(/foreign key/i);
+    expect(await scalar(memory, "SELECT count(*) FROM duckdb_tables() WHERE table_name IN ('a', 'b')")).toBe(0n);
+    await memory.close();
   });
 });
 

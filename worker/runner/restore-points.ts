@@ -78,7 +78,8 @@ Promise.all([copyFile(from, to, constants.COPYFILE_EXCL), sha256(from)])
   .catch((err) => { process.stderr.write(String(err && err.message || err)); process.exit(1); });
 `;
 
-async function copyWithChecksum(from: string, to: string): Promise<string> {
+/** Copies a database file (closed, or checkpointed by its owner who makes no write meanwhile) and returns its SHA-256. */
+export async function copyWithChecksum(from: string, to: string): Promise<string> {
   const child = spawn(process.execPath, ['-e', COPY_AND_HASH, from, to], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';

@@ -30,6 +30,7 @@ import {
 } from './ledger.js';
 import { analyze, type Analysis } from './analysis.js';
 import { isInvalidated, withoutStackTrace } from './database.js';
+import { openRehearsalDatabase } from './dry-run-database.js';
 import type { parseCheck } from './parse-check.js';
 import { diffSchema, readSchema } from './schema.js';
 import type { MigrationFile, MigrationSource } from './source.js';
@@ -83,8 +84,13 @@ export interface RunOptions {
 
 export interface DryRunOptions {
   target?: number;
-  /** really execute the pending batch in a transaction and roll it back */
+  /**
+   * really execute the pending batch, as a run would (one committed transaction per file,
+   * or one for the batch with allOrNothing), on a copy of the database that is then discarded
+   */
   rehearse?: boolean;
+  /** rehearse the batch in one transaction, as `run` with allOrNothing would */
+  allOrNothing?: boolean;
   jobId?: string;
   runId?: string;
   signal?: AbortSignal;
@@ -133,7 +139,7 @@ export class MigrationRunner {
   readonly #source: MigrationSource;
   readonly #options: RunnerOptions;
   /** DuckDB parser outcomes by file checksum, so repeated status/validate calls parse only new files */
-  readonly #parsed: Parameters<typeof parseCheck>[2] = new Map();
+  readonly #parsed: NonNullable<Parameters<typeof parseCheck>[2]> = new Map();
 
   constructor(options: RunnerOptions) {
     this.#connection = options.connection;
@@ -259,34 +265,61 @@ export class MigrationRunner {
     }
 
     this.#emitRunStart(runId, 'rehearse', batch);
-    const before = await readSchema(this.#connection, LEDGER_TABLES);
-    const results = batch.map(notRun);
-    let schemaDiff;
-    const interrupt = this.#interruptOn(options.signal);
-    await this.#connection.run('BEGIN TRANSACTION');
-    try {
-      for (const [index, m] of batch.entries()) {
-        const outcome = await this.#execute(m, index, batch.length, runId, options.signal);
-        results[index] = outcome.result.status === 'applied' ? { ...outcome.result, status: 'rehearsed' } : outcome.result;
-        if (outcome.result.status !== 'applied') break;
-      }
-      if (results.every((r) => r.status === 'rehearsed')) schemaDiff = diffSchema(before, await readSchema(this.#connection, LEDGER_TABLES));
-    } finally {
-      interrupt.dispose();
-      await this.#rollback();
-    }
+    const { results, schemaDiff, toVersion } = await this.#rehearse(a, batch, runId, options);
     const failed = results.find((r) => r.status === 'failed' || r.status === 'cancelled');
     return this.#finish({
       ...base,
       status: failed ? (failed.status === 'cancelled' ? 'cancelled' : 'failed') : 'success',
       migrations: results,
-      toVersion: failed ? a.currentVersion : batch.at(-1)!.version,
+      toVersion,
       schemaDiff,
       error: failed ? `${failed.file}: ${failed.error?.message ?? failed.status}` : undefined,
     });
   }
 
   // ---- internals ----------------------------------------------------------------------
+
+  /**
+   * Runs the batch exactly as run() would, with a second runner on a copy of the database
+   * (or an empty in-memory one when there is no file, where the applied files are replayed
+   * first); the copy is discarded. Its migration events are this runner's.
+   */
+  async #rehearse(
+    a: Analysis,
+    batch: MigrationFile[],
+    runId: string,
+    options: DryRunOptions,
+  ): Promise<{ results: MigrationResult[]; schemaDiff?: RunResult['schemaDiff']; toVersion: number }> {
+    const copy = await openRehearsalDatabase(this.#options.database?.path);
+    try {
+      const rehearsal = new MigrationRunner({
+        connection: copy.db.connection,
+        source: this.#source,
+        database: copy.db,
+        checkpoint: 'end',
+        allowOutOfOrder: this.#options.allowOutOfOrder,
+      });
+      for (const [checksum, outcome] of this.#parsed) rehearsal.#parsed.set(checksum, outcome);
+      if (!copy.copied && a.currentVersion > 0) await rehearsal.run({ target: a.currentVersion });
+      const before = await readSchema(copy.db.connection, LEDGER_TABLES);
+      const forward = rehearsal.events.onEvent((event) => {
+        if (event.type !== 'run:start' && event.type !== 'run:done') this.events.emit(event);
+      });
+      let outcome: RunResult;
+      try {
+        outcome = await rehearsal.run({ target: batch.at(-1)!.version, allOrNothing: options.allOrNothing, runId, jobId: options.jobId, signal: options.signal });
+      } finally {
+        forward();
+      }
+      const results = outcome.migrations.map((m): MigrationResult => (m.status === 'applied' ? { ...m, status: 'rehearsed' } : m));
+      // a refusal on the copy (it sees the same files and ledger) would be a bug: say so
+      if (outcome.status === 'invalid') throw new Error(`the rehearsal copy refused the run: ${outcome.error}`);
+      const schemaDiff = outcome.status === 'success' ? diffSchema(before, await readSchema(copy.db.connection, LEDGER_TABLES)) : undefined;
+      return { results, schemaDiff, toVersion: outcome.toVersion };
+    } finally {
+      await copy.discard();
+    }
+  }
 
   #analyze(): Promise<Analysis> {
     return analyze(this.#connection, this.#source, { parsed: this.#parsed, allowOutOfOrder: this.#options.allowOutOfOrder });
