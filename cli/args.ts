@@ -31,6 +31,8 @@ export function migrationsDir(value: string | undefined, env: NodeJS.ProcessEnv 
 
 export function parseTarget(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value) || Number(value) < 1) throw new UsageError(`--target must be a migration number such as 3 or 003, got "${value}"`);
+  if (!/^\d+$/.test(value) || Number(value) < 1 || !Number.isSafeInteger(Number(value))) {
+    throw new UsageError(`--target must be a migration number such as 3, 003 or 20240101120000, got "${value}"`);
+  }
   return Number(value);
 }

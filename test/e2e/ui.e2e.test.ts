@@ -503,3 +503,46 @@ describe('a database the old application upgraded, and an applied file edited af
     await shot(page, 'validation-problem');
   }, 60_000);
 });
+
+describe('migrations written for goose, with 14-digit timestamp versions', () => {
+  let system: System;
+  let browser: Browser;
+  let page: Page;
+  const dir = mkdtempSync(join(tmpdir(), 'duckmig-e2e-'));
+  const migrationsDir = join(dir, 'migrations');
+
+  beforeAll(async () => {
+    ensureUiBuilt();
+    mkdirSync(migrationsDir);
+    writeFileSync(
+      join(migrationsDir, '20240101120000_create_e2e_users.sql'),
+      '-- +goose Up\nCREATE TABLE e2e_users (id INTEGER);\n\n-- +goose Down\nDROP TABLE e2e_users;\n',
+    );
+    writeFileSync(
+      join(migrationsDir, '20240215093000_add_e2e_name.sql'),
+      '-- +goose Up\nALTER TABLE e2e_users ADD COLUMN name VARCHAR;\n\n-- +goose Down\nALTER TABLE e2e_users DROP COLUMN name;\n',
+    );
+    [system, browser] = await Promise.all([startSystem({ migrationsDir }), launch()]);
+    ({ page } = await signIn(browser, system, 'operator'));
+  }, 180_000);
+
+  afterAll(() => shutDown(browser, system, dir));
+
+  it('lists, runs and reports them with their full version numbers', async () => {
+    await waitForText(page, 'pending-count', '2');
+    const first = page.getByRole('listitem', { name: '20240101120000_create_e2e_users' });
+    await first.getByText('20240101120000', { exact: true }).waitFor();
+    await first.getByText('1 statement', { exact: true }).waitFor();
+    await runFromDialog(page, 'e2e: goose files', { expect: ['20240101120000_create_e2e_users', '20240215093000_add_e2e_name'] });
+    await progress(page).getByRole('heading', { name: 'Run succeeded' }).waitFor();
+    await progress(page).getByText('20240215093000_add_e2e_name', { exact: true }).waitFor();
+    await waitForText(page, 'current-version', '20240215093000');
+    await waitForText(page, 'pending-count', '0');
+
+    await progress(page).getByRole('link', { name: 'Open in history' }).click();
+    await page.getByRole('heading', { level: 1, name: 'History' }).waitFor();
+    const run = page.getByRole('list', { name: 'Runs, newest first' }).getByRole('listitem').first();
+    await run.getByText('v0 → v20240215093000').waitFor();
+    await page.getByRole('region', { name: 'Ledger' }).getByText('20240215093000_add_e2e_name', { exact: true }).waitFor();
+  }, 90_000);
+});
