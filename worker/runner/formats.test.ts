@@ -249,6 +249,32 @@ describe('BIGINT versions in the ledger', () => {
     await db.close();
   });
 
+  it('a rehearsal of timestamp-versioned goose files and an empty file on a database with an INTEGER ledger predicts success', async () => {
+    box = sandbox({ copyMigrations: false });
+    const a = box.write('001_a.sql', 'CREATE TABLE a (id INTEGER);\n');
+    const old = await Database.open(box.dbPath);
+    await old.connection.run(LEDGER_DDL);
+    await old.connection.run('CREATE TABLE a (id INTEGER)');
+    await writeLedgerEntry(old.connection, {
+      version: 1, name: 'a', checksum: checksumOf(readFileSync(a)), status: 'applied', appliedAt: new Date().toISOString(),
+      durationMs: 1, appliedBy: 'old', runId: null, jobId: null, error: null,
+    });
+    await old.close();
+    box.write('20240101120000_create_users.sql', GOOSE_USERS);
+    box.write('20240102000000_placeholder.sql', '-- +goose Up\n\n-- +goose Down\n');
+    const { db, runner } = await openRunner(box);
+    const rehearsal = await runner.dryRun({ rehearse: true });
+    expect(rehearsal.status).toBe('success');
+    expect(rehearsal.migrations.map((m) => [m.version, m.status])).toEqual([
+      [20240101120000, 'rehearsed'],
+      [20240102000000, 'rehearsed'],
+    ]);
+    expect(await tableExists(db, 'users')).toBe(false);
+    expect((await runner.run()).status).toBe('success');
+    expect(await tableExists(db, 'users')).toBe(true);
+    await db.close();
+  });
+
   it('a version beyond what JSON numbers carry exactly is refused by validation', async () => {
     box = sandbox({ copyMigrations: false });
     box.write('90071992547409930_too_big.sql', 'CREATE TABLE a (id INTEGER);\n');
