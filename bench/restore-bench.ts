@@ -29,6 +29,7 @@ import { promisify } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { Database } from '../worker/runner/database.js';
 import { RestorePoints, type RestorePoint } from '../worker/runner/restore-points.js';
+import { restoreDatabase } from '../worker/runner/restore.js';
 import { measure, median, settle, type BenchContext, type BenchReport, type Benchmark, type Goal } from './benchmark.js';
 import { ms, ratio, type Table } from './table.js';
 
@@ -202,13 +203,11 @@ const VARIANTS: Variant[] = [
   },
   {
     id: 'c',
-    label: 'duckmig restore: RestorePoints.restore (db closed)',
-    before: (w) => w.db.close(),
+    label: 'duckmig restore: restoreDatabase (restore point of the current state, verified copy swapped in, reopened)',
     async timed(w) {
-      await w.points.restore(w.latest.id, w.dbPath);
-    },
-    async after(w) {
-      w.db = await Database.open(w.dbPath);
+      const { db, result } = await restoreDatabase({ db: w.db, points: w.points, id: w.latest.id });
+      w.db = db;
+      if (result.status !== 'success') throw new Error(`restore failed: ${result.error}`);
     },
   },
   { id: 'p1', label: 'profile: stream copy (4 MiB chunks), no hash', timed: (w, out) => child('stream-copy', w.dbPath, out) },

@@ -90,6 +90,8 @@ export const RunSummary = z.object({
   migrations: z.array(MigrationResult),
   /** the restore point taken before this run applied anything (or restored, for mode 'restore') */
   restorePoint: RestorePointRef.nullable().optional(),
+  /** restore only: the restore point of the state it replaced */
+  undoPoint: RestorePointRef.nullable().optional(),
 });
 export type RunSummary = z.infer<typeof RunSummary>;
 

@@ -139,6 +139,8 @@ export const RunResult = z.object({
   schemaDiff: z.array(SchemaChange).optional(),
   /** the restore point taken before applying (or restored from, for mode 'restore') */
   restorePoint: RestorePointRef.optional(),
+  /** restore only: the restore point of the state it replaced (restore it to undo the restore) */
+  undoPoint: RestorePointRef.optional(),
 });
 export type RunResult = z.infer<typeof RunResult>;
 

@@ -1,11 +1,12 @@
 // The worker's hold on its DuckDB file: the one open Database, the MigrationRunner on its
-// connection, and the restore points beside it. Every use goes through exclusive(), so
-// the connection serves one thing at a time (a job, a snapshot, the final close), and a
-// restore can swap the file underneath (close, replace, reopen) while nobody holds the
-// old connection. close() waits for the use in progress and checkpoints; it is memoised.
+// connection, and the restore points of that database. Every use goes through exclusive(),
+// so the connection serves one thing at a time (a job, a snapshot, the final close), and a
+// restore can swap the file underneath (close, replace, reopen, under its journal) while
+// nobody holds the old connection. close() waits for the use in progress and checkpoints;
+// it is memoised.
 import type { Logger } from 'pino';
 import type { RestorePointRef, RunResult, RunnerEvent } from '../contract/index.js';
-import { restorePointsFrom, type RestoreSettings } from './restore-settings.js';
+import { restorePointsFrom, restoreStepHook, type RestoreSettings } from './restore-settings.js';
 import { Database, FileMigrationSource, MigrationRunner, restoreDatabase, type RestorePoints, type RunOptions } from './runner/index.js';
 
 export interface OwnerOptions {
@@ -37,9 +38,12 @@ export class DatabaseOwner {
     this.#points = restorePointsFrom(options.restore);
   }
 
-  /** Opens the file (retrying while another process holds it, recovering an unreplayable WAL). */
+  /**
+   * Opens the file (retrying while another process holds it, recovering an unreplayable WAL,
+   * settling an interrupted restore); refuses to create it when traces say it existed.
+   */
   static async open(options: OwnerOptions): Promise<DatabaseOwner> {
-    return new DatabaseOwner(await Database.open(options.dbPath, { logger: options.logger }), options);
+    return new DatabaseOwner(await Database.open(options.dbPath, { logger: options.logger, restoreDir: options.restore.dir }), options);
   }
 
   get db(): Database {
@@ -70,7 +74,7 @@ export class DatabaseOwner {
 
   /** Restore points on disk, newest first, as the contract's references. */
   async listRestorePoints(): Promise<RestorePointRef[]> {
-    return (await this.#points.list()).map(({ id, path, sizeBytes, checksum, createdAt, version, reason }) => ({ id, path, sizeBytes, checksum, createdAt, version, reason }));
+    return (await this.#points.list(this.#held.db.path)).map(({ id, path, sizeBytes, checksum, createdAt, version, reason }) => ({ id, path, sizeBytes, checksum, createdAt, version, reason }));
   }
 
   /**
@@ -90,11 +94,20 @@ export class DatabaseOwner {
     };
   }
 
-  /** Puts a restore point back in place of the file (closing and reopening it), keeping the run history. */
+  /**
+   * Puts a restore point of this database back in place of the file (closing and reopening it
+   * under the swap journal), after taking one of the current state; keeps the run history.
+   */
   restore(options: { id: string; requestedBy: string; reason?: string; jobId: string; emit: (event: RunnerEvent) => void }): Promise<RunResult> {
     return this.exclusive(async ({ db }) => {
       try {
-        const { db: reopened, result } = await restoreDatabase({ ...options, db, points: this.#points, logger: this.#options.logger });
+        const { db: reopened, result } = await restoreDatabase({
+          ...options,
+          db,
+          points: this.#points,
+          logger: this.#options.logger,
+          onStep: restoreStepHook(this.#options.restore),
+        });
         this.#held = { db: reopened, runner: this.#runnerFor(reopened) };
         return result;
       } catch (err) {
@@ -113,7 +126,7 @@ export class DatabaseOwner {
       // closed: reopen below
     }
     try {
-      const db = await Database.open(this.#options.dbPath, { logger: this.#options.logger });
+      const db = await Database.open(this.#options.dbPath, { logger: this.#options.logger, restoreDir: this.#options.restore.dir });
       this.#held = { db, runner: this.#runnerFor(db) };
     } catch (err) {
       this.#broken = new Error(`the database could not be reopened after a failed restore (${(cause as Error).message}): ${(err as Error).message}; restart the worker`);

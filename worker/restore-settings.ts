@@ -1,13 +1,17 @@
 // Restore-point settings from the environment, shared by the worker and the CLI's local
-// mode: where they live, how many to keep, a size threshold, and the off switch.
+// mode: where they live, how many to keep, a size threshold, and the off switch. Also the
+// test-only crash injection for restores (honoured only when NODE_ENV=test).
 import { dirname, join } from 'node:path';
 import { RestorePoints } from './runner/restore-points.js';
+import { RESTORE_STEPS, type RestoreStep } from './runner/restore.js';
 
 export interface RestoreSettings {
   enabled: boolean;
   dir: string;
   keep: number;
   maxBytes: number;
+  /** tests only: the process sends itself this signal right after this step of a restore's swap */
+  testSignal?: { step: RestoreStep; signal: 'SIGKILL' | 'SIGSTOP' };
 }
 
 export class RestoreSettingsError extends Error {
@@ -32,6 +36,7 @@ export function restoreSettings(databasePath: string, env: NodeJS.ProcessEnv = p
     throw new RestoreSettingsError(`DUCKMIG_RESTORE_POINTS must be "on" or "off", got "${env.DUCKMIG_RESTORE_POINTS}"`);
   }
   return {
+    ...testSignal(env),
     enabled: ['on', 'true', '1'].includes(switchValue),
     dir: env.DUCKMIG_RESTORE_DIR || join(dirname(databasePath), 'restore-points'),
     keep: positiveInt(env, 'DUCKMIG_RESTORE_KEEP', 5),
@@ -41,4 +46,28 @@ export function restoreSettings(databasePath: string, env: NodeJS.ProcessEnv = p
 
 export function restorePointsFrom(settings: RestoreSettings): RestorePoints {
   return new RestorePoints({ dir: settings.dir, keep: settings.keep, maxBytes: settings.maxBytes });
+}
+
+/**
+ * DUCKMIG_TEST_RESTORE_SIGNAL=<step>:<SIGKILL|SIGSTOP>, e.g. `swapped:SIGKILL`: kills (or
+ * stops) the restoring process right after that step, so tests can prove that a crash at any
+ * step loses nothing. Ignored unless NODE_ENV=test: a production process never reads it.
+ */
+function testSignal(env: NodeJS.ProcessEnv): Pick<RestoreSettings, 'testSignal'> {
+  const raw = env.DUCKMIG_TEST_RESTORE_SIGNAL;
+  if (env.NODE_ENV !== 'test' || !raw) return {};
+  const [step, signal] = raw.split(':');
+  if (!(RESTORE_STEPS as readonly string[]).includes(step!) || (signal !== 'SIGKILL' && signal !== 'SIGSTOP')) {
+    throw new RestoreSettingsError(`DUCKMIG_TEST_RESTORE_SIGNAL must be <step>:<SIGKILL|SIGSTOP> with a step among ${RESTORE_STEPS.join(', ')}, got "${raw}"`);
+  }
+  return { testSignal: { step: step as RestoreStep, signal } };
+}
+
+/** The restore's onStep for the settings: the test signal, when one is configured. */
+export function restoreStepHook(settings: RestoreSettings): ((step: RestoreStep) => void) | undefined {
+  const test = settings.testSignal;
+  if (!test) return undefined;
+  return (step) => {
+    if (step === test.step) process.kill(process.pid, test.signal);
+  };
 }

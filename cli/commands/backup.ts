@@ -1,4 +1,5 @@
-// `duckmig backup`: takes a restore point of the database (local mode), or lists them.
+// `duckmig backup`: takes a restore point of the database (local mode), or lists that
+// database's restore points (a restore dir may hold other databases' too).
 import { restorePointsFrom, restoreSettings } from '../../worker/restore-settings.js';
 import { commonOptions, dbPath, migrationsDir, parse } from '../args.js';
 import { EXIT } from '../exit-codes.js';
@@ -14,7 +15,7 @@ export async function backup(argv: string[], ctx: CommandContext, out: Out): Pro
   const { values } = parse(argv, options);
   const points = restorePointsFrom(restoreSettings(dbPath(values.db), ctx.env));
   if (values.list) {
-    const list = await points.list();
+    const list = await points.list(dbPath(values.db));
     if (values.json) printJson(list, out);
     else if (list.length === 0) out.write(`no restore points in ${points.dir}\n`);
     else out.write(table(['id', 'created', 'version', 'size', 'reason'], list.map((p) => [p.id, p.createdAt, String(p.version), `${(p.sizeBytes / 1048576).toFixed(1)} MiB`, p.reason ?? ''])));

@@ -1,6 +1,7 @@
-// `duckmig restore <id>` (local mode): puts a restore point back in place of the database
-// file, keeping the run history, and records the restore as a run.
-import { restorePointsFrom, restoreSettings } from '../../worker/restore-settings.js';
+// `duckmig restore <id>` (local mode): takes a restore point of the current state, puts the
+// chosen one back in place of the database file, keeping the run history, and records the
+// restore as a run.
+import { restorePointsFrom, restoreSettings, restoreStepHook } from '../../worker/restore-settings.js';
 import { Database, restoreDatabase } from '../../worker/runner/index.js';
 import { commonOptions, dbPath, parse } from '../args.js';
 import { EXIT, UsageError } from '../exit-codes.js';
@@ -16,8 +17,9 @@ export async function restore(argv: string[], ctx: CommandContext, out: Out): Pr
   const { values, positionals } = parse(argv, options, true);
   if (positionals.length !== 1) throw new UsageError('give the restore point id, e.g. `duckmig restore rp-20261125T154500123Z-a1b2c3 --yes`');
   if (!values.yes) throw new UsageError('restoring replaces the database with an older copy; add --yes to confirm');
-  const points = restorePointsFrom(restoreSettings(dbPath(values.db), ctx.env));
-  const db = await Database.open(dbPath(values.db), { logger: ctx.logger, attempts: lockAttempts(ctx.env) });
+  const settings = restoreSettings(dbPath(values.db), ctx.env);
+  const points = restorePointsFrom(settings);
+  const db = await Database.open(dbPath(values.db), { logger: ctx.logger, attempts: lockAttempts(ctx.env), restoreDir: settings.dir });
   let reopened: Database = db;
   try {
     const { db: after, result } = await restoreDatabase({
@@ -27,10 +29,15 @@ export async function restore(argv: string[], ctx: CommandContext, out: Out): Pr
       requestedBy: ctx.env.DUCKMIG_USER ?? ctx.env.USER ?? 'cli',
       reason: values.reason,
       logger: ctx.logger,
+      onStep: restoreStepHook(settings),
     });
     reopened = after;
     if (values.json) printJson(result, out);
-    else out.write(result.status === 'success' ? `restored ${positionals[0]}: version ${result.fromVersion} → ${result.toVersion}\n` : renderRunSummary(result));
+    else if (result.status !== 'success') out.write(renderRunSummary(result));
+    else {
+      out.write(`restored ${positionals[0]}: version ${result.fromVersion} → ${result.toVersion}\n`);
+      if (result.undoPoint) out.write(`  the previous state is restore point ${result.undoPoint.id} (restore it to undo this)\n`);
+    }
     return result.status === 'success' ? EXIT.ok : EXIT.failed;
   } finally {
     await reopened.close();

@@ -3,11 +3,15 @@
 // recovers DuckDB 1.5's WAL-replay failure (duckdb#18259 and kin) by attaching the file
 // from an in-memory instance and checkpointing it; reopens the file when DuckDB
 // invalidated the instance (a fatal error at COMMIT); checkpoints and closes exactly once.
+// Before opening: an interrupted restore is settled, a restore in progress (its journal)
+// counts as a lock, and a missing file is not re-created when traces say a database was there.
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
+import { databaseTraces } from './database-traces.js';
+import { settleSwap, SwapInProgressError } from './restore-journal.js';
 
 export class DatabaseLockedError extends Error {
   override name = 'DatabaseLockedError';
@@ -34,12 +38,36 @@ export class DatabaseOpenError extends Error {
   }
 }
 
+export class DatabaseMissingError extends DatabaseOpenError {
+  override name = 'DatabaseMissingError';
+  constructor(path: string, traces: string[]) {
+    super(
+      path,
+      new Error(
+        `the file is missing, but a database existed there: ${traces.join('; ')}. duckmig does not create an empty database in its place: ` +
+          `put the file back (e.g. move the .before-restore copy to ${path}, or copy a restore point's .duckdb file there) and start again`,
+      ),
+    );
+  }
+}
+
+/** Settles an interrupted restore; a live restore is a lock; a vanished database is refused. */
+async function guardOpen(path: string, options: OpenOptions): Promise<void> {
+  const holder = await settleSwap(path, { logger: options.logger });
+  if (holder !== null) throw new SwapInProgressError(path, holder);
+  if (existsSync(path)) return;
+  const traces = await databaseTraces(path, options.restoreDir);
+  if (traces.length > 0) throw new DatabaseMissingError(path, traces);
+}
+
 export interface OpenOptions {
   /** attempts while the file is locked (default 5) */
   attempts?: number;
   /** pause between attempts in ms (default 1000) */
   retryDelayMs?: number;
   logger?: Logger;
+  /** where this database's restore points live: one there means the database existed */
+  restoreDir?: string;
 }
 
 const LOCK_ERROR = /Could not set lock on file|Conflicting lock is held/i;
@@ -125,11 +153,19 @@ export class Database {
     let recovered = false;
     for (let attempt = 1; ; attempt++) {
       try {
+        if (!inMemory) await guardOpen(full, options);
         const instance = await createInstance(full);
+        // a restore may have begun its swap while DuckDB was opening the file: its journal wins
+        const swapping = inMemory ? null : await settleSwap(full, { settle: false });
+        if (swapping !== null) {
+          instance.closeSync();
+          throw new SwapInProgressError(full, swapping);
+        }
         const connection = await instance.connect();
         const version = String((await connection.runAndReadAll('SELECT version()')).getRows()[0]?.[0] ?? 'unknown');
         return new Database(full, instance, connection, version, options);
       } catch (err) {
+        if (err instanceof DatabaseOpenError) throw err;
         const message = (err as Error).message ?? String(err);
         if (WAL_REPLAY_ERROR.test(message) && !recovered) {
           logger?.warn({ event: 'wal-recovery', path: full, error: message.split('\n')[0] }, 'recovering a WAL that DuckDB could not replay directly');
@@ -138,13 +174,14 @@ export class Database {
           logger?.info({ event: 'wal-recovered', path: full }, 'WAL replayed and checkpointed; nothing committed was lost');
           continue;
         }
-        if (LOCK_ERROR.test(message)) {
+        if (LOCK_ERROR.test(message) || err instanceof SwapInProgressError) {
+          const holderPid = err instanceof SwapInProgressError ? err.holderPid : lockHolder(message);
           if (attempt < attempts) {
-            logger?.warn({ event: 'database-locked', path: full, attempt, attempts, holderPid: lockHolder(message) }, 'database locked, retrying');
+            logger?.warn({ event: 'database-locked', path: full, attempt, attempts, holderPid }, 'database locked, retrying');
             await delay(retryDelayMs);
             continue;
           }
-          throw new DatabaseLockedError(full, lockHolder(message), err);
+          throw new DatabaseLockedError(full, holderPid, err);
         }
         throw new DatabaseOpenError(full, err);
       }

@@ -1,13 +1,13 @@
 // The runner's public surface: what the worker, the CLI and the tests import.
 export { MigrationRunner, CancelledError, type RunnerOptions, type RunOptions, type DryRunOptions, type DatabaseInfo } from './runner.js';
 export { FileMigrationSource, checksumOf, MIGRATION_FILE, type MigrationFile, type MigrationSource, type SourceScan } from './source.js';
-export { Database, DatabaseLockedError, DatabaseOpenError, recoverWal, type OpenOptions } from './database.js';
+export { Database, DatabaseLockedError, DatabaseMissingError, DatabaseOpenError, recoverWal, type OpenOptions } from './database.js';
 export { readSchema, diffSchema, type SchemaSnapshot } from './schema.js';
 export { LEDGER_TABLES, LEDGER_DDL, ForeignLedgerError } from './ledger.js';
 export { parseFileName, splitSections, ANNOTATION, type Layout, type NamedFile, type Sections } from './layouts.js';
 export { splitStatements, summarize } from './statement-text.js';
 export { RestorePoints, RestorePointError, type RestorePoint, type RestorePointOptions } from './restore-points.js';
-export { restoreDatabase, type RestoreOptions } from './restore.js';
+export { restoreDatabase, RESTORE_STEPS, type RestoreOptions, type RestoreStep } from './restore.js';
 export { lintMigrations, liveLintState, emptyLintState } from './lint.js';
 export {
   TOOLS,

@@ -253,7 +253,8 @@ export async function writeRun(connection: DuckDBConnection, run: RunSummary): P
       run.toVersion,
       run.error,
       JSON.stringify(run.migrations),
-      run.restorePoint ? JSON.stringify(run.restorePoint) : null,
+      // a restore's undo point rides along in the same column (one JSON object)
+      run.restorePoint ? JSON.stringify(run.undoPoint ? { ...run.restorePoint, undoPoint: run.undoPoint } : run.restorePoint) : null,
     ],
   );
 }
@@ -281,6 +282,13 @@ export async function readRuns(connection: DuckDBConnection, limit = 100): Promi
     toVersion: Number(r.to_version),
     error: (r.error as string | null) ?? null,
     migrations: JSON.parse(String(r.migrations)),
-    restorePoint: r.restore_point === null ? null : JSON.parse(String(r.restore_point)),
+    ...restorePointsOf(r.restore_point),
   }));
+}
+
+/** The restore_point column: the run's restore point, with a restore's undo point inside it. */
+function restorePointsOf(column: unknown): Pick<RunSummary, 'restorePoint' | 'undoPoint'> {
+  if (column === null || column === undefined) return { restorePoint: null };
+  const { undoPoint, ...restorePoint } = JSON.parse(String(column)) as NonNullable<RunSummary['restorePoint']> & Pick<RunSummary, 'undoPoint'>;
+  return undoPoint ? { restorePoint, undoPoint } : { restorePoint };
 }

@@ -1,14 +1,16 @@
 // Restore points: a consistent copy of the database file taken for the process that owns it
-// (CHECKPOINT, then the file copied and checksummed by a child process while the owner makes
-// no write),
-// kept as <dir>/<id>.duckdb with a <id>.json manifest; the last N are kept. Restoring puts a
-// copy back in place of a closed database file after checking its checksum.
+// (CHECKPOINT, then the file copied, fsynced and checksummed by a child process while the
+// owner makes no write), kept as <dir>/<id>.duckdb with a <id>.json manifest that names the
+// database it belongs to (path and file identity). A restore dir may be shared: each database
+// lists, prunes (the last N) and restores only its own points. Staging copies a point beside
+// the database, verified and durable, for the swap in restore.ts.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { syncPath } from './restore-journal.js';
 
 export interface RestorePoint {
   id: string;
@@ -16,7 +18,10 @@ export interface RestorePoint {
   sizeBytes: number;
   checksum: string;
   createdAt: string;
+  /** the database it was taken of (the same as database.path; kept for older readers) */
   databasePath: string;
+  /** which database it belongs to: its path, and the file's identity when it was taken */
+  database: { path: string; device: number; inode: number };
   /** schema version when it was taken */
   version: number;
   reason: string | null;
@@ -43,6 +48,7 @@ const ID = /^rp-\d{8}T\d{9}Z-[0-9a-f]{6}$/;
 // owner keeps its lock.
 // The copy is the kernel's (fs.copyFile: copy_file_range, no bytes through user space) and
 // runs on the thread pool while the main thread hashes the same source with reused buffers,
+// then the copy is fsynced (a restore renames it over the database; a point must survive a crash),
 // the next read overlapping each hash. Measured on a 1 GB file (bench/restore-bench.ts,
 // warm cache, 2 cores): ~2-2.5× faster than a read → hash → write stream, whose user-space
 // writes cost 1-2 s of system time per GB here. The source must not change meanwhile (the
@@ -73,7 +79,12 @@ async function sha256(path) {
     await file.close();
   }
 }
-Promise.all([copyFile(from, to, constants.COPYFILE_EXCL), sha256(from)])
+async function copyDurably() {
+  await copyFile(from, to, constants.COPYFILE_EXCL);
+  const copy = await open(to, 'r+');
+  try { await copy.sync(); } finally { await copy.close(); }
+}
+Promise.all([copyDurably(), sha256(from)])
   .then(([, checksum]) => process.stdout.write(checksum))
   .catch((err) => { process.stderr.write(String(err && err.message || err)); process.exit(1); });
 `;
@@ -109,14 +120,15 @@ export class RestorePoints {
   async create(
     connection: DuckDBConnection,
     databasePath: string,
-    meta: { version: number; reason?: string | null; ignoreSizeLimit?: boolean },
+    meta: { version: number; reason?: string | null; ignoreSizeLimit?: boolean; protect?: string[] },
   ): Promise<RestorePoint | null> {
     await connection.run('CHECKPOINT');
-    const size = (await stat(databasePath)).size;
-    if (size > this.maxBytes && !meta.ignoreSizeLimit) return null;
+    // stat only: opening the file here would drop the owner's lock (see COPY_AND_HASH)
+    const file = await stat(databasePath);
+    if (file.size > this.maxBytes && !meta.ignoreSizeLimit) return null;
     await mkdir(this.dir, { recursive: true });
     // strictly newer than the newest one, so "the last N" is well defined even within a millisecond
-    const newest = (await this.list())[0];
+    const newest = (await this.list(databasePath))[0];
     const now = new Date(Math.max(Date.now(), newest ? Date.parse(newest.createdAt) + 1 : 0));
     const id = `rp-${now.toISOString().replace(/[-:.]/g, '')}-${randomBytes(3).toString('hex')}`;
     const path = join(this.dir, `${id}.duckdb`);
@@ -124,20 +136,30 @@ export class RestorePoints {
     const point: RestorePoint = {
       id,
       path,
-      sizeBytes: size,
+      sizeBytes: file.size,
       checksum,
       createdAt: now.toISOString(),
       databasePath: resolve(databasePath),
+      database: { path: resolve(databasePath), device: file.dev, inode: file.ino },
       version: meta.version,
       reason: meta.reason ?? null,
     };
-    await writeFile(join(this.dir, `${id}.json`), `${JSON.stringify(point, null, 2)}\n`);
-    await this.prune();
+    const manifest = join(this.dir, `${id}.json`);
+    await writeFile(`${manifest}.tmp`, `${JSON.stringify(point, null, 2)}\n`);
+    await syncPath(`${manifest}.tmp`);
+    await rename(`${manifest}.tmp`, manifest);
+    await syncPath(this.dir);
+    await this.prune(databasePath, meta.protect);
     return point;
   }
 
-  /** Newest first. */
-  async list(): Promise<RestorePoint[]> {
+  /** The restore points of one database, newest first. */
+  async list(databasePath: string): Promise<RestorePoint[]> {
+    const database = resolve(databasePath);
+    return (await this.#all()).filter((p) => (p.database?.path ?? p.databasePath) === database);
+  }
+
+  async #all(): Promise<RestorePoint[]> {
     let files: string[];
     try {
       files = await readdir(this.dir);
@@ -155,53 +177,40 @@ export class RestorePoints {
     return points.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id));
   }
 
-  async get(id: string): Promise<RestorePoint> {
+  /** A restore point of this database; another database's point is refused. */
+  async get(id: string, databasePath: string): Promise<RestorePoint> {
     if (!ID.test(id)) throw new RestorePointError(`"${id}" is not a restore point id (they look like rp-20261125T154500123Z-a1b2c3); list them with \`duckmig backup --list\``);
-    const point = (await this.list()).find((p) => p.id === id);
+    const point = (await this.#all()).find((p) => p.id === id);
     if (!point) throw new RestorePointError(`restore point ${id} does not exist in ${this.dir}`);
+    const owner = point.database?.path ?? point.databasePath;
+    if (owner !== resolve(databasePath)) {
+      throw new RestorePointError(`restore point ${id} belongs to another database (${owner}), not to ${resolve(databasePath)}: a restore never replaces one database with another`);
+    }
     return point;
   }
 
   /**
-   * Replaces the database file with a restore point. The database must be CLOSED (the
-   * caller owns it and closed it). The copy is verified before it replaces anything; the
-   * current file is kept aside until the restored one is in place, so a failure leaves the
-   * database as it was.
+   * Copies a restore point to `staging` (beside the database), verifies its checksum while
+   * copying and makes the copy durable (file fsynced, then its directory). A damaged point
+   * leaves nothing behind.
    */
-  async restore(id: string, databasePath: string): Promise<RestorePoint> {
-    const point = await this.get(id);
-    const target = resolve(databasePath);
-    const staging = `${target}.restoring`;
-    const aside = `${target}.before-restore`;
+  async stage(point: RestorePoint, staging: string): Promise<void> {
     await rm(staging, { force: true });
-    // verified while it is copied (the point's checksum is computed as the copy is made); a
-    // damaged point leaves only the staging copy behind, removed here: the database is untouched
     const actual = await copyWithChecksum(point.path, staging).catch(async (err: unknown) => {
       await rm(staging, { force: true });
       throw err;
     });
     if (actual !== point.checksum) {
       await rm(staging, { force: true });
-      throw new RestorePointError(`restore point ${id} is damaged: checksum ${actual.slice(0, 12)}… does not match ${point.checksum.slice(0, 12)}…`);
+      throw new RestorePointError(`restore point ${point.id} is damaged: checksum ${actual.slice(0, 12)}… does not match ${point.checksum.slice(0, 12)}…`);
     }
-    await rm(aside, { force: true });
-    await rename(target, aside).catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== 'ENOENT') throw err;
-    });
-    try {
-      await rename(staging, target);
-    } catch (err) {
-      await rename(aside, target).catch(() => undefined); // put the original back
-      throw err;
-    }
-    await rm(`${target}.wal`, { force: true });
-    await rm(aside, { force: true });
-    return point;
+    await syncPath(dirname(staging));
   }
 
-  async prune(): Promise<void> {
-    const points = await this.list();
-    for (const old of points.slice(this.keep)) {
+  /** Keeps this database's newest N (and any in `protect`, e.g. the one being restored). */
+  async prune(databasePath: string, protect: string[] = []): Promise<void> {
+    const points = await this.list(databasePath);
+    for (const old of points.slice(this.keep).filter((p) => !protect.includes(p.id))) {
       await rm(old.path, { force: true });
       await rm(join(this.dir, `${old.id}.json`), { force: true });
     }

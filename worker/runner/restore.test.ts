@@ -1,5 +1,6 @@
 // Specification: a restore point is taken before a run applies anything; restoring it
 // brings schema and data back exactly, keeps the run history, and keeps only the last N.
+import { DuckDBInstance } from '@duckdb/node-api';
 import { readdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
@@ -83,7 +84,7 @@ describe('restore points', () => {
     const points = new RestorePoints({ dir, keep: 2 });
     const made = [];
     for (let i = 0; i < 3; i++) made.push((await points.create(db.connection, db.path, { version: 4 }))!.id);
-    expect((await points.list()).map((p) => p.id)).toEqual([made[2], made[1]]);
+    expect((await points.list(db.path)).map((p) => p.id)).toEqual([made[2], made[1]]);
     expect(readdirSync(dir).sort()).toHaveLength(4);
     expect(await new RestorePoints({ dir, maxBytes: 1 }).create(db.connection, db.path, { version: 4 })).toBeNull();
     await db.close();
@@ -104,5 +105,30 @@ describe('restore points', () => {
     expect(restored.result.error).toMatch(/damaged/);
     expect(await contents(restored.db)).toEqual(before);
     await restored.db.close();
+  });
+
+  it('restoring in place is not an option on DuckDB 1.5.6: COPY FROM DATABASE into the live catalog copies a referencing table before the table it references', async () => {
+    // why a restore swaps the file (docs/operations.md, "How a restore swaps the file")
+    box = sandbox();
+    const schema = 'CREATE TABLE parent (id INTEGER PRIMARY KEY); CREATE TABLE child (parent_id INTEGER REFERENCES parent(id)); INSERT INTO parent VALUES (1); INSERT INTO child VALUES (1);';
+    const point = await DuckDBInstance.create(join(box.dir, 'point.duckdb'));
+    const setup = await point.connect();
+    await setup.run(schema);
+    setup.closeSync();
+    point.closeSync();
+    const live = await DuckDBInstance.create(join(box.dir, 'live.duckdb'));
+    const connection = await live.connect();
+    try {
+      await connection.run(schema);
+      await connection.run(`ATTACH '${join(box.dir, 'point.duckdb')}' AS point (READ_ONLY)`);
+      await connection.run('BEGIN');
+      await connection.run('DROP TABLE child');
+      await connection.run('DROP TABLE parent');
+      await expect(connection.run('COPY FROM DATABASE point TO live')).rejects.toThrow(/foreign key/i);
+      await connection.run('ROLLBACK');
+    } finally {
+      connection.closeSync();
+      live.closeSync();
+    }
   });
 });
