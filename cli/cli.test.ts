@@ -176,5 +176,5 @@ describe('duckmig CLI (local mode)', () => {
     expect(JSON.parse(restored.stdout)).toMatchObject({ mode: 'restore', status: 'success', fromVersion: 5, toVersion: 4 });
     const ledger = await opensDirectly(box.dbPath);
     expect(ledger.map((r) => r.version)).toEqual([1, 2, 3, 4]);
-  });
+  }, 90_000); // six CLI processes in a row
 });
