@@ -4,7 +4,7 @@
 // that existed is never silently re-created empty; restore points belong to their database.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, readdirSync, renameSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openRunner, rowsOf, sandbox, type Sandbox } from '../../test/support/db.js';
@@ -44,7 +44,7 @@ async function state(path: string, restoreDir: string) {
     return {
       version: Number((await rowsOf(db, "SELECT max(version) AS v FROM schema_migrations WHERE status = 'applied'"))[0]!.v),
       projects: (await rowsOf(db, 'SELECT id FROM projects ORDER BY id')).map((r) => r.id),
-      restores: (await rowsOf(db, "SELECT count(*) AS n FROM schema_migration_runs WHERE mode = 'restore'"))[0]!.n,
+      restores: Number((await rowsOf(db, "SELECT count(*) AS n FROM schema_migration_runs WHERE mode = 'restore'"))[0]!.n),
     };
   } finally {
     await db.close();
@@ -57,6 +57,19 @@ function restoreChild(b: Sandbox, p: Prepared, step: string, signal: 'SIGKILL' |
     cwd: REPO,
     env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', DUCKMIG_DB: '', DUCKMIG_RESTORE_DIR: p.restoreDir, DUCKMIG_TEST_RESTORE_SIGNAL: `${step}:${signal}` },
     stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+/** Resolves once the process is stopped (state T in /proc/<pid>/stat). */
+function stopped(pid: number): Promise<void> {
+  return new Promise((done) => {
+    const poll = setInterval(() => {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('T')) {
+        clearInterval(poll);
+        done();
+      }
+    }, 20);
   });
 }
 
@@ -81,8 +94,8 @@ describe('restore: a crash at any step of the swap loses nothing', () => {
     expect(signal).toBe('SIGKILL');
 
     const after = await state(box.dbPath, p.restoreDir);
-    if (outcome === 'finished') expect(after).toEqual({ version: 4, projects: ['p1', 'p2'], restores: '1' });
-    else expect(after).toEqual({ version: 5, projects: ['p1', 'p2', 'p3'], restores: '0' });
+    if (outcome === 'finished') expect(after).toEqual({ version: 4, projects: ['p1', 'p2'], restores: 1 });
+    else expect(after).toEqual({ version: 5, projects: ['p1', 'p2', 'p3'], restores: 0 });
     expect(leftovers(box)).toEqual([]);
   }, 60_000);
 });
@@ -93,13 +106,9 @@ describe('restore: nobody else enters while the file is swapped', () => {
     const p = await prepare(box);
     const child = restoreChild(box, p, 'swapped', 'SIGSTOP');
     try {
-      // the child stops itself between the swap and the reopen: the DuckDB lock is released
-      await new Promise<void>((done) => {
-        const poll = setInterval(() => {
-          if (existsSync(`${box.dbPath}.before-restore`) && !existsSync(`${box.dbPath}.restoring`)) done(), clearInterval(poll);
-        }, 20);
-      });
-      await new Promise<void>((done) => setTimeout(done, 200)); // let it reach SIGSTOP after the directory sync
+      // the child stops itself between the swap and the reopen, when DuckDB's lock is released
+      await stopped(child.pid!);
+      expect(existsSync(`${box.dbPath}.before-restore`)).toBe(true);
       const error = await Database.open(box.dbPath, { attempts: 2, retryDelayMs: 100, restoreDir: p.restoreDir }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(DatabaseLockedError);
       expect((error as DatabaseLockedError).holderPid).toBe(child.pid);
@@ -108,7 +117,7 @@ describe('restore: nobody else enters while the file is swapped', () => {
     }
     const [code] = (await once(child, 'exit')) as [number | null];
     expect(code).toBe(0);
-    expect(await state(box.dbPath, p.restoreDir)).toEqual({ version: 4, projects: ['p1', 'p2'], restores: '1' });
+    expect(await state(box.dbPath, p.restoreDir)).toEqual({ version: 4, projects: ['p1', 'p2'], restores: 1 });
   }, 60_000);
 });
 
