@@ -55,6 +55,8 @@ export interface ApiDeps {
   sessionTtlMs?: number;
   /** how often the live channel checks worker liveness (default 2 s) */
   statusIntervalMs?: number;
+  /** a run or restore the API could not confirm within this long is never started (default 10 s) */
+  runDeadlineMs?: number;
 }
 
 export interface ApiApp {
@@ -114,7 +116,7 @@ export function createApp(deps: ApiDeps): ApiApp {
 
   // next to the contract's keys (duckmig:<queue>:…), one counter per token and window
   const limiter = rateLimit({ redis, limit, windowMs, keyPrefix: `duckmig:${queue.name}:ratelimit` });
-  registerMigrationRoutes(app, { queue, queueEvents, redis, keys, limiter });
+  registerMigrationRoutes(app, { queue, queueEvents, redis, keys, limiter, runDeadlineMs: deps.runDeadlineMs });
   registerJobRoutes(app, { queue, redis, keys, limiter });
   registerSessionRoutes(app, { tokens, sessionTtlMs: deps.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS });
   registerLiveRoutes(app, { hub, upgradeWebSocket: nodeWs.upgradeWebSocket });

@@ -39,7 +39,7 @@ const CODE_BY_STATUS: Partial<Record<number, string>> = {
   503: 'unavailable',
 };
 
-const REDIS_DOWN = /enableOfflineQueue|Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|max retries per request/i;
+const REDIS_DOWN = /Command timed out|enableOfflineQueue|Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|max retries per request/i;
 
 /** True when the error (or one of its causes) says Redis cannot be reached right now. */
 export function isRedisUnavailable(err: unknown): boolean {

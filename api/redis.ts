@@ -1,6 +1,7 @@
 // The API's Redis connections. Commands (queue, snapshot reads, rate limit, cancel
-// publish) share one connection with the offline queue disabled, so a Redis outage
-// fails requests at once (503) instead of hanging them. QueueEvents gets its own
+// publish, sessions) share one connection with the offline queue disabled and every
+// command bounded by a timeout, so a Redis that is away or frozen fails requests fast
+// (503) instead of hanging them. QueueEvents gets its own
 // blocking connection (maxRetriesPerRequest: null, as BullMQ requires).
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -24,11 +25,16 @@ function watch(redis: Redis, logger: Logger, role: string): Redis {
   return redis;
 }
 
-export function createCommandConnection(url: string, logger: Logger): Redis {
+/** Longest wait for one Redis command's answer: requests then answer 503 within about 2 s. */
+export const REDIS_COMMAND_TIMEOUT_MS = 1_500;
+
+export function createCommandConnection(url: string, logger: Logger, commandTimeoutMs = REDIS_COMMAND_TIMEOUT_MS): Redis {
   return watch(
     new Redis(url, {
       connectionName: 'duckmig-api',
       enableOfflineQueue: false,
+      // a frozen Redis (SIGSTOP, a paused VM) keeps the socket open and never answers
+      commandTimeout: commandTimeoutMs,
       // concurrent requests' reads (status: snapshot, counts, the in-flight job) share round trips
       enableAutoPipelining: true,
       maxRetriesPerRequest: 1,

@@ -12,6 +12,8 @@ export const redisKeys = (queue = QUEUE_NAME, prefix = 'duckmig') => ({
   heartbeat: `${prefix}:${queue}:heartbeat`,
   /** pub/sub channel asking the worker to cancel a job: message = job id */
   cancel: `${prefix}:${queue}:cancel`,
+  /** `<accepted>:<job id>` exists once the API told the client it accepted that run or restore */
+  accepted: `${prefix}:${queue}:accepted`,
 });
 
 /** The heartbeat key expires after this long without a refresh: the worker is then offline. */
@@ -24,7 +26,14 @@ const Requester = z.object({
   reason: z.string().max(500).optional(),
 });
 
-export const RunJobData = Requester.extend({
+/**
+ * Runs and restores carry a deadline: a job the API did not confirm (`accepted` key) by
+ * then is refused by the worker, since its client was told it failed (an enqueue that
+ * reached a frozen Redis only after the API gave up on it).
+ */
+const Deadline = z.object({ notAfter: z.string().datetime({ offset: true }).optional() });
+
+export const RunJobData = Requester.extend(Deadline.shape).extend({
   kind: z.literal('run'),
   target: z.number().int().positive().optional(),
   allOrNothing: z.boolean().optional(),
@@ -34,7 +43,7 @@ export const DryRunJobData = Requester.extend({
   target: z.number().int().positive().optional(),
   rehearse: z.boolean(),
 });
-export const RestoreJobData = Requester.extend({
+export const RestoreJobData = Requester.extend(Deadline.shape).extend({
   kind: z.literal('restore'),
   restorePointId: z.string().min(1),
 });

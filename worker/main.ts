@@ -16,6 +16,7 @@ import { subscribeCancel, type CancelSubscription } from './cancel.js';
 import type { WorkerConfig } from './config.js';
 import { DatabaseOwner } from './database-owner.js';
 import { createProcessor } from './processor.js';
+import { awaitConfirmation } from './run-deadline.js';
 import { buildSnapshot, publishSnapshot, startHeartbeat, workerInfo, type HeartbeatHandle } from './snapshot.js';
 import { watchMigrations, type MigrationsWatch } from './watch-migrations.js';
 
@@ -162,6 +163,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger, options:
         busyWith = jobId;
         void heartbeat.beat();
       },
+      confirmed: (jobId, notAfterMs) => awaitConfirmation(redis, `${keys.accepted}:${jobId}`, notAfterMs),
     });
 
     bullConnection = connect('bullmq');

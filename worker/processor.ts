@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import { JobData, WORKER_DIED_MESSAGE, type JobProgress, type RunResult } from '../contract/index.js';
 import type { DatabaseOwner } from './database-owner.js';
 import { createProgressReporter } from './progress.js';
+import { expiredMessage } from './run-deadline.js';
 import { RestorePointError } from './runner/index.js';
 
 export type MigrationJob = Job<JobData, RunResult, string, JobProgress>;
@@ -23,6 +24,8 @@ export interface ProcessorDeps {
   afterJob: (result: RunResult | null) => Promise<void>;
   /** the job in progress changed (heartbeat's busyWith) */
   onBusy?: (jobId: string | null) => void;
+  /** for runs and restores with a deadline: true once the API confirmed the job (run-deadline.ts) */
+  confirmed?: (jobId: string, notAfterMs: number) => Promise<boolean>;
 }
 
 /** The job's failedReason for a run that did not succeed. */
@@ -44,7 +47,7 @@ export function failureReason(kind: JobData['kind'], result: RunResult, signal?:
 }
 
 export function createProcessor(deps: ProcessorDeps) {
-  const { owner, logger, afterJob, onBusy } = deps;
+  const { owner, logger, afterJob, onBusy, confirmed } = deps;
 
   // Three declared parameters: BullMQ only creates the AbortSignal (cancelJob) for
   // processors whose length is at least 3.
@@ -65,6 +68,10 @@ export function createProcessor(deps: ProcessorDeps) {
     }
     if (job.attemptsStarted > 1) {
       throw new UnrecoverableError('this job already started once; duckmig never retries a run: enqueue a new one to continue with what is pending');
+    }
+    if ((data.kind === 'run' || data.kind === 'restore') && data.notAfter && confirmed && !(await confirmed(jobId, Date.parse(data.notAfter)))) {
+      log.warn({ event: 'job:expired', notAfter: data.notAfter }, `job ${jobId} refused: not confirmed by its deadline`);
+      throw new UnrecoverableError(expiredMessage(data.kind, data.notAfter));
     }
 
     const reporter = createProgressReporter(job, log);

@@ -42,7 +42,7 @@ describe('POST /run', () => {
 
     const job = await h.queue.getJob(body.jobId);
     expect(job?.name).toBe('run');
-    expect(job?.data).toEqual({ kind: 'run', requestedBy: 'otto', target: 3, reason: 'release 42', allOrNothing: true });
+    expect(job?.data).toEqual({ kind: 'run', requestedBy: 'otto', target: 3, reason: 'release 42', allOrNothing: true, notAfter: expect.any(String) });
     expect(job?.opts).toMatchObject({ attempts: 1, removeOnComplete: { count: 1000 }, removeOnFail: { count: 1000 } });
     expect(await h.queue.getDeduplicationJobId(RUN_LOCK_ID)).toBe(body.jobId);
   });
@@ -99,7 +99,7 @@ describe('POST /restore', () => {
     const restore = await post('/restore', 'admin', { restorePointId: 'rp-1', reason: 'bad deploy' });
     expect(restore.status).toBe(202);
     const { jobId } = EnqueuedResponse.parse(await restore.json());
-    expect((await h.queue.getJob(jobId))?.data).toEqual({ kind: 'restore', requestedBy: 'ada', restorePointId: 'rp-1', reason: 'bad deploy' });
+    expect((await h.queue.getJob(jobId))?.data).toEqual({ kind: 'restore', requestedBy: 'ada', restorePointId: 'rp-1', reason: 'bad deploy', notAfter: expect.any(String) });
     expect((await post('/run', 'operator', {})).status).toBe(409);
   });
 

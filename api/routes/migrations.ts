@@ -7,6 +7,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { Redis } from 'ioredis';
 import { ADMIN_PREFIX, type EnqueuedResponse, type JobData, type StatusResponse } from '../../contract/index.js';
 import { ApiError } from '../errors.js';
+import { acceptedKey, confirmWithinDeadline, DEFAULT_RUN_DEADLINE_MS } from '../run-deadline.js';
 import { enqueue, findActiveRun, getJobView, listRecentJobs, waitForJob, type MigrationQueue } from '../jobs.js';
 import { readWorkerState, type WorkerKeys } from '../worker-state.js';
 import { dryRunRoute, historyRoute, restoreRoute, runRoute, statusRoute } from './definitions.js';
@@ -19,6 +20,8 @@ export interface MigrationRoutesDeps {
   keys: WorkerKeys;
   /** the per-token rate limit for mutating routes */
   limiter: MiddlewareHandler;
+  /** a run or restore not confirmed within this long is refused by the worker (run-deadline.ts) */
+  runDeadlineMs?: number;
 }
 
 export function enqueuedBody(jobId: string): EnqueuedResponse {
@@ -33,11 +36,13 @@ function inProgress(jobId: string): ApiError {
 }
 
 export function registerMigrationRoutes(app: OpenAPIHono, deps: MigrationRoutesDeps): void {
-  const { queue, queueEvents, redis, keys, limiter } = deps;
+  const { queue, queueEvents, redis, keys, limiter, runDeadlineMs = DEFAULT_RUN_DEADLINE_MS } = deps;
 
-  async function enqueueExclusive(data: JobData): Promise<EnqueuedResponse> {
-    const { jobId, accepted } = await enqueue(queue, data);
+  async function enqueueExclusive(data: Extract<JobData, { kind: 'run' | 'restore' }>): Promise<EnqueuedResponse> {
+    const notAfter = Date.now() + runDeadlineMs;
+    const { jobId, accepted } = await enqueue(queue, { ...data, notAfter: new Date(notAfter).toISOString() });
     if (!accepted) throw inProgress(jobId);
+    await confirmWithinDeadline(redis, acceptedKey(keys.accepted, jobId), notAfter);
     return enqueuedBody(jobId);
   }
 

@@ -14,6 +14,9 @@ export interface TestRedis {
   port: number;
   /** restart the server on the same port and data dir (only for the local redis-server) */
   restart(): Promise<void>;
+  /** SIGSTOP / SIGCONT the server: it keeps its connections but answers nothing (only for the local redis-server) */
+  freeze(): void;
+  thaw(): void;
   stop(): Promise<void>;
 }
 
@@ -46,6 +49,10 @@ async function tryContainer(): Promise<TestRedis | null> {
     restart: async () => {
       await container.restart();
     },
+    freeze: () => {
+      throw new Error('freeze() needs the local redis-server (set DUCKMIG_TEST_NO_CONTAINERS=1)');
+    },
+    thaw: () => undefined,
     stop: async () => {
       await container.stop();
     },
@@ -99,7 +106,14 @@ async function startLocal(): Promise<TestRedis> {
       await stopChild();
       await start();
     },
+    freeze: () => {
+      child.kill('SIGSTOP');
+    },
+    thaw: () => {
+      child.kill('SIGCONT');
+    },
     stop: async () => {
+      if (child && child.exitCode === null) child.kill('SIGCONT');
       await stopChild();
       rmSync(dir, { recursive: true, force: true });
     },
