@@ -144,6 +144,18 @@ export async function cancelJob(queue: MigrationQueue, redis: Redis, keys: Worke
 }
 
 /**
+ * A queue paused from outside (bull-board's Pause, queue.pause()) starts no job: a
+ * request that enqueues is answered at once (409) rather than left waiting for nothing.
+ */
+export async function refuseWhenPaused(queue: MigrationQueue): Promise<void> {
+  if (await queue.isPaused()) {
+    throw new ApiError(409, 'queue-paused', `the queue "${queue.name}" is paused (in bull-board, for instance), so no job would start; resume it first`, {
+      details: { queue: queue.name },
+    });
+  }
+}
+
+/**
  * Waits up to `ms` for a job to finish. Failing or timing out is not an error here:
  * the caller reads the job's state afterwards and answers 200 or 202.
  */

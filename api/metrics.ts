@@ -1,6 +1,6 @@
 // Prometheus metrics at /metrics (text format 0.0.4): request counts and durations
 // per route pattern and status (counted in this process), plus gauges read on
-// scrape: queue job counts, worker online and snapshot age, live clients.
+// scrape: queue job counts and pause, worker online and snapshot age, live clients.
 import type { Env, Hono, MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
 import type { Redis } from 'ioredis';
@@ -60,11 +60,14 @@ export interface MetricsRouteOptions {
 
 export function registerMetricsRoute(app: Hono<Env>, { metrics, queue, redis, keys, hub }: MetricsRouteOptions): void {
   app.get('/metrics', requireRole('viewer'), async function prometheusMetrics(c) {
-    const [counts, { liveness }] = await Promise.all([queue.getJobCounts(), readWorkerState(redis, keys)]);
+    const [counts, { liveness }, paused] = await Promise.all([queue.getJobCounts(), readWorkerState(redis, keys), queue.isPaused()]);
     const lines = metrics.render();
     lines.push('# HELP duckmig_queue_jobs Jobs in the migrations queue by state.', '# TYPE duckmig_queue_jobs gauge');
     for (const [state, count] of Object.entries(counts)) lines.push(`duckmig_queue_jobs${labels({ state })} ${count}`);
     lines.push(
+      '# HELP duckmig_queue_paused 1 while the queue is paused (bull-board, queue.pause()): no job starts.',
+      '# TYPE duckmig_queue_paused gauge',
+      `duckmig_queue_paused ${paused ? 1 : 0}`,
       '# HELP duckmig_worker_online 1 while the worker\'s heartbeat key exists.',
       '# TYPE duckmig_worker_online gauge',
       `duckmig_worker_online ${liveness.online ? 1 : 0}`,

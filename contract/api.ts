@@ -82,6 +82,8 @@ export const QueueCounts = z.object({
   completed: z.number().int(),
   failed: z.number().int(),
   delayed: z.number().int(),
+  /** paused from outside (bull-board, queue.pause()): no job starts until it is resumed */
+  paused: z.boolean(),
 });
 
 export const StatusResponse = z.object({

@@ -31,7 +31,7 @@ const ERRORS = {
   401: json(ErrorBody, 'No token, or an invalid token or session (WWW-Authenticate: Bearer)'),
   403: json(ErrorBody, 'The token\'s role is too low for this route'),
   404: json(ErrorBody, 'Unknown job'),
-  409: json(ErrorBody, 'A run or restore job is already waiting or active (details.jobId)'),
+  409: json(ErrorBody, 'A run or restore job is already waiting or active (details.jobId), or the queue is paused (queue-paused)'),
   413: json(ErrorBody, 'Request body larger than the limit'),
   415: json(ErrorBody, 'Body is not application/json'),
   429: json(ErrorBody, 'Rate limit for this token exceeded (Retry-After)'),
@@ -100,6 +100,7 @@ export const dryRunRoute = createRoute({
     200: json(JobView, 'Finished within ?wait: the job, result included'),
     202: json(EnqueuedResponse, 'Enqueued (or still running after ?wait)'),
     ...WRITE_ERRORS,
+    409: json(ErrorBody, 'The queue is paused (queue-paused): no job would start'),
   },
 });
 

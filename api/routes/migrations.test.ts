@@ -162,7 +162,7 @@ describe('GET /status', () => {
     expect(StatusResponse.parse(await res.json())).toEqual({
       snapshot: null,
       worker: { online: false, lastHeartbeatAt: null, snapshotAgeMs: null, busyWith: null },
-      queue: { waiting: 0, active: 0, completed: 0, failed: 0, delayed: 0 },
+      queue: { waiting: 0, active: 0, completed: 0, failed: 0, delayed: 0, paused: false },
       activeJob: null,
     });
   });
@@ -180,7 +180,7 @@ describe('GET /status', () => {
     expect(status.worker).toMatchObject({ online: true, lastHeartbeatAt: heartbeat.at, busyWith: null });
     expect(status.worker.snapshotAgeMs).toBeGreaterThanOrEqual(5_000);
     expect(status.worker.snapshotAgeMs).toBeLessThan(60_000);
-    expect(status.queue).toEqual({ waiting: 2, active: 0, completed: 0, failed: 0, delayed: 0 });
+    expect(status.queue).toEqual({ waiting: 2, active: 0, completed: 0, failed: 0, delayed: 0, paused: false });
     expect(status.activeJob).toEqual({ jobId: run.jobId, kind: 'run', state: 'waiting' });
   });
 

@@ -8,7 +8,7 @@ import type { Redis } from 'ioredis';
 import { ADMIN_PREFIX, type EnqueuedResponse, type JobData, type StatusResponse } from '../../contract/index.js';
 import { ApiError } from '../errors.js';
 import { acceptedKey, confirmWithinDeadline, DEFAULT_RUN_DEADLINE_MS } from '../run-deadline.js';
-import { enqueue, findActiveRun, getJobView, listRecentJobs, waitForJob, type MigrationQueue } from '../jobs.js';
+import { enqueue, findActiveRun, refuseWhenPaused, getJobView, listRecentJobs, waitForJob, type MigrationQueue } from '../jobs.js';
 import { readWorkerState, type WorkerKeys } from '../worker-state.js';
 import { dryRunRoute, historyRoute, restoreRoute, runRoute, statusRoute } from './definitions.js';
 import { guards } from './guards.js';
@@ -39,6 +39,7 @@ export function registerMigrationRoutes(app: OpenAPIHono, deps: MigrationRoutesD
   const { queue, queueEvents, redis, keys, limiter, runDeadlineMs = DEFAULT_RUN_DEADLINE_MS } = deps;
 
   async function enqueueExclusive(data: Extract<JobData, { kind: 'run' | 'restore' }>): Promise<EnqueuedResponse> {
+    await refuseWhenPaused(queue);
     const notAfter = Date.now() + runDeadlineMs;
     const { jobId, accepted } = await enqueue(queue, { ...data, notAfter: new Date(notAfter).toISOString() });
     if (!accepted) throw inProgress(jobId);
@@ -63,6 +64,7 @@ export function registerMigrationRoutes(app: OpenAPIHono, deps: MigrationRoutesD
     const { target, rehearse } = c.req.valid('json');
     // A request without a body skips the schema (and its default): rehearse by default.
     const data: JobData = { kind: 'dry-run', requestedBy: c.get('principal').name, target, rehearse: rehearse ?? true };
+    await refuseWhenPaused(queue);
     const { job, jobId } = await enqueue(queue, data);
     if (wait > 0) {
       await waitForJob(job, queueEvents, wait * 1000);
@@ -73,10 +75,11 @@ export function registerMigrationRoutes(app: OpenAPIHono, deps: MigrationRoutesD
   });
 
   app.openapi({ ...statusRoute, middleware: guards(statusRoute) }, async function getStatus(c) {
-    const [{ snapshotJson, liveness }, counts, activeJob] = await Promise.all([
+    const [{ snapshotJson, liveness }, counts, activeJob, paused] = await Promise.all([
       readWorkerState(redis, keys),
       queue.getJobCounts('waiting', 'prioritized', 'active', 'completed', 'failed', 'delayed'),
       findActiveRun(queue),
+      queue.isPaused(),
     ]);
     const count = (state: string) => counts[state] ?? 0;
     const rest: Omit<StatusResponse, 'snapshot'> = {
@@ -87,6 +90,7 @@ export function registerMigrationRoutes(app: OpenAPIHono, deps: MigrationRoutesD
         completed: count('completed'),
         failed: count('failed'),
         delayed: count('delayed'),
+        paused,
       },
       activeJob,
     };

@@ -119,7 +119,7 @@ function printOutcome(job: JobView, out: Out, json: boolean): number {
   return exitCodeOf(job);
 }
 
-function renderStatus(s: StatusResponse, baseUrl: string): string {
+export function renderStatus(s: StatusResponse, baseUrl: string): string {
   const lines: string[] = [`api        ${baseUrl}`];
   const w = s.worker;
   lines.push(
@@ -133,6 +133,7 @@ function renderStatus(s: StatusResponse, baseUrl: string): string {
     lines.push(`version    ${r.currentVersion} of ${r.latestVersion}${r.pending.length ? `, ${r.pending.length} pending` : ', up to date'}`);
     if (r.legacy) lines.push(`legacy     schema_version {${r.legacy.versions.join(', ')}}; adopted {${r.legacy.adopted.join(', ')}}`);
   }
+  if (s.queue.paused) lines.push('queue      PAUSED: no job starts until it is resumed (bull-board: Resume)');
   lines.push(`queue      waiting ${s.queue.waiting}, active ${s.queue.active}, completed ${s.queue.completed}, failed ${s.queue.failed}`);
   if (s.activeJob) lines.push(`in flight  job ${s.activeJob.jobId} (${s.activeJob.kind}, ${s.activeJob.state})`);
   let text = `${lines.join('\n')}\n\n`;
