@@ -1,6 +1,7 @@
 // createApp(deps): the whole HTTP API as a Hono app, without listening, so tests
 // drive it with app.request(). Wires middleware in order (request id, logging,
-// metrics, security headers, authentication, body limit), the documented /api/v1
+// metrics, security headers and CSP, same-origin check, authentication with throttling
+// and Redis sessions, body limit), the documented /api/v1
 // routes, the live channel, OpenAPI + Swagger UI, metrics, bull-board, probes and the
 // static UI, and the one error handler.
 import { existsSync } from 'node:fs';
@@ -18,6 +19,7 @@ import { pino, type Logger } from 'pino';
 import { API_PREFIX, redisKeys } from '../contract/index.js';
 import './context.js';
 import { authenticate, requireRole } from './auth.js';
+import { AuthThrottle, DEFAULT_AUTH_FAILURES } from './auth-throttle.js';
 import { registerDocsUi } from './docs-ui.js';
 import { registerBullBoard } from './bull-board.js';
 import { ApiError, onApiError, onNotFound, throwOnInvalid } from './errors.js';
@@ -32,7 +34,8 @@ import { requestLog } from './request-log.js';
 import { registerJobRoutes } from './routes/jobs.js';
 import { registerMigrationRoutes } from './routes/migrations.js';
 import { registerSessionRoutes } from './routes/session.js';
-import { DEFAULT_SESSION_TTL_MS } from './session.js';
+import { requireSameOrigin } from './same-origin.js';
+import { createSessionStore, DEFAULT_SESSION_TTL_MS } from './session.js';
 import { isStaticUiRequest, registerStaticUi } from './static-ui.js';
 import type { TokenStore } from './tokens.js';
 import { readWorkerState } from './worker-state.js';
@@ -57,6 +60,12 @@ export interface ApiDeps {
   statusIntervalMs?: number;
   /** a run or restore the API could not confirm within this long is never started (default 10 s) */
   runDeadlineMs?: number;
+  /** origins besides the API's own that may change state (a reverse proxy's public URL) */
+  allowedOrigins?: readonly string[];
+  /** the client address comes from X-Forwarded-For (only behind a reverse proxy that sets it) */
+  trustProxy?: boolean;
+  /** failed authentications allowed per client and window (default 20 per minute) */
+  authFailures?: { limit: number; windowMs: number };
 }
 
 export interface ApiApp {
@@ -99,8 +108,13 @@ export function createApp(deps: ApiDeps): ApiApp {
   app.use(requestId());
   app.use(requestLog({ logger }));
   app.use(countRequests(metrics));
-  app.use(secureHeaders());
-  app.use(authenticate({ tokens, isPublic }));
+  app.use(secureHeaders(SECURITY_HEADERS));
+  app.use(requireSameOrigin({ allowedOrigins: deps.allowedOrigins }));
+  const trustProxy = deps.trustProxy ?? false;
+  const sessionTtlMs = deps.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS;
+  const sessions = createSessionStore({ redis, tokens, keyPrefix: `duckmig:${queue.name}:session`, ttlMs: sessionTtlMs });
+  const throttle = new AuthThrottle({ redis, keyPrefix: `duckmig:${queue.name}:authfail`, ...(deps.authFailures ?? DEFAULT_AUTH_FAILURES) });
+  app.use(authenticate({ tokens, sessions, throttle, trustProxy, isPublic, headerExempt: isBullBoard }));
   const limitBody = bodyLimit({
     maxSize: maxBodyBytes,
     onError: () => {
@@ -118,7 +132,7 @@ export function createApp(deps: ApiDeps): ApiApp {
   const limiter = rateLimit({ redis, limit, windowMs, keyPrefix: `duckmig:${queue.name}:ratelimit` });
   registerMigrationRoutes(app, { queue, queueEvents, redis, keys, limiter, runDeadlineMs: deps.runDeadlineMs });
   registerJobRoutes(app, { queue, redis, keys, limiter });
-  registerSessionRoutes(app, { tokens, sessionTtlMs: deps.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS });
+  registerSessionRoutes(app, { tokens, sessions, throttle, trustProxy, sessionTtlMs });
   registerLiveRoutes(app, { hub, upgradeWebSocket: nodeWs.upgradeWebSocket });
 
   const document = buildOpenApiDocument();
@@ -145,6 +159,34 @@ export function createApp(deps: ApiDeps): ApiApp {
     },
   };
 }
+
+// bull-board's own UI cannot send the custom header; its changes still pass the same-origin check
+function isBullBoard(c: Context): boolean {
+  return c.req.path === '/admin/queues' || c.req.path.startsWith('/admin/queues/');
+}
+
+/**
+ * Scripts only from this origin (no inline script, no eval) for the UI, Swagger UI and
+ * bull-board alike; inline styles stay allowed (Svelte transitions, Swagger UI); no
+ * framing; the live channel is same-origin (connect-src 'self' covers ws: and wss:).
+ */
+const SECURITY_HEADERS: NonNullable<Parameters<typeof secureHeaders>[0]> = {
+  contentSecurityPolicy: {
+    defaultSrc: ["'self'"],
+    scriptSrc: ["'self'"],
+    styleSrc: ["'self'", "'unsafe-inline'"],
+    imgSrc: ["'self'", 'data:'],
+    fontSrc: ["'self'", 'data:'],
+    connectSrc: ["'self'"],
+    objectSrc: ["'none'"],
+    baseUri: ["'none'"],
+    formAction: ["'self'"],
+    frameAncestors: ["'none'"],
+  },
+  referrerPolicy: 'no-referrer',
+  xFrameOptions: 'DENY',
+  xContentTypeOptions: 'nosniff',
+};
 
 function isSignIn(c: Context): boolean {
   return c.req.method === 'POST' && c.req.path === `${API_PREFIX}/session`;

@@ -154,7 +154,7 @@ describe('browser session cookie', () => {
     expect(res.status).toBe(200);
     expect(WhoAmIResponse.parse(await res.json())).toEqual({ name: 'ada', role: 'admin' });
     const cookie = cookieOf(res);
-    expect(cookie).toMatch(/^duckmig_session=v1\./);
+    expect(cookie).toMatch(/^duckmig_session=v2\./);
     expect(cookie).toMatch(/HttpOnly/);
     expect(cookie).toMatch(/SameSite=Strict/);
     expect(cookie).toMatch(/Path=\//);
@@ -174,7 +174,7 @@ describe('browser session cookie', () => {
     const queues = await h.call('/admin/queues/api/queues', { headers: { Cookie: session } });
     expect(queues.status).toBe(200);
 
-    const signOut = await h.call(`${API_PREFIX}/session`, { method: 'DELETE', headers: { Cookie: session } });
+    const signOut = await h.call(`${API_PREFIX}/session`, { method: 'DELETE', headers: { Cookie: session, 'X-Duckmig-Request': '1' } });
     expect(signOut.status).toBe(204);
     expect(cookieOf(signOut)).toMatch(/^duckmig_session=; Max-Age=0/);
   });

@@ -1,22 +1,35 @@
 // Authentication and authorisation middleware. `authenticate` runs for every request
 // (secure by default: only what `isPublic` names goes without a token) and accepts
-// `Authorization: Bearer <token>` or the session cookie; `requireRole` guards a route.
-// Missing/invalid credentials → 401 with WWW-Authenticate; too low a role → 403.
+// `Authorization: Bearer <token>` or the session cookie (a session kept in Redis);
+// `requireRole` guards a route. Missing/invalid credentials → 401 with WWW-Authenticate;
+// too low a role → 403; too many failures from one client → 429 (auth-throttle.ts).
+// A state change authenticated by the cookie must also carry X-Duckmig-Request or a
+// JSON body: a page of another origin cannot send either without CORS (same-origin.ts
+// checks where the request comes from).
 import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie } from 'hono/cookie';
 import type { Role } from '../contract/index.js';
+import type { AuthThrottle } from './auth-throttle.js';
+import { clientAddress } from './client-address.js';
 import type { Principal } from './context.js';
 import { ApiError } from './errors.js';
-import { SESSION_COOKIE, verifySession } from './session.js';
+import { changesState, isWebSocketUpgrade } from './same-origin.js';
+import { SESSION_COOKIE, type SessionStore } from './session.js';
 import type { TokenStore } from './tokens.js';
 
 export interface AuthenticateOptions {
   tokens: TokenStore;
+  sessions: SessionStore;
+  throttle: AuthThrottle;
+  /** take the client address from X-Forwarded-For (behind a trusted reverse proxy) */
+  trustProxy?: boolean;
   /** requests that need no token (health probes, static UI files) */
   isPublic?: (c: Context) => boolean;
-  now?: () => number;
+  /** paths whose cookie-authenticated changes need no custom header (bull-board's own UI) */
+  headerExempt?: (c: Context) => boolean;
 }
 
+export const CUSTOM_HEADER = 'X-Duckmig-Request';
 const BEARER = /^Bearer[ \t]+([^\s]+)[ \t]*$/i;
 
 function unauthorized(message: string, tokenGiven: boolean): ApiError {
@@ -26,31 +39,44 @@ function unauthorized(message: string, tokenGiven: boolean): ApiError {
   });
 }
 
-/** Resolves the caller from the Authorization header or the session cookie; null when neither is present. */
-export function principalFrom(c: Context, tokens: TokenStore, now = Date.now()): Principal | null {
-  const header = c.req.header('Authorization');
-  if (header !== undefined) {
-    const entry = tokens.verify(BEARER.exec(header)?.[1] ?? '');
-    if (!entry) throw unauthorized('the bearer token is not valid', true);
-    return { name: entry.name, role: entry.role, via: 'bearer' };
-  }
-  const session = getCookie(c, SESSION_COOKIE);
-  if (session !== undefined) {
-    const entry = verifySession(session, tokens, now);
+/** A request that a page of another origin could not have sent without CORS. */
+function carriesCustomHeader(c: Context): boolean {
+  if (c.req.header(CUSTOM_HEADER) !== undefined) return true;
+  return /^application\/(?:[\w.+-]+\+)?json\b/i.test(c.req.header('Content-Type') ?? '');
+}
+
+export function authenticate({ tokens, sessions, throttle, trustProxy = false, isPublic = () => false, headerExempt = () => false }: AuthenticateOptions): MiddlewareHandler {
+  async function resolve(c: Context): Promise<Principal | null> {
+    const header = c.req.header('Authorization');
+    const cookie = header === undefined ? getCookie(c, SESSION_COOKIE) : undefined;
+    if (header === undefined && cookie === undefined) return null;
+    const client = clientAddress(c, trustProxy);
+    const logger = c.get('logger');
+    if (header !== undefined) {
+      await throttle.assertAllowed(client);
+      const entry = tokens.verify(BEARER.exec(header)?.[1] ?? '');
+      if (!entry) {
+        await throttle.recordFailure(client, logger, 'bearer token');
+        throw unauthorized('the bearer token is not valid', true);
+      }
+      return { name: entry.name, role: entry.role, via: 'bearer' };
+    }
+    const [, entry] = await Promise.all([throttle.assertAllowed(client), sessions.verify(cookie!)]);
     if (!entry) {
+      await throttle.recordFailure(client, logger, 'session cookie');
       deleteCookie(c, SESSION_COOKIE, { path: '/' });
       throw unauthorized('the session has expired or is no longer valid; sign in again', true);
     }
     return { name: entry.name, role: entry.role, via: 'cookie' };
   }
-  return null;
-}
 
-export function authenticate({ tokens, isPublic = () => false, now = Date.now }: AuthenticateOptions): MiddlewareHandler {
   return async function authenticate(c, next) {
     if (isPublic(c)) return next();
-    const principal = principalFrom(c, tokens, now());
+    const principal = await resolve(c);
     if (!principal) throw unauthorized('a token is required (Authorization: Bearer <token>, or sign in)', false);
+    if (principal.via === 'cookie' && changesState(c) && !isWebSocketUpgrade(c) && !headerExempt(c) && !carriesCustomHeader(c)) {
+      throw new ApiError(403, 'custom-header-required', `a change made with the session cookie must send the ${CUSTOM_HEADER}: 1 header or a JSON body`);
+    }
     c.set('principal', principal);
     await next();
   };

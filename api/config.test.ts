@@ -23,7 +23,25 @@ describe('loadApiConfig', () => {
       redisUrl: null,
       logLevel: 'info',
       rateLimitPerMinute: 30,
+      authFailuresPerMinute: 20,
+      allowedOrigins: [],
+      trustProxy: false,
     });
+  });
+
+  it('reads the allowed origins, the proxy trust and the auth failure limit, and refuses what is not an origin', () => {
+    expect(loadApiConfig({ DUCKMIG_ALLOWED_ORIGINS: 'https://duckmig.example.com, http://10.0.0.5:8080', DUCKMIG_TRUST_PROXY: '1', DUCKMIG_AUTH_FAILURE_LIMIT: '5' })).toMatchObject({
+      allowedOrigins: ['https://duckmig.example.com', 'http://10.0.0.5:8080'],
+      trustProxy: true,
+      authFailuresPerMinute: 5,
+    });
+    const problems = problemsOf({ DUCKMIG_ALLOWED_ORIGINS: 'https://duckmig.example.com/ui,*', DUCKMIG_TRUST_PROXY: 'maybe', DUCKMIG_AUTH_FAILURE_LIMIT: '0' });
+    expect(problems).toEqual([
+      expect.stringMatching(/^DUCKMIG_AUTH_FAILURE_LIMIT must be a whole number/),
+      expect.stringMatching(/^DUCKMIG_ALLOWED_ORIGINS entries must be origins .*"https:\/\/duckmig.example.com\/ui"/),
+      expect.stringMatching(/^DUCKMIG_ALLOWED_ORIGINS entries must be origins .*"\*"/),
+      expect.stringMatching(/^DUCKMIG_TRUST_PROXY must be 1 or 0/),
+    ]);
   });
 
   it('reads every variable', () => {

@@ -17,6 +17,12 @@ export interface ApiConfig {
   logLevel: LevelWithSilent;
   /** mutating requests per token per minute (DUCKMIG_RATE_LIMIT, default 30) */
   rateLimitPerMinute: number;
+  /** failed authentications per client per minute before 429 (DUCKMIG_AUTH_FAILURE_LIMIT, default 20) */
+  authFailuresPerMinute: number;
+  /** origins besides the API's own allowed to change state (DUCKMIG_ALLOWED_ORIGINS) */
+  allowedOrigins: string[];
+  /** client addresses from X-Forwarded-For (DUCKMIG_TRUST_PROXY=1, behind a reverse proxy) */
+  trustProxy: boolean;
 }
 
 export class ConfigError extends Error {
@@ -31,7 +37,10 @@ export class ConfigError extends Error {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-/** Reads PORT, HOST, DUCKMIG_DATA_DIR, DUCKMIG_TOKENS, REDIS_URL, LOG_LEVEL, DUCKMIG_RATE_LIMIT; throws ConfigError. */
+/**
+ * Reads PORT, HOST, DUCKMIG_DATA_DIR, DUCKMIG_TOKENS, REDIS_URL, LOG_LEVEL, DUCKMIG_RATE_LIMIT,
+ * DUCKMIG_AUTH_FAILURE_LIMIT, DUCKMIG_ALLOWED_ORIGINS, DUCKMIG_TRUST_PROXY; throws ConfigError.
+ */
 export function loadApiConfig(env: Env = process.env): ApiConfig {
   const problems: string[] = [];
   const value = (name: string) => {
@@ -67,6 +76,34 @@ export function loadApiConfig(env: Env = process.env): ApiConfig {
     }
   }
 
+  let authFailuresPerMinute = 20;
+  const rawFailures = value('DUCKMIG_AUTH_FAILURE_LIMIT');
+  if (rawFailures !== undefined) {
+    authFailuresPerMinute = Number(rawFailures);
+    if (!/^\d+$/.test(rawFailures) || authFailuresPerMinute < 1) {
+      problems.push(`DUCKMIG_AUTH_FAILURE_LIMIT must be a whole number of failed authentications per client and minute ≥ 1, got ${JSON.stringify(rawFailures)} (example: DUCKMIG_AUTH_FAILURE_LIMIT=20)`);
+    }
+  }
+
+  const allowedOrigins: string[] = [];
+  for (const raw of (value('DUCKMIG_ALLOWED_ORIGINS') ?? '').split(',').map((o) => o.trim()).filter(Boolean)) {
+    let origin: string | null = null;
+    try {
+      const url = new URL(raw);
+      if ((url.protocol === 'http:' || url.protocol === 'https:') && url.origin === raw.replace(/\/$/, '')) origin = url.origin;
+    } catch {
+      // reported below
+    }
+    if (origin) allowedOrigins.push(origin);
+    else problems.push(`DUCKMIG_ALLOWED_ORIGINS entries must be origins (scheme://host[:port], no path), got ${JSON.stringify(raw)} (example: DUCKMIG_ALLOWED_ORIGINS=https://duckmig.example.com)`);
+  }
+
+  const rawTrust = value('DUCKMIG_TRUST_PROXY');
+  const trustProxy = rawTrust !== undefined && /^(1|true|yes)$/i.test(rawTrust);
+  if (rawTrust !== undefined && !/^(0|1|true|false|yes|no)$/i.test(rawTrust)) {
+    problems.push(`DUCKMIG_TRUST_PROXY must be 1 or 0, got ${JSON.stringify(rawTrust)} (example: DUCKMIG_TRUST_PROXY=1 behind a reverse proxy that sets X-Forwarded-For)`);
+  }
+
   let tokens: TokenEntry[] | null = null;
   const rawTokens = value('DUCKMIG_TOKENS');
   if (rawTokens !== undefined) {
@@ -76,5 +113,5 @@ export function loadApiConfig(env: Env = process.env): ApiConfig {
   }
 
   if (problems.length > 0) throw new ConfigError(problems);
-  return { port, host, dataDir, tokens, redisUrl, logLevel, rateLimitPerMinute };
+  return { port, host, dataDir, tokens, redisUrl, logLevel, rateLimitPerMinute, authFailuresPerMinute, allowedOrigins, trustProxy };
 }

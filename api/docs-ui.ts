@@ -28,7 +28,8 @@ function page(): string {
 </html>`;
 }
 
-const INIT = `window.ui = SwaggerUIBundle({ url: '${API_PREFIX}/openapi.json', dom_id: '#swagger-ui', withCredentials: true });\n`;
+// "Try it out" signs its requests like the UI does, so changes made with the session cookie pass
+const INIT = `window.ui = SwaggerUIBundle({ url: '${API_PREFIX}/openapi.json', dom_id: '#swagger-ui', withCredentials: true, requestInterceptor: (req) => { req.headers['X-Duckmig-Request'] = '1'; return req; } });\n`;
 
 export function registerDocsUi(app: Hono<Env>, guard: MiddlewareHandler): void {
   const dist = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));

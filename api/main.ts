@@ -83,6 +83,9 @@ export async function startApi(config: ApiConfig, logger?: Logger, options: Star
 
     const api = createApp({
       rateLimit: { limit: config.rateLimitPerMinute, windowMs: 60_000 },
+      authFailures: { limit: config.authFailuresPerMinute, windowMs: 60_000 },
+      allowedOrigins: config.allowedOrigins,
+      trustProxy: config.trustProxy,
       ...options.app,
       queue,
       queueEvents,

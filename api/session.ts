@@ -1,34 +1,77 @@
-// The browser session cookie `duckmig_session`. Its value is not the token but
-// `v1.<name>.<expires>.<mac>`, where mac = HMAC-SHA256 keyed by (a hash of) that
-// token over name and expiry. So the cookie never carries the secret, expires on its
-// own, dies when the token is rotated or removed, and any API instance with the same
-// tokens can verify it (stateless, nothing stored in Redis).
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+// Browser sessions, kept in Redis. The `duckmig_session` cookie holds `v2.<random id>`
+// (32 random bytes); Redis holds, under a hash of that id, who signed in and a
+// fingerprint of the token they used, with the session's lifetime as TTL. So the cookie
+// carries no secret, sign-out deletes the session for good, any API instance on the
+// same Redis knows it, and a session ends at its next use once its token is removed
+// from DUCKMIG_TOKENS or rotated (the fingerprint no longer matches).
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Redis } from 'ioredis';
 import type { TokenEntry, TokenStore } from './tokens.js';
 
 export const SESSION_COOKIE = 'duckmig_session';
 export const DEFAULT_SESSION_TTL_MS = 12 * 60 * 60 * 1000;
 
-function mac(token: string, name: string, expiresAt: number): Buffer {
-  const key = createHash('sha256').update(`duckmig-session-key\0${token}`).digest();
-  return createHmac('sha256', key).update(`v1\0${name}\0${expiresAt}`).digest();
+const VALUE = /^v2\.([A-Za-z0-9_-]{43})$/;
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest();
+/** what identifies the token behind a session without storing the token */
+const fingerprint = (token: string) => sha256(`duckmig-session-token\0${token}`).toString('base64url');
+
+interface StoredSession {
+  name: string;
+  fingerprint: string;
 }
 
-export function signSession(entry: TokenEntry, expiresAt: number): string {
-  const name = Buffer.from(entry.name).toString('base64url');
-  return `v1.${name}.${expiresAt.toString(36)}.${mac(entry.token, entry.name, expiresAt).toString('base64url')}`;
+export interface SessionStore {
+  /** a new session for this token entry; returns the cookie value */
+  create(entry: TokenEntry): Promise<string>;
+  /** the token entry a cookie value stands for, or null when unknown, expired, revoked or its token changed */
+  verify(value: string): Promise<TokenEntry | null>;
+  /** ends the session (sign-out); unknown values are ignored */
+  revoke(value: string): Promise<void>;
 }
 
-/** The token entry a session cookie stands for, or null when forged, expired or revoked. */
-export function verifySession(value: string, tokens: TokenStore, now = Date.now()): TokenEntry | null {
-  const parts = value.split('.');
-  if (parts.length !== 4 || parts[0] !== 'v1') return null;
-  const [, encodedName = '', encodedExpiry = '', encodedMac = ''] = parts;
-  const expiresAt = Number.parseInt(encodedExpiry, 36);
-  if (!Number.isSafeInteger(expiresAt) || expiresAt <= now) return null;
-  const entry = tokens.byName(Buffer.from(encodedName, 'base64url').toString());
-  if (!entry) return null;
-  const expected = mac(entry.token, entry.name, expiresAt);
-  const given = Buffer.from(encodedMac, 'base64url');
-  return given.length === expected.length && timingSafeEqual(given, expected) ? entry : null;
+export interface SessionStoreOptions {
+  redis: Redis;
+  tokens: TokenStore;
+  /** e.g. duckmig:migrations:session */
+  keyPrefix: string;
+  ttlMs: number;
+}
+
+export function createSessionStore({ redis, tokens, keyPrefix, ttlMs }: SessionStoreOptions): SessionStore {
+  // Redis holds a hash of the id: whoever can read Redis still cannot present the cookie
+  const keyOf = (value: string) => {
+    const id = VALUE.exec(value)?.[1];
+    return id ? `${keyPrefix}:${sha256(id).toString('base64url')}` : null;
+  };
+  return {
+    async create(entry) {
+      const value = `v2.${randomBytes(32).toString('base64url')}`;
+      const stored: StoredSession = { name: entry.name, fingerprint: fingerprint(entry.token) };
+      await redis.set(keyOf(value)!, JSON.stringify(stored), 'PX', ttlMs);
+      return value;
+    },
+    async verify(value) {
+      const key = keyOf(value);
+      if (!key) return null;
+      const raw = await redis.get(key);
+      if (raw === null) return null;
+      let stored: StoredSession;
+      try {
+        stored = JSON.parse(raw) as StoredSession;
+      } catch {
+        return null;
+      }
+      const entry = tokens.byName(String(stored.name));
+      if (!entry) return null;
+      const expected = Buffer.from(fingerprint(entry.token));
+      const given = Buffer.from(String(stored.fingerprint));
+      return given.length === expected.length && timingSafeEqual(given, expected) ? entry : null;
+    },
+    async revoke(value) {
+      const key = keyOf(value);
+      if (key) await redis.del(key);
+    },
+  };
 }

@@ -29,12 +29,12 @@ const json = <S extends z.ZodType>(schema: S, description: string) => ({
 const ERRORS = {
   400: json(ErrorBody, 'Malformed JSON, unknown fields or wrong types (details: the zod issues)'),
   401: json(ErrorBody, 'No token, or an invalid token or session (WWW-Authenticate: Bearer)'),
-  403: json(ErrorBody, 'The token\'s role is too low for this route'),
+  403: json(ErrorBody, 'The token\'s role is too low for this route; or a request from another origin (cross-origin), or a cookie request without X-Duckmig-Request (custom-header-required)'),
   404: json(ErrorBody, 'Unknown job'),
   409: json(ErrorBody, 'A run or restore job is already waiting or active (details.jobId), or the queue is paused (queue-paused)'),
   413: json(ErrorBody, 'Request body larger than the limit'),
   415: json(ErrorBody, 'Body is not application/json'),
-  429: json(ErrorBody, 'Rate limit for this token exceeded (Retry-After)'),
+  429: json(ErrorBody, 'Rate limit for this token exceeded, or too many failed authentications from this client (Retry-After)'),
   502: json(ErrorBody, 'The worker published a snapshot this API cannot read'),
   503: json(ErrorBody, 'Redis cannot be reached'),
 } as const;
@@ -218,10 +218,10 @@ export const signInRoute = createRoute({
   security: [],
   summary: 'Sign in: set the duckmig_session cookie (HttpOnly, SameSite=Strict)',
   description:
-    'The token comes in the body (`{"token": "…"}`) or the Authorization header. The cookie holds a signed, expiring session for that token, never the token itself.',
+    'The token comes in the body (`{"token": "…"}`) or the Authorization header. The cookie holds the id of a session kept on the server (Redis), never the token itself. Failed attempts count towards the client\'s throttle (429).',
   'x-duckmig-role': 'viewer' as const,
   request: { body: { content: { 'application/json': { schema: SessionRequest } }, required: false } },
-  responses: { 200: json(WhoAmIResponse, 'Signed in; Set-Cookie carries the session'), ...errors(400, 401, 413, 415) },
+  responses: { 200: json(WhoAmIResponse, 'Signed in; Set-Cookie carries the session'), ...errors(400, 401, 403, 413, 415, 429, 503) },
 });
 
 export const signOutRoute = createRoute({
@@ -229,8 +229,8 @@ export const signOutRoute = createRoute({
   path: `${API_PREFIX}/session`,
   tags: ['session'],
   operationId: 'signOut',
-  summary: 'Sign out: clear the session cookie',
-  description: describe('viewer', 'Clears the cookie in this browser.'),
+  summary: 'Sign out: end the session and clear its cookie',
+  description: describe('viewer', 'Ends the session on the server (the cookie value is refused from then on) and clears the cookie in this browser. With the cookie, send `X-Duckmig-Request: 1`.'),
   'x-duckmig-role': 'viewer' as const,
   responses: { 204: { description: 'Signed out' }, 401: ERRORS[401] },
 });

@@ -1,19 +1,24 @@
 // /api/v1/whoami and the browser session: POST /api/v1/session trades a token (body
 // or Authorization header) for the `duckmig_session` cookie (HttpOnly, SameSite=Strict,
-// Path=/, Secure over https), DELETE clears it. The cookie format is in session.ts.
+// Path=/, Secure over https), DELETE revokes the session and clears the cookie. Sessions
+// live in Redis (session.ts); failed sign-ins count towards the client's throttle.
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { deleteCookie, setCookie } from 'hono/cookie';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import type { AuthThrottle } from '../auth-throttle.js';
+import { clientAddress } from '../client-address.js';
 import { ApiError } from '../errors.js';
-import { SESSION_COOKIE, signSession } from '../session.js';
+import { SESSION_COOKIE, type SessionStore } from '../session.js';
 import type { TokenStore } from '../tokens.js';
 import { signInRoute, signOutRoute, whoamiRoute } from './definitions.js';
 import { guards } from './guards.js';
 
 export interface SessionRoutesDeps {
   tokens: TokenStore;
+  sessions: SessionStore;
+  throttle: AuthThrottle;
+  trustProxy: boolean;
   sessionTtlMs: number;
-  now?: () => number;
 }
 
 const BEARER = /^Bearer[ \t]+([^\s]+)[ \t]*$/i;
@@ -26,29 +31,36 @@ function cookieOptions(c: Context) {
   return { path: '/', httpOnly: true, sameSite: 'Strict', secure: isHttps(c) } as const;
 }
 
-export function registerSessionRoutes(app: OpenAPIHono, { tokens, sessionTtlMs, now = Date.now }: SessionRoutesDeps): void {
+export function registerSessionRoutes(app: OpenAPIHono, { tokens, sessions, throttle, trustProxy, sessionTtlMs }: SessionRoutesDeps): void {
   app.openapi({ ...whoamiRoute, middleware: guards(whoamiRoute) }, function whoami(c) {
     const { name, role } = c.get('principal');
     return c.json({ name, role }, 200);
   });
 
   // Public in the auth middleware: the token it carries is the credential.
-  app.openapi(signInRoute, function signIn(c) {
+  app.openapi(signInRoute, async function signIn(c) {
     const presented = c.req.valid('json').token ?? BEARER.exec(c.req.header('Authorization') ?? '')?.[1];
     const challenge = { 'WWW-Authenticate': 'Bearer realm="duckmig"' };
     if (!presented) {
       throw new ApiError(401, 'unauthorized', 'send {"token": "…"} or an Authorization: Bearer header', { headers: challenge });
     }
+    const client = clientAddress(c, trustProxy);
+    await throttle.assertAllowed(client);
     const entry = tokens.verify(presented);
-    if (!entry) throw new ApiError(401, 'invalid-token', 'the token is not valid', { headers: challenge });
-    setCookie(c, SESSION_COOKIE, signSession(entry, now() + sessionTtlMs), {
+    if (!entry) {
+      await throttle.recordFailure(client, c.get('logger'), 'sign-in');
+      throw new ApiError(401, 'invalid-token', 'the token is not valid', { headers: challenge });
+    }
+    setCookie(c, SESSION_COOKIE, await sessions.create(entry), {
       ...cookieOptions(c),
       maxAge: Math.floor(sessionTtlMs / 1000),
     });
     return c.json({ name: entry.name, role: entry.role }, 200);
   });
 
-  app.openapi({ ...signOutRoute, middleware: guards(signOutRoute) }, function signOut(c) {
+  app.openapi({ ...signOutRoute, middleware: guards(signOutRoute) }, async function signOut(c) {
+    const value = getCookie(c, SESSION_COOKIE);
+    if (value !== undefined) await sessions.revoke(value);
     deleteCookie(c, SESSION_COOKIE, cookieOptions(c));
     return c.body(null, 204);
   });

@@ -184,8 +184,13 @@ export async function openTestSocket(url: string, headers: Record<string, string
     },
   });
   req.end();
+  let head: Buffer = Buffer.alloc(0);
   const socket = await new Promise<Socket>((resolve, reject) => {
-    req.once('upgrade', (_res: IncomingMessage, sock: Socket) => resolve(sock));
+    req.once('upgrade', (_res: IncomingMessage, sock: Socket, rest: Buffer) => {
+      // frames the server sent right behind its 101 answer arrive here, not as 'data'
+      head = rest;
+      resolve(sock);
+    });
     req.once('response', (res: IncomingMessage) => reject(Object.assign(new Error(`upgrade refused: ${res.statusCode}`), { status: res.statusCode })));
     req.once('error', reject);
   });
@@ -197,7 +202,9 @@ export async function openTestSocket(url: string, headers: Record<string, string
     if (index >= 0) waiters.splice(index, 1)[0]?.resolve(text);
     else frames.push(text);
   };
-  socket.on('data', textFrameReader(deliver));
+  const read = textFrameReader(deliver);
+  if (head.length > 0) read(head);
+  socket.on('data', read);
   return {
     next(match = () => true) {
       const index = frames.findIndex(match);

@@ -23,6 +23,15 @@ describe('api client', () => {
     expect(JSON.parse(String(calls[0]!.init.body))).toEqual({ reason: 'release 2.4', target: 3 });
   });
 
+  it('marks every request, body or not, with X-Duckmig-Request so cookie-authenticated changes are accepted', async () => {
+    const { fetch, calls } = fakeFetch((url) => (url.endsWith('/session') ? new Response(null, { status: 204 }) : json(200, {})));
+    const api = createApi({ fetch });
+    await api.cancel('7');
+    await api.signOut();
+    await api.run({ reason: 'x' });
+    for (const call of calls) expect((call.init.headers as Record<string, string>)['X-Duckmig-Request'], call.url).toBe('1');
+  });
+
   it('turns the API error shape into one ApiError, with the job id of a 409', async () => {
     const { fetch } = fakeFetch(() => json(409, { error: { code: 'run_in_flight', message: 'A run is already in flight', details: { jobId: '12' } } }));
     const error = await createApi({ fetch })

@@ -1,7 +1,9 @@
 // Typed fetch helpers for duckmig's HTTP API, and the one error type the UI shows.
 // Authentication is the HttpOnly session cookie set by POST /api/v1/session: the
 // browser sends it with every same-origin fetch and with the WebSocket handshake, so
-// the token never stays in JavaScript memory or storage after sign-in.
+// the token never stays in JavaScript memory or storage after sign-in. Every request
+// carries X-Duckmig-Request: the API refuses cookie-authenticated changes without it
+// (a page of another origin cannot send it), and 403s for that come back as ApiErrors.
 import type {
   DryRunRequest,
   EnqueuedResponse,
@@ -16,6 +18,8 @@ import type {
 export const API_PREFIX = '/api/v1';
 export const ADMIN_PREFIX = `${API_PREFIX}/admin/migrations`;
 export const EVENTS_PATH = `${ADMIN_PREFIX}/events`;
+/** sent with every request; the API requires it on changes made with the session cookie */
+export const REQUEST_HEADER = 'X-Duckmig-Request';
 
 /** Every failure the API client reports: HTTP errors, unreadable answers, network trouble. */
 export class ApiError extends Error {
@@ -82,7 +86,10 @@ export function createApi(options: ApiOptions = {}) {
     const init: RequestInit = {
       method,
       credentials: 'same-origin',
-      headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+      headers:
+        body === undefined
+          ? { accept: 'application/json', [REQUEST_HEADER]: '1' }
+          : { accept: 'application/json', 'content-type': 'application/json', [REQUEST_HEADER]: '1' },
     };
     if (body !== undefined) init.body = JSON.stringify(body);
     if (signal) init.signal = signal;

@@ -1,0 +1,61 @@
+// Failed authentication is throttled per client in Redis (so every API instance counts
+// together): after the limit, further attempts get 429 with Retry-After, even with a
+// valid token, until the window ends; other clients are not affected; and failures are
+// logged in summary, not one line per guess.
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { API_PREFIX, ErrorBody } from '../contract/index.js';
+import { startApiHarness, type ApiHarness } from '../test/support/api-harness.js';
+
+let h: ApiHarness;
+const logLines: string[] = [];
+
+beforeAll(async () => {
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      logLines.push(...chunk.toString().split('\n').filter(Boolean));
+      done();
+    },
+  });
+  h = await startApiHarness({
+    logger: pino({ level: 'info' }, sink),
+    authFailures: { limit: 10, windowMs: 60_000 },
+    trustProxy: true,
+  });
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+const from = (ip: string, headers: Record<string, string> = {}) => ({ 'X-Forwarded-For': `10.9.9.9, ${ip}`, ...headers });
+const whoami = (headers: Record<string, string>) => h.call(`${API_PREFIX}/whoami`, { headers });
+const signIn = (headers: Record<string, string>, token: string) => h.call(`${API_PREFIX}/session`, { method: 'POST', headers, json: { token } });
+
+describe('failed authentication', () => {
+  it('answers 429 with Retry-After after the limit of bad bearer tokens, even to a valid one, for that client only', async () => {
+    for (let i = 0; i < 10; i++) expect((await whoami(from('10.0.0.1', { Authorization: `Bearer wrong-token-${i}-xxxxxxxx` }))).status).toBe(401);
+    const blocked = await whoami(from('10.0.0.1', { Authorization: `Bearer wrong-token-again-xxxxxxxx` }));
+    expect(blocked.status).toBe(429);
+    expect(Number(blocked.headers.get('Retry-After'))).toBeGreaterThan(0);
+    expect(ErrorBody.parse(await blocked.json()).error.code).toBe('too-many-failures');
+    expect((await whoami(from('10.0.0.1', h.auth('viewer')))).status).toBe(429);
+    // another client is unaffected
+    expect((await whoami(from('10.0.0.2', h.auth('viewer')))).status).toBe(200);
+  });
+
+  it('counts failed sign-ins the same way', async () => {
+    for (let i = 0; i < 10; i++) expect((await signIn(from('10.0.0.3'), `not-the-token-${i}-xxxxxxxx`)).status).toBe(401);
+    const blocked = await signIn(from('10.0.0.3'), h.tokens.admin.token);
+    expect(blocked.status).toBe(429);
+    expect(blocked.headers.get('Set-Cookie')).toBeNull();
+  });
+
+  it('logs a summary instead of one line per failure', async () => {
+    logLines.length = 0;
+    for (let i = 0; i < 200; i++) await whoami(from('10.0.0.4', { Authorization: `Bearer guess-${i}-xxxxxxxxxxxx` }));
+    const lines = logLines.filter((line) => line.includes('10.0.0.4') || /"status":(401|429)/.test(line));
+    expect(lines.length).toBeLessThanOrEqual(3);
+    expect(lines.join('\n')).not.toContain('guess-');
+  });
+});

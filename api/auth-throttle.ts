@@ -1,0 +1,62 @@
+// Throttling of failed authentication (bad bearer tokens, unknown session cookies,
+// failed sign-ins), per client address and counted in Redis so every API instance
+// counts together. A client with `limit` failures in the current window gets 429 with
+// Retry-After for the rest of it, whatever it presents, so guessing stays slow. Logging
+// is summarised: one line for a client's first failure in a window and one when it is
+// throttled, never a line per guess (and never what was presented).
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { ApiError } from './errors.js';
+
+export interface AuthThrottleOptions {
+  redis: Redis;
+  /** e.g. duckmig:migrations:authfail */
+  keyPrefix: string;
+  /** failures allowed per client and window */
+  limit: number;
+  windowMs: number;
+}
+
+export const DEFAULT_AUTH_FAILURES = { limit: 20, windowMs: 60_000 } as const;
+
+export class AuthThrottle {
+  readonly #options: AuthThrottleOptions;
+
+  constructor(options: AuthThrottleOptions) {
+    this.#options = options;
+  }
+
+  #key(client: string): string {
+    return `${this.#options.keyPrefix}:${client}`;
+  }
+
+  /** Throws 429 while the client has used up its failures for the window. */
+  async assertAllowed(client: string): Promise<void> {
+    const { redis, limit } = this.#options;
+    const key = this.#key(client);
+    const count = Number((await redis.get(key)) ?? 0);
+    if (count < limit) return;
+    const ttlMs = await redis.pttl(key);
+    throw this.#throttled(ttlMs);
+  }
+
+  /** Counts one failure; logs the first of a window and the one that reaches the limit. */
+  async recordFailure(client: string, logger: Logger | undefined, what: string): Promise<void> {
+    const { redis, limit, windowMs } = this.#options;
+    const key = this.#key(client);
+    // NX: the window starts with the first failure and is never extended by later ones
+    const replies = await redis.multi().incr(key).pexpire(key, windowMs, 'NX').exec();
+    const [err, count] = replies?.[0] ?? [new Error('auth throttle: empty MULTI reply'), 0];
+    if (err) throw err;
+    if (count === 1) logger?.warn({ event: 'auth:failed', client, what }, `authentication failed (${what}); further failures from ${client} in this window are counted, not logged`);
+    if (count === limit) logger?.warn({ event: 'auth:throttled', client, failures: limit, windowMs }, `${client} failed authentication ${limit} times: throttled for the rest of the window`);
+  }
+
+  #throttled(ttlMs: number): ApiError {
+    const retryAfter = String(Math.max(1, Math.ceil((ttlMs > 0 ? ttlMs : this.#options.windowMs) / 1000)));
+    return new ApiError(429, 'too-many-failures', 'too many failed authentication attempts from this address; try again later', {
+      details: { retryAfterSeconds: Number(retryAfter) },
+      headers: { 'Retry-After': retryAfter },
+    });
+  }
+}
