@@ -2,17 +2,25 @@
 // a free loopback port, append-only persistence under <data dir>/redis (queue history
 // survives restarts), ready when it says so, stopped (AOF flushed) on shutdown. A server
 // left behind by a start that was killed is recognised by its pid file and stopped first,
-// so two servers never share one append-only file.
+// so two servers never share one append-only file. It requires a password, generated on
+// first start into <data dir>/redis.password (mode 0600, like admin.token) and handed to
+// redis-server in a 0600 config file, never on its command line (which every local user
+// can read) and never logged: without it, any local process could enqueue a job that the
+// worker would apply in anyone's name.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { chmodSync, linkSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
 
 export interface ManagedRedis {
+  /** redis://:<password>@127.0.0.1:<port>: a secret, never print or log it */
   url: string;
+  /** 127.0.0.1:<port>, for messages */
+  location: string;
   port: number;
   dir: string;
   pid: number;
@@ -75,6 +83,42 @@ async function stopLeftover(pidFile: string, logger: Logger): Promise<void> {
   for (let i = 0; i < 100 && alive(pid); i++) await delay(100);
 }
 
+/**
+ * The managed Redis's password: read from <dataDir>/redis.password, or generated there
+ * (32 random bytes, mode 0600; written to a private temp file and linked into place, so
+ * two starts at once agree on one password).
+ */
+export function managedRedisPassword(dataDir: string): string {
+  const file = join(dataDir, 'redis.password');
+  mkdirSync(dataDir, { recursive: true });
+  const fresh = randomBytes(32).toString('base64url');
+  const temp = `${file}.${process.pid}.${fresh.slice(0, 8)}.tmp`;
+  try {
+    writeFileSync(temp, `${fresh}\n`, { mode: 0o600, flag: 'wx' });
+    linkSync(temp, file);
+    return fresh;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  } finally {
+    rmSync(temp, { force: true });
+  }
+  const password = readFileSync(file, 'utf8').trim();
+  if (password.length < 16 || /\s/.test(password)) {
+    throw new Error(`${file} does not hold a usable password (delete it to generate a new one)`);
+  }
+  if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+  return password;
+}
+
+/** redis.conf for the managed server: only what must not appear on its command line. */
+function writeServerConfig(dir: string, password: string): string {
+  const file = join(dir, 'redis.conf');
+  rmSync(file, { force: true });
+  // redis.conf quoting: a double-quoted string with \\ and \" escaped (base64url needs none)
+  writeFileSync(file, `requirepass "${password.replace(/[\\"]/g, '\\$&')}"\n`, { mode: 0o600 });
+  return file;
+}
+
 function waitForReady(child: ChildProcess, timeoutMs: number): Promise<void> {
   return new Promise<void>((resolveReady, reject) => {
     let output = '';
@@ -110,10 +154,13 @@ export async function startManagedRedis(options: ManagedRedisOptions): Promise<M
   const pidFile = join(dir, 'redis.pid');
   await stopLeftover(pidFile, logger);
   const port = await freeLoopbackPort();
+  const password = managedRedisPassword(dataDir);
+  const configFile = writeServerConfig(dir, password);
 
   const child = spawn(
     binary,
     [
+      configFile,
       '--port', String(port),
       '--bind', '127.0.0.1',
       '--protected-mode', 'yes',
@@ -140,12 +187,14 @@ export async function startManagedRedis(options: ManagedRedisOptions): Promise<M
   child.once('exit', (code, signal) => {
     if (!stopping) logger.error({ event: 'redis:exited', code, signal }, 'the managed redis-server stopped unexpectedly');
   });
-  const url = `redis://127.0.0.1:${port}`;
-  logger.info({ event: 'redis:ready', url, dir, pid: child.pid }, `managed redis-server ready at ${url} (data in ${dir})`);
+  const location = `127.0.0.1:${port}`;
+  const url = `redis://:${encodeURIComponent(password)}@${location}`;
+  logger.info({ event: 'redis:ready', location, dir, pid: child.pid }, `managed redis-server ready at ${location}, password in ${join(dataDir, 'redis.password')} (data in ${dir})`);
 
   let stopped: Promise<void> | null = null;
   return {
     url,
+    location,
     port,
     dir,
     pid: child.pid ?? 0,

@@ -81,7 +81,7 @@ export async function startCommand(argv: string[], ctx: CommandContext, _out: Ou
 
   stdout.write(`duckmig: running at ${api.url}  (admin UI: ${api.url}/, API: ${api.url}/api/v1, docs: ${api.url}/api/docs)\n`);
   if (api.tokenFile) stdout.write(`duckmig: sign in with the admin token stored in ${api.tokenFile}\n`);
-  stdout.write(`duckmig: Redis ${redis ? `managed at ${redis.url} (data in ${redis.dir})` : 'from REDIS_URL'}; stop with Ctrl-C\n`);
+  stdout.write(`duckmig: Redis ${redis ? `managed at ${redis.location}, password-protected (data in ${redis.dir})` : 'from REDIS_URL'}; stop with Ctrl-C\n`);
 
   const code = await untilShutdown({
     logger,
