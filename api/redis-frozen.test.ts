@@ -18,8 +18,7 @@ let worker: WorkerHandle;
 beforeAll(async () => {
   h = await startApiHarness({ runDeadlineMs: 3_000 });
   box = sandbox();
-  const config = loadWorkerConfig({ DUCKMIG_DB: box.dbPath, DUCKMIG_MIGRATIONS: box.migrationsDir, REDIS_URL: h.server.url });
-  worker = await startWorker(config, pino({ level: 'silent' }), { queueName: h.queue.name });
+  worker = await startWorker(config(), pino({ level: 'silent' }), { queueName: h.queue.name });
 });
 afterAll(async () => {
   h?.server.thaw();
@@ -27,6 +26,8 @@ afterAll(async () => {
   await h?.close();
   box?.cleanup();
 });
+
+const config = () => loadWorkerConfig({ DUCKMIG_DB: box.dbPath, DUCKMIG_MIGRATIONS: box.migrationsDir, REDIS_URL: h.server.url });
 
 async function snapshot(): Promise<WorkerSnapshot> {
   return WorkerSnapshot.parse(JSON.parse((await h.redis.get(redisKeys(h.queue.name).snapshot))!));
@@ -85,8 +86,8 @@ describe('Redis frozen (SIGSTOP)', () => {
   }, 60_000);
 
   it('still runs a run the API accepted, even when the worker takes it after the deadline', async () => {
-    // the queue is paused (as bull-board does), so the accepted run waits past its deadline
-    await h.queue.pause();
+    // no worker for a while, so the accepted run waits past its deadline
+    await worker.close();
     const completed = once(h.queueEvents, 'completed') as Promise<[{ jobId: string }]>;
     const res = await h.call(`${ADMIN_PREFIX}/run`, { method: 'POST', role: 'operator', json: { reason: 'accepted' } });
     expect(res.status).toBe(202);
@@ -96,7 +97,7 @@ describe('Redis frozen (SIGSTOP)', () => {
     expect(deadline).toBeGreaterThan(Date.now());
     // waiting is the point here: the deadline must pass while the job waits
     await new Promise((resolve) => setTimeout(resolve, deadline - Date.now() + 200));
-    await h.queue.resume();
+    worker = await startWorker(config(), pino({ level: 'silent' }), { queueName: h.queue.name });
     const [done] = await completed;
     expect(done.jobId).toBe(jobId);
     expect((await snapshot()).status.currentVersion).toBe(4);
