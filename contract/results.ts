@@ -22,6 +22,8 @@ export const ProblemCode = z.enum([
   'unsupported-version',
   'unsupported-file',
   'orphan-down',
+  // another tool's table holds the ledger's name (golang-migrate's or dbmate's schema_migrations)
+  'foreign-ledger',
   // DuckDB-aware lint warnings (issue 5)
   'alter-on-indexed-table',
   'constraint-change',

@@ -4,7 +4,7 @@
 // Reads only: a database without ledger tables is left without them.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { LedgerEntry, LegacyInfo, ValidationProblem } from '../../contract/index.js';
-import { effectiveApplied, readLedger, readLegacyVersions, type LegacyRow } from './ledger.js';
+import { effectiveApplied, ForeignLedgerError, readLedger, readLegacyVersions, type LegacyRow } from './ledger.js';
 import { emptyLintState, lintMigrations, liveLintState } from './lint.js';
 import { parseCheck } from './parse-check.js';
 import type { MigrationFile, MigrationSource } from './source.js';
@@ -30,7 +30,11 @@ export interface AnalyzeOptions {
 export async function analyze(connection: DuckDBConnection, source: MigrationSource, options: AnalyzeOptions): Promise<Analysis> {
   const scan = await source.scan();
   const problems = [...scan.problems, ...(await parseCheck(connection, scan.migrations, options.parsed))];
-  const ledger = await readLedger(connection);
+  const ledger = await readLedger(connection).catch((err: unknown) => {
+    if (!(err instanceof ForeignLedgerError)) throw err;
+    problems.push({ code: 'foreign-ledger', severity: 'error', message: err.message, hint: err.hint });
+    return [];
+  });
   const recorded = effectiveApplied(ledger);
   const legacyRows = await readLegacyVersions(connection);
   const recordedVersions = new Set(recorded.map((e) => e.version));

@@ -285,3 +285,27 @@ describe('BIGINT versions in the ledger', () => {
     await db.close();
   });
 });
+
+describe("another tool's version table in the way", () => {
+  it("golang-migrate's schema_migrations: status names the import to run, runs are refused, nothing is written", async () => {
+    box = sandbox({ copyMigrations: false });
+    box.write('000001_create_items.up.sql', 'CREATE TABLE items (id INTEGER);\n');
+    const tool = await Database.open(box.dbPath);
+    await tool.connection.run('CREATE TABLE schema_migrations (version BIGINT NOT NULL PRIMARY KEY, dirty BOOLEAN NOT NULL)');
+    await tool.connection.run('INSERT INTO schema_migrations VALUES (1, false)');
+    await tool.close();
+
+    const { db, runner } = await openRunner(box);
+    const status = await runner.status();
+    const problem = status.problems.find((p) => p.code === 'foreign-ledger');
+    expect(problem).toMatchObject({ severity: 'error' });
+    expect(problem!.message).toContain('version, dirty');
+    expect(problem!.hint).toContain('duckmig import --from golang-migrate');
+    expect(await runner.adoptLegacy()).toBeNull();
+    const result = await runner.run();
+    expect(result.status).toBe('invalid');
+    expect(await rowsOf(db, "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' ORDER BY 1")).toEqual([{ table_name: 'schema_migrations' }]);
+    expect(await rowsOf(db, 'SELECT version, dirty FROM schema_migrations')).toEqual([{ version: 1, dirty: false }]);
+    await db.close();
+  });
+});

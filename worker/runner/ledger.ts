@@ -62,11 +62,16 @@ const LEGACY_MAX_VERSION = 2 ** 31 - 1;
 /** Another tool's table named schema_migrations (golang-migrate's or dbmate's) is in the way. */
 export class ForeignLedgerError extends Error {
   override name = 'ForeignLedgerError';
+  /** what to do about it */
+  readonly hint: string;
   constructor(readonly columns: string[]) {
+    const tool = columns.includes('dirty') ? 'golang-migrate' : columns.length === 1 && columns[0] === 'version' ? 'dbmate' : null;
     super(
-      `the database's schema_migrations table (columns ${columns.join(', ')}) is not duckmig's ledger; it looks like another tool's version table. ` +
-        'Adopt it with `duckmig import --from golang-migrate|dbmate DIR --db FILE` (which records its versions as adopted and keeps the table under another name)',
+      `the database's schema_migrations table (columns ${columns.join(', ')}) is not duckmig's ledger${tool ? `: it is ${tool}'s version table` : ''}`,
     );
+    this.hint =
+      `adopt it with \`duckmig import --from ${tool ?? 'golang-migrate|dbmate'} DIR --db FILE\`, which records the versions it applied as adopted ` +
+      'and keeps its table under another name; nothing runs until then';
   }
 }
 

@@ -341,6 +341,7 @@ export class MigrationRunner {
   }
 
   async #adopt(a: Analysis): Promise<void> {
+    if (a.problems.some((p) => p.code === 'foreign-ledger')) return; // the ledger's name is taken: write nothing
     const files = new Map(a.migrations.map((m) => [m.version, m]));
     const toAdopt = a.unadopted.filter((r) => files.has(r.version));
     await ensureLedger(this.#connection);
