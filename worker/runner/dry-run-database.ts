@@ -4,11 +4,38 @@
 // its lock; no CHECKPOINT, so not even the live file's bytes change), opened as its own
 // instance in a temp folder (which replays the copied WAL) and deleted afterwards; or,
 // without a database file (files-only validation), an empty in-memory one.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { access, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Database } from './database.js';
-import { copyWithChecksum } from './restore-points.js';
+
+// The copy is made by a child process: copying in the owning process would close a
+// descriptor of the database file and so drop the owner's lock (restore-points.ts says
+// why). `cp` starts in a millisecond (a node child takes 50 ms and more) and lets the
+// kernel copy (copy_file_range, or a reflink where the file system has them); node's
+// fs.copyFile in a child where there is no `cp`. No checksum: the copy lives only as long
+// as the rehearsal.
+const NODE_COPY = `
+const { constants, copyFile } = require('node:fs');
+const [from, to] = process.argv.slice(1);
+copyFile(from, to, constants.COPYFILE_EXCL, (err) => { if (err) { process.stderr.write(err.message); process.exit(1); } });
+`;
+
+async function inChild(command: string, args: string[]): Promise<{ code: number | null; err: string }> {
+  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const [code] = (await Promise.race([once(child, 'close'), once(child, 'error').then(([e]) => [null, e])])) as [number | null, Error?];
+  return { code, err: err.trim() };
+}
+
+async function copyFile(from: string, to: string): Promise<void> {
+  let outcome = await inChild('cp', [from, to]).catch(() => ({ code: null, err: '' }));
+  if (outcome.code === null) outcome = await inChild(process.execPath, ['-e', NODE_COPY, from, to]);
+  if (outcome.code !== 0) throw new Error(`copying ${from} for the rehearsal failed: ${outcome.err || `exit ${outcome.code}`}`);
+}
 
 export interface RehearsalDatabase {
   readonly db: Database;
@@ -34,7 +61,7 @@ export async function openRehearsalDatabase(livePath: string | undefined): Promi
     // the file changes only at a checkpoint and the WAL only at a commit: with the owner
     // making no write, the two copies are one consistent state
     const wal = await access(`${livePath}.wal`).then(() => true, () => false);
-    await Promise.all([copyWithChecksum(livePath, copy), wal ? copyWithChecksum(`${livePath}.wal`, `${copy}.wal`) : undefined]);
+    await Promise.all([copyFile(livePath, copy), wal ? copyFile(`${livePath}.wal`, `${copy}.wal`) : undefined]);
     db = await Database.open(copy, { attempts: 1 });
   } catch (err) {
     await rm(dir, { recursive: true, force: true });

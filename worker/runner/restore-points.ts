@@ -89,8 +89,7 @@ Promise.all([copyDurably(), sha256(from)])
   .catch((err) => { process.stderr.write(String(err && err.message || err)); process.exit(1); });
 `;
 
-/** Copies a database file (closed, or checkpointed by its owner who makes no write meanwhile) and returns its SHA-256. */
-export async function copyWithChecksum(from: string, to: string): Promise<string> {
+async function copyWithChecksum(from: string, to: string): Promise<string> {
   const child = spawn(process.execPath, ['-e', COPY_AND_HASH, from, to], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';

@@ -140,6 +140,8 @@ export class MigrationRunner {
   readonly #options: RunnerOptions;
   /** DuckDB parser outcomes by file checksum, so repeated status/validate calls parse only new files */
   readonly #parsed: NonNullable<Parameters<typeof parseCheck>[2]> = new Map();
+  /** a rehearsal's runner on a copy that is thrown away: no CHECKPOINT at the end */
+  #discardable = false;
 
   constructor(options: RunnerOptions) {
     this.#connection = options.connection;
@@ -232,7 +234,7 @@ export class MigrationRunner {
       this.#emitRunStart(runId, 'apply', batch);
       results = options.allOrNothing ? await this.#applyBatch(batch, runId, options) : await this.#applyEach(batch, runId, options);
     }
-    if (this.#options.checkpoint === 'end') await this.#connection.run('CHECKPOINT');
+    if (this.#options.checkpoint === 'end' && !this.#discardable) await this.#connection.run('CHECKPOINT');
 
     const failed = results.find((r) => r.status === 'failed' || r.status === 'cancelled');
     const status: RunStatus = batch.length === 0 ? 'nothing-to-do' : failed ? (failed.status === 'cancelled' ? 'cancelled' : 'failed') : 'success';
@@ -299,6 +301,7 @@ export class MigrationRunner {
         checkpoint: 'end',
         allowOutOfOrder: this.#options.allowOutOfOrder,
       });
+      rehearsal.#discardable = true;
       for (const [checksum, outcome] of this.#parsed) rehearsal.#parsed.set(checksum, outcome);
       if (!copy.copied && a.currentVersion > 0) await rehearsal.run({ target: a.currentVersion });
       const before = await readSchema(copy.db.connection, LEDGER_TABLES);
