@@ -4,6 +4,8 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { ValidationProblem } from '../../contract/index.js';
 import type { MigrationFile } from './source.js';
+import { statementBoundaries } from './statement-boundaries.js';
+import type { StatementText } from './statement-text.js';
 
 const TRANSACTION_CONTROL = /^(BEGIN|COMMIT|ROLLBACK|ABORT|END|START\s+TRANSACTION)\b/i;
 
@@ -26,18 +28,30 @@ function cleanParserMessage(message: string): string {
   return message.replace(/^Failed to extract statements: /, '').split('\n')[0]!.trim();
 }
 
-/** What DuckDB's parser said about one file's text: its statement count, or the error. */
-type ParseOutcome = { count: number } | { error: string };
+/**
+ * What DuckDB's parser said about one file's text: its statement count (and DuckDB's own
+ * statements when the display split counts differently; undefined if they could not be
+ * found), or the error (and the failing statement's line and index when DuckDB's message
+ * has no "LINE n").
+ */
+type ParseOutcome = { count: number; statements?: StatementText[] | undefined } | { error: string; line?: number; statementIndex?: number };
 
 /** Files parsed at once on the one connection: keeps DuckDB busy while JS handles results. */
 const IN_FLIGHT = 8;
 
-async function parseOne(connection: DuckDBConnection, sql: string): Promise<ParseOutcome> {
+async function parseOne(connection: DuckDBConnection, m: MigrationFile): Promise<ParseOutcome> {
+  let count: number;
   try {
-    return { count: (await connection.extractStatements(sql)).count };
+    count = (await connection.extractStatements(m.sql)).count;
   } catch (err) {
-    return { error: (err as Error).message };
+    const error = (err as Error).message;
+    if (errorLine(error) !== undefined) return { error };
+    const found = await statementBoundaries(connection, m.sql);
+    return 'failedAt' in found ? { error, line: found.failedAt.line, statementIndex: found.failedAt.statementIndex } : { error };
   }
+  if (count === m.statements.length) return { count };
+  const found = await statementBoundaries(connection, m.sql, count);
+  return { count, statements: 'statements' in found ? found.statements : undefined };
 }
 
 /**
@@ -52,7 +66,7 @@ export async function parseCheck(
   const todo = migrations.filter((m) => m.statements.length > 0 && !cache.has(m.checksum));
   for (let i = 0; i < todo.length; i += IN_FLIGHT) {
     const batch = todo.slice(i, i + IN_FLIGHT);
-    const outcomes = await Promise.all(batch.map((m) => parseOne(connection, m.sql)));
+    const outcomes = await Promise.all(batch.map((m) => parseOne(connection, m)));
     batch.forEach((m, k) => cache.set(m.checksum, outcomes[k]!));
   }
   const problems: ValidationProblem[] = [];
@@ -61,8 +75,8 @@ export async function parseCheck(
     const outcome = cache.get(m.checksum)!;
     if ('error' in outcome) {
       const message = outcome.error;
-      const line = errorLine(message);
-      const statementIndex = line === undefined ? undefined : statementAtLine(m, line);
+      const line = errorLine(message) ?? outcome.line;
+      const statementIndex = outcome.statementIndex ?? (line === undefined ? undefined : statementAtLine(m, line));
       problems.push({
         code: 'syntax-error',
         severity: 'error',
@@ -77,6 +91,9 @@ export async function parseCheck(
       });
       continue;
     }
+    // DuckDB's own statements replace the display split's, so that plans, progress and
+    // failures number and place them as DuckDB runs them
+    if (outcome.statements) m.statements = outcome.statements;
     if (outcome.count !== m.statements.length) {
       problems.push({
         code: 'statement-count-mismatch',

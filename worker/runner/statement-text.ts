@@ -125,3 +125,17 @@ export function summarize(sql: string, max = 80): string {
   const first = sql.split('\n').map((l) => l.trim()).find((l) => l.length > 0 && !l.startsWith('--')) ?? '';
   return first.length > max ? `${first.slice(0, max - 1)}…` : first;
 }
+
+/** Where a statement starts at or after `from`: blanks, comments and empty statements (`;`) skipped. */
+export function statementStartAt(text: string, from: number): number {
+  let i = from;
+  while (i < text.length) {
+    if (isSpace(text.charCodeAt(i)) || text[i] === ';') i++;
+    else if (text.startsWith('--', i)) {
+      const nl = text.indexOf('\n', i);
+      i = nl === -1 ? text.length : nl + 1;
+    } else if (text.startsWith('/*', i)) i = skipBlockComment(text, i);
+    else break;
+  }
+  return i;
+}
