@@ -3,6 +3,7 @@
 import type { Logger } from 'pino';
 import { checkMaxFileBytes } from '../config/env.js';
 import { UsageError } from './exit-codes.js';
+import { restoreSettings } from '../worker/restore-settings.js';
 import { Database, FileMigrationSource, MigrationRunner } from '../worker/runner/index.js';
 
 export interface LocalOptions {
@@ -28,7 +29,9 @@ export function maxFileBytes(env: NodeJS.ProcessEnv = process.env): number | und
 }
 
 export async function withLocalRunner<T>(options: LocalOptions, fn: (runner: MigrationRunner, db: Database) => Promise<T>): Promise<T> {
-  const db = await Database.open(options.db, { logger: options.logger, attempts: lockAttempts() });
+  // restore points of this database mean it existed: a missing file is then refused, not re-created
+  const restoreDir = restoreSettings(options.db).dir;
+  const db = await Database.open(options.db, { logger: options.logger, attempts: lockAttempts(), restoreDir });
   try {
     const runner = new MigrationRunner({
       connection: db.connection,

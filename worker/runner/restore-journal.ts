@@ -156,6 +156,14 @@ export async function rollBackSwap(files: SwapFiles): Promise<void> {
   await endSwap(files);
 }
 
+/**
+ * Gives up this process's claim without settling (a rollback that failed half-way): the next
+ * open, here or after a restart, finds the journal unclaimed and settles it.
+ */
+export function releaseSwap(files: SwapFiles): void {
+  held.delete(files.journal);
+}
+
 /** After the restored database recorded the restore: the previous copy goes (a restore point of it was taken first). */
 export async function finishSwap(files: SwapFiles): Promise<void> {
   await rm(files.aside, { force: true });

@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import { existsSync, readdirSync, readFileSync, renameSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runCli } from '../../test/support/cli.js';
 import { openRunner, rowsOf, sandbox, type Sandbox } from '../../test/support/db.js';
 import { Database, DatabaseLockedError, DatabaseOpenError } from './database.js';
 import { RestorePointError, RestorePoints } from './restore-points.js';
@@ -162,6 +163,16 @@ describe('a database that existed is never re-created empty', () => {
     expect(code).not.toBe(0);
     expect(stderr).toMatch(/missing/);
     expect(stderr).toMatch(/before-restore/);
+    expect(existsSync(box.dbPath)).toBe(false);
+  }, 60_000);
+
+  it('local-mode commands refuse too (exit 3), and create nothing', async () => {
+    box = sandbox();
+    const p = await prepare(box);
+    renameSync(box.dbPath, join(box.dir, 'moved.duckdb'));
+    const status = await runCli(['status', '--db', box.dbPath, '--dir', box.migrationsDir], { env: { DUCKMIG_RESTORE_DIR: p.restoreDir } });
+    expect(status.code).toBe(3);
+    expect(status.stderr).toContain(p.pointId);
     expect(existsSync(box.dbPath)).toBe(false);
   }, 60_000);
 

@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import type { RestorePointRef, RunResult, RunnerEvent } from '../../contract/index.js';
 import { Database, recoverWal } from './database.js';
 import { effectiveApplied, ensureLedger, readLedger, readRuns, writeRun } from './ledger.js';
-import { advanceSwap, beginSwap, finishSwap, keepPrevious, rollBackSwap, syncPath, type SwapFiles } from './restore-journal.js';
+import { advanceSwap, beginSwap, finishSwap, keepPrevious, releaseSwap, rollBackSwap, syncPath, type SwapFiles } from './restore-journal.js';
 import { RestorePointError, type RestorePoint, type RestorePoints } from './restore-points.js';
 
 /** The steps of the swap, in order; `onStep` is called after each (tests inject crashes there). */
@@ -142,7 +142,13 @@ export async function restoreDatabase(options: RestoreOptions): Promise<{ db: Da
       await db.close(); // the restored file is being given up
       open = false;
     }
-    if (files) await rollBackSwap(files);
+    if (files) {
+      const swap = files;
+      await rollBackSwap(swap).catch((rollBackError: unknown) => {
+        releaseSwap(swap); // the next open settles it
+        throw rollBackError;
+      });
+    }
     if (!open) db = await Database.open(path, { logger });
     result = await record('failed');
   }
