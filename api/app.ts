@@ -167,8 +167,9 @@ function isBullBoard(c: Context): boolean {
 
 /**
  * Scripts only from this origin (no inline script, no eval) for the UI, Swagger UI and
- * bull-board alike; inline styles stay allowed (Svelte transitions, Swagger UI); no
- * framing; the live channel is same-origin (connect-src 'self' covers ws: and wss:).
+ * bull-board alike; inline styles stay allowed (Svelte transitions, Swagger UI); nothing
+ * from other hosts (bull-board's web font included); no framing; the live channel is
+ * same-origin (connect-src 'self' covers ws: and wss:).
  */
 const SECURITY_HEADERS: NonNullable<Parameters<typeof secureHeaders>[0]> = {
   contentSecurityPolicy: {
@@ -179,7 +180,7 @@ const SECURITY_HEADERS: NonNullable<Parameters<typeof secureHeaders>[0]> = {
     fontSrc: ["'self'", 'data:'],
     connectSrc: ["'self'"],
     objectSrc: ["'none'"],
-    baseUri: ["'none'"],
+    baseUri: ["'self'"], // bull-board's page sets <base href="/admin/queues/">
     formAction: ["'self'"],
     frameAncestors: ["'none'"],
   },

@@ -3,7 +3,8 @@
 // PORT of the same host: same site for the browser, so the SameSite=Strict cookie goes
 // along. That page's no-cors POST to /run and to /jobs/:id/cancel must change nothing,
 // and its WebSocket to the live channel must be refused. A page of duckmig's own origin,
-// with the same cookie, still can (the control).
+// with the same cookie, still can (the control); Swagger UI and bull-board still work
+// under the strict Content-Security-Policy.
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -126,5 +127,31 @@ describe('a page on another port of the same host, with an operator signed in', 
     );
     expect(first).toBe('status');
     await own.close();
+  });
+});
+
+describe('pages under the Content-Security-Policy', () => {
+  it('Swagger UI and bull-board still render, with no CSP violation', async () => {
+    const admin = await browser.newContext();
+    try {
+      expect((await admin.request.post(`${system.url}${API_PREFIX}/session`, { data: { token: system.tokens.admin } })).status()).toBe(200);
+      const docs = await admin.newPage();
+      const violations: string[] = [];
+      docs.on('console', (message) => {
+        if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+      });
+      await docs.goto(`${system.url}/api/docs`);
+      await docs.locator('.opblock').nth(5).waitFor({ timeout: 30_000 });
+      const board = await admin.newPage();
+      board.on('console', (message) => {
+        if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+      });
+      await board.goto(`${system.url}/admin/queues`);
+      await board.getByText('migrations').first().waitFor({ timeout: 30_000 });
+      // bull-board links a web font from Google: blocking third-party loads is the point (and harmless offline)
+      expect(violations.filter((text) => !text.includes('https://fonts.googleapis.com/'))).toEqual([]);
+    } finally {
+      await admin.close();
+    }
   });
 });
