@@ -45,6 +45,12 @@ const REGISTRY: Entry[] = [
     summary: 'restore point of a ~1 GB database vs a plain file copy (≤ 1.5×)',
     load: async () => (await import('./restore-bench.js')).restoreBench,
   },
+  {
+    name: 'rehearsal',
+    issue: 9,
+    summary: 'rehearsal on a copy vs the run it predicts: 4 shipped migrations, ~100 MB database (--count MiB)',
+    load: async () => (await import('./rehearsal-bench.js')).rehearsalBench,
+  },
 ];
 
 function usage(): string {
@@ -55,7 +61,7 @@ function usage(): string {
     ...lines,
     '',
     '  --reps N    runs per variant, median reported (default 3, at least 2)',
-    '  --count N   override the size (migrations for runner, files for validate, no-op runs for service, MiB for restore)',
+    '  --count N   override the size (migrations for runner, files for validate, no-op runs for service, MiB for restore and rehearsal)',
     "  --only IDS  only these variants, comma-separated (runner: a,a',b,c,d,d*; the floor (a) always runs)",
     '  --keep      keep the temp directories',
   ].join('\n');
