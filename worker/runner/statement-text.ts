@@ -58,13 +58,75 @@ function skipBlockComment(text: string, i: number): number {
 
 const DOLLAR_TAG = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/;
 
-/** Splits SQL text into statements at top-level semicolons. Comment-only pieces are dropped. */
 const isSpace = (code: number) => code === 32 || (code >= 9 && code <= 13) || code === 0xa0 || code === 0xfeff;
+const isWordStart = (ch: string) => /[A-Za-z_\u0080-\uffff]/.test(ch);
+const isWordPart = (ch: string) => /[A-Za-z0-9_$\u0080-\uffff]/.test(ch);
 
+/** One lexical token of SQL text; comments and white space are not tokens. */
+export interface SqlToken {
+  /** word: keyword or bare identifier; identifier: "quoted"; string: '…', E'…' or $tag$…$tag$; symbol: anything else, one character */
+  kind: 'word' | 'identifier' | 'string' | 'number' | 'symbol';
+  /** the token's text as written (a quoted identifier without its quotes) */
+  text: string;
+  /** offset of the token's first character */
+  offset: number;
+  /** offset just after the token */
+  end: number;
+}
+
+/**
+ * The one SQL lexer: quotes ('', "", E'' with backslash escapes, dollar quotes), line and
+ * nested block comments. Statement splitting, lint and display all read SQL through it.
+ */
+export function* sqlTokens(text: string): Generator<SqlToken> {
+  let i = 0;
+  while (i < text.length) {
+    const ch = text[i]!;
+    if (ch === '-' && text[i + 1] === '-') {
+      const nl = text.indexOf('\n', i);
+      i = nl === -1 ? text.length : nl + 1;
+    } else if (ch === '/' && text[i + 1] === '*') {
+      i = skipBlockComment(text, i);
+    } else if (isSpace(text.charCodeAt(i))) {
+      i++;
+    } else if (ch === "'") {
+      const end = skipQuoted(text, i + 1, "'", false);
+      yield { kind: 'string', text: text.slice(i, end), offset: i, end };
+      i = end;
+    } else if ((ch === 'E' || ch === 'e') && text[i + 1] === "'") {
+      const end = skipQuoted(text, i + 2, "'", true);
+      yield { kind: 'string', text: text.slice(i, end), offset: i, end };
+      i = end;
+    } else if (ch === '"') {
+      const end = skipQuoted(text, i + 1, '"', false);
+      yield { kind: 'identifier', text: text.slice(i + 1, Math.max(i + 1, end - 1)).replace(/""/g, '"'), offset: i, end };
+      i = end;
+    } else if (ch === '$' && DOLLAR_TAG.test(text.slice(i, i + 64))) {
+      const tag = DOLLAR_TAG.exec(text.slice(i, i + 64))![0];
+      const close = text.indexOf(tag, i + tag.length);
+      const end = close === -1 ? text.length : close + tag.length;
+      yield { kind: 'string', text: text.slice(i, end), offset: i, end };
+      i = end;
+    } else if (isWordStart(ch)) {
+      let j = i + 1;
+      while (j < text.length && isWordPart(text[j]!)) j++;
+      yield { kind: 'word', text: text.slice(i, j), offset: i, end: j };
+      i = j;
+    } else if (/[0-9]/.test(ch)) {
+      let j = i + 1;
+      while (j < text.length && /[0-9.eE_]/.test(text[j]!)) j++;
+      yield { kind: 'number', text: text.slice(i, j), offset: i, end: j };
+      i = j;
+    } else {
+      yield { kind: 'symbol', text: ch, offset: i, end: i + 1 };
+      i++;
+    }
+  }
+}
+
+/** Splits SQL text into statements at top-level semicolons. Comment-only pieces are dropped. */
 export function splitStatements(text: string): StatementText[] {
   const out: StatementText[] = [];
-  let start = 0;
-  let firstToken = -1;
   // statements come in order, so lines are counted once from the previous statement on
   let countedTo = 0;
   let line = 1;
@@ -72,51 +134,21 @@ export function splitStatements(text: string): StatementText[] {
     for (; countedTo < offset; countedTo++) if (text.charCodeAt(countedTo) === 10) line++;
     return line;
   };
-  const flush = (end: number) => {
-    if (firstToken >= 0) {
-      const sql = text.slice(firstToken, end).trim();
-      if (sql.length > 0) out.push({ sql, offset: firstToken, line: lineOf(firstToken) });
-    }
-    firstToken = -1;
-    start = end + 1;
+  let first: SqlToken | undefined;
+  let last: SqlToken | undefined;
+  const flush = () => {
+    if (first && last) out.push({ sql: text.slice(first.offset, last.end).trim(), offset: first.offset, line: lineOf(first.offset) });
+    first = last = undefined;
   };
-  let i = 0;
-  while (i < text.length) {
-    const ch = text[i]!;
-    if (ch === '-' && text[i + 1] === '-') {
-      const nl = text.indexOf('\n', i);
-      i = nl === -1 ? text.length : nl + 1;
+  for (const token of sqlTokens(text)) {
+    if (token.kind === 'symbol' && token.text === ';') {
+      flush();
       continue;
     }
-    if (ch === '/' && text[i + 1] === '*') {
-      i = skipBlockComment(text, i);
-      continue;
-    }
-    if (isSpace(text.charCodeAt(i))) {
-      i++;
-      continue;
-    }
-    if (ch === ';') {
-      flush(i);
-      i++;
-      continue;
-    }
-    if (firstToken < 0) firstToken = i;
-    if (ch === "'") {
-      const prev = text[i - 1];
-      const escaped = (prev === 'E' || prev === 'e') && !/[A-Za-z0-9_]/.test(text[i - 2] ?? ' ');
-      i = skipQuoted(text, i + 1, "'", escaped);
-    } else if (ch === '"') {
-      i = skipQuoted(text, i + 1, '"', false);
-    } else if (ch === '$') {
-      const m = DOLLAR_TAG.exec(text.slice(i, i + 64));
-      if (m) {
-        const close = text.indexOf(m[0], i + m[0].length);
-        i = close === -1 ? text.length : close + m[0].length;
-      } else i++;
-    } else i++;
+    first ??= token;
+    last = token;
   }
-  if (start < text.length) flush(text.length);
+  flush();
   return out;
 }
 
