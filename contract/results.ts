@@ -24,11 +24,14 @@ export const ProblemCode = z.enum([
   'orphan-down',
   // another tool's table holds the ledger's name (golang-migrate's or dbmate's schema_migrations)
   'foreign-ledger',
-  // DuckDB-aware lint warnings (issue 5)
+  // DuckDB-aware lint warnings
   'alter-on-indexed-table',
+  'alter-on-referenced-table',
   'constraint-change',
   'constraint-on-add-column',
   'drop-referenced-table',
+  'statement-refused',
+  'data-dependent',
   'missing-if-not-exists',
   'non-transactional',
 ]);

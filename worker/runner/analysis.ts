@@ -5,7 +5,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { LedgerEntry, LegacyInfo, ValidationProblem } from '../../contract/index.js';
 import { effectiveApplied, ForeignLedgerError, readLedger, readLegacyVersions, type LegacyRow } from './ledger.js';
-import { emptyLintState, lintMigrations, liveLintState } from './lint.js';
+import { lintMigrations } from './lint.js';
 import { parseCheck } from './parse-check.js';
 import type { MigrationFile, MigrationSource } from './source.js';
 
@@ -24,6 +24,8 @@ export interface Analysis {
 export interface AnalyzeOptions {
   /** DuckDB parser outcomes by checksum, kept by a long-lived runner */
   parsed: Parameters<typeof parseCheck>[2];
+  /** lint outcomes by input (schema + pending files), kept by a long-lived runner */
+  linted?: Map<string, ValidationProblem[]>;
   allowOutOfOrder?: boolean;
 }
 
@@ -102,9 +104,9 @@ export async function analyze(connection: DuckDBConnection, source: MigrationSou
       }
     }
   }
-  // DuckDB-aware warnings: pending files against the live schema once anything is applied,
-  // otherwise every file in order from an empty schema
-  const lintState = applied.length > 0 ? await liveLintState(connection) : emptyLintState();
-  problems.push(...lintMigrations(applied.length > 0 ? pending : scan.migrations, lintState));
+  // DuckDB-aware warnings: pending files tried on a copy of the live schema once anything is
+  // applied, otherwise every file in order from an empty database
+  const history = applied.length > 0;
+  problems.push(...(await lintMigrations(history ? pending : scan.migrations, { live: history ? connection : undefined, cache: options.linted })));
   return { migrations: scan.migrations, problems, ledger, applied, legacy, unadopted, pending, currentVersion };
 }

@@ -8,7 +8,7 @@ export { parseFileName, splitSections, ANNOTATION, type Layout, type NamedFile, 
 export { splitStatements, summarize } from './statement-text.js';
 export { RestorePoints, RestorePointError, type RestorePoint, type RestorePointOptions } from './restore-points.js';
 export { restoreDatabase, RESTORE_STEPS, type RestoreOptions, type RestoreStep } from './restore.js';
-export { lintMigrations, liveLintState, emptyLintState } from './lint.js';
+export { lintMigrations, REFUSAL_CODES, type LintOptions } from './lint.js';
 export {
   TOOLS,
   ToolHistoryError,

@@ -1,213 +1,229 @@
-// DuckDB-aware checks: warns before running about statements DuckDB will refuse or that
-// hurt — ALTER/DROP COLUMN or ALTER TYPE on an indexed table, ADD/DROP CONSTRAINT,
-// constraints on ADD COLUMN, dropping a referenced table, a missing IF NOT EXISTS in a file
-// that is idempotent by convention, statements that cannot run inside a transaction.
-// It follows the files in order (and starts from the live schema when a database is
-// given), so a table indexed by an earlier migration is known to be indexed.
+// DuckDB-aware checks before a run. What DuckDB will refuse is decided by experiment: the
+// files run on a data-free copy of the live schema (or on an empty database when there is
+// no history) with the real run's transaction boundaries, and a refusal is reported with
+// DuckDB's own message; the rules add what an experiment cannot — the fix or rebuild
+// recipe, and warnings about failures that depend on the rows (an empty copy has none).
+// Advice that is not a refusal (missing IF NOT EXISTS, session settings) reads the SQL
+// through the one lexer (statement-text.ts).
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { ValidationProblem } from '../../contract/index.js';
-import type { MigrationFile } from './source.js';
+import type { ProblemCode, ValidationProblem } from '../../contract/index.js';
+import { runExperiment, type ExperimentFailure } from './lint-experiment.js';
+import { openScratch, schemaDdl } from './schema-copy.js';
+import { checksumOf, type MigrationFile } from './source.js';
+import { sqlTokens } from './statement-text.js';
 
 const REBUILD_HINT =
   'rebuild the table instead: CREATE TABLE t_new (…); INSERT INTO t_new SELECT …; DROP TABLE t; ALTER TABLE t_new RENAME TO t; re-create its indexes (docs/authoring.md#rebuilding-a-table)';
 
-/** What the lint knows about the schema while it walks the files. */
-export interface LintState {
-  /** tables that have an index, PRIMARY KEY or UNIQUE constraint → index names (or '<constraint>') */
-  indexed: Map<string, Set<string>>;
-  /** referenced table → tables whose FOREIGN KEYs point at it */
-  referencedBy: Map<string, Set<string>>;
-  /** index name → table */
-  indexTable: Map<string, string>;
+/** Warnings that claim DuckDB will refuse a statement: each comes from a refusal DuckDB really gave. */
+export const REFUSAL_CODES: ReadonlySet<ProblemCode> = new Set<ProblemCode>([
+  'alter-on-indexed-table',
+  'alter-on-referenced-table',
+  'constraint-change',
+  'constraint-on-add-column',
+  'drop-referenced-table',
+  'statement-refused',
+]);
+
+export interface LintOptions {
+  /**
+   * The live database: `migrations` (the pending files) are tried on a copy of its schema.
+   * Without it, `migrations` (all files) are tried from an empty database.
+   */
+  live?: DuckDBConnection;
+  /** problems by input (schema + files), kept by a long-lived runner so status stays cheap */
+  cache?: Map<string, ValidationProblem[]>;
+  /** time the experiment may take (default 2 s); past it, lint claims nothing more */
+  budgetMs?: number;
 }
 
-export function emptyLintState(): LintState {
-  return { indexed: new Map(), referencedBy: new Map(), indexTable: new Map() };
+/** A statement's words upper-cased, names as written, strings and numbers as placeholders. */
+function words(sql: string): string[] {
+  const out: string[] = [];
+  for (const t of sqlTokens(sql)) out.push(t.kind === 'word' ? t.text.toUpperCase() : t.kind === 'identifier' ? t.text : t.kind === 'symbol' ? t.text : `<${t.kind}>`);
+  return out;
 }
 
-/** The live schema's indexes and foreign keys, so pending files are checked against reality. */
-export async function liveLintState(connection: DuckDBConnection): Promise<LintState> {
-  const state = emptyLintState();
-  const scope = "database_name = current_database() AND schema_name = 'main'";
-  const indexes = (await connection.runAndReadAll(`SELECT index_name, table_name FROM duckdb_indexes() WHERE ${scope}`)).getRows();
-  for (const [index, table] of indexes) addIndex(state, String(table).toLowerCase(), String(index).toLowerCase());
-  const constraints = (
-    await connection.runAndReadAll(`SELECT table_name, constraint_type, referenced_table FROM duckdb_constraints() WHERE ${scope}`)
-  ).getRows();
-  for (const [table, type, referenced] of constraints) {
-    const t = String(table).toLowerCase();
-    if (type === 'PRIMARY KEY' || type === 'UNIQUE') addIndex(state, t, '<constraint>');
-    if (type === 'FOREIGN KEY' && referenced) addReference(state, String(referenced).toLowerCase(), t);
-  }
-  return state;
+/** The (possibly qualified) name starting at i: its last part, and the index after it. */
+const nameSpan = (t: string[], i: number) => {
+  while (t[i + 1] === '.' && t[i + 2]) i += 2;
+  return { name: (t[i] ?? '').toLowerCase(), next: i + 1 };
+};
+const nameAt = (t: string[], i: number) => nameSpan(t, i).name;
+const skipIfExists = (t: string[], i: number) => (t[i] === 'IF' ? (t[i + 1] === 'NOT' ? i + 3 : i + 2) : i);
+const hasIfNotExists = (t: string[]) => t.some((w, i) => w === 'IF' && t[i + 1] === 'NOT' && t[i + 2] === 'EXISTS');
+
+/** Session state a ROLLBACK does not undo: it leaks out of a failed migration into later ones. */
+const SESSION_STATE = new Set(['SET', 'RESET', 'PRAGMA', 'USE']);
+
+function problem(m: MigrationFile, code: ProblemCode, index: number | undefined, message: string, hint: string): ValidationProblem {
+  const line = index === undefined ? undefined : m.statements[index]?.line;
+  return {
+    code,
+    severity: 'warning',
+    file: m.file,
+    version: m.version,
+    ...(line !== undefined && { line }),
+    ...(index !== undefined && { statementIndex: index }),
+    message: `${m.file}${line !== undefined ? `:${line}` : ''}: ${message}`,
+    hint,
+  };
 }
 
-function addIndex(state: LintState, table: string, index: string): void {
-  const set = state.indexed.get(table) ?? new Set();
-  set.add(index);
-  state.indexed.set(table, set);
-  if (index !== '<constraint>') state.indexTable.set(index, table);
-}
-
-function addReference(state: LintState, referenced: string, from: string): void {
-  const set = state.referencedBy.get(referenced) ?? new Set();
-  set.add(from);
-  state.referencedBy.set(referenced, set);
-}
-
-/** A table renamed (the rebuild pattern's last step): its indexes and references follow it. */
-function renameTable(state: LintState, from: string, to: string): void {
-  for (const map of [state.indexed, state.referencedBy]) {
-    const entry = map.get(from);
-    map.delete(from);
-    if (entry) map.set(to, entry);
-  }
-  for (const set of state.referencedBy.values()) if (set.delete(from)) set.add(to);
-  for (const [index, table] of state.indexTable) if (table === from) state.indexTable.set(index, to);
-}
-
-/** Upper-cased words and punctuation of a statement, with comments and string contents removed. */
-export function tokenize(sql: string): string[] {
-  const tokens: string[] = [];
-  let i = 0;
-  while (i < sql.length) {
-    const ch = sql[i]!;
-    if (ch === '-' && sql[i + 1] === '-') {
-      const nl = sql.indexOf('\n', i);
-      i = nl === -1 ? sql.length : nl;
-    } else if (ch === '/' && sql[i + 1] === '*') {
-      const end = sql.indexOf('*/', i + 2);
-      i = end === -1 ? sql.length : end + 2;
-    } else if (ch === "'") {
-      let j = i + 1;
-      while (j < sql.length && !(sql[j] === "'" && sql[j + 1] !== "'")) j += sql[j] === "'" ? 2 : 1;
-      tokens.push("'…'");
-      i = j + 1;
-    } else if (ch === '"') {
-      const end = sql.indexOf('"', i + 1);
-      tokens.push(sql.slice(i + 1, end === -1 ? sql.length : end).toUpperCase());
-      i = end === -1 ? sql.length : end + 1;
-    } else if (/[A-Za-z_]/.test(ch)) {
-      let j = i + 1;
-      while (j < sql.length && /[A-Za-z0-9_$.]/.test(sql[j]!)) j++;
-      tokens.push(sql.slice(i, j).toUpperCase());
-      i = j;
-    } else if (/\s/.test(ch)) i++;
-    else {
-      tokens.push(ch);
-      i++;
+/** Advice read from the text: nothing here claims that DuckDB refuses a statement. */
+function adviseFile(m: MigrationFile, createdBefore: Set<string>): ValidationProblem[] {
+  const out: ValidationProblem[] = [];
+  const statements = m.statements.map((s) => words(s.sql));
+  const createdHere = new Set<string>();
+  let rebuild = false;
+  for (const t of statements) {
+    if (t[0] === 'CREATE' && t.includes('TABLE')) createdHere.add(nameAt(t, skipIfExists(t, t.indexOf('TABLE') + 1)));
+    const { name: altered, next } = nameSpan(t, skipIfExists(t, 2));
+    const renamed = t[0] === 'ALTER' && t[1] === 'TABLE' && t[next] === 'RENAME' && t[next + 1] === 'TO';
+    if (renamed && createdHere.has(altered)) {
+      // a rebuild (a table created here and renamed into place) is deliberately not
+      // idempotent: a leftover new table must make it fail; its one transaction makes it safe
+      rebuild = true;
+      createdHere.add(nameAt(t, next + 2));
     }
   }
-  return tokens;
+  const idempotent = !rebuild && statements.some((t) => hasIfNotExists(t) || (t[0] === 'CREATE' && t[1] === 'OR' && t[2] === 'REPLACE'));
+
+  statements.forEach((t, index) => {
+    const head = t[0];
+    if (head && SESSION_STATE.has(head)) {
+      out.push(problem(m, 'non-transactional', index, `${head} changes the connection's session, which a ROLLBACK does not undo: after a failed migration the change stays, and it applies to every later migration`, 'move it out of the migration: set it in the deployment or connection configuration'));
+    }
+    if (idempotent && head === 'CREATE' && !hasIfNotExists(t) && !(t[1] === 'OR' && t[2] === 'REPLACE')) {
+      const kind = t.find((w) => ['TABLE', 'INDEX', 'VIEW', 'SEQUENCE'].includes(w));
+      if (kind) {
+        out.push(problem(m, 'missing-if-not-exists', index, `CREATE ${kind} without IF NOT EXISTS in a file whose other statements are idempotent`, `write CREATE ${kind} IF NOT EXISTS so a partly applied legacy database can be upgraded safely`));
+      }
+    }
+    if (idempotent && head === 'ALTER' && t[1] === 'TABLE') {
+      const add = t.indexOf('ADD');
+      const col = add > 0 && t[add + 1] === 'COLUMN' ? add + 2 : add + 1;
+      if (add > 0 && !['CONSTRAINT', 'PRIMARY', 'UNIQUE', 'FOREIGN', 'CHECK'].includes(t[add + 1] ?? '') && t[col] !== 'IF') {
+        out.push(problem(m, 'missing-if-not-exists', index, `ADD COLUMN ${nameAt(t, col)} without IF NOT EXISTS in a file whose other statements are idempotent`, 'write ADD COLUMN IF NOT EXISTS'));
+      }
+    }
+    // a key added to a table that already holds rows is checked against those rows
+    const addsKey = head === 'ALTER' && t[1] === 'TABLE' && t.includes('ADD') && t.includes('PRIMARY');
+    const uniqueIndex = head === 'CREATE' && t[1] === 'UNIQUE' && t.includes('INDEX') && t.includes('ON');
+    if (addsKey || uniqueIndex) {
+      const table = addsKey ? nameAt(t, skipIfExists(t, 2)) : nameAt(t, t.indexOf('ON') + 1);
+      if (createdBefore.has(table) && !createdHere.has(table)) {
+        out.push(problem(m, 'data-dependent', index, `${addsKey ? 'ADD PRIMARY KEY' : 'CREATE UNIQUE INDEX'} on ${table}, which may already hold rows: DuckDB refuses it when they contain duplicates ("Constraint Error: Data contains duplicates on indexed column(s)")${addsKey ? ' or NULLs' : ''}, which no check without the data can see`, `find offending rows first (SELECT key, count(*) FROM ${table} GROUP BY key HAVING count(*) > 1), or rehearse on a copy of the data (duckmig dry-run --rehearse)`));
+      }
+    }
+  });
+  for (const name of createdHere) createdBefore.add(name);
+  return out;
 }
 
-const bare = (name: string | undefined) => (name ?? '').toLowerCase().split('.').at(-1)!;
+const ALTER_REFUSAL = /^(Catalog Error|Dependency Error|Not implemented Error|Binder Error: Cannot change the type)/;
 
-/** Index of the first token after an optional IF [NOT] EXISTS at position i. */
-function afterIfExists(t: string[], i: number): { at: number; guarded: boolean } {
-  if (t[i] === 'IF' && t[i + 1] === 'NOT' && t[i + 2] === 'EXISTS') return { at: i + 3, guarded: true };
-  if (t[i] === 'IF' && t[i + 1] === 'EXISTS') return { at: i + 2, guarded: true };
-  return { at: i, guarded: false };
+/** A refusal seen in the experiment, as a warning with DuckDB's message and the fix; undefined when it says nothing certain. */
+function explain(f: ExperimentFailure, live: boolean): ValidationProblem | undefined {
+  const m = f.migration;
+  const quoted = `DuckDB refuses it: "${f.message}"`;
+  if (f.stage === 'parse') {
+    // other parser errors are reported by the parse check; these have a fix to offer
+    const at = (test: (t: string[]) => boolean) => {
+      const index = m.statements.findIndex((s) => test(words(s.sql)));
+      return index < 0 ? undefined : index;
+    };
+    const alters = (t: string[]) => t[0] === 'ALTER' && t[1] === 'TABLE';
+    if (/Adding columns with constraints/.test(f.message)) {
+      const index = at((t) => alters(t) && ['PRIMARY', 'UNIQUE', 'REFERENCES', 'CHECK', 'NOT'].some((w) => t.slice(t.indexOf('ADD')).includes(w)));
+      return problem(m, 'constraint-on-add-column', index, `ALTER TABLE … ADD COLUMN with a constraint: ${quoted}`, 'add the column without the constraint (with a DEFAULT if needed), or rebuild the table with it');
+    }
+    if (/No support for that ALTER TABLE option/.test(f.message)) {
+      const index = at((t) => alters(t) && (t.includes('CONSTRAINT') || ['UNIQUE', 'FOREIGN', 'CHECK'].includes(t[t.indexOf('ADD') + 1] ?? '')));
+      const drops = index !== undefined && words(m.statements[index]!.sql).includes('DROP');
+      return problem(m, 'constraint-change', index, `ALTER TABLE … ${drops ? 'DROP' : 'ADD'} CONSTRAINT: ${quoted}`, REBUILD_HINT.replace('CREATE TABLE t_new (…)', `CREATE TABLE t_new (… ${drops ? 'without' : 'with'} the constraint …)`));
+    }
+    return undefined;
+  }
+  if (f.stage === 'commit') {
+    // data written by the files themselves (an empty start): the commit really fails
+    return live ? undefined : problem(m, 'statement-refused', undefined, `the migration fails at COMMIT: ${quoted}`, 'fix the data or the constraint; a rehearsal (duckmig dry-run --rehearse) shows the same');
+  }
+  const t = words(f.sql ?? '');
+  const index = f.statementIndex;
+  const d = f.dependents;
+  const isAlter = t[0] === 'ALTER' && t[1] === 'TABLE';
+  const isDrop = t[0] === 'DROP' && t[1] === 'TABLE';
+  if (isAlter && /No support for that ALTER TABLE option/.test(f.message)) {
+    const what = t.includes('DROP') ? 'without' : 'with';
+    return problem(m, 'constraint-change', index, `ALTER TABLE ${d?.table ?? ''} changes a constraint: ${quoted}`, REBUILD_HINT.replace('CREATE TABLE t_new (…)', `CREATE TABLE t_new (… ${what} the constraint …)`));
+  }
+  if (isDrop && /main key table/.test(f.message)) {
+    const others = d?.referencedBy.join(', ') ?? 'other tables';
+    return problem(m, 'drop-referenced-table', index, `DROP TABLE ${d?.table ?? ''}: ${others} reference it with FOREIGN KEYs; ${quoted}`, `drop or rebuild ${others} first (their foreign keys must go before ${d?.table ?? 'it'} can)`);
+  }
+  if (isAlter && ALTER_REFUSAL.test(f.message)) {
+    const indexed = d && (d.indexes.length > 0 || d.keys.length > 0) && !/CHECK constraint/.test(f.message);
+    const context = d
+      ? [
+          d.indexes.length > 0 && `indexes ${d.indexes.join(', ')}`,
+          d.keys.length > 0 && d.keys.join(', '),
+          d.referencedBy.length > 0 && `referenced by ${d.referencedBy.join(', ')}`,
+          d.checks.length > 0 && d.checks.join(', '),
+        ].filter(Boolean).join('; ')
+      : '';
+    const about = `ALTER TABLE ${d?.table ?? ''}${context ? ` (${context})` : ''}: ${quoted}`;
+    const renames = t.includes('RENAME');
+    if (indexed && (d!.indexes.length > 0 || /UNIQUE|PRIMARY/.test(f.message))) {
+      return problem(m, 'alter-on-indexed-table', index, about, renames ? 'drop those indexes first and re-create them after the rename; in a table rebuild, create the indexes after ALTER TABLE … RENAME TO' : REBUILD_HINT);
+    }
+    if (d && d.referencedBy.length > 0 && /Dependency Error/.test(f.message)) {
+      return problem(m, 'alter-on-referenced-table', index, about, `rebuild ${d.referencedBy.join(', ')} together with ${d.table} (drop the referencing tables first, re-create them after), or keep the name`);
+    }
+    return problem(m, 'statement-refused', index, about, REBUILD_HINT);
+  }
+  if (live) return undefined; // on a data-free copy other failures may come from the missing rows
+  const checkpoint = t[0] === 'CHECKPOINT' || (t[0] === 'FORCE' && t[1] === 'CHECKPOINT');
+  return problem(
+    m,
+    'statement-refused',
+    index,
+    `${(f.sql ?? '').split('\n')[0]!.slice(0, 60)}: ${quoted}`,
+    checkpoint ? 'remove it: duckmig checkpoints after migrations itself' : 'fix the statement; it fails on the schema the earlier migrations leave',
+  );
 }
 
-const NON_TRANSACTIONAL = new Set(['VACUUM', 'CHECKPOINT', 'ATTACH', 'DETACH', 'INSTALL', 'LOAD', 'USE', 'SET', 'RESET', 'PRAGMA']);
+async function liveTables(connection: DuckDBConnection): Promise<Set<string>> {
+  const rows = (await connection.runAndReadAll("SELECT lower(table_name) FROM duckdb_tables() WHERE database_name = current_database()")).getRows();
+  return new Set(rows.map((r) => String(r[0])));
+}
 
 /**
- * Lints files in order. `report` decides which files get warnings (e.g. only pending ones
- * when the applied ones already ran); every file still updates the state.
+ * Lints files in order: advice from their text, and the first statement DuckDB refuses when
+ * they run (each in its own committed transaction) on the live schema's copy or from empty.
  */
-export function lintMigrations(migrations: MigrationFile[], state: LintState = emptyLintState(), report: (m: MigrationFile) => boolean = () => true): ValidationProblem[] {
-  const problems: ValidationProblem[] = [];
-  for (const m of migrations) {
-    const warn = (code: ValidationProblem['code'], line: number, statementIndex: number, message: string, hint: string) => {
-      if (report(m)) problems.push({ code, severity: 'warning', file: m.file, version: m.version, line, statementIndex, message: `${m.file}:${line}: ${message}`, hint });
-    };
-    const statements = m.statements.map((s) => ({ ...s, t: tokenize(s.sql) }));
-    const idempotentByConvention = statements.some(({ t }) => t.join(' ').includes('IF NOT EXISTS') || (t[0] === 'CREATE' && t[1] === 'OR' && t[2] === 'REPLACE'));
-    statements.forEach(({ t, line }, index) => {
-      const head = t[0];
-      if (head === 'EXPORT' || head === 'IMPORT' || (head === 'FORCE' && t[1] === 'CHECKPOINT') || (head && NON_TRANSACTIONAL.has(head))) {
-        warn('non-transactional', line, index, `${head === 'FORCE' ? 'FORCE CHECKPOINT' : head} is not part of the migration's transaction: its effect is not rolled back with a failed migration, or it fails inside one`, 'move it out of the migration: run it once by hand or in deployment tooling');
-      }
-      if (head === 'CREATE') {
-        let i = 1;
-        if (t[i] === 'OR' && t[i + 1] === 'REPLACE') i += 2;
-        if (t[i] === 'TEMP' || t[i] === 'TEMPORARY') i++;
-        const unique = t[i] === 'UNIQUE';
-        if (unique) i++;
-        const kind = t[i];
-        const orReplace = t[1] === 'OR';
-        const { at, guarded } = afterIfExists(t, i + 1);
-        if (kind === 'TABLE') {
-          const table = bare(t[at]);
-          if (idempotentByConvention && !guarded && !orReplace) {
-            warn('missing-if-not-exists', line, index, `CREATE TABLE ${table} without IF NOT EXISTS in a file whose other statements are idempotent`, 'write CREATE TABLE IF NOT EXISTS so a partly applied legacy database can be upgraded safely');
-          }
-          const body = t.slice(at + 1);
-          if (body.includes('PRIMARY') || body.includes('UNIQUE')) addIndex(state, table, '<constraint>');
-          body.forEach((tok, k) => {
-            if (tok === 'REFERENCES') addReference(state, bare(body[k + 1]), table);
-          });
-        } else if (kind === 'INDEX') {
-          const name = bare(t[at]);
-          const on = t.indexOf('ON', at);
-          const table = bare(t[on + 1]);
-          if (idempotentByConvention && !guarded) {
-            warn('missing-if-not-exists', line, index, `CREATE ${unique ? 'UNIQUE ' : ''}INDEX ${name} without IF NOT EXISTS in a file whose other statements are idempotent`, 'write CREATE INDEX IF NOT EXISTS');
-          }
-          if (on > 0) addIndex(state, table, name);
-        } else if ((kind === 'VIEW' || kind === 'SEQUENCE') && idempotentByConvention && !guarded && !orReplace) {
-          warn('missing-if-not-exists', line, index, `CREATE ${kind} without IF NOT EXISTS or OR REPLACE in a file whose other statements are idempotent`, `write CREATE ${kind} IF NOT EXISTS (or CREATE OR REPLACE ${kind})`);
-        }
-      } else if (head === 'DROP' && t[1] === 'INDEX') {
-        const name = bare(afterIfExists(t, 2).at < t.length ? t[afterIfExists(t, 2).at] : undefined);
-        const table = state.indexTable.get(name);
-        if (table) state.indexed.get(table)?.delete(name);
-      } else if (head === 'DROP' && t[1] === 'TABLE') {
-        const table = bare(t[afterIfExists(t, 2).at]);
-        const referencing = [...(state.referencedBy.get(table) ?? [])].filter((r) => r !== table);
-        if (referencing.length > 0) {
-          warn('drop-referenced-table', line, index, `DROP TABLE ${table}: ${referencing.join(', ')} still reference it with FOREIGN KEYs; DuckDB refuses the drop`, `rebuild or drop ${referencing.join(', ')} first (their foreign keys must go before ${table} can)`);
-        }
-        state.indexed.delete(table);
-        state.referencedBy.delete(table);
-        for (const set of state.referencedBy.values()) set.delete(table);
-      } else if (head === 'ALTER' && t[1] === 'TABLE') {
-        const { at } = afterIfExists(t, 2);
-        const table = bare(t[at]);
-        const action = t.slice(at + 1);
-        const verb = action[0];
-        const indexed = (state.indexed.get(table)?.size ?? 0) > 0;
-        // CREATE INDEX indexes (not PRIMARY KEY/UNIQUE) also block renaming the table or a column
-        const createdIndexes = [...(state.indexed.get(table) ?? [])].filter((i) => i !== '<constraint>');
-        if (verb === 'RENAME' && createdIndexes.length > 0) {
-          warn('alter-on-indexed-table', line, index, `ALTER TABLE ${table} RENAME: ${table} has indexes (${createdIndexes.join(', ')}), so DuckDB refuses with "Dependency Error: Cannot alter entry"`, 'drop those indexes first and re-create them after the rename; in a table rebuild, create the indexes after ALTER TABLE … RENAME TO');
-        }
-        if (verb === 'RENAME' && action[1] === 'TO') {
-          renameTable(state, table, bare(action[2]));
-        } else if (verb === 'ADD' && action[1] === 'PRIMARY') {
-          addIndex(state, table, '<constraint>'); // DuckDB 1.5 supports ADD PRIMARY KEY
-        } else if (verb === 'ADD' && (action[1] === 'CONSTRAINT' || action[1] === 'UNIQUE' || action[1] === 'FOREIGN' || action[1] === 'CHECK')) {
-          warn('constraint-change', line, index, `ALTER TABLE ${table} ADD ${action[1]}: DuckDB does not support adding constraints to an existing table`, REBUILD_HINT.replace('CREATE TABLE t_new (…)', 'CREATE TABLE t_new (… with the constraint …)'));
-        } else if (verb === 'DROP' && action[1] === 'CONSTRAINT') {
-          warn('constraint-change', line, index, `ALTER TABLE ${table} DROP CONSTRAINT: DuckDB does not support dropping constraints`, REBUILD_HINT.replace('CREATE TABLE t_new (…)', 'CREATE TABLE t_new (… without the constraint …)'));
-        } else if (verb === 'ADD') {
-          const col = action[1] === 'COLUMN' ? 2 : 1;
-          const { at: nameAt, guarded } = afterIfExists(action, col);
-          const def = action.slice(nameAt + 2);
-          const constraint = def.find((tok, k) => tok === 'PRIMARY' || tok === 'UNIQUE' || tok === 'REFERENCES' || tok === 'CHECK' || (tok === 'NOT' && def[k + 1] === 'NULL'));
-          if (constraint) {
-            warn('constraint-on-add-column', line, index, `ALTER TABLE ${table} ADD COLUMN ${bare(action[nameAt])} with ${constraint === 'NOT' ? 'NOT NULL' : constraint}: DuckDB cannot add a column with a constraint`, 'add the column without the constraint (with a DEFAULT if needed), or rebuild the table with it');
-          }
-          if (idempotentByConvention && !guarded) {
-            warn('missing-if-not-exists', line, index, `ADD COLUMN ${bare(action[nameAt])} without IF NOT EXISTS in a file whose other statements are idempotent`, 'write ADD COLUMN IF NOT EXISTS');
-          }
-        } else if (indexed && (verb === 'DROP' || (verb === 'ALTER' && action.includes('TYPE')))) {
-          const what = verb === 'DROP' ? 'DROP COLUMN' : 'ALTER COLUMN … TYPE';
-          warn('alter-on-indexed-table', line, index, `ALTER TABLE ${table} ${what}: ${table} has indexes (incl. PRIMARY KEY/UNIQUE), so DuckDB refuses with "Dependency Error: Cannot alter entry"`, REBUILD_HINT);
-        }
-      }
-    });
+export async function lintMigrations(migrations: MigrationFile[], options: LintOptions = {}): Promise<ValidationProblem[]> {
+  if (migrations.length === 0) return [];
+  const ddl = options.live ? await schemaDdl(options.live) : [];
+  const key = checksumOf(JSON.stringify([ddl, migrations.map((m) => m.checksum)]));
+  const cached = options.cache?.get(key);
+  if (cached) return cached;
+
+  const createdBefore = options.live ? await liveTables(options.live) : new Set<string>();
+  const problems = migrations.flatMap((m) => adviseFile(m, createdBefore));
+  const scratch = await openScratch(ddl);
+  try {
+    const failure = await runExperiment(scratch, migrations, { budgetMs: options.budgetMs });
+    const refusal = failure && explain(failure, options.live !== undefined);
+    if (refusal) problems.push(refusal);
+  } finally {
+    scratch.close();
+  }
+  const order = new Map(migrations.map((m, i) => [m.file, i]));
+  problems.sort((a, b) => order.get(a.file!)! - order.get(b.file!)! || (a.line ?? 0) - (b.line ?? 0));
+  if (options.cache) {
+    if (options.cache.size > 32) options.cache.clear();
+    options.cache.set(key, problems);
   }
   return problems;
 }

@@ -142,6 +142,8 @@ export class MigrationRunner {
   readonly #parsed: NonNullable<Parameters<typeof parseCheck>[2]> = new Map();
   /** a rehearsal's runner on a copy that is thrown away: no CHECKPOINT at the end */
   #discardable = false;
+  /** lint outcomes by schema + pending files, so repeated status calls do not re-run lint's experiment */
+  readonly #linted = new Map<string, ValidationProblem[]>();
 
   constructor(options: RunnerOptions) {
     this.#connection = options.connection;
@@ -303,6 +305,8 @@ export class MigrationRunner {
       });
       rehearsal.#discardable = true;
       for (const [checksum, outcome] of this.#parsed) rehearsal.#parsed.set(checksum, outcome);
+      // the copy has the same schema and files: lint's outcome is the same, no second experiment
+      for (const [key, problems] of this.#linted) rehearsal.#linted.set(key, problems);
       if (!copy.copied && a.currentVersion > 0) await rehearsal.run({ target: a.currentVersion });
       const before = await readSchema(copy.db.connection, LEDGER_TABLES);
       const forward = rehearsal.events.onEvent((event) => {
@@ -325,7 +329,7 @@ export class MigrationRunner {
   }
 
   #analyze(): Promise<Analysis> {
-    return analyze(this.#connection, this.#source, { parsed: this.#parsed, allowOutOfOrder: this.#options.allowOutOfOrder });
+    return analyze(this.#connection, this.#source, { parsed: this.#parsed, linted: this.#linted, allowOutOfOrder: this.#options.allowOutOfOrder });
   }
 
   /** Why a run must not start, or undefined when it may. */
