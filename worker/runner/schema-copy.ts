@@ -17,8 +17,8 @@ const quoteString = (value: string) => `'${value.replaceAll("'", "''")}'`;
 const qualified = (schema: string, name: string) => (schema === 'main' ? quoteIdent(name) : `${quoteIdent(schema)}.${quoteIdent(name)}`);
 
 /**
- * The statements that recreate the schema of `connection`'s current database, in an order
- * that replays (objects an earlier one depends on come first; see replaySchema for FKs).
+ * The statements that recreate the schema of `connection`'s current database: schemas,
+ * enum types, sequences, tables, views, indexes, macros, each kind in creation order.
  */
 export async function schemaDdl(connection: DuckDBConnection): Promise<string[]> {
   const ddl: string[] = [];
@@ -49,9 +49,10 @@ export async function schemaDdl(connection: DuckDBConnection): Promise<string[]>
 }
 
 /**
- * Replays DDL on a connection. Tables are listed by creation order, but a table rebuilt
- * later has a newer oid than the tables that reference it, so statements that fail are
- * retried until a round makes no progress. Returns what could not be replayed.
+ * Replays DDL on a connection. Each kind comes in creation order, but kinds depend on each
+ * other across the lists (a view that calls a macro, a macro that reads a table), so
+ * statements that fail are retried until a round makes no progress. Returns what could not
+ * be replayed.
  */
 export async function replaySchema(connection: DuckDBConnection, ddl: string[]): Promise<{ sql: string; error: string }[]> {
   let todo = ddl;

@@ -1,7 +1,7 @@
 // Specification: statement boundaries for display respect quotes, dollar quotes, comments
 // and report the line each statement starts on.
 import { describe, expect, it } from 'vitest';
-import { splitStatements, summarize } from './statement-text.js';
+import { splitStatements, sqlTokens, summarize } from './statement-text.js';
 
 describe('splitStatements', () => {
   it('splits at top-level semicolons and reports start lines', () => {
@@ -33,5 +33,26 @@ describe('summarize', () => {
   it('returns the first code line, shortened', () => {
     expect(summarize('-- c\n  CREATE TABLE x (\n a INT)')).toBe('CREATE TABLE x (');
     expect(summarize(`SELECT ${'x'.repeat(100)}`, 20)).toHaveLength(20);
+  });
+});
+
+describe('sqlTokens', () => {
+  it('keeps E-strings, dollar quotes, quoted names and nested comments whole', () => {
+    const sql = "SELECT E'it\\'s; fine', $t$ a; b $t$, \"odd;name\" /* x /* y */ ; z */ FROM t; -- c;\nSELECT 1";
+    const tokens = [...sqlTokens(sql)].map((t) => [t.kind, t.text]);
+    expect(tokens).toEqual([
+      ['word', 'SELECT'],
+      ['string', "E'it\\'s; fine'"],
+      ['symbol', ','],
+      ['string', '$t$ a; b $t$'],
+      ['symbol', ','],
+      ['identifier', 'odd;name'],
+      ['word', 'FROM'],
+      ['word', 't'],
+      ['symbol', ';'],
+      ['word', 'SELECT'],
+      ['number', '1'],
+    ]);
+    expect(splitStatements(sql).map((s) => s.line)).toEqual([1, 2]);
   });
 });
