@@ -106,8 +106,8 @@ export async function dumpSchema(connection: DuckDBConnection, exclude: readonly
 
 /** Applies `files` on a fresh DuckDB file at `path` as DuckDB alone would. */
 export async function groundTruth(path: string, files: TruthFile[]): Promise<GroundTruth> {
-  const instance = await DuckDBInstance.create(path);
-  const connection = await instance.connect();
+  let instance = await DuckDBInstance.create(path);
+  let connection = await instance.connect();
   const applied: string[] = [];
   let failure: TruthFailure | undefined;
   let unparsable: GroundTruth['unparsable'];
@@ -157,7 +157,23 @@ export async function groundTruth(path: string, files: TruthFile[]): Promise<Gro
       }
       applied.push(f.file);
     }
-    return { applied, failure, unparsable, schema: await dumpSchema(connection) };
+    let schema: string[];
+    try {
+      schema = await dumpSchema(connection);
+    } catch {
+      // a failure DuckDB could not survive invalidates the instance: what the file holds is
+      // what a reopen finds
+      try {
+        connection.closeSync();
+        instance.closeSync();
+      } catch {
+        // already unusable
+      }
+      instance = await DuckDBInstance.create(path);
+      connection = await instance.connect();
+      schema = await dumpSchema(connection);
+    }
+    return { applied, failure, unparsable, schema };
   } finally {
     connection.closeSync();
     instance.closeSync();

@@ -150,8 +150,11 @@ export interface ExperimentOptions {
   budgetMs?: number;
 }
 
-/** DuckDB errors that say more about the scratch database than about the migration. */
-const INCONCLUSIVE = /^(INTERRUPT Error|Interrupted|Out of Memory Error|Permission Error|IO Error|HTTP Error|Extension|Invalid Configuration Error)/i;
+/**
+ * DuckDB errors that say more about the scratch database than about the migration, or that
+ * are DuckDB's own faults (an INTERNAL error can invalidate the whole instance).
+ */
+const INCONCLUSIVE = /^(INTERRUPT Error|Interrupted|Out of Memory Error|Permission Error|IO Error|HTTP Error|Extension|Invalid Configuration Error|INTERNAL Error|FATAL Error)/i;
 
 /**
  * Applies `migrations` in order on the scratch database, each file in its own committed
@@ -183,6 +186,9 @@ export async function runExperiment(scratch: Scratch, migrations: MigrationFile[
       if (failure && (expired || INCONCLUSIVE.test(failure.message))) return undefined;
       if (failure) return failure;
     }
+    return undefined;
+  } catch {
+    // the scratch database itself failed (e.g. invalidated by an INTERNAL error): no verdict
     return undefined;
   } finally {
     clearTimeout(timer);

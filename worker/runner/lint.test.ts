@@ -7,6 +7,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ValidationProblem } from '../../contract/index.js';
+import { STRUCT_RENAME, STRUCT_TABLE } from '../../test/support/failing-migrations.js';
 import { groundTruth, type GroundTruth } from '../../test/support/ground-truth.js';
 import { openRunner, sandbox, type Sandbox } from '../../test/support/db.js';
 import { REFUSAL_CODES } from './lint.js';
@@ -249,6 +250,12 @@ describe('advice that an experiment on the schema cannot give', () => {
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(refusals(warnings)).toEqual([]);
     await db.close();
+  });
+
+  it('a statement that breaks DuckDB itself (an INTERNAL error at COMMIT) is not claimed, and validation goes on', async () => {
+    const { warnings, truth } = await lintAgainstDuckDB({ '002_rename_field.sql': STRUCT_RENAME }, { '001_struct_table.sql': STRUCT_TABLE });
+    expect(refusals(warnings)).toEqual([]);
+    expectRefusalsTrue(warnings, truth);
   });
 
   it('reads SQL through the one lexer: E-strings, dollar quotes and nested comments hide what they contain', async () => {

@@ -87,8 +87,13 @@ export async function openScratch(ddl: string[] = []): Promise<Scratch & { unrep
     connection,
     unreplayed,
     close: () => {
-      connection.closeSync();
-      instance.closeSync();
+      // an instance DuckDB invalidated may refuse to close cleanly: it is thrown away either way
+      try {
+        connection.closeSync();
+        instance.closeSync();
+      } catch {
+        // nothing to keep
+      }
     },
   };
 }
