@@ -158,14 +158,17 @@ export function summarize(sql: string, max = 80): string {
   return first.length > max ? `${first.slice(0, max - 1)}…` : first;
 }
 
-/** Where a statement starts at or after `from`: blanks, comments and empty statements (`;`) skipped. */
+/**
+ * Where a statement starts at or after `from`: blanks, comments and empty statements (`;`)
+ * skipped. A line comment ends at a line feed or a carriage return, as in DuckDB's parser
+ * (the display split ends it at a line feed only: one of the cases where they disagree).
+ */
 export function statementStartAt(text: string, from: number): number {
   let i = from;
   while (i < text.length) {
     if (isSpace(text.charCodeAt(i)) || text[i] === ';') i++;
     else if (text.startsWith('--', i)) {
-      const nl = text.indexOf('\n', i);
-      i = nl === -1 ? text.length : nl + 1;
+      while (i < text.length && text[i] !== '\n' && text[i] !== '\r') i++;
     } else if (text.startsWith('/*', i)) i = skipBlockComment(text, i);
     else break;
   }
