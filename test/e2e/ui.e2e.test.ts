@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Queue } from 'bullmq';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Database } from '../../worker/runner/index.js';
@@ -291,6 +292,24 @@ describe('admin UI on a fresh database', () => {
     await run.locator('summary').click();
     await run.getByTestId('run-restore-point').getByText(/^Restore point taken before it applied anything: rp-/).waitFor();
     expect(await run.getByRole('table', { name: 'Results per migration' }).getByText('applied').count()).toBe(4);
+  }, 60_000);
+
+  it('shows a queue paused in bull-board', async () => {
+    const { page } = admin;
+    const queue = new Queue('migrations', { connection: { url: system.redis.url } });
+    try {
+      await queue.pause();
+      await nav(page, 'Migrations').click();
+      await page.reload();
+      await page.getByTestId('queue-paused').waitFor();
+      await queue.resume();
+      await page.reload();
+      await page.getByRole('heading', { level: 1, name: 'Migrations' }).waitFor();
+      await page.getByText('online', { exact: true }).waitFor();
+      expect(await page.getByTestId('queue-paused').count()).toBe(0);
+    } finally {
+      await queue.close();
+    }
   }, 60_000);
 });
 
