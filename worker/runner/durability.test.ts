@@ -1,6 +1,6 @@
 // Specification: nothing committed is ever lost and no database is left unopenable — a
 // process killed right after a migration commits leaves a file that opens (directly with
-// the default checkpoint-per-migration, or through WAL recovery), and a locked file is
+// a checkpoint per migration, or through WAL recovery), and a locked file is
 // reported with the process that holds it.
 import { DuckDBInstance } from '@duckdb/node-api';
 import { spawn, spawnSync } from 'node:child_process';
@@ -36,7 +36,7 @@ async function openDirectly(path: string): Promise<string | null> {
 }
 
 describe('durability', () => {
-  it('killed (SIGKILL) right after 002 commits: with the default checkpoint per migration the file opens directly and 002 is there', async () => {
+  it('killed (SIGKILL) right after 002 commits: with a checkpoint after each migration the file opens directly and 002 is there', async () => {
     box = sandbox();
     killAfterCommit(box, 2, 'each');
     expect(await openDirectly(box.dbPath)).toBeNull();

@@ -29,6 +29,7 @@ import {
   writeRun,
 } from './ledger.js';
 import { analyze, type Analysis } from './analysis.js';
+import { Checkpointer, DEFAULT_CHECKPOINT_BUDGET, type CheckpointPolicy } from './checkpoint-policy.js';
 import { isInvalidated, withoutStackTrace } from './database.js';
 import { openRehearsalDatabase } from './dry-run-database.js';
 import type { parseCheck } from './parse-check.js';
@@ -55,11 +56,11 @@ export interface RunnerOptions {
   database?: DatabaseInfo;
   logger?: Logger;
   /**
-   * 'each' (default): CHECKPOINT after every committed migration, so no WAL is left behind.
-   * 'end': one CHECKPOINT when the run ends; faster for bulk runs, still safe because
-   * opening a database recovers an unreplayable WAL.
+   * When to CHECKPOINT (checkpoint-policy.ts): a budget (default: every 2 s or 64 MiB of
+   * WAL, and when the run ends), 'each' committed migration, or only at the 'end'. All are
+   * crash-safe: a migration commits with its ledger row, and opening recovers any WAL.
    */
-  checkpoint?: 'each' | 'end';
+  checkpoint?: CheckpointPolicy;
   /** allow a new migration numbered below an applied one to run (default false) */
   allowOutOfOrder?: boolean;
 }
@@ -138,6 +139,7 @@ export class MigrationRunner {
   #connection: DuckDBConnection;
   readonly #source: MigrationSource;
   readonly #options: RunnerOptions;
+  readonly #checkpoints: Checkpointer;
   /** DuckDB parser outcomes by file checksum, so repeated status/validate calls parse only new files */
   readonly #parsed: NonNullable<Parameters<typeof parseCheck>[2]> = new Map();
   /** a rehearsal's runner on a copy that is thrown away: no CHECKPOINT at the end */
@@ -149,6 +151,7 @@ export class MigrationRunner {
     this.#connection = options.connection;
     this.#source = options.source;
     this.#options = options;
+    this.#checkpoints = new Checkpointer(() => this.#connection.run('CHECKPOINT'), options.checkpoint ?? DEFAULT_CHECKPOINT_BUDGET, options.database?.path, options.logger);
     const logger = options.logger;
     if (logger) {
       this.events.onEvent((event) => {
@@ -236,7 +239,8 @@ export class MigrationRunner {
       this.#emitRunStart(runId, 'apply', batch);
       results = options.allOrNothing ? await this.#applyBatch(batch, runId, options) : await this.#applyEach(batch, runId, options);
     }
-    if (this.#options.checkpoint === 'end' && !this.#discardable) await this.#connection.run('CHECKPOINT');
+    // a rehearsal's copy is thrown away: no CHECKPOINT for it
+    if (!this.#discardable) await this.#checkpoints.atEnd();
 
     const failed = results.find((r) => r.status === 'failed' || r.status === 'cancelled');
     const status: RunStatus = batch.length === 0 ? 'nothing-to-do' : failed ? (failed.status === 'cancelled' ? 'cancelled' : 'failed') : 'success';
@@ -502,7 +506,7 @@ export class MigrationRunner {
           results[index] = withNote(result, await this.#recordFailure(result, runId, options));
           break;
         }
-        if (this.#options.checkpoint !== 'end') await this.#connection.run('CHECKPOINT');
+        await this.#checkpoints.afterCommit();
         this.events.emit({ type: 'migration:done', runId, version: m.version, name: m.name, durationMs: outcome.durationMs });
       }
     } finally {
@@ -568,7 +572,7 @@ export class MigrationRunner {
       results[i] = withNote(failure, await this.#recordFailure(failure, runId, options));
       return results;
     }
-    if (this.#options.checkpoint !== 'end') await this.#connection.run('CHECKPOINT');
+    await this.#checkpoints.afterCommit();
     for (const { m, durationMs } of done) this.events.emit({ type: 'migration:done', runId, version: m.version, name: m.name, durationMs });
     return results;
   }
@@ -625,7 +629,7 @@ export class MigrationRunner {
       jobId: options.jobId ?? null,
       error,
     });
-    if (this.#options.checkpoint !== 'end') await this.#connection.run('CHECKPOINT');
+    await this.#checkpoints.afterCommit();
     return undefined;
   }
 
@@ -674,7 +678,7 @@ export class MigrationRunner {
       restorePoint: result.restorePoint ?? null,
     });
     // no CHECKPOINT for this row: a plain INSERT replays from the WAL without trouble (the
-    // replay bug is DDL's), every migration was checkpointed already, and close() checkpoints
+    // replay bug is DDL's), the run's migrations were checkpointed as it ended, and close() checkpoints
     return undefined;
   }
 
