@@ -132,6 +132,16 @@ describe('duckmig CLI (local mode)', () => {
     expect((await runCli([])).code).toBe(2);
   });
 
+  it('run --checkpoint takes each, end or a budget such as 2s,64MB; anything else exits 2', async () => {
+    box = sandbox();
+    const bad = await runCli(['run', '--checkpoint', 'sometimes', '--db', box.dbPath, '--dir', box.migrationsDir]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--checkpoint');
+    const budget = await runCli(['run', '--checkpoint', '500ms,8MB', '--skip-restore-point', '--db', box.dbPath, '--dir', box.migrationsDir, '--json']);
+    expect(budget.code).toBe(0);
+    expect(JSON.parse(budget.stdout)).toMatchObject({ status: 'success', toVersion: 4 });
+  }, 90_000);
+
   it('a database locked by another process exits 3 naming that process', async () => {
     box = sandbox();
     const holder = spawn(

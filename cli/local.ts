@@ -4,13 +4,14 @@ import type { Logger } from 'pino';
 import { checkMaxFileBytes } from '../config/env.js';
 import { UsageError } from './exit-codes.js';
 import { restoreSettings } from '../worker/restore-settings.js';
-import { Database, FileMigrationSource, MigrationRunner } from '../worker/runner/index.js';
+import { Database, FileMigrationSource, MigrationRunner, type CheckpointPolicy } from '../worker/runner/index.js';
 
 export interface LocalOptions {
   db: string;
   dir: string;
   logger: Logger;
-  checkpoint?: 'each' | 'end';
+  /** undefined: the runner's default budget */
+  checkpoint?: CheckpointPolicy;
   allowOutOfOrder?: boolean;
 }
 

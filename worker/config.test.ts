@@ -68,4 +68,12 @@ describe('loadWorkerConfig', () => {
     expect(loadWorkerConfig({}).maxFileBytes).toBeUndefined();
     expect(() => loadWorkerConfig({ DUCKMIG_MAX_FILE_BYTES: '64MB' })).toThrow(/DUCKMIG_MAX_FILE_BYTES must be a whole number of bytes/);
   });
+
+  it('DUCKMIG_CHECKPOINT chooses when runs checkpoint: each, end or a budget; anything else is reported', () => {
+    expect(loadWorkerConfig({}).checkpoint).toBeUndefined();
+    expect(loadWorkerConfig({ DUCKMIG_CHECKPOINT: 'each' }).checkpoint).toBe('each');
+    expect(loadWorkerConfig({ DUCKMIG_CHECKPOINT: 'end' }).checkpoint).toBe('end');
+    expect(loadWorkerConfig({ DUCKMIG_CHECKPOINT: '5s,16MB' }).checkpoint).toEqual({ intervalMs: 5000, walBytes: 16 * 1024 * 1024 });
+    expect(() => loadWorkerConfig({ DUCKMIG_CHECKPOINT: 'often' })).toThrow(/^[\s\S]*DUCKMIG_CHECKPOINT must be each, end or a budget/);
+  });
 });

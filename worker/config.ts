@@ -5,6 +5,7 @@
 import type { LevelWithSilent } from 'pino';
 import { checkLogLevel, checkMaxFileBytes, checkRedisUrl } from '../config/env.js';
 import { RestoreSettingsError, restoreSettings, type RestoreSettings } from './restore-settings.js';
+import { CheckpointPolicyError, parseCheckpointPolicy, type CheckpointPolicy } from './runner/checkpoint-policy.js';
 
 export interface WorkerConfig {
   /** the DuckDB file this worker owns (DUCKMIG_DB) */
@@ -24,6 +25,8 @@ export interface WorkerConfig {
   restore: RestoreSettings;
   /** migration files larger than this are refused (DUCKMIG_MAX_FILE_BYTES; unset: 64 MiB) */
   maxFileBytes?: number;
+  /** when runs checkpoint (DUCKMIG_CHECKPOINT: each, end or a budget such as 2s,64MB); undefined: the default budget */
+  checkpoint?: CheckpointPolicy;
 }
 
 export class WorkerConfigError extends Error {
@@ -44,8 +47,8 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 /**
  * Reads DUCKMIG_DB, DUCKMIG_MIGRATIONS, DUCKMIG_DATA_DIR, REDIS_URL, LOG_LEVEL,
- * DUCKMIG_LOCK_DURATION_MS, DUCKMIG_STALLED_INTERVAL_MS, DUCKMIG_MAX_FILE_BYTES and the restore-point settings
- * (DUCKMIG_RESTORE_POINTS, _DIR, _KEEP, _MAX_MB); throws WorkerConfigError.
+ * DUCKMIG_LOCK_DURATION_MS, DUCKMIG_STALLED_INTERVAL_MS, DUCKMIG_MAX_FILE_BYTES, DUCKMIG_CHECKPOINT
+ * and the restore-point settings (DUCKMIG_RESTORE_POINTS, _DIR, _KEEP, _MAX_MB); throws WorkerConfigError.
  */
 export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
   const problems: string[] = [];
@@ -80,6 +83,17 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
   const stalledIntervalMs = millis('DUCKMIG_STALLED_INTERVAL_MS', DEFAULT_STALLED_INTERVAL_MS, 500);
   const maxFileBytes = checkMaxFileBytes(value('DUCKMIG_MAX_FILE_BYTES'), problems);
 
+  let checkpoint: CheckpointPolicy | undefined;
+  const checkpointText = value('DUCKMIG_CHECKPOINT');
+  if (checkpointText !== undefined) {
+    try {
+      checkpoint = parseCheckpointPolicy(checkpointText);
+    } catch (err) {
+      if (!(err instanceof CheckpointPolicyError)) throw err;
+      problems.push(`DUCKMIG_CHECKPOINT must be each, end or a budget such as 2s, 64MB or 2s,64MB; got ${JSON.stringify(checkpointText)} (example: DUCKMIG_CHECKPOINT=2s,64MB)`);
+    }
+  }
+
   let restore: RestoreSettings | undefined;
   try {
     restore = restoreSettings(dbPath, env as NodeJS.ProcessEnv);
@@ -89,5 +103,5 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
   }
 
   if (problems.length > 0 || !restore) throw new WorkerConfigError(problems);
-  return { dbPath, migrationsDir, dataDir, redisUrl, logLevel, lockDurationMs, stalledIntervalMs, restore, maxFileBytes };
+  return { dbPath, migrationsDir, dataDir, redisUrl, logLevel, lockDurationMs, stalledIntervalMs, restore, maxFileBytes, checkpoint };
 }

@@ -7,7 +7,7 @@
 import type { Logger } from 'pino';
 import type { RestorePointRef, RunResult, RunnerEvent } from '../contract/index.js';
 import { restorePointsFrom, restoreStepHook, type RestoreSettings } from './restore-settings.js';
-import { Database, FileMigrationSource, MigrationRunner, restoreDatabase, type RestorePoints, type RunOptions } from './runner/index.js';
+import { Database, FileMigrationSource, MigrationRunner, restoreDatabase, type CheckpointPolicy, type RestorePoints, type RunOptions } from './runner/index.js';
 
 export interface OwnerOptions {
   dbPath: string;
@@ -16,6 +16,8 @@ export interface OwnerOptions {
   logger: Logger;
   /** migration files larger than this are refused (default 64 MiB) */
   maxFileBytes?: number;
+  /** when runs checkpoint (undefined: the runner's default budget) */
+  checkpoint?: CheckpointPolicy;
 }
 
 export interface Held {
@@ -56,7 +58,7 @@ export class DatabaseOwner {
       source: new FileMigrationSource(this.#options.migrationsDir, { maxFileBytes: this.#options.maxFileBytes }),
       database: db,
       logger: this.#options.logger,
-      checkpoint: 'each',
+      checkpoint: this.#options.checkpoint,
     });
   }
 

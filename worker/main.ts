@@ -100,6 +100,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger, options:
       restore: config.restore,
       maxFileBytes: config.maxFileBytes,
       logger: log,
+      checkpoint: config.checkpoint,
     });
     undo.push(() => owner.close());
     log.info({ event: 'database:open', path: owner.db.path, duckdbVersion: owner.db.duckdbVersion }, `opened ${owner.db.path}`);

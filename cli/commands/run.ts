@@ -2,6 +2,7 @@
 // migration and a summary table. Ctrl-C interrupts the running statement and rolls its
 // migration back. Exit 0 when applied or nothing to do, 1 when refused, failed or cancelled.
 import { restorePointsFrom, restoreSettings } from '../../worker/restore-settings.js';
+import { CheckpointPolicyError, parseCheckpointPolicy, type CheckpointPolicy } from '../../worker/runner/index.js';
 import { commonOptions, dbPath, migrationsDir, parse, parseTarget } from '../args.js';
 import { EXIT, UsageError } from '../exit-codes.js';
 import { interruptSignal, withLocalRunner } from '../local.js';
@@ -9,13 +10,13 @@ import { printJson, progressLines, renderProblems, renderRunSummary, stderr, typ
 import type { CommandContext } from './types.js';
 
 export const usage =
-  'duckmig run [--db PATH] [--dir PATH] [--target VERSION] [--all-or-nothing] [--checkpoint each|end] [--allow-out-of-order] [--skip-restore-point] [--reason TEXT] [--json]';
+  'duckmig run [--db PATH] [--dir PATH] [--target VERSION] [--all-or-nothing] [--checkpoint each|end|2s,64MB] [--allow-out-of-order] [--skip-restore-point] [--reason TEXT] [--json]';
 
 const options = {
   ...commonOptions,
   target: { type: 'string' },
   'all-or-nothing': { type: 'boolean', default: false },
-  checkpoint: { type: 'string', default: 'each' },
+  checkpoint: { type: 'string' },
   'allow-out-of-order': { type: 'boolean', default: false },
   reason: { type: 'string' },
   'skip-restore-point': { type: 'boolean', default: false },
@@ -24,9 +25,7 @@ const options = {
 export async function run(argv: string[], ctx: CommandContext, out: Out): Promise<number> {
   const { values } = parse(argv, options);
   const target = parseTarget(values.target);
-  if (values.checkpoint !== 'each' && values.checkpoint !== 'end') {
-    throw new UsageError(`--checkpoint must be "each" or "end", got "${values.checkpoint}"`);
-  }
+  const checkpoint = checkpointPolicy(values.checkpoint, ctx.env);
   const interrupt = interruptSignal();
   try {
     const result = await withLocalRunner(
@@ -34,7 +33,7 @@ export async function run(argv: string[], ctx: CommandContext, out: Out): Promis
         db: dbPath(values.db),
         dir: migrationsDir(values.dir),
         logger: ctx.logger,
-        checkpoint: values.checkpoint,
+        checkpoint,
         allowOutOfOrder: values['allow-out-of-order'],
       },
       (runner, db) => {
@@ -67,5 +66,17 @@ export async function run(argv: string[], ctx: CommandContext, out: Out): Promis
     return result.status === 'success' || result.status === 'nothing-to-do' ? EXIT.ok : EXIT.failed;
   } finally {
     interrupt.dispose();
+  }
+}
+
+/** --checkpoint, else DUCKMIG_CHECKPOINT, else undefined (the runner's default budget). */
+function checkpointPolicy(option: string | undefined, env: NodeJS.ProcessEnv): CheckpointPolicy | undefined {
+  const [source, text] = option !== undefined ? ['--checkpoint', option] : ['DUCKMIG_CHECKPOINT', env.DUCKMIG_CHECKPOINT?.trim() || undefined];
+  if (text === undefined) return undefined;
+  try {
+    return parseCheckpointPolicy(text);
+  } catch (err) {
+    if (err instanceof CheckpointPolicyError) throw new UsageError(`${source}: ${err.message}`);
+    throw err;
   }
 }

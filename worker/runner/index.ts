@@ -1,6 +1,14 @@
 // The runner's public surface: what the worker, the CLI and the tests import.
 export { MigrationRunner, CancelledError, type RunnerOptions, type RunOptions, type DryRunOptions, type DatabaseInfo } from './runner.js';
 export { FileMigrationSource, checksumOf, MIGRATION_FILE, type MigrationFile, type MigrationSource, type SourceScan } from './source.js';
+export {
+  parseCheckpointPolicy,
+  describeCheckpointPolicy,
+  CheckpointPolicyError,
+  DEFAULT_CHECKPOINT_BUDGET,
+  type CheckpointPolicy,
+  type CheckpointBudget,
+} from './checkpoint-policy.js';
 export { Database, DatabaseLockedError, DatabaseMissingError, DatabaseOpenError, recoverWal, type OpenOptions } from './database.js';
 export { readSchema, diffSchema, type SchemaSnapshot } from './schema.js';
 export { LEDGER_TABLES, LEDGER_DDL, ForeignLedgerError } from './ledger.js';
