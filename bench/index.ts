@@ -24,7 +24,7 @@ const REGISTRY: Entry[] = [
   {
     name: 'runner',
     issue: 2,
-    summary: '1,000 migrations: floor vs duckmig (checkpoint end/each) vs Kysely Migrator',
+    summary: '1,000 migrations: floor vs duckmig (default budget/each/end) vs Kysely, umzug, postgrator; crash trials',
     load: async () => (await import('./runner-bench.js')).runnerBench,
   },
   {
@@ -62,7 +62,7 @@ function usage(): string {
     '',
     '  --reps N    runs per variant, median reported (default 3, at least 2)',
     '  --count N   override the size (migrations for runner, files for validate, no-op runs for service, MiB for restore and rehearsal)',
-    "  --only IDS  only these variants, comma-separated (runner: a,a',b,c,d,d*; the floor (a) always runs)",
+    "  --only IDS  only these variants, comma-separated (runner: a,a',b,c,e,d,d*,u,p and crash for the crash trials; the floor (a) always runs)",
     '  --keep      keep the temp directories',
   ].join('\n');
 }

@@ -1,25 +1,29 @@
-// Issue 2's runner benchmark: 1,000 generated small migrations applied to a fresh DuckDB
-// file by (a) a floor that sends the same statements straight through @duckdb/node-api
-// ((a′) the same, statement by statement as duckmig executes them), (b) duckmig
-// checkpointing at the end, (c) duckmig checkpointing after each migration (the default),
-// (d) Kysely's Migrator on kysely-duckdb ((d*) with transactional DDL admitted). Variants
-// are interleaved, in rotating order, across repetitions so machine noise spreads over all
-// of them; each run gets a fresh file and is checked for every table, index and column.
-// Goals: (b) ≤ 1.3× (a), and (b) faster than (d).
+// The runner benchmark: 1,000 generated small migrations applied to a fresh DuckDB file by
+// (a) a floor that sends the same statements straight through @duckdb/node-api ((a′) the
+// same, statement by statement as duckmig executes them), (b) `duckmig run` as shipped
+// (checkpoint budget), (c) duckmig checkpointing after each migration, (e) duckmig
+// checkpointing only at the end, and the peers: (d) Kysely's Migrator on kysely-duckdb
+// ((d*) with transactional DDL admitted), (u) umzug, (p) postgrator. Variants are
+// interleaved, in rotating order, across repetitions so machine noise spreads over all of
+// them; each run gets a fresh file and is checked for every table, index and column. Then
+// crash trials of the default (test/support/crash-trials.ts). Goals: (b) ≤ 1.3× (a), (b)
+// faster than (d), (u) and (p), and every crash trial opens with ledger == schema.
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Database, FileMigrationSource, MigrationRunner } from '../worker/runner/index.js';
+import { crashTrials, type TrialSummary } from '../test/support/crash-trials.js';
+import { Database, FileMigrationSource, MigrationRunner, describeCheckpointPolicy, DEFAULT_CHECKPOINT_BUDGET, type CheckpointPolicy } from '../worker/runner/index.js';
 import { measure, median, settle, type BenchContext, type BenchReport, type Benchmark, type Goal } from './benchmark.js';
 import { generateMigrations, type GeneratedMigration } from './generate.js';
 import { kyselyMigrate } from './kysely-peer.js';
+import { postgratorFiles, postgratorMigrate, umzugMigrate } from './migrator-peers.js';
 import { PHASE_ROWS, attachPhases, emptyPhases, lap, medianPhases, phaseNow, type Phases } from './runner-phases.js';
 import { mib, ms, percent, ratio, type Table } from './table.js';
 
 const DEFAULT_COUNT = 1000;
 const WARMUP_COUNT = 20;
 
-type VariantId = 'a' | 'a′' | 'b' | 'c' | 'd' | 'd*';
+type VariantId = 'a' | 'a′' | 'b' | 'c' | 'e' | 'd' | 'd*' | 'u' | 'p';
 
 interface VariantRun {
   applied: number;
@@ -31,7 +35,7 @@ interface Variant {
   id: VariantId;
   label: string;
   /** applies every migration to the empty database file at `path` (timed) */
-  apply(path: string, dir: string, migrations: GeneratedMigration[]): Promise<Timed>;
+  apply(path: string, dir: string, migrations: GeneratedMigration[], extra: { postgratorDir: string }): Promise<Timed>;
 }
 
 interface Timed {
@@ -102,14 +106,15 @@ function floor(id: VariantId, perStatement: boolean, label: string): Variant {
   };
 }
 
-function duckmig(id: VariantId, checkpoint: 'each' | 'end', label: string): Variant {
+/** As `duckmig run` does it (cli/local.ts): the runner on Database.open's connection, with the database's path (for the WAL budget). */
+function duckmig(id: VariantId, checkpoint: CheckpointPolicy | undefined, label: string): Variant {
   return {
     id,
     label,
     async apply(path, dir) {
       const db = await Database.open(path);
       try {
-        const runner = new MigrationRunner({ connection: db.connection, source: new FileMigrationSource(dir), checkpoint });
+        const runner = new MigrationRunner({ connection: db.connection, source: new FileMigrationSource(dir), database: db, ...(checkpoint && { checkpoint }) });
         const phases = attachPhases(runner);
         const m = await measure(() => runner.run());
         const result = m.value;
@@ -139,13 +144,28 @@ function kysely(id: VariantId, mode: 'as-shipped' | 'batch-transaction', label: 
   };
 }
 
+function peer(id: VariantId, label: string, migrate: (instance: DuckDBInstance, dir: string, postgratorDir: string) => Promise<{ applied: number; error?: string }>): Variant {
+  return {
+    id,
+    label,
+    apply: (path, dir, _migrations, extra) =>
+      timedOnInstance(path, async (instance) => {
+        const outcome = await migrate(instance, dir, extra.postgratorDir);
+        return { applied: outcome.applied, ...(outcome.error && { error: outcome.error }) };
+      }),
+  };
+}
+
 const VARIANTS: Variant[] = [
   floor('a', false, 'floor: @duckdb/node-api, 1 tx/file (1 multi-statement query) + ledger row'),
   floor('a′', true, 'floor, statement by statement (extract, prepare + run each)'),
-  duckmig('b', 'end', "duckmig run, checkpoint: 'end'"),
-  duckmig('c', 'each', "duckmig run, checkpoint: 'each' (default)"),
+  duckmig('b', undefined, `duckmig run as shipped (checkpoint ${describeCheckpointPolicy(DEFAULT_CHECKPOINT_BUDGET)} + at the end)`),
+  duckmig('c', 'each', "duckmig run --checkpoint each (after every migration)"),
+  duckmig('e', 'end', 'duckmig run --checkpoint end'),
   kysely('d', 'as-shipped', 'Kysely Migrator + kysely-duckdb (as shipped: autocommit)'),
   kysely('d*', 'batch-transaction', 'Kysely Migrator, adapter with transactional DDL (1 tx/batch)'),
+  peer('u', 'umzug 3, 1 tx/file, history row after it (autocommit)', (instance, dir) => umzugMigrate(instance, dir)),
+  peer('p', 'postgrator 8 (pg dialect), script + history row, autocommit', (instance, _dir, postgratorDir) => postgratorMigrate(instance, postgratorDir)),
 ];
 
 /** What each variant must leave behind: every table, index and added column. */
@@ -188,6 +208,7 @@ function selectVariants(only: string[] | undefined): Variant[] {
 
 async function runAll(ctx: BenchContext, variants: Variant[], dir: string, migrations: GeneratedMigration[], reps: number, label: string): Promise<Sample[]> {
   const dbDir = await ctx.tempDir('runner-db');
+  const extra = { postgratorDir: await postgratorFiles(dir, migrations, await ctx.tempDir('runner-postgrator')) };
   const samples: Sample[] = [];
   let file = 0;
   for (let rep = 1; rep <= reps; rep++) {
@@ -196,7 +217,7 @@ async function runAll(ctx: BenchContext, variants: Variant[], dir: string, migra
     for (const variant of order) {
       const path = join(dbDir, `${++file}-${variant.id.replace(/[^a-z]/g, 'x')}.duckdb`);
       await settle();
-      const timed = await variant.apply(path, dir, migrations);
+      const timed = await variant.apply(path, dir, migrations, extra);
       const problem = timed.run.error ?? (timed.run.applied !== migrations.length ? `applied ${timed.run.applied}/${migrations.length}` : await verify(path, migrations));
       if (problem) timed.run.error = problem;
       // 1,000 tiny tables make a ~770 MB file: keep one at a time on disk, not 18
@@ -211,10 +232,12 @@ async function runAll(ctx: BenchContext, variants: Variant[], dir: string, migra
 export const runnerBench: Benchmark = {
   name: 'runner',
   issue: 2,
-  summary: '1,000 small migrations: floor vs duckmig (checkpoint end / each) vs Kysely Migrator',
+  summary: '1,000 small migrations: floor vs duckmig (default budget / each / end) vs Kysely, umzug, postgrator; crash trials',
   async run(ctx): Promise<BenchReport> {
     const count = ctx.options.count ?? DEFAULT_COUNT;
-    const variants = selectVariants(ctx.options.only);
+    // `--only crash` (or a list with it) also runs the crash trials; without --only they always run
+    const wantCrash = !ctx.options.only || ctx.options.only.includes('crash');
+    const variants = selectVariants(ctx.options.only?.filter((id) => id !== 'crash'));
     const reps = Math.max(2, ctx.options.reps);
     const migDir = await ctx.tempDir('runner-migrations');
     const migrations = await generateMigrations(migDir, count);
@@ -261,40 +284,74 @@ export const runnerBench: Benchmark = {
     };
 
     const b = med('b');
-    const d = med('d');
-    const dTx = med('d*');
     const cpu = (id: VariantId) => median((by.get(id) ?? []).map((s) => s.timed.cpuMs));
     const goals: Goal[] = [];
     if (has('b')) {
       goals.push({
-        label: "(b) duckmig checkpoint:'end' ≤ 1.3× the floor (a)",
+        label: '(b) duckmig run as shipped ≤ 1.3× the floor (a)',
         met: b <= 1.3 * floorMs,
         detail: `${ms(b)} vs ${ms(floorMs)} = ${ratio(b, floorMs)} wall (CPU ${ratio(cpu('b'), floorCpu)})`,
       });
-    }
-    if (has('b') && has('d')) {
-      goals.push({
-        label: '(b) faster than (d) Kysely Migrator',
-        met: b < d,
-        detail: `${ms(b)} vs ${ms(d)} = ${ratio(b, d)} wall (CPU ${ratio(cpu('b'), cpu('d'))})${has('d*') ? `; vs (d*) 1-tx batch: ${ratio(b, dTx)}` : ''}`,
-      });
+      for (const [id, name] of [['d', 'Kysely Migrator'], ['u', 'umzug'], ['p', 'postgrator']] as [VariantId, string][]) {
+        if (!has(id)) continue;
+        goals.push({
+          label: `(b) faster than (${id}) ${name}`,
+          met: b < med(id),
+          detail: `${ms(b)} vs ${ms(med(id))} = ${ratio(b, med(id))} wall (CPU ${ratio(cpu('b'), cpu(id))})${id === 'd' && has('d*') ? `; vs (d*) 1-tx batch: ${ratio(b, med('d*'))}` : ''}`,
+        });
+      }
     }
 
     const tables = [main, phaseTable(by)];
+    if (wantCrash) {
+      const summaries: TrialSummary[] = [];
+      for (const { policy, trials } of CRASH_TRIALS) {
+        ctx.log(`crash trials: ${trials} × ${CRASH_MIGRATIONS} migrations, policy ${policy}, 2 in parallel`);
+        summaries.push(await crashTrials({ count: CRASH_MIGRATIONS, trials, parallel: 2, policy }));
+      }
+      tables.push(crashTable(summaries));
+      for (const s of summaries) {
+        goals.push({
+          label: `crash trials (${s.policy}): every file opens and ledger == schema`,
+          met: s.openable === s.trials && s.ledgerMatchesSchema === s.trials,
+          detail: `${s.trials} trials, ${s.openable} openable, ${s.ledgerMatchesSchema} ledger == schema${s.failures.length ? `; first failure: ${s.failures[0]}` : ''}`,
+        });
+      }
+    }
     return {
       tables,
       goals,
       notes: [
-        '(c) is the safe default: a CHECKPOINT after every migration leaves no WAL behind (STACK.md, WAL replay bug); (b) is for bulk runs, safe because Database.open recovers an unreplayable WAL.',
+        `(b) is the default: a CHECKPOINT when ${describeCheckpointPolicy(DEFAULT_CHECKPOINT_BUDGET)} has accumulated since the last one, and when the run ends; a crash leaves at most that much WAL, which Database.open replays (recovering the WAL DuckDB 1.5.6 cannot replay directly). (c) leaves no WAL behind and pays a CHECKPOINT per migration; (e) one CHECKPOINT at the end.`,
         "(d) kysely-duckdb 0.4's adapter declares supportsTransactionalDdl=false, so Kysely runs every statement in autocommit (a failed migration leaves its earlier statements applied); (d*) tells Kysely DuckDB's DDL is transactional, and Kysely then wraps the whole batch in one transaction. Neither has a per-file transaction, a checksum or a parse check.",
+        '(u) umzug has no transactions of its own: here each file runs in one, and its history row is written after the commit (a crash between them re-runs the file). (p) postgrator runs the script and then its history row, no transaction (a failing statement leaves the earlier ones applied); it checksums applied files (md5).',
       ],
     };
   },
 };
 
+const CRASH_MIGRATIONS = 200;
+/** the default as shipped, and a tight budget whose frequent checkpoints get killed midway too */
+const CRASH_TRIALS = [
+  { policy: 'default', trials: 60 },
+  { policy: '100ms', trials: 20 },
+];
+
+function crashTable(summaries: TrialSummary[]): Table {
+  return {
+    title: `crash trials: a child applying ${CRASH_MIGRATIONS} migrations killed (SIGKILL) at random moments, then Database.open and ledger vs schema`,
+    columns: ['policy', 'trials', 'killed mid-run', 'resumed a killed run', 'WAL recovered on open', 'openable', 'ledger == schema', 'run length'],
+    rows: summaries.map((s) => [s.policy, String(s.trials), String(s.killed), String(s.resumed), String(s.walRecovered), String(s.openable), String(s.ledgerMatchesSchema), ms(s.runMs)]),
+    footnotes: [
+      'Each lane first runs all migrations uninterrupted (its length sets the kill window), then each trial runs on the file the previous one left and is killed at a uniform random time within what the pending migrations take; a completed run starts the lane over on a fresh file.',
+      'Migrations: a table with a DEFAULT current_timestamp column, rows, ADD COLUMN (DuckDB 1.5.6 cannot replay that WAL directly), and every 4th an index, ALTER and UPDATE of the previous table.',
+    ],
+  };
+}
+
 /** The floors' and duckmig's time per phase side by side, so a gap points at its cause. */
 function phaseTable(by: Map<VariantId, Sample[]>): Table {
-  const ids = (['a', 'a′', 'b', 'c'] as VariantId[]).filter((id) => by.has(id));
+  const ids = (['a', 'a′', 'b', 'c', 'e'] as VariantId[]).filter((id) => by.has(id));
   const per = new Map(ids.map((id) => [id, medianPhases(by.get(id)!.map((s) => s.timed.run.phases).filter((p): p is Phases => p !== undefined))]));
   const a = per.get('a')!;
   const b = per.get('b') ?? medianPhases([]);
