@@ -3,7 +3,10 @@
 // (recovering the WAL DuckDB 1.5 cannot replay directly), so the policy decides cost and
 // how much WAL a crash leaves to replay, never what is applied:
 // - a budget (the default): after a commit once `intervalMs` passed since the last
-//   checkpoint or the WAL reached `walBytes`, and always when the run ends;
+//   checkpoint or the WAL reached `walBytes`, and always when the run ends. The interval
+//   also stretches to 19× the last checkpoint's duration, so checkpoints never take more
+//   than ~5% of a run: each one costs more as the catalog grows, and on a slow or busy
+//   machine a fixed interval would checkpoint as often as after every file;
 // - 'each': after every committed migration (no WAL left behind, slowest);
 // - 'end': once, when the run ends (one WAL for the whole batch).
 // docs/operations.md explains the default's numbers.
@@ -20,6 +23,9 @@ export interface CheckpointBudget {
 export type CheckpointPolicy = 'each' | 'end' | CheckpointBudget;
 
 export const DEFAULT_CHECKPOINT_BUDGET: CheckpointBudget = Object.freeze({ intervalMs: 2000, walBytes: 64 * 1024 * 1024 });
+
+/** the time between checkpoints is at least this many times the last one's duration (≤ 5% of a run) */
+const GAP_PER_CHECKPOINT_TIME = 19;
 
 export class CheckpointPolicyError extends Error {
   override name = 'CheckpointPolicyError';
@@ -64,6 +70,8 @@ export class Checkpointer {
   readonly #walPath: string | undefined;
   readonly #logger: Logger | undefined;
   #last = performance.now();
+  /** how long the last CHECKPOINT took */
+  #lastDuration = 0;
   #dirty = false;
 
   constructor(run: () => Promise<unknown>, policy: CheckpointPolicy, databasePath: string | undefined, logger?: Logger) {
@@ -97,7 +105,8 @@ export class Checkpointer {
     const policy = this.#policy;
     if (policy === 'each') return true;
     if (policy === 'end') return false;
-    return performance.now() - this.#last >= policy.intervalMs || this.#walSize() >= policy.walBytes;
+    const since = performance.now() - this.#last;
+    return since >= Math.max(policy.intervalMs, GAP_PER_CHECKPOINT_TIME * this.#lastDuration) || this.#walSize() >= policy.walBytes;
   }
 
   #walSize(): number {
@@ -110,8 +119,10 @@ export class Checkpointer {
   }
 
   async #checkpoint(): Promise<void> {
+    const start = performance.now();
     await this.#run();
     this.#dirty = false;
     this.#last = performance.now();
+    this.#lastDuration = this.#last - start;
   }
 }
