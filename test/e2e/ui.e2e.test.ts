@@ -286,6 +286,8 @@ describe('admin UI on a fresh database', () => {
     await restore.getByText('“e2e: roll back the first deployment”').waitFor();
     // opened from the progress panel's link: the restore shows the point it put back
     await restore.getByTestId('run-restore-point').getByText(/^Restored from restore point rp-\S+ \(version 0\) · .+ · sha256 [0-9a-f]{12}$/).waitFor();
+    // and the restore point it took of the state it replaced, to undo it
+    await restore.getByTestId('run-undo-point').getByText(/^The state it replaced was kept first as restore point rp-\S+ \(version 4\): restore it to undo this restore\.$/).waitFor();
     // the run before it kept its results and shows the restore point it took
     const run = runs.nth(1);
     await run.getByText('v0 → v4').waitFor();
