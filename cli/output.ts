@@ -87,6 +87,7 @@ export function renderRunSummary(result: RunResult): string {
     failed: `FAILED: ${result.error ?? ''}`,
     cancelled: `CANCELLED: ${result.error ?? ''}`,
     invalid: `REFUSED: ${result.error ?? ''}`,
+    crashed: `CRASHED: ${result.error ?? ''}`,
   };
   parts.push(`${headline[result.status]} (${ms(result.durationMs)})\n`);
   return parts.filter(Boolean).join('\n');

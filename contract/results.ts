@@ -121,7 +121,8 @@ export type RestorePointRef = z.infer<typeof RestorePointRef>;
 export const RunMode = z.enum(['apply', 'rehearse', 'plan', 'restore']);
 export type RunMode = z.infer<typeof RunMode>;
 
-export const RunStatus = z.enum(['success', 'failed', 'cancelled', 'invalid', 'nothing-to-do']);
+/** 'crashed' only in the run history: the run's process died before it could record an outcome. */
+export const RunStatus = z.enum(['success', 'failed', 'cancelled', 'invalid', 'nothing-to-do', 'crashed']);
 export type RunStatus = z.infer<typeof RunStatus>;
 
 export const RunResult = z.object({

@@ -107,6 +107,14 @@ export async function startWorker(config: WorkerConfig, logger: Logger, options:
 
     const legacy = await owner.exclusive(({ runner }) => runner.adoptLegacy());
     if (legacy) log.info({ event: 'legacy:found', ...legacy }, 'legacy schema_version table found; its versions count as applied');
+    // runs whose worker died (killed, crashed, out of disk) are written to the run history now
+    const crashed = await owner.exclusive(({ runner }) => runner.recordCrashedRuns());
+    for (const run of crashed) {
+      log.error(
+        { event: 'run:crashed', runId: run.runId, jobId: run.jobId, requestedBy: run.requestedBy, toVersion: run.toVersion },
+        `run ${run.runId} (job ${run.jobId ?? 'none'}, requested by ${run.requestedBy ?? 'unknown'}) did not finish: recorded as crashed`,
+      );
+    }
     const problems = await owner.exclusive(({ runner }) => runner.validate());
     for (const p of problems) log[p.severity === 'error' ? 'error' : 'warn']({ event: 'validation', ...p }, p.message);
 

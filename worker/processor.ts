@@ -103,6 +103,11 @@ export function createProcessor(deps: ProcessorDeps) {
       }
     } catch (err) {
       crash = err;
+      if (data.kind === 'run') {
+        // the run history says so now rather than at the next start (when the file still takes writes)
+        const why = `the run ended without a result: ${(err as Error)?.message ?? String(err)}`;
+        await owner.exclusive(({ runner }) => runner.recordCrashedRuns(why)).catch((e: unknown) => log.warn({ err: e }, 'crashed run not recorded yet; the next start records it'));
+      }
     } finally {
       // the last progress and the snapshot go out together, both before BullMQ hears the outcome
       await Promise.all([

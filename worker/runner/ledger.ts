@@ -1,6 +1,8 @@
 // The migration ledger inside the database: `schema_migrations` (one row per attempt:
 // applied, adopted, failed or cancelled), `schema_migration_runs` (one row per run, with
-// who, why and the full result), and the legacy `schema_version` table that old
+// who, why and the full result; a run's row is written as 'running' before it applies
+// anything, so a run whose process died is found and recorded as 'crashed' by the next
+// one to open the file), and the legacy `schema_version` table that old
 // application builds still read. All reads tolerate a database that has none of them yet.
 // Versions are BIGINT (14-digit timestamps): tables created as INTEGER are widened in place.
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
@@ -239,7 +241,83 @@ export async function mirrorLegacyVersion(connection: DuckDBConnection, version:
   await connection.run('INSERT INTO schema_version (version) SELECT $1 WHERE NOT EXISTS (SELECT 1 FROM schema_version WHERE version = $1)', [version]);
 }
 
+/** What a run's 'running' row says before it applies anything. */
+export interface RunStart {
+  runId: string;
+  jobId: string | null;
+  mode: RunSummary['mode'];
+  requestedBy: string | null;
+  reason: string | null;
+  startedAt: string;
+  fromVersion: number;
+}
+
+/** Marks a run as started (status 'running'); its final row replaces the mark (writeRun). */
+export async function writeRunStart(connection: DuckDBConnection, start: RunStart): Promise<void> {
+  await connection.run(
+    `INSERT INTO schema_migration_runs (run_id, job_id, mode, status, requested_by, reason, started_at, finished_at,
+       duration_ms, from_version, to_version, error, migrations, restore_point)
+     VALUES (?, ?, ?, 'running', ?, ?, CAST(? AS TIMESTAMP), CAST(? AS TIMESTAMP), 0, ?, ?, NULL, '[]', NULL)`,
+    [start.runId, start.jobId, start.mode, start.requestedBy, start.reason, toDbTimestamp(start.startedAt), toDbTimestamp(start.startedAt), start.fromVersion, start.fromVersion],
+  );
+}
+
+/**
+ * Runs still marked 'running' belong to a process that died (killed, crashed, out of
+ * disk) or a run that ended without a result: each becomes 'crashed', with what the
+ * ledger shows that run committed. Call it only while no run is in progress on the file.
+ */
+export async function recordCrashedRuns(connection: DuckDBConnection, why: string): Promise<RunSummary[]> {
+  if (!(await tableExists(connection, 'schema_migration_runs'))) return [];
+  const reader = await connection.runAndReadAll("SELECT run_id FROM schema_migration_runs WHERE status = 'running'");
+  const runIds = reader.getRows().map((r) => String(r[0]));
+  if (runIds.length === 0) return [];
+  const ledger = await readLedger(connection);
+  const crashed: RunSummary[] = [];
+  for (const runId of runIds) {
+    const run = (await readRuns(connection, 1, runId))[0];
+    if (!run) continue;
+    const attempts = ledger.filter((e) => e.runId === runId);
+    const applied = attempts.filter((e) => e.status === 'applied');
+    const finishedAt = attempts.reduce((latest, e) => (e.appliedAt > latest ? e.appliedAt : latest), run.startedAt);
+    const summary: RunSummary = {
+      ...run,
+      status: 'crashed',
+      finishedAt,
+      durationMs: Math.max(0, Date.parse(finishedAt) - Date.parse(run.startedAt)),
+      toVersion: applied.reduce((v, e) => Math.max(v, e.version), run.fromVersion),
+      error: why,
+      migrations: attempts.map((e) => ({
+        version: e.version,
+        name: e.name,
+        file: '',
+        checksum: e.checksum,
+        status: e.status === 'adopted' ? 'applied' : e.status,
+        statements: 0,
+        ...(e.durationMs !== null && { durationMs: e.durationMs }),
+        ...(e.error !== null && { error: { message: e.error } }),
+      })),
+    };
+    await writeRun(connection, summary);
+    crashed.push(summary);
+  }
+  return crashed;
+}
+
+/** The run's final row, replacing its 'running' mark (in one transaction). */
 export async function writeRun(connection: DuckDBConnection, run: RunSummary): Promise<void> {
+  await connection.run('BEGIN TRANSACTION');
+  try {
+    await connection.run("DELETE FROM schema_migration_runs WHERE run_id = ? AND status = 'running'", [run.runId]);
+    await insertRun(connection, run);
+    await connection.run('COMMIT');
+  } catch (err) {
+    await connection.run('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
+}
+
+async function insertRun(connection: DuckDBConnection, run: RunSummary): Promise<void> {
   await connection.run(
     `INSERT INTO schema_migration_runs (run_id, job_id, mode, status, requested_by, reason, started_at, finished_at,
        duration_ms, from_version, to_version, error, migrations, restore_point)
@@ -264,14 +342,14 @@ export async function writeRun(connection: DuckDBConnection, run: RunSummary): P
   );
 }
 
-/** Most recent runs first. */
-export async function readRuns(connection: DuckDBConnection, limit = 100): Promise<RunSummary[]> {
+/** Finished runs, most recent first (or the one run with `runId`, even while it is 'running'). */
+export async function readRuns(connection: DuckDBConnection, limit = 100, runId?: string): Promise<RunSummary[]> {
   if (!(await tableExists(connection, 'schema_migration_runs'))) return [];
   const reader = await connection.runAndReadAll(
     `SELECT run_id, job_id, mode, status, requested_by, reason, CAST(started_at AS VARCHAR) AS started_at,
             CAST(finished_at AS VARCHAR) AS finished_at, duration_ms, from_version, to_version, error, migrations, restore_point
-       FROM schema_migration_runs ORDER BY started_at DESC, rowid DESC LIMIT ?`,
-    [limit],
+       FROM schema_migration_runs WHERE ${runId === undefined ? "status <> 'running'" : 'run_id = ?'} ORDER BY started_at DESC, rowid DESC LIMIT ?`,
+    runId === undefined ? [limit] : [runId, limit],
   );
   return reader.getRowObjectsJS().map((r) => ({
     runId: String(r.run_id),

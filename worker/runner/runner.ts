@@ -25,8 +25,10 @@ import {
   ensureLedger,
   mirrorLegacyVersion,
   readRuns,
+  recordCrashedRuns,
   writeLedgerEntry,
   writeRun,
+  writeRunStart,
 } from './ledger.js';
 import { analyze, type Analysis } from './analysis.js';
 import { Checkpointer, DEFAULT_CHECKPOINT_BUDGET, type CheckpointPolicy } from './checkpoint-policy.js';
@@ -103,6 +105,11 @@ export class CancelledError extends Error {
 
 const SYSTEM_USER = 'duckmig';
 const NO_STATEMENTS = { count: 0, prepare: (_index: number): Promise<never> => Promise.reject(new Error('no statements')) };
+
+/** Why a run found still marked 'running' is recorded as crashed. */
+export const RUN_CRASHED_MESSAGE =
+  'the run did not finish: its process stopped (killed, crashed, or out of memory or disk) before it could record an outcome; ' +
+  'each migration commits together with its ledger row, so the migrations listed as applied are applied and the rest are pending';
 
 function errorsOf(problems: ValidationProblem[]): ValidationProblem[] {
   return problems.filter((p) => p.severity === 'error');
@@ -181,6 +188,14 @@ export class MigrationRunner {
     return readRuns(this.#connection, limit);
   }
 
+  /**
+   * Records runs whose process died before they finished (still marked 'running') as
+   * 'crashed', with what they committed. Call it when the file is opened and nothing runs.
+   */
+  async recordCrashedRuns(why: string = RUN_CRASHED_MESSAGE): Promise<RunSummary[]> {
+    return recordCrashedRuns(this.#connection, why);
+  }
+
   async status(): Promise<StatusReport> {
     const a = await this.#analyze();
     const db = this.#options.database;
@@ -222,6 +237,19 @@ export class MigrationRunner {
 
     const batch = a.pending.filter((m) => options.target === undefined || m.version <= options.target);
     await this.#adopt(a);
+    await this.recordCrashedRuns();
+    if (batch.length > 0) {
+      // marks the run before anything is applied: if this process dies, the next one records it
+      await writeRunStart(this.#connection, {
+        runId,
+        jobId: options.jobId ?? null,
+        mode: 'apply',
+        requestedBy: options.appliedBy ?? SYSTEM_USER,
+        reason: options.reason ?? null,
+        startedAt: startedAt.toISOString(),
+        fromVersion: a.currentVersion,
+      });
+    }
 
     let results: MigrationResult[];
     let restorePoint: RunResult['restorePoint'] | null | undefined;

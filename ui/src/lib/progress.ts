@@ -341,6 +341,7 @@ const outcomeText: Record<RunStatus, string> = {
   cancelled: 'was cancelled',
   invalid: 'was refused: validation problems',
   'nothing-to-do': 'had nothing to do',
+  crashed: 'crashed: the worker stopped before it finished',
 };
 
 export function isRestore(run: RunProgress): boolean {
@@ -364,6 +365,7 @@ const endings: Record<RunStatus, string> = {
   cancelled: 'cancelled',
   invalid: 'refused: validation problems',
   'nothing-to-do': 'had nothing to do',
+  crashed: 'crashed',
 };
 
 /** the progress panel's heading: "Run in progress", "Dry-run failed", "Restored to version 0"… */
