@@ -36,3 +36,10 @@ export function parseTarget(value: string | undefined): number | undefined {
   }
   return Number(value);
 }
+
+/** --plan: a plan id from a dry-run (64 hexadecimal digits). */
+export function parsePlan(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (!/^[0-9a-f]{64}$/.test(value)) throw new UsageError(`--plan must be a plan id from a dry-run (64 hexadecimal digits), got "${value}"`);
+  return value;
+}

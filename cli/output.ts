@@ -90,6 +90,9 @@ export function renderRunSummary(result: RunResult): string {
     crashed: `CRASHED: ${result.error ?? ''}`,
   };
   parts.push(`${headline[result.status]} (${ms(result.durationMs)})\n`);
+  if (result.planId && result.mode !== 'apply' && result.status === 'success') {
+    parts.push(`plan ${result.planId}  (apply exactly this: duckmig run --plan ${result.planId})\n`);
+  }
   return parts.filter(Boolean).join('\n');
 }
 

@@ -3,7 +3,8 @@
 // import the inferred types.
 import { z } from 'zod';
 import { JobData, JobProgress, RunSummary, WorkerSnapshot } from './queue.js';
-import { LedgerEntry, RunResult } from './results.js';
+import { PlanId } from './plan.js';
+import { LedgerEntry, PlannedStatement, RunResult } from './results.js';
 
 export const API_PREFIX = '/api/v1';
 export const ADMIN_PREFIX = `${API_PREFIX}/admin/migrations`;
@@ -25,6 +26,8 @@ export const RunRequest = z
     target: z.number().int().positive().optional(),
     reason: z.string().trim().max(500).optional(),
     allOrNothing: z.boolean().optional(),
+    /** a plan id (from a dry-run, or a pending migration's planId): refused with 409 when the files changed since */
+    plan: PlanId.optional(),
   })
   .strict();
 export type RunRequest = z.infer<typeof RunRequest>;
@@ -130,3 +133,21 @@ export const CancelResponse = z.object({
   workersNotified: z.number().int(),
 });
 export type CancelResponse = z.infer<typeof CancelResponse>;
+
+/** GET …/pending/:version/sql: one page of a pending migration's statements, each capped. */
+export const PendingSqlResponse = z.object({
+  version: z.number().int(),
+  name: z.string(),
+  file: z.string(),
+  checksum: z.string(),
+  sizeBytes: z.number().int(),
+  statementCount: z.number().int(),
+  offset: z.number().int(),
+  /** statements offset … offset + statements.length - 1 */
+  statements: z.array(PlannedStatement),
+  /** how many statements can be paged through (fewer than statementCount when the worker kept only the first ones) */
+  available: z.number().int(),
+  /** the byte cap of each statement's text */
+  statementPreviewBytes: z.number().int(),
+});
+export type PendingSqlResponse = z.infer<typeof PendingSqlResponse>;

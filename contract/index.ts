@@ -4,3 +4,4 @@ export * from './results.js';
 export * from './events.js';
 export * from './queue.js';
 export * from './api.js';
+export * from './plan.js';

@@ -14,6 +14,10 @@ export const redisKeys = (queue = QUEUE_NAME, prefix = 'duckmig') => ({
   cancel: `${prefix}:${queue}:cancel`,
   /** `<accepted>:<job id>` exists once the API told the client it accepted that run or restore */
   accepted: `${prefix}:${queue}:accepted`,
+  /** hash: plan id → its last migration and the id of the plan before it (to name what changed) */
+  plans: `${prefix}:${queue}:plans`,
+  /** list per file checksum: the previewed statements of a pending migration (JSON, capped) */
+  pendingSql: (checksum: string) => `${prefix}:${queue}:sql:${checksum}`,
 });
 
 /** The heartbeat key expires after this long without a refresh: the worker is then offline. */
@@ -37,6 +41,8 @@ export const RunJobData = Requester.extend(Deadline.shape).extend({
   kind: z.literal('run'),
   target: z.number().int().positive().optional(),
   allOrNothing: z.boolean().optional(),
+  /** the pinned plan id: the worker refuses the run when the pending files differ */
+  plan: z.string().optional(),
 });
 export const DryRunJobData = Requester.extend({
   kind: z.literal('dry-run'),

@@ -85,14 +85,44 @@ export const MigrationResult = z.object({
 });
 export type MigrationResult = z.infer<typeof MigrationResult>;
 
-export const PlannedStatement = z.object({ index: z.number().int(), line: z.number().int(), sql: z.string() });
-export const PlannedMigration = z.object({
+/** The most of one statement's text that a plan, the pending-SQL route or a result carries. */
+export const STATEMENT_PREVIEW_BYTES = 8 * 1024;
+/** The most statements of one migration that a dry-run's plan lists. */
+export const PLAN_PREVIEW_STATEMENTS = 200;
+
+/**
+ * One statement as shown to people: its text up to STATEMENT_PREVIEW_BYTES (a 50 MB seed
+ * INSERT is shown by its beginning), with its real size.
+ */
+export const PlannedStatement = z.object({
+  index: z.number().int(),
+  line: z.number().int(),
+  sql: z.string(),
+  /** the statement's full size in bytes (UTF-8) */
+  sizeBytes: z.number().int().optional(),
+  /** true when `sql` is only the beginning of the statement */
+  truncated: z.boolean().optional(),
+});
+export type PlannedStatement = z.infer<typeof PlannedStatement>;
+
+/** A pending migration as the status lists it: no SQL (that has its own paged route). */
+export const PendingMigration = z.object({
   version: z.number().int(),
   name: z.string(),
   file: z.string(),
   checksum: z.string(),
-  sql: z.string(),
+  statementCount: z.number().int(),
+  sizeBytes: z.number().int(),
+  /** the plan id of a run up to and including this migration (pin it with run's `plan`) */
+  planId: z.string(),
+});
+export type PendingMigration = z.infer<typeof PendingMigration>;
+
+/** A migration of a dry-run's plan: its statements previewed, never more than a bounded excerpt. */
+export const PlannedMigration = PendingMigration.omit({ planId: true }).extend({
   statements: z.array(PlannedStatement),
+  /** true when only the first statements are listed */
+  statementsTruncated: z.boolean().optional(),
 });
 export type PlannedMigration = z.infer<typeof PlannedMigration>;
 
@@ -141,6 +171,8 @@ export const RunResult = z.object({
   error: z.string().optional(),
   /** dry-run only: the plan */
   plan: z.array(PlannedMigration).optional(),
+  /** the plan id of what was (or would be) applied: a dry-run's can be pinned with run's `plan` */
+  planId: z.string().optional(),
   /** rehearsal only: what the batch would change */
   schemaDiff: z.array(SchemaChange).optional(),
   /** the restore point taken before applying (or restored from, for mode 'restore') */
@@ -168,8 +200,6 @@ export const LedgerEntry = z.object({
 });
 export type LedgerEntry = z.infer<typeof LedgerEntry>;
 
-export const PendingMigration = PlannedMigration;
-export type PendingMigration = PlannedMigration;
 
 export const LegacyInfo = z.object({
   /** versions found in the old schema_version table */

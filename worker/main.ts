@@ -11,13 +11,14 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { Worker, type RedisQueueBackend } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { QUEUE_NAME, STALLED_FAILED_REASON, WORKER_DIED_MESSAGE, redisKeys, type JobData, type JobProgress, type RunResult, type WorkerInfo, type WorkerSnapshot } from '../contract/index.js';
+import { QUEUE_NAME, STALLED_FAILED_REASON, readPlan, WORKER_DIED_MESSAGE, redisKeys, type JobData, type JobProgress, type RunResult, type WorkerInfo, type WorkerSnapshot } from '../contract/index.js';
 import { subscribeCancel, type CancelSubscription } from './cancel.js';
 import type { WorkerConfig } from './config.js';
 import { DatabaseOwner } from './database-owner.js';
 import { createProcessor } from './processor.js';
 import { awaitConfirmation } from './run-deadline.js';
-import { buildSnapshot, publishSnapshot, startHeartbeat, workerInfo, type HeartbeatHandle } from './snapshot.js';
+import type { MigrationFile } from './runner/index.js';
+import { buildSnapshot, publishPendingSql, publishPlans, publishSnapshot, startHeartbeat, workerInfo, type HeartbeatHandle } from './snapshot.js';
 import { watchMigrations, type MigrationsWatch } from './watch-migrations.js';
 
 export interface WorkerHandle {
@@ -142,10 +143,13 @@ export async function startWorker(config: WorkerConfig, logger: Logger, options:
       // (and took no restore point)
       const noop = after?.mode === 'apply' && after.status === 'nothing-to-do' && last !== null;
       const sameStatus = noop ? last?.status : undefined;
+      // the pending files' SQL goes to its own keys (paged by the API), never into the snapshot
+      const publishSql = (files: readonly MigrationFile[]) => publishPendingSql(redis, keys.pendingSql, files);
       const snapshot = await owner.exclusive(async ({ runner }) =>
-        buildSnapshot(runner, info, sameStatus, noop && last ? last.restorePoints : await owner.listRestorePoints()),
+        buildSnapshot(runner, info, sameStatus, noop && last ? last.restorePoints : await owner.listRestorePoints(), publishSql),
       );
       last = snapshot;
+      await publishPlans(redis, keys.plans, snapshot.status.pending);
       await publishSnapshot(redis, keys.snapshot, snapshot);
       log.info(
         { event: 'snapshot:published', currentVersion: snapshot.status.currentVersion, pending: snapshot.status.pending.length },
@@ -167,6 +171,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger, options:
     const processor = createProcessor({
       owner,
       logger: log,
+      lookupPlan: (planId) => readPlan(redis, keys.plans, planId),
       afterJob: (result) => publish(result),
       onBusy: (jobId) => {
         busyWith = jobId;

@@ -8,7 +8,7 @@
 // `completed` reads a current status.
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
-import { JobData, WORKER_DIED_MESSAGE, type JobProgress, type RunResult } from '../contract/index.js';
+import { JobData, WORKER_DIED_MESSAGE, type JobProgress, type PlanEntry, type RunResult } from '../contract/index.js';
 import type { DatabaseOwner } from './database-owner.js';
 import { createProgressReporter } from './progress.js';
 import { expiredMessage } from './run-deadline.js';
@@ -26,6 +26,8 @@ export interface ProcessorDeps {
   onBusy?: (jobId: string | null) => void;
   /** for runs and restores with a deadline: true once the API confirmed the job (run-deadline.ts) */
   confirmed?: (jobId: string, notAfterMs: number) => Promise<boolean>;
+  /** what a pinned plan contained (published plan links), so a refusal names each changed file */
+  lookupPlan?: (planId: string) => Promise<PlanEntry[] | null>;
 }
 
 /** The job's failedReason for a run that did not succeed. */
@@ -47,7 +49,7 @@ export function failureReason(kind: JobData['kind'], result: RunResult, signal?:
 }
 
 export function createProcessor(deps: ProcessorDeps) {
-  const { owner, logger, afterJob, onBusy, confirmed } = deps;
+  const { owner, logger, afterJob, onBusy, confirmed, lookupPlan } = deps;
 
   // Three declared parameters: BullMQ only creates the AbortSignal (cancelJob) for
   // processors whose length is at least 3.
@@ -84,6 +86,7 @@ export function createProcessor(deps: ProcessorDeps) {
         const { restorePointId: id, requestedBy, reason } = data;
         result = await owner.restore({ id, requestedBy, reason, jobId, emit: reporter.onEvent });
       } else {
+        const previewedPlan = data.kind === 'run' && data.plan ? ((await lookupPlan?.(data.plan).catch(() => null)) ?? undefined) : undefined;
         result = await owner.exclusive((held) => {
           const unsubscribe = held.runner.events.onEvent(reporter.onEvent);
           const call =
@@ -95,6 +98,8 @@ export function createProcessor(deps: ProcessorDeps) {
                   reason: data.reason,
                   jobId,
                   signal,
+                  plan: data.plan,
+                  previewedPlan,
                   beforeApply: owner.restorePointHook(held, data.reason ?? `before job ${jobId}`),
                 })
               : held.runner.dryRun({ target: data.target, rehearse: data.rehearse, jobId, signal });

@@ -1,7 +1,10 @@
 // What the worker tells the API about itself and its database, so the API never opens
 // the DuckDB file: the status snapshot (runner.status() + recent runs + worker info,
-// published at start-up and after every job) and the heartbeat (a key refreshed every
-// HEARTBEAT_INTERVAL_MS that expires after HEARTBEAT_TTL_MS, naming the job in progress).
+// published at start-up and after every job; pending migrations without their SQL), the
+// pending migrations' previewed statements (one Redis list per file checksum, paged by the
+// API), the plan links that let the API name what changed since a pinned plan, and the
+// heartbeat (a key refreshed every HEARTBEAT_INTERVAL_MS that expires after
+// HEARTBEAT_TTL_MS, naming the job in progress).
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -9,14 +12,18 @@ import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import {
+  EMPTY_PLAN_ID,
   HEARTBEAT_INTERVAL_MS,
   HEARTBEAT_TTL_MS,
   type Heartbeat,
+  type PendingMigration,
+  type PlanLink,
   type RestorePointRef,
   type WorkerInfo,
   type WorkerSnapshot,
 } from '../contract/index.js';
-import type { MigrationRunner } from './runner/index.js';
+import type { MigrationFile, MigrationRunner } from './runner/index.js';
+import { previewStatement } from './runner/preview.js';
 
 /** How many runs of the database's history the snapshot carries. */
 export const SNAPSHOT_RUNS = 50;
@@ -50,14 +57,53 @@ export async function buildSnapshot(
   worker: WorkerInfo,
   sameStatus?: WorkerSnapshot['status'],
   restorePoints: RestorePointRef[] = [],
+  withPending?: (files: readonly MigrationFile[]) => Promise<void>,
 ): Promise<WorkerSnapshot> {
-  const status = sameStatus ?? (await runner.status());
+  const status = sameStatus ?? (await runner.status({ withPending }));
   const runs = await runner.listRuns(SNAPSHOT_RUNS);
   return { worker, publishedAt: new Date().toISOString(), status, runs, restorePoints };
 }
 
 export async function publishSnapshot(redis: Redis, key: string, snapshot: WorkerSnapshot): Promise<void> {
   await redis.set(key, JSON.stringify(snapshot));
+}
+
+/** How long previews and plan links stay after the last snapshot that listed them. */
+const PREVIEW_TTL_MS = 7 * 24 * 3600 * 1000;
+/** The most statements of one pending migration kept for paging (each capped in size). */
+export const SQL_PREVIEW_STATEMENTS = 5_000;
+const PUSH_BATCH = 500;
+
+/**
+ * Publishes each pending file's previewed statements under its checksum (written once per
+ * file version, then only kept alive), so the API pages through them without the worker.
+ */
+export async function publishPendingSql(redis: Redis, keyFor: (checksum: string) => string, files: readonly MigrationFile[]): Promise<void> {
+  for (const file of files) {
+    const key = keyFor(file.checksum);
+    if ((await redis.pexpire(key, PREVIEW_TTL_MS)) === 1) continue;
+    const listed = file.statements.slice(0, SQL_PREVIEW_STATEMENTS);
+    const staging = `${key}:writing`;
+    await redis.del(staging);
+    for (let i = 0; i < listed.length; i += PUSH_BATCH) {
+      await redis.rpush(staging, ...listed.slice(i, i + PUSH_BATCH).map((s, j) => JSON.stringify(previewStatement(s, i + j))));
+    }
+    // readers see the whole list or none of it
+    if (listed.length > 0) await redis.multi().rename(staging, key).pexpire(key, PREVIEW_TTL_MS).exec();
+  }
+}
+
+/** Stores the plan links of every prefix of the pending list (what `plan` ids a run may pin). */
+export async function publishPlans(redis: Redis, key: string, pending: readonly PendingMigration[]): Promise<void> {
+  if (pending.length === 0) return;
+  const fields: string[] = [];
+  let previous = EMPTY_PLAN_ID;
+  for (const m of pending) {
+    const link: PlanLink = { previous, version: m.version, name: m.name, file: m.file, checksum: m.checksum };
+    fields.push(m.planId, JSON.stringify(link));
+    previous = m.planId;
+  }
+  await redis.multi().hset(key, ...fields).pexpire(key, PREVIEW_TTL_MS).exec();
 }
 
 export interface HeartbeatOptions {

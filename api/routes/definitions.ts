@@ -13,6 +13,8 @@ import {
   HistoryResponse,
   JobView,
   LiveMessage,
+  PendingSqlResponse,
+  PlanDifference,
   RestoreRequest,
   RunRequest,
   SessionRequest,
@@ -81,10 +83,20 @@ export const runRoute = createRoute({
   tags: ['migrations'],
   operationId: 'runMigrations',
   summary: 'Enqueue a migration run',
-  description: describe('operator', 'Enqueues a run job. Only one run or restore job may wait or run at a time.'),
+  description: describe(
+    'operator',
+    'Enqueues a run job. Only one run or restore job may wait or run at a time. With `plan` (a dry-run\'s `planId`, or a pending migration\'s `planId`) the run applies exactly that plan: when the pending files differ, the answer is 409 `plan-changed` with the difference in `details`, and the worker checks again before applying anything.',
+  ),
   'x-duckmig-role': 'operator' as const,
   request: { body: { content: { 'application/json': { schema: RunRequest } }, required: false } },
-  responses: { 202: json(EnqueuedResponse, 'Enqueued'), ...WRITE_ERRORS, 409: ERRORS[409] },
+  responses: {
+    202: json(EnqueuedResponse, 'Enqueued'),
+    ...WRITE_ERRORS,
+    409: json(
+      ErrorBody.extend({ error: ErrorBody.shape.error.extend({ details: z.union([PlanDifference, z.unknown()]).optional() }) }),
+      'A run or restore job is already waiting or active (`run-in-progress`, details.jobId), or the pinned plan changed (`plan-changed`, details: which files changed, were added or removed)',
+    ),
+  },
 });
 
 export const dryRunRoute = createRoute({
@@ -125,6 +137,40 @@ export const statusRoute = createRoute({
   description: describe('viewer', 'Read from Redis only; the API never opens the database.'),
   'x-duckmig-role': 'viewer' as const,
   responses: { 200: json(StatusResponse, 'Status'), ...READ_ERRORS, 502: ERRORS[502] },
+});
+
+const PendingSqlParams = z.object({
+  version: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .openapi({ param: { name: 'version', in: 'path' }, example: 5 }),
+});
+
+const PageQuery = z.object({
+  offset: z.coerce.number().int().min(0).default(0).openapi({ param: { name: 'offset', in: 'query' }, description: 'first statement (0-based)' }),
+  limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ param: { name: 'limit', in: 'query' }, description: 'statements per page (max 100)' }),
+});
+
+export const pendingSqlRoute = createRoute({
+  method: 'get',
+  path: `${ADMIN_PREFIX}/pending/{version}/sql`,
+  tags: ['migrations'],
+  operationId: 'getPendingSql',
+  summary: 'One page of a pending migration\'s statements (each capped in size)',
+  description: describe(
+    'viewer',
+    'The status lists pending migrations without SQL; this pages through one migration\'s statements as the worker published them. Each statement\'s `sql` is at most `statementPreviewBytes` bytes (`truncated` and `sizeBytes` tell the rest).',
+  ),
+  'x-duckmig-role': 'viewer' as const,
+  request: { params: PendingSqlParams, query: PageQuery },
+  responses: {
+    200: json(PendingSqlResponse, 'The page'),
+    ...READ_ERRORS,
+    400: ERRORS[400],
+    404: json(ErrorBody, 'The version is not pending, or its SQL is not published (yet)'),
+    502: ERRORS[502],
+  },
 });
 
 export const historyRoute = createRoute({
@@ -241,6 +287,7 @@ export const apiRoutes = [
   dryRunRoute,
   restoreRoute,
   statusRoute,
+  pendingSqlRoute,
   historyRoute,
   jobRoute,
   cancelRoute,

@@ -5,12 +5,24 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { QueueEvents } from 'bullmq';
 import type { MiddlewareHandler } from 'hono';
 import type { Redis } from 'ioredis';
-import { ADMIN_PREFIX, type EnqueuedResponse, type JobData, type StatusResponse } from '../../contract/index.js';
+import {
+  ADMIN_PREFIX,
+  EMPTY_PLAN_ID,
+  STATEMENT_PREVIEW_BYTES,
+  describePlanDifference,
+  planDifference,
+  readPlan,
+  type EnqueuedResponse,
+  type JobData,
+  type PendingSqlResponse,
+  type PlannedStatement,
+  type StatusResponse,
+} from '../../contract/index.js';
 import { ApiError } from '../errors.js';
 import { acceptedKey, confirmWithinDeadline, DEFAULT_RUN_DEADLINE_MS } from '../run-deadline.js';
 import { enqueue, findActiveRun, refuseWhenPaused, getJobView, listRecentJobs, waitForJob, type MigrationQueue } from '../jobs.js';
 import { readWorkerState, type WorkerKeys } from '../worker-state.js';
-import { dryRunRoute, historyRoute, restoreRoute, runRoute, statusRoute } from './definitions.js';
+import { dryRunRoute, historyRoute, pendingSqlRoute, restoreRoute, runRoute, statusRoute } from './definitions.js';
 import { guards } from './guards.js';
 
 export interface MigrationRoutesDeps {
@@ -47,10 +59,50 @@ export function registerMigrationRoutes(app: OpenAPIHono, deps: MigrationRoutesD
     return enqueuedBody(jobId);
   }
 
+  /**
+   * 409 when the pinned plan is not what a run would apply now, by the worker's latest
+   * snapshot (the worker checks again against the files before applying anything).
+   */
+  async function refuseChangedPlan(plan: string, target: number | undefined): Promise<void> {
+    const { snapshot } = await readWorkerState(redis, keys);
+    if (!snapshot) return;
+    const batch = snapshot.status.pending.filter((m) => target === undefined || m.version <= target);
+    if ((batch.at(-1)?.planId ?? EMPTY_PLAN_ID) === plan) return;
+    const difference = planDifference(plan, await readPlan(redis, keys.plans, plan), batch);
+    throw new ApiError(409, 'plan-changed', `the pending migrations changed since the plan was previewed, nothing was enqueued: ${describePlanDifference(difference)}`, {
+      details: difference,
+    });
+  }
+
   app.openapi({ ...runRoute, middleware: guards(runRoute, limiter) }, async function runMigrations(c) {
-    const { target, reason, allOrNothing } = c.req.valid('json');
-    const body = await enqueueExclusive({ kind: 'run', requestedBy: c.get('principal').name, target, reason, allOrNothing });
+    const { target, reason, allOrNothing, plan } = c.req.valid('json');
+    if (plan) await refuseChangedPlan(plan, target);
+    const body = await enqueueExclusive({ kind: 'run', requestedBy: c.get('principal').name, target, reason, allOrNothing, ...(plan && { plan }) });
     return c.json(body, 202);
+  });
+
+  app.openapi({ ...pendingSqlRoute, middleware: guards(pendingSqlRoute) }, async function getPendingSql(c) {
+    const { version } = c.req.valid('param');
+    const { offset, limit } = c.req.valid('query');
+    const { snapshot } = await readWorkerState(redis, keys);
+    const pending = snapshot?.status.pending.find((m) => m.version === version);
+    if (!pending) throw new ApiError(404, 'not-pending', `version ${version} is not pending`);
+    const key = keys.pendingSql(pending.checksum);
+    const [[, available], [, page]] = (await redis.multi().llen(key).lrange(key, offset, offset + limit - 1).exec()) as [[unknown, number], [unknown, string[]]];
+    if (available === 0) throw new ApiError(404, 'sql-not-published', `the worker has not published the SQL of ${pending.file} (yet)`);
+    const body: PendingSqlResponse = {
+      version: pending.version,
+      name: pending.name,
+      file: pending.file,
+      checksum: pending.checksum,
+      sizeBytes: pending.sizeBytes,
+      statementCount: pending.statementCount,
+      offset,
+      statements: page.map((raw) => JSON.parse(raw) as PlannedStatement),
+      available,
+      statementPreviewBytes: STATEMENT_PREVIEW_BYTES,
+    };
+    return c.json(body, 200);
   });
 
   app.openapi({ ...restoreRoute, middleware: guards(restoreRoute, limiter) }, async function restoreDatabase(c) {

@@ -4,6 +4,7 @@
 // per-statement timing, the first error (COMMIT-time failures included) and the schema diff.
 import { commonOptions, dbPath, migrationsDir, parse, parseTarget } from '../args.js';
 import { EXIT } from '../exit-codes.js';
+import { formatBytes } from '../../worker/runner/source.js';
 import { withLocalRunner } from '../local.js';
 import { ms, printJson, progressLines, renderProblems, renderRunSummary, type Out } from '../output.js';
 import type { CommandContext } from './types.js';
@@ -29,15 +30,20 @@ export async function dryRun(argv: string[], ctx: CommandContext, out: Out): Pro
   } else {
     out.write(renderProblems(result.problems));
     for (const m of result.plan ?? []) {
-      out.write(`${m.file}  (${m.statements.length} statements, sha256 ${m.checksum.slice(0, 12)}…)\n`);
+      out.write(`${m.file}  (${m.statementCount} statements, ${formatBytes(m.sizeBytes)}, sha256 ${m.checksum.slice(0, 12)}…)\n`);
       const timings = new Map(result.migrations.find((r) => r.version === m.version)?.statementTimings?.map((t) => [t.index, t.durationMs]));
       for (const s of m.statements) {
         const first = values.sql ? s.sql : s.sql.split('\n')[0]!;
-        out.write(`  ${String(s.index + 1).padStart(3)}. line ${String(s.line).padEnd(4)} ${first}${timings.has(s.index) ? `  [${ms(timings.get(s.index))}]` : ''}\n`);
+        const cut = s.truncated ? ` … (${formatBytes(s.sizeBytes ?? 0)} in all)` : '';
+        out.write(`  ${String(s.index + 1).padStart(3)}. line ${String(s.line).padEnd(4)} ${first}${cut}${timings.has(s.index) ? `  [${ms(timings.get(s.index))}]` : ''}\n`);
       }
+      if (m.statementsTruncated) out.write(`       … ${m.statementCount - m.statements.length} more statement(s)\n`);
     }
     if (result.mode === 'rehearse' || result.status !== 'success') out.write(`\n${renderRunSummary(result)}`);
-    else out.write(`\n${result.plan?.length ?? 0} migration(s) would be applied; nothing was changed. Use --rehearse to execute them on a copy of the database.\n`);
+    else {
+      out.write(`\n${result.plan?.length ?? 0} migration(s) would be applied; nothing was changed. Use --rehearse to execute them on a copy of the database.\n`);
+      if (result.planId) out.write(`plan ${result.planId}  (apply exactly this: duckmig run --plan ${result.planId})\n`);
+    }
   }
   return result.status === 'success' || result.status === 'nothing-to-do' ? EXIT.ok : EXIT.failed;
 }

@@ -1,20 +1,22 @@
 // `duckmig run` (local mode): applies pending migrations with a progress line per
 // migration and a summary table. Ctrl-C interrupts the running statement and rolls its
-// migration back. Exit 0 when applied or nothing to do, 1 when refused, failed or cancelled.
+// migration back. --plan refuses the run when the pending files are not the dry-run's.
+// Exit 0 when applied or nothing to do, 1 when refused, failed or cancelled.
 import { restorePointsFrom, restoreSettings } from '../../worker/restore-settings.js';
 import { CheckpointPolicyError, parseCheckpointPolicy, type CheckpointPolicy } from '../../worker/runner/index.js';
-import { commonOptions, dbPath, migrationsDir, parse, parseTarget } from '../args.js';
+import { commonOptions, dbPath, migrationsDir, parse, parsePlan, parseTarget } from '../args.js';
 import { EXIT, UsageError } from '../exit-codes.js';
 import { interruptSignal, withLocalRunner } from '../local.js';
 import { printJson, progressLines, renderProblems, renderRunSummary, stderr, type Out } from '../output.js';
 import type { CommandContext } from './types.js';
 
 export const usage =
-  'duckmig run [--db PATH] [--dir PATH] [--target VERSION] [--all-or-nothing] [--checkpoint each|end|2s,64MB] [--allow-out-of-order] [--skip-restore-point] [--reason TEXT] [--json]';
+  'duckmig run [--db PATH] [--dir PATH] [--target VERSION] [--plan PLAN_ID] [--all-or-nothing] [--checkpoint each|end|2s,64MB] [--allow-out-of-order] [--skip-restore-point] [--reason TEXT] [--json]';
 
 const options = {
   ...commonOptions,
   target: { type: 'string' },
+  plan: { type: 'string' },
   'all-or-nothing': { type: 'boolean', default: false },
   checkpoint: { type: 'string' },
   'allow-out-of-order': { type: 'boolean', default: false },
@@ -51,6 +53,7 @@ export async function run(argv: string[], ctx: CommandContext, out: Out): Promis
                 }
               : undefined,
           target,
+          plan,
           allOrNothing: values['all-or-nothing'],
           appliedBy: ctx.env.DUCKMIG_USER ?? ctx.env.USER ?? 'cli',
           reason: values.reason,

@@ -27,7 +27,7 @@ export async function status(argv: string[], ctx: CommandContext, out: Out): Pro
     out.write('\n');
   }
   if (report.pending.length) {
-    out.write(table(['pending', 'name', 'statements', 'file'], report.pending.map((p) => [String(p.version), p.name, String(p.statements.length), p.file])));
+    out.write(table(['pending', 'name', 'statements', 'file'], report.pending.map((p) => [String(p.version), p.name, String(p.statementCount), p.file])));
     out.write('\n');
   }
   // a pending migration whose last attempt failed says so, with DuckDB's first line

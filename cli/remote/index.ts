@@ -4,7 +4,7 @@
 // success, 1 when the run failed, was refused or cancelled, 2 on usage errors, 3 when the
 // API cannot be reached or refuses the token.
 import { explainFailedReason, type JobProgress, type JobView, type RunResult, type StatusResponse } from '../../contract/index.js';
-import { parse, parseTarget } from '../args.js';
+import { parse, parsePlan, parseTarget } from '../args.js';
 import { cancelUsage } from '../commands/server-usage.js';
 import type { CommandContext } from '../commands/types.js';
 import { EXIT, UsageError } from '../exit-codes.js';
@@ -15,7 +15,7 @@ import { createProgressView } from './progress-view.js';
 
 export const remoteUsage: Record<string, string> = {
   status: 'duckmig status --api URL --token TOKEN [--json]',
-  run: 'duckmig run --api URL --token TOKEN [--target VERSION] [--reason TEXT] [--all-or-nothing] [--wait [--timeout SECONDS]] [--json]',
+  run: 'duckmig run --api URL --token TOKEN [--target VERSION] [--plan PLAN_ID] [--reason TEXT] [--all-or-nothing] [--wait [--timeout SECONDS]] [--json]',
   'dry-run': 'duckmig dry-run --api URL --token TOKEN [--target VERSION] [--rehearse] [--timeout SECONDS] [--json]',
   cancel: cancelUsage,
   restore: 'duckmig restore <restore-point-id> --api URL --token TOKEN [--reason TEXT] [--wait [--timeout SECONDS]] [--json]   (admin token)',
@@ -35,7 +35,7 @@ const waiting = {
 
 const optionsFor = {
   status: common,
-  run: { ...common, ...waiting, target: { type: 'string' }, reason: { type: 'string' }, 'all-or-nothing': { type: 'boolean', default: false } },
+  run: { ...common, ...waiting, target: { type: 'string' }, plan: { type: 'string' }, reason: { type: 'string' }, 'all-or-nothing': { type: 'boolean', default: false } },
   'dry-run': { ...common, ...waiting, target: { type: 'string' }, rehearse: { type: 'boolean', default: false } },
   cancel: { ...common, ...waiting },
   restore: { ...common, ...waiting, reason: { type: 'string' } },
@@ -138,7 +138,7 @@ export function renderStatus(s: StatusResponse, baseUrl: string): string {
   if (s.activeJob) lines.push(`in flight  job ${s.activeJob.jobId} (${s.activeJob.kind}, ${s.activeJob.state})`);
   let text = `${lines.join('\n')}\n\n`;
   if (snap?.status.pending.length) {
-    text += table(['pending', 'name', 'statements', 'file'], snap.status.pending.map((p) => [String(p.version), p.name, String(p.statements.length), p.file]));
+    text += table(['pending', 'name', 'statements', 'file'], snap.status.pending.map((p) => [String(p.version), p.name, String(p.statementCount), p.file]));
     text += '\n';
   }
   if (snap) text += renderProblems(snap.status.problems);
@@ -171,6 +171,7 @@ export async function runRemote(name: string, argv: string[], ctx: CommandContex
           target: parseTarget(v.target as string | undefined),
           reason: v.reason as string | undefined,
           allOrNothing: v['all-or-nothing'] ? true : undefined,
+          plan: parsePlan(v.plan as string | undefined),
         };
         if (!v.wait) {
           const enqueued = await client.run(body);

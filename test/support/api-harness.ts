@@ -9,7 +9,7 @@ import type { Socket } from 'node:net';
 import { Queue, QueueEvents, QueueEventsProducer, Worker, type Processor } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { JobProgress, RunResult, WorkerSnapshot, type JobData, type Role } from '../../contract/index.js';
+import { JobProgress, RunResult, WorkerSnapshot, planIds, type JobData, type Role } from '../../contract/index.js';
 import { createApp, type ApiApp, type ApiDeps } from '../../api/app.js';
 import { connectRedis, createCommandConnection, createEventsConnection } from '../../api/redis.js';
 import { createTokenStore, type TokenEntry } from '../../api/tokens.js';
@@ -250,8 +250,9 @@ export function sampleSnapshot(publishedAt = new Date()): WorkerSnapshot {
           name: 'add_owner',
           file: '002_add_owner.sql',
           checksum: 'b'.repeat(64),
-          sql: 'ALTER TABLE projects ADD COLUMN owner VARCHAR;',
-          statements: [{ index: 0, line: 1, sql: 'ALTER TABLE projects ADD COLUMN owner VARCHAR' }],
+          statementCount: 1,
+          sizeBytes: 47,
+          planId: planIds([{ version: 2, checksum: 'b'.repeat(64) }])[0],
         },
       ],
       problems: [],

@@ -37,8 +37,9 @@ describe('dry-run', () => {
       [3, 10],
       [4, 1],
     ]);
-    expect(result.plan![0]!.statements[1]).toEqual({ index: 1, line: 5, sql: 'ALTER TABLE projects ADD COLUMN IF NOT EXISTS context_file_path VARCHAR' });
-    expect(result.plan![0]!.sql).toContain('-- 002 project context');
+    expect(result.plan![0]!.statements[1]).toMatchObject({ index: 1, line: 5, sql: 'ALTER TABLE projects ADD COLUMN IF NOT EXISTS context_file_path VARCHAR' });
+    // the plan carries each statement (bounded) and the file's size, no longer the whole file text
+    expect(result.plan![0]!.sizeBytes).toBe(readFileSync(`${box.migrationsDir}/002_add_project_context.sql`).length);
     expect(await fingerprint(db)).toEqual(before);
     await db.close();
   });

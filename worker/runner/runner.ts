@@ -38,6 +38,8 @@ import type { parseCheck } from './parse-check.js';
 import { diffSchema, readSchema } from './schema.js';
 import type { MigrationFile, MigrationSource } from './source.js';
 import { summarize } from './statement-text.js';
+import { excerpt, pendingList, plannedMigration } from './preview.js';
+import { describePlanDifference, planDifference, planIdOf, type PendingMigration, type PlanEntry } from '../../contract/index.js';
 
 export interface DatabaseInfo {
   readonly path: string;
@@ -78,6 +80,10 @@ export interface RunOptions {
   runId?: string;
   /** aborting interrupts the running statement and rolls its migration back */
   signal?: AbortSignal;
+  /** the plan id this run must apply (from a dry-run): refused, nothing applied, when the pending files differ */
+  plan?: string;
+  /** what that plan contained, when known: the refusal then names each changed, added or removed file */
+  previewedPlan?: PlanEntry[];
   /**
    * Called once before anything is applied (only when something is pending), e.g. to take
    * a restore point. If it throws, nothing is applied and the run fails with its message.
@@ -115,16 +121,7 @@ function errorsOf(problems: ValidationProblem[]): ValidationProblem[] {
   return problems.filter((p) => p.severity === 'error');
 }
 
-function plan(m: MigrationFile): PlannedMigration {
-  return {
-    version: m.version,
-    name: m.name,
-    file: m.file,
-    checksum: m.checksum,
-    sql: m.sql,
-    statements: m.statements.map((s, index) => ({ index, line: s.line, sql: s.sql })),
-  };
-}
+const plan = plannedMigration;
 
 function notRun(m: MigrationFile): MigrationResult {
   return { version: m.version, name: m.name, file: m.file, checksum: m.checksum, status: 'not-run', statements: m.statements.length };
@@ -180,8 +177,8 @@ export class MigrationRunner {
     return (await this.#analyze()).applied;
   }
 
-  async getPendingMigrations(): Promise<PlannedMigration[]> {
-    return (await this.#analyze()).pending.map(plan);
+  async getPendingMigrations(): Promise<PendingMigration[]> {
+    return pendingList((await this.#analyze()).pending);
   }
 
   async listRuns(limit = 100): Promise<RunSummary[]> {
@@ -196,8 +193,10 @@ export class MigrationRunner {
     return recordCrashedRuns(this.#connection, why);
   }
 
-  async status(): Promise<StatusReport> {
+  /** Where things stand; `withPending` receives the pending files themselves (e.g. to publish their SQL). */
+  async status(options: { withPending?: (files: readonly MigrationFile[]) => Promise<void> | void } = {}): Promise<StatusReport> {
     const a = await this.#analyze();
+    await options.withPending?.(a.pending);
     const db = this.#options.database;
     return {
       database: { path: db?.path ?? '', sizeBytes: db?.sizeBytes ?? 0, duckdbVersion: db?.duckdbVersion ?? '' },
@@ -206,7 +205,7 @@ export class MigrationRunner {
       latestVersion: a.migrations.reduce((max, m) => Math.max(max, m.version), a.currentVersion),
       applied: a.applied,
       ledger: a.ledger,
-      pending: a.pending.map(plan),
+      pending: pendingList(a.pending),
       problems: a.problems,
       legacy: a.legacy,
       generatedAt: new Date().toISOString(),
@@ -236,6 +235,12 @@ export class MigrationRunner {
     if (refusal) return this.#finish({ ...base, status: 'invalid', migrations: a.pending.map(notRun), error: refusal });
 
     const batch = a.pending.filter((m) => options.target === undefined || m.version <= options.target);
+    const planId = planIdOf(batch);
+    if (options.plan !== undefined && options.plan !== planId) {
+      const difference = planDifference(options.plan, options.previewedPlan ?? null, batch);
+      const error = `the pending migrations changed since plan ${options.plan.slice(0, 12)}… was previewed, nothing was applied: ${describePlanDifference(difference)}; dry-run again and run the new plan`;
+      return this.#finish({ ...base, status: 'invalid', migrations: batch.map(notRun), error, planId });
+    }
     await this.#adopt(a);
     await this.recordCrashedRuns();
     if (batch.length > 0) {
@@ -280,6 +285,7 @@ export class MigrationRunner {
       toVersion,
       error: failed ? `${failed.file}: ${failed.error?.message ?? failed.status}` : undefined,
       restorePoint: restorePoint ?? undefined,
+      planId,
     });
     return this.#recorded(result, options);
   }
@@ -291,7 +297,7 @@ export class MigrationRunner {
     const a = await this.#analyze();
     const mode: RunMode = options.rehearse ? 'rehearse' : 'plan';
     const batch = a.pending.filter((m) => options.target === undefined || m.version <= options.target);
-    const base = { runId, mode, startedAt, start, fromVersion: a.currentVersion, problems: a.problems, plan: batch.map(plan) };
+    const base = { runId, mode, startedAt, start, fromVersion: a.currentVersion, problems: a.problems, plan: batch.map(plan), planId: planIdOf(batch) };
 
     const refusal = this.#refusal(a, options.target);
     if (refusal) return this.#finish({ ...base, status: 'invalid', migrations: batch.map(notRun), error: refusal });
@@ -453,7 +459,7 @@ export class MigrationRunner {
         }
         const durationMs = elapsed(t0);
         const line = text?.line ?? 1;
-        timings.push({ index: statementIndex, line, durationMs, sql: text?.sql ?? '' });
+        timings.push({ index: statementIndex, line, durationMs, sql: excerpt(text?.sql ?? '').text });
         this.events.emit({
           type: 'statement:done',
           runId,
@@ -479,7 +485,7 @@ export class MigrationRunner {
         message: cancelled ? `cancelled: ${(err as Error).message}` : (err as Error).message,
         statementIndex,
         line: text?.line,
-        sql: text?.sql,
+        sql: text ? excerpt(text.sql).text : undefined,
         file: m.file,
       };
       const durationMs = elapsed(start);
@@ -744,6 +750,7 @@ export class MigrationRunner {
     plan?: PlannedMigration[];
     schemaDiff?: RunResult['schemaDiff'];
     restorePoint?: RunResult['restorePoint'];
+    planId?: string;
   }): RunResult {
     const durationMs = elapsed(r.start);
     const result: RunResult = {
@@ -761,6 +768,7 @@ export class MigrationRunner {
       ...(r.plan && { plan: r.plan }),
       ...(r.schemaDiff && { schemaDiff: r.schemaDiff }),
       ...(r.restorePoint && { restorePoint: r.restorePoint }),
+      ...(r.planId && { planId: r.planId }),
     };
     this.events.emit({
       type: 'run:done',

@@ -1,0 +1,55 @@
+// What people see of migration files, bounded whatever their size: each statement's text
+// up to STATEMENT_PREVIEW_BYTES with its real size, a plan that lists at most
+// PLAN_PREVIEW_STATEMENTS statements per migration, and the pending list without SQL
+// (with the plan id of a run up to each migration). A 50 MB seed INSERT stays a few KB.
+import {
+  PLAN_PREVIEW_STATEMENTS,
+  STATEMENT_PREVIEW_BYTES,
+  planIds,
+  type PendingMigration,
+  type PlannedMigration,
+  type PlannedStatement,
+} from '../../contract/index.js';
+import type { MigrationFile } from './source.js';
+import type { StatementText } from './statement-text.js';
+
+/** The beginning of `text`, at most `maxBytes` of UTF-8, never splitting a character. */
+export function excerpt(text: string, maxBytes = STATEMENT_PREVIEW_BYTES): { text: string; sizeBytes: number; truncated: boolean } {
+  // a character takes at least one byte: measure only what might be kept
+  const sizeBytes = Buffer.byteLength(text);
+  if (sizeBytes <= maxBytes) return { text, sizeBytes, truncated: false };
+  const head = Buffer.from(text.slice(0, maxBytes)).subarray(0, maxBytes).toString('utf8');
+  return { text: head.replace(/\uFFFD+$/, ''), sizeBytes, truncated: true };
+}
+
+export function previewStatement(statement: StatementText, index: number): PlannedStatement {
+  const { text, sizeBytes, truncated } = excerpt(statement.sql);
+  return { index, line: statement.line, sql: text, sizeBytes, ...(truncated && { truncated }) };
+}
+
+export function pendingList(files: MigrationFile[]): PendingMigration[] {
+  const ids = planIds(files);
+  return files.map((m, i) => ({
+    version: m.version,
+    name: m.name,
+    file: m.file,
+    checksum: m.checksum,
+    statementCount: m.statements.length,
+    sizeBytes: m.sizeBytes,
+    planId: ids[i]!,
+  }));
+}
+
+export function plannedMigration(m: MigrationFile): PlannedMigration {
+  const listed = m.statements.slice(0, PLAN_PREVIEW_STATEMENTS);
+  return {
+    version: m.version,
+    name: m.name,
+    file: m.file,
+    checksum: m.checksum,
+    statementCount: m.statements.length,
+    sizeBytes: m.sizeBytes,
+    statements: listed.map(previewStatement),
+    ...(listed.length < m.statements.length && { statementsTruncated: true }),
+  };
+}
