@@ -1,13 +1,14 @@
 // Plan pinning: a plan id names an ordered list of migrations (version + checksum), so a
-// run can insist on applying exactly what was previewed. Ids are chained: the id of the
-// first i pending migrations is hash(id of the first i-1, version, checksum), so every
-// prefix of the pending list (a run up to a target) has its own id, computed in one pass,
-// and a stored id can be unrolled link by link to say what it contained.
-import { createHash } from 'node:crypto';
+// run can insist on applying exactly what was previewed. Ids are chained (the worker
+// computes them, worker/runner/plan.ts): the id of the first i pending migrations is
+// sha256(id of the first i-1, version, checksum), so every prefix of the pending list (a
+// run up to a target) has its own id, and a published id can be unrolled link by link to
+// say what it contained. This module holds what the API and the UI share: the schemas,
+// the links, and the difference between two plans (no hashing here: it runs in browsers too).
 import { z } from 'zod';
 
-/** The id of the empty plan (nothing to apply). */
-export const EMPTY_PLAN_ID = createHash('sha256').update('duckmig-plan-v1').digest('hex');
+/** The id of the empty plan (nothing to apply): sha256("duckmig-plan-v1"). */
+export const EMPTY_PLAN_ID = '53c377e1d3bfbd41d471ce77030801360866b09f16033312382e495501f009df';
 
 export const PlanId = z.string().regex(/^[0-9a-f]{64}$/, 'a plan id is 64 hexadecimal digits (from a dry-run)');
 
@@ -19,27 +20,6 @@ export const PlanEntry = z.object({
   checksum: z.string(),
 });
 export type PlanEntry = z.infer<typeof PlanEntry>;
-
-/** id of `previous` extended by one migration */
-export function nextPlanId(previous: string, entry: { version: number; checksum: string }): string {
-  return createHash('sha256').update(`${previous}\n${entry.version}\n${entry.checksum}`).digest('hex');
-}
-
-/** ids of every prefix, in order: ids[i] names entries[0..i] */
-export function planIds(entries: readonly { version: number; checksum: string }[]): string[] {
-  const ids: string[] = [];
-  let id = EMPTY_PLAN_ID;
-  for (const entry of entries) {
-    id = nextPlanId(id, entry);
-    ids.push(id);
-  }
-  return ids;
-}
-
-/** the id of the whole list */
-export function planIdOf(entries: readonly { version: number; checksum: string }[]): string {
-  return planIds(entries).at(-1) ?? EMPTY_PLAN_ID;
-}
 
 /** What changed between the previewed plan and the one a run would apply now. */
 export const PlanDifference = z.object({
@@ -55,8 +35,8 @@ export const PlanDifference = z.object({
 });
 export type PlanDifference = z.infer<typeof PlanDifference>;
 
-export function planDifference(expected: string, previewed: PlanEntry[] | null, current: PlanEntry[]): PlanDifference {
-  const currentId = planIdOf(current);
+/** `current` lists what a run would apply now, `currentId` is its plan id. */
+export function planDifference(expected: string, previewed: PlanEntry[] | null, current: PlanEntry[], currentId: string): PlanDifference {
   if (!previewed) return { expected, current: currentId, previewKnown: false, changed: [], added: [], removed: [] };
   const before = new Map(previewed.map((e) => [e.version, e]));
   const now = new Map(current.map((e) => [e.version, e]));

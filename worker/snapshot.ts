@@ -23,7 +23,7 @@ import {
   type WorkerSnapshot,
 } from '../contract/index.js';
 import type { MigrationFile, MigrationRunner } from './runner/index.js';
-import { previewStatement } from './runner/preview.js';
+import { fileChunks, previewStatement } from './runner/preview.js';
 
 /** How many runs of the database's history the snapshot carries. */
 export const SNAPSHOT_RUNS = 50;
@@ -75,14 +75,15 @@ export const SQL_PREVIEW_STATEMENTS = 5_000;
 const PUSH_BATCH = 500;
 
 /**
- * Publishes each pending file's previewed statements under its checksum (written once per
- * file version, then only kept alive), so the API pages through them without the worker.
+ * Publishes each pending file's text, one capped piece per statement (comments included,
+ * as written), under its checksum (written once per file version, then only kept alive),
+ * so the API pages through it without the worker.
  */
 export async function publishPendingSql(redis: Redis, keyFor: (checksum: string) => string, files: readonly MigrationFile[]): Promise<void> {
   for (const file of files) {
     const key = keyFor(file.checksum);
     if ((await redis.pexpire(key, PREVIEW_TTL_MS)) === 1) continue;
-    const listed = file.statements.slice(0, SQL_PREVIEW_STATEMENTS);
+    const listed = fileChunks(file).slice(0, SQL_PREVIEW_STATEMENTS);
     const staging = `${key}:writing`;
     await redis.del(staging);
     for (let i = 0; i < listed.length; i += PUSH_BATCH) {

@@ -67,8 +67,9 @@ export function registerMigrationRoutes(app: OpenAPIHono, deps: MigrationRoutesD
     const { snapshot } = await readWorkerState(redis, keys);
     if (!snapshot) return;
     const batch = snapshot.status.pending.filter((m) => target === undefined || m.version <= target);
-    if ((batch.at(-1)?.planId ?? EMPTY_PLAN_ID) === plan) return;
-    const difference = planDifference(plan, await readPlan(redis, keys.plans, plan), batch);
+    const current = batch.at(-1)?.planId ?? EMPTY_PLAN_ID;
+    if (current === plan) return;
+    const difference = planDifference(plan, await readPlan(redis, keys.plans, plan), batch, current);
     throw new ApiError(409, 'plan-changed', `the pending migrations changed since the plan was previewed, nothing was enqueued: ${describePlanDifference(difference)}`, {
       details: difference,
     });

@@ -12,7 +12,6 @@ import {
   PendingSqlResponse,
   PlanDifference,
   STATEMENT_PREVIEW_BYTES,
-  planIds,
   redisKeys,
   type PendingMigration,
   type WorkerSnapshot,
@@ -20,6 +19,8 @@ import {
 import { sampleSnapshot, startApiHarness, type ApiHarness } from '../../test/support/api-harness.js';
 import { publishPendingSql, publishPlans } from '../../worker/snapshot.js';
 import type { MigrationFile } from '../../worker/runner/index.js';
+import { planIds } from '../../worker/runner/plan.js';
+import { splitStatements } from '../../worker/runner/statement-text.js';
 
 let h: ApiHarness;
 let keys: ReturnType<typeof redisKeys>;
@@ -38,7 +39,7 @@ afterAll(async () => {
 });
 
 function file(version: number, name: string, checksum: string, statements: string[]): MigrationFile {
-  const sql = statements.join(';\n');
+  const sql = statements.map((s) => `${s};\n`).join('');
   return {
     version,
     name,
@@ -47,7 +48,7 @@ function file(version: number, name: string, checksum: string, statements: strin
     sql,
     sizeBytes: Buffer.byteLength(sql),
     checksum,
-    statements: statements.map((s, i) => ({ sql: s, line: i + 1 }) as MigrationFile['statements'][number]),
+    statements: splitStatements(sql),
   };
 }
 
@@ -138,7 +139,7 @@ describe('GET /pending/:version/sql', () => {
     const res = await h.call(`${ADMIN_PREFIX}/status`, { role: 'viewer' });
     const text = await res.text();
     expect(text).not.toContain('ALTER TABLE');
-    expect(JSON.parse(text).snapshot.status.pending[0]).toEqual(expect.objectContaining({ statementCount: 1, sizeBytes: 45 }));
+    expect(JSON.parse(text).snapshot.status.pending[0]).toEqual(expect.objectContaining({ statementCount: 1, sizeBytes: 47 }));
   });
 
   it('pages through the statements, each capped at the preview size with its real size', async () => {
@@ -150,11 +151,13 @@ describe('GET /pending/:version/sql', () => {
     expect(first.status).toBe(200);
     const page = PendingSqlResponse.parse(await first.json());
     expect(page).toMatchObject({ version: 7, file: '007_seed.sql', statementCount: 31, available: 31, offset: 0, statementPreviewBytes: STATEMENT_PREVIEW_BYTES });
-    expect(page.statements.map((s) => s.sql)).toEqual(statements.slice(0, 10));
+    // the file as written, one piece per statement
+    expect(page.statements.map((s) => s.sql)).toEqual(statements.slice(0, 10).map((s) => `${s};`));
+    expect(page.statements.map((s) => s.line)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
 
     const last = PendingSqlResponse.parse(await (await h.call(`${ADMIN_PREFIX}/pending/7/sql?offset=30&limit=10`, { role: 'viewer' })).json());
     expect(last.statements).toHaveLength(1);
-    expect(last.statements[0]).toMatchObject({ index: 30, truncated: true, sizeBytes: Buffer.byteLength(huge) });
+    expect(last.statements[0]).toMatchObject({ index: 30, truncated: true, sizeBytes: Buffer.byteLength(`${huge};`) });
     expect(Buffer.byteLength(last.statements[0]!.sql)).toBeLessThanOrEqual(STATEMENT_PREVIEW_BYTES);
     expect(huge.startsWith(last.statements[0]!.sql)).toBe(true);
   });

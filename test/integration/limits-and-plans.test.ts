@@ -120,7 +120,7 @@ describe('a 50 MB migration file', () => {
     expect(peakRssMiB(sys.api.pid!)).toBeLessThan(400);
 
     const page = PendingSqlResponse.parse((await call(sys.url, `${ADMIN_PREFIX}/pending/5/sql?offset=1&limit=1`, { token: sys.tokens.viewer })).body);
-    expect(page.statements[0]).toMatchObject({ index: 1, truncated: true, sizeBytes: Buffer.byteLength(`INSERT INTO seed_blobs VALUES (0, '${blob}')`) });
+    expect(page.statements[0]).toMatchObject({ index: 1, truncated: true, sizeBytes: Buffer.byteLength(`INSERT INTO seed_blobs VALUES (0, '${blob}');`) });
     expect(page.statements[0]!.sql.startsWith("INSERT INTO seed_blobs VALUES (0, 'xxx")).toBe(true);
   }, 300_000);
 });

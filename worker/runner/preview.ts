@@ -2,14 +2,15 @@
 // up to STATEMENT_PREVIEW_BYTES with its real size, a plan that lists at most
 // PLAN_PREVIEW_STATEMENTS statements per migration, and the pending list without SQL
 // (with the plan id of a run up to each migration). A 50 MB seed INSERT stays a few KB.
+// The pending SQL is shown as the file reads, comments included, cut at statement ends.
 import {
   PLAN_PREVIEW_STATEMENTS,
   STATEMENT_PREVIEW_BYTES,
-  planIds,
   type PendingMigration,
   type PlannedMigration,
   type PlannedStatement,
 } from '../../contract/index.js';
+import { planIds } from './plan.js';
 import type { MigrationFile } from './source.js';
 import type { StatementText } from './statement-text.js';
 
@@ -52,4 +53,31 @@ export function plannedMigration(m: MigrationFile): PlannedMigration {
     statements: listed.map(previewStatement),
     ...(listed.length < m.statements.length && { statementsTruncated: true }),
   };
+}
+
+/**
+ * The file's text in one piece per statement, as written: each piece runs from the end of
+ * the previous statement's line (so comments above a statement come with it) to the end
+ * of its own; the first piece starts at the top of the file. Lines are the pieces' own.
+ */
+export function fileChunks(m: Pick<MigrationFile, 'sql' | 'statements'>): StatementText[] {
+  const text = m.sql;
+  const starts: number[] = [0];
+  for (let i = 1; i < m.statements.length; i++) {
+    const previous = m.statements[i - 1]!;
+    const semicolon = text.indexOf(';', previous.offset + previous.sql.length);
+    const next = m.statements[i]!.offset;
+    const newline = semicolon === -1 || semicolon >= next ? -1 : text.indexOf('\n', semicolon);
+    starts.push(newline === -1 || newline >= next ? next : newline + 1);
+  }
+  const chunks: StatementText[] = [];
+  let line = 1;
+  for (let i = 0; i < starts.length && m.statements.length > 0; i++) {
+    const start = starts[i]!;
+    const end = starts[i + 1] ?? text.length;
+    const sql = text.slice(start, end).replace(/\n$/, '');
+    chunks.push({ sql, offset: start, line });
+    for (let j = start; j < end; j++) if (text.charCodeAt(j) === 10) line++;
+  }
+  return chunks;
 }

@@ -39,7 +39,8 @@ import { diffSchema, readSchema } from './schema.js';
 import type { MigrationFile, MigrationSource } from './source.js';
 import { summarize } from './statement-text.js';
 import { excerpt, pendingList, plannedMigration } from './preview.js';
-import { describePlanDifference, planDifference, planIdOf, type PendingMigration, type PlanEntry } from '../../contract/index.js';
+import { describePlanDifference, planDifference, type PendingMigration, type PlanEntry } from '../../contract/index.js';
+import { planIdOf } from './plan.js';
 
 export interface DatabaseInfo {
   readonly path: string;
@@ -237,7 +238,7 @@ export class MigrationRunner {
     const batch = a.pending.filter((m) => options.target === undefined || m.version <= options.target);
     const planId = planIdOf(batch);
     if (options.plan !== undefined && options.plan !== planId) {
-      const difference = planDifference(options.plan, options.previewedPlan ?? null, batch);
+      const difference = planDifference(options.plan, options.previewedPlan ?? null, batch, planId);
       const error = `the pending migrations changed since plan ${options.plan.slice(0, 12)}… was previewed, nothing was applied: ${describePlanDifference(difference)}; dry-run again and run the new plan`;
       return this.#finish({ ...base, status: 'invalid', migrations: batch.map(notRun), error, planId });
     }

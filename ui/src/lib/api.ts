@@ -9,6 +9,7 @@ import type {
   EnqueuedResponse,
   HistoryResponse,
   JobView,
+  PendingSqlResponse,
   RestoreRequest,
   RunRequest,
   StatusResponse,
@@ -148,6 +149,10 @@ export function createApi(options: ApiOptions = {}) {
     },
     async cancel(id: string): Promise<void> {
       await request('POST', admin(`/jobs/${encodeURIComponent(id)}/cancel`));
+    },
+    /** one page of a pending migration's statements (each capped in size by the API) */
+    async pendingSql(version: number, offset = 0, limit = 20, signal?: AbortSignal): Promise<PendingSqlResponse> {
+      return (await request<PendingSqlResponse>('GET', admin(`/pending/${version}/sql?offset=${offset}&limit=${limit}`), { signal })).data;
     },
     async history(signal?: AbortSignal): Promise<HistoryResponse> {
       return (await request<HistoryResponse>('GET', admin('/history'), { signal })).data;

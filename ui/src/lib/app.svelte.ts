@@ -68,7 +68,7 @@ export class AppState {
       if (active.kind === 'restore') {
         this.tracker.watch(active.jobId, { kind: 'restore' });
       } else {
-        const planned = this.status.pending.map((m) => ({ version: m.version, name: m.name, statements: m.statements.length }));
+        const planned = this.status.pending.map((m) => ({ version: m.version, name: m.name, statements: m.statementCount }));
         this.tracker.watch(active.jobId, { planned });
       }
     }

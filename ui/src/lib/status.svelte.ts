@@ -4,7 +4,7 @@
 // Refreshed on start, on job lifecycle messages, after reconnecting and on a slow poll;
 // worker liveness also arrives live as `status` messages.
 import { describeError, type Api } from './api.js';
-import type { PlannedMigration, RestorePointRef, StatusReport, StatusResponse, ValidationProblem, WorkerLiveness } from './types.js';
+import type { PendingMigration, RestorePointRef, StatusReport, StatusResponse, ValidationProblem, WorkerLiveness } from './types.js';
 
 export class StatusStore {
   readonly #api: Api;
@@ -36,7 +36,7 @@ export class StatusStore {
   get report(): StatusReport | null {
     return this.#report;
   }
-  get pending(): PlannedMigration[] {
+  get pending(): PendingMigration[] {
     return this.#report?.pending ?? [];
   }
   /** restore points on the worker's disk, newest first */
