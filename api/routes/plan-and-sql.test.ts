@@ -81,7 +81,7 @@ describe('POST /run with a pinned plan', () => {
     const res = await post('/run', { plan, reason: 'pinned' });
     expect(res.status).toBe(202);
     const job = await h.queue.getJob(EnqueuedResponse.parse(await res.json()).jobId);
-    expect(job?.data).toEqual({ kind: 'run', requestedBy: 'otto', reason: 'pinned', plan });
+    expect(job?.data).toEqual({ kind: 'run', requestedBy: 'otto', reason: 'pinned', plan, notAfter: expect.any(String) });
   });
 
   it('a plan up to a target is the pending list up to that version', async () => {
