@@ -27,6 +27,7 @@ const options = {
 export async function run(argv: string[], ctx: CommandContext, out: Out): Promise<number> {
   const { values } = parse(argv, options);
   const target = parseTarget(values.target);
+  const plan = parsePlan(values.plan);
   const checkpoint = checkpointPolicy(values.checkpoint, ctx.env);
   const interrupt = interruptSignal();
   try {
