@@ -86,7 +86,7 @@ describe('duckmig CLI (local mode)', () => {
     expect(report.pending.map((p) => p.version)).toEqual([2]);
     const runs = await runCli(['status', '--db', box.dbPath, '--dir', box.migrationsDir]);
     expect(runs.stdout).toMatch(/last attempt of version 2 \(rename_field\) failed at .*INTERNAL Error/);
-  });
+  }, 90_000); // three CLI processes in a row
 
   it('status --json prints a StatusReport', async () => {
     box = sandbox();
