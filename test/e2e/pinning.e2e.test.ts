@@ -1,0 +1,86 @@
+// End to end in Chromium: the UI shows a long statement of a pending migration as a
+// truncated preview with its size (fetched when opened; the status carries no SQL), and
+// its run dialog pins the run to the previewed plan, so a file edited after the preview
+// is refused with the file named and nothing applied.
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSystem } from '../support/system.js';
+
+type System = Awaited<ReturnType<typeof startSystem>>;
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** The API serves dist/ui: build it when it is missing (the UI test file rebuilds it when stale). */
+function ensureUiBuilt(): void {
+  if (existsSync(join(ROOT, 'dist/ui/index.html')) && statSync(join(ROOT, 'dist/ui/index.html')).size > 0) return;
+  execFileSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'ui/vite.config.ts', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
+}
+
+/** status as the page itself reads it */
+const pendingChecksums = (page: Page) =>
+  page.evaluate(async () => {
+    const response = await fetch('/api/v1/admin/migrations/status', { credentials: 'same-origin' });
+    const body = (await response.json()) as { snapshot?: { status: { pending: { version: number; checksum: string }[] } } };
+    return (body.snapshot?.status.pending ?? []).map((p) => `${p.version}:${p.checksum}`).join(',');
+  });
+
+describe('pending SQL preview and a pinned run', () => {
+  let system: System;
+  let browser: Browser;
+  let page: Page;
+  const dir = mkdtempSync(join(tmpdir(), 'duckmig-e2e-pin-'));
+  const migrationsDir = join(dir, 'migrations');
+  const longValue = 'y'.repeat(40 * 1024);
+
+  beforeAll(async () => {
+    ensureUiBuilt();
+    cpSync(join(ROOT, 'migrations/duckdb'), migrationsDir, { recursive: true });
+    writeFileSync(join(migrationsDir, '005_seed_notes.sql'), `CREATE TABLE seed_notes (body VARCHAR);\nINSERT INTO seed_notes VALUES ('${longValue}');\n`);
+    if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}`);
+    [system, browser] = await Promise.all([startSystem({ migrationsDir }), chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu'] })]);
+    const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, reducedMotion: 'reduce' });
+    page = await context.newPage();
+    page.setDefaultTimeout(20_000);
+    await page.goto(`${system.url}/`);
+    await page.getByLabel('Access token').fill(system.tokens.operator);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Migrations' }).waitFor();
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await system?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('shows a long statement as a truncated preview with its size, fetched when the migration is opened', async () => {
+    const pending = page.getByRole('region', { name: /Pending migrations/ });
+    await pending.getByRole('listitem', { name: '005_seed_notes' }).waitFor();
+    await pending.getByText('SQL of 005_seed_notes.sql').click();
+    await pending.getByText('CREATE TABLE seed_notes').waitFor();
+    await pending.getByTestId('sql-truncated').getByText('Showing the first 8.0 KiB of this statement (40 KiB in all).').waitFor();
+    const shown = await pending.getByRole('region').or(pending.locator('pre')).allInnerTexts();
+    expect(shown.join('').length).toBeLessThan(20 * 1024);
+  }, 60_000);
+
+  it('a file edited after the preview: the run dialog\'s run is refused naming the file, nothing is applied', async () => {
+    await page.getByRole('button', { name: 'Preview (dry-run)' }).click();
+    await page.getByTestId('dry-run').getByText('The batch would succeed.').waitFor({ timeout: 60_000 });
+
+    const before = await pendingChecksums(page);
+    writeFileSync(join(migrationsDir, '004_add_upload_settings.sql'), 'DROP TABLE IF EXISTS upload_settings;\n');
+    await expect.poll(() => pendingChecksums(page), { timeout: 20_000, interval: 250 }).not.toBe(before);
+
+    await page.getByRole('button', { name: 'Run migrations…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Run migrations' });
+    await dialog.getByLabel(/^Reason/).fill('as previewed');
+    await dialog.getByRole('button', { name: /^Apply \d+ migrations?$/ }).click();
+    await dialog.getByRole('alert').getByText(/004_add_upload_settings\.sql changed/).waitFor();
+    await page.getByTestId('current-version').filter({ hasText: /^\s*0\s*$/ }).waitFor();
+  }, 120_000);
+});
