@@ -34,6 +34,8 @@ export const ProblemCode = z.enum([
   'data-dependent',
   'missing-if-not-exists',
   'non-transactional',
+  // a statement that would change the worker's connection (USE, SET, ATTACH, …)
+  'connection-state',
 ]);
 export type ProblemCode = z.infer<typeof ProblemCode>;
 

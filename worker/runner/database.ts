@@ -5,6 +5,8 @@
 // invalidated the instance (a fatal error at COMMIT); checkpoints and closes exactly once.
 // Before opening: an interrupted restore is settled, a restore in progress (its journal)
 // counts as a lock, and a missing file is not re-created when traces say a database was there.
+// Every database it opens is sandboxed (sandbox.ts): migrations reach no file but the
+// database itself and the allow-list.
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -12,6 +14,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { databaseTraces } from './database-traces.js';
 import { settleSwap, SwapInProgressError } from './restore-journal.js';
+import { SANDBOX_INSTANCE_OPTIONS, applySandbox } from './sandbox.js';
 
 export class DatabaseLockedError extends Error {
   override name = 'DatabaseLockedError';
@@ -68,6 +71,8 @@ export interface OpenOptions {
   logger?: Logger;
   /** where this database's restore points live: one there means the database existed */
   restoreDir?: string;
+  /** files and directories migrations may read and write besides the database (DUCKMIG_ALLOWED_PATHS) */
+  allowedPaths?: readonly string[];
 }
 
 const LOCK_ERROR = /Could not set lock on file|Conflicting lock is held/i;
@@ -79,7 +84,7 @@ const INVALIDATED = /database has been invalidated/i;
  * is created here, so all of them get the same settings.
  */
 export async function createInstance(path: string): Promise<DuckDBInstance> {
-  return DuckDBInstance.create(path);
+  return DuckDBInstance.create(path, SANDBOX_INSTANCE_OPTIONS);
 }
 
 /** DuckDB's message without the native stack trace an INTERNAL error carries. */
@@ -162,6 +167,11 @@ export class Database {
           throw new SwapInProgressError(full, swapping);
         }
         const connection = await instance.connect();
+        await applySandbox(connection, options.allowedPaths).catch((err: unknown) => {
+          connection.closeSync();
+          instance.closeSync();
+          throw err;
+        });
         const version = String((await connection.runAndReadAll('SELECT version()')).getRows()[0]?.[0] ?? 'unknown');
         return new Database(full, instance, connection, version, options);
       } catch (err) {

@@ -28,3 +28,5 @@ export {
   type ToolHistory,
   type AdoptableFile,
 } from './tool-history.js';
+export { splitAllowList, type ConnectionHome } from './sandbox.js';
+export { errorText, redact, excerpt, MAX_ERROR_CHARS } from './error-text.js';

@@ -1,8 +1,10 @@
 // Checks every migration file with DuckDB's own parser before anything runs: syntax
 // errors come back with file, statement number and line; a file that tries to manage
-// its own transaction is refused (duckmig wraps each file in one).
+// its own transaction is refused (duckmig wraps each file in one), and so is a statement
+// that would change the connection's state (its type as DuckDB prepares it: sandbox.ts).
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { ValidationProblem } from '../../contract/index.js';
+import { connectionStateStatements } from './sandbox.js';
 import type { MigrationFile } from './source.js';
 import { statementBoundaries } from './statement-boundaries.js';
 import type { StatementText } from './statement-text.js';
@@ -32,26 +34,31 @@ function cleanParserMessage(message: string): string {
  * What DuckDB's parser said about one file's text: its statement count (and DuckDB's own
  * statements when the display split counts differently; undefined if they could not be
  * found), or the error (and the failing statement's line and index when DuckDB's message
- * has no "LINE n").
+ * has no "LINE n"). `connectionState`: the statements that would change the connection.
  */
-type ParseOutcome = { count: number; statements?: StatementText[] | undefined } | { error: string; line?: number; statementIndex?: number };
+type ParseOutcome =
+  | { count: number; statements?: StatementText[] | undefined; connectionState: { index: number; reason: string }[] }
+  | { error: string; line?: number; statementIndex?: number };
 
 /** Files parsed at once on the one connection: keeps DuckDB busy while JS handles results. */
 const IN_FLIGHT = 8;
 
 async function parseOne(connection: DuckDBConnection, m: MigrationFile): Promise<ParseOutcome> {
   let count: number;
+  let connectionState: { index: number; reason: string }[];
   try {
-    count = (await connection.extractStatements(m.sql)).count;
+    const extracted = await connection.extractStatements(m.sql);
+    count = extracted.count;
+    connectionState = await connectionStateStatements(extracted);
   } catch (err) {
     const error = (err as Error).message;
     if (errorLine(error) !== undefined) return { error };
     const found = await statementBoundaries(connection, m.sql);
     return 'failedAt' in found ? { error, line: found.failedAt.line, statementIndex: found.failedAt.statementIndex } : { error };
   }
-  if (count === m.statements.length) return { count };
+  if (count === m.statements.length) return { count, connectionState };
   const found = await statementBoundaries(connection, m.sql, count);
-  return { count, statements: 'statements' in found ? found.statements : undefined };
+  return { count, statements: 'statements' in found ? found.statements : undefined, connectionState };
 }
 
 /**
@@ -102,6 +109,20 @@ export async function parseCheck(
         version: m.version,
         message: `${m.file}: DuckDB sees ${outcome.count} statements where duckmig's display split sees ${m.statements.length}; statement numbers and lines in reports may be off`,
         hint: 'end every statement with a semicolon on its own terms; report this file to the duckmig maintainers',
+      });
+    }
+    for (const { index, reason } of outcome.connectionState) {
+      const st = m.statements[index];
+      const at = st ? `${m.file}:${st.line}` : `${m.file} (statement ${index + 1})`;
+      problems.push({
+        code: 'connection-state',
+        severity: 'error',
+        file: m.file,
+        version: m.version,
+        line: st?.line,
+        statementIndex: index,
+        message: `${at}: ${st ? `${st.sql.split(/\s+/).slice(0, 2).join(' ')}: ` : ''}${reason}; migrations may not change the connection's state`,
+        hint: 'qualify names instead of USE/SET (schema.table); seed files are read through the allow-list (DUCKMIG_ALLOWED_PATHS), not ATTACH',
       });
     }
     m.statements.forEach((st, i) => {

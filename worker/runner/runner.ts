@@ -34,7 +34,9 @@ import { analyze, type Analysis } from './analysis.js';
 import { Checkpointer, DEFAULT_CHECKPOINT_BUDGET, type CheckpointPolicy } from './checkpoint-policy.js';
 import { isInvalidated, withoutStackTrace } from './database.js';
 import { openRehearsalDatabase } from './dry-run-database.js';
+import { errorText, excerpt } from './error-text.js';
 import type { parseCheck } from './parse-check.js';
+import { ConnectionStateError, connectionStateRefusal, ensureHome, readHome, type ConnectionHome } from './sandbox.js';
 import { diffSchema, readSchema } from './schema.js';
 import type { MigrationFile, MigrationSource } from './source.js';
 import { summarize } from './statement-text.js';
@@ -68,6 +70,8 @@ export interface RunnerOptions {
   checkpoint?: CheckpointPolicy;
   /** allow a new migration numbered below an applied one to run (default false) */
   allowOutOfOrder?: boolean;
+  /** values never to show in an error (tokens, passwords): replaced with [redacted] */
+  secrets?: readonly string[];
 }
 
 export interface RunOptions {
@@ -151,6 +155,8 @@ export class MigrationRunner {
   #discardable = false;
   /** lint outcomes by schema + pending files, so repeated status calls do not re-run lint's experiment */
   readonly #linted = new Map<string, ValidationProblem[]>();
+  /** the catalog and schema the connection resolved names in when the runner first used it */
+  #home: Promise<ConnectionHome> | undefined;
 
   constructor(options: RunnerOptions) {
     this.#connection = options.connection;
@@ -263,7 +269,7 @@ export class MigrationRunner {
       try {
         restorePoint = await options.beforeApply({ fromVersion: a.currentVersion, batch: batch.map(plan) });
       } catch (err) {
-        const result = this.#finish({ ...base, status: 'failed', migrations: batch.map(notRun), error: `nothing was applied: ${(err as Error).message}` });
+        const result = this.#finish({ ...base, status: 'failed', migrations: batch.map(notRun), error: `nothing was applied: ${this.#errorText(err)}` });
         return this.#recorded(result, options);
       }
     }
@@ -284,7 +290,7 @@ export class MigrationRunner {
       status,
       migrations: results,
       toVersion,
-      error: failed ? `${failed.file}: ${failed.error?.message ?? failed.status}` : undefined,
+      error: failed ? excerpt(`${failed.file}: ${failed.error?.message ?? failed.status}`) : undefined,
       restorePoint: restorePoint ?? undefined,
       planId,
     });
@@ -316,7 +322,7 @@ export class MigrationRunner {
       migrations: results,
       toVersion,
       schemaDiff,
-      error: failed ? `${failed.file}: ${failed.error?.message ?? failed.status}` : undefined,
+      error: failed ? excerpt(`${failed.file}: ${failed.error?.message ?? failed.status}`) : undefined,
     });
   }
 
@@ -367,8 +373,24 @@ export class MigrationRunner {
     }
   }
 
-  #analyze(): Promise<Analysis> {
+  async #analyze(): Promise<Analysis> {
+    await this.#backHome();
     return analyze(this.#connection, this.#source, { parsed: this.#parsed, linted: this.#linted, allowOutOfOrder: this.#options.allowOutOfOrder });
+  }
+
+  /** Puts a connection that something moved to another catalog or schema back where it was. */
+  async #backHome(): Promise<void> {
+    this.#home ??= readHome(this.#connection);
+    try {
+      await ensureHome(this.#connection, await this.#home);
+    } catch (err) {
+      if (!(err instanceof ConnectionStateError)) throw err;
+      this.#options.logger?.warn({ event: 'connection:reset', reason: err.message }, 'the connection had been moved; put back');
+    }
+  }
+
+  #errorText(err: unknown): string {
+    return errorText((err as Error)?.message ?? String(err), this.#options.secrets);
   }
 
   /** Why a run must not start, or undefined when it may. */
@@ -452,6 +474,9 @@ export class MigrationRunner {
         const t0 = process.hrtime.bigint();
         const prepared = await extracted.prepare(statementIndex);
         try {
+          // refused here too: a statement that could not be prepared before its file ran
+          const refusal = connectionStateRefusal(prepared.statementType);
+          if (refusal) throw new ConnectionStateError(`${refusal}; migrations may not change the connection's state`);
           await prepared.run();
         } finally {
           // free DuckDB's plan now rather than at GC (as connection.run does): ~0.5 GB less
@@ -474,6 +499,8 @@ export class MigrationRunner {
         });
       }
       if (signal?.aborted) throw new CancelledError(String(signal.reason ?? 'cancelled'));
+      this.#home ??= readHome(this.#connection);
+      await ensureHome(this.#connection, await this.#home);
       const durationMs = elapsed(start);
       return {
         durationMs,
@@ -483,7 +510,7 @@ export class MigrationRunner {
       const cancelled = err instanceof CancelledError || Boolean(signal?.aborted);
       const text = m.statements[statementIndex];
       const error: MigrationError = {
-        message: cancelled ? `cancelled: ${(err as Error).message}` : (err as Error).message,
+        message: cancelled ? `cancelled: ${this.#errorText(err)}` : this.#errorText(err),
         statementIndex,
         line: text?.line,
         sql: text ? excerpt(text.sql).text : undefined,
@@ -526,7 +553,7 @@ export class MigrationRunner {
             if (!(await this.#verifyCommitted(m, runId, interrupt.fired))) lateError = 'cancelled: the transaction was interrupted before it committed';
           } catch (err) {
             await this.#rollback();
-            lateError = withoutStackTrace((err as Error).message);
+            lateError = this.#errorText(withoutStackTrace((err as Error).message));
           }
           if (lateError) {
             const cancelled = interrupt.fired();
@@ -568,7 +595,7 @@ export class MigrationRunner {
         try {
           await this.#writeApplied(m, outcome.durationMs, runId, options);
         } catch (err) {
-          failure = { ...outcome.result, status: 'failed', error: { message: withoutStackTrace((err as Error).message), file: m.file } };
+          failure = { ...outcome.result, status: 'failed', error: { message: this.#errorText(withoutStackTrace((err as Error).message)), file: m.file } };
           results[index] = failure;
           break;
         }
@@ -585,7 +612,7 @@ export class MigrationRunner {
         } catch (err) {
           // a failure at COMMIT belongs to the batch; it is reported on its last migration
           await this.#rollback();
-          failure = { ...results[lastIndex]!, status: 'failed', error: { message: `the batch failed at COMMIT: ${withoutStackTrace((err as Error).message)}`, file: last.m.file } };
+          failure = { ...results[lastIndex]!, status: 'failed', error: { message: `the batch failed at COMMIT: ${this.#errorText(withoutStackTrace((err as Error).message))}`, file: last.m.file } };
         }
         if (failure) {
           results[lastIndex] = failure;
@@ -650,7 +677,7 @@ export class MigrationRunner {
     const unusable = await this.#recover();
     if (unusable) return unusable;
     const error = r.error
-      ? `${r.error.message}${r.error.statementIndex !== undefined ? ` [statement ${r.error.statementIndex + 1}${r.error.line ? `, line ${r.error.line}` : ''}]` : ''}`
+      ? excerpt(`${r.error.message}${r.error.statementIndex !== undefined ? ` [statement ${r.error.statementIndex + 1}${r.error.line ? `, line ${r.error.line}` : ''}]` : ''}`)
       : r.status;
     await writeLedgerEntry(this.#connection, {
       version: r.version,
