@@ -90,6 +90,11 @@ export async function analyze(connection: DuckDBConnection, source: MigrationSou
     }
   }
   const pending = scan.migrations.filter((m) => !appliedVersions.has(m.version));
+  // a file applied before duckmig refused connection-state statements never runs again:
+  // what it did is history, worth a look but no reason to stop every later run
+  for (const [i, p] of problems.entries()) {
+    if (p.code === 'connection-state' && p.version !== undefined && appliedVersions.has(p.version)) problems[i] = { ...p, severity: 'warning' };
+  }
   if (!options.allowOutOfOrder) {
     for (const m of pending) {
       if (m.version < currentVersion) {

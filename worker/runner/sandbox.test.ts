@@ -269,3 +269,22 @@ describe('error text', () => {
     }
   });
 });
+
+describe('an applied file that changed the connection state (applied before duckmig refused it)', () => {
+  it('is a warning, not a reason to refuse later runs', async () => {
+    box = sandbox();
+    const { db, runner } = await openRunner(box);
+    open.push(db);
+    expect((await runner.run()).status).toBe('success');
+    box.write('005_old_set.sql', "SET search_path = 'main';\nCREATE TABLE old_style (id INTEGER);\n");
+    // recorded as applied the way an older duckmig would have left it
+    await db.connection.run(
+      "INSERT INTO schema_migrations (version, name, checksum, status, applied_at, applied_by) SELECT 5, 'old_set', checksum, 'applied', now(), 'older' FROM (SELECT ? AS checksum)",
+      [(await runner.status()).pending[0]!.checksum],
+    );
+    box.write('006_next.sql', 'CREATE TABLE next_one (id INTEGER);\n');
+    expect((await runner.validate()).find((p) => p.code === 'connection-state')?.severity).toBe('warning');
+    expect((await runner.run()).status).toBe('success');
+    expect(await scalar(db, "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'next_one'")).toBe(1n);
+  });
+});
