@@ -21,6 +21,11 @@ export function parse<O extends NonNullable<ParseArgsConfig['options']>>(argv: s
   }
 }
 
+/** For the commands that execute migrations (run, dry-run --rehearse): more places they may read. */
+export const allowPathOption = {
+  'allow-path': { type: 'string', multiple: true },
+} as const satisfies ParseArgsConfig['options'];
+
 export function dbPath(value: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
   return value ?? (env.DUCKMIG_DB || DEFAULT_DB);
 }

@@ -1,7 +1,8 @@
 // Local mode: the CLI opens the DuckDB file itself, runs one runner call, and always
 // closes the database (checkpointed) on every exit path, errors and Ctrl-C included.
 import type { Logger } from 'pino';
-import { checkMaxFileBytes } from '../config/env.js';
+import { checkAllowedPaths, checkMaxFileBytes } from '../config/env.js';
+import { dataDirSecrets, envSecrets } from '../config/secrets.js';
 import { UsageError } from './exit-codes.js';
 import { restoreSettings } from '../worker/restore-settings.js';
 import { Database, FileMigrationSource, MigrationRunner, type CheckpointPolicy } from '../worker/runner/index.js';
@@ -13,6 +14,8 @@ export interface LocalOptions {
   /** undefined: the runner's default budget */
   checkpoint?: CheckpointPolicy;
   allowOutOfOrder?: boolean;
+  /** --allow-path values, added to DUCKMIG_ALLOWED_PATHS */
+  allowPaths?: readonly string[];
 }
 
 /** DUCKMIG_LOCK_RETRIES: attempts to open a locked file, 1 s apart (default 5, as the old application). */
@@ -29,10 +32,23 @@ export function maxFileBytes(env: NodeJS.ProcessEnv = process.env): number | und
   return max;
 }
 
+/** DUCKMIG_ALLOWED_PATHS and the command's --allow-path values: what migrations may read besides the database. */
+export function allowedPaths(flags: readonly string[] = [], env: NodeJS.ProcessEnv = process.env): string[] {
+  const problems: string[] = [];
+  const fromEnv = checkAllowedPaths(env.DUCKMIG_ALLOWED_PATHS, problems) ?? [];
+  if (problems.length > 0) throw new UsageError(problems.join('; '));
+  return [...fromEnv, ...flags];
+}
+
+/** Tokens and passwords this process knows: scrubbed from every error a migration produces. */
+function knownSecrets(env: NodeJS.ProcessEnv = process.env): string[] {
+  return [...envSecrets(env), ...dataDirSecrets(env.DUCKMIG_DATA_DIR || 'data')];
+}
+
 export async function withLocalRunner<T>(options: LocalOptions, fn: (runner: MigrationRunner, db: Database) => Promise<T>): Promise<T> {
   // restore points of this database mean it existed: a missing file is then refused, not re-created
   const restoreDir = restoreSettings(options.db).dir;
-  const db = await Database.open(options.db, { logger: options.logger, attempts: lockAttempts(), restoreDir });
+  const db = await Database.open(options.db, { logger: options.logger, attempts: lockAttempts(), restoreDir, allowedPaths: allowedPaths(options.allowPaths) });
   try {
     const runner = new MigrationRunner({
       connection: db.connection,
@@ -41,6 +57,7 @@ export async function withLocalRunner<T>(options: LocalOptions, fn: (runner: Mig
       logger: options.logger,
       checkpoint: options.checkpoint,
       allowOutOfOrder: options.allowOutOfOrder,
+      secrets: () => knownSecrets(),
     });
     return await fn(runner, db);
   } finally {

@@ -1,5 +1,5 @@
 // Checks for the environment variables every duckmig process reads (REDIS_URL, LOG_LEVEL,
-// DUCKMIG_MAX_FILE_BYTES),
+// DUCKMIG_MAX_FILE_BYTES, DUCKMIG_ALLOWED_PATHS),
 // shared by the API's, the worker's and the CLI's configuration: each check returns the
 // value or pushes a message that names the variable and shows an example.
 import type { LevelWithSilent } from 'pino';
@@ -39,4 +39,18 @@ export function checkMaxFileBytes(raw: string | undefined, problems: string[]): 
   if (/^\d+$/.test(raw.trim()) && n >= 1 && Number.isSafeInteger(n)) return n;
   problems.push(`DUCKMIG_MAX_FILE_BYTES must be a whole number of bytes, got ${JSON.stringify(raw)} (example: DUCKMIG_MAX_FILE_BYTES=67108864 for 64 MiB)`);
   return undefined;
+}
+
+/**
+ * DUCKMIG_ALLOWED_PATHS: files and directories migrations may read (and write) besides the
+ * database, comma-separated; undefined when unset (migrations reach no file at all).
+ */
+export function checkAllowedPaths(raw: string | undefined, problems: string[]): string[] | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const paths = raw.split(',').map((p) => p.trim()).filter(Boolean);
+  if (paths.some((p) => p.includes('\0')) || paths.length === 0) {
+    problems.push('DUCKMIG_ALLOWED_PATHS must be file system paths, comma-separated (example: DUCKMIG_ALLOWED_PATHS=/srv/app/seeds,/srv/app/countries.csv)');
+    return undefined;
+  }
+  return paths;
 }

@@ -76,4 +76,15 @@ describe('loadWorkerConfig', () => {
     expect(loadWorkerConfig({ DUCKMIG_CHECKPOINT: '5s,16MB' }).checkpoint).toEqual({ intervalMs: 5000, walBytes: 16 * 1024 * 1024 });
     expect(() => loadWorkerConfig({ DUCKMIG_CHECKPOINT: 'often' })).toThrow(/^[\s\S]*DUCKMIG_CHECKPOINT must be each, end or a budget/);
   });
+
+  it('DUCKMIG_ALLOWED_PATHS lists what migrations may read, comma-separated; unset, they read no file', () => {
+    expect(loadWorkerConfig({ DUCKMIG_ALLOWED_PATHS: '/srv/seeds, /srv/countries.csv' }).allowedPaths).toEqual(['/srv/seeds', '/srv/countries.csv']);
+    expect(loadWorkerConfig({}).allowedPaths).toBeUndefined();
+    expect(() => loadWorkerConfig({ DUCKMIG_ALLOWED_PATHS: ',' })).toThrow(/DUCKMIG_ALLOWED_PATHS must be file system paths/);
+  });
+
+  it('keeps the tokens and the Redis password it is given, only to scrub them from errors', () => {
+    const config = loadWorkerConfig({ DUCKMIG_TOKENS: 'ci:operator:0123456789abcdef0123', REDIS_URL: 'redis://:pa55word-xyz@redis:6379' });
+    expect(config.secrets).toEqual(['0123456789abcdef0123', 'pa55word-xyz']);
+  });
 });

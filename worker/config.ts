@@ -3,7 +3,8 @@
 // what is wrong and an example. The lock and stall timings are for operators and tests
 // that need a dead worker's job to fail sooner; the defaults suit production.
 import type { LevelWithSilent } from 'pino';
-import { checkLogLevel, checkMaxFileBytes, checkRedisUrl } from '../config/env.js';
+import { checkAllowedPaths, checkLogLevel, checkMaxFileBytes, checkRedisUrl } from '../config/env.js';
+import { envSecrets } from '../config/secrets.js';
 import { RestoreSettingsError, restoreSettings, type RestoreSettings } from './restore-settings.js';
 import { CheckpointPolicyError, parseCheckpointPolicy, type CheckpointPolicy } from './runner/checkpoint-policy.js';
 
@@ -27,6 +28,10 @@ export interface WorkerConfig {
   maxFileBytes?: number;
   /** when runs checkpoint (DUCKMIG_CHECKPOINT: each, end or a budget such as 2s,64MB); undefined: the default budget */
   checkpoint?: CheckpointPolicy;
+  /** what migrations may read besides the database (DUCKMIG_ALLOWED_PATHS; unset: nothing) */
+  allowedPaths?: string[];
+  /** tokens and passwords from the environment, never shown in an error (unset when none) */
+  secrets?: string[];
 }
 
 export class WorkerConfigError extends Error {
@@ -47,8 +52,9 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 /**
  * Reads DUCKMIG_DB, DUCKMIG_MIGRATIONS, DUCKMIG_DATA_DIR, REDIS_URL, LOG_LEVEL,
- * DUCKMIG_LOCK_DURATION_MS, DUCKMIG_STALLED_INTERVAL_MS, DUCKMIG_MAX_FILE_BYTES, DUCKMIG_CHECKPOINT
- * and the restore-point settings (DUCKMIG_RESTORE_POINTS, _DIR, _KEEP, _MAX_MB); throws WorkerConfigError.
+ * DUCKMIG_LOCK_DURATION_MS, DUCKMIG_STALLED_INTERVAL_MS, DUCKMIG_MAX_FILE_BYTES, DUCKMIG_CHECKPOINT,
+ * DUCKMIG_ALLOWED_PATHS, the tokens (only to keep them out of errors) and the restore-point settings
+ * (DUCKMIG_RESTORE_POINTS, _DIR, _KEEP, _MAX_MB); throws WorkerConfigError.
  */
 export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
   const problems: string[] = [];
@@ -82,6 +88,8 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
   const lockDurationMs = millis('DUCKMIG_LOCK_DURATION_MS', DEFAULT_LOCK_DURATION_MS, 1000);
   const stalledIntervalMs = millis('DUCKMIG_STALLED_INTERVAL_MS', DEFAULT_STALLED_INTERVAL_MS, 500);
   const maxFileBytes = checkMaxFileBytes(value('DUCKMIG_MAX_FILE_BYTES'), problems);
+  const allowedPaths = checkAllowedPaths(value('DUCKMIG_ALLOWED_PATHS'), problems);
+  const secrets = envSecrets(env);
 
   let checkpoint: CheckpointPolicy | undefined;
   const checkpointText = value('DUCKMIG_CHECKPOINT');
@@ -103,5 +111,18 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
   }
 
   if (problems.length > 0 || !restore) throw new WorkerConfigError(problems);
-  return { dbPath, migrationsDir, dataDir, redisUrl, logLevel, lockDurationMs, stalledIntervalMs, restore, maxFileBytes, checkpoint };
+  return {
+    dbPath,
+    migrationsDir,
+    dataDir,
+    redisUrl,
+    logLevel,
+    lockDurationMs,
+    stalledIntervalMs,
+    restore,
+    maxFileBytes,
+    checkpoint,
+    ...(allowedPaths && { allowedPaths }),
+    ...(secrets.length > 0 && { secrets }),
+  };
 }

@@ -18,6 +18,10 @@ export interface OwnerOptions {
   maxFileBytes?: number;
   /** when runs checkpoint (undefined: the runner's default budget) */
   checkpoint?: CheckpointPolicy;
+  /** what migrations may read besides the database (DUCKMIG_ALLOWED_PATHS) */
+  allowedPaths?: readonly string[];
+  /** values scrubbed from every error a migration produces */
+  secrets?: () => readonly string[];
 }
 
 export interface Held {
@@ -45,7 +49,10 @@ export class DatabaseOwner {
    * settling an interrupted restore); refuses to create it when traces say it existed.
    */
   static async open(options: OwnerOptions): Promise<DatabaseOwner> {
-    return new DatabaseOwner(await Database.open(options.dbPath, { logger: options.logger, restoreDir: options.restore.dir }), options);
+    return new DatabaseOwner(
+      await Database.open(options.dbPath, { logger: options.logger, restoreDir: options.restore.dir, allowedPaths: options.allowedPaths }),
+      options,
+    );
   }
 
   get db(): Database {
@@ -59,6 +66,7 @@ export class DatabaseOwner {
       database: db,
       logger: this.#options.logger,
       checkpoint: this.#options.checkpoint,
+      secrets: this.#options.secrets,
     });
   }
 
@@ -128,7 +136,11 @@ export class DatabaseOwner {
       // closed: reopen below
     }
     try {
-      const db = await Database.open(this.#options.dbPath, { logger: this.#options.logger, restoreDir: this.#options.restore.dir });
+      const db = await Database.open(this.#options.dbPath, {
+        logger: this.#options.logger,
+        restoreDir: this.#options.restore.dir,
+        allowedPaths: this.#options.allowedPaths,
+      });
       this.#held = { db, runner: this.#runnerFor(db) };
     } catch (err) {
       this.#broken = new Error(`the database could not be reopened after a failed restore (${(cause as Error).message}): ${(err as Error).message}; restart the worker`);

@@ -12,6 +12,7 @@ import { Worker, type RedisQueueBackend } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { QUEUE_NAME, STALLED_FAILED_REASON, readPlan, WORKER_DIED_MESSAGE, redisKeys, type JobData, type JobProgress, type RunResult, type WorkerInfo, type WorkerSnapshot } from '../contract/index.js';
+import { dataDirSecrets, redisUrlSecrets } from '../config/secrets.js';
 import { subscribeCancel, type CancelSubscription } from './cancel.js';
 import type { WorkerConfig } from './config.js';
 import { DatabaseOwner } from './database-owner.js';
@@ -100,6 +101,9 @@ export async function startWorker(config: WorkerConfig, logger: Logger, options:
       migrationsDir: config.migrationsDir,
       restore: config.restore,
       maxFileBytes: config.maxFileBytes,
+      allowedPaths: config.allowedPaths,
+      // read when an error is built: the API may generate the admin token after this start
+      secrets: () => [...(config.secrets ?? []), ...redisUrlSecrets(config.redisUrl), ...dataDirSecrets(config.dataDir)],
       logger: log,
       checkpoint: config.checkpoint,
     });

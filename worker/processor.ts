@@ -12,7 +12,7 @@ import { JobData, WORKER_DIED_MESSAGE, type JobProgress, type PlanEntry, type Ru
 import type { DatabaseOwner } from './database-owner.js';
 import { createProgressReporter } from './progress.js';
 import { expiredMessage } from './run-deadline.js';
-import { RestorePointError } from './runner/index.js';
+import { RestorePointError, errorExcerpt } from './runner/index.js';
 
 export type MigrationJob = Job<JobData, RunResult, string, JobProgress>;
 
@@ -130,10 +130,10 @@ export function createProcessor(deps: ProcessorDeps) {
     if (crash || !result) {
       // unexpected (the runner returns a result for every migration failure): never retry blindly
       log.error({ err: crash, event: 'job:crashed' }, `job ${jobId} crashed`);
-      throw new UnrecoverableError(`${data.kind} crashed: ${(crash as Error)?.message ?? String(crash)}`);
+      throw new UnrecoverableError(errorExcerpt(`${data.kind} crashed: ${(crash as Error)?.message ?? String(crash)}`));
     }
     log.info({ event: 'job:done', status: result.status, durationMs: result.durationMs }, `job ${jobId} (${data.kind}) ${result.status}`);
     if (result.status === 'success' || result.status === 'nothing-to-do') return result;
-    throw new UnrecoverableError(failureReason(data.kind, result, signal));
+    throw new UnrecoverableError(errorExcerpt(failureReason(data.kind, result, signal)));
   };
 }

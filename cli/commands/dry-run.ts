@@ -2,17 +2,18 @@
 // database; with --rehearse, executes the pending batch on a copy of the database exactly as
 // `run` would (one committed transaction per file), discards the copy, and reports
 // per-statement timing, the first error (COMMIT-time failures included) and the schema diff.
-import { commonOptions, dbPath, migrationsDir, parse, parseTarget } from '../args.js';
+import { allowPathOption, commonOptions, dbPath, migrationsDir, parse, parseTarget } from '../args.js';
 import { EXIT } from '../exit-codes.js';
 import { formatBytes } from '../../worker/runner/source.js';
 import { withLocalRunner } from '../local.js';
 import { ms, printJson, progressLines, renderProblems, renderRunSummary, type Out } from '../output.js';
 import type { CommandContext } from './types.js';
 
-export const usage = 'duckmig dry-run [--rehearse] [--db PATH] [--dir PATH] [--target VERSION] [--sql] [--json]';
+export const usage = 'duckmig dry-run [--rehearse] [--db PATH] [--dir PATH] [--target VERSION] [--allow-path PATH]… [--sql] [--json]';
 
 const options = {
   ...commonOptions,
+  ...allowPathOption,
   target: { type: 'string' },
   rehearse: { type: 'boolean', default: false },
   sql: { type: 'boolean', default: false },
@@ -21,7 +22,7 @@ const options = {
 export async function dryRun(argv: string[], ctx: CommandContext, out: Out): Promise<number> {
   const { values } = parse(argv, options);
   const target = parseTarget(values.target);
-  const result = await withLocalRunner({ db: dbPath(values.db), dir: migrationsDir(values.dir), logger: ctx.logger }, (runner) => {
+  const result = await withLocalRunner({ db: dbPath(values.db), dir: migrationsDir(values.dir), logger: ctx.logger, allowPaths: values['allow-path'] }, (runner) => {
     if (!values.json && values.rehearse) runner.events.onEvent(progressLines(out));
     return runner.dryRun({ target, rehearse: values.rehearse });
   });

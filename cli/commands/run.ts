@@ -4,17 +4,18 @@
 // Exit 0 when applied or nothing to do, 1 when refused, failed or cancelled.
 import { restorePointsFrom, restoreSettings } from '../../worker/restore-settings.js';
 import { CheckpointPolicyError, parseCheckpointPolicy, type CheckpointPolicy } from '../../worker/runner/index.js';
-import { commonOptions, dbPath, migrationsDir, parse, parsePlan, parseTarget } from '../args.js';
+import { allowPathOption, commonOptions, dbPath, migrationsDir, parse, parsePlan, parseTarget } from '../args.js';
 import { EXIT, UsageError } from '../exit-codes.js';
 import { interruptSignal, withLocalRunner } from '../local.js';
 import { printJson, progressLines, renderProblems, renderRunSummary, stderr, type Out } from '../output.js';
 import type { CommandContext } from './types.js';
 
 export const usage =
-  'duckmig run [--db PATH] [--dir PATH] [--target VERSION] [--plan PLAN_ID] [--all-or-nothing] [--checkpoint each|end|2s,64MB] [--allow-out-of-order] [--skip-restore-point] [--reason TEXT] [--json]';
+  'duckmig run [--db PATH] [--dir PATH] [--target VERSION] [--plan PLAN_ID] [--all-or-nothing] [--checkpoint each|end|2s,64MB] [--allow-out-of-order] [--skip-restore-point] [--allow-path PATH]… [--reason TEXT] [--json]';
 
 const options = {
   ...commonOptions,
+  ...allowPathOption,
   target: { type: 'string' },
   plan: { type: 'string' },
   'all-or-nothing': { type: 'boolean', default: false },
@@ -38,6 +39,7 @@ export async function run(argv: string[], ctx: CommandContext, out: Out): Promis
         logger: ctx.logger,
         checkpoint,
         allowOutOfOrder: values['allow-out-of-order'],
+        allowPaths: values['allow-path'],
       },
       (runner, db) => {
         if (!values.json) runner.events.onEvent(progressLines(out));

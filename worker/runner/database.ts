@@ -150,6 +150,11 @@ export class Database {
     return this.#connection;
   }
 
+  /** what migrations may reach besides the database; a reopen keeps it */
+  get allowedPaths(): readonly string[] {
+    return this.options.allowedPaths ?? [];
+  }
+
   static async open(path: string, options: OpenOptions = {}): Promise<Database> {
     const { attempts = 5, retryDelayMs = 1000, logger } = options;
     const inMemory = path === ':memory:';

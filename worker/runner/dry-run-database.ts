@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import { access, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Database } from './database.js';
+import { Database, type OpenOptions } from './database.js';
 
 // The copy is made by a child process: copying in the owning process would close a
 // descriptor of the database file and so drop the owner's lock (restore-points.ts says
@@ -49,9 +49,9 @@ export interface RehearsalDatabase {
  * A database to rehearse on: a copy of `livePath` (the owner's open file), or an empty
  * in-memory one when there is no file. The owner must make no write meanwhile.
  */
-export async function openRehearsalDatabase(livePath: string | undefined): Promise<RehearsalDatabase> {
+export async function openRehearsalDatabase(livePath: string | undefined, options: Pick<OpenOptions, 'allowedPaths'> = {}): Promise<RehearsalDatabase> {
   if (!livePath || livePath === ':memory:') {
-    const db = await Database.open(':memory:');
+    const db = await Database.open(':memory:', options);
     return { db, copied: false, discard: () => db.close() };
   }
   const dir = await mkdtemp(join(tmpdir(), 'duckmig-rehearsal-'));
@@ -62,7 +62,7 @@ export async function openRehearsalDatabase(livePath: string | undefined): Promi
     // making no write, the two copies are one consistent state
     const wal = await access(`${livePath}.wal`).then(() => true, () => false);
     await Promise.all([copyFile(livePath, copy), wal ? copyFile(`${livePath}.wal`, `${copy}.wal`) : undefined]);
-    db = await Database.open(copy, { attempts: 1 });
+    db = await Database.open(copy, { ...options, attempts: 1 });
   } catch (err) {
     await rm(dir, { recursive: true, force: true });
     throw err;

@@ -18,7 +18,7 @@ export function redact(text: string, secrets: readonly string[] = []): string {
 }
 
 /** The first MAX_ERROR_CHARS characters, saying how much was left out. */
-export function excerpt(text: string, max = MAX_ERROR_CHARS): string {
+export function errorExcerpt(text: string, max = MAX_ERROR_CHARS): string {
   if (text.length <= max) return text;
   const note = ` … (${text.length - max} more characters not shown)`;
   return `${text.slice(0, Math.max(0, max - note.length))}${note}`;
@@ -27,5 +27,5 @@ export function excerpt(text: string, max = MAX_ERROR_CHARS): string {
 /** What may be stored and shown of an error's message. */
 export function errorText(message: string, secrets: readonly string[] = []): string {
   // redacted before it is cut, so a secret across the cut cannot leave a readable part
-  return excerpt(redact(message, secrets));
+  return errorExcerpt(redact(message, secrets));
 }

@@ -29,4 +29,4 @@ export {
   type AdoptableFile,
 } from './tool-history.js';
 export { splitAllowList, type ConnectionHome } from './sandbox.js';
-export { errorText, redact, excerpt, MAX_ERROR_CHARS } from './error-text.js';
+export { errorText, redact, errorExcerpt, MAX_ERROR_CHARS } from './error-text.js';

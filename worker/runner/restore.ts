@@ -130,7 +130,7 @@ export async function restoreDatabase(options: RestoreOptions): Promise<{ db: Da
     await rename(files.staging, path);
     await syncPath(dirname(path));
     onStep?.('swapped');
-    db = await Database.open(path, { logger });
+    db = await Database.open(path, { logger, allowedPaths: options.db.allowedPaths });
     open = true;
     onStep?.('reopened');
     result = await record('success');
@@ -149,7 +149,7 @@ export async function restoreDatabase(options: RestoreOptions): Promise<{ db: Da
         throw rollBackError;
       });
     }
-    if (!open) db = await Database.open(path, { logger });
+    if (!open) db = await Database.open(path, { logger, allowedPaths: options.db.allowedPaths });
     result = await record('failed');
   }
   if (!restoreError && files) {

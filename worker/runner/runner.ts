@@ -34,7 +34,7 @@ import { analyze, type Analysis } from './analysis.js';
 import { Checkpointer, DEFAULT_CHECKPOINT_BUDGET, type CheckpointPolicy } from './checkpoint-policy.js';
 import { isInvalidated, withoutStackTrace } from './database.js';
 import { openRehearsalDatabase } from './dry-run-database.js';
-import { errorText, excerpt } from './error-text.js';
+import { errorExcerpt, errorText } from './error-text.js';
 import type { parseCheck } from './parse-check.js';
 import { ConnectionStateError, connectionStateRefusal, ensureHome, readHome, type ConnectionHome } from './sandbox.js';
 import { diffSchema, readSchema } from './schema.js';
@@ -54,6 +54,8 @@ export interface DatabaseInfo {
    * cannot be recorded.
    */
   reopen?(): Promise<DuckDBConnection>;
+  /** what migrations may read besides the database (a rehearsal's copy gets the same) */
+  readonly allowedPaths?: readonly string[];
 }
 
 export interface RunnerOptions {
@@ -70,8 +72,8 @@ export interface RunnerOptions {
   checkpoint?: CheckpointPolicy;
   /** allow a new migration numbered below an applied one to run (default false) */
   allowOutOfOrder?: boolean;
-  /** values never to show in an error (tokens, passwords): replaced with [redacted] */
-  secrets?: readonly string[];
+  /** values never to show in an error (tokens, passwords): replaced with [redacted]; a function is asked each time */
+  secrets?: readonly string[] | (() => readonly string[]);
 }
 
 export interface RunOptions {
@@ -290,7 +292,7 @@ export class MigrationRunner {
       status,
       migrations: results,
       toVersion,
-      error: failed ? excerpt(`${failed.file}: ${failed.error?.message ?? failed.status}`) : undefined,
+      error: failed ? errorExcerpt(`${failed.file}: ${failed.error?.message ?? failed.status}`) : undefined,
       restorePoint: restorePoint ?? undefined,
       planId,
     });
@@ -322,7 +324,7 @@ export class MigrationRunner {
       migrations: results,
       toVersion,
       schemaDiff,
-      error: failed ? excerpt(`${failed.file}: ${failed.error?.message ?? failed.status}`) : undefined,
+      error: failed ? errorExcerpt(`${failed.file}: ${failed.error?.message ?? failed.status}`) : undefined,
     });
   }
 
@@ -339,7 +341,7 @@ export class MigrationRunner {
     runId: string,
     options: DryRunOptions,
   ): Promise<{ results: MigrationResult[]; schemaDiff?: RunResult['schemaDiff']; toVersion: number }> {
-    const copy = await openRehearsalDatabase(this.#options.database?.path);
+    const copy = await openRehearsalDatabase(this.#options.database?.path, { allowedPaths: this.#options.database?.allowedPaths });
     try {
       const rehearsal = new MigrationRunner({
         connection: copy.db.connection,
@@ -347,6 +349,7 @@ export class MigrationRunner {
         database: copy.db,
         checkpoint: 'end',
         allowOutOfOrder: this.#options.allowOutOfOrder,
+        secrets: this.#options.secrets,
       });
       rehearsal.#discardable = true;
       for (const [checksum, outcome] of this.#parsed) rehearsal.#parsed.set(checksum, outcome);
@@ -390,7 +393,8 @@ export class MigrationRunner {
   }
 
   #errorText(err: unknown): string {
-    return errorText((err as Error)?.message ?? String(err), this.#options.secrets);
+    const { secrets } = this.#options;
+    return errorText((err as Error)?.message ?? String(err), typeof secrets === 'function' ? secrets() : secrets);
   }
 
   /** Why a run must not start, or undefined when it may. */
@@ -677,7 +681,7 @@ export class MigrationRunner {
     const unusable = await this.#recover();
     if (unusable) return unusable;
     const error = r.error
-      ? excerpt(`${r.error.message}${r.error.statementIndex !== undefined ? ` [statement ${r.error.statementIndex + 1}${r.error.line ? `, line ${r.error.line}` : ''}]` : ''}`)
+      ? errorExcerpt(`${r.error.message}${r.error.statementIndex !== undefined ? ` [statement ${r.error.statementIndex + 1}${r.error.line ? `, line ${r.error.line}` : ''}]` : ''}`)
       : r.status;
     await writeLedgerEntry(this.#connection, {
       version: r.version,

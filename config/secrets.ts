@@ -1,0 +1,38 @@
+// The secret values a duckmig process knows (API tokens, the generated admin token, the
+// Redis password), so that error text can be scrubbed of them before it is stored or
+// shown. Migrations cannot read them in the first place (the DuckDB sandbox); this list
+// is the second line of defence.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** The password (and user) of a redis:// URL, if it carries one. */
+export function redisUrlSecrets(url: string | null | undefined): string[] {
+  if (!url) return [];
+  try {
+    const parsed = new URL(url);
+    return [decodeURIComponent(parsed.password)].filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+/** Tokens and passwords given in the environment: DUCKMIG_TOKENS, DUCKMIG_TOKEN, REDIS_URL. */
+export function envSecrets(env: Env): string[] {
+  const tokens = (env.DUCKMIG_TOKENS ?? '')
+    .split(',')
+    .map((entry) => entry.trim().split(':').slice(2).join(':'))
+    .filter(Boolean);
+  return [...tokens, env.DUCKMIG_TOKEN?.trim() ?? '', ...redisUrlSecrets(env.REDIS_URL?.trim())].filter(Boolean);
+}
+
+/** The generated admin token in <dataDir>/admin.token, when there is one. */
+export function dataDirSecrets(dataDir: string): string[] {
+  try {
+    const token = readFileSync(join(dataDir, 'admin.token'), 'utf8').trim();
+    return token ? [token] : [];
+  } catch {
+    return [];
+  }
+}
