@@ -106,9 +106,20 @@ describe("DuckDB's own controls on every opened database", () => {
               current_setting('autoinstall_known_extensions') AS autoinstall, current_setting('autoload_known_extensions') AS autoload`,
     );
     expect(settings).toEqual([{ external: false, locked: true, autoinstall: false, autoload: false }]);
-    for (const sql of ['SET enable_external_access = true', 'SET lock_configuration = false', "SET allowed_directories = ['/']", 'SET autoload_known_extensions = true']) {
+    for (const sql of ['SET enable_external_access = true', 'SET lock_configuration = false', "SET allowed_directories = ['/']", 'SET autoload_known_extensions = true', 'SET threads = 1']) {
       await expect(db.connection.run(sql), sql).rejects.toThrow(/configuration has been locked/);
     }
+    await expect(db.connection.run(`EXPORT DATABASE '${join(box.dir, 'export')}'`)).rejects.toThrow(/Permission Error/);
+    expect(existsSync(join(box.dir, 'export'))).toBe(false);
+  });
+
+  it('leave the built-in JSON functions working (nothing needs to be loaded)', async () => {
+    box = sandbox();
+    box.write('005_json.sql', `CREATE TABLE settings AS SELECT json_extract('{"retries": 3}', '$.retries')::INTEGER AS retries;\n`);
+    const { db, runner } = await openRunner(box);
+    open.push(db);
+    expect((await runner.run()).status).toBe('success');
+    expect(await scalar(db, 'SELECT retries FROM settings')).toBe(3);
   });
 
   it('keep the database file itself working: writes, CHECKPOINT, reopen', async () => {
@@ -173,6 +184,7 @@ describe('the allow-list (DUCKMIG_ALLOWED_PATHS, --allow-path)', () => {
 describe('statements that change the connection state', () => {
   const cases: [string, string][] = [
     ['USE', 'USE memory;'],
+    ['USE behind a comment, in lower case', '/* harmless */ use\n  memory;'],
     ['ATTACH :memory: then USE', "ATTACH ':memory:' AS s;\nUSE s;"],
     ['SET search_path', "SET search_path = 'main';"],
     ['SET schema', "SET schema = 'main';"],
