@@ -19,7 +19,8 @@ function withToken(): { token: string; dataDir: string } {
   return { token, dataDir };
 }
 
-describe('duckmig CLI (local mode) runs migrations in the sandbox', () => {
+// each test spawns the CLI several times: generous timeouts for a loaded machine
+describe('duckmig CLI (local mode) runs migrations in the sandbox', { timeout: 120_000 }, () => {
   it.each(['run', 'dry-run --rehearse'])('%s: a migration cannot read the admin token, and the output never shows it', async (name) => {
     const command = name.split(' ');
     box = sandbox();

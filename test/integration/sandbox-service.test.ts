@@ -24,7 +24,7 @@ const remote = (args: string[]) => runCli([...args, '--api', sys.url], { env: { 
 const migration = (file: string, sql: string) => writeFileSync(join(sys.migrationsDir, file), sql);
 const remove = (file: string) => rmSync(join(sys.migrationsDir, file), { force: true });
 
-describe('migrations run through the worker are sandboxed', () => {
+describe('migrations run through the worker are sandboxed', { timeout: 180_000 }, () => {
   it('a rehearsal and a run cannot read the admin token; no job error, history, CLI output or worker log shows it', async () => {
     expect(token.length).toBeGreaterThan(16);
     migration('005_steal.sql', `SELECT CAST(content AS INTEGER) FROM read_text('${join(sys.dataDir, 'admin.token')}');\n`);

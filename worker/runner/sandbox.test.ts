@@ -130,7 +130,7 @@ describe("DuckDB's own controls on every opened database", () => {
     await db.close();
     const again = await Database.open(box.dbPath, { attempts: 1 });
     open.push(again);
-    expect(await scalar(again, 'SELECT max(version) FROM schema_migrations')).toBe(4);
+    expect(Number(await scalar(again, 'SELECT max(version) FROM schema_migrations'))).toBe(4);
   });
 
   it('still recover a WAL DuckDB cannot replay directly, and the reopened database is sandboxed', async () => {
@@ -143,7 +143,7 @@ describe("DuckDB's own controls on every opened database", () => {
     expect(existsSync(`${box.dbPath}.wal`)).toBe(true);
     const db = await Database.open(box.dbPath, { attempts: 1 });
     open.push(db);
-    expect(await scalar(db, 'SELECT max(version) FROM schema_migrations')).toBe(2);
+    expect(Number(await scalar(db, 'SELECT max(version) FROM schema_migrations'))).toBe(2);
     expect(await scalar(db, "SELECT current_setting('enable_external_access')")).toBe(false);
   });
 });
@@ -221,7 +221,7 @@ describe('statements that change the connection state', () => {
     expect(await readHome(db.connection)).toEqual({ database: 'test', schema: 'main' });
     box.write('005_moves.sql', 'CREATE TABLE fine (id INTEGER);\n');
     expect((await runner.run()).status).toBe('success');
-    expect(await scalar(db, 'SELECT max(version) FROM test.main.schema_migrations')).toBe(5);
+    expect(Number(await scalar(db, 'SELECT max(version) FROM test.main.schema_migrations'))).toBe(5);
   });
 
   it('a SET whose statement type only shows once earlier statements ran is refused when it runs, and rolled back', async () => {
@@ -249,7 +249,7 @@ describe('statements that change the connection state', () => {
     await db.connection.run('USE elsewhere');
     expect((await runner.status()).currentVersion).toBe(1);
     expect((await runner.run()).status).toBe('success');
-    expect(await scalar(db, 'SELECT max(version) FROM test.main.schema_migrations')).toBe(4);
+    expect(Number(await scalar(db, 'SELECT max(version) FROM test.main.schema_migrations'))).toBe(4);
   });
 });
 
