@@ -27,12 +27,16 @@ export function envSecrets(env: Env): string[] {
   return [...tokens, env.DUCKMIG_TOKEN?.trim() ?? '', ...redisUrlSecrets(env.REDIS_URL?.trim())].filter(Boolean);
 }
 
-/** The generated admin token in <dataDir>/admin.token, when there is one. */
+/** The generated secrets kept in the data directory: admin.token, and the managed Redis's redis.password. */
 export function dataDirSecrets(dataDir: string): string[] {
-  try {
-    const token = readFileSync(join(dataDir, 'admin.token'), 'utf8').trim();
-    return token ? [token] : [];
-  } catch {
-    return [];
+  const secrets: string[] = [];
+  for (const file of ['admin.token', 'redis.password']) {
+    try {
+      const value = readFileSync(join(dataDir, file), 'utf8').trim();
+      if (value) secrets.push(value);
+    } catch {
+      // not generated (DUCKMIG_TOKENS set, or an external Redis): nothing to scrub
+    }
   }
+  return secrets;
 }
