@@ -1,5 +1,8 @@
-// Specification on public material nobody here wrote: migration sets made from DuckDB's own
-// sqllogictests and from public projects' DuckDB migrations (each folder names its source).
+// Specification on migration sets: duckmig must tell the truth about what DuckDB does with
+// them. Our own sets live in test/corpus/sets/ (each README says which DuckDB behaviour it
+// exercises); more material can be pointed at with DUCKMIG_CORPUS_DIR (or a `shared/corpus`
+// folder beside the checkout): folders of migration files, or sqllogictest `.test` files
+// converted into sets at run time (tools/sqllogictest.ts).
 // For every set the ground truth is computed here with DuckDB alone (each file in its own
 // committed transaction, statement by statement, the first failure stops), and duckmig must
 // agree with it: run outcome, which files were applied, the failing file and line, the final
@@ -12,11 +15,27 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { RunResult, ValidationProblem } from '../../contract/index.js';
 import { Database, FileMigrationSource, LEDGER_TABLES, MigrationRunner, REFUSAL_CODES } from '../../worker/runner/index.js';
 import { dumpSchema, groundTruth, type GroundTruth } from '../support/ground-truth.js';
+import { externalSets, type CorpusSet } from './tools/external-sets.js';
 
-const CORPUS = resolve(import.meta.dirname);
-const sets = readdirSync(CORPUS)
-  .filter((name) => name !== 'tools' && statSync(join(CORPUS, name)).isDirectory())
-  .sort();
+const OWN = resolve(import.meta.dirname, 'sets');
+const ownSets: CorpusSet[] = readdirSync(OWN)
+  .filter((name) => statSync(join(OWN, name)).isDirectory())
+  .sort()
+  .map((name) => ({ name, dir: join(OWN, name) }));
+
+/** Material from outside the repository, when there is some: never committed here. */
+function externalRoot(): string | undefined {
+  const configured = process.env.DUCKMIG_CORPUS_DIR;
+  if (configured) {
+    if (!existsSync(configured)) throw new Error(`DUCKMIG_CORPUS_DIR=${configured} does not exist`);
+    return resolve(configured);
+  }
+  const beside = resolve(import.meta.dirname, '../../../shared/corpus');
+  return existsSync(beside) ? beside : undefined;
+}
+const EXTERNAL = externalRoot();
+const conversions = EXTERNAL ? mkdtempSync(join(tmpdir(), 'duckmig-corpus-converted-')) : undefined;
+const external = EXTERNAL ? externalSets(EXTERNAL, conversions!) : [];
 
 /** Real DuckDB files, on a RAM-backed file system when there is one: the sets commit often. */
 const SCRATCH = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
@@ -31,11 +50,11 @@ interface Outcome {
   schema: string[];
 }
 
-async function tryBoth(set: string): Promise<Outcome> {
-  const dir = mkdtempSync(join(SCRATCH, `duckmig-corpus-${set}-`));
+async function tryBoth(set: CorpusSet): Promise<Outcome> {
+  const dir = mkdtempSync(join(SCRATCH, 'duckmig-corpus-'));
   try {
     const migrations = join(dir, 'migrations');
-    cpSync(join(CORPUS, set), migrations, { recursive: true, filter: (src) => !src.endsWith('.md') });
+    cpSync(set.dir, migrations, { recursive: true, filter: (src) => !src.endsWith('.md') });
     const source = new FileMigrationSource(migrations);
     const files = (await source.scan()).migrations.map((m) => ({ file: m.file, sql: m.sql }));
     const truth = await groundTruth(join(dir, 'truth.duckdb'), files);
@@ -72,50 +91,60 @@ function story({ truth, rehearsal, run }: Outcome): string {
   ].join('\n');
 }
 
-// sets run concurrently (vitest's maxConcurrency at a time): the work is mostly DuckDB's threads and I/O
-describe.concurrent('public-material corpus: duckmig agrees with DuckDB', { timeout: 120_000 }, () => {
-  for (const set of sets) {
-    it(set, async () => {
-      const outcome = await tryBoth(set);
-      const { truth, warnings, rehearsal, run, schema } = outcome;
-      const failure = truth.failure;
-      const why = story(outcome);
+/** duckmig's run, rehearsal and lint against DuckDB alone, on one set. */
+async function agreesWithDuckDB(set: CorpusSet): Promise<void> {
+  const outcome = await tryBoth(set);
+  const { truth, warnings, rehearsal, run, schema } = outcome;
+  const failure = truth.failure;
+  const why = story(outcome);
 
-      for (const w of warnings.filter((w) => REFUSAL_CODES.has(w.code))) {
-        const holds = Boolean(failure && w.file === failure.file && (failure.line === undefined || w.line === failure.line) && w.message.includes(failure.message));
-        claims.push({ set, warning: w, holds });
-        expect(holds, `lint claims "${w.message}" but DuckDB ${failure ? `fails at ${failure.file}:${failure.line ?? 'COMMIT'}` : 'accepts every file'}`).toBe(true);
-      }
-
-      if (truth.unparsable) {
-        // a file DuckDB cannot parse stops the whole batch before anything runs
-        expect(run.status, why).toBe('invalid');
-        expect(run.problems.some((p) => p.code === 'syntax-error' && p.file === truth.unparsable!.file), why).toBe(true);
-        expect(rehearsal.status, why).toBe('invalid');
-        expect(schema, why).toEqual([]);
-        return;
-      }
-
-      expect(run.status, why).toBe(failure ? 'failed' : 'success');
-      expect(run.migrations.filter((m) => m.status === 'applied').map((m) => m.file), why).toEqual(truth.applied);
-      expect(schema, why).toEqual(truth.schema);
-      expect(rehearsal.status, why).toBe(run.status);
-      if (failure) {
-        const failed = failedOf(run);
-        expect(failed?.file, why).toBe(failure.file);
-        expect(failedOf(rehearsal)?.file, why).toBe(failure.file);
-        if (failure.stage === 'statement') {
-          expect(failed?.error?.line, why).toBe(failure.line);
-          expect(failed?.error?.statementIndex, why).toBe(failure.statementIndex);
-          expect(failedOf(rehearsal)?.error?.line, why).toBe(failure.line);
-        }
-        expect(failed?.error?.message, why).toContain(failure.message);
-      }
-    });
+  for (const w of warnings.filter((w) => REFUSAL_CODES.has(w.code))) {
+    const holds = Boolean(failure && w.file === failure.file && (failure.line === undefined || w.line === failure.line) && w.message.includes(failure.message));
+    claims.push({ set: set.name, warning: w, holds });
+    expect(holds, `lint claims "${w.message}" but DuckDB ${failure ? `fails at ${failure.file}:${failure.line ?? 'COMMIT'}` : 'accepts every file'}`).toBe(true);
   }
+
+  if (truth.unparsable) {
+    // a file DuckDB cannot parse stops the whole batch before anything runs
+    expect(run.status, why).toBe('invalid');
+    expect(run.problems.some((p) => p.code === 'syntax-error' && p.file === truth.unparsable!.file), why).toBe(true);
+    expect(rehearsal.status, why).toBe('invalid');
+    expect(schema, why).toEqual([]);
+    return;
+  }
+
+  expect(run.status, why).toBe(failure ? 'failed' : 'success');
+  expect(run.migrations.filter((m) => m.status === 'applied').map((m) => m.file), why).toEqual(truth.applied);
+  expect(schema, why).toEqual(truth.schema);
+  expect(rehearsal.status, why).toBe(run.status);
+  if (failure) {
+    const failed = failedOf(run);
+    expect(failed?.file, why).toBe(failure.file);
+    expect(failedOf(rehearsal)?.file, why).toBe(failure.file);
+    if (failure.stage === 'statement') {
+      expect(failed?.error?.line, why).toBe(failure.line);
+      expect(failed?.error?.statementIndex, why).toBe(failure.statementIndex);
+      expect(failedOf(rehearsal)?.error?.line, why).toBe(failure.line);
+    }
+    expect(failed?.error?.message, why).toContain(failure.message);
+  }
+}
+
+// sets run concurrently (vitest's maxConcurrency at a time): the work is mostly DuckDB's threads and I/O
+describe.concurrent('our corpus: duckmig agrees with DuckDB', { timeout: 120_000 }, () => {
+  for (const set of ownSets) it(set.name, () => agreesWithDuckDB(set));
 });
 
+if (EXTERNAL) {
+  describe.concurrent(`external corpus (${EXTERNAL}): duckmig agrees with DuckDB`, { timeout: 120_000 }, () => {
+    for (const set of external) it(set.name, () => agreesWithDuckDB(set));
+  });
+} else {
+  console.log('corpus: no external material (set DUCKMIG_CORPUS_DIR to a folder of migration sets or sqllogictest files to add it)');
+}
+
 afterAll(() => {
+  if (conversions) rmSync(conversions, { recursive: true, force: true });
   const held = claims.filter((c) => c.holds).length;
-  console.log(`corpus: ${sets.length} sets; lint refusal warnings ${claims.length}, true ${held} (precision ${claims.length ? ((100 * held) / claims.length).toFixed(1) : '100.0'}%)`);
+  console.log(`corpus: ${ownSets.length} own sets, ${external.length} external; lint refusal warnings ${claims.length}, true ${held} (precision ${claims.length ? ((100 * held) / claims.length).toFixed(1) : '100.0'}%)`);
 });

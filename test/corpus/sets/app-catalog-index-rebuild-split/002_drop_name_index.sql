@@ -1,0 +1,1 @@
+DROP INDEX IF EXISTS app.assets_name_ci;

@@ -1,0 +1,2 @@
+DROP VIEW urgent_tickets;
+DROP MACRO TABLE tickets_over;

@@ -1,0 +1,1 @@
+ALTER TABLE delivery_routes DROP COLUMN distance_km;

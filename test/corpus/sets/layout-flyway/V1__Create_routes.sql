@@ -1,0 +1,1 @@
+CREATE TABLE delivery_routes (route_id INTEGER PRIMARY KEY, depot VARCHAR);

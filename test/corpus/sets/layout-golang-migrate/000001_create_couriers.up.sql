@@ -1,0 +1,1 @@
+CREATE TABLE couriers (courier_id INTEGER PRIMARY KEY, name VARCHAR);

@@ -1,0 +1,5 @@
+CREATE TABLE samples (series VARCHAR, bucket TIMESTAMP, value DOUBLE);
+INSERT INTO samples VALUES
+  ('cpu', TIMESTAMP '2026-01-01 00:00:00', 0.5),
+  ('cpu', TIMESTAMP '2026-01-01 00:01:00', 0.7),
+  ('mem', TIMESTAMP '2026-01-01 00:00:00', 512);

@@ -1,0 +1,1 @@
+ALTER TABLE samples ADD PRIMARY KEY (series, bucket);

@@ -1,0 +1,2 @@
+ALTER TABLE events ALTER kind TYPE VARCHAR(32);
+ALTER TABLE events ALTER kind TYPE INTEGER USING length(kind);

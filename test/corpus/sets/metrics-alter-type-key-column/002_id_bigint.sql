@@ -1,0 +1,1 @@
+ALTER TABLE dashboards ALTER dashboard_id TYPE BIGINT;

@@ -1,0 +1,1 @@
+ALTER TABLE pageviews ALTER views TYPE BIGINT;

@@ -1,0 +1,1 @@
+ALTER TABLE degraded RENAME TO degraded_services;

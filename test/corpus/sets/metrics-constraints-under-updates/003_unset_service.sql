@@ -1,0 +1,1 @@
+UPDATE slo_targets SET service = NULL WHERE slo_id = 2;

@@ -1,0 +1,2 @@
+DROP INDEX spans_duration;
+ALTER TABLE spans ALTER duration_us TYPE BIGINT;

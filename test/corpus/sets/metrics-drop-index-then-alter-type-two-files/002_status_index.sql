@@ -1,0 +1,1 @@
+CREATE INDEX requests_status ON requests (status);

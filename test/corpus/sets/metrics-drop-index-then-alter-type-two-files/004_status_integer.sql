@@ -1,0 +1,1 @@
+ALTER TABLE requests ALTER status TYPE INTEGER;

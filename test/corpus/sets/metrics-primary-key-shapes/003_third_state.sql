@@ -1,0 +1,1 @@
+INSERT INTO feature_states VALUES (true, 'enabled');

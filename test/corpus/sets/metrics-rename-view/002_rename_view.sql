@@ -1,0 +1,1 @@
+ALTER VIEW slow_endpoints RENAME TO slow_endpoints_v;

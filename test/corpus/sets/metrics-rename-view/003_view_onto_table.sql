@@ -1,0 +1,1 @@
+ALTER VIEW slow_endpoints_v RENAME TO latency;

@@ -1,0 +1,1 @@
+CREATE TABLE points (day DATE, series VARCHAR, value DOUBLE);

@@ -1,0 +1,1 @@
+ALTER TABLE points SET PARTITIONED BY (day);

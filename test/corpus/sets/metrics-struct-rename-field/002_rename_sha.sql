@@ -1,0 +1,1 @@
+ALTER TABLE builds RENAME info.sha TO commit_sha;

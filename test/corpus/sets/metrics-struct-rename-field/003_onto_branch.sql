@@ -1,0 +1,1 @@
+ALTER TABLE builds RENAME info.commit_sha TO branch;

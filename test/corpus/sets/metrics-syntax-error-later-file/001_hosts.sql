@@ -1,0 +1,1 @@
+CREATE TABLE fleet_hosts (host VARCHAR PRIMARY KEY);

@@ -1,0 +1,1 @@
+CREATE TABLE fleet_disks (host VARCHAR, mount VARCHAR, size_gb INTEGER);

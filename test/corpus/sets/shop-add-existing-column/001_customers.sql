@@ -1,0 +1,1 @@
+CREATE TABLE customers (customer_id INTEGER, email VARCHAR);

@@ -1,0 +1,1 @@
+ALTER TABLE carts ADD PRIMARY KEY (cart_id);

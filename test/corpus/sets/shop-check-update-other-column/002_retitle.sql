@@ -1,0 +1,1 @@
+UPDATE bundles SET title = 'starter kit';

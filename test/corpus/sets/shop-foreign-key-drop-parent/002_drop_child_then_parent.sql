@@ -1,0 +1,2 @@
+DROP TABLE loyalty_members;
+DROP TABLE loyalty_tiers;

@@ -1,0 +1,1 @@
+INSERT INTO po_lines VALUES (2, 1, 1);

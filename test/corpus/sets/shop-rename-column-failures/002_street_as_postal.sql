@@ -1,0 +1,1 @@
+ALTER TABLE addresses RENAME street TO postal_code;

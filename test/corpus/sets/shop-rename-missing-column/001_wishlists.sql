@@ -1,0 +1,1 @@
+CREATE TABLE wishlists (wishlist_id INTEGER, owner VARCHAR);

@@ -1,0 +1,1 @@
+ALTER TABLE brand_logos RENAME TO brand_images;

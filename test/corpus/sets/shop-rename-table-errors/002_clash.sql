@@ -1,0 +1,1 @@
+ALTER TABLE stock_moves RENAME TO stock_levels;

@@ -1,0 +1,1 @@
+ALTER TABLE stock_history RENAME TO stock_log;

@@ -1,0 +1,2 @@
+CREATE TABLE basket (line_id INTEGER UNIQUE, qty INTEGER CHECK (qty > 0));
+INSERT INTO basket VALUES (1, 2);

@@ -1,0 +1,1 @@
+INSERT INTO basket_lines VALUES (3, 0);

@@ -1,0 +1,1 @@
+INSERT INTO receipts (customer) VALUES ('ada'), ('bo');

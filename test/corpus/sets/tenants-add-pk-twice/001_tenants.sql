@@ -1,0 +1,1 @@
+CREATE TABLE tenants (tenant_id INTEGER PRIMARY KEY, slug VARCHAR);

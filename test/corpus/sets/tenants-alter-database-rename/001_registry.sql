@@ -1,0 +1,1 @@
+CREATE TABLE registry (tenant VARCHAR);

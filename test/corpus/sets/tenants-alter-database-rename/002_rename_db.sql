@@ -1,0 +1,2 @@
+ATTACH ':memory:' AS scratch;
+ALTER DATABASE scratch RENAME TO scratch2;

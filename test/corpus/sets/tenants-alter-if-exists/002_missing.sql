@@ -1,0 +1,1 @@
+ALTER TABLE legacy_tenants ADD COLUMN note VARCHAR;

@@ -1,0 +1,2 @@
+ALTER TABLE seats DROP COLUMN legacy_code;
+INSERT INTO seats VALUES ('globex', 5);

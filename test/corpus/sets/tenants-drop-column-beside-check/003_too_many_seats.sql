@@ -1,0 +1,1 @@
+INSERT INTO seats VALUES ('initech', 900);

@@ -1,0 +1,1 @@
+ALTER TABLE feature_flags DROP COLUMN rollout_pct;

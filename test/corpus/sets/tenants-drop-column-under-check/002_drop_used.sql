@@ -1,0 +1,1 @@
+ALTER TABLE quotas DROP COLUMN used_gb;

@@ -1,0 +1,1 @@
+CREATE TABLE audit_marker (note VARCHAR);

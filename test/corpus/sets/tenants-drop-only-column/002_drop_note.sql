@@ -1,0 +1,1 @@
+ALTER TABLE audit_marker DROP COLUMN note;

@@ -1,0 +1,1 @@
+UPDATE subdomains SET cert_serial = 'c3' WHERE sub_id = 1;

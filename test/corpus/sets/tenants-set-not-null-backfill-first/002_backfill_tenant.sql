@@ -1,0 +1,1 @@
+UPDATE team_members SET tenant = 'unassigned' WHERE tenant IS NULL;

@@ -1,0 +1,1 @@
+ALTER TABLE domains ALTER tenant_id SET NOT NULL;

@@ -1,0 +1,1 @@
+INSERT INTO members VALUES (3, 'acme', NULL);

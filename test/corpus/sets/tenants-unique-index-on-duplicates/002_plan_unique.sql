@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX orgs_plan ON orgs (plan);
