@@ -2,7 +2,7 @@
 // errors come back with file, statement number and line; a file that tries to manage
 // its own transaction is refused (duckmig wraps each file in one), and so is a statement
 // that would change the connection's state (its type as DuckDB prepares it: sandbox.ts).
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBExtractedStatements } from '@duckdb/node-api';
 import type { ValidationProblem } from '../../contract/index.js';
 import { connectionStateStatements } from './sandbox.js';
 import type { MigrationFile } from './source.js';
@@ -44,21 +44,20 @@ type ParseOutcome =
 const IN_FLIGHT = 8;
 
 async function parseOne(connection: DuckDBConnection, m: MigrationFile): Promise<ParseOutcome> {
-  let count: number;
-  let connectionState: { index: number; reason: string }[];
+  let extracted: DuckDBExtractedStatements;
   try {
-    const extracted = await connection.extractStatements(m.sql);
-    count = extracted.count;
-    connectionState = await connectionStateStatements(extracted);
+    extracted = await connection.extractStatements(m.sql);
   } catch (err) {
     const error = (err as Error).message;
     if (errorLine(error) !== undefined) return { error };
     const found = await statementBoundaries(connection, m.sql);
     return 'failedAt' in found ? { error, line: found.failedAt.line, statementIndex: found.failedAt.statementIndex } : { error };
   }
-  if (count === m.statements.length) return { count, connectionState };
+  const count = extracted.count;
+  if (count === m.statements.length) return { count, connectionState: await connectionStateStatements(connection, extracted, m.statements) };
   const found = await statementBoundaries(connection, m.sql, count);
-  return { count, statements: 'statements' in found ? found.statements : undefined, connectionState };
+  const statements = 'statements' in found ? found.statements : undefined;
+  return { count, statements, connectionState: await connectionStateStatements(connection, extracted, statements ?? m.statements) };
 }
 
 /**

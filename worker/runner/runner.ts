@@ -36,7 +36,7 @@ import { isInvalidated, withoutStackTrace } from './database.js';
 import { openRehearsalDatabase } from './dry-run-database.js';
 import { errorExcerpt, errorText } from './error-text.js';
 import type { parseCheck } from './parse-check.js';
-import { ConnectionStateError, connectionStateRefusal, ensureHome, readHome, type ConnectionHome } from './sandbox.js';
+import { ConnectionStateError, runtimeRefusal, ensureHome, readHome, type ConnectionHome } from './sandbox.js';
 import { diffSchema, readSchema } from './schema.js';
 import type { MigrationFile, MigrationSource } from './source.js';
 import { summarize } from './statement-text.js';
@@ -479,7 +479,7 @@ export class MigrationRunner {
         const prepared = await extracted.prepare(statementIndex);
         try {
           // refused here too: a statement that could not be prepared before its file ran
-          const refusal = connectionStateRefusal(prepared.statementType);
+          const refusal = runtimeRefusal(prepared.statementType);
           if (refusal) throw new ConnectionStateError(`${refusal}; migrations may not change the connection's state`);
           await prepared.run();
         } finally {

@@ -1,6 +1,6 @@
 // What a migration may touch. Every database duckmig opens runs DuckDB's own sandbox: no
-// file system beyond the database file (and an explicit allow-list), no extension installs
-// or auto-loading, and the configuration locked so SQL cannot switch any of it back.
+// file system beyond the database file (and an explicit allow-list) and no extension
+// installs or auto-loading; DuckDB itself refuses to widen file access again while running.
 // Statements that would change the connection's state (USE, ATTACH/DETACH, SET/RESET,
 // SET VARIABLE, state-changing PRAGMAs, INSTALL/LOAD) are recognised by DuckDB's own
 // parser (the prepared statement's type) and refused; and the connection's catalog and
@@ -8,6 +8,7 @@
 import { StatementType, type DuckDBConnection, type DuckDBExtractedStatements } from '@duckdb/node-api';
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { sqlTokens, type StatementText } from './statement-text.js';
 
 function sqlString(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
@@ -36,17 +37,18 @@ export function splitAllowList(paths: readonly string[]): { directories: string[
 }
 
 /**
- * Locks a freshly opened connection's instance into the sandbox. The order matters: DuckDB
- * accepts the allow-list only while external access is still enabled, and nothing at all
- * once the configuration is locked (the allow-list cannot be passed when the instance is
- * created: "Failed to set config").
+ * Puts a freshly opened connection's instance into the sandbox. The order matters: DuckDB
+ * accepts the allow-list only while external access is still enabled (it cannot be passed
+ * when the instance is created: "Failed to set config"), and once access is disabled it
+ * refuses both to enable it again and to change the allow-list. `lock_configuration` is
+ * not used: DuckDB 1.5 runs `ALTER TABLE … ADD COLUMN … DEFAULT …` inside a transaction
+ * through an internal SET, which a locked configuration refuses.
  */
 export async function applySandbox(connection: DuckDBConnection, allowedPaths: readonly string[] = []): Promise<void> {
   const { directories, files } = splitAllowList(allowedPaths);
   if (directories.length > 0) await connection.run(`SET allowed_directories = ${sqlList(directories)}`);
   if (files.length > 0) await connection.run(`SET allowed_paths = ${sqlList(files)}`);
   await connection.run('SET enable_external_access = false');
-  await connection.run('SET lock_configuration = true');
 }
 
 /** Options for DuckDBInstance.create: no extension is ever installed or loaded on its own. */
@@ -81,28 +83,89 @@ export function connectionStateRefusal(type: StatementType): string | undefined 
   }
 }
 
+/** Types DuckDB itself emits when it rewrites one statement into several (see below). */
+const REWRITE_TYPES = new Set<StatementType>([StatementType.SET, StatementType.TRANSACTION]);
+
+/**
+ * The refusal for a statement as it runs: validation has judged every statement the file
+ * shows already (the type, or the first keyword); what is left to catch here are the types
+ * no rewrite of DuckDB's produces. SET and transaction statements can be DuckDB's own
+ * rewrite of one statement (see connectionStateStatements) and are not refused here.
+ */
+export function runtimeRefusal(type: StatementType): string | undefined {
+  return REWRITE_TYPES.has(type) ? undefined : connectionStateRefusal(type);
+}
+
 /** A statement refused because it changes the connection's state. */
 export class ConnectionStateError extends Error {
   override name = 'ConnectionStateError';
 }
 
+/** The statement's first keyword (comments skipped), upper-cased. */
+function firstWord(sql: string): string {
+  for (const token of sqlTokens(sql)) return token.kind === 'word' ? token.text.toUpperCase() : '';
+  return '';
+}
+
+/** First keywords of the statements connectionStateRefusal refuses, for those DuckDB cannot prepare yet. */
+const REFUSED_FIRST_WORDS: Record<string, StatementType> = {
+  USE: StatementType.SET,
+  SET: StatementType.SET,
+  RESET: StatementType.SET,
+  ATTACH: StatementType.ATTACH,
+  DETACH: StatementType.DETACH,
+  PRAGMA: StatementType.PRAGMA,
+  INSTALL: StatementType.LOAD,
+  FORCE: StatementType.LOAD,
+  LOAD: StatementType.LOAD,
+  PREPARE: StatementType.PREPARE,
+  EXECUTE: StatementType.EXECUTE,
+};
+
+async function preparedType(extracted: DuckDBExtractedStatements, index: number): Promise<StatementType | undefined> {
+  try {
+    const prepared = await extracted.prepare(index);
+    const type = prepared.statementType;
+    prepared.destroySync();
+    return type;
+  } catch {
+    return undefined; // depends on an earlier statement of its file: judged by its first keyword
+  }
+}
+
 /**
- * The statements of a parsed file that change the connection's state, by index. A
- * statement DuckDB cannot prepare on its own (it depends on an earlier statement of the
- * file, say) is checked again when it runs.
+ * The statements of a parsed file that change the connection's state, by index into
+ * `statements` (the file's statements as reported). DuckDB's prepared type decides; a
+ * statement DuckDB cannot prepare on its own yet (it reads a table an earlier statement
+ * creates, say) is judged by its first keyword. DuckDB 1.5 extracts some single statements
+ * as several (`ALTER TABLE … ADD COLUMN … DEFAULT …` becomes a SET of an internal setting,
+ * a transaction and the ALTER and UPDATE); the SET and transaction statements of such a
+ * rewrite are DuckDB's own doing and are not refused.
  */
-export async function connectionStateStatements(extracted: DuckDBExtractedStatements): Promise<{ index: number; reason: string }[]> {
+export async function connectionStateStatements(
+  connection: DuckDBConnection,
+  extracted: DuckDBExtractedStatements,
+  statements: readonly StatementText[],
+): Promise<{ index: number; reason: string }[]> {
+  const aligned = extracted.count === statements.length;
   const refused: { index: number; reason: string }[] = [];
-  for (let index = 0; index < extracted.count; index++) {
-    let type: StatementType;
-    try {
-      const prepared = await extracted.prepare(index);
-      type = prepared.statementType;
-      prepared.destroySync();
-    } catch {
-      continue;
+  for (const [index, statement] of statements.entries()) {
+    let types: (StatementType | undefined)[];
+    if (aligned) {
+      types = [await preparedType(extracted, index)];
+    } else {
+      const alone = await connection.extractStatements(statement.sql).catch(() => undefined);
+      if (!alone) continue;
+      types = [];
+      for (let i = 0; i < alone.count; i++) types.push(await preparedType(alone, i));
     }
-    const reason = connectionStateRefusal(type);
+    const rewritten = types.length > 1;
+    let reason: string | undefined;
+    for (const type of types) {
+      const judged = type ?? REFUSED_FIRST_WORDS[firstWord(statement.sql)];
+      if (judged === undefined || (rewritten && REWRITE_TYPES.has(judged))) continue;
+      reason ??= connectionStateRefusal(judged);
+    }
     if (reason) refused.push({ index, reason });
   }
   return refused;
