@@ -15,7 +15,7 @@ export interface GeneratedMigration {
   statements: number;
 }
 
-/** The SQL of migration n (1-based). No function defaults: see STACK.md's WAL note. */
+/** The SQL of migration n (1-based). No function defaults: see the WAL-replay bug in docs/troubleshooting.md. */
 export function migrationSql(n: number): { sql: string; statements: number } {
   const t = `t_${n}`;
   const lines = [

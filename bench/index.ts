@@ -3,7 +3,7 @@
 // verdict for each. Never fails on numbers: the exit code is 0 unless a benchmark could
 // not run at all (2 for a usage error).
 //
-// Adding a benchmark (issue 3's `service`, issue 5's `restore`, …): write
+// Adding a benchmark (like `service` or `restore`): write
 // bench/<name>-bench.ts exporting a `Benchmark` (see benchmark.ts: run(ctx) returns
 // tables, goals and notes), then set `load` on its entry below. Shared helpers:
 // measure/median/percentile (benchmark.ts), renderTable/ms/ratio (table.ts),

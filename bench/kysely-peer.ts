@@ -4,7 +4,7 @@
 //
 // Kysely decides atomicity from the dialect adapter: with `supportsTransactionalDdl` it
 // wraps the whole batch in ONE transaction; without it, every statement autocommits.
-// kysely-duckdb 0.4 says false (DuckDB's DDL is in fact transactional, STACK.md), and its
+// kysely-duckdb 0.4 says false (DuckDB's DDL is in fact transactional, as the runner's tests show), and its
 // migration lock is a no-op (a DuckDB file has one writing process anyway). Both modes are
 // measured: as shipped, and with an adapter that admits transactional DDL.
 import { DuckDBInstance } from '@duckdb/node-api';

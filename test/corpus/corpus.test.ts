@@ -1,7 +1,7 @@
 // Specification on migration sets: duckmig must tell the truth about what DuckDB does with
 // them. Our own sets live in test/corpus/sets/ (each README says which DuckDB behaviour it
-// exercises); more material can be pointed at with DUCKMIG_CORPUS_DIR (or a `shared/corpus`
-// folder beside the checkout): folders of migration files, or sqllogictest `.test` files
+// exercises); more material can be pointed at with DUCKMIG_CORPUS_DIR: folders of
+// migration files, or sqllogictest `.test` files
 // converted into sets at run time (tools/sqllogictest.ts).
 // For every set the ground truth is computed here with DuckDB alone (each file in its own
 // committed transaction, statement by statement, the first failure stops), and duckmig must
@@ -30,8 +30,7 @@ function externalRoot(): string | undefined {
     if (!existsSync(configured)) throw new Error(`DUCKMIG_CORPUS_DIR=${configured} does not exist`);
     return resolve(configured);
   }
-  const beside = resolve(import.meta.dirname, '../../../shared/corpus');
-  return existsSync(beside) ? beside : undefined;
+  return undefined;
 }
 const EXTERNAL = externalRoot();
 const conversions = EXTERNAL ? mkdtempSync(join(tmpdir(), 'duckmig-corpus-converted-')) : undefined;

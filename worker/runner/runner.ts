@@ -660,7 +660,7 @@ export class MigrationRunner {
   }
 
   /**
-   * After an interrupt DuckDB may answer COMMIT with OK yet roll back (STACK.md); when an
+   * After an interrupt DuckDB may answer COMMIT with OK yet roll back; when an
    * interrupt was issued, trust only the ledger row that the commit should have stored.
    */
   async #verifyCommitted(m: MigrationFile, runId: string, interrupted: () => boolean): Promise<boolean> {
