@@ -30,26 +30,18 @@ export function previewStatement(statement: StatementText, index: number): Plann
 
 export function pendingList(files: MigrationFile[]): PendingMigration[] {
   const ids = planIds(files);
-  return files.map((m, i) => ({
-    version: m.version,
-    name: m.name,
-    file: m.file,
-    checksum: m.checksum,
-    statementCount: m.statements.length,
-    sizeBytes: m.sizeBytes,
-    planId: ids[i]!,
-  }));
+  return files.map((m, i) => ({ ...described(m), planId: ids[i]! }));
+}
+
+/** What the status and a plan say about a file besides its SQL. */
+function described(m: MigrationFile): Omit<PendingMigration, 'planId'> {
+  return { version: m.version, name: m.name, file: m.file, checksum: m.checksum, statementCount: m.statements.length, sizeBytes: m.sizeBytes };
 }
 
 export function plannedMigration(m: MigrationFile): PlannedMigration {
   const listed = m.statements.slice(0, PLAN_PREVIEW_STATEMENTS);
   return {
-    version: m.version,
-    name: m.name,
-    file: m.file,
-    checksum: m.checksum,
-    statementCount: m.statements.length,
-    sizeBytes: m.sizeBytes,
+    ...described(m),
     statements: listed.map(previewStatement),
     ...(listed.length < m.statements.length && { statementsTruncated: true }),
   };
