@@ -137,13 +137,23 @@ export class FileMigrationSource implements MigrationSource {
       else named.push(n);
     }
 
+    // Files are read concurrently but reported in version order: each read collects its
+    // own problems, merged in file order, so the same directory always gives the same list.
+    named.sort((a, b) => a.version - b.version || a.file.localeCompare(b.file));
     const migrations: MigrationFile[] = [];
     for (let i = 0; i < named.length; i += READ_BATCH) {
       const batch = named.slice(i, i + READ_BATCH);
-      const read = await Promise.all(batch.map((n) => this.readOne(n, problems)));
-      for (const m of read) if (m) migrations.push(m);
+      const read = await Promise.all(
+        batch.map(async (n) => {
+          const own: ValidationProblem[] = [];
+          return { migration: await this.readOne(n, own), own };
+        }),
+      );
+      for (const { migration, own } of read) {
+        problems.push(...own);
+        if (migration) migrations.push(migration);
+      }
     }
-    migrations.sort((a, b) => a.version - b.version || a.file.localeCompare(b.file));
     await this.attachDowns(migrations, downs, problems);
 
     const byVersion = new Map<number, string>();
