@@ -4,7 +4,7 @@
 // ADD COLUMN: plan-only dry-run, rehearsal and real run, median of --reps fresh databases.
 import { cpSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Database, FileMigrationSource, MigrationRunner } from '../worker/runner/index.js';
+import { Database, FileMigrationSource, MigrationRunner } from '../core/index.js';
 import { measure, median, type Benchmark } from './benchmark.js';
 import { mib, ms, ratio } from './table.js';
 

@@ -11,7 +11,7 @@
 // so no variant pays for the previous one's dirty pages.
 //
 // Rows: (a) fs.copyFile, (a′) cp — the floors; (b) duckmig's restore point,
-// RestorePoints.create as worker/runner/restore-points.ts implements it (CHECKPOINT, then a
+// RestorePoints.create as core/restore-points.ts implements it (CHECKPOINT, then a
 // child process copies the file with the kernel while it hashes it, manifest); (c) restoring
 // it (the database closed: copy to staging while verifying the checksum, swap). Profile
 // rows, each in a `node -e` child as restore-points.ts must (closing any descriptor of the
@@ -27,9 +27,9 @@ import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { Database } from '../worker/runner/database.js';
-import { RestorePoints, type RestorePoint } from '../worker/runner/restore-points.js';
-import { restoreDatabase } from '../worker/runner/restore.js';
+import { Database } from '../core/database.js';
+import { RestorePoints, type RestorePoint } from '../core/restore-points.js';
+import { restoreDatabase } from '../core/restore.js';
 import { measure, median, settle, type BenchContext, type BenchReport, type Benchmark, type Goal } from './benchmark.js';
 import { ms, ratio, type Table } from './table.js';
 

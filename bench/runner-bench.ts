@@ -12,7 +12,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crashTrials, type TrialSummary } from '../test/support/crash-trials.js';
-import { Database, FileMigrationSource, MigrationRunner, describeCheckpointPolicy, DEFAULT_CHECKPOINT_BUDGET, type CheckpointPolicy } from '../worker/runner/index.js';
+import { Database, FileMigrationSource, MigrationRunner, describeCheckpointPolicy, DEFAULT_CHECKPOINT_BUDGET, type CheckpointPolicy } from '../core/index.js';
 import { measure, median, settle, type BenchContext, type BenchReport, type Benchmark, type Goal } from './benchmark.js';
 import { generateMigrations, type GeneratedMigration } from './generate.js';
 import { kyselyMigrate } from './kysely-peer.js';

@@ -1,7 +1,7 @@
 // Splits one duckmig run's wall time into phases using only the runner's public events
 // (timestamped as they arrive), so the benchmark can say where the time goes without
-// instrumenting worker/runner. Listener cost: one hrtime call per event.
-import type { MigrationRunner } from '../worker/runner/index.js';
+// instrumenting core. Listener cost: one hrtime call per event.
+import type { MigrationRunner } from '../core/index.js';
 import { median } from './benchmark.js';
 
 export interface Phases {

@@ -5,8 +5,8 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FileMigrationSource, MigrationRunner, lintMigrations, type MigrationFile } from '../worker/runner/index.js';
-import { parseCheck } from '../worker/runner/parse-check.js';
+import { FileMigrationSource, MigrationRunner, lintMigrations, type MigrationFile } from '../core/index.js';
+import { parseCheck } from '../core/parse-check.js';
 import { measure, median, type BenchReport, type Benchmark } from './benchmark.js';
 import { generateMigrations } from './generate.js';
 import { mib, ms, ratio, type Table } from './table.js';

@@ -1,8 +1,8 @@
 // The `duckmig` command table and dispatcher: dispatches to one command module per command, maps errors
 // to exit codes (0 ok, 1 failed, 2 usage, 3 database locked/unreadable or API unreachable).
 // status/run/dry-run/cancel talk to a running duckmig API when --api (or DUCKMIG_API) is given.
-import { DatabaseLockedError, DatabaseOpenError } from '../worker/runner/index.js';
-import { RestoreSettingsError } from '../worker/restore-settings.js';
+import { DatabaseLockedError, DatabaseOpenError } from '../core/index.js';
+import { RestoreSettingsError } from '../config/restore-settings.js';
 import { EXIT, UsageError } from './exit-codes.js';
 import { cliLogger } from './logger.js';
 import { stderr, stdout, type Out } from './output.js';

@@ -4,8 +4,8 @@ import type { Logger } from 'pino';
 import { checkAllowedPaths, checkMaxFileBytes } from '../config/env.js';
 import { dataDirSecrets, envSecrets } from '../config/secrets.js';
 import { UsageError } from './exit-codes.js';
-import { restoreSettings } from '../worker/restore-settings.js';
-import { Database, FileMigrationSource, MigrationRunner, type CheckpointPolicy } from '../worker/runner/index.js';
+import { restoreSettings } from '../config/restore-settings.js';
+import { Database, FileMigrationSource, MigrationRunner, type CheckpointPolicy } from '../core/index.js';
 
 export interface LocalOptions {
   db: string;

@@ -1,6 +1,6 @@
 // Plan pinning: a plan id names an ordered list of migrations (version + checksum), so a
 // run can insist on applying exactly what was previewed. Ids are chained (the worker
-// computes them, worker/runner/plan.ts): the id of the first i pending migrations is
+// computes them, core/plan.ts): the id of the first i pending migrations is
 // sha256(id of the first i-1, version, checksum), so every prefix of the pending list (a
 // run up to a target) has its own id, and a published id can be unrolled link by link to
 // say what it contained. This module holds what the API and the UI share: the schemas,

@@ -5,8 +5,8 @@
 import type { LevelWithSilent } from 'pino';
 import { checkAllowedPaths, checkLogLevel, checkMaxFileBytes, checkRedisUrl } from '../config/env.js';
 import { envSecrets } from '../config/secrets.js';
-import { RestoreSettingsError, restoreSettings, type RestoreSettings } from './restore-settings.js';
-import { CheckpointPolicyError, parseCheckpointPolicy, type CheckpointPolicy } from './runner/checkpoint-policy.js';
+import { RestoreSettingsError, restoreSettings, type RestoreSettings } from '../config/restore-settings.js';
+import { CheckpointPolicyError, parseCheckpointPolicy, type CheckpointPolicy } from '../core/checkpoint-policy.js';
 
 export interface WorkerConfig {
   /** the DuckDB file this worker owns (DUCKMIG_DB) */

@@ -6,8 +6,8 @@
 // it is memoised.
 import type { Logger } from 'pino';
 import type { RestorePointRef, RunResult, RunnerEvent } from '../contract/index.js';
-import { restorePointsFrom, restoreStepHook, type RestoreSettings } from './restore-settings.js';
-import { Database, FileMigrationSource, MigrationRunner, restoreDatabase, type CheckpointPolicy, type RestorePoints, type RunOptions } from './runner/index.js';
+import { restorePointsFrom, restoreStepHook, type RestoreSettings } from '../config/restore-settings.js';
+import { Database, FileMigrationSource, MigrationRunner, restoreDatabase, type CheckpointPolicy, type RestorePoints, type RunOptions } from '../core/index.js';
 
 export interface OwnerOptions {
   dbPath: string;

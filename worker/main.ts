@@ -18,7 +18,7 @@ import type { WorkerConfig } from './config.js';
 import { DatabaseOwner } from './database-owner.js';
 import { createProcessor } from './processor.js';
 import { awaitConfirmation } from './run-deadline.js';
-import type { MigrationFile } from './runner/index.js';
+import type { MigrationFile } from '../core/index.js';
 import { buildSnapshot, publishPendingSql, publishPlans, publishSnapshot, startHeartbeat, workerInfo, type HeartbeatHandle } from './snapshot.js';
 import { watchMigrations, type MigrationsWatch } from './watch-migrations.js';
 

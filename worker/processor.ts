@@ -12,7 +12,7 @@ import { JobData, WORKER_DIED_MESSAGE, type JobProgress, type PlanEntry, type Ru
 import type { DatabaseOwner } from './database-owner.js';
 import { createProgressReporter } from './progress.js';
 import { expiredMessage } from './run-deadline.js';
-import { RestorePointError, errorExcerpt } from './runner/index.js';
+import { RestorePointError, errorExcerpt } from '../core/index.js';
 
 export type MigrationJob = Job<JobData, RunResult, string, JobProgress>;
 

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { errorText } from './runner/error-text.js';
+import { errorText } from '../core/error-text.js';
 import { dataDirSecrets, envSecrets, redisUrlSecrets } from '../config/secrets.js';
 
 describe('known secrets', () => {

@@ -22,8 +22,8 @@ import {
   type WorkerInfo,
   type WorkerSnapshot,
 } from '../contract/index.js';
-import type { MigrationFile, MigrationRunner } from './runner/index.js';
-import { fileChunks, previewStatement } from './runner/preview.js';
+import type { MigrationFile, MigrationRunner } from '../core/index.js';
+import { fileChunks, previewStatement } from '../core/preview.js';
 
 /** How many runs of the database's history the snapshot carries. */
 export const SNAPSHOT_RUNS = 50;

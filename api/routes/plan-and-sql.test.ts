@@ -18,9 +18,9 @@ import {
 } from '../../contract/index.js';
 import { sampleSnapshot, startApiHarness, type ApiHarness } from '../../test/support/api-harness.js';
 import { publishPendingSql, publishPlans } from '../../worker/snapshot.js';
-import type { MigrationFile } from '../../worker/runner/index.js';
-import { planIds } from '../../worker/runner/plan.js';
-import { splitStatements } from '../../worker/runner/statement-text.js';
+import type { MigrationFile } from '../../core/index.js';
+import { planIds } from '../../core/plan.js';
+import { splitStatements } from '../../core/statement-text.js';
 
 let h: ApiHarness;
 let keys: ReturnType<typeof redisKeys>;

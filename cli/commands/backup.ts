@@ -1,6 +1,6 @@
 // `duckmig backup`: takes a restore point of the database (local mode), or lists that
 // database's restore points (a restore dir may hold other databases' too).
-import { restorePointsFrom, restoreSettings } from '../../worker/restore-settings.js';
+import { restorePointsFrom, restoreSettings } from '../../config/restore-settings.js';
 import { commonOptions, dbPath, migrationsDir, parse } from '../args.js';
 import { EXIT } from '../exit-codes.js';
 import { withLocalRunner } from '../local.js';

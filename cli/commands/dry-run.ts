@@ -4,7 +4,7 @@
 // per-statement timing, the first error (COMMIT-time failures included) and the schema diff.
 import { allowPathOption, commonOptions, dbPath, migrationsDir, parse, parseTarget } from '../args.js';
 import { EXIT } from '../exit-codes.js';
-import { formatBytes } from '../../worker/runner/source.js';
+import { formatBytes } from '../../core/source.js';
 import { withLocalRunner } from '../local.js';
 import { ms, printJson, progressLines, renderProblems, renderRunSummary, type Out } from '../output.js';
 import type { CommandContext } from './types.js';

@@ -15,7 +15,7 @@ import {
   type AdoptableFile,
   type Tool,
   type ToolHistory,
-} from '../../worker/runner/index.js';
+} from '../../core/index.js';
 import { commonOptions, DEFAULT_MIGRATIONS, parse } from '../args.js';
 import { EXIT, UsageError } from '../exit-codes.js';
 import { planImport, writeImport, type ImportPlan } from '../import/convert.js';

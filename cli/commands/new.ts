@@ -1,7 +1,7 @@
 // `duckmig new <name>`: creates the next numbered migration file from a template.
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseFileName } from '../../worker/runner/index.js';
+import { parseFileName } from '../../core/index.js';
 import { commonOptions, migrationsDir, parse } from '../args.js';
 import { EXIT, UsageError } from '../exit-codes.js';
 import { printJson, type Out } from '../output.js';

@@ -1,8 +1,8 @@
 // `duckmig restore <id>` (local mode): takes a restore point of the current state, puts the
 // chosen one back in place of the database file, keeping the run history, and records the
 // restore as a run.
-import { restorePointsFrom, restoreSettings, restoreStepHook } from '../../worker/restore-settings.js';
-import { Database, restoreDatabase } from '../../worker/runner/index.js';
+import { restorePointsFrom, restoreSettings, restoreStepHook } from '../../config/restore-settings.js';
+import { Database, restoreDatabase } from '../../core/index.js';
 import { commonOptions, dbPath, parse } from '../args.js';
 import { EXIT, UsageError } from '../exit-codes.js';
 import { lockAttempts } from '../local.js';

@@ -2,8 +2,8 @@
 // migration and a summary table. Ctrl-C interrupts the running statement and rolls its
 // migration back. --plan refuses the run when the pending files are not the dry-run's.
 // Exit 0 when applied or nothing to do, 1 when refused, failed or cancelled.
-import { restorePointsFrom, restoreSettings } from '../../worker/restore-settings.js';
-import { CheckpointPolicyError, parseCheckpointPolicy, type CheckpointPolicy } from '../../worker/runner/index.js';
+import { restorePointsFrom, restoreSettings } from '../../config/restore-settings.js';
+import { CheckpointPolicyError, parseCheckpointPolicy, type CheckpointPolicy } from '../../core/index.js';
 import { allowPathOption, commonOptions, dbPath, migrationsDir, parse, parsePlan, parseTarget } from '../args.js';
 import { EXIT, UsageError } from '../exit-codes.js';
 import { interruptSignal, withLocalRunner } from '../local.js';

@@ -6,7 +6,7 @@
 // the folder has a problem, and existing files are never overwritten.
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ANNOTATION, compareToolVersions, splitSections, type Tool } from '../../worker/runner/index.js';
+import { ANNOTATION, compareToolVersions, splitSections, type Tool } from '../../core/index.js';
 
 export interface ImportedMigration {
   /** the tool's file name (the Up file) */

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RunResult, ValidationProblem } from '../../contract/index.js';
-import { Database, FileMigrationSource, LEDGER_TABLES, MigrationRunner, REFUSAL_CODES } from '../../worker/runner/index.js';
+import { Database, FileMigrationSource, LEDGER_TABLES, MigrationRunner, REFUSAL_CODES } from '../../core/index.js';
 import { dumpSchema, groundTruth, type GroundTruth } from '../support/ground-truth.js';
 import { externalSets, type CorpusSet } from './tools/external-sets.js';
 

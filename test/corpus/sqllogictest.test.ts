@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FileMigrationSource } from '../../worker/runner/index.js';
+import { FileMigrationSource } from '../../core/index.js';
 import { externalSets } from './tools/external-sets.js';
 
 const LEDGER_TEST = `# name: test/sql/alter/ledger.test

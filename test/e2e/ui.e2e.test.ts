@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { Queue } from 'bullmq';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Database } from '../../worker/runner/index.js';
+import { Database } from '../../core/index.js';
 import { legacyUpgrade } from '../fixtures/legacy-app.js';
 import { rowsOf } from '../support/db.js';
 import { startSystem } from '../support/system.js';

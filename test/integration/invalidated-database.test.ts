@@ -16,7 +16,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'duckmig-invalidated-'));
   writeFileSync(join(dir, '001_struct_table.sql'), 'CREATE TABLE t (S STRUCT(i INTEGER, j INTEGER));\nINSERT INTO t VALUES (ROW(1, 1));\n');
   // DuckDB 1.5.6 accepts the statement and then fails the COMMIT with an INTERNAL error
-  // that invalidates the instance (worker/runner/commit-failures.test.ts shows it)
+  // that invalidates the instance (core/commit-failures.test.ts shows it)
   writeFileSync(join(dir, '002_rename_field.sql'), 'ALTER TABLE t RENAME s.i TO v1;\n');
   sys = await startSystem({ migrationsDir: dir });
 });

@@ -10,7 +10,7 @@ import { Queue, QueueEvents, QueueEventsProducer, Worker, type Processor } from 
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { JobProgress, RunResult, WorkerSnapshot, type JobData, type Role } from '../../contract/index.js';
-import { planIds } from '../../worker/runner/plan.js';
+import { planIds } from '../../core/plan.js';
 import { createApp, type ApiApp, type ApiDeps } from '../../api/app.js';
 import { connectRedis, createCommandConnection, createEventsConnection } from '../../api/redis.js';
 import { createTokenStore, type TokenEntry } from '../../api/tokens.js';

@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pino } from 'pino';
-import { Database } from '../../worker/runner/index.js';
+import { Database } from '../../core/index.js';
 
 const REPO_ROOT = resolve(import.meta.dirname, '../..');
 const CHILD = resolve(REPO_ROOT, 'test/fixtures/run-until-killed.ts');

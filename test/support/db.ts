@@ -4,7 +4,7 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { jsonRows } from './rows.js';
-import { Database, FileMigrationSource, MigrationRunner, type RunnerOptions } from '../../worker/runner/index.js';
+import { Database, FileMigrationSource, MigrationRunner, type RunnerOptions } from '../../core/index.js';
 
 export const REPO_MIGRATIONS = resolve(import.meta.dirname, '../../migrations/duckdb');
 

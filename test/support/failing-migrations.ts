@@ -1,5 +1,5 @@
 // Migrations that DuckDB 1.5.6 accepts statement by statement and then fails at COMMIT
-// (worker/runner/commit-failures.test.ts proves each on DuckDB).
+// (core/commit-failures.test.ts proves each on DuckDB).
 
 /** A struct column declared in upper case … */
 export const STRUCT_TABLE = 'CREATE TABLE t (S STRUCT(i INTEGER, j INTEGER));\nINSERT INTO t VALUES (ROW(1, 1));\n';

@@ -1,0 +1,377 @@
+// The migration ledger inside the database: `schema_migrations` (one row per attempt:
+// applied, adopted, failed or cancelled), `schema_migration_runs` (one row per run, with
+// who, why and the full result; a run's row is written as 'running' before it applies
+// anything, so a run whose process died is found and recorded as 'crashed' by the next
+// one to open the file), and the legacy `schema_version` table that old
+// application builds still read. All reads tolerate a database that has none of them yet.
+// Versions are BIGINT (14-digit timestamps): tables created as INTEGER are widened in place.
+import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import type { LedgerEntry, LedgerStatus, RunSummary } from '../contract/index.js';
+
+// Same definition as the top of migrations/duckdb/001_initial_schema.sql (a test keeps
+// them equal). No defaults with functions: ALTER TABLE on such tables trips DuckDB's
+// WAL-replay bug, and the runner always writes explicit values. The version column says
+// INTEGER because 001 is applied in existing databases and its checksum is recorded, so
+// its text cannot change: ensureLedger widens it (and the runs' versions) to BIGINT.
+export const LEDGER_DDL = `CREATE TABLE IF NOT EXISTS schema_migrations (
+    version     INTEGER   NOT NULL,
+    name        VARCHAR   NOT NULL,
+    checksum    VARCHAR   NOT NULL,
+    status      VARCHAR   NOT NULL,
+    applied_at  TIMESTAMP NOT NULL,
+    duration_ms DOUBLE,
+    applied_by  VARCHAR,
+    run_id      VARCHAR,
+    job_id      VARCHAR,
+    error       VARCHAR
+)`;
+
+const RUNS_DDL = `CREATE TABLE IF NOT EXISTS schema_migration_runs (
+    run_id       VARCHAR   NOT NULL,
+    job_id       VARCHAR,
+    mode         VARCHAR   NOT NULL,
+    status       VARCHAR   NOT NULL,
+    requested_by VARCHAR,
+    reason       VARCHAR,
+    started_at   TIMESTAMP NOT NULL,
+    finished_at  TIMESTAMP NOT NULL,
+    duration_ms  DOUBLE    NOT NULL,
+    from_version INTEGER   NOT NULL,
+    to_version   INTEGER   NOT NULL,
+    error        VARCHAR,
+    migrations   VARCHAR   NOT NULL,
+    restore_point VARCHAR
+)`;
+
+// Exactly the old application's definition.
+const LEGACY_DDL = `CREATE TABLE IF NOT EXISTS schema_version (
+    version INTEGER PRIMARY KEY,
+    applied_at TIMESTAMP DEFAULT current_timestamp
+)`;
+
+export const LEDGER_TABLES = ['schema_migrations', 'schema_migration_runs', 'schema_version'] as const;
+
+/** Version columns that hold BIGINT versions; older databases have them as INTEGER. */
+const VERSION_COLUMNS = [
+  ['schema_migrations', 'version'],
+  ['schema_migration_runs', 'from_version'],
+  ['schema_migration_runs', 'to_version'],
+] as const;
+
+/** schema_version stays exactly the old application's table (INTEGER PRIMARY KEY). */
+const LEGACY_MAX_VERSION = 2 ** 31 - 1;
+
+/** Another tool's table named schema_migrations (golang-migrate's or dbmate's) is in the way. */
+export class ForeignLedgerError extends Error {
+  override name = 'ForeignLedgerError';
+  /** what to do about it */
+  readonly hint: string;
+  constructor(readonly columns: string[]) {
+    const tool = columns.includes('dirty') ? 'golang-migrate' : columns.length === 1 && columns[0] === 'version' ? 'dbmate' : null;
+    super(
+      `the database's schema_migrations table (columns ${columns.join(', ')}) is not duckmig's ledger${tool ? `: it is ${tool}'s version table` : ''}`,
+    );
+    this.hint =
+      `adopt it with \`duckmig import --from ${tool ?? 'golang-migrate|dbmate'} DIR --db FILE\`, which records the versions it applied as adopted ` +
+      'and keeps its table under another name; nothing runs until then';
+  }
+}
+
+/** ISO-8601 UTC string → DuckDB TIMESTAMP literal text (naive UTC). */
+export function toDbTimestamp(iso: string): string {
+  return iso.replace('T', ' ').replace(/Z$/, '');
+}
+
+/** DuckDB TIMESTAMP rendered as VARCHAR → ISO-8601 UTC string. */
+export function fromDbTimestamp(value: unknown): string {
+  const text = String(value);
+  const [date, time = '00:00:00'] = text.split(' ');
+  return new Date(`${date}T${time}Z`).toISOString();
+}
+
+// Ledger tables, once seen, stay: remembering them per connection saves a catalog query
+// on every status and run (the worker answers status after every job).
+const knownTables = new WeakMap<DuckDBConnection, Set<string>>();
+
+async function tableExists(connection: DuckDBConnection, table: string): Promise<boolean> {
+  const known = knownTables.get(connection);
+  if (known?.has(table)) return true;
+  const reader = await connection.runAndReadAll(
+    "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = ?",
+    [table],
+  );
+  const exists = Number(reader.getRows()[0]?.[0] ?? 0) > 0;
+  if (exists && table === 'schema_migrations') await assertOwnLedger(connection);
+  if (exists) knownTables.set(connection, new Set([...(known ?? []), table]));
+  return exists;
+}
+
+async function columnTypes(connection: DuckDBConnection, table: string): Promise<Map<string, string>> {
+  const reader = await connection.runAndReadAll(
+    "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = ?",
+    [table],
+  );
+  return new Map(reader.getRows().map(([name, type]) => [String(name), String(type)]));
+}
+
+async function assertOwnLedger(connection: DuckDBConnection): Promise<void> {
+  const columns = await columnTypes(connection, 'schema_migrations');
+  if (!columns.has('checksum') || !columns.has('status')) throw new ForeignLedgerError([...columns.keys()]);
+}
+
+const widened = new WeakSet<DuckDBConnection>();
+
+/** ALTER … TYPE BIGINT for version columns still INTEGER (no index on these tables, so DuckDB allows it). */
+async function widenVersionColumns(connection: DuckDBConnection): Promise<void> {
+  if (widened.has(connection)) return;
+  let changed = false;
+  for (const table of new Set(VERSION_COLUMNS.map(([t]) => t))) {
+    const types = await columnTypes(connection, table);
+    for (const [t, column] of VERSION_COLUMNS) {
+      if (t === table && types.get(column) === 'INTEGER') {
+        await connection.run(`ALTER TABLE ${table} ALTER COLUMN ${column} TYPE BIGINT`);
+        changed = true;
+      }
+    }
+  }
+  // DDL goes to the data file at once rather than waiting in the WAL
+  if (changed) await connection.run('CHECKPOINT');
+  widened.add(connection);
+}
+
+export async function ensureLedger(connection: DuckDBConnection): Promise<void> {
+  const known = knownTables.get(connection);
+  if (!LEDGER_TABLES.every((t) => known?.has(t))) {
+    if (!known?.has('schema_migrations')) await tableExists(connection, 'schema_migrations'); // refuses another tool's table
+    await connection.run(LEDGER_DDL);
+    await connection.run(RUNS_DDL);
+    await connection.run(LEGACY_DDL);
+    knownTables.set(connection, new Set([...(knownTables.get(connection) ?? []), ...LEDGER_TABLES]));
+  }
+  await widenVersionColumns(connection);
+}
+
+export async function readLedger(connection: DuckDBConnection): Promise<LedgerEntry[]> {
+  if (!(await tableExists(connection, 'schema_migrations'))) return [];
+  const reader = await connection.runAndReadAll(
+    `SELECT version, name, checksum, status, CAST(applied_at AS VARCHAR) AS applied_at, duration_ms,
+            applied_by, run_id, job_id, error
+       FROM schema_migrations ORDER BY applied_at, rowid`,
+  );
+  return reader.getRowObjectsJS().map((r) => ({
+    version: Number(r.version),
+    name: String(r.name),
+    checksum: String(r.checksum),
+    status: String(r.status) as LedgerStatus,
+    appliedAt: fromDbTimestamp(r.applied_at),
+    durationMs: r.duration_ms === null ? null : Number(r.duration_ms),
+    appliedBy: (r.applied_by as string | null) ?? null,
+    runId: (r.run_id as string | null) ?? null,
+    jobId: (r.job_id as string | null) ?? null,
+    error: (r.error as string | null) ?? null,
+  }));
+}
+
+/** One entry per version that is applied (or adopted), in version order. */
+export function effectiveApplied(ledger: LedgerEntry[]): LedgerEntry[] {
+  const byVersion = new Map<number, LedgerEntry>();
+  for (const e of ledger) if (e.status === 'applied' || e.status === 'adopted') byVersion.set(e.version, e);
+  return [...byVersion.values()].sort((a, b) => a.version - b.version);
+}
+
+export interface LegacyRow {
+  version: number;
+  appliedAt: string | null;
+}
+
+/** Rows of the old application's schema_version table, or null when the table is absent. */
+export async function readLegacyVersions(connection: DuckDBConnection): Promise<LegacyRow[] | null> {
+  if (!(await tableExists(connection, 'schema_version'))) return null;
+  const reader = await connection.runAndReadAll(
+    'SELECT version, CAST(applied_at AS VARCHAR) AS applied_at FROM schema_version ORDER BY version',
+  );
+  return reader.getRowObjectsJS().map((r) => ({
+    version: Number(r.version),
+    appliedAt: r.applied_at === null ? null : fromDbTimestamp(r.applied_at),
+  }));
+}
+
+export interface LedgerWrite {
+  version: number;
+  name: string;
+  checksum: string;
+  status: LedgerStatus;
+  appliedAt: string;
+  durationMs: number | null;
+  appliedBy: string | null;
+  runId: string | null;
+  jobId: string | null;
+  error: string | null;
+}
+
+export async function writeLedgerEntry(connection: DuckDBConnection, e: LedgerWrite): Promise<void> {
+  const values: DuckDBValue[] = [
+    e.version,
+    e.name,
+    e.checksum,
+    e.status,
+    toDbTimestamp(e.appliedAt),
+    e.durationMs,
+    e.appliedBy,
+    e.runId,
+    e.jobId,
+    e.error,
+  ];
+  await connection.run(
+    `INSERT INTO schema_migrations (version, name, checksum, status, applied_at, duration_ms, applied_by, run_id, job_id, error)
+     VALUES (?, ?, ?, ?, CAST(? AS TIMESTAMP), ?, ?, ?, ?, ?)`,
+    values,
+  );
+}
+
+/**
+ * Keeps schema_version truthful for old application builds that read MAX(version).
+ * NOT EXISTS rather than ON CONFLICT DO NOTHING: same rows, but DuckDB 1.5's ON CONFLICT
+ * path cost ~3.5 ms per migration (growing with the catalog) and slowed the COMMIT after
+ * it (bench/runner-bench.ts, 1,000 migrations).
+ */
+export async function mirrorLegacyVersion(connection: DuckDBConnection, version: number): Promise<void> {
+  // old builds number their versions 1..4; a timestamp version means nothing to them
+  if (version > LEGACY_MAX_VERSION) return;
+  await connection.run('INSERT INTO schema_version (version) SELECT $1 WHERE NOT EXISTS (SELECT 1 FROM schema_version WHERE version = $1)', [version]);
+}
+
+/** What a run's 'running' row says before it applies anything. */
+export interface RunStart {
+  runId: string;
+  jobId: string | null;
+  mode: RunSummary['mode'];
+  requestedBy: string | null;
+  reason: string | null;
+  startedAt: string;
+  fromVersion: number;
+}
+
+/** Marks a run as started (status 'running'); its final row replaces the mark (writeRun). */
+export async function writeRunStart(connection: DuckDBConnection, start: RunStart): Promise<void> {
+  await connection.run(
+    `INSERT INTO schema_migration_runs (run_id, job_id, mode, status, requested_by, reason, started_at, finished_at,
+       duration_ms, from_version, to_version, error, migrations, restore_point)
+     VALUES (?, ?, ?, 'running', ?, ?, CAST(? AS TIMESTAMP), CAST(? AS TIMESTAMP), 0, ?, ?, NULL, '[]', NULL)`,
+    [start.runId, start.jobId, start.mode, start.requestedBy, start.reason, toDbTimestamp(start.startedAt), toDbTimestamp(start.startedAt), start.fromVersion, start.fromVersion],
+  );
+}
+
+/**
+ * Runs still marked 'running' belong to a process that died (killed, crashed, out of
+ * disk) or a run that ended without a result: each becomes 'crashed', with what the
+ * ledger shows that run committed. Call it only while no run is in progress on the file.
+ */
+export async function recordCrashedRuns(connection: DuckDBConnection, why: string): Promise<RunSummary[]> {
+  if (!(await tableExists(connection, 'schema_migration_runs'))) return [];
+  const reader = await connection.runAndReadAll("SELECT run_id FROM schema_migration_runs WHERE status = 'running'");
+  const runIds = reader.getRows().map((r) => String(r[0]));
+  if (runIds.length === 0) return [];
+  const ledger = await readLedger(connection);
+  const crashed: RunSummary[] = [];
+  for (const runId of runIds) {
+    const run = (await readRuns(connection, 1, runId))[0];
+    if (!run) continue;
+    const attempts = ledger.filter((e) => e.runId === runId);
+    const applied = attempts.filter((e) => e.status === 'applied');
+    const finishedAt = attempts.reduce((latest, e) => (e.appliedAt > latest ? e.appliedAt : latest), run.startedAt);
+    const summary: RunSummary = {
+      ...run,
+      status: 'crashed',
+      finishedAt,
+      durationMs: Math.max(0, Date.parse(finishedAt) - Date.parse(run.startedAt)),
+      toVersion: applied.reduce((v, e) => Math.max(v, e.version), run.fromVersion),
+      error: why,
+      migrations: attempts.map((e) => ({
+        version: e.version,
+        name: e.name,
+        file: '',
+        checksum: e.checksum,
+        status: e.status === 'adopted' ? 'applied' : e.status,
+        statements: 0,
+        ...(e.durationMs !== null && { durationMs: e.durationMs }),
+        ...(e.error !== null && { error: { message: e.error } }),
+      })),
+    };
+    await writeRun(connection, summary);
+    crashed.push(summary);
+  }
+  return crashed;
+}
+
+/** The run's final row, replacing its 'running' mark (in one transaction). */
+export async function writeRun(connection: DuckDBConnection, run: RunSummary): Promise<void> {
+  await connection.run('BEGIN TRANSACTION');
+  try {
+    await connection.run("DELETE FROM schema_migration_runs WHERE run_id = ? AND status = 'running'", [run.runId]);
+    await insertRun(connection, run);
+    await connection.run('COMMIT');
+  } catch (err) {
+    await connection.run('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
+}
+
+async function insertRun(connection: DuckDBConnection, run: RunSummary): Promise<void> {
+  await connection.run(
+    `INSERT INTO schema_migration_runs (run_id, job_id, mode, status, requested_by, reason, started_at, finished_at,
+       duration_ms, from_version, to_version, error, migrations, restore_point)
+     VALUES (?, ?, ?, ?, ?, ?, CAST(? AS TIMESTAMP), CAST(? AS TIMESTAMP), ?, ?, ?, ?, ?, ?)`,
+    [
+      run.runId,
+      run.jobId,
+      run.mode,
+      run.status,
+      run.requestedBy,
+      run.reason,
+      toDbTimestamp(run.startedAt),
+      toDbTimestamp(run.finishedAt),
+      run.durationMs,
+      run.fromVersion,
+      run.toVersion,
+      run.error,
+      JSON.stringify(run.migrations),
+      // a restore's undo point rides along in the same column (one JSON object)
+      run.restorePoint ? JSON.stringify(run.undoPoint ? { ...run.restorePoint, undoPoint: run.undoPoint } : run.restorePoint) : null,
+    ],
+  );
+}
+
+/** Finished runs, most recent first (or the one run with `runId`, even while it is 'running'). */
+export async function readRuns(connection: DuckDBConnection, limit = 100, runId?: string): Promise<RunSummary[]> {
+  if (!(await tableExists(connection, 'schema_migration_runs'))) return [];
+  const reader = await connection.runAndReadAll(
+    `SELECT run_id, job_id, mode, status, requested_by, reason, CAST(started_at AS VARCHAR) AS started_at,
+            CAST(finished_at AS VARCHAR) AS finished_at, duration_ms, from_version, to_version, error, migrations, restore_point
+       FROM schema_migration_runs WHERE ${runId === undefined ? "status <> 'running'" : 'run_id = ?'} ORDER BY started_at DESC, rowid DESC LIMIT ?`,
+    runId === undefined ? [limit] : [runId, limit],
+  );
+  return reader.getRowObjectsJS().map((r) => ({
+    runId: String(r.run_id),
+    jobId: (r.job_id as string | null) ?? null,
+    mode: String(r.mode) as RunSummary['mode'],
+    status: String(r.status) as RunSummary['status'],
+    requestedBy: (r.requested_by as string | null) ?? null,
+    reason: (r.reason as string | null) ?? null,
+    startedAt: fromDbTimestamp(r.started_at),
+    finishedAt: fromDbTimestamp(r.finished_at),
+    durationMs: Number(r.duration_ms),
+    fromVersion: Number(r.from_version),
+    toVersion: Number(r.to_version),
+    error: (r.error as string | null) ?? null,
+    migrations: JSON.parse(String(r.migrations)),
+    ...restorePointsOf(r.restore_point),
+  }));
+}
+
+/** The restore_point column: the run's restore point, with a restore's undo point inside it. */
+function restorePointsOf(column: unknown): Pick<RunSummary, 'restorePoint' | 'undoPoint'> {
+  if (column === null || column === undefined) return { restorePoint: null };
+  const { undoPoint, ...restorePoint } = JSON.parse(String(column)) as NonNullable<RunSummary['restorePoint']> & Pick<RunSummary, 'undoPoint'>;
+  return undoPoint ? { restorePoint, undoPoint } : { restorePoint };
+}
