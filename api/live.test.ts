@@ -3,6 +3,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_PREFIX, EnqueuedResponse, LiveMessage } from '../contract/index.js';
 import { sampleProgress, sampleResult, startApiHarness, startBareWorker, type ApiHarness } from '../test/support/api-harness.js';
+import { readLive } from '../test/support/live.js';
 
 let h: ApiHarness;
 
@@ -16,35 +17,6 @@ afterAll(async () => {
   await h?.close();
 });
 
-/** Reads `data:` lines of an SSE response as LiveMessages. */
-function sse(res: Response) {
-  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
-  const pending: LiveMessage[] = [];
-  return {
-    async next(match: (m: LiveMessage) => boolean = () => true): Promise<LiveMessage> {
-      for (;;) {
-        const index = pending.findIndex(match);
-        if (index >= 0) return pending.splice(index, 1)[0]!;
-        const { value, done } = await reader.read();
-        if (done) throw new Error('event stream ended');
-        buffer += value;
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const frame = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          for (const line of frame.split('\n')) {
-            if (line.startsWith('data: ')) pending.push(LiveMessage.parse(JSON.parse(line.slice(6))));
-          }
-        }
-      }
-    },
-    /** every message received so far that nobody asked for */
-    unread: () => [...pending],
-    close: () => reader.cancel(),
-  };
-}
-
 async function dryRun(): Promise<string> {
   const res = await h.call(`${ADMIN_PREFIX}/dry-run`, { method: 'POST', role: 'operator', json: {} });
   return EnqueuedResponse.parse(await res.json()).jobId;
@@ -57,9 +29,9 @@ describe('GET /events/sse', () => {
     const res = await h.call(`${ADMIN_PREFIX}/events/sse?jobId=${followed}`, { role: 'viewer' });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/event-stream');
-    const stream = sse(res);
+    const stream = readLive(res);
 
-    const status = await stream.next();
+    const status = await stream.next(() => true);
     expect(status).toEqual({ type: 'status', worker: { online: false, lastHeartbeatAt: null, snapshotAgeMs: null, busyWith: null } });
     expect(h.api.hub.clients).toBe(1);
 
@@ -71,12 +43,16 @@ describe('GET /events/sse', () => {
     });
     try {
       const ofFollowed = (m: LiveMessage) => m.type !== 'waiting' && m.type !== 'status';
-      expect(await stream.next(ofFollowed)).toEqual({ type: 'active', jobId: followed });
-      expect(await stream.next(ofFollowed)).toEqual({ type: 'progress', jobId: followed, progress });
-      expect(await stream.next(ofFollowed)).toEqual({ type: 'completed', jobId: followed, result });
-      expect(stream.unread().filter((m) => 'jobId' in m && m.jobId === other)).toEqual([]);
+      await stream.next((m) => m.type === 'completed');
+      expect(stream.received.filter(ofFollowed)).toEqual([
+        { type: 'active', jobId: followed },
+        { type: 'progress', jobId: followed, progress },
+        { type: 'completed', jobId: followed, result },
+      ]);
+      expect(stream.received.filter((m) => 'jobId' in m && m.jobId === other)).toEqual([]);
+      expect(stream.skipped).toEqual([]);
     } finally {
-      await stream.close();
+      stream.close();
       await bare.close();
     }
     await expect.poll(() => h.api.hub.clients).toBe(0);
@@ -84,7 +60,7 @@ describe('GET /events/sse', () => {
 
   it('streams every job without a filter, failures included', async () => {
     const res = await h.call(`${ADMIN_PREFIX}/events/sse`, { role: 'viewer' });
-    const stream = sse(res);
+    const stream = readLive(res);
     await stream.next((m) => m.type === 'status');
     const bare = startBareWorker(h, async () => {
       throw new Error('rehearsal failed: table projects has an index');
@@ -96,8 +72,9 @@ describe('GET /events/sse', () => {
         jobId: id,
         failedReason: 'rehearsal failed: table projects has an index',
       });
+      expect(stream.skipped).toEqual([]);
     } finally {
-      await stream.close();
+      stream.close();
       await bare.close();
     }
   });

@@ -8,7 +8,8 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_PREFIX, API_PREFIX, EnqueuedResponse, LiveMessage, type JobData } from '../contract/index.js';
-import { openTestSocket, sampleProgress, sampleResult } from '../test/support/api-harness.js';
+import { sampleProgress, sampleResult } from '../test/support/api-harness.js';
+import { openSocket } from '../test/support/live.js';
 import { freePort, startTestRedis, type TestRedis } from '../test/support/redis.js';
 import { ConfigError, loadApiConfig } from './config.js';
 import { startApi, type RunningApi } from './main.js';
@@ -89,7 +90,7 @@ describe('startApi', () => {
 describe('WebSocket live channel', () => {
   it('refuses an upgrade without a token', async () => {
     const api = await start({ DUCKMIG_TOKENS: `ci:operator:${TOKEN}` });
-    await expect(openTestSocket(`${api.url}${ADMIN_PREFIX}/events`)).rejects.toMatchObject({ status: 401 });
+    await expect(openSocket(`${api.url}${ADMIN_PREFIX}/events`)).rejects.toMatchObject({ status: 401 });
   });
 
   it('sends status first, then the followed job\'s progress as JSON text frames', async () => {
@@ -98,7 +99,7 @@ describe('WebSocket live channel', () => {
     const res = await fetch(`${api.url}${ADMIN_PREFIX}/run`, { method: 'POST', headers: auth });
     const { jobId, eventsUrl } = EnqueuedResponse.parse(await res.json());
 
-    const socket = await openTestSocket(`${api.url}${eventsUrl}`, auth);
+    const socket = await openSocket(`${api.url}${eventsUrl}`, { headers: auth });
     const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
     const progress = sampleProgress(3);
     const worker = new Worker<JobData>(
@@ -111,7 +112,7 @@ describe('WebSocket live channel', () => {
     );
     try {
       const parse = (text: string) => LiveMessage.parse(JSON.parse(text));
-      expect(parse(await socket.next()).type).toBe('status');
+      expect(parse(await socket.next(() => true)).type).toBe('status');
       const isType = (type: string) => (text: string) => parse(text).type === type;
       expect(parse(await socket.next(isType('progress')))).toEqual({ type: 'progress', jobId, progress });
       expect(parse(await socket.next(isType('completed')))).toMatchObject({ type: 'completed', jobId, result: { mode: 'apply' } });

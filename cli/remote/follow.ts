@@ -3,9 +3,10 @@
 // that happened before is missed) and again when it ends (for the result). When the
 // stream cannot be opened or breaks, it polls `…/jobs/:id` instead. Progress is handed
 // on in seq order, each event once.
-import { ADMIN_PREFIX, LiveMessage, type JobProgress, type JobView } from '../../contract/index.js';
+import { ADMIN_PREFIX, type JobProgress, type JobView, type LiveMessage } from '../../contract/index.js';
 import { EXIT } from '../exit-codes.js';
 import { RemoteError, type ApiClient } from './client.js';
+import { liveMessages } from './live-events.js';
 
 export interface FollowOptions {
   client: ApiClient;
@@ -26,39 +27,6 @@ export interface FollowOptions {
 const FINISHED = new Set<JobView['state']>(['completed', 'failed']);
 
 export const isFinished = (job: JobView) => FINISHED.has(job.state);
-
-/**
- * Parses an SSE byte stream into the `data:` payloads of its events; `onOpen` runs when
- * the first bytes arrive (the API writes a comment once it has subscribed the stream).
- */
-export async function* sseData(body: ReadableStream<Uint8Array>, onOpen?: () => void): AsyncGenerator<string> {
-  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
-  let opened = false;
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      if (!opened) {
-        opened = true;
-        onOpen?.();
-      }
-      buffer = (buffer + value).replaceAll('\r\n', '\n');
-      let end: number;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const frame = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const data = frame
-          .split('\n')
-          .filter((line) => line.startsWith('data:'))
-          .map((line) => line.slice(5).replace(/^ /, ''));
-        if (data.length) yield data.join('\n');
-      }
-    }
-  } finally {
-    reader.releaseLock();
-  }
-}
 
 export async function followJob(options: FollowOptions): Promise<JobView> {
   const { client, enqueue, onProgress, onState, pollMs = 1_000, timeoutMs = null, unreachableMs = 60_000 } = options;
@@ -107,7 +75,7 @@ export async function followJob(options: FollowOptions): Promise<JobView> {
     } else {
       let ready!: () => void;
       const opened = new Promise<void>((resolve) => (ready = resolve));
-      const messages = sseData(response.body!, () => ready());
+      const messages = liveMessages(response.body!, { onOpen: () => ready() });
       const first = messages.next(); // starts reading; resolves with the first event
       // the API writes a comment once the stream is subscribed; don't wait forever for a proxy
       await Promise.race([opened, first, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
@@ -119,15 +87,8 @@ export async function followJob(options: FollowOptions): Promise<JobView> {
         // subscribed before it exists: every event of the job, its end included, comes on the stream
         jobId = await enqueue!();
       }
-      const handle = async (data: string): Promise<JobView | null> => {
-        let parsed;
-        try {
-          parsed = LiveMessage.safeParse(JSON.parse(data));
-        } catch {
-          return null;
-        }
-        if (!parsed.success || !('jobId' in parsed.data) || parsed.data.jobId !== jobId) return null;
-        const message = parsed.data;
+      const handle = async (message: LiveMessage): Promise<JobView | null> => {
+        if (!('jobId' in message) || message.jobId !== jobId) return null;
         if (message.type === 'progress') progress(message.progress);
         if ((message.type === 'active' || message.type === 'waiting') && lastState !== message.type) onState?.((lastState = message.type));
         if (message.type === 'completed' || message.type === 'failed') {
@@ -140,8 +101,8 @@ export async function followJob(options: FollowOptions): Promise<JobView> {
       if (!head.done) {
         const final = await handle(head.value);
         if (final) return final;
-        for await (const data of messages) {
-          const done = await handle(data);
+        for await (const message of messages) {
+          const done = await handle(message);
           if (done) return done;
         }
       }

@@ -2,9 +2,10 @@
 // which result and exit code a job view stands for, and the progress display.
 import { describe, expect, it } from 'vitest';
 import type { JobProgress, JobView, RunResult } from '../../contract/index.js';
-import { sseData } from './follow.js';
 import { exitCodeOf, resultOf } from './index.js';
+import { liveMessages } from './live-events.js';
 import { bar, createProgressView } from './progress-view.js';
+import { sseEvents } from './sse.js';
 
 function streamOf(chunks: string[]): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
@@ -22,8 +23,35 @@ const view = (over: Partial<JobView>): JobView => ({ id: 'j', kind: 'run', state
 describe('remote mode', () => {
   it('reads SSE data across chunk boundaries, skipping comments, with LF or CRLF', async () => {
     const frames: string[] = [];
-    for await (const d of sseData(streamOf([': connected\n\n', 'data: {"a":', '1}\n\nda', 'ta: two\r\n\r\n', 'event: x\ndata: 3\n\n']))) frames.push(d);
+    for await (const e of sseEvents(streamOf([': connected\n\n', 'data: {"a":', '1}\n\nda', 'ta: two\r\n\r\n', 'event: x\ndata: 3\n\n']))) frames.push(e.data);
     expect(frames).toEqual(['{"a":1}', 'two', '3']);
+  });
+
+  it('reads each SSE event\'s name (message when unnamed) and the last event id, which lasts until the next id line', async () => {
+    const events = [];
+    const stream = streamOf(['id: 7\ndata: one\n\n', 'event: progress\ndata: two\n\n', 'id: 8\nevent: done\ndata: three\n\n', 'id\ndata: four\n\n']);
+    for await (const e of sseEvents(stream)) events.push(e);
+    expect(events).toEqual([
+      { event: 'message', data: 'one', lastEventId: '7' },
+      { event: 'progress', data: 'two', lastEventId: '7' },
+      { event: 'done', data: 'three', lastEventId: '8' },
+      { event: 'message', data: 'four', lastEventId: '' },
+    ]);
+  });
+
+  it('takes the live channel from unnamed SSE events carrying a LiveMessage, skipping other names and other data', async () => {
+    const status = { type: 'status', worker: { online: false, lastHeartbeatAt: null, snapshotAgeMs: null, busyWith: null } };
+    const active = { type: 'active', jobId: 'j' };
+    const stream = streamOf([
+      `data: ${JSON.stringify(status)}\n\n`,
+      `event: audit\ndata: ${JSON.stringify(active)}\n\n`,
+      'data: not json\n\n',
+      'data: {"type":"from-a-newer-server"}\n\n',
+      `id: 3\ndata: ${JSON.stringify(active)}\n\n`,
+    ]);
+    const messages = [];
+    for await (const m of liveMessages(stream)) messages.push(m);
+    expect(messages).toEqual([status, active]);
   });
 
   it('takes the result from the return value, or from the last progress of a failed job', () => {

@@ -106,7 +106,7 @@ describe('interrupted runs', () => {
       expect(failed.failedReason).toContain(STALLED_FAILED_REASON);
       expect(failed.failedReason).toContain(WORKER_DIED_MESSAGE);
       // never started again: no second run:start for this job after the kill
-      const starts = live.messages.filter((m) => m.type === 'progress' && m.jobId === jobId && m.progress.event.type === 'run:start');
+      const starts = live.received.filter((m) => m.type === 'progress' && m.jobId === jobId && m.progress.event.type === 'run:start');
       expect(starts).toHaveLength(1);
     } finally {
       live.close();

@@ -62,7 +62,7 @@ describe('a migration run through the queue', () => {
       const done = (await live.next((m) => m.type === 'completed' && m.jobId === jobId)) as Extract<LiveMessage, { type: 'completed' }>;
       expect(done.result?.status).toBe('success');
 
-      const progress: JobProgress[] = live.messages.flatMap((m) => (m.type === 'progress' && m.jobId === jobId ? [m.progress] : []));
+      const progress: JobProgress[] = live.received.flatMap((m) => (m.type === 'progress' && m.jobId === jobId ? [m.progress] : []));
       const seqs = progress.map((p) => p.seq);
       expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
       expect(new Set(seqs).size).toBe(seqs.length);

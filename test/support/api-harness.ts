@@ -1,11 +1,8 @@
 // Test harness for the API: a real Redis (startTestRedis), the API's own connection
 // setup, a queue per test file, a primed QueueEvents, createApp() and one token per
-// role. Also a minimal WebSocket client (Node 20 has no global WebSocket) for tests
-// against a listening server.
+// role.
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import type { Socket } from 'node:net';
 import { Queue, QueueEvents, QueueEventsProducer, Worker, type Processor } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
@@ -15,7 +12,6 @@ import { createApp, type ApiApp, type ApiDeps } from '../../api/app.js';
 import { connectRedis, createCommandConnection, createEventsConnection } from '../../api/redis.js';
 import { createTokenStore, type TokenEntry } from '../../api/tokens.js';
 import { startTestRedis, type TestRedis } from './redis.js';
-import { textFrameReader } from './ws-frames.js';
 
 export const ROLES: readonly Role[] = ['viewer', 'operator', 'admin'];
 
@@ -160,60 +156,6 @@ export function recordQueueEvents(queueEvents: QueueEvents, events = ['active', 
     },
     stop() {
       for (const off of listeners) off();
-    },
-  };
-}
-
-export interface TestSocket {
-  /** resolves with the next text frame that satisfies `match` */
-  next(match?: (text: string) => boolean): Promise<string>;
-  close(): void;
-}
-
-/**
- * Opens a WebSocket to a listening server. Rejects with the HTTP status when the
- * upgrade is refused. Reads unmasked server text frames (the only kind the API sends).
- */
-export async function openTestSocket(url: string, headers: Record<string, string> = {}): Promise<TestSocket> {
-  const req = httpRequest(url, {
-    headers: {
-      Connection: 'Upgrade',
-      Upgrade: 'websocket',
-      'Sec-WebSocket-Key': randomBytes(16).toString('base64'),
-      'Sec-WebSocket-Version': '13',
-      ...headers,
-    },
-  });
-  req.end();
-  let head: Buffer = Buffer.alloc(0);
-  const socket = await new Promise<Socket>((resolve, reject) => {
-    req.once('upgrade', (_res: IncomingMessage, sock: Socket, rest: Buffer) => {
-      // frames the server sent right behind its 101 answer arrive here, not as 'data'
-      head = rest;
-      resolve(sock);
-    });
-    req.once('response', (res: IncomingMessage) => reject(Object.assign(new Error(`upgrade refused: ${res.statusCode}`), { status: res.statusCode })));
-    req.once('error', reject);
-  });
-
-  const frames: string[] = [];
-  const waiters: { match: (text: string) => boolean; resolve: (text: string) => void }[] = [];
-  const deliver = (text: string) => {
-    const index = waiters.findIndex((w) => w.match(text));
-    if (index >= 0) waiters.splice(index, 1)[0]?.resolve(text);
-    else frames.push(text);
-  };
-  const read = textFrameReader(deliver);
-  if (head.length > 0) read(head);
-  socket.on('data', read);
-  return {
-    next(match = () => true) {
-      const index = frames.findIndex(match);
-      if (index >= 0) return Promise.resolve(frames.splice(index, 1)[0]!);
-      return new Promise((resolve) => waiters.push({ match, resolve }));
-    },
-    close() {
-      socket.destroy();
     },
   };
 }
