@@ -5,7 +5,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Scratch } from './schema-copy.js';
 import type { MigrationFile } from './source.js';
-import { sqlTokens } from './statement-text.js';
+import { identifierName, sqlTokens } from './sql-lexer.js';
 
 /** What depended on a table just before the refused statement ran. */
 export interface TableDependents {
@@ -63,7 +63,8 @@ export function targetTable(sql: string): string | undefined {
   // a qualified name: the last part names the table
   while (t[i + 1]?.text === '.' && t[i + 2]) i += 2;
   const name = t[i];
-  return name && (name.kind === 'word' || name.kind === 'identifier') ? name.text : undefined;
+  if (name?.kind === 'identifier') return identifierName(name);
+  return name?.kind === 'word' ? name.text : undefined;
 }
 
 async function dependentsOf(connection: DuckDBConnection, table: string): Promise<TableDependents> {

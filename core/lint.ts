@@ -4,13 +4,13 @@
 // DuckDB's own message; the rules add what an experiment cannot — the fix or rebuild
 // recipe, and warnings about failures that depend on the rows (an empty copy has none).
 // Advice that is not a refusal (missing IF NOT EXISTS, session settings) reads the SQL
-// through the one lexer (statement-text.ts).
+// through the one SQL lexer (sql-lexer.ts).
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { ProblemCode, ValidationProblem } from '../contract/index.js';
 import { runExperiment, type ExperimentFailure } from './lint-experiment.js';
 import { openScratch, schemaDdl } from './schema-copy.js';
 import { checksumOf, type MigrationFile } from './source.js';
-import { sqlTokens } from './statement-text.js';
+import { identifierName, sqlTokens } from './sql-lexer.js';
 
 const REBUILD_HINT =
   'rebuild the table instead: CREATE TABLE t_new (…); INSERT INTO t_new SELECT …; DROP TABLE t; ALTER TABLE t_new RENAME TO t; re-create its indexes (docs/authoring.md#rebuilding-a-table)';
@@ -37,10 +37,12 @@ export interface LintOptions {
   budgetMs?: number;
 }
 
-/** A statement's words upper-cased, names as written, strings and numbers as placeholders. */
+/** A statement's words upper-cased, quoted names unquoted, strings and numbers as placeholders. */
 function words(sql: string): string[] {
   const out: string[] = [];
-  for (const t of sqlTokens(sql)) out.push(t.kind === 'word' ? t.text.toUpperCase() : t.kind === 'identifier' ? t.text : t.kind === 'symbol' ? t.text : `<${t.kind}>`);
+  for (const t of sqlTokens(sql)) {
+    out.push(t.kind === 'word' ? t.text.toUpperCase() : t.kind === 'identifier' ? identifierName(t) : t.kind === 'string' || t.kind === 'number' ? `<${t.kind}>` : t.text);
+  }
   return out;
 }
 

@@ -8,7 +8,8 @@
 import { StatementType, type DuckDBConnection, type DuckDBExtractedStatements } from '@duckdb/node-api';
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { sqlTokens, type StatementText } from './statement-text.js';
+import { sqlTokens } from './sql-lexer.js';
+import type { StatementText } from './statement-text.js';
 
 function sqlString(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;

@@ -1,7 +1,8 @@
 // Specification: statement boundaries for display respect quotes, dollar quotes, comments
 // and report the line each statement starts on.
 import { describe, expect, it } from 'vitest';
-import { splitStatements, sqlTokens, summarize } from './statement-text.js';
+import { sqlTokens } from './sql-lexer.js';
+import { splitStatements, summarize } from './statement-text.js';
 
 describe('splitStatements', () => {
   it('splits at top-level semicolons and reports start lines', () => {
@@ -43,13 +44,13 @@ describe('sqlTokens', () => {
     expect(tokens).toEqual([
       ['word', 'SELECT'],
       ['string', "E'it\\'s; fine'"],
-      ['symbol', ','],
+      ['punctuation', ','],
       ['string', '$t$ a; b $t$'],
-      ['symbol', ','],
-      ['identifier', 'odd;name'],
+      ['punctuation', ','],
+      ['identifier', '"odd;name"'],
       ['word', 'FROM'],
       ['word', 't'],
-      ['symbol', ';'],
+      ['punctuation', ';'],
       ['word', 'SELECT'],
       ['number', '1'],
     ]);

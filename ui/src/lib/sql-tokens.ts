@@ -1,7 +1,9 @@
-// A small SQL tokenizer for display: splits text into tokens whose concatenation is
-// exactly the input, so highlighting never changes, drops or interprets a character.
-// The result is rendered as text nodes inside <span>s (Svelte escapes them); it is
-// never turned into HTML. Not a parser: DuckDB's own parser decides what SQL is.
+// SQL tokens for display: the one SQL lexer's tokens (core/sql-lexer.ts, shared with
+// statement splitting and lint), comments and white space included, classified for
+// highlighting. Their concatenation is exactly the input, so highlighting never changes,
+// drops or interprets a character. The result is rendered as text nodes inside <span>s
+// (Svelte escapes them); it is never turned into HTML.
+import { sqlTokens, type SqlToken, type SqlTokenKind } from '../../../core/sql-lexer.js';
 
 export type TokenKind = 'keyword' | 'type' | 'identifier' | 'quoted' | 'string' | 'number' | 'comment' | 'operator' | 'punctuation' | 'space' | 'text';
 
@@ -29,88 +31,31 @@ const TYPES = new Set(
     .filter(Boolean),
 );
 
-const WORD = /[A-Za-z_][A-Za-z0-9_$]*/y;
-const NUMBER = /(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?/y;
-const SPACE = /\s+/y;
-const OPERATOR = /[-+*/<>=!|%^~&:@#]+/y;
-const PUNCTUATION = /[(),;.[\]{}]/y;
+/** the display kind of each lexer kind; words are told apart by the lists above */
+const DISPLAY: Record<Exclude<SqlTokenKind, 'word'>, TokenKind> = {
+  identifier: 'quoted',
+  string: 'string',
+  number: 'number',
+  operator: 'operator',
+  punctuation: 'punctuation',
+  comment: 'comment',
+  space: 'space',
+  other: 'text',
+};
 
-function matchAt(re: RegExp, input: string, at: number): string | null {
-  re.lastIndex = at;
-  const m = re.exec(input);
-  return m ? m[0] : null;
-}
-
-/** end index (exclusive) of a quoted run starting at `at` with `quote`, doubled quotes escape */
-function quotedEnd(input: string, at: number, quote: string): number {
-  let i = at + 1;
-  while (i < input.length) {
-    if (input[i] === quote) {
-      if (input[i + 1] === quote) {
-        i += 2;
-        continue;
-      }
-      return i + 1;
-    }
-    i += 1;
-  }
-  return input.length; // unterminated: the rest belongs to it
-}
-
-/** whitespace, a word, a number, punctuation, an operator or one other character */
-function plainToken(input: string, at: number): [TokenKind, string] {
-  const space = matchAt(SPACE, input, at);
-  if (space) return ['space', space];
-  const word = matchAt(WORD, input, at);
-  if (word) {
-    const lower = word.toLowerCase();
-    return [KEYWORDS.has(lower) ? 'keyword' : TYPES.has(lower) ? 'type' : 'identifier', word];
-  }
-  const number = matchAt(NUMBER, input, at);
-  if (number) return ['number', number];
-  const punctuation = matchAt(PUNCTUATION, input, at);
-  if (punctuation) return ['punctuation', punctuation];
-  const operator = matchAt(OPERATOR, input, at);
-  if (operator) return ['operator', operator];
-  return ['text', input[at]!];
+function displayKind(token: SqlToken): TokenKind {
+  if (token.kind !== 'word') return DISPLAY[token.kind];
+  const lower = token.text.toLowerCase();
+  return KEYWORDS.has(lower) ? 'keyword' : TYPES.has(lower) ? 'type' : 'identifier';
 }
 
 export function tokenize(input: string): Token[] {
   const tokens: Token[] = [];
-  const push = (kind: TokenKind, text: string) => {
+  for (const token of sqlTokens(input, { trivia: true })) {
+    const kind = displayKind(token);
     const last = tokens[tokens.length - 1];
-    if (last && last.kind === kind && (kind === 'text' || kind === 'space')) last.text += text;
-    else tokens.push({ kind, text });
-  };
-  let i = 0;
-  while (i < input.length) {
-    const ch = input[i]!;
-    const next = input[i + 1];
-    let end: number;
-    if (ch === '-' && next === '-') {
-      const nl = input.indexOf('\n', i);
-      end = nl === -1 ? input.length : nl;
-      push('comment', input.slice(i, end));
-    } else if (ch === '/' && next === '*') {
-      const close = input.indexOf('*/', i + 2);
-      end = close === -1 ? input.length : close + 2;
-      push('comment', input.slice(i, end));
-    } else if (ch === "'") {
-      end = quotedEnd(input, i, "'");
-      push('string', input.slice(i, end));
-    } else if (ch === '"') {
-      end = quotedEnd(input, i, '"');
-      push('quoted', input.slice(i, end));
-    } else if (ch === '$' && next === '$') {
-      const close = input.indexOf('$$', i + 2);
-      end = close === -1 ? input.length : close + 2;
-      push('string', input.slice(i, end));
-    } else {
-      const [kind, text] = plainToken(input, i);
-      push(kind, text);
-      end = i + text.length;
-    }
-    i = end;
+    if (last && last.kind === kind && (kind === 'text' || kind === 'space')) last.text += token.text;
+    else tokens.push({ kind, text: token.text });
   }
   return tokens;
 }
