@@ -27,6 +27,8 @@ export interface AnalyzeOptions {
   /** lint outcomes by input (schema + pending files), kept by a long-lived runner */
   linted?: Map<string, ValidationProblem[]>;
   allowOutOfOrder?: boolean;
+  /** run lint's experiment (default true); its findings are warnings only */
+  lint?: boolean;
 }
 
 export async function analyze(connection: DuckDBConnection, source: MigrationSource, options: AnalyzeOptions): Promise<Analysis> {
@@ -112,6 +114,6 @@ export async function analyze(connection: DuckDBConnection, source: MigrationSou
   // DuckDB-aware warnings: pending files tried on a copy of the live schema once anything is
   // applied, otherwise every file in order from an empty database
   const history = applied.length > 0;
-  problems.push(...(await lintMigrations(history ? pending : scan.migrations, { live: history ? connection : undefined, cache: options.linted })));
+  if (options.lint !== false) problems.push(...(await lintMigrations(history ? pending : scan.migrations, { live: history ? connection : undefined, cache: options.linted })));
   return { migrations: scan.migrations, problems, ledger, applied, legacy, unadopted, pending, currentVersion };
 }

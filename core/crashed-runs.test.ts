@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openRunner, sandbox, scalar, type Sandbox } from '../test/support/db.js';
+import { openRunner, rowsOf, sandbox, scalar, type Sandbox } from '../test/support/db.js';
 
 let box: Sandbox;
 afterEach(() => box?.cleanup());
@@ -50,6 +50,19 @@ describe('crashed runs', () => {
       ['crashed', 0, 1],
     ]);
     expect(await scalar(db, "SELECT count(*) FROM schema_migration_runs WHERE status = 'running'")).toBe(0n);
+    await db.close();
+  });
+
+  it('schema_version: versions old builds know commit with their migration; later ones join when the crashed run is recorded', async () => {
+    box = sandbox();
+    box.write('005_tags.sql', 'CREATE TABLE tags (id INTEGER);\n');
+    box.write('006_labels.sql', 'CREATE TABLE labels (id INTEGER);\n');
+    killAfterCommit(box, 6);
+    const { db, runner } = await openRunner(box);
+    // an old build started now reads MAX(version) = 4 and finds nothing to upgrade
+    expect(await scalar(db, 'SELECT MAX(version) FROM schema_version')).toBe(4);
+    await runner.recordCrashedRuns();
+    expect(await rowsOf(db, 'SELECT version FROM schema_version ORDER BY version')).toEqual([1, 2, 3, 4, 5, 6].map((version) => ({ version })));
     await db.close();
   });
 

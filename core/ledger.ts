@@ -230,15 +230,36 @@ export async function writeLedgerEntry(connection: DuckDBConnection, e: LedgerWr
 }
 
 /**
- * Keeps schema_version truthful for old application builds that read MAX(version).
- * NOT EXISTS rather than ON CONFLICT DO NOTHING: same rows, but DuckDB 1.5's ON CONFLICT
- * path cost ~3.5 ms per migration (growing with the catalog) and slowed the COMMIT after
- * it (bench/runner-bench.ts, 1,000 migrations).
+ * Old builds upgrade schema_version from MAX(version) + 1 to the last version they know
+ * (4). Up to there the mirror commits with the migration itself, so an old build started
+ * after a crash never re-runs a step; past it the mirror changes nothing an old build does
+ * and is brought up to date once per run (syncLegacyVersions), not in every transaction.
+ */
+const OLD_BUILDS_LAST_VERSION = 4;
+
+/**
+ * Mirrors an applied version into schema_version inside the migration's transaction when
+ * old builds would act on it. NOT EXISTS rather than ON CONFLICT DO NOTHING: same rows, but
+ * DuckDB 1.5's ON CONFLICT path cost ~3.5 ms per migration and slowed the COMMIT after it.
  */
 export async function mirrorLegacyVersion(connection: DuckDBConnection, version: number): Promise<void> {
-  // old builds number their versions 1..4; a timestamp version means nothing to them
-  if (version > LEGACY_MAX_VERSION) return;
+  if (version > OLD_BUILDS_LAST_VERSION) return;
   await connection.run('INSERT INTO schema_version (version) SELECT $1 WHERE NOT EXISTS (SELECT 1 FROM schema_version WHERE version = $1)', [version]);
+}
+
+/**
+ * Keeps schema_version truthful for old application builds that read MAX(version): every
+ * version the ledger shows applied is in it (one statement, its own transaction). Runs when
+ * a run ends and when a crashed run is recorded. Timestamp versions are left out: they mean
+ * nothing to old builds and do not fit the old INTEGER column.
+ */
+export async function syncLegacyVersions(connection: DuckDBConnection): Promise<void> {
+  await connection.run(
+    `INSERT INTO schema_version (version)
+     SELECT DISTINCT version FROM schema_migrations
+      WHERE status = 'applied' AND version <= ${LEGACY_MAX_VERSION}
+        AND version NOT IN (SELECT version FROM schema_version)`,
+  );
 }
 
 /** What a run's 'running' row says before it applies anything. */
@@ -301,6 +322,7 @@ export async function recordCrashedRuns(connection: DuckDBConnection, why: strin
     await writeRun(connection, summary);
     crashed.push(summary);
   }
+  await syncLegacyVersions(connection);
   return crashed;
 }
 

@@ -108,6 +108,18 @@ describe('legacy databases are adopted, never damaged', () => {
     await db.close();
   });
 
+  it('schema_version lists every version a run applied, past the old builds\' last one too, once the run ends', async () => {
+    box = sandbox();
+    box.write('005_tags.sql', 'CREATE TABLE tags (id INTEGER);\n');
+    box.write('006_labels.sql', 'CREATE TABLE labels (id INTEGER);\n');
+    const { db, runner } = await openRunner(box);
+    expect((await runner.run({ target: 5 })).status).toBe('success');
+    expect(await scalar(db, 'SELECT MAX(version) FROM schema_version')).toBe(5);
+    expect((await runner.run()).status).toBe('success');
+    expect(await rowsOf(db, 'SELECT version FROM schema_version ORDER BY version')).toEqual([1, 2, 3, 4, 5, 6].map((version) => ({ version })));
+    await db.close();
+  });
+
   it('status on a legacy database writes nothing; adoption is recorded on run or adoptLegacy()', async () => {
     box = sandbox();
     const legacy = await Database.open(box.dbPath);

@@ -24,6 +24,7 @@ import {
   LEDGER_TABLES,
   ensureLedger,
   mirrorLegacyVersion,
+  syncLegacyVersions,
   readRuns,
   recordCrashedRuns,
   writeLedgerEntry,
@@ -36,7 +37,7 @@ import { isInvalidated, withoutStackTrace } from './database.js';
 import { openRehearsalDatabase } from './dry-run-database.js';
 import { errorExcerpt, errorText } from './error-text.js';
 import type { parseCheck } from './parse-check.js';
-import { ConnectionStateError, runtimeRefusal, ensureHome, readHome, type ConnectionHome } from './sandbox.js';
+import { ConnectionStateError, mayMoveConnection, runtimeRefusal, ensureHome, readHome, type ConnectionHome } from './sandbox.js';
 import { diffSchema, readSchema } from './schema.js';
 import type { MigrationFile, MigrationSource } from './source.js';
 import { summarize } from './statement-text.js';
@@ -183,11 +184,11 @@ export class MigrationRunner {
 
   /** Applied migrations, one per version (legacy versions count as adopted). */
   async getAppliedMigrations(): Promise<LedgerEntry[]> {
-    return (await this.#analyze()).applied;
+    return (await this.#analyze({ lint: false })).applied;
   }
 
   async getPendingMigrations(): Promise<PendingMigration[]> {
-    return pendingList((await this.#analyze()).pending);
+    return pendingList((await this.#analyze({ lint: false })).pending);
   }
 
   async listRuns(limit = 100): Promise<RunSummary[]> {
@@ -228,16 +229,16 @@ export class MigrationRunner {
    * (not re-run). Idempotent; writes nothing when there is nothing to adopt.
    */
   async adoptLegacy(): Promise<LegacyInfo | null> {
-    const a = await this.#analyze();
+    const a = await this.#analyze({ lint: false });
     await this.#adopt(a);
-    return (await this.#analyze()).legacy;
+    return (await this.#analyze({ lint: false })).legacy;
   }
 
   async run(options: RunOptions = {}): Promise<RunResult> {
     const startedAt = new Date();
     const start = process.hrtime.bigint();
     const runId = options.runId ?? randomUUID();
-    const a = await this.#analyze();
+    const a = await this.#analyze({ lint: false });
     const base = { runId, mode: 'apply' as const, startedAt, start, fromVersion: a.currentVersion, problems: a.problems };
 
     const refusal = this.#refusal(a, options.target);
@@ -281,6 +282,7 @@ export class MigrationRunner {
       this.#emitRunStart(runId, 'apply', batch);
       results = options.allOrNothing ? await this.#applyBatch(batch, runId, options) : await this.#applyEach(batch, runId, options);
     }
+    if (results.some((r) => r.status === 'applied')) await this.#syncLegacy();
     // a rehearsal's copy is thrown away: no CHECKPOINT for it
     if (!this.#discardable) await this.#checkpoints.atEnd();
 
@@ -376,9 +378,10 @@ export class MigrationRunner {
     }
   }
 
-  async #analyze(): Promise<Analysis> {
+  /** `lint: false` where only what refuses a run matters: lint finds warnings, never errors. */
+  async #analyze({ lint = true }: { lint?: boolean } = {}): Promise<Analysis> {
     await this.#backHome();
-    return analyze(this.#connection, this.#source, { parsed: this.#parsed, linted: this.#linted, allowOutOfOrder: this.#options.allowOutOfOrder });
+    return analyze(this.#connection, this.#source, { parsed: this.#parsed, linted: lint ? this.#linted : undefined, lint, allowOutOfOrder: this.#options.allowOutOfOrder });
   }
 
   /** Puts a connection that something moved to another catalog or schema back where it was. */
@@ -469,6 +472,7 @@ export class MigrationRunner {
     const timings: StatementTiming[] = [];
     this.events.emit({ type: 'migration:start', runId, version: m.version, name: m.name, index, total, statements: m.statements.length });
     let statementIndex = 0;
+    let mayHaveMoved = false;
     try {
       // an empty file runs nothing (DuckDB refuses to extract zero statements) and is recorded
       const extracted = m.statements.length === 0 ? NO_STATEMENTS : await this.#connection.extractStatements(m.sql);
@@ -481,6 +485,7 @@ export class MigrationRunner {
           // refused here too: a statement that could not be prepared before its file ran
           const refusal = runtimeRefusal(prepared.statementType);
           if (refusal) throw new ConnectionStateError(`${refusal}; migrations may not change the connection's state`);
+          mayHaveMoved ||= mayMoveConnection(prepared.statementType);
           await prepared.run();
         } finally {
           // free DuckDB's plan now rather than at GC (as connection.run does): ~0.5 GB less
@@ -503,8 +508,10 @@ export class MigrationRunner {
         });
       }
       if (signal?.aborted) throw new CancelledError(String(signal.reason ?? 'cancelled'));
-      this.#home ??= readHome(this.#connection);
-      await ensureHome(this.#connection, await this.#home);
+      if (mayHaveMoved) {
+        this.#home ??= readHome(this.#connection);
+        await ensureHome(this.#connection, await this.#home);
+      }
       const durationMs = elapsed(start);
       return {
         durationMs,
@@ -746,6 +753,15 @@ export class MigrationRunner {
     // no CHECKPOINT for this row: a plain INSERT replays from the WAL without trouble (the
     // replay bug is DDL's), the run's migrations were checkpointed as it ended, and close() checkpoints
     return undefined;
+  }
+
+  /** schema_version catches up with the run's versions; a failure here loses nothing (the next run or crash record retries). */
+  async #syncLegacy(): Promise<void> {
+    try {
+      await syncLegacyVersions(this.#connection);
+    } catch (err) {
+      this.#options.logger?.warn({ event: 'legacy:sync-failed', error: this.#errorText(err) }, 'schema_version could not be brought up to date');
+    }
   }
 
   async #rollback(): Promise<void> {

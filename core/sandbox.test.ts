@@ -13,7 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RunResult } from '../contract/index.js';
 import { openRunner, rowsOf, sandbox, scalar, type Sandbox } from '../test/support/db.js';
 import { Database } from './database.js';
-import { ConnectionStateError, ensureHome, readHome } from './sandbox.js';
+import { ConnectionStateError, connectionStateRefusal, ensureHome, mayMoveConnection, readHome } from './sandbox.js';
 import { FileMigrationSource } from './source.js';
 import { MigrationRunner } from './runner.js';
 
@@ -252,6 +252,34 @@ describe('statements that change the connection state', () => {
       { id: 1, active: false, numbered: true },
       { id: 2, active: false, numbered: true },
     ]);
+  });
+
+  // validation judges these by their first keyword without preparing them, and a run skips
+  // the home check after a file made only of them: DuckDB must agree on every form
+  it.each([
+    'CREATE TABLE t2 (id INTEGER PRIMARY KEY, v VARCHAR)',
+    'CREATE OR REPLACE MACRO m(x) AS x + 1',
+    'CREATE SCHEMA s2',
+    'CREATE VIEW v2 AS SELECT * FROM t',
+    'CREATE INDEX t_v ON t (v)',
+    'CREATE SEQUENCE seq2',
+    'CREATE TEMP TABLE tt (id INTEGER)',
+    'INSERT INTO t VALUES (1, \'a\')',
+    'INSERT INTO t SELECT 2, \'b\' ON CONFLICT DO NOTHING',
+    'UPDATE t SET v = \'c\' WHERE id = 1',
+    'DELETE FROM t WHERE id = 2',
+    'ALTER TABLE t ADD COLUMN note VARCHAR',
+    'ALTER TABLE t RENAME TO t_renamed',
+    'DROP TABLE IF EXISTS nothing_here',
+    'DROP SCHEMA IF EXISTS s9 CASCADE',
+  ])('DuckDB prepares "%s" as a type that neither changes nor moves the connection', async (sql) => {
+    const db = await Database.open(':memory:');
+    open.push(db);
+    await db.connection.run('CREATE TABLE t (id INTEGER PRIMARY KEY, v VARCHAR)');
+    const prepared = await db.connection.prepare(sql);
+    expect(connectionStateRefusal(prepared.statementType)).toBeUndefined();
+    expect(mayMoveConnection(prepared.statementType)).toBe(false);
+    prepared.destroySync();
   });
 
   it('a connection moved elsewhere is put back: the runner reads and writes its own database', async () => {

@@ -97,6 +97,31 @@ export function runtimeRefusal(type: StatementType): string | undefined {
   return REWRITE_TYPES.has(type) ? undefined : connectionStateRefusal(type);
 }
 
+/**
+ * Statement types that never change the connection's catalog or schema: after a migration
+ * made only of these, the check that the connection is still at home is skipped.
+ */
+const STAYS_HOME = new Set<StatementType>([
+  StatementType.SELECT,
+  StatementType.INSERT,
+  StatementType.UPDATE,
+  StatementType.DELETE,
+  StatementType.MERGE_INTO,
+  StatementType.CREATE,
+  StatementType.CREATE_FUNC,
+  StatementType.ALTER,
+  StatementType.DROP,
+  StatementType.COPY,
+  StatementType.ANALYZE,
+  StatementType.VACUUM,
+  StatementType.EXPLAIN,
+]);
+
+/** Whether a statement of this type could leave the connection somewhere else. */
+export function mayMoveConnection(type: StatementType): boolean {
+  return !STAYS_HOME.has(type);
+}
+
 /** A statement refused because it changes the connection's state. */
 export class ConnectionStateError extends Error {
   override name = 'ConnectionStateError';
@@ -122,6 +147,12 @@ const REFUSED_FIRST_WORDS: Record<string, StatementType> = {
   PREPARE: StatementType.PREPARE,
   EXECUTE: StatementType.EXECUTE,
 };
+
+/**
+ * First keywords that decide the statement's type in DuckDB's grammar, none of them a
+ * connection-state type: such statements are not prepared just to learn their type.
+ */
+const SAFE_FIRST_WORDS = new Set(['CREATE', 'INSERT', 'UPDATE', 'DELETE', 'ALTER', 'DROP']);
 
 async function preparedType(extracted: DuckDBExtractedStatements, index: number): Promise<StatementType | undefined> {
   try {
@@ -153,6 +184,7 @@ export async function connectionStateStatements(
   for (const [index, statement] of statements.entries()) {
     let types: (StatementType | undefined)[];
     if (aligned) {
+      if (SAFE_FIRST_WORDS.has(firstWord(statement.sql))) continue;
       types = [await preparedType(extracted, index)];
     } else {
       const alone = await connection.extractStatements(statement.sql).catch(() => undefined);
