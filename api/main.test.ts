@@ -10,7 +10,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_PREFIX, API_PREFIX, EnqueuedResponse, LiveMessage, type JobData } from '../contract/index.js';
 import { sampleProgress, sampleResult } from '../test/support/api-harness.js';
 import { openSocket } from '../test/support/live.js';
-import { freePort, startTestRedis, type TestRedis } from '../test/support/redis.js';
+import { freeLoopbackPort } from '../cli/managed-redis.js';
+import { startTestRedis, type TestRedis } from '../test/support/redis.js';
 import { ConfigError, loadApiConfig } from './config.js';
 import { startApi, type RunningApi } from './main.js';
 
@@ -76,7 +77,7 @@ describe('startApi', () => {
   });
 
   it('fails fast, naming REDIS_URL, when Redis cannot be reached', async () => {
-    const port = await freePort();
+    const port = await freeLoopbackPort();
     const config = loadApiConfig({ PORT: '0', REDIS_URL: `redis://127.0.0.1:${port}`, DUCKMIG_TOKENS: `ci:operator:${TOKEN}` });
     await expect(startApi(config, silent)).rejects.toThrow(`cannot reach Redis at 127.0.0.1:${port} (REDIS_URL)`);
   });

@@ -50,6 +50,20 @@ describe('managed redis-server', () => {
     await again.quit();
   });
 
+  it('listens on the port it is given, so a client keeps its URL across a restart', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'duckmig-managed-'));
+    const first = await startManagedRedis({ dataDir: dir, logger });
+    started.push(first);
+    const client = new Redis(first.url, { maxRetriesPerRequest: null });
+    await client.set('kept', 'yes');
+    await first.stop();
+    const second = await startManagedRedis({ dataDir: dir, logger, port: first.port });
+    started.push(second);
+    expect(second.url).toBe(first.url);
+    expect(await client.get('kept')).toBe('yes'); // the same client, reconnected
+    client.disconnect();
+  });
+
   it('stops a server left running by a start that was killed, so two never share the data', async () => {
     dir = mkdtempSync(join(tmpdir(), 'duckmig-managed-'));
     const orphan = await startManagedRedis({ dataDir: dir, logger });

@@ -34,6 +34,8 @@ export interface ManagedRedisOptions {
   binary?: string;
   /** how long to wait for "Ready to accept connections" (default 15 s) */
   readyTimeoutMs?: number;
+  /** the loopback port to listen on (default a free one); a restart that clients must find again keeps it */
+  port?: number;
 }
 
 export class RedisNotInstalledError extends Error {
@@ -153,7 +155,7 @@ export async function startManagedRedis(options: ManagedRedisOptions): Promise<M
   mkdirSync(dir, { recursive: true });
   const pidFile = join(dir, 'redis.pid');
   await stopLeftover(pidFile, logger);
-  const port = await freeLoopbackPort();
+  const port = options.port ?? (await freeLoopbackPort());
   const password = managedRedisPassword(dataDir);
   const configFile = writeServerConfig(dir, password);
 

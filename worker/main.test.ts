@@ -48,7 +48,7 @@ async function start(setup?: (box: Sandbox) => Promise<void> | void) {
   const config = { ...loadWorkerConfig({ DUCKMIG_DB: box.dbPath, DUCKMIG_MIGRATIONS: box.migrationsDir, REDIS_URL: redis.url }) };
   worker = await startWorker(config, logger, { queueName });
   queue = new Queue<JobData>(queueName, { connection: client });
-  events = new QueueEvents(queueName, { connection: { host: redis.host, port: redis.port } });
+  events = new QueueEvents(queueName, { connection: { host: redis.host, port: redis.port, password: redis.password || undefined } });
   await events.waitUntilReady();
 }
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobView, StatusResponse } from '../../contract/index.js';
 import { runCli } from '../support/cli.js';
-import { freePort } from '../support/redis.js';
+import { freeLoopbackPort } from '../../cli/managed-redis.js';
 import { startSystem, type RunningSystem } from '../support/system.js';
 
 let sys: RunningSystem;
@@ -71,7 +71,7 @@ describe('duckmig CLI (remote mode)', () => {
   });
 
   it('exits 3 when the token is refused or the API is unreachable, and 2 when no token is given', async () => {
-    const port = await freePort();
+    const port = await freeLoopbackPort();
     const [refused, unreachable, noToken, viewerRuns] = await Promise.all([
       remote(['status'], 'not-a-valid-token-at-all'),
       runCli(['run', '--wait', '--api', `http://127.0.0.1:${port}`], { env: { DUCKMIG_TOKEN: sys.tokens.operator } }),

@@ -1,33 +1,26 @@
 // Starts a real Redis for a test file: a testcontainers Redis when a container engine
-// answers, otherwise a `redis-server` child on a free loopback port with its own temp dir.
-// Tests never share the machine's Redis on 6379, so they are isolated and run anywhere.
-import { spawn, type ChildProcess } from 'node:child_process';
+// answers, otherwise the product's managed `redis-server` child (cli/managed-redis.ts) on
+// a free loopback port with its own temp dir and password. Tests never share the
+// machine's Redis on 6379, so they are isolated and run anywhere.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { once } from 'node:events';
+import { pino } from 'pino';
+import { startManagedRedis, type ManagedRedis } from '../../cli/managed-redis.js';
 
 export interface TestRedis {
+  /** with the password, when the server has one */
   url: string;
   host: string;
   port: number;
+  /** '' when the server needs none */
+  password: string;
   /** restart the server on the same port and data dir (only for the local redis-server) */
   restart(): Promise<void>;
   /** SIGSTOP / SIGCONT the server: it keeps its connections but answers nothing (only for the local redis-server) */
   freeze(): void;
   thaw(): void;
   stop(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  const srv = createServer();
-  srv.listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const address = srv.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
 }
 
 async function tryContainer(): Promise<TestRedis | null> {
@@ -46,6 +39,7 @@ async function tryContainer(): Promise<TestRedis | null> {
     url: `redis://${host}:${port}`,
     host,
     port,
+    password: '',
     restart: async () => {
       await container.restart();
     },
@@ -59,63 +53,45 @@ async function tryContainer(): Promise<TestRedis | null> {
   };
 }
 
-async function waitForReady(child: ChildProcess): Promise<void> {
-  let out = '';
-  await new Promise<void>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('Ready to accept connections')) {
-        child.stdout?.off('data', onData);
-        resolve();
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${out.slice(-500)}`)));
-    child.once('error', reject);
-  });
-}
-
+/**
+ * The product's managed redis-server (what `duckmig start` runs) on a temp data dir: a
+ * free loopback port, a generated password, append-only data. A restart keeps the port,
+ * the password and the data, as a restarted Redis in production would.
+ */
 async function startLocal(): Promise<TestRedis> {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'duckmig-redis-'));
-  let child: ChildProcess;
-  const start = async () => {
-    child = spawn(
-      'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', '', '--loglevel', 'notice'],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    await waitForReady(child);
-  };
-  const stopChild = async () => {
-    if (!child || child.exitCode !== null) return;
-    const exited = once(child, 'exit');
-    child.kill('SIGTERM');
-    await exited;
-  };
+  const dataDir = mkdtempSync(join(tmpdir(), 'duckmig-redis-'));
+  const logger = pino({ level: process.env.DUCKMIG_TEST_LOG ?? 'silent' });
+  let server: ManagedRedis;
   try {
-    await start();
+    server = await startManagedRedis({ dataDir, logger });
   } catch (err) {
-    throw new Error(`could not start redis-server (is it installed? apt-get install redis-server): ${(err as Error).message}`);
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
   }
+  const { url, port } = server;
+  const resume = () => {
+    try {
+      process.kill(server.pid, 'SIGCONT');
+    } catch {
+      // already gone
+    }
+  };
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url,
     host: '127.0.0.1',
     port,
+    password: decodeURIComponent(new URL(url).password),
     restart: async () => {
-      await stopChild();
-      await start();
+      resume();
+      await server.stop();
+      server = await startManagedRedis({ dataDir, logger, port });
     },
-    freeze: () => {
-      child.kill('SIGSTOP');
-    },
-    thaw: () => {
-      child.kill('SIGCONT');
-    },
+    freeze: () => process.kill(server.pid, 'SIGSTOP'),
+    thaw: resume,
     stop: async () => {
-      if (child && child.exitCode === null) child.kill('SIGCONT');
-      await stopChild();
-      rmSync(dir, { recursive: true, force: true });
+      resume();
+      await server.stop();
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
