@@ -1,21 +1,11 @@
 // The live channel over SSE, fed the real way: a bare BullMQ Worker picks the job
 // and calls job.updateProgress(); QueueEvents carries it to the API's LiveHub.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ADMIN_PREFIX, EnqueuedResponse, LiveMessage } from '../contract/index.js';
-import { sampleProgress, sampleResult, startApiHarness, startBareWorker, type ApiHarness } from '../test/support/api-harness.js';
+import { sampleProgress, sampleResult, startBareWorker, useApiHarness } from '../test/support/api-harness.js';
 import { readLive } from '../test/support/live.js';
 
-let h: ApiHarness;
-
-beforeAll(async () => {
-  h = await startApiHarness({ rateLimit: { limit: 1_000, windowMs: 60_000 } });
-});
-afterEach(async () => {
-  await h.drain();
-});
-afterAll(async () => {
-  await h?.close();
-});
+const h = useApiHarness({ rateLimit: { limit: 1_000, windowMs: 60_000 } });
 
 async function dryRun(): Promise<string> {
   const res = await h.call(`${ADMIN_PREFIX}/dry-run`, { method: 'POST', role: 'operator', json: {} });

@@ -3,23 +3,16 @@
 // Origin / Sec-Fetch-Site name another origin are refused with 403 cross-origin, and a
 // cookie-authenticated state change must carry X-Duckmig-Request or a JSON body (which
 // a page of another origin cannot send without CORS). Bearer clients are unaffected.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_PREFIX, API_PREFIX, ErrorBody } from '../contract/index.js';
-import { startApiHarness, type ApiHarness } from '../test/support/api-harness.js';
+import { useApiHarness } from '../test/support/api-harness.js';
 
-let h: ApiHarness;
+const h = useApiHarness({ rateLimit: { limit: 1_000, windowMs: 60_000 }, allowedOrigins: ['https://duckmig.example.com'] });
 let cookie: string;
 
 beforeAll(async () => {
-  h = await startApiHarness({ rateLimit: { limit: 1_000, windowMs: 60_000 }, allowedOrigins: ['https://duckmig.example.com'] });
   const res = await h.call(`${API_PREFIX}/session`, { method: 'POST', json: { token: h.tokens.operator.token } });
   cookie = (res.headers.get('Set-Cookie') ?? '').split(';')[0]!;
-});
-afterEach(async () => {
-  await h.drain();
-});
-afterAll(async () => {
-  await h?.close();
 });
 
 const run = (headers: Record<string, string>, body?: string) =>

@@ -1,20 +1,10 @@
 // Bad input never gets a 5xx: malformed JSON, wrong types, unknown fields, wrong
 // media types and oversized bodies all get a 4xx with the one JSON error shape.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ADMIN_PREFIX, API_PREFIX, ErrorBody } from '../contract/index.js';
-import { startApiHarness, type ApiHarness } from '../test/support/api-harness.js';
+import { useApiHarness } from '../test/support/api-harness.js';
 
-let h: ApiHarness;
-
-beforeAll(async () => {
-  h = await startApiHarness({ rateLimit: { limit: 10_000, windowMs: 60_000 }, maxBodyBytes: 64 * 1024 });
-});
-afterEach(async () => {
-  await h.drain();
-});
-afterAll(async () => {
-  await h?.close();
-});
+const h = useApiHarness({ rateLimit: { limit: 10_000, windowMs: 60_000 }, maxBodyBytes: 64 * 1024 });
 
 interface Case {
   name: string;

@@ -1,30 +1,19 @@
 // Job lookup and cancel. The "worker" here is a bare BullMQ Worker whose processor
 // the test controls; the cancel channel is followed exactly as the real worker does:
-// subscribe to redisKeys().cancel and call worker.cancelJob(id).
+// subscribe to the queue's cancel key and call worker.cancelJob(id).
 import { UnrecoverableError } from 'bullmq';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_PREFIX, CancelResponse, EnqueuedResponse, ErrorBody, JobView, redisKeys } from '../../contract/index.js';
+import { describe, expect, it } from 'vitest';
+import { ADMIN_PREFIX, CancelResponse, EnqueuedResponse, ErrorBody, JobView } from '../../contract/index.js';
 import {
   recordQueueEvents,
   sampleProgress,
   sampleResult,
-  startApiHarness,
   startBareWorker,
-  type ApiHarness,
+  useApiHarness,
 } from '../../test/support/api-harness.js';
 
-let h: ApiHarness;
-
-beforeAll(async () => {
-  h = await startApiHarness({ rateLimit: { limit: 1_000, windowMs: 60_000 } });
-});
-afterEach(async () => {
-  await h.drain();
-});
-afterAll(async () => {
-  await h?.close();
-});
+const h = useApiHarness({ rateLimit: { limit: 1_000, windowMs: 60_000 } });
 
 async function enqueue(path: '/run' | '/dry-run' = '/run'): Promise<string> {
   const res = await h.call(`${ADMIN_PREFIX}${path}`, { method: 'POST', role: 'operator', json: {} });
@@ -135,7 +124,7 @@ describe('POST /jobs/:id/cancel', () => {
     });
     // what the worker process does with the channel
     const subscriber = new Redis(h.server.url);
-    await subscriber.subscribe(redisKeys(h.queue.name).cancel);
+    await subscriber.subscribe(h.keys.cancel);
     subscriber.on('message', (_channel, jobId: string) => bare.worker.cancelJob(jobId));
     const events = recordQueueEvents(h.queueEvents);
     try {

@@ -1,6 +1,6 @@
 // run / dry-run / restore / status / history against a real Redis and BullMQ queue.
 // No worker runs unless a test starts a bare BullMQ Worker: enqueued jobs just wait.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   ADMIN_PREFIX,
   EnqueuedResponse,
@@ -9,25 +9,11 @@ import {
   HistoryResponse,
   JobView,
   StatusResponse,
-  redisKeys,
 } from '../../contract/index.js';
-import { sampleResult, sampleSnapshot, startApiHarness, startBareWorker, type ApiHarness } from '../../test/support/api-harness.js';
+import { sampleResult, sampleSnapshot, startBareWorker, useApiHarness } from '../../test/support/api-harness.js';
 import { RUN_LOCK_ID } from '../jobs.js';
 
-let h: ApiHarness;
-let keys: ReturnType<typeof redisKeys>;
-
-beforeAll(async () => {
-  h = await startApiHarness({ rateLimit: { limit: 1_000, windowMs: 60_000 } });
-  keys = redisKeys(h.queue.name);
-});
-afterEach(async () => {
-  await h.drain();
-  await h.redis.del(keys.snapshot, keys.heartbeat);
-});
-afterAll(async () => {
-  await h?.close();
-});
+const h = useApiHarness({ rateLimit: { limit: 1_000, windowMs: 60_000 } }, (h) => h.redis.del(h.keys.snapshot, h.keys.heartbeat));
 
 const post = (path: string, role: 'viewer' | 'operator' | 'admin', json?: unknown) =>
   h.call(`${ADMIN_PREFIX}${path}`, { method: 'POST', role, json });
@@ -170,8 +156,8 @@ describe('GET /status', () => {
   it('reads the worker\'s snapshot and heartbeat from Redis, with queue counts and the active run', async () => {
     const snapshot = sampleSnapshot(new Date(Date.now() - 5_000));
     const heartbeat = { workerId: 'worker-1', at: new Date().toISOString(), busyWith: null };
-    await h.redis.set(keys.snapshot, JSON.stringify(snapshot));
-    await h.redis.set(keys.heartbeat, JSON.stringify(heartbeat), 'PX', HEARTBEAT_TTL_MS);
+    await h.redis.set(h.keys.snapshot, JSON.stringify(snapshot));
+    await h.redis.set(h.keys.heartbeat, JSON.stringify(heartbeat), 'PX', HEARTBEAT_TTL_MS);
     const run = EnqueuedResponse.parse(await (await post('/run', 'operator', {})).json());
     await post('/dry-run', 'operator', {});
 
@@ -185,7 +171,7 @@ describe('GET /status', () => {
   });
 
   it('reports the worker offline, and the snapshot\'s age, once the heartbeat is gone', async () => {
-    await h.redis.set(keys.snapshot, JSON.stringify(sampleSnapshot(new Date(Date.now() - 120_000))));
+    await h.redis.set(h.keys.snapshot, JSON.stringify(sampleSnapshot(new Date(Date.now() - 120_000))));
     const status = StatusResponse.parse(await (await h.call(`${ADMIN_PREFIX}/status`, { role: 'viewer' })).json());
     expect(status.worker.online).toBe(false);
     expect(status.worker.snapshotAgeMs).toBeGreaterThanOrEqual(120_000);
@@ -193,7 +179,7 @@ describe('GET /status', () => {
   });
 
   it('answers 502 JSON when the snapshot does not match the contract', async () => {
-    await h.redis.set(keys.snapshot, JSON.stringify({ worker: 'someone else' }));
+    await h.redis.set(h.keys.snapshot, JSON.stringify({ worker: 'someone else' }));
     const res = await h.call(`${ADMIN_PREFIX}/status`, { role: 'viewer' });
     expect(res.status).toBe(502);
     expect(ErrorBody.parse(await res.json()).error.code).toBe('invalid-snapshot');
@@ -203,7 +189,7 @@ describe('GET /status', () => {
 describe('GET /history', () => {
   it('returns runs and ledger from the snapshot and queue jobs newest first', async () => {
     const snapshot = sampleSnapshot();
-    await h.redis.set(keys.snapshot, JSON.stringify(snapshot));
+    await h.redis.set(h.keys.snapshot, JSON.stringify(snapshot));
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
       const res = await post('/dry-run', 'operator', {});

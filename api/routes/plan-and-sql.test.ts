@@ -3,7 +3,7 @@
 // a run pinned to a plan that no longer matches the pending files is refused with 409 and
 // the difference, nothing enqueued; the status carries no SQL; a pending migration's
 // statements are paged from their own route, each capped.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   ADMIN_PREFIX,
   EMPTY_PLAN_ID,
@@ -12,30 +12,18 @@ import {
   PendingSqlResponse,
   PlanDifference,
   STATEMENT_PREVIEW_BYTES,
-  redisKeys,
   type PendingMigration,
   type WorkerSnapshot,
 } from '../../contract/index.js';
-import { sampleSnapshot, startApiHarness, type ApiHarness } from '../../test/support/api-harness.js';
+import { sampleSnapshot, useApiHarness } from '../../test/support/api-harness.js';
 import { publishPendingSql, publishPlans } from '../../worker/snapshot.js';
 import type { MigrationFile } from '../../core/index.js';
 import { planIds } from '../../core/plan.js';
 import { splitStatements } from '../../core/statement-text.js';
 
-let h: ApiHarness;
-let keys: ReturnType<typeof redisKeys>;
-
-beforeAll(async () => {
-  h = await startApiHarness({ rateLimit: { limit: 1_000, windowMs: 60_000 } });
-  keys = redisKeys(h.queue.name);
-});
-afterEach(async () => {
-  await h.drain();
-  const sqlKeys = await h.redis.keys(keys.pendingSql('*'));
-  await h.redis.del(keys.snapshot, keys.heartbeat, keys.plans, ...sqlKeys);
-});
-afterAll(async () => {
-  await h?.close();
+const h = useApiHarness({ rateLimit: { limit: 1_000, windowMs: 60_000 } }, async (h) => {
+  const sqlKeys = await h.redis.keys(h.keys.pendingSql('*'));
+  await h.redis.del(h.keys.snapshot, h.keys.heartbeat, h.keys.plans, ...sqlKeys);
 });
 
 function file(version: number, name: string, checksum: string, statements: string[]): MigrationFile {
@@ -61,9 +49,9 @@ function pendingOf(files: MigrationFile[]): PendingMigration[] {
 async function publish(files: MigrationFile[]): Promise<WorkerSnapshot> {
   const snapshot = sampleSnapshot();
   snapshot.status.pending = pendingOf(files);
-  await publishPendingSql(h.redis, keys.pendingSql, files);
-  await publishPlans(h.redis, keys.plans, snapshot.status.pending);
-  await h.redis.set(keys.snapshot, JSON.stringify(snapshot));
+  await publishPendingSql(h.redis, h.keys.pendingSql, files);
+  await publishPlans(h.redis, h.keys.plans, snapshot.status.pending);
+  await h.redis.set(h.keys.snapshot, JSON.stringify(snapshot));
   return snapshot;
 }
 

@@ -1,12 +1,13 @@
 // Test harness for the API: a real Redis (startTestRedis), the API's own connection
 // setup, a queue per test file, a primed QueueEvents, createApp() and one token per
-// role.
+// role; useApiHarness() gives a test file one, drained between its tests.
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { Queue, QueueEvents, QueueEventsProducer, Worker, type Processor } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { JobProgress, RunResult, WorkerSnapshot, type JobData, type Role } from '../../contract/index.js';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { JobProgress, RunResult, WorkerSnapshot, redisKeys, type JobData, type Role } from '../../contract/index.js';
 import { planIds } from '../../core/plan.js';
 import { createApp, type ApiApp, type ApiDeps } from '../../api/app.js';
 import { connectRedis, createCommandConnection, createEventsConnection } from '../../api/redis.js';
@@ -19,6 +20,8 @@ export interface ApiHarness {
   server: TestRedis;
   redis: Redis;
   queue: Queue<JobData>;
+  /** the Redis keys the worker publishes for this queue (snapshot, heartbeat, plans …) */
+  keys: ReturnType<typeof redisKeys>;
   queueEvents: QueueEvents;
   api: ApiApp;
   tokens: Record<Role, TokenEntry>;
@@ -87,6 +90,7 @@ export async function startApiHarness(options: HarnessOptions = {}): Promise<Api
     server,
     redis,
     queue,
+    keys: redisKeys(queueName),
     queueEvents,
     api,
     tokens,
@@ -113,6 +117,30 @@ export async function startApiHarness(options: HarnessOptions = {}): Promise<Api
       await server.stop();
     },
   };
+}
+
+/**
+ * One harness for the test file that calls this at its top level: started before its
+ * tests, its queue drained after each test (then `afterEachTest`, e.g. to delete what a
+ * test published), closed after all. Use the returned harness inside tests and hooks.
+ */
+export function useApiHarness(options: HarnessOptions = {}, afterEachTest?: (h: ApiHarness) => Promise<unknown>): ApiHarness {
+  let current: ApiHarness | undefined;
+  const started = (): ApiHarness => {
+    if (!current) throw new Error('the API harness starts in beforeAll: use it inside tests and hooks');
+    return current;
+  };
+  beforeAll(async () => {
+    current = await startApiHarness(options);
+  });
+  afterEach(async () => {
+    await started().drain();
+    await afterEachTest?.(started());
+  });
+  afterAll(async () => {
+    await current?.close();
+  });
+  return new Proxy({} as ApiHarness, { get: (_target, key) => started()[key as keyof ApiHarness] });
 }
 
 /**
