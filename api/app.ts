@@ -38,7 +38,7 @@ import { requireSameOrigin } from './same-origin.js';
 import { createSessionStore, DEFAULT_SESSION_TTL_MS } from './session.js';
 import { isStaticUiRequest, registerStaticUi } from './static-ui.js';
 import type { TokenStore } from './tokens.js';
-import { readWorkerState } from './worker-state.js';
+import { WorkerStateReader } from './worker-state.js';
 
 export interface ApiDeps {
   /** the migrations queue, on a connection with enableOfflineQueue: false */
@@ -87,6 +87,7 @@ export function createApp(deps: ApiDeps): ApiApp {
   const { queue, queueEvents, redis, tokens } = deps;
   const logger = deps.logger ?? pino({ level: 'silent' });
   const keys = redisKeys(queue.name);
+  const workerState = new WorkerStateReader(redis, keys);
   const uiDir = deps.uiDir === undefined ? (DEFAULT_UI_DIR ?? null) : deps.uiDir;
   const { limit, windowMs } = deps.rateLimit ?? DEFAULT_RATE_LIMIT;
   const maxBodyBytes = deps.maxBodyBytes ?? 64 * 1024;
@@ -96,7 +97,7 @@ export function createApp(deps: ApiDeps): ApiApp {
   const hub = new LiveHub({
     queueEvents,
     logger,
-    readLiveness: async () => (await readWorkerState(redis, keys)).liveness,
+    readLiveness: async () => (await workerState.read()).liveness,
     statusIntervalMs: deps.statusIntervalMs,
   });
   const metrics = new RequestMetrics();
@@ -130,7 +131,7 @@ export function createApp(deps: ApiDeps): ApiApp {
 
   // next to the contract's keys (duckmig:<queue>:…), one counter per token and window
   const limiter = rateLimit({ redis, limit, windowMs, keyPrefix: `duckmig:${queue.name}:ratelimit` });
-  registerMigrationRoutes(app, { queue, queueEvents, redis, keys, limiter, runDeadlineMs: deps.runDeadlineMs });
+  registerMigrationRoutes(app, { queue, queueEvents, redis, keys, workerState, limiter, runDeadlineMs: deps.runDeadlineMs });
   registerJobRoutes(app, { queue, redis, keys, limiter });
   registerSessionRoutes(app, { tokens, sessions, throttle, trustProxy, sessionTtlMs });
   registerLiveRoutes(app, { hub, upgradeWebSocket: nodeWs.upgradeWebSocket });
@@ -141,7 +142,7 @@ export function createApp(deps: ApiDeps): ApiApp {
   });
   registerDocsUi(app, requireRole('viewer'));
 
-  registerMetricsRoute(app, { metrics, queue, redis, keys, hub });
+  registerMetricsRoute(app, { metrics, queue, workerState, hub });
   registerBullBoard(app, { queue });
   if (uiDir !== null) registerStaticUi(app, { dir: uiDir });
 

@@ -3,11 +3,10 @@
 // scrape: queue job counts and pause, worker online and snapshot age, live clients.
 import type { Env, Hono, MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
-import type { Redis } from 'ioredis';
 import { requireRole } from './auth.js';
 import type { MigrationQueue } from './jobs.js';
 import type { LiveHub } from './live-hub.js';
-import { readWorkerState, type WorkerKeys } from './worker-state.js';
+import type { WorkerStateReader } from './worker-state.js';
 
 const escape = (value: string) => value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 const labels = (pairs: Record<string, string>) =>
@@ -53,14 +52,13 @@ export function countRequests(metrics: RequestMetrics): MiddlewareHandler {
 export interface MetricsRouteOptions {
   metrics: RequestMetrics;
   queue: MigrationQueue;
-  redis: Redis;
-  keys: WorkerKeys;
+  workerState: WorkerStateReader;
   hub: LiveHub;
 }
 
-export function registerMetricsRoute(app: Hono<Env>, { metrics, queue, redis, keys, hub }: MetricsRouteOptions): void {
+export function registerMetricsRoute(app: Hono<Env>, { metrics, queue, workerState, hub }: MetricsRouteOptions): void {
   app.get('/metrics', requireRole('viewer'), async function prometheusMetrics(c) {
-    const [counts, { liveness }, paused] = await Promise.all([queue.getJobCounts(), readWorkerState(redis, keys), queue.isPaused()]);
+    const [counts, { liveness }, paused] = await Promise.all([queue.getJobCounts(), workerState.read(), queue.isPaused()]);
     const lines = metrics.render();
     lines.push('# HELP duckmig_queue_jobs Jobs in the migrations queue by state.', '# TYPE duckmig_queue_jobs gauge');
     for (const [state, count] of Object.entries(counts)) lines.push(`duckmig_queue_jobs${labels({ state })} ${count}`);

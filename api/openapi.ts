@@ -8,14 +8,14 @@ import { z } from 'zod';
 import * as contract from '../contract/index.js';
 import { apiRoutes } from './routes/definitions.js';
 
-let named = false;
 /** Contract exports that are another export under a second name: never a component name. */
 const ALIASES: ReadonlySet<string> = new Set(['PendingMigration']);
 
-/** Gives every exported contract schema its export name as OpenAPI component id. */
+/**
+ * Gives every exported contract schema its export name as OpenAPI component id, in the
+ * library's registry of schema metadata. Idempotent: a schema already named keeps its name.
+ */
 function nameContractSchemas(): void {
-  if (named) return;
-  named = true;
   // Sorted, first name wins: the same names whatever order the loader lists exports in.
   const entries = Object.entries(contract).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   for (const [name, value] of entries) {

@@ -14,10 +14,6 @@ export interface WorkerState {
   liveness: WorkerLiveness;
 }
 
-// The snapshot changes once per job, but status is read many times a second: parse and
-// validate each published version once, keyed by the raw text in Redis.
-const validated = new Map<string, { raw: string; snapshot: WorkerSnapshot; json: string }>();
-
 function parseJson(raw: string): unknown {
   try {
     return JSON.parse(raw);
@@ -26,40 +22,56 @@ function parseJson(raw: string): unknown {
   }
 }
 
-/** Snapshot and liveness in one round trip. A snapshot that does not match the contract is a 502. */
-export async function readWorkerState(redis: Redis, keys: WorkerKeys, now = Date.now()): Promise<WorkerState> {
-  const [rawSnapshot, rawHeartbeat] = await redis.mget(keys.snapshot, keys.heartbeat);
+/** What the API knows about the worker; createApp makes one per app. */
+export class WorkerStateReader {
+  // The snapshot changes once per job, but status is read many times a second: parse and
+  // validate each published version once, keyed by the raw text in Redis.
+  #validated: { raw: string; snapshot: WorkerSnapshot; json: string } | undefined;
+  readonly #redis: Redis;
+  readonly #keys: WorkerKeys;
 
-  let snapshot: WorkerSnapshot | null = null;
-  let snapshotJson = 'null';
-  const known = validated.get(keys.snapshot);
-  if (rawSnapshot != null && known?.raw === rawSnapshot) {
-    snapshot = known.snapshot;
-    snapshotJson = known.json;
-  } else if (rawSnapshot != null) {
-    const parsed = WorkerSnapshot.safeParse(parseJson(rawSnapshot));
-    if (!parsed.success) {
-      // A worker of another version wrote it: say so loudly rather than show nothing.
-      throw new ApiError(502, 'invalid-snapshot', 'the worker published a status snapshot this API cannot read', {
-        details: { key: keys.snapshot, issues: parsed.error.issues.slice(0, 20) },
-      });
-    }
-    snapshot = parsed.data;
-    snapshotJson = JSON.stringify(snapshot);
-    validated.set(keys.snapshot, { raw: rawSnapshot, snapshot, json: snapshotJson });
+  constructor(redis: Redis, keys: WorkerKeys) {
+    this.#redis = redis;
+    this.#keys = keys;
   }
 
-  // The key's existence is the liveness signal; its content is a bonus.
-  const heartbeat = rawHeartbeat == null ? null : Heartbeat.safeParse(parseJson(rawHeartbeat));
-  const publishedAt = snapshot ? Date.parse(snapshot.publishedAt) : Number.NaN;
-  return {
-    snapshot,
-    snapshotJson,
-    liveness: {
-      online: heartbeat !== null,
-      lastHeartbeatAt: heartbeat?.success ? heartbeat.data.at : null,
-      snapshotAgeMs: Number.isNaN(publishedAt) ? null : Math.max(0, now - publishedAt),
-      busyWith: heartbeat?.success ? heartbeat.data.busyWith : null,
-    },
-  };
+  /** Snapshot and liveness in one round trip. A snapshot that does not match the contract is a 502. */
+  async read(now = Date.now()): Promise<WorkerState> {
+    const redis = this.#redis;
+    const keys = this.#keys;
+    const [rawSnapshot, rawHeartbeat] = await redis.mget(keys.snapshot, keys.heartbeat);
+
+    let snapshot: WorkerSnapshot | null = null;
+    let snapshotJson = 'null';
+    const known = this.#validated;
+    if (rawSnapshot != null && known?.raw === rawSnapshot) {
+      snapshot = known.snapshot;
+      snapshotJson = known.json;
+    } else if (rawSnapshot != null) {
+      const parsed = WorkerSnapshot.safeParse(parseJson(rawSnapshot));
+      if (!parsed.success) {
+        // A worker of another version wrote it: say so loudly rather than show nothing.
+        throw new ApiError(502, 'invalid-snapshot', 'the worker published a status snapshot this API cannot read', {
+          details: { key: keys.snapshot, issues: parsed.error.issues.slice(0, 20) },
+        });
+      }
+      snapshot = parsed.data;
+      snapshotJson = JSON.stringify(snapshot);
+      this.#validated = { raw: rawSnapshot, snapshot, json: snapshotJson };
+    }
+
+    // The key's existence is the liveness signal; its content is a bonus.
+    const heartbeat = rawHeartbeat == null ? null : Heartbeat.safeParse(parseJson(rawHeartbeat));
+    const publishedAt = snapshot ? Date.parse(snapshot.publishedAt) : Number.NaN;
+    return {
+      snapshot,
+      snapshotJson,
+      liveness: {
+        online: heartbeat !== null,
+        lastHeartbeatAt: heartbeat?.success ? heartbeat.data.at : null,
+        snapshotAgeMs: Number.isNaN(publishedAt) ? null : Math.max(0, now - publishedAt),
+        busyWith: heartbeat?.success ? heartbeat.data.busyWith : null,
+      },
+    };
+  }
 }

@@ -21,7 +21,7 @@ import {
 import { ApiError } from '../errors.js';
 import { acceptedKey, confirmWithinDeadline, DEFAULT_RUN_DEADLINE_MS } from '../run-deadline.js';
 import { enqueue, findActiveRun, refuseWhenPaused, getJobView, listRecentJobs, waitForJob, type MigrationQueue } from '../jobs.js';
-import { readWorkerState, type WorkerKeys } from '../worker-state.js';
+import type { WorkerKeys, WorkerStateReader } from '../worker-state.js';
 import { dryRunRoute, historyRoute, pendingSqlRoute, restoreRoute, runRoute, statusRoute } from './definitions.js';
 import { guards } from './guards.js';
 
@@ -30,6 +30,7 @@ export interface MigrationRoutesDeps {
   queueEvents: QueueEvents;
   redis: Redis;
   keys: WorkerKeys;
+  workerState: WorkerStateReader;
   /** the per-token rate limit for mutating routes */
   limiter: MiddlewareHandler;
   /** a run or restore not confirmed within this long is refused by the worker (run-deadline.ts) */
@@ -48,7 +49,7 @@ function inProgress(jobId: string): ApiError {
 }
 
 export function registerMigrationRoutes(app: OpenAPIHono, deps: MigrationRoutesDeps): void {
-  const { queue, queueEvents, redis, keys, limiter, runDeadlineMs = DEFAULT_RUN_DEADLINE_MS } = deps;
+  const { queue, queueEvents, redis, keys, workerState, limiter, runDeadlineMs = DEFAULT_RUN_DEADLINE_MS } = deps;
 
   async function enqueueExclusive(data: Extract<JobData, { kind: 'run' | 'restore' }>): Promise<EnqueuedResponse> {
     await refuseWhenPaused(queue);
@@ -64,7 +65,7 @@ export function registerMigrationRoutes(app: OpenAPIHono, deps: MigrationRoutesD
    * snapshot (the worker checks again against the files before applying anything).
    */
   async function refuseChangedPlan(plan: string, target: number | undefined): Promise<void> {
-    const { snapshot } = await readWorkerState(redis, keys);
+    const { snapshot } = await workerState.read();
     if (!snapshot) return;
     const batch = snapshot.status.pending.filter((m) => target === undefined || m.version <= target);
     const current = batch.at(-1)?.planId ?? EMPTY_PLAN_ID;
@@ -85,7 +86,7 @@ export function registerMigrationRoutes(app: OpenAPIHono, deps: MigrationRoutesD
   app.openapi({ ...pendingSqlRoute, middleware: guards(pendingSqlRoute) }, async function getPendingSql(c) {
     const { version } = c.req.valid('param');
     const { offset, limit } = c.req.valid('query');
-    const { snapshot } = await readWorkerState(redis, keys);
+    const { snapshot } = await workerState.read();
     const pending = snapshot?.status.pending.find((m) => m.version === version);
     if (!pending) throw new ApiError(404, 'not-pending', `version ${version} is not pending`);
     const key = keys.pendingSql(pending.checksum);
@@ -129,7 +130,7 @@ export function registerMigrationRoutes(app: OpenAPIHono, deps: MigrationRoutesD
 
   app.openapi({ ...statusRoute, middleware: guards(statusRoute) }, async function getStatus(c) {
     const [{ snapshotJson, liveness }, counts, activeJob, paused] = await Promise.all([
-      readWorkerState(redis, keys),
+      workerState.read(),
       queue.getJobCounts('waiting', 'prioritized', 'active', 'completed', 'failed', 'delayed'),
       findActiveRun(queue),
       queue.isPaused(),
@@ -154,7 +155,7 @@ export function registerMigrationRoutes(app: OpenAPIHono, deps: MigrationRoutesD
   });
 
   app.openapi({ ...historyRoute, middleware: guards(historyRoute) }, async function getHistory(c) {
-    const [{ snapshot }, jobs] = await Promise.all([readWorkerState(redis, keys), listRecentJobs(queue, 50)]);
+    const [{ snapshot }, jobs] = await Promise.all([workerState.read(), listRecentJobs(queue, 50)]);
     return c.json({ runs: snapshot?.runs ?? [], ledger: snapshot?.status.ledger ?? [], jobs }, 200);
   });
 }
