@@ -1,9 +1,9 @@
 // createApp(deps): the whole HTTP API as a Hono app, without listening, so tests
 // drive it with app.request(). Wires middleware in order (request id, logging,
-// metrics, security headers and CSP, same-origin check, authentication with throttling
-// and Redis sessions, body limit), the documented /api/v1
-// routes, the live channel, OpenAPI + Swagger UI, metrics, bull-board, probes and the
-// static UI, and the one error handler.
+// metrics, security headers and CSP, same-origin check, the queue page's HTML answer
+// to browsers it refuses, authentication with throttling and Redis sessions, body
+// limit), the documented /api/v1 routes, the live channel, OpenAPI + Swagger UI,
+// metrics, bull-board, probes and the static UI, and the one error handler.
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +21,7 @@ import './context.js';
 import { authenticate, requireRole } from './auth.js';
 import { AuthThrottle, DEFAULT_AUTH_FAILURES } from './auth-throttle.js';
 import { registerDocsUi } from './docs-ui.js';
-import { registerBullBoard } from './bull-board.js';
+import { BULL_BOARD_PATH, registerBullBoard } from './bull-board.js';
 import { ApiError, onApiError, onNotFound, throwOnInvalid } from './errors.js';
 import { HEALTH_PATHS, registerHealthRoutes } from './health.js';
 import type { MigrationQueue } from './jobs.js';
@@ -34,6 +34,7 @@ import { requestLog } from './request-log.js';
 import { registerJobRoutes } from './routes/jobs.js';
 import { registerMigrationRoutes } from './routes/migrations.js';
 import { registerSessionRoutes } from './routes/session.js';
+import { queuePageDenied } from './queue-page-denied.js';
 import { requireSameOrigin } from './same-origin.js';
 import { createSessionStore, DEFAULT_SESSION_TTL_MS } from './session.js';
 import { isStaticUiRequest, registerStaticUi } from './static-ui.js';
@@ -115,7 +116,8 @@ export function createApp(deps: ApiDeps): ApiApp {
   const sessionTtlMs = deps.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS;
   const sessions = createSessionStore({ redis, tokens, keyPrefix: `duckmig:${queue.name}:session`, ttlMs: sessionTtlMs });
   const throttle = new AuthThrottle({ redis, keyPrefix: `duckmig:${queue.name}:authfail`, ...(deps.authFailures ?? DEFAULT_AUTH_FAILURES) });
-  app.use(authenticate({ tokens, sessions, throttle, trustProxy, isPublic, headerExempt: isBullBoard }));
+  app.use(queuePageDenied({ basePath: BULL_BOARD_PATH }));
+  app.use(authenticate({ tokens, sessions, throttle, trustProxy, isPublic, headerExempt: isBullBoard, isOptional: isSessionCheck }));
   const limitBody = bodyLimit({
     maxSize: maxBodyBytes,
     onError: () => {
@@ -189,6 +191,10 @@ const SECURITY_HEADERS: NonNullable<Parameters<typeof secureHeaders>[0]> = {
   xFrameOptions: 'DENY',
   xContentTypeOptions: 'nosniff',
 };
+
+function isSessionCheck(c: Context): boolean {
+  return (c.req.method === 'GET' || c.req.method === 'HEAD') && c.req.path === `${API_PREFIX}/session`;
+}
 
 function isSignIn(c: Context): boolean {
   return c.req.method === 'POST' && c.req.path === `${API_PREFIX}/session`;

@@ -20,6 +20,9 @@ afterAll(async () => {
 });
 
 const OPEN = new Set(['/healthz', '/readyz']);
+/** routes open for one method only: the UI's session check answers signed-out callers */
+const OPEN_ROUTES = new Set([`GET ${API_PREFIX}/session`]);
+const isOpen = (method: string, path: string) => OPEN.has(path) || OPEN_ROUTES.has(`${method} ${path}`);
 const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
 
 /** A concrete URL for a registered route pattern. */
@@ -57,7 +60,7 @@ describe('route walk: every registered route needs a token', () => {
       const url = concrete(path);
       const res = await settle(await h.api.app.request(url, { method: method === 'ALL' ? 'GET' : method }));
       walked.push(`${method} ${path}`);
-      if (OPEN.has(path)) {
+      if (isOpen(method, path)) {
         expect(res.status, `${method} ${path}`).not.toBe(401);
         continue;
       }
@@ -91,7 +94,7 @@ describe('route walk: every registered route needs a token', () => {
         expect(await res.text()).toContain('<title>duckmig</title>');
       }
       for (const { method, path } of handlerRoutes(withUi.app)) {
-        if (OPEN.has(path) || path === '/*') continue; // '/*' GET: the static UI itself
+        if (isOpen(method, path) || path === '/*') continue; // '/*' GET: the static UI itself
         const res = await settle(await withUi.app.request(concrete(path), { method }));
         expect(res.status, `${method} ${path}`).toBe(401);
       }

@@ -1,7 +1,8 @@
 // Authentication and authorisation middleware. `authenticate` runs for every request
 // (secure by default: only what `isPublic` names goes without a token) and accepts
 // `Authorization: Bearer <token>` or the session cookie (a session kept in Redis);
-// `requireRole` guards a route. Missing/invalid credentials → 401 with WWW-Authenticate;
+// `requireRole` guards a route; the session check alone answers without credentials.
+// Missing/invalid credentials → 401 with WWW-Authenticate;
 // too low a role → 403; too many failures from one client → 429 (auth-throttle.ts).
 // A state change authenticated by the cookie must also carry X-Duckmig-Request or a
 // JSON body: a page of another origin cannot send either without CORS (same-origin.ts
@@ -27,6 +28,8 @@ export interface AuthenticateOptions {
   isPublic?: (c: Context) => boolean;
   /** paths whose cookie-authenticated changes need no custom header (bull-board's own UI) */
   headerExempt?: (c: Context) => boolean;
+  /** requests that also answer the signed-out (the UI's session check): no credentials, or a stale cookie, leave no principal instead of a 401 */
+  isOptional?: (c: Context) => boolean;
 }
 
 export const CUSTOM_HEADER = 'X-Duckmig-Request';
@@ -45,7 +48,15 @@ function carriesCustomHeader(c: Context): boolean {
   return /^application\/(?:[\w.+-]+\+)?json\b/i.test(c.req.header('Content-Type') ?? '');
 }
 
-export function authenticate({ tokens, sessions, throttle, trustProxy = false, isPublic = () => false, headerExempt = () => false }: AuthenticateOptions): MiddlewareHandler {
+export function authenticate({
+  tokens,
+  sessions,
+  throttle,
+  trustProxy = false,
+  isPublic = () => false,
+  headerExempt = () => false,
+  isOptional = () => false,
+}: AuthenticateOptions): MiddlewareHandler {
   async function resolve(c: Context): Promise<Principal | null> {
     const header = c.req.header('Authorization');
     const cookie = header === undefined ? getCookie(c, SESSION_COOKIE) : undefined;
@@ -65,6 +76,7 @@ export function authenticate({ tokens, sessions, throttle, trustProxy = false, i
     if (!entry) {
       await throttle.recordFailure(client, logger, 'session cookie');
       deleteCookie(c, SESSION_COOKIE, { path: '/' });
+      if (isOptional(c)) return null;
       throw unauthorized('the session has expired or is no longer valid; sign in again', true);
     }
     return { name: entry.name, role: entry.role, via: 'cookie' };
@@ -73,6 +85,7 @@ export function authenticate({ tokens, sessions, throttle, trustProxy = false, i
   return async function authenticate(c, next) {
     if (isPublic(c)) return next();
     const principal = await resolve(c);
+    if (!principal && isOptional(c)) return next();
     if (!principal) throw unauthorized('a token is required (Authorization: Bearer <token>, or sign in)', false);
     if (principal.via === 'cookie' && changesState(c) && !isWebSocketUpgrade(c) && !headerExempt(c) && !carriesCustomHeader(c)) {
       throw new ApiError(403, 'custom-header-required', `a change made with the session cookie must send the ${CUSTOM_HEADER}: 1 header or a JSON body`);

@@ -3,7 +3,7 @@
 // ends as soon as its token is removed from DUCKMIG_TOKENS or rotated, at the next
 // request, on any API instance sharing that Redis.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_PREFIX, ErrorBody } from '../contract/index.js';
+import { API_PREFIX, ErrorBody, SessionCheckResponse } from '../contract/index.js';
 import { startApiHarness, type ApiHarness } from '../test/support/api-harness.js';
 import { createApp } from './app.js';
 import { createTokenStore, generateToken, type TokenEntry } from './tokens.js';
@@ -69,5 +69,39 @@ describe('server-side sessions', () => {
   it('refuses a made-up session id', async () => {
     const res = await whoami(h.api.app, `duckmig_session=v2.${'A'.repeat(43)}`);
     expect(res.status).toBe(401);
+  });
+});
+
+describe('the session check (GET /api/v1/session)', () => {
+  const check = (headers: Record<string, string> = {}) => Promise.resolve(h.api.app.request(`${API_PREFIX}/session`, { headers }));
+
+  it('answers 200 signedIn: false without a cookie, so a signed-out page load logs no error', async () => {
+    const res = await check();
+    expect(res.status).toBe(200);
+    expect(SessionCheckResponse.parse(await res.json())).toEqual({ signedIn: false });
+    expect(res.headers.get('Set-Cookie')).toBeNull();
+  });
+
+  it('says who is signed in with a valid cookie or bearer token', async () => {
+    const cookie = await signIn(h.api.app, h.tokens.viewer.token);
+    expect(await (await check({ Cookie: cookie })).json()).toEqual({ signedIn: true, name: 'vera', role: 'viewer' });
+    expect(await (await check({ Authorization: `Bearer ${h.tokens.admin.token}` })).json()).toEqual({ signedIn: true, name: 'ada', role: 'admin' });
+  });
+
+  it('answers signedIn: false to an ended session and clears its cookie', async () => {
+    const cookie = await signIn(h.api.app, h.tokens.operator.token);
+    await h.call(`${API_PREFIX}/session`, { method: 'DELETE', headers: { Cookie: cookie, 'X-Duckmig-Request': '1' } });
+    const res = await check({ Cookie: cookie });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ signedIn: false });
+    expect(res.headers.get('Set-Cookie')).toMatch(/^duckmig_session=; Max-Age=0/);
+  });
+
+  it('still refuses an invalid bearer token (401), and every other route still needs a token', async () => {
+    const res = await check({ Authorization: 'Bearer not-a-token-at-all' });
+    expect(res.status).toBe(401);
+    expect(ErrorBody.parse(await res.json()).error.code).toBe('invalid-token');
+    expect((await h.api.app.request(`${API_PREFIX}/whoami`)).status).toBe(401);
+    expect((await h.api.app.request(`${API_PREFIX}/session`, { method: 'DELETE', headers: { 'X-Duckmig-Request': '1' } })).status).toBe(401);
   });
 });

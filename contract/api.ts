@@ -109,6 +109,13 @@ export type HistoryResponse = z.infer<typeof HistoryResponse>;
 export const WhoAmIResponse = z.object({ name: z.string(), role: Role });
 export type WhoAmIResponse = z.infer<typeof WhoAmIResponse>;
 
+/** GET /api/v1/session: whether this browser is signed in (200 either way), and as whom. */
+export const SessionCheckResponse = z.discriminatedUnion('signedIn', [
+  z.object({ signedIn: z.literal(false) }),
+  WhoAmIResponse.extend({ signedIn: z.literal(true) }),
+]);
+export type SessionCheckResponse = z.infer<typeof SessionCheckResponse>;
+
 /** Messages on the live channel (WebSocket frames / SSE events). */
 export const LiveMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('progress'), jobId: z.string(), progress: JobProgress }),

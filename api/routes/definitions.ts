@@ -17,6 +17,7 @@ import {
   PlanDifference,
   RestoreRequest,
   RunRequest,
+  SessionCheckResponse,
   SessionRequest,
   StatusResponse,
   WhoAmIResponse,
@@ -256,6 +257,19 @@ export const whoamiRoute = createRoute({
   responses: { 200: json(WhoAmIResponse, 'Who you are'), 401: ERRORS[401] },
 });
 
+export const sessionCheckRoute = createRoute({
+  method: 'get',
+  path: `${API_PREFIX}/session`,
+  tags: ['session'],
+  operationId: 'sessionCheck',
+  security: [{}, { cookieAuth: [] }, { bearerAuth: [] }],
+  summary: 'Whether the caller is signed in, and as whom (200 signed out too)',
+  description:
+    'The admin UI asks this first: without a cookie, or with one whose session has ended (the answer clears it), it says `signedIn: false` instead of a 401. An invalid bearer token is still refused (401).',
+  'x-duckmig-role': 'viewer' as const,
+  responses: { 200: json(SessionCheckResponse, 'Signed in or not'), ...errors(401, 429, 503) },
+});
+
 export const signInRoute = createRoute({
   method: 'post',
   path: `${API_PREFIX}/session`,
@@ -294,6 +308,7 @@ export const apiRoutes = [
   eventsWsRoute,
   eventsSseRoute,
   whoamiRoute,
+  sessionCheckRoute,
   signInRoute,
   signOutRoute,
 ] as const;

@@ -1,4 +1,5 @@
-// /api/v1/whoami and the browser session: POST /api/v1/session trades a token (body
+// /api/v1/whoami and the browser session: GET /api/v1/session tells whether the caller is
+// signed in (200 signed out too), POST /api/v1/session trades a token (body
 // or Authorization header) for the `duckmig_session` cookie (HttpOnly, SameSite=Strict,
 // Path=/, Secure over https), DELETE revokes the session and clears the cookie. Sessions
 // live in Redis (session.ts); failed sign-ins count towards the client's throttle.
@@ -10,7 +11,7 @@ import { clientAddress } from '../client-address.js';
 import { ApiError } from '../errors.js';
 import { SESSION_COOKIE, type SessionStore } from '../session.js';
 import type { TokenStore } from '../tokens.js';
-import { signInRoute, signOutRoute, whoamiRoute } from './definitions.js';
+import { sessionCheckRoute, signInRoute, signOutRoute, whoamiRoute } from './definitions.js';
 import { guards } from './guards.js';
 
 export interface SessionRoutesDeps {
@@ -35,6 +36,13 @@ export function registerSessionRoutes(app: OpenAPIHono, { tokens, sessions, thro
   app.openapi({ ...whoamiRoute, middleware: guards(whoamiRoute) }, function whoami(c) {
     const { name, role } = c.get('principal');
     return c.json({ name, role }, 200);
+  });
+
+  // Optional in the auth middleware: signed out is an answer here, not an error.
+  app.openapi(sessionCheckRoute, function sessionCheck(c) {
+    const principal = c.get('principal');
+    if (!principal) return c.json({ signedIn: false as const }, 200);
+    return c.json({ signedIn: true as const, name: principal.name, role: principal.role }, 200);
   });
 
   // Public in the auth middleware: the token it carries is the credential.

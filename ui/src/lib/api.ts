@@ -12,6 +12,7 @@ import type {
   PendingSqlResponse,
   RestoreRequest,
   RunRequest,
+  SessionCheckResponse,
   StatusResponse,
   WhoAmIResponse,
 } from './types.js';
@@ -122,6 +123,10 @@ export function createApi(options: ApiOptions = {}) {
     },
     async signOut(): Promise<void> {
       await request('DELETE', `${API_PREFIX}/session`);
+    },
+    /** who the cookie belongs to; 200 with signedIn: false when signed out (no 401 in the console) */
+    async session(signal?: AbortSignal): Promise<SessionCheckResponse> {
+      return (await request<SessionCheckResponse>('GET', `${API_PREFIX}/session`, { signal })).data;
     },
     async whoami(signal?: AbortSignal): Promise<WhoAmIResponse> {
       return (await request<WhoAmIResponse>('GET', `${API_PREFIX}/whoami`, { signal })).data;

@@ -36,9 +36,15 @@ export class Session {
   async check(): Promise<void> {
     this.#state = 'checking';
     try {
-      this.#user = await this.#api.whoami();
-      this.#state = 'signed-in';
-      this.#message = null;
+      const answer = await this.#api.session();
+      if (answer.signedIn) {
+        this.#user = { name: answer.name, role: answer.role };
+        this.#state = 'signed-in';
+        this.#message = null;
+      } else {
+        this.#user = null;
+        this.#state = 'signed-out';
+      }
     } catch (err) {
       this.#user = null;
       if (err instanceof ApiError && (err.status === 401 || err.status === 403)) this.#state = 'signed-out';

@@ -29,6 +29,7 @@ export type {
   RunSummary,
   RunnerEvent,
   SchemaChange,
+  SessionCheckResponse,
   StatementTiming,
   StatusReport,
   StatusResponse,
