@@ -1,18 +1,11 @@
 // The queue page (bull-board) is for admins. A browser that opens it signed out, or
 // signed in with a lower role, gets a readable page saying what is needed, with a link
 // to sign in; API clients asking for JSON keep the JSON error. Status codes stay 401/403.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { API_PREFIX, ErrorBody } from '../contract/index.js';
-import { startApiHarness, type ApiHarness } from '../test/support/api-harness.js';
+import { useApiHarness } from '../test/support/api-harness.js';
 
-let h: ApiHarness;
-
-beforeAll(async () => {
-  h = await startApiHarness({ rateLimit: { limit: 1_000, windowMs: 60_000 } });
-});
-afterAll(async () => {
-  await h?.close();
-});
+const h = useApiHarness({ rateLimit: { limit: 1_000, windowMs: 60_000 } });
 
 /** what Chromium sends when the address bar opens a page */
 const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8';

@@ -2,12 +2,13 @@
 // browser accepts) and cached for a year; index.html revalidated with an ETag (304 when
 // unchanged); source maps never published. The fixture is a UI folder laid out as the
 // build writes it: hashed files with their .br and .gz copies, and a stray map.
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtempSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApiHarness, type ApiHarness } from '../test/support/api-harness.js';
+import { useApiHarness } from '../test/support/api-harness.js';
 
 const SCRIPT = `console.log(${JSON.stringify('duckmig '.repeat(2_000))});\n`;
 const STYLE = `body { color: #123; }\n`.repeat(200);
@@ -15,9 +16,9 @@ const INDEX = '<!doctype html><title>duckmig</title><script type="module" src="/
 const JS = '/assets/index-CbRglxxE.js';
 const CSS = '/assets/index-BC2NiOLy.css';
 
-let h: ApiHarness;
-let base: string;
-let dir: string;
+const base = mkdtempSync(join(tmpdir(), 'duckmig-ui-'));
+const dir = join(base, 'ui');
+const h = useApiHarness({ uiDir: dir });
 
 async function writeWithCopies(path: string, text: string): Promise<void> {
   await writeFile(path, text);
@@ -26,18 +27,14 @@ async function writeWithCopies(path: string, text: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  base = await mkdtemp(join(tmpdir(), 'duckmig-ui-'));
-  dir = join(base, 'ui');
   await mkdir(join(dir, 'assets'), { recursive: true });
   await writeFile(join(base, 'secret.txt'), 'outside the UI folder');
   await writeWithCopies(join(dir, 'index.html'), INDEX);
   await writeWithCopies(join(dir, JS), SCRIPT);
   await writeWithCopies(join(dir, CSS), STYLE);
   await writeFile(join(dir, `${JS}.map`), '{"version":3,"sources":["../../ui/src/main.ts"],"sourcesContent":["secret source"]}');
-  h = await startApiHarness({ uiDir: dir });
 });
 afterAll(async () => {
-  await h?.close();
   await rm(base, { recursive: true, force: true });
 });
 
