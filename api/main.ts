@@ -10,6 +10,7 @@ import { Queue, QueueEvents } from 'bullmq';
 import { pino, type Logger } from 'pino';
 import { QUEUE_NAME, type JobData } from '../contract/index.js';
 import { createApp, type ApiDeps } from './app.js';
+import { redisUrlMissing } from '../config/config-error.js';
 import { ConfigError, loadApiConfig, type ApiConfig } from './config.js';
 import { connectRedis, createCommandConnection, createEventsConnection } from './redis.js';
 import { createTokenStore, resolveTokens } from './tokens.js';
@@ -36,7 +37,7 @@ export async function startApi(config: ApiConfig, logger?: Logger, options: Star
   const log = logger ?? pino({ level: config.logLevel });
   const { redisUrl } = config;
   if (!redisUrl) {
-    throw new ConfigError(['REDIS_URL is not set: point it at the Redis the worker uses (example: REDIS_URL=redis://127.0.0.1:6379), or start everything with `npm start`, which manages one']);
+    throw redisUrlMissing('the API');
   }
   const { entries, tokenFile } = await resolveTokens({ configured: config.tokens, dataDir: config.dataDir, print: options.print });
 
@@ -133,7 +134,7 @@ export async function startApi(config: ApiConfig, logger?: Logger, options: Star
 async function main(): Promise<void> {
   let config: ApiConfig;
   try {
-    config = loadApiConfig(process.env);
+    config = loadApiConfig();
   } catch (err) {
     process.stderr.write(`duckmig api: ${(err as Error).message}\n`);
     process.exit(2);

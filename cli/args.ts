@@ -1,19 +1,24 @@
 // Parses one command's options with node:util parseArgs (strict: an unknown option is a
-// usage error) and resolves the shared ones: --db, --dir, --target, --json.
+// usage error), resolves the shared ones (--db, --dir, --target, --plan), and describes
+// every option for `--help`: what it does and its default (defaults from config/).
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { cliPaths, DEFAULT_DB, DEFAULT_MIGRATIONS } from '../config/cli.js';
+import { VARIABLES } from '../config/variables.js';
 import { UsageError } from './exit-codes.js';
 
-export const DEFAULT_DB = 'data/metadata.duckdb';
-export const DEFAULT_MIGRATIONS = 'migrations/duckdb';
+export { DEFAULT_DB, DEFAULT_MIGRATIONS } from '../config/cli.js';
+
+type Env = Readonly<Record<string, string | undefined>>;
+export type Options = NonNullable<ParseArgsConfig['options']>;
 
 export const commonOptions = {
   db: { type: 'string' },
   dir: { type: 'string' },
   json: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
-} as const satisfies ParseArgsConfig['options'];
+} as const satisfies Options;
 
-export function parse<O extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: O, allowPositionals = false) {
+export function parse<O extends Options>(argv: string[], options: O, allowPositionals = false) {
   try {
     return parseArgs({ args: argv, options, strict: true, allowPositionals });
   } catch (err) {
@@ -24,14 +29,16 @@ export function parse<O extends NonNullable<ParseArgsConfig['options']>>(argv: s
 /** For the commands that execute migrations (run, dry-run --rehearse): more places they may read. */
 export const allowPathOption = {
   'allow-path': { type: 'string', multiple: true },
-} as const satisfies ParseArgsConfig['options'];
+} as const satisfies Options;
 
-export function dbPath(value: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  return value ?? (env.DUCKMIG_DB || DEFAULT_DB);
+/** --db, else DUCKMIG_DB, else data/metadata.duckdb. */
+export function dbPath(value: string | undefined, env: Env): string {
+  return value ?? cliPaths(env).db;
 }
 
-export function migrationsDir(value: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  return value ?? (env.DUCKMIG_MIGRATIONS || DEFAULT_MIGRATIONS);
+/** --dir, else DUCKMIG_MIGRATIONS, else migrations/duckdb. */
+export function migrationsDir(value: string | undefined, env: Env): string {
+  return value ?? cliPaths(env).migrations;
 }
 
 export function parseTarget(value: string | undefined): number | undefined {
@@ -47,4 +54,59 @@ export function parsePlan(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   if (!/^[0-9a-f]{64}$/.test(value)) throw new UsageError(`--plan must be a plan id from a dry-run (64 hexadecimal digits), got "${value}"`);
   return value;
+}
+
+export interface OptionHelp {
+  /** the value's placeholder, e.g. PATH (none for a flag) */
+  value?: string;
+  description: string;
+  /** shown as "(default: …)"; none for flags that are off unless given */
+  default?: string;
+}
+
+/** What every option means, whichever command takes it. */
+export const OPTION_HELP: Record<string, OptionHelp> = {
+  db: { value: 'PATH', description: 'the DuckDB file', default: `$DUCKMIG_DB, else ${DEFAULT_DB}` },
+  dir: { value: 'PATH', description: 'the folder of migration files', default: `$DUCKMIG_MIGRATIONS, else ${DEFAULT_MIGRATIONS}` },
+  json: { description: 'print one JSON document on stdout (logs go to stderr)' },
+  help: { description: 'print this help' },
+  'allow-path': { value: 'PATH', description: 'a file or directory migrations may read, added to $DUCKMIG_ALLOWED_PATHS (repeatable)', default: 'none' },
+  target: { value: 'VERSION', description: 'stop after this migration version (3, 003 or 20240101120000)', default: 'the latest' },
+  plan: { value: 'PLAN_ID', description: "apply only if the pending files are still this dry-run's plan" },
+  'all-or-nothing': { description: 'apply the whole batch in one transaction' },
+  checkpoint: { value: 'POLICY', description: 'when to CHECKPOINT: each, end or a budget such as 2s,64MB', default: `$DUCKMIG_CHECKPOINT, else ${VARIABLES.DUCKMIG_CHECKPOINT.default.replaceAll('`', '')}` },
+  'allow-out-of-order': { description: 'run a new file numbered below an applied one' },
+  'skip-restore-point': { description: 'take no restore point before applying' },
+  reason: { value: 'TEXT', description: 'why, kept in the run history' },
+  rehearse: { description: 'execute the batch on a copy of the database and discard it' },
+  sql: { description: 'print whole statements' },
+  list: { description: "list this database's restore points instead of taking one" },
+  yes: { description: 'confirm replacing the database with the restore point' },
+  from: { value: 'TOOL', description: 'the tool the migrations come from: goose, golang-migrate, dbmate or flyway' },
+  out: { value: 'PATH', description: 'where the converted files are written (never overwritten)', default: DEFAULT_MIGRATIONS },
+  'in-place': { description: 'use the folder as it is instead of converting it' },
+  api: { value: 'URL', description: 'the duckmig API to go through (remote mode)', default: '$DUCKMIG_API' },
+  token: { value: 'TOKEN', description: 'the API token', default: '$DUCKMIG_TOKEN' },
+  wait: { description: 'follow the job until it ends' },
+  timeout: { value: 'SECONDS', description: 'stop waiting after this long (the job goes on)', default: 'no limit' },
+};
+
+/** Where an option means something else for one command. */
+export const COMMAND_OPTION_HELP: Record<string, Record<string, OptionHelp>> = {
+  validate: { db: { value: 'PATH', description: 'also check the history of this database', default: 'none: the files only' } },
+  backup: { dir: { value: 'PATH', description: 'the folder of migration files (only to compute the version)', default: `$DUCKMIG_MIGRATIONS, else ${DEFAULT_MIGRATIONS}` } },
+  import: { db: { value: 'PATH', description: "adopt the versions the tool recorded in this database's history", default: 'none' } },
+};
+
+/** The options part of `duckmig <command> --help`: one line per option, with its meaning and default. */
+export function optionsHelp(command: string, options: Options): string {
+  const rows = Object.entries(options).map(([name, option]) => {
+    const help = COMMAND_OPTION_HELP[command]?.[name] ?? OPTION_HELP[name];
+    if (!help) throw new Error(`option --${name} of ${command} has no description in OPTION_HELP`);
+    const short = option.short ? `-${option.short}, ` : '';
+    const left = `${short}--${name}${help.value ? ` ${help.value}` : ''}`;
+    return [left, `${help.description}${help.default ? ` (default: ${help.default})` : ''}`] as const;
+  });
+  const width = Math.max(...rows.map(([left]) => left.length));
+  return `options:\n${rows.map(([left, right]) => `  ${left.padEnd(width)}  ${right}`).join('\n')}\n`;
 }

@@ -2,16 +2,20 @@
 // to exit codes (0 ok, 1 failed, 2 usage, 3 database locked/unreadable or API unreachable).
 // status/run/dry-run/cancel talk to a running duckmig API when --api (or DUCKMIG_API) is given.
 import { DatabaseLockedError, DatabaseOpenError } from '../core/index.js';
-import { RestoreSettingsError } from '../config/restore-settings.js';
+import { cliLogLevel, cliRemote } from '../config/cli.js';
+import { ConfigError } from '../config/config-error.js';
+import { processEnvironment } from '../config/variables.js';
+import { environmentHelp } from './environment-help.js';
+import { commonOptions, DEFAULT_DB, DEFAULT_MIGRATIONS, optionsHelp, type Options } from './args.js';
 import { EXIT, UsageError } from './exit-codes.js';
 import { cliLogger } from './logger.js';
 import { stderr, stdout, type Out } from './output.js';
-import { backup, usage as backupUsage } from './commands/backup.js';
-import { dryRun, usage as dryRunUsage } from './commands/dry-run.js';
-import { importCommand, usage as importUsage } from './commands/import.js';
-import { restore, usage as restoreUsage } from './commands/restore.js';
+import { backup, options as backupOptions, usage as backupUsage } from './commands/backup.js';
+import { dryRun, options as dryRunOptions, usage as dryRunUsage } from './commands/dry-run.js';
+import { importCommand, options as importOptions, usage as importUsage } from './commands/import.js';
+import { restore, options as restoreOptions, usage as restoreUsage } from './commands/restore.js';
 import { newMigration, usage as newUsage } from './commands/new.js';
-import { run, usage as runUsage } from './commands/run.js';
+import { run, options as runOptions, usage as runUsage } from './commands/run.js';
 import { status, usage as statusUsage } from './commands/status.js';
 import type { CommandContext } from './commands/types.js';
 import { validate, usage as validateUsage } from './commands/validate.js';
@@ -20,24 +24,39 @@ import { apiUsage, cancelUsage, startUsage, workerUsage } from './commands/serve
 export interface Command {
   summary: string;
   usage: string;
+  /** the options it takes, described by `--help` */
+  options: Options;
+  /** a service command: `--help` also lists the environment variables it reads */
+  reads?: 'start' | 'api' | 'worker';
   run(argv: string[], ctx: CommandContext, out: Out): Promise<number>;
 }
+
+const serviceOptions = { help: commonOptions.help } as const satisfies Options;
+const cancelOptions = {
+  api: { type: 'string' },
+  token: { type: 'string' },
+  wait: { type: 'boolean', default: false },
+  timeout: { type: 'string' },
+  json: commonOptions.json,
+  help: commonOptions.help,
+} as const satisfies Options;
 
 /** Commands that go through the API when --api URL (or DUCKMIG_API) is given. */
 const REMOTE_CAPABLE = new Set(['status', 'run', 'dry-run', 'cancel', 'restore']);
 
 export const commands: Record<string, Command> = {
-  status: { summary: 'show version, applied and pending migrations, problems', usage: statusUsage, run: status },
-  validate: { summary: 'check migration files (and, with --db, the history)', usage: validateUsage, run: validate },
-  run: { summary: 'apply pending migrations', usage: runUsage, run },
-  'dry-run': { summary: 'show the plan; --rehearse executes it and rolls back', usage: dryRunUsage, run: dryRun },
-  new: { summary: 'create the next numbered migration file', usage: newUsage, run: newMigration },
-  import: { summary: "convert another tool's migrations (goose, golang-migrate, dbmate, Flyway) and adopt its history", usage: importUsage, run: importCommand },
-  backup: { summary: 'take a restore point of the database (--list shows them)', usage: backupUsage, run: backup },
-  restore: { summary: 'put a restore point back in place of the database', usage: restoreUsage, run: restore },
+  status: { summary: 'show version, applied and pending migrations, problems', usage: statusUsage, options: commonOptions, run: status },
+  validate: { summary: 'check migration files (and, with --db, the history)', usage: validateUsage, options: commonOptions, run: validate },
+  run: { summary: 'apply pending migrations', usage: runUsage, options: runOptions, run },
+  'dry-run': { summary: 'show the plan; --rehearse executes it and rolls back', usage: dryRunUsage, options: dryRunOptions, run: dryRun },
+  new: { summary: 'create the next numbered migration file', usage: newUsage, options: commonOptions, run: newMigration },
+  import: { summary: "convert another tool's migrations (goose, golang-migrate, dbmate, Flyway) and adopt its history", usage: importUsage, options: importOptions, run: importCommand },
+  backup: { summary: 'take a restore point of the database (--list shows them)', usage: backupUsage, options: backupOptions, run: backup },
+  restore: { summary: 'put a restore point back in place of the database', usage: restoreUsage, options: restoreOptions, run: restore },
   cancel: {
     summary: 'cancel a queued or running job (remote mode only)',
     usage: cancelUsage,
+    options: cancelOptions,
     run: async () => {
       throw new UsageError('cancel works through a running API: pass --api URL --token TOKEN (or set DUCKMIG_API, DUCKMIG_TOKEN)');
     },
@@ -46,16 +65,22 @@ export const commands: Record<string, Command> = {
   start: {
     summary: 'run everything here: managed Redis (unless REDIS_URL), worker, API and UI',
     usage: startUsage,
+    options: serviceOptions,
+    reads: 'start',
     run: async (argv, ctx, out) => (await import('./commands/start.js')).startCommand(argv, ctx, out),
   },
   api: {
     summary: 'run the HTTP API and admin UI (needs REDIS_URL)',
     usage: apiUsage,
+    options: serviceOptions,
+    reads: 'api',
     run: async (argv, ctx, out) => (await import('./commands/api.js')).apiCommand(argv, ctx, out),
   },
   worker: {
     summary: 'run the worker that owns the database (needs REDIS_URL)',
     usage: workerUsage,
+    options: serviceOptions,
+    reads: 'worker',
     run: async (argv, ctx, out) => (await import('./commands/worker.js')).workerCommand(argv, ctx, out),
   },
 };
@@ -70,8 +95,8 @@ ${Object.entries(commands)
   .map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`)
   .join('\n')}
 
-local mode (opens the file itself):  --db PATH (default $DUCKMIG_DB or data/metadata.duckdb)
-                                     --dir PATH (default $DUCKMIG_MIGRATIONS or migrations/duckdb)
+local mode (opens the file itself):  --db PATH (default $DUCKMIG_DB or ${DEFAULT_DB})
+                                     --dir PATH (default $DUCKMIG_MIGRATIONS or ${DEFAULT_MIGRATIONS})
 remote mode (through a running API): --api URL --token TOKEN (or $DUCKMIG_API, $DUCKMIG_TOKEN) [--wait]
 every command: --json prints one JSON document on stdout; logs go to stderr
 exit codes: 0 ok, 1 migration/validation failed, 2 usage error, 3 database locked/unreadable or API unreachable
@@ -79,11 +104,19 @@ run \`duckmig <command> --help\` for a command's options
 `;
 }
 
-function wantsRemote(argv: string[], env: NodeJS.ProcessEnv): boolean {
-  return argv.some((a) => a === '--api' || a.startsWith('--api=')) || Boolean(env.DUCKMIG_API);
+/** `duckmig <command> --help`: the usage line, every option with its default, and a service's environment. */
+export function commandHelp(name: string, command: Command): string {
+  const environment = command.reads ? `\n${environmentHelp(command.reads)}` : '';
+  return `usage: ${command.usage}\n\n${optionsHelp(name, command.options)}${environment}`;
 }
 
-export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env, out: Out = stdout): Promise<number> {
+type Env = CommandContext['env'];
+
+function wantsRemote(argv: string[], env: Env): boolean {
+  return argv.some((a) => a === '--api' || a.startsWith('--api=')) || Boolean(cliRemote(env).api);
+}
+
+export async function main(argv: string[], env: Env = processEnvironment(), out: Out = stdout): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     out.write(help());
@@ -105,7 +138,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
       return await runRemote(name, rest, ctx, out);
     }
     if (rest.includes('--help') || rest.includes('-h')) {
-      out.write(`usage: ${command!.usage}\n`);
+      out.write(commandHelp(name, command!));
       return EXIT.ok;
     }
     return await command!.run(rest, ctx, out);
@@ -116,7 +149,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
       stderr.write(`duckmig ${name}: ${err.message}\nusage: ${usage ?? `duckmig ${name} --help`}\n`);
       return EXIT.usage;
     }
-    if (err instanceof RestoreSettingsError) {
+    if (err instanceof ConfigError) {
       stderr.write(`duckmig ${name}: ${err.message}\n`);
       return EXIT.usage;
     }
@@ -126,7 +159,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
     }
     const e = err as Error & { exitCode?: number };
     stderr.write(`duckmig ${name}: ${e.message}\n`);
-    if (env.LOG_LEVEL === 'debug' && e.stack) stderr.write(`${e.stack}\n`);
+    if (cliLogLevel(env) === 'debug' && e.stack) stderr.write(`${e.stack}\n`);
     return typeof e.exitCode === 'number' ? e.exitCode : EXIT.failed;
   }
 }

@@ -1,16 +1,18 @@
 // Local mode: the CLI opens the DuckDB file itself, runs one runner call, and always
 // closes the database (checkpointed) on every exit path, errors and Ctrl-C included.
 import type { Logger } from 'pino';
-import { checkAllowedPaths, checkMaxFileBytes } from '../config/env.js';
-import { dataDirSecrets, envSecrets } from '../config/secrets.js';
-import { UsageError } from './exit-codes.js';
+import { cliLockAttempts, cliMigrationLimits, cliSecrets } from '../config/cli.js';
 import { restoreSettings } from '../config/restore-settings.js';
 import { Database, FileMigrationSource, MigrationRunner, type CheckpointPolicy } from '../core/index.js';
+
+type Env = Readonly<Record<string, string | undefined>>;
 
 export interface LocalOptions {
   db: string;
   dir: string;
   logger: Logger;
+  /** the environment the command runs in (its ctx.env): read through config/ */
+  env: Env;
   /** undefined: the runner's default budget */
   checkpoint?: CheckpointPolicy;
   allowOutOfOrder?: boolean;
@@ -18,46 +20,27 @@ export interface LocalOptions {
   allowPaths?: readonly string[];
 }
 
-/** DUCKMIG_LOCK_RETRIES: attempts to open a locked file, 1 s apart (default 5, as the old application). */
-export function lockAttempts(env: NodeJS.ProcessEnv = process.env): number {
-  const attempts = Number(env.DUCKMIG_LOCK_RETRIES || 5);
-  return Number.isInteger(attempts) && attempts > 0 ? attempts : 5;
-}
-
-/** DUCKMIG_MAX_FILE_BYTES: the largest migration file accepted (unset: the source's default, 64 MiB). */
-export function maxFileBytes(env: NodeJS.ProcessEnv = process.env): number | undefined {
-  const problems: string[] = [];
-  const max = checkMaxFileBytes(env.DUCKMIG_MAX_FILE_BYTES, problems);
-  if (problems.length > 0) throw new UsageError(problems.join('; '));
-  return max;
-}
-
-/** DUCKMIG_ALLOWED_PATHS and the command's --allow-path values: what migrations may read besides the database. */
-export function allowedPaths(flags: readonly string[] = [], env: NodeJS.ProcessEnv = process.env): string[] {
-  const problems: string[] = [];
-  const fromEnv = checkAllowedPaths(env.DUCKMIG_ALLOWED_PATHS, problems) ?? [];
-  if (problems.length > 0) throw new UsageError(problems.join('; '));
-  return [...fromEnv, ...flags];
-}
-
-/** Tokens and passwords this process knows: scrubbed from every error a migration produces. */
-function knownSecrets(env: NodeJS.ProcessEnv = process.env): string[] {
-  return [...envSecrets(env), ...dataDirSecrets(env.DUCKMIG_DATA_DIR || 'data')];
+/** DUCKMIG_LOCK_RETRIES: attempts to open a locked file, 1 s apart (default 5); a bad value stops the command. */
+export function lockAttempts(env: Env): number {
+  return cliLockAttempts(env);
 }
 
 export async function withLocalRunner<T>(options: LocalOptions, fn: (runner: MigrationRunner, db: Database) => Promise<T>): Promise<T> {
+  const { env } = options;
   // restore points of this database mean it existed: a missing file is then refused, not re-created
-  const restoreDir = restoreSettings(options.db).dir;
-  const db = await Database.open(options.db, { logger: options.logger, attempts: lockAttempts(), restoreDir, allowedPaths: allowedPaths(options.allowPaths) });
+  const restoreDir = restoreSettings(options.db, env).dir;
+  const limits = cliMigrationLimits(env);
+  const allowedPaths = [...limits.allowedPaths, ...(options.allowPaths ?? [])];
+  const db = await Database.open(options.db, { logger: options.logger, attempts: lockAttempts(env), restoreDir, allowedPaths });
   try {
     const runner = new MigrationRunner({
       connection: db.connection,
-      source: new FileMigrationSource(options.dir, { maxFileBytes: maxFileBytes() }),
+      source: new FileMigrationSource(options.dir, { maxFileBytes: limits.maxFileBytes }),
       database: db,
       logger: options.logger,
       checkpoint: options.checkpoint,
       allowOutOfOrder: options.allowOutOfOrder,
-      secrets: () => knownSecrets(),
+      secrets: () => cliSecrets(env),
     });
     return await fn(runner, db);
   } finally {

@@ -1,9 +1,10 @@
-// Restore-point settings from the environment, shared by the worker and the CLI's local
-// mode: where they live, how many to keep, a size threshold, and the off switch. Also the
-// test-only crash injection for restores (honoured only when NODE_ENV=test).
+// Restore-point settings, the worker's and the CLI's local mode's view of the environment
+// schema (DUCKMIG_RESTORE_*): where they live, how many to keep, a size threshold, and the
+// off switch. Also the test-only crash injection for restores (honoured only when NODE_ENV=test).
 import { dirname, join } from 'node:path';
 import { RestorePoints } from '../core/restore-points.js';
-import { RESTORE_STEPS, type RestoreStep } from '../core/restore.js';
+import type { RestoreStep } from '../core/restore.js';
+import { readVariables, type ValueOf } from './variables.js';
 
 export interface RestoreSettings {
   enabled: boolean;
@@ -14,53 +15,36 @@ export interface RestoreSettings {
   testSignal?: { step: RestoreStep; signal: 'SIGKILL' | 'SIGSTOP' };
 }
 
-export class RestoreSettingsError extends Error {
-  override name = 'RestoreSettingsError';
-}
+type Env = Readonly<Record<string, string | undefined>>;
 
-function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new RestoreSettingsError(`${name} must be a whole number ≥ 1, got "${raw}" (e.g. ${name}=${fallback})`);
-  return Number(raw);
-}
+/** The variables restore points are configured by. */
+export const RESTORE_VARIABLES = ['DUCKMIG_RESTORE_POINTS', 'DUCKMIG_RESTORE_DIR', 'DUCKMIG_RESTORE_KEEP', 'DUCKMIG_RESTORE_MAX_MB', 'NODE_ENV', 'DUCKMIG_TEST_RESTORE_SIGNAL'] as const;
 
-/**
- * DUCKMIG_RESTORE_POINTS = on | off (default on), DUCKMIG_RESTORE_DIR (default
- * restore-points/ beside the database file), DUCKMIG_RESTORE_KEEP (default 5),
- * DUCKMIG_RESTORE_MAX_MB (skip automatic ones when the database is larger; default 10240).
- */
-export function restoreSettings(databasePath: string, env: NodeJS.ProcessEnv = process.env): RestoreSettings {
-  const switchValue = (env.DUCKMIG_RESTORE_POINTS || 'on').toLowerCase();
-  if (!['on', 'off', 'true', 'false', '1', '0'].includes(switchValue)) {
-    throw new RestoreSettingsError(`DUCKMIG_RESTORE_POINTS must be "on" or "off", got "${env.DUCKMIG_RESTORE_POINTS}"`);
-  }
+/** The settings from the variables' values (a view reads them together with its others). */
+export function restoreSettingsFrom(v: { [N in (typeof RESTORE_VARIABLES)[number]]: ValueOf<N> }, databasePath: string): RestoreSettings {
+  // the crash injection is a test tool: a production process never honours it
+  const testSignal = v.NODE_ENV === 'test' ? v.DUCKMIG_TEST_RESTORE_SIGNAL : undefined;
   return {
-    ...testSignal(env),
-    enabled: ['on', 'true', '1'].includes(switchValue),
-    dir: env.DUCKMIG_RESTORE_DIR || join(dirname(databasePath), 'restore-points'),
-    keep: positiveInt(env, 'DUCKMIG_RESTORE_KEEP', 5),
-    maxBytes: positiveInt(env, 'DUCKMIG_RESTORE_MAX_MB', 10_240) * 1024 * 1024,
+    ...(testSignal && { testSignal }),
+    enabled: v.DUCKMIG_RESTORE_POINTS,
+    dir: v.DUCKMIG_RESTORE_DIR ?? join(dirname(databasePath), 'restore-points'),
+    keep: v.DUCKMIG_RESTORE_KEEP,
+    maxBytes: v.DUCKMIG_RESTORE_MAX_MB * 1024 * 1024,
   };
+}
+
+/** `env` without the test-only variables unless NODE_ENV=test: a production process does not even check them. */
+export function outsideTests(env: Env): Env {
+  return env.NODE_ENV?.trim() === 'test' ? env : { ...env, DUCKMIG_TEST_RESTORE_SIGNAL: undefined };
+}
+
+/** The restore-point settings for the database at `databasePath`; throws ConfigError. */
+export function restoreSettings(databasePath: string, env: Env): RestoreSettings {
+  return restoreSettingsFrom(readVariables(outsideTests(env), RESTORE_VARIABLES), databasePath);
 }
 
 export function restorePointsFrom(settings: RestoreSettings): RestorePoints {
   return new RestorePoints({ dir: settings.dir, keep: settings.keep, maxBytes: settings.maxBytes });
-}
-
-/**
- * DUCKMIG_TEST_RESTORE_SIGNAL=<step>:<SIGKILL|SIGSTOP>, e.g. `swapped:SIGKILL`: kills (or
- * stops) the restoring process right after that step, so tests can prove that a crash at any
- * step loses nothing. Ignored unless NODE_ENV=test: a production process never reads it.
- */
-function testSignal(env: NodeJS.ProcessEnv): Pick<RestoreSettings, 'testSignal'> {
-  const raw = env.DUCKMIG_TEST_RESTORE_SIGNAL;
-  if (env.NODE_ENV !== 'test' || !raw) return {};
-  const [step, signal] = raw.split(':');
-  if (!(RESTORE_STEPS as readonly string[]).includes(step!) || (signal !== 'SIGKILL' && signal !== 'SIGSTOP')) {
-    throw new RestoreSettingsError(`DUCKMIG_TEST_RESTORE_SIGNAL must be <step>:<SIGKILL|SIGSTOP> with a step among ${RESTORE_STEPS.join(', ')}, got "${raw}"`);
-  }
-  return { testSignal: { step: step as RestoreStep, signal } };
 }
 
 /** The restore's onStep for the settings: the test signal, when one is configured. */

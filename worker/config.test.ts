@@ -1,7 +1,7 @@
 // Specification of the worker's environment: defaults that run from a checkout, and
 // every invalid value reported at once, naming the variable.
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_LOCK_DURATION_MS, DEFAULT_STALLED_INTERVAL_MS, loadWorkerConfig, WorkerConfigError } from './config.js';
+import { ConfigError, DEFAULT_LOCK_DURATION_MS, DEFAULT_STALLED_INTERVAL_MS, loadWorkerConfig } from './config.js';
 
 describe('loadWorkerConfig', () => {
   it('defaults to data/metadata.duckdb, migrations/duckdb, data, no Redis (managed by start), info', () => {
@@ -52,8 +52,8 @@ describe('loadWorkerConfig', () => {
     } catch (err) {
       error = err;
     }
-    expect(error).toBeInstanceOf(WorkerConfigError);
-    const problems = (error as WorkerConfigError).problems;
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems;
     expect(problems).toHaveLength(5);
     expect(problems.join('\n')).toMatch(/^REDIS_URL must be a redis:\/\//m);
     expect(problems.join('\n')).toMatch(/^LOG_LEVEL must be one of/m);

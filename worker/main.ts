@@ -12,6 +12,7 @@ import { Worker, type RedisQueueBackend } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { QUEUE_NAME, STALLED_FAILED_REASON, readPlan, WORKER_DIED_MESSAGE, redisKeys, type JobData, type JobProgress, type RunResult, type WorkerInfo, type WorkerSnapshot } from '../contract/index.js';
+import { redisUrlMissing } from '../config/config-error.js';
 import { dataDirSecrets, redisUrlSecrets } from '../config/secrets.js';
 import { subscribeCancel, type CancelSubscription } from './cancel.js';
 import type { WorkerConfig } from './config.js';
@@ -64,7 +65,7 @@ async function bounded(what: Promise<unknown>, ms: number): Promise<boolean> {
 export async function startWorker(config: WorkerConfig, logger: Logger, options: StartWorkerOptions = {}): Promise<WorkerHandle> {
   const { queueName = QUEUE_NAME, redisCloseTimeoutMs = 10_000, signal } = options;
   if (!config.redisUrl) {
-    throw new Error('REDIS_URL is not set: the worker needs a Redis (example: REDIS_URL=redis://127.0.0.1:6379), or use `duckmig start`, which manages one');
+    throw redisUrlMissing('the worker');
   }
   const keys = redisKeys(queueName);
   const info = workerInfo(`${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`);

@@ -2,7 +2,8 @@
 // any number of instances behind a load balancer). Configured by the environment (PORT,
 // HOST, REDIS_URL, DUCKMIG_TOKENS, DUCKMIG_DATA_DIR, LOG_LEVEL); never opens DuckDB.
 import { pino } from 'pino';
-import { ConfigError, loadApiConfig } from '../../api/config.js';
+import { loadApiConfig } from '../../config/api.js';
+import { ConfigError, redisUrlMissing } from '../../config/config-error.js';
 import { startApi } from '../../api/main.js';
 import { parse } from '../args.js';
 import { EXIT } from '../exit-codes.js';
@@ -17,7 +18,7 @@ export async function apiCommand(argv: string[], ctx: CommandContext, _out: Out)
   let config;
   try {
     config = loadApiConfig(ctx.env);
-    if (!config.redisUrl) throw new ConfigError(['REDIS_URL is not set: point it at the Redis the worker uses (example: REDIS_URL=redis://127.0.0.1:6379), or run `duckmig start`, which manages one']);
+    if (!config.redisUrl) throw redisUrlMissing('the API');
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     stderr.write(`duckmig api: ${err.message}\n`);

@@ -9,19 +9,19 @@ import type { CommandContext } from './types.js';
 
 export const usage = 'duckmig backup [--db PATH] [--reason TEXT] [--list] [--json]   (restore points live in $DUCKMIG_RESTORE_DIR, default restore-points/ beside the database)';
 
-const options = { ...commonOptions, list: { type: 'boolean', default: false }, reason: { type: 'string' } } as const;
+export const options = { ...commonOptions, list: { type: 'boolean', default: false }, reason: { type: 'string' } } as const;
 
 export async function backup(argv: string[], ctx: CommandContext, out: Out): Promise<number> {
   const { values } = parse(argv, options);
-  const points = restorePointsFrom(restoreSettings(dbPath(values.db), ctx.env));
+  const points = restorePointsFrom(restoreSettings(dbPath(values.db, ctx.env), ctx.env));
   if (values.list) {
-    const list = await points.list(dbPath(values.db));
+    const list = await points.list(dbPath(values.db, ctx.env));
     if (values.json) printJson(list, out);
     else if (list.length === 0) out.write(`no restore points in ${points.dir}\n`);
     else out.write(table(['id', 'created', 'version', 'size', 'reason'], list.map((p) => [p.id, p.createdAt, String(p.version), `${(p.sizeBytes / 1048576).toFixed(1)} MiB`, p.reason ?? ''])));
     return EXIT.ok;
   }
-  const point = await withLocalRunner({ db: dbPath(values.db), dir: migrationsDir(values.dir), logger: ctx.logger }, async (runner, db) => {
+  const point = await withLocalRunner({ db: dbPath(values.db, ctx.env), dir: migrationsDir(values.dir, ctx.env), logger: ctx.logger, env: ctx.env }, async (runner, db) => {
     const version = (await runner.getAppliedMigrations()).reduce((v, e) => Math.max(v, e.version), 0);
     // an explicit backup is taken whatever the size threshold for automatic ones says
     return points.create(db.connection, db.path, { version, reason: values.reason ?? 'manual backup', ignoreSizeLimit: true });

@@ -11,7 +11,7 @@ import type { CommandContext } from './types.js';
 
 export const usage = 'duckmig dry-run [--rehearse] [--db PATH] [--dir PATH] [--target VERSION] [--allow-path PATH]… [--sql] [--json]';
 
-const options = {
+export const options = {
   ...commonOptions,
   ...allowPathOption,
   target: { type: 'string' },
@@ -22,7 +22,7 @@ const options = {
 export async function dryRun(argv: string[], ctx: CommandContext, out: Out): Promise<number> {
   const { values } = parse(argv, options);
   const target = parseTarget(values.target);
-  const result = await withLocalRunner({ db: dbPath(values.db), dir: migrationsDir(values.dir), logger: ctx.logger, allowPaths: values['allow-path'] }, (runner) => {
+  const result = await withLocalRunner({ db: dbPath(values.db, ctx.env), dir: migrationsDir(values.dir, ctx.env), logger: ctx.logger, env: ctx.env, allowPaths: values['allow-path'] }, (runner) => {
     if (!values.json && values.rehearse) runner.events.onEvent(progressLines(out));
     return runner.dryRun({ target, rehearse: values.rehearse });
   });

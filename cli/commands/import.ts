@@ -25,7 +25,7 @@ import type { CommandContext } from './types.js';
 
 export const usage = `duckmig import --from ${TOOLS.join('|')} DIR [--out PATH | --in-place] [--db PATH] [--json]`;
 
-const options = {
+export const options = {
   ...commonOptions,
   from: { type: 'string' },
   out: { type: 'string' },

@@ -21,14 +21,14 @@ export function template(file: string): string {
 `;
 }
 
-export async function newMigration(argv: string[], _ctx: CommandContext, out: Out): Promise<number> {
+export async function newMigration(argv: string[], ctx: CommandContext, out: Out): Promise<number> {
   const { values, positionals } = parse(argv, commonOptions, true);
   if (positionals.length !== 1) throw new UsageError('give exactly one name, e.g. `duckmig new add_user_table`');
   const name = positionals[0]!.trim().toLowerCase().replace(/[\s-]+/g, '_');
   if (!/^[a-z0-9]+(?:_[a-z0-9]+)*$/.test(name)) {
     throw new UsageError(`"${positionals[0]}" is not a valid migration name: use lower-case words joined by underscores, e.g. add_user_table`);
   }
-  const dir = migrationsDir(values.dir);
+  const dir = migrationsDir(values.dir, ctx.env);
   mkdirSync(dir, { recursive: true });
   // every layout duckmig reads counts (golang-migrate's, goose's timestamps, Flyway's V<n>__)
   const existing = readdirSync(dir).flatMap((f) => {

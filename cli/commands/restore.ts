@@ -1,6 +1,7 @@
 // `duckmig restore <id>` (local mode): takes a restore point of the current state, puts the
 // chosen one back in place of the database file, keeping the run history, and records the
 // restore as a run.
+import { cliUser } from '../../config/cli.js';
 import { restorePointsFrom, restoreSettings, restoreStepHook } from '../../config/restore-settings.js';
 import { Database, restoreDatabase } from '../../core/index.js';
 import { commonOptions, dbPath, parse } from '../args.js';
@@ -11,22 +12,22 @@ import type { CommandContext } from './types.js';
 
 export const usage = 'duckmig restore <restore-point-id> --yes [--db PATH] [--reason TEXT] [--json]   (list ids with `duckmig backup --list`)';
 
-const options = { ...commonOptions, yes: { type: 'boolean', default: false }, reason: { type: 'string' } } as const;
+export const options = { ...commonOptions, yes: { type: 'boolean', default: false }, reason: { type: 'string' } } as const;
 
 export async function restore(argv: string[], ctx: CommandContext, out: Out): Promise<number> {
   const { values, positionals } = parse(argv, options, true);
   if (positionals.length !== 1) throw new UsageError('give the restore point id, e.g. `duckmig restore rp-20261125T154500123Z-a1b2c3 --yes`');
   if (!values.yes) throw new UsageError('restoring replaces the database with an older copy; add --yes to confirm');
-  const settings = restoreSettings(dbPath(values.db), ctx.env);
+  const settings = restoreSettings(dbPath(values.db, ctx.env), ctx.env);
   const points = restorePointsFrom(settings);
-  const db = await Database.open(dbPath(values.db), { logger: ctx.logger, attempts: lockAttempts(ctx.env), restoreDir: settings.dir });
+  const db = await Database.open(dbPath(values.db, ctx.env), { logger: ctx.logger, attempts: lockAttempts(ctx.env), restoreDir: settings.dir });
   let reopened: Database = db;
   try {
     const { db: after, result } = await restoreDatabase({
       db,
       points,
       id: positionals[0]!,
-      requestedBy: ctx.env.DUCKMIG_USER ?? ctx.env.USER ?? 'cli',
+      requestedBy: cliUser(ctx.env),
       reason: values.reason,
       logger: ctx.logger,
       onStep: restoreStepHook(settings),

@@ -2,6 +2,7 @@
 // migration and a summary table. Ctrl-C interrupts the running statement and rolls its
 // migration back. --plan refuses the run when the pending files are not the dry-run's.
 // Exit 0 when applied or nothing to do, 1 when refused, failed or cancelled.
+import { cliCheckpoint, cliUser } from '../../config/cli.js';
 import { restorePointsFrom, restoreSettings } from '../../config/restore-settings.js';
 import { CheckpointPolicyError, parseCheckpointPolicy, type CheckpointPolicy } from '../../core/index.js';
 import { allowPathOption, commonOptions, dbPath, migrationsDir, parse, parsePlan, parseTarget } from '../args.js';
@@ -13,7 +14,7 @@ import type { CommandContext } from './types.js';
 export const usage =
   'duckmig run [--db PATH] [--dir PATH] [--target VERSION] [--plan PLAN_ID] [--all-or-nothing] [--checkpoint each|end|2s,64MB] [--allow-out-of-order] [--skip-restore-point] [--allow-path PATH]… [--reason TEXT] [--json]';
 
-const options = {
+export const options = {
   ...commonOptions,
   ...allowPathOption,
   target: { type: 'string' },
@@ -34,16 +35,17 @@ export async function run(argv: string[], ctx: CommandContext, out: Out): Promis
   try {
     const result = await withLocalRunner(
       {
-        db: dbPath(values.db),
-        dir: migrationsDir(values.dir),
+        db: dbPath(values.db, ctx.env),
+        dir: migrationsDir(values.dir, ctx.env),
         logger: ctx.logger,
+        env: ctx.env,
         checkpoint,
         allowOutOfOrder: values['allow-out-of-order'],
         allowPaths: values['allow-path'],
       },
       (runner, db) => {
         if (!values.json) runner.events.onEvent(progressLines(out));
-        const settings = restoreSettings(dbPath(values.db), ctx.env);
+        const settings = restoreSettings(dbPath(values.db, ctx.env), ctx.env);
         const points = restorePointsFrom(settings);
         return runner.run({
           beforeApply:
@@ -58,7 +60,7 @@ export async function run(argv: string[], ctx: CommandContext, out: Out): Promis
           target,
           plan,
           allOrNothing: values['all-or-nothing'],
-          appliedBy: ctx.env.DUCKMIG_USER ?? ctx.env.USER ?? 'cli',
+          appliedBy: cliUser(ctx.env),
           reason: values.reason,
           signal: interrupt.signal,
         });
@@ -76,13 +78,12 @@ export async function run(argv: string[], ctx: CommandContext, out: Out): Promis
 }
 
 /** --checkpoint, else DUCKMIG_CHECKPOINT, else undefined (the runner's default budget). */
-function checkpointPolicy(option: string | undefined, env: NodeJS.ProcessEnv): CheckpointPolicy | undefined {
-  const [source, text] = option !== undefined ? ['--checkpoint', option] : ['DUCKMIG_CHECKPOINT', env.DUCKMIG_CHECKPOINT?.trim() || undefined];
-  if (text === undefined) return undefined;
+function checkpointPolicy(option: string | undefined, env: CommandContext['env']): CheckpointPolicy | undefined {
+  if (option === undefined) return cliCheckpoint(env);
   try {
-    return parseCheckpointPolicy(text);
+    return parseCheckpointPolicy(option);
   } catch (err) {
-    if (err instanceof CheckpointPolicyError) throw new UsageError(`${source}: ${err.message}`);
+    if (err instanceof CheckpointPolicyError) throw new UsageError(`--checkpoint: ${err.message}`);
     throw err;
   }
 }

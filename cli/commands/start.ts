@@ -4,9 +4,10 @@
 // where the admin token is. Shutdown: the worker first (the migration in progress
 // finishes), then the API, then the managed Redis (its append-only file flushed).
 import { pino } from 'pino';
-import { ConfigError, loadApiConfig } from '../../api/config.js';
+import { loadApiConfig } from '../../config/api.js';
+import { ConfigError } from '../../config/config-error.js';
+import { loadWorkerConfig } from '../../config/worker.js';
 import { startApi } from '../../api/main.js';
-import { loadWorkerConfig, WorkerConfigError } from '../../worker/config.js';
 import { startWorker, type WorkerHandle } from '../../worker/main.js';
 import { parse } from '../args.js';
 import { EXIT } from '../exit-codes.js';
@@ -31,7 +32,7 @@ export async function startCommand(argv: string[], ctx: CommandContext, _out: Ou
   try {
     workerConfig = loadWorkerConfig(ctx.env);
   } catch (err) {
-    if (!(err instanceof WorkerConfigError)) throw err;
+    if (!(err instanceof ConfigError)) throw err;
     problems.push(...err.problems.filter((p) => !problems.includes(p)));
   }
   if (!apiConfig || !workerConfig || problems.length > 0) {

@@ -9,7 +9,7 @@ export const usage = 'duckmig status [--db PATH] [--dir PATH] [--json]';
 
 export async function status(argv: string[], ctx: CommandContext, out: Out): Promise<number> {
   const { values } = parse(argv, commonOptions);
-  const report = await withLocalRunner({ db: dbPath(values.db), dir: migrationsDir(values.dir), logger: ctx.logger }, (runner) => runner.status());
+  const report = await withLocalRunner({ db: dbPath(values.db, ctx.env), dir: migrationsDir(values.dir, ctx.env), logger: ctx.logger, env: ctx.env }, (runner) => runner.status());
   const hasErrors = report.problems.some((p) => p.severity === 'error');
   if (values.json) {
     printJson(report, out);

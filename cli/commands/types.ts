@@ -3,5 +3,6 @@ import type { Logger } from 'pino';
 
 export interface CommandContext {
   logger: Logger;
-  env: NodeJS.ProcessEnv;
+  /** the environment, read only through config/ */
+  env: Readonly<Record<string, string | undefined>>;
 }

@@ -11,9 +11,9 @@ export const usage = 'duckmig validate [--dir PATH] [--db PATH] [--json]';
 
 export async function validate(argv: string[], ctx: CommandContext, out: Out): Promise<number> {
   const { values } = parse(argv, commonOptions);
-  const dir = migrationsDir(values.dir);
+  const dir = migrationsDir(values.dir, ctx.env);
   const db = values.db ?? ':memory:';
-  const { problems, files } = await withLocalRunner({ db, dir, logger: ctx.logger }, async (runner) => {
+  const { problems, files } = await withLocalRunner({ db, dir, logger: ctx.logger, env: ctx.env }, async (runner) => {
     const report = await runner.status();
     return { problems: report.problems, files: report.pending.length + report.applied.length };
   });

@@ -3,7 +3,8 @@
 // environment (DUCKMIG_DB, DUCKMIG_MIGRATIONS, REDIS_URL, LOG_LEVEL, …); logs pino JSON
 // on stdout. Ends on SIGTERM/SIGINT after the migration in progress, with DuckDB closed.
 import { pino } from 'pino';
-import { loadWorkerConfig, WorkerConfigError } from '../../worker/config.js';
+import { ConfigError, redisUrlMissing } from '../../config/config-error.js';
+import { loadWorkerConfig } from '../../config/worker.js';
 import { startWorker } from '../../worker/main.js';
 import { parse } from '../args.js';
 import { EXIT } from '../exit-codes.js';
@@ -18,13 +19,10 @@ export async function workerCommand(argv: string[], ctx: CommandContext, _out: O
   let config;
   try {
     config = loadWorkerConfig(ctx.env);
+    if (!config.redisUrl) throw redisUrlMissing('the worker');
   } catch (err) {
-    if (!(err instanceof WorkerConfigError)) throw err;
+    if (!(err instanceof ConfigError)) throw err;
     stderr.write(`duckmig worker: ${err.message}\n`);
-    return EXIT.usage;
-  }
-  if (!config.redisUrl) {
-    stderr.write('duckmig worker: REDIS_URL is not set: point it at the Redis the API uses (example: REDIS_URL=redis://127.0.0.1:6379), or run `duckmig start`, which manages one\n');
     return EXIT.usage;
   }
   const logger = pino({ level: config.logLevel, base: { app: 'duckmig-worker', pid: process.pid } });

@@ -4,7 +4,8 @@
 // success, 1 when the run failed, was refused or cancelled, 2 on usage errors, 3 when the
 // API cannot be reached or refuses the token.
 import { explainFailedReason, type JobProgress, type JobView, type RunResult, type StatusResponse } from '../../contract/index.js';
-import { parse, parsePlan, parseTarget } from '../args.js';
+import { cliRemote } from '../../config/cli.js';
+import { optionsHelp, parse, parsePlan, parseTarget } from '../args.js';
 import { cancelUsage } from '../commands/server-usage.js';
 import type { CommandContext } from '../commands/types.js';
 import { EXIT, UsageError } from '../exit-codes.js';
@@ -33,7 +34,7 @@ const waiting = {
   timeout: { type: 'string' },
 } as const;
 
-const optionsFor = {
+export const optionsFor = {
   status: common,
   run: { ...common, ...waiting, target: { type: 'string' }, plan: { type: 'string' }, reason: { type: 'string' }, 'all-or-nothing': { type: 'boolean', default: false } },
   'dry-run': { ...common, ...waiting, target: { type: 'string' }, rehearse: { type: 'boolean', default: false } },
@@ -43,9 +44,10 @@ const optionsFor = {
 
 type RemoteCommand = keyof typeof optionsFor;
 
-function connection(values: { api?: string; token?: string }, env: NodeJS.ProcessEnv): ApiClient {
-  const api = values.api ?? env.DUCKMIG_API;
-  const token = values.token ?? env.DUCKMIG_TOKEN;
+function connection(values: { api?: string; token?: string }, env: CommandContext['env']): ApiClient {
+  const fromEnv = cliRemote(env);
+  const api = values.api ?? fromEnv.api;
+  const token = values.token ?? fromEnv.token;
   if (!api) throw new UsageError('--api URL (or DUCKMIG_API) is required in remote mode');
   try {
     const url = new URL(api);
@@ -151,7 +153,7 @@ export async function runRemote(name: string, argv: string[], ctx: CommandContex
   const { values, positionals } = parse(argv, optionsFor[command], command === 'cancel' || command === 'restore');
   const v = values as Record<string, string | boolean | undefined>;
   if (v.help) {
-    out.write(`usage: ${remoteUsage[command]}\n`);
+    out.write(`usage: ${remoteUsage[command]}\n\n${optionsHelp(command, optionsFor[command])}`);
     return EXIT.ok;
   }
   const client = connection({ api: v.api as string | undefined, token: v.token as string | undefined }, ctx.env);

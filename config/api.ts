@@ -1,0 +1,56 @@
+// The API's configuration: its view of the environment schema (config/variables.ts).
+// A pure function of the env it is given, so tests can feed it any; every bad value is
+// reported at once in one ConfigError.
+import type { LevelWithSilent } from 'pino';
+import type { TokenEntry } from '../api/tokens.js';
+import { readVariables, processEnvironment } from './variables.js';
+
+export interface ApiConfig {
+  port: number;
+  host: string;
+  /** managed Redis data and the generated admin token live here */
+  dataDir: string;
+  /** from DUCKMIG_TOKENS; null when unset: an admin token is generated in dataDir */
+  tokens: TokenEntry[] | null;
+  /** null when unset: whoever starts the API (duckmig start) must provide a Redis */
+  redisUrl: string | null;
+  logLevel: LevelWithSilent;
+  /** mutating requests per token per minute (DUCKMIG_RATE_LIMIT) */
+  rateLimitPerMinute: number;
+  /** failed authentications per client per minute before 429 (DUCKMIG_AUTH_FAILURE_LIMIT) */
+  authFailuresPerMinute: number;
+  /** origins besides the API's own allowed to change state (DUCKMIG_ALLOWED_ORIGINS) */
+  allowedOrigins: string[];
+  /** client addresses from X-Forwarded-For (DUCKMIG_TRUST_PROXY=1, behind a reverse proxy) */
+  trustProxy: boolean;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** The API's variables (those whose readBy includes 'api'); throws ConfigError. */
+export function loadApiConfig(env: Env = processEnvironment()): ApiConfig {
+  const v = readVariables(env, [
+    'PORT',
+    'HOST',
+    'DUCKMIG_DATA_DIR',
+    'DUCKMIG_TOKENS',
+    'REDIS_URL',
+    'LOG_LEVEL',
+    'DUCKMIG_RATE_LIMIT',
+    'DUCKMIG_AUTH_FAILURE_LIMIT',
+    'DUCKMIG_ALLOWED_ORIGINS',
+    'DUCKMIG_TRUST_PROXY',
+  ]);
+  return {
+    port: v.PORT,
+    host: v.HOST,
+    dataDir: v.DUCKMIG_DATA_DIR,
+    tokens: v.DUCKMIG_TOKENS,
+    redisUrl: v.REDIS_URL,
+    logLevel: v.LOG_LEVEL ?? 'info',
+    rateLimitPerMinute: v.DUCKMIG_RATE_LIMIT,
+    authFailuresPerMinute: v.DUCKMIG_AUTH_FAILURE_LIMIT,
+    allowedOrigins: v.DUCKMIG_ALLOWED_ORIGINS,
+    trustProxy: v.DUCKMIG_TRUST_PROXY,
+  };
+}

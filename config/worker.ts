@@ -1,0 +1,76 @@
+// The worker's configuration: its view of the environment schema (config/variables.ts).
+// A pure function of the env it is given, so tests can feed it any; every bad value is
+// reported at once in one ConfigError. The lock and stall timings are for operators and
+// tests that need a dead worker's job to fail sooner; the defaults suit production.
+import type { LevelWithSilent } from 'pino';
+import type { CheckpointPolicy } from '../core/checkpoint-policy.js';
+import { outsideTests, RESTORE_VARIABLES, restoreSettingsFrom, type RestoreSettings } from './restore-settings.js';
+import { envSecrets } from './secrets.js';
+import { processEnvironment, readVariables, VARIABLES } from './variables.js';
+
+export interface WorkerConfig {
+  /** the DuckDB file this worker owns (DUCKMIG_DB) */
+  dbPath: string;
+  /** where the NNN_name.sql files live (DUCKMIG_MIGRATIONS) */
+  migrationsDir: string;
+  /** managed Redis data and the generated token (DUCKMIG_DATA_DIR) */
+  dataDir: string;
+  /** null when unset: only `duckmig start` may then provide a managed Redis */
+  redisUrl: string | null;
+  logLevel: LevelWithSilent;
+  /** BullMQ job lock: a dead worker's job is detected this long after its last renewal */
+  lockDurationMs: number;
+  /** how often BullMQ looks for jobs whose lock expired */
+  stalledIntervalMs: number;
+  /** restore points taken before a run applies anything (DUCKMIG_RESTORE_*) */
+  restore: RestoreSettings;
+  /** migration files larger than this are refused (DUCKMIG_MAX_FILE_BYTES; unset: 64 MiB) */
+  maxFileBytes?: number;
+  /** when runs checkpoint (DUCKMIG_CHECKPOINT: each, end or a budget such as 2s,64MB); undefined: the default budget */
+  checkpoint?: CheckpointPolicy;
+  /** what migrations may read besides the database (DUCKMIG_ALLOWED_PATHS; unset: nothing) */
+  allowedPaths?: string[];
+  /** tokens and passwords from the environment, never shown in an error (unset when none) */
+  secrets?: string[];
+}
+
+/** Together these detect a worker killed mid-run within ~30 s of a worker (re)starting. */
+export const DEFAULT_LOCK_DURATION_MS = VARIABLES.DUCKMIG_LOCK_DURATION_MS.fallback;
+export const DEFAULT_STALLED_INTERVAL_MS = VARIABLES.DUCKMIG_STALLED_INTERVAL_MS.fallback;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * The worker's variables (those whose readBy includes 'worker'); the tokens only to keep
+ * them out of errors. Throws ConfigError.
+ */
+export function loadWorkerConfig(env: Env = processEnvironment()): WorkerConfig {
+  const v = readVariables(outsideTests(env), [
+    'DUCKMIG_DB',
+    'DUCKMIG_MIGRATIONS',
+    'DUCKMIG_DATA_DIR',
+    'REDIS_URL',
+    'LOG_LEVEL',
+    'DUCKMIG_LOCK_DURATION_MS',
+    'DUCKMIG_STALLED_INTERVAL_MS',
+    'DUCKMIG_MAX_FILE_BYTES',
+    'DUCKMIG_ALLOWED_PATHS',
+    'DUCKMIG_CHECKPOINT',
+    ...RESTORE_VARIABLES,
+  ]);
+  const secrets = envSecrets(env);
+  return {
+    dbPath: v.DUCKMIG_DB,
+    migrationsDir: v.DUCKMIG_MIGRATIONS,
+    dataDir: v.DUCKMIG_DATA_DIR,
+    redisUrl: v.REDIS_URL,
+    logLevel: v.LOG_LEVEL ?? 'info',
+    lockDurationMs: v.DUCKMIG_LOCK_DURATION_MS,
+    stalledIntervalMs: v.DUCKMIG_STALLED_INTERVAL_MS,
+    restore: restoreSettingsFrom(v, v.DUCKMIG_DB),
+    maxFileBytes: v.DUCKMIG_MAX_FILE_BYTES,
+    checkpoint: v.DUCKMIG_CHECKPOINT,
+    ...(v.DUCKMIG_ALLOWED_PATHS && { allowedPaths: v.DUCKMIG_ALLOWED_PATHS }),
+    ...(secrets.length > 0 && { secrets }),
+  };
+}
