@@ -60,6 +60,12 @@ async function parseOne(connection: DuckDBConnection, m: MigrationFile): Promise
   return { count, statements, connectionState: await connectionStateStatements(connection, extracted, statements ?? m.statements) };
 }
 
+/** How many statements DuckDB's parser found in the file with this checksum, if it parsed. */
+export function duckdbStatementCount(cache: Map<string, ParseOutcome>, checksum: string): number | undefined {
+  const outcome = cache.get(checksum);
+  return outcome && 'count' in outcome ? outcome.count : undefined;
+}
+
 /**
  * Parses every file with DuckDB. `cache` (keyed by checksum: the outcome depends only on the
  * text) lets a long-lived runner skip files it has parsed before, e.g. on every status.

@@ -36,8 +36,9 @@ import { Checkpointer, DEFAULT_CHECKPOINT_BUDGET, type CheckpointPolicy } from '
 import { isInvalidated, withoutStackTrace } from './database.js';
 import { openRehearsalDatabase } from './dry-run-database.js';
 import { errorExcerpt, errorText } from './error-text.js';
-import type { parseCheck } from './parse-check.js';
-import { ConnectionStateError, mayMoveConnection, runtimeRefusal, ensureHome, readHome, type ConnectionHome } from './sandbox.js';
+import { duckdbStatementCount, type parseCheck } from './parse-check.js';
+import { ConnectionStateError, mayMoveConnection, ensureHome, readHome, type ConnectionHome } from './sandbox.js';
+import { fileStatements } from './file-statements.js';
 import { diffSchema, readSchema } from './schema.js';
 import type { MigrationFile, MigrationSource } from './source.js';
 import { summarize } from './statement-text.js';
@@ -118,7 +119,6 @@ export class CancelledError extends Error {
 }
 
 const SYSTEM_USER = 'duckmig';
-const NO_STATEMENTS = { count: 0, prepare: (_index: number): Promise<never> => Promise.reject(new Error('no statements')) };
 
 /** Why a run found still marked 'running' is recorded as crashed. */
 export const RUN_CRASHED_MESSAGE =
@@ -474,24 +474,13 @@ export class MigrationRunner {
     let statementIndex = 0;
     let mayHaveMoved = false;
     try {
-      // an empty file runs nothing (DuckDB refuses to extract zero statements) and is recorded
-      const extracted = m.statements.length === 0 ? NO_STATEMENTS : await this.#connection.extractStatements(m.sql);
+      const extracted = await fileStatements(this.#connection, m, duckdbStatementCount(this.#parsed, m.checksum));
       for (; statementIndex < extracted.count; statementIndex++) {
         if (signal?.aborted) throw new CancelledError(String(signal.reason ?? 'cancelled'));
         const text = m.statements[statementIndex];
         const t0 = process.hrtime.bigint();
-        const prepared = await extracted.prepare(statementIndex);
-        try {
-          // refused here too: a statement that could not be prepared before its file ran
-          const refusal = runtimeRefusal(prepared.statementType);
-          if (refusal) throw new ConnectionStateError(`${refusal}; migrations may not change the connection's state`);
-          mayHaveMoved ||= mayMoveConnection(prepared.statementType);
-          await prepared.run();
-        } finally {
-          // free DuckDB's plan now rather than at GC (as connection.run does): ~0.5 GB less
-          // RSS over 1,000 migrations
-          prepared.destroySync();
-        }
+        const type = await extracted.run(statementIndex);
+        if (mayMoveConnection(type)) mayHaveMoved = true;
         const durationMs = elapsed(t0);
         const line = text?.line ?? 1;
         timings.push({ index: statementIndex, line, durationMs, sql: excerpt(text?.sql ?? '').text });
@@ -518,6 +507,8 @@ export class MigrationRunner {
         result: { version: m.version, name: m.name, file: m.file, checksum: m.checksum, status: 'applied', statements: m.statements.length, durationMs, statementTimings: timings },
       };
     } catch (err) {
+      // a refused statement may already have moved the connection: back before anything is recorded
+      if (err instanceof ConnectionStateError) await this.#backHome();
       const cancelled = err instanceof CancelledError || Boolean(signal?.aborted);
       const text = m.statements[statementIndex];
       const error: MigrationError = {
