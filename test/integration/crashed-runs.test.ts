@@ -2,31 +2,23 @@
 // SIGKILL in the middle of a migration is found at the next start, and its run is written
 // to schema_migration_runs as "crashed", with the job, who asked, why, and what it had
 // committed, so the history no longer silently lacks it.
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_PREFIX, HistoryResponse, StatusResponse, type EnqueuedResponse } from '../../contract/index.js';
+import { ADMIN_PREFIX, HistoryResponse, StatusResponse } from '../../contract/index.js';
 import { queryFile } from '../support/duckdb-file.js';
-import { call, openLive } from '../support/live.js';
-import { REPO_ROOT, startSystem, type RunningSystem } from '../support/system.js';
+import { call, openLive, runUntilFirstStatementDone } from '../support/live.js';
+import { initialSchemaOnly, startSystem, type RunningSystem } from '../support/system.js';
 
 // statement 1 is quick, statement 2 runs for minutes unless the process dies
 const SLOW_MIGRATION = `CREATE TABLE marker_before (id INTEGER);
 CREATE TABLE slow_result AS SELECT count(*) AS n FROM range(100000000000) t(i) WHERE hash(i) % 7 = 0;
 `;
 
-let dir: string;
 let sys: RunningSystem;
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'duckmig-crashed-'));
-  cpSync(resolve(REPO_ROOT, 'migrations/duckdb/001_initial_schema.sql'), join(dir, '001_initial_schema.sql'));
-  writeFileSync(join(dir, '002_slow_backfill.sql'), SLOW_MIGRATION);
-  sys = await startSystem({ migrationsDir: dir });
+  sys = await startSystem({ migrations: { ...initialSchemaOnly(), '002_slow_backfill.sql': SLOW_MIGRATION } });
 });
 afterAll(async () => {
   await sys?.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('crashed runs', () => {
@@ -34,12 +26,7 @@ describe('crashed runs', () => {
     const live = await openLive(sys.url, sys.tokens.viewer);
     let jobId: string;
     try {
-      const res = await call<EnqueuedResponse>(sys.url, `${ADMIN_PREFIX}/run`, { token: sys.tokens.operator, body: { reason: 'release 7: backfill' } });
-      expect(res.status).toBe(202);
-      jobId = res.body.jobId;
-      await live.next(
-        (m) => m.type === 'progress' && m.jobId === jobId && m.progress.event.type === 'statement:done' && m.progress.event.version === 2 && m.progress.event.statementIndex === 0,
-      );
+      jobId = await runUntilFirstStatementDone(sys.url, sys.tokens.operator, live, 2, { reason: 'release 7: backfill' });
     } finally {
       live.close();
     }

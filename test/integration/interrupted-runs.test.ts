@@ -3,9 +3,6 @@
 // Either way the migration in progress leaves nothing behind (not half-applied), the
 // ledger matches the schema, and the job says what happened instead of re-running.
 // One system for the file: the cancel, then the kill, on the same pending migration.
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ADMIN_PREFIX,
@@ -13,13 +10,12 @@ import {
   STALLED_FAILED_REASON,
   StatusResponse,
   WORKER_DIED_MESSAGE,
-  type EnqueuedResponse,
   type JobView,
   type LiveMessage,
 } from '../../contract/index.js';
 import { LEDGER_SQL, TABLES_SQL, queryFile } from '../support/duckdb-file.js';
-import { call, finishedJob, openLive, type LiveLog } from '../support/live.js';
-import { REPO_ROOT, startSystem, type RunningSystem } from '../support/system.js';
+import { call, finishedJob, openLive, runUntilFirstStatementDone, type LiveLog } from '../support/live.js';
+import { initialSchemaOnly, startSystem, type RunningSystem } from '../support/system.js';
 
 // statement 1 is quick, statement 2 runs for minutes unless interrupted, statement 3 never runs
 const SLOW_MIGRATION = `CREATE TABLE marker_before (id INTEGER);
@@ -27,17 +23,12 @@ CREATE TABLE slow_result AS SELECT count(*) AS n FROM range(100000000000) t(i) W
 CREATE TABLE marker_after (id INTEGER);
 `;
 
-let dir: string;
 let sys: RunningSystem;
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'duckmig-interrupted-'));
-  cpSync(resolve(REPO_ROOT, 'migrations/duckdb/001_initial_schema.sql'), join(dir, '001_initial_schema.sql'));
-  writeFileSync(join(dir, '002_slow_backfill.sql'), SLOW_MIGRATION);
-  sys = await startSystem({ migrationsDir: dir });
+  sys = await startSystem({ migrations: { ...initialSchemaOnly(), '002_slow_backfill.sql': SLOW_MIGRATION } });
 });
 afterAll(async () => {
   await sys?.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 async function status(): Promise<StatusResponse> {
@@ -45,15 +36,7 @@ async function status(): Promise<StatusResponse> {
 }
 
 /** Enqueues a run and resolves once its slow statement (002, statement 2) is running. */
-async function runUntilSlowStatement(live: LiveLog): Promise<string> {
-  const res = await call<EnqueuedResponse>(sys.url, `${ADMIN_PREFIX}/run`, { token: sys.tokens.operator, body: {} });
-  expect(res.status).toBe(202);
-  const { jobId } = res.body;
-  await live.next(
-    (m) => m.type === 'progress' && m.jobId === jobId && m.progress.event.type === 'statement:done' && m.progress.event.version === 2 && m.progress.event.statementIndex === 0,
-  );
-  return jobId;
-}
+const runUntilSlowStatement = (live: LiveLog): Promise<string> => runUntilFirstStatementDone(sys.url, sys.tokens.operator, live, 2);
 
 describe('interrupted runs', () => {
   it('cancel mid-statement interrupts it, rolls the migration back, records it as cancelled, and fails the job with the reason', async () => {

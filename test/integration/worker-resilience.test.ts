@@ -3,14 +3,13 @@
 // migration instead (rolled back); a Redis restart in the middle of a run does not lose or
 // repeat anything (the run finishes, or fails visibly). One system for the file; each
 // test adds the migration it runs.
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_PREFIX, StatusResponse, type EnqueuedResponse, type LiveMessage } from '../../contract/index.js';
+import { ADMIN_PREFIX, StatusResponse, type LiveMessage } from '../../contract/index.js';
 import { LEDGER_SQL, TABLES_SQL, queryFile } from '../support/duckdb-file.js';
-import { call, finishedJob, openLive, type LiveLog } from '../support/live.js';
-import { REPO_ROOT, startSystem, type RunningSystem } from '../support/system.js';
+import { call, finishedJob, openLive, runUntilFirstStatementDone, type LiveLog } from '../support/live.js';
+import { initialSchemaOnly, startSystem, type RunningSystem } from '../support/system.js';
 
 /** A migration whose second statement keeps DuckDB busy for a few seconds. */
 const mediumMigration = (table: string) => `CREATE TABLE ${table}_marker (id INTEGER);
@@ -18,27 +17,15 @@ CREATE TABLE ${table} AS SELECT count(*) AS n FROM range(300000000) t(i) WHERE h
 CREATE TABLE ${table}_done (id INTEGER);
 `;
 
-let dir: string;
 let sys: RunningSystem;
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'duckmig-resilience-'));
-  cpSync(resolve(REPO_ROOT, 'migrations/duckdb/001_initial_schema.sql'), join(dir, '001_initial_schema.sql'));
-  sys = await startSystem({ migrationsDir: dir });
+  sys = await startSystem({ migrations: initialSchemaOnly() });
 });
 afterAll(async () => {
   await sys?.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
-async function runUntilSecondStatement(live: LiveLog, version: number): Promise<string> {
-  const res = await call<EnqueuedResponse>(sys.url, `${ADMIN_PREFIX}/run`, { token: sys.tokens.operator, body: {} });
-  expect(res.status).toBe(202);
-  const { jobId } = res.body;
-  await live.next(
-    (m) => m.type === 'progress' && m.jobId === jobId && m.progress.event.type === 'statement:done' && m.progress.event.version === version && m.progress.event.statementIndex === 0,
-  );
-  return jobId;
-}
+const runUntilSecondStatement = (live: LiveLog, version: number): Promise<string> => runUntilFirstStatementDone(sys.url, sys.tokens.operator, live, version);
 
 function appliedCounts(ledger: { version: number; status: string }[]): [number, number][] {
   const counts = new Map<number, number>();
@@ -48,7 +35,7 @@ function appliedCounts(ledger: { version: number; status: string }[]): [number, 
 
 describe('the worker under operations', () => {
   it('SIGTERM during a migration lets it finish and commit, exits 0, and the file opens directly', async () => {
-    writeFileSync(join(dir, '002_backfill_totals.sql'), mediumMigration('totals'));
+    writeFileSync(join(sys.migrationsDir, '002_backfill_totals.sql'), mediumMigration('totals'));
     const live = await openLive(sys.url, sys.tokens.viewer);
     try {
       const jobId = await runUntilSecondStatement(live, 2);
@@ -71,7 +58,7 @@ describe('the worker under operations', () => {
   });
 
   it('a Redis restart in the middle of a run: the run finishes (or fails visibly) and nothing is applied twice', async () => {
-    writeFileSync(join(dir, '003_backfill_sums.sql'), mediumMigration('sums'));
+    writeFileSync(join(sys.migrationsDir, '003_backfill_sums.sql'), mediumMigration('sums'));
     const live = await openLive(sys.url, sys.tokens.viewer);
     let jobId: string;
     try {
@@ -104,7 +91,7 @@ describe('the worker under operations', () => {
 
   it('a second SIGTERM cancels the migration in progress: rolled back, recorded as cancelled, exit 0', async () => {
     writeFileSync(
-      join(dir, '004_endless.sql'),
+      join(sys.migrationsDir, '004_endless.sql'),
       'CREATE TABLE endless_marker (id INTEGER);\nCREATE TABLE endless AS SELECT count(*) AS n FROM range(100000000000) t(i) WHERE hash(i) % 7 = 0;\n',
     );
     await sys.worker.restart();

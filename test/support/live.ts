@@ -3,7 +3,7 @@
 // `ws` client) as a message log that tests await (`next(predicate)`), and following one
 // job until it finishes (the CLI's own follower, so the tests exercise it too).
 import WebSocket from 'ws';
-import { ADMIN_PREFIX, type JobView, type LiveMessage } from '../../contract/index.js';
+import { ADMIN_PREFIX, type EnqueuedResponse, type JobView, type LiveMessage } from '../../contract/index.js';
 import { ApiClient } from '../../cli/remote/client.js';
 import { followJob } from '../../cli/remote/follow.js';
 import { liveMessageOf, parseLiveMessage } from '../../cli/remote/live-events.js';
@@ -93,6 +93,24 @@ export async function openLive<T = LiveMessage>(baseUrl: string, token: string, 
       controller.abort();
     },
   };
+}
+
+/** Matches the progress message saying statement `statementIndex` of migration `version` in job `jobId` is done. */
+export const statementDone =
+  (jobId: string, version: number, statementIndex = 0) =>
+  (m: LiveMessage): boolean =>
+    m.type === 'progress' && m.jobId === jobId && m.progress.event.type === 'statement:done' && m.progress.event.version === version && m.progress.event.statementIndex === statementIndex;
+
+/**
+ * POSTs a run (it must be accepted: 202) and resolves with its job id once its first
+ * statement of migration `version` is done, so the next one is running.
+ */
+export async function runUntilFirstStatementDone(baseUrl: string, token: string, live: MessageLog<LiveMessage>, version: number, body: unknown = {}): Promise<string> {
+  const res = await call<EnqueuedResponse>(baseUrl, `${ADMIN_PREFIX}/run`, { token, body });
+  if (res.status !== 202) throw new Error(`POST …/run answered ${res.status}, not 202: ${JSON.stringify(res.body)}`);
+  const { jobId } = res.body;
+  await live.next(statementDone(jobId, version));
+  return jobId;
 }
 
 export class UpgradeRefused extends Error {

@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -17,9 +17,16 @@ export const REPO_ROOT = resolve(import.meta.dirname, '../..');
 const CLI_MAIN = resolve(REPO_ROOT, 'cli/main.ts');
 const REPO_MIGRATIONS = resolve(REPO_ROOT, 'migrations/duckdb');
 
+/** The repo's first migration alone, as `migrations` for a system whose later migrations a test writes. */
+export const initialSchemaOnly = (): Record<string, string> => ({
+  '001_initial_schema.sql': readFileSync(join(REPO_MIGRATIONS, '001_initial_schema.sql'), 'utf8'),
+});
+
 export interface StartSystemOptions {
   /** default: a copy of migrations/duckdb in the temp folder */
   migrationsDir?: string;
+  /** instead of that copy: exactly these files (name → SQL) in the temp folder's migrations dir */
+  migrations?: Record<string, string>;
   /** default: <temp>/metadata.duckdb */
   dbPath?: string;
   /** extra environment for both children (wins over the defaults) */
@@ -209,7 +216,10 @@ export async function startSystem(opts: StartSystemOptions = {}): Promise<Runnin
   const dataDir = join(dir, 'data');
   mkdirSync(dataDir, { recursive: true });
   const migrationsDir = opts.migrationsDir ?? join(dir, 'migrations');
-  if (!opts.migrationsDir) cpSync(REPO_MIGRATIONS, migrationsDir, { recursive: true });
+  if (opts.migrations) {
+    mkdirSync(migrationsDir, { recursive: true });
+    for (const [name, sql] of Object.entries(opts.migrations)) writeFileSync(join(migrationsDir, name), sql);
+  } else if (!opts.migrationsDir) cpSync(REPO_MIGRATIONS, migrationsDir, { recursive: true });
   const dbPath = opts.dbPath ?? join(dir, 'metadata.duckdb');
   const tokens = { admin: token(), operator: token(), viewer: token() };
   const moreOperatorTokens = Array.from({ length: opts.extraOperatorTokens ?? 0 }, token);
