@@ -3,14 +3,18 @@
 // a fresh DuckDB file (run, history, roles, restore), a failing and a slow migration,
 // and a database the old application upgraded (legacy note, an edited applied file).
 // Every wait is on page state (locators) or on the API's answer, never a fixed sleep.
+// Every screen is also checked with axe-core (no serious or critical violation, at desktop
+// size and on a 390×844 phone, light and dark) and, on the phone, for fitting its width.
 // DUCKMIG_SCREENSHOTS=1 also saves the main screens to docs/screenshots/*.png for the
-// README; normal runs leave those committed files alone.
+// README (the viewport only); normal runs leave those committed files alone.
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { AxeResults } from 'axe-core';
 import { Queue } from 'bullmq';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Database } from '../../core/index.js';
 import { legacyUpgrade } from '../fixtures/legacy-app.js';
@@ -24,6 +28,9 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOTS = process.env.DUCKMIG_SCREENSHOTS === '1';
 const SHOT_DIR = join(ROOT, 'docs/screenshots');
+const DESKTOP = { width: 1280, height: 860 };
+const PHONE = { width: 390, height: 844 };
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const ARGS = [
   '--headless',
   '--no-sandbox',
@@ -61,16 +68,31 @@ async function launch(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
 }
 
-/** saves the whole page; a modal dialog only covers the viewport, so its shots keep to that */
-async function shot(page: Page, name: string, { fullPage = true } = {}): Promise<void> {
+/** saves what the viewport shows (the README keeps its pictures small) */
+async function shot(page: Page, name: string): Promise<void> {
   if (!SCREENSHOTS) return;
   mkdirSync(SHOT_DIR, { recursive: true });
-  await page.screenshot({ path: join(SHOT_DIR, `${name}.png`), fullPage, animations: 'disabled' });
+  await page.screenshot({ path: join(SHOT_DIR, `${name}.png`), animations: 'disabled' });
+}
+
+/** the screen as it is now at desktop size and on a phone, light and dark, for the README */
+async function themeShots(page: Page, name: string): Promise<void> {
+  if (!SCREENSHOTS) return;
+  for (const [size, sizeName] of [[DESKTOP, 'desktop'], [PHONE, 'narrow']] as const) {
+    for (const colorScheme of ['light', 'dark'] as const) {
+      await page.setViewportSize(size);
+      await page.emulateMedia({ colorScheme });
+      await page.evaluate('window.scrollTo(0, 0)');
+      await shot(page, `${name}-${sizeName}-${colorScheme}`);
+    }
+  }
+  await page.setViewportSize(DESKTOP);
+  await page.emulateMedia({ colorScheme: 'light' });
 }
 
 /** a new browser context (own cookies) signed in as `role` on the migrations page */
 async function signIn(browser: Browser, system: System, role: Role): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, colorScheme: 'light', reducedMotion: 'reduce' });
+  const context = await browser.newContext({ viewport: DESKTOP, colorScheme: 'light', reducedMotion: 'reduce' });
   const page = await context.newPage();
   page.setDefaultTimeout(20_000);
   await page.goto(`${system.url}/`);
@@ -93,6 +115,139 @@ const nav = (page: Page, name: 'Migrations' | 'History') => page.getByRole('navi
 /** waits until a locator's text is exactly `text` */
 async function waitForText(page: Page, testId: string, text: string): Promise<void> {
   await page.getByTestId(testId).filter({ hasText: new RegExp(`^\\s*${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`) }).waitFor();
+}
+
+/** resolves once the page has rendered a frame: a resize takes effect (layout, resize observers) then */
+async function nextFrame(page: Page): Promise<void> {
+  await page.evaluate('new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))');
+}
+
+/** axe-core's serious and critical violations on the page as it is now, one line each */
+async function seriousViolations(page: Page): Promise<string[]> {
+  // evaluated, not added as a <script>: the UI's Content-Security-Policy allows no inline script
+  if (!(await page.evaluate('typeof axe !== "undefined"'))) await page.evaluate(AXE_SOURCE);
+  const results = await page.evaluate<AxeResults>('axe.run(document, { resultTypes: ["violations"] })');
+  return results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+}
+
+/** no serious or critical axe violation on this screen, at desktop size (light) and on a phone (dark) */
+async function expectAccessible(page: Page, screen: string): Promise<void> {
+  // contrast depends on the theme and most other rules on the layout: two runs cover both
+  for (const [size, colorScheme] of [[DESKTOP, 'light'], [PHONE, 'dark']] as const) {
+    await page.setViewportSize(size);
+    await page.emulateMedia({ colorScheme });
+    await nextFrame(page);
+    expect(await seriousViolations(page), `${screen} at ${size.width}×${size.height}, ${colorScheme}`).toEqual([]);
+  }
+  await page.setViewportSize(DESKTOP);
+  await page.emulateMedia({ colorScheme: 'light' });
+}
+
+/** how many rows the header's items take: items whose boxes overlap vertically share a row */
+function headerRows(page: Page): Promise<number> {
+  return page.evaluate(`(() => {
+    const boxes = [...document.querySelectorAll('header :is(a, button, .badge, .name, .dot)')]
+      .map((e) => e.getBoundingClientRect())
+      .filter((r) => r.width > 1 && r.height > 1)
+      .sort((a, b) => a.top - b.top);
+    let rows = 0;
+    let bottom = -Infinity;
+    for (const r of boxes) {
+      if (r.top >= bottom - 1) rows += 1;
+      bottom = r.top >= bottom - 1 ? r.bottom : Math.max(bottom, r.bottom);
+    }
+    return rows;
+  })()`);
+}
+
+/** on the phone: the page never scrolls sideways, and the header keeps to two rows */
+async function expectFitsPhone(page: Page, screen: string): Promise<void> {
+  await nextFrame(page);
+  expect(await page.evaluate('document.scrollingElement.scrollWidth'), `${screen}: page width`).toBeLessThanOrEqual(PHONE.width);
+  if (await page.getByRole('banner').isVisible()) expect(await headerRows(page), `${screen}: header rows`).toBeLessThanOrEqual(2);
+}
+
+/** clicks a button where it is: it must be inside the viewport already, with nothing covering it */
+async function clickInPlace(page: Page, button: Locator): Promise<void> {
+  const box = await button.boundingBox();
+  const viewport = page.viewportSize();
+  if (!box || !viewport) throw new Error('the button is not shown');
+  const inside = box.x >= 0 && box.y >= 0 && box.x + box.width <= viewport.width && box.y + box.height <= viewport.height;
+  expect(inside, `${await button.innerText()} at ${JSON.stringify(box)} is inside ${viewport.width}×${viewport.height}`).toBe(true);
+  const [x, y] = [box.x + box.width / 2, box.y + box.height / 2];
+  const onTop = await button.evaluate((element, [px, py]) => {
+    const hit = (element.ownerDocument as { elementFromPoint(x: number, y: number): unknown }).elementFromPoint(px!, py!);
+    return hit === element || (hit !== null && element.contains(hit as typeof element));
+  }, [x, y]);
+  expect(onTop, `${await button.innerText()} is not covered`).toBe(true);
+  await page.mouse.click(x, y);
+}
+
+/**
+ * Goes through every screen as an admin, calling `inspect` on each: the migrations page,
+ * a pending migration's SQL, a dry-run result, the run dialog (its Apply clicked where it
+ * is shown), the live progress, the history with a run opened, the restore points, the
+ * restore dialog (confirmed the same way) and the sign-in form. It runs the 4 pending
+ * migrations and restores the point taken before, so it ends where it began.
+ */
+async function visitEveryScreen(page: Page, token: string, inspect: (screen: string) => Promise<void>): Promise<void> {
+  await nav(page, 'Migrations').click();
+  await waitForText(page, 'current-version', '0');
+  await waitForText(page, 'pending-count', '4');
+  await page.getByText('online', { exact: true }).waitFor();
+  await inspect('migrations');
+
+  const sql = page.getByText('SQL of 001_initial_schema.sql');
+  await sql.click();
+  await page.getByRole('region', { name: /Pending migrations/ }).getByText('CREATE TABLE IF NOT EXISTS projects').first().waitFor();
+  await inspect('pending SQL');
+  await sql.click();
+
+  await previewButton(page).click();
+  const preview = page.getByTestId('dry-run');
+  await preview.getByText('The batch would succeed.').waitFor();
+  await inspect('dry-run result');
+  await preview.getByRole('button', { name: 'Close preview' }).click();
+
+  await runButton(page).click();
+  const runDialog = page.getByRole('dialog', { name: 'Run migrations' });
+  await runDialog.waitFor();
+  await runDialog.getByLabel(/^Reason/).fill('e2e: every screen');
+  await inspect('run dialog');
+  expect(await runDialog.getByRole('button', { name: 'Cancel' }).isVisible()).toBe(true);
+  await clickInPlace(page, runDialog.getByRole('button', { name: 'Apply 4 migrations' }));
+  await runDialog.waitFor({ state: 'hidden' });
+  await progress(page).getByRole('heading', { name: 'Run succeeded' }).waitFor();
+  await waitForText(page, 'current-version', '4');
+  await inspect('live progress');
+
+  await nav(page, 'History').click();
+  const run = page.getByRole('list', { name: 'Runs, newest first' }).getByRole('listitem').first();
+  await run.getByText('“e2e: every screen”').waitFor();
+  await run.locator('summary').click();
+  await run.getByLabel(/^Log of job /).waitFor();
+  await inspect('history and run details');
+
+  await nav(page, 'Migrations').click();
+  const restore = restorePoints(page).getByRole('button', { name: /^Restore version 0 from rp-/ }).first();
+  await restore.waitFor();
+  await inspect('restore points');
+  await restore.click();
+  const restoreDialog = page.getByRole('dialog', { name: 'Restore the database' });
+  await restoreDialog.getByLabel(/^Reason/).fill('e2e: back to version 0');
+  await inspect('restore dialog');
+  await clickInPlace(page, restoreDialog.getByRole('button', { name: 'Restore to version 0' }));
+  await progress(page).getByRole('heading', { name: 'Restored to version 0' }).waitFor();
+  await waitForText(page, 'pending-count', '4');
+
+  await page.getByRole('banner').getByRole('button', { name: 'Sign out' }).click();
+  await page.getByLabel('Access token').waitFor();
+  await inspect('sign-in');
+  await page.getByLabel('Access token').fill(token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Migrations' }).waitFor();
 }
 
 /** opens the run dialog, optionally limits the target, gives a reason and confirms */
@@ -262,7 +417,7 @@ describe('admin UI on a fresh database', () => {
     await dialog.getByText('Give a reason').waitFor();
     await dialog.getByLabel(/^Reason/).fill('e2e: roll back the first deployment');
     await dialog.getByText('Give a reason').waitFor({ state: 'hidden' });
-    await shot(page, 'restore-confirm', { fullPage: false });
+    await shot(page, 'restore-confirm');
     await dialog.getByRole('button', { name: 'Restore to version 0' }).click();
     await dialog.waitFor({ state: 'hidden' });
 
@@ -313,6 +468,29 @@ describe('admin UI on a fresh database', () => {
       await queue.close();
     }
   }, 60_000);
+
+  it('has no serious or critical accessibility violation on any screen, at desktop size and on a phone', async () => {
+    const { page } = admin;
+    await visitEveryScreen(page, system.tokens.admin, async (screen) => {
+      await expectAccessible(page, screen);
+      if (screen === 'live progress') await themeShots(page, 'overview');
+    });
+  }, 120_000);
+
+  it('fits a 390×844 phone: no sideways scrolling, a two-row header, dialog buttons in view', async () => {
+    const { page } = admin;
+    await page.setViewportSize(PHONE);
+    try {
+      await visitEveryScreen(page, system.tokens.admin, (screen) => expectFitsPhone(page, screen));
+    } finally {
+      await page.setViewportSize(DESKTOP);
+    }
+    // a viewer's header says why the queue is not theirs, still in two rows
+    const viewer = await signIn(browser, system, 'viewer');
+    await viewer.page.setViewportSize(PHONE);
+    await expectFitsPhone(viewer.page, 'migrations, as a viewer');
+    await viewer.context.close();
+  }, 120_000);
 });
 
 /** A temp folder holding a copy of the repo's migrations (and the test's own files). */
@@ -444,6 +622,7 @@ describe('cancelling a long migration', () => {
     await panel.getByText('Migration 5 of 5').waitFor();
     expect(await panel.getByRole('list', { name: 'Migrations in this run' }).getByText('applied').count()).toBe(4);
     await shot(page, 'run-progress');
+    await expectAccessible(page, 'live progress of a running migration');
     await panel.getByRole('button', { name: 'Cancel run' }).click();
     await panel.getByRole('heading', { name: 'Run cancelled' }).waitFor();
     await waitForText(page, 'current-version', '4');
