@@ -2,9 +2,8 @@
 // DuckDB, linted), the ledger and the legacy schema_version rows, what is applied and
 // pending, and every problem that would stop a run (errors) or deserves a look (warnings).
 // Reads only: a database without ledger tables is left without them.
-import type { DuckDBConnection } from '@duckdb/node-api';
 import type { LedgerEntry, LegacyInfo, ValidationProblem } from '../contract/index.js';
-import { effectiveApplied, ForeignLedgerError, readLedger, readLegacyVersions, type LegacyRow } from './ledger.js';
+import { effectiveApplied, ForeignLedgerError, type Ledger, type LegacyRow } from './ledger.js';
 import { lintMigrations } from './lint.js';
 import { parseCheck } from './parse-check.js';
 import type { MigrationFile, MigrationSource } from './source.js';
@@ -31,16 +30,17 @@ export interface AnalyzeOptions {
   lint?: boolean;
 }
 
-export async function analyze(connection: DuckDBConnection, source: MigrationSource, options: AnalyzeOptions): Promise<Analysis> {
+export async function analyze(ledger: Ledger, source: MigrationSource, options: AnalyzeOptions): Promise<Analysis> {
+  const { connection } = ledger;
   const scan = await source.scan();
   const problems = [...scan.problems, ...(await parseCheck(connection, scan.migrations, options.parsed))];
-  const ledger = await readLedger(connection).catch((err: unknown) => {
+  const entries = await ledger.read().catch((err: unknown) => {
     if (!(err instanceof ForeignLedgerError)) throw err;
     problems.push({ code: 'foreign-ledger', severity: 'error', message: err.message, hint: err.hint });
     return [];
   });
-  const recorded = effectiveApplied(ledger);
-  const legacyRows = await readLegacyVersions(connection);
+  const recorded = effectiveApplied(entries);
+  const legacyRows = await ledger.readLegacyVersions();
   const recordedVersions = new Set(recorded.map((e) => e.version));
   const files = new Map(scan.migrations.map((m) => [m.version, m]));
 
@@ -115,5 +115,5 @@ export async function analyze(connection: DuckDBConnection, source: MigrationSou
   // applied, otherwise every file in order from an empty database
   const history = applied.length > 0;
   if (options.lint !== false) problems.push(...(await lintMigrations(history ? pending : scan.migrations, { live: history ? connection : undefined, cache: options.linted })));
-  return { migrations: scan.migrations, problems, ledger, applied, legacy, unadopted, pending, currentVersion };
+  return { migrations: scan.migrations, problems, ledger: entries, applied, legacy, unadopted, pending, currentVersion };
 }

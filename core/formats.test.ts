@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { StatusReport } from '../contract/index.js';
 import { openRunner, rowsOf, sandbox, scalar, type Sandbox } from '../test/support/db.js';
 import { Database } from './database.js';
-import { LEDGER_DDL, writeLedgerEntry } from './ledger.js';
+import { LEDGER_DDL, Ledger } from './ledger.js';
 import { checksumOf, FileMigrationSource } from './source.js';
 
 let box: Sandbox;
@@ -230,7 +230,7 @@ describe('BIGINT versions in the ledger', () => {
     const old = await Database.open(box.dbPath);
     await old.connection.run(LEDGER_DDL);
     await old.connection.run('CREATE TABLE a (id INTEGER)');
-    await writeLedgerEntry(old.connection, {
+    await new Ledger(old.connection).write({
       version: 1, name: 'a', checksum: checksumOf(readFileSync(a)), status: 'applied', appliedAt: new Date().toISOString(),
       durationMs: 1, appliedBy: 'old', runId: null, jobId: null, error: null,
     });
@@ -255,7 +255,7 @@ describe('BIGINT versions in the ledger', () => {
     const old = await Database.open(box.dbPath);
     await old.connection.run(LEDGER_DDL);
     await old.connection.run('CREATE TABLE a (id INTEGER)');
-    await writeLedgerEntry(old.connection, {
+    await new Ledger(old.connection).write({
       version: 1, name: 'a', checksum: checksumOf(readFileSync(a)), status: 'applied', appliedAt: new Date().toISOString(),
       durationMs: 1, appliedBy: 'old', runId: null, jobId: null, error: null,
     });

@@ -11,7 +11,7 @@ export {
 } from './checkpoint-policy.js';
 export { Database, DatabaseLockedError, DatabaseMissingError, DatabaseOpenError, recoverWal, type OpenOptions } from './database.js';
 export { readSchema, diffSchema, type SchemaSnapshot } from './schema.js';
-export { LEDGER_TABLES, LEDGER_DDL, ForeignLedgerError } from './ledger.js';
+export { LEDGER_TABLES, LEDGER_DDL, ForeignLedgerError, Ledger } from './ledger.js';
 export { parseFileName, splitSections, ANNOTATION, type Layout, type NamedFile, type Sections } from './layouts.js';
 export { splitStatements, summarize } from './statement-text.js';
 export { RestorePoints, RestorePointError, type RestorePoint, type RestorePointOptions } from './restore-points.js';

@@ -89,88 +89,11 @@ export function fromDbTimestamp(value: unknown): string {
   return new Date(`${date}T${time}Z`).toISOString();
 }
 
-// Ledger tables, once seen, stay: remembering them per connection saves a catalog query
-// on every status and run (the worker answers status after every job).
-const knownTables = new WeakMap<DuckDBConnection, Set<string>>();
 
-async function tableExists(connection: DuckDBConnection, table: string): Promise<boolean> {
-  const known = knownTables.get(connection);
-  if (known?.has(table)) return true;
-  const reader = await connection.runAndReadAll(
-    "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = ?",
-    [table],
-  );
-  const exists = Number(reader.getRows()[0]?.[0] ?? 0) > 0;
-  if (exists && table === 'schema_migrations') await assertOwnLedger(connection);
-  if (exists) knownTables.set(connection, new Set([...(known ?? []), table]));
-  return exists;
-}
 
-async function columnTypes(connection: DuckDBConnection, table: string): Promise<Map<string, string>> {
-  const reader = await connection.runAndReadAll(
-    "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = ?",
-    [table],
-  );
-  return new Map(reader.getRows().map(([name, type]) => [String(name), String(type)]));
-}
 
-async function assertOwnLedger(connection: DuckDBConnection): Promise<void> {
-  const columns = await columnTypes(connection, 'schema_migrations');
-  if (!columns.has('checksum') || !columns.has('status')) throw new ForeignLedgerError([...columns.keys()]);
-}
 
-const widened = new WeakSet<DuckDBConnection>();
 
-/** ALTER … TYPE BIGINT for version columns still INTEGER (no index on these tables, so DuckDB allows it). */
-async function widenVersionColumns(connection: DuckDBConnection): Promise<void> {
-  if (widened.has(connection)) return;
-  let changed = false;
-  for (const table of new Set(VERSION_COLUMNS.map(([t]) => t))) {
-    const types = await columnTypes(connection, table);
-    for (const [t, column] of VERSION_COLUMNS) {
-      if (t === table && types.get(column) === 'INTEGER') {
-        await connection.run(`ALTER TABLE ${table} ALTER COLUMN ${column} TYPE BIGINT`);
-        changed = true;
-      }
-    }
-  }
-  // DDL goes to the data file at once rather than waiting in the WAL
-  if (changed) await connection.run('CHECKPOINT');
-  widened.add(connection);
-}
-
-export async function ensureLedger(connection: DuckDBConnection): Promise<void> {
-  const known = knownTables.get(connection);
-  if (!LEDGER_TABLES.every((t) => known?.has(t))) {
-    if (!known?.has('schema_migrations')) await tableExists(connection, 'schema_migrations'); // refuses another tool's table
-    await connection.run(LEDGER_DDL);
-    await connection.run(RUNS_DDL);
-    await connection.run(LEGACY_DDL);
-    knownTables.set(connection, new Set([...(knownTables.get(connection) ?? []), ...LEDGER_TABLES]));
-  }
-  await widenVersionColumns(connection);
-}
-
-export async function readLedger(connection: DuckDBConnection): Promise<LedgerEntry[]> {
-  if (!(await tableExists(connection, 'schema_migrations'))) return [];
-  const reader = await connection.runAndReadAll(
-    `SELECT version, name, checksum, status, CAST(applied_at AS VARCHAR) AS applied_at, duration_ms,
-            applied_by, run_id, job_id, error
-       FROM schema_migrations ORDER BY applied_at, rowid`,
-  );
-  return reader.getRowObjectsJS().map((r) => ({
-    version: Number(r.version),
-    name: String(r.name),
-    checksum: String(r.checksum),
-    status: String(r.status) as LedgerStatus,
-    appliedAt: fromDbTimestamp(r.applied_at),
-    durationMs: r.duration_ms === null ? null : Number(r.duration_ms),
-    appliedBy: (r.applied_by as string | null) ?? null,
-    runId: (r.run_id as string | null) ?? null,
-    jobId: (r.job_id as string | null) ?? null,
-    error: (r.error as string | null) ?? null,
-  }));
-}
 
 /** One entry per version that is applied (or adopted), in version order. */
 export function effectiveApplied(ledger: LedgerEntry[]): LedgerEntry[] {
@@ -184,17 +107,6 @@ export interface LegacyRow {
   appliedAt: string | null;
 }
 
-/** Rows of the old application's schema_version table, or null when the table is absent. */
-export async function readLegacyVersions(connection: DuckDBConnection): Promise<LegacyRow[] | null> {
-  if (!(await tableExists(connection, 'schema_version'))) return null;
-  const reader = await connection.runAndReadAll(
-    'SELECT version, CAST(applied_at AS VARCHAR) AS applied_at FROM schema_version ORDER BY version',
-  );
-  return reader.getRowObjectsJS().map((r) => ({
-    version: Number(r.version),
-    appliedAt: r.applied_at === null ? null : fromDbTimestamp(r.applied_at),
-  }));
-}
 
 export interface LedgerWrite {
   version: number;
@@ -209,25 +121,6 @@ export interface LedgerWrite {
   error: string | null;
 }
 
-export async function writeLedgerEntry(connection: DuckDBConnection, e: LedgerWrite): Promise<void> {
-  const values: DuckDBValue[] = [
-    e.version,
-    e.name,
-    e.checksum,
-    e.status,
-    toDbTimestamp(e.appliedAt),
-    e.durationMs,
-    e.appliedBy,
-    e.runId,
-    e.jobId,
-    e.error,
-  ];
-  await connection.run(
-    `INSERT INTO schema_migrations (version, name, checksum, status, applied_at, duration_ms, applied_by, run_id, job_id, error)
-     VALUES (?, ?, ?, ?, CAST(? AS TIMESTAMP), ?, ?, ?, ?, ?)`,
-    values,
-  );
-}
 
 /**
  * Old builds upgrade schema_version from MAX(version) + 1 to the last version they know
@@ -237,30 +130,7 @@ export async function writeLedgerEntry(connection: DuckDBConnection, e: LedgerWr
  */
 const OLD_BUILDS_LAST_VERSION = 4;
 
-/**
- * Mirrors an applied version into schema_version inside the migration's transaction when
- * old builds would act on it. NOT EXISTS rather than ON CONFLICT DO NOTHING: same rows, but
- * DuckDB 1.5's ON CONFLICT path cost ~3.5 ms per migration and slowed the COMMIT after it.
- */
-export async function mirrorLegacyVersion(connection: DuckDBConnection, version: number): Promise<void> {
-  if (version > OLD_BUILDS_LAST_VERSION) return;
-  await connection.run('INSERT INTO schema_version (version) SELECT $1 WHERE NOT EXISTS (SELECT 1 FROM schema_version WHERE version = $1)', [version]);
-}
 
-/**
- * Keeps schema_version truthful for old application builds that read MAX(version): every
- * version the ledger shows applied is in it (one statement, its own transaction). Runs when
- * a run ends and when a crashed run is recorded. Timestamp versions are left out: they mean
- * nothing to old builds and do not fit the old INTEGER column.
- */
-export async function syncLegacyVersions(connection: DuckDBConnection): Promise<void> {
-  await connection.run(
-    `INSERT INTO schema_version (version)
-     SELECT DISTINCT version FROM schema_migrations
-      WHERE status = 'applied' AND version <= ${LEGACY_MAX_VERSION}
-        AND version NOT IN (SELECT version FROM schema_version)`,
-  );
-}
 
 /** What a run's 'running' row says before it applies anything. */
 export interface RunStart {
@@ -273,70 +143,24 @@ export interface RunStart {
   fromVersion: number;
 }
 
-/** Marks a run as started (status 'running'); its final row replaces the mark (writeRun). */
-export async function writeRunStart(connection: DuckDBConnection, start: RunStart): Promise<void> {
-  await connection.run(
-    `INSERT INTO schema_migration_runs (run_id, job_id, mode, status, requested_by, reason, started_at, finished_at,
-       duration_ms, from_version, to_version, error, migrations, restore_point)
-     VALUES (?, ?, ?, 'running', ?, ?, CAST(? AS TIMESTAMP), CAST(? AS TIMESTAMP), 0, ?, ?, NULL, '[]', NULL)`,
-    [start.runId, start.jobId, start.mode, start.requestedBy, start.reason, toDbTimestamp(start.startedAt), toDbTimestamp(start.startedAt), start.fromVersion, start.fromVersion],
+
+
+
+
+
+/** The restore_point column: the run's restore point, with a restore's undo point inside it. */
+function restorePointsOf(column: unknown): Pick<RunSummary, 'restorePoint' | 'undoPoint'> {
+  if (column === null || column === undefined) return { restorePoint: null };
+  const { undoPoint, ...restorePoint } = JSON.parse(String(column)) as NonNullable<RunSummary['restorePoint']> & Pick<RunSummary, 'undoPoint'>;
+  return undoPoint ? { restorePoint, undoPoint } : { restorePoint };
+}
+
+async function columnTypes(connection: DuckDBConnection, table: string): Promise<Map<string, string>> {
+  const reader = await connection.runAndReadAll(
+    "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = ?",
+    [table],
   );
-}
-
-/**
- * Runs still marked 'running' belong to a process that died (killed, crashed, out of
- * disk) or a run that ended without a result: each becomes 'crashed', with what the
- * ledger shows that run committed. Call it only while no run is in progress on the file.
- */
-export async function recordCrashedRuns(connection: DuckDBConnection, why: string): Promise<RunSummary[]> {
-  if (!(await tableExists(connection, 'schema_migration_runs'))) return [];
-  const reader = await connection.runAndReadAll("SELECT run_id FROM schema_migration_runs WHERE status = 'running'");
-  const runIds = reader.getRows().map((r) => String(r[0]));
-  if (runIds.length === 0) return [];
-  const ledger = await readLedger(connection);
-  const crashed: RunSummary[] = [];
-  for (const runId of runIds) {
-    const run = (await readRuns(connection, 1, runId))[0];
-    if (!run) continue;
-    const attempts = ledger.filter((e) => e.runId === runId);
-    const applied = attempts.filter((e) => e.status === 'applied');
-    const finishedAt = attempts.reduce((latest, e) => (e.appliedAt > latest ? e.appliedAt : latest), run.startedAt);
-    const summary: RunSummary = {
-      ...run,
-      status: 'crashed',
-      finishedAt,
-      durationMs: Math.max(0, Date.parse(finishedAt) - Date.parse(run.startedAt)),
-      toVersion: applied.reduce((v, e) => Math.max(v, e.version), run.fromVersion),
-      error: why,
-      migrations: attempts.map((e) => ({
-        version: e.version,
-        name: e.name,
-        file: '',
-        checksum: e.checksum,
-        status: e.status === 'adopted' ? 'applied' : e.status,
-        statements: 0,
-        ...(e.durationMs !== null && { durationMs: e.durationMs }),
-        ...(e.error !== null && { error: { message: e.error } }),
-      })),
-    };
-    await writeRun(connection, summary);
-    crashed.push(summary);
-  }
-  await syncLegacyVersions(connection);
-  return crashed;
-}
-
-/** The run's final row, replacing its 'running' mark (in one transaction). */
-export async function writeRun(connection: DuckDBConnection, run: RunSummary): Promise<void> {
-  await connection.run('BEGIN TRANSACTION');
-  try {
-    await connection.run("DELETE FROM schema_migration_runs WHERE run_id = ? AND status = 'running'", [run.runId]);
-    await insertRun(connection, run);
-    await connection.run('COMMIT');
-  } catch (err) {
-    await connection.run('ROLLBACK').catch(() => undefined);
-    throw err;
-  }
+  return new Map(reader.getRows().map(([name, type]) => [String(name), String(type)]));
 }
 
 async function insertRun(connection: DuckDBConnection, run: RunSummary): Promise<void> {
@@ -364,36 +188,233 @@ async function insertRun(connection: DuckDBConnection, run: RunSummary): Promise
   );
 }
 
-/** Finished runs, most recent first (or the one run with `runId`, even while it is 'running'). */
-export async function readRuns(connection: DuckDBConnection, limit = 100, runId?: string): Promise<RunSummary[]> {
-  if (!(await tableExists(connection, 'schema_migration_runs'))) return [];
-  const reader = await connection.runAndReadAll(
-    `SELECT run_id, job_id, mode, status, requested_by, reason, CAST(started_at AS VARCHAR) AS started_at,
-            CAST(finished_at AS VARCHAR) AS finished_at, duration_ms, from_version, to_version, error, migrations, restore_point
-       FROM schema_migration_runs WHERE ${runId === undefined ? "status <> 'running'" : 'run_id = ?'} ORDER BY started_at DESC, rowid DESC LIMIT ?`,
-    runId === undefined ? [limit] : [runId, limit],
-  );
-  return reader.getRowObjectsJS().map((r) => ({
-    runId: String(r.run_id),
-    jobId: (r.job_id as string | null) ?? null,
-    mode: String(r.mode) as RunSummary['mode'],
-    status: String(r.status) as RunSummary['status'],
-    requestedBy: (r.requested_by as string | null) ?? null,
-    reason: (r.reason as string | null) ?? null,
-    startedAt: fromDbTimestamp(r.started_at),
-    finishedAt: fromDbTimestamp(r.finished_at),
-    durationMs: Number(r.duration_ms),
-    fromVersion: Number(r.from_version),
-    toVersion: Number(r.to_version),
-    error: (r.error as string | null) ?? null,
-    migrations: JSON.parse(String(r.migrations)),
-    ...restorePointsOf(r.restore_point),
-  }));
-}
+/**
+ * The ledger of one database connection: reads and writes of the three ledger tables. The
+ * runner, restore and imports all go through it. It remembers which ledger tables exist
+ * (once seen they stay), saving a catalog query on every status and run; a reopened
+ * connection gets a new Ledger.
+ */
+export class Ledger {
+  readonly #known = new Set<string>();
+  #widened = false;
 
-/** The restore_point column: the run's restore point, with a restore's undo point inside it. */
-function restorePointsOf(column: unknown): Pick<RunSummary, 'restorePoint' | 'undoPoint'> {
-  if (column === null || column === undefined) return { restorePoint: null };
-  const { undoPoint, ...restorePoint } = JSON.parse(String(column)) as NonNullable<RunSummary['restorePoint']> & Pick<RunSummary, 'undoPoint'>;
-  return undoPoint ? { restorePoint, undoPoint } : { restorePoint };
+  constructor(readonly connection: DuckDBConnection) {}
+
+  async #tableExists(table: string): Promise<boolean> {
+      if (this.#known.has(table)) return true;
+    const reader = await this.connection.runAndReadAll(
+      "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = ?",
+      [table],
+    );
+    const exists = Number(reader.getRows()[0]?.[0] ?? 0) > 0;
+    if (exists && table === 'schema_migrations') await this.#assertOwn();
+    if (exists) this.#known.add(table);
+    return exists;
+  }
+
+  async #assertOwn(): Promise<void> {
+    const columns = await columnTypes(this.connection, 'schema_migrations');
+    if (!columns.has('checksum') || !columns.has('status')) throw new ForeignLedgerError([...columns.keys()]);
+  }
+
+  /** ALTER … TYPE BIGINT for version columns still INTEGER (no index on these tables, so DuckDB allows it). */
+  async #widenVersionColumns(): Promise<void> {
+    if (this.#widened) return;
+    let changed = false;
+    for (const table of new Set(VERSION_COLUMNS.map(([t]) => t))) {
+      const types = await columnTypes(this.connection, table);
+      for (const [t, column] of VERSION_COLUMNS) {
+        if (t === table && types.get(column) === 'INTEGER') {
+          await this.connection.run(`ALTER TABLE ${table} ALTER COLUMN ${column} TYPE BIGINT`);
+          changed = true;
+        }
+      }
+    }
+    // DDL goes to the data file at once rather than waiting in the WAL
+    if (changed) await this.connection.run('CHECKPOINT');
+    this.#widened = true;
+  }
+
+  /** Creates whatever ledger table is missing (refusing another tool's schema_migrations) and widens old version columns. */
+  async ensure(): Promise<void> {
+    if (!LEDGER_TABLES.every((t) => this.#known.has(t))) {
+      if (!this.#known.has('schema_migrations')) await this.#tableExists('schema_migrations'); // refuses another tool's table
+      await this.connection.run(LEDGER_DDL);
+      await this.connection.run(RUNS_DDL);
+      await this.connection.run(LEGACY_DDL);
+      for (const t of LEDGER_TABLES) this.#known.add(t);
+    }
+    await this.#widenVersionColumns();
+  }
+
+  async read(): Promise<LedgerEntry[]> {
+    if (!(await this.#tableExists('schema_migrations'))) return [];
+    const reader = await this.connection.runAndReadAll(
+      `SELECT version, name, checksum, status, CAST(applied_at AS VARCHAR) AS applied_at, duration_ms,
+              applied_by, run_id, job_id, error
+         FROM schema_migrations ORDER BY applied_at, rowid`,
+    );
+    return reader.getRowObjectsJS().map((r) => ({
+      version: Number(r.version),
+      name: String(r.name),
+      checksum: String(r.checksum),
+      status: String(r.status) as LedgerStatus,
+      appliedAt: fromDbTimestamp(r.applied_at),
+      durationMs: r.duration_ms === null ? null : Number(r.duration_ms),
+      appliedBy: (r.applied_by as string | null) ?? null,
+      runId: (r.run_id as string | null) ?? null,
+      jobId: (r.job_id as string | null) ?? null,
+      error: (r.error as string | null) ?? null,
+    }));
+  }
+
+  /** Rows of the old application's schema_version table, or null when the table is absent. */
+  async readLegacyVersions(): Promise<LegacyRow[] | null> {
+    if (!(await this.#tableExists('schema_version'))) return null;
+    const reader = await this.connection.runAndReadAll(
+      'SELECT version, CAST(applied_at AS VARCHAR) AS applied_at FROM schema_version ORDER BY version',
+    );
+    return reader.getRowObjectsJS().map((r) => ({
+      version: Number(r.version),
+      appliedAt: r.applied_at === null ? null : fromDbTimestamp(r.applied_at),
+    }));
+  }
+
+  async write(e: LedgerWrite): Promise<void> {
+    const values: DuckDBValue[] = [
+      e.version,
+      e.name,
+      e.checksum,
+      e.status,
+      toDbTimestamp(e.appliedAt),
+      e.durationMs,
+      e.appliedBy,
+      e.runId,
+      e.jobId,
+      e.error,
+    ];
+    await this.connection.run(
+      `INSERT INTO schema_migrations (version, name, checksum, status, applied_at, duration_ms, applied_by, run_id, job_id, error)
+       VALUES (?, ?, ?, ?, CAST(? AS TIMESTAMP), ?, ?, ?, ?, ?)`,
+      values,
+    );
+  }
+
+  /**
+   * Mirrors an applied version into schema_version inside the migration's transaction when
+   * old builds would act on it. NOT EXISTS rather than ON CONFLICT DO NOTHING: same rows, but
+   * DuckDB 1.5's ON CONFLICT path cost ~3.5 ms per migration and slowed the COMMIT after it.
+   */
+  async mirrorLegacyVersion(version: number): Promise<void> {
+    if (version > OLD_BUILDS_LAST_VERSION) return;
+    await this.connection.run('INSERT INTO schema_version (version) SELECT $1 WHERE NOT EXISTS (SELECT 1 FROM schema_version WHERE version = $1)', [version]);
+  }
+
+  /**
+   * Keeps schema_version truthful for old application builds that read MAX(version): every
+   * version the ledger shows applied is in it (one statement, its own transaction). Runs when
+   * a run ends and when a crashed run is recorded. Timestamp versions are left out: they mean
+   * nothing to old builds and do not fit the old INTEGER column.
+   */
+  async syncLegacyVersions(): Promise<void> {
+    await this.connection.run(
+      `INSERT INTO schema_version (version)
+       SELECT DISTINCT version FROM schema_migrations
+        WHERE status = 'applied' AND version <= ${LEGACY_MAX_VERSION}
+          AND version NOT IN (SELECT version FROM schema_version)`,
+    );
+  }
+
+  /** Marks a run as started (status 'running'); its final row replaces the mark (writeRun). */
+  async writeRunStart(start: RunStart): Promise<void> {
+    await this.connection.run(
+      `INSERT INTO schema_migration_runs (run_id, job_id, mode, status, requested_by, reason, started_at, finished_at,
+         duration_ms, from_version, to_version, error, migrations, restore_point)
+       VALUES (?, ?, ?, 'running', ?, ?, CAST(? AS TIMESTAMP), CAST(? AS TIMESTAMP), 0, ?, ?, NULL, '[]', NULL)`,
+      [start.runId, start.jobId, start.mode, start.requestedBy, start.reason, toDbTimestamp(start.startedAt), toDbTimestamp(start.startedAt), start.fromVersion, start.fromVersion],
+    );
+  }
+
+  /**
+   * Runs still marked 'running' belong to a process that died (killed, crashed, out of
+   * disk) or a run that ended without a result: each becomes 'crashed', with what the
+   * ledger shows that run committed. Call it only while no run is in progress on the file.
+   */
+  async recordCrashedRuns(why: string): Promise<RunSummary[]> {
+    if (!(await this.#tableExists('schema_migration_runs'))) return [];
+    const reader = await this.connection.runAndReadAll("SELECT run_id FROM schema_migration_runs WHERE status = 'running'");
+    const runIds = reader.getRows().map((r) => String(r[0]));
+    if (runIds.length === 0) return [];
+    const ledger = await this.read();
+    const crashed: RunSummary[] = [];
+    for (const runId of runIds) {
+      const run = (await this.readRuns(1, runId))[0];
+      if (!run) continue;
+      const attempts = ledger.filter((e) => e.runId === runId);
+      const applied = attempts.filter((e) => e.status === 'applied');
+      const finishedAt = attempts.reduce((latest, e) => (e.appliedAt > latest ? e.appliedAt : latest), run.startedAt);
+      const summary: RunSummary = {
+        ...run,
+        status: 'crashed',
+        finishedAt,
+        durationMs: Math.max(0, Date.parse(finishedAt) - Date.parse(run.startedAt)),
+        toVersion: applied.reduce((v, e) => Math.max(v, e.version), run.fromVersion),
+        error: why,
+        migrations: attempts.map((e) => ({
+          version: e.version,
+          name: e.name,
+          file: '',
+          checksum: e.checksum,
+          status: e.status === 'adopted' ? 'applied' : e.status,
+          statements: 0,
+          ...(e.durationMs !== null && { durationMs: e.durationMs }),
+          ...(e.error !== null && { error: { message: e.error } }),
+        })),
+      };
+      await this.writeRun(summary);
+      crashed.push(summary);
+    }
+    await this.syncLegacyVersions();
+    return crashed;
+  }
+
+  /** The run's final row, replacing its 'running' mark (in one transaction). */
+  async writeRun(run: RunSummary): Promise<void> {
+    await this.connection.run('BEGIN TRANSACTION');
+    try {
+      await this.connection.run("DELETE FROM schema_migration_runs WHERE run_id = ? AND status = 'running'", [run.runId]);
+      await insertRun(this.connection, run);
+      await this.connection.run('COMMIT');
+    } catch (err) {
+      await this.connection.run('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Finished runs, most recent first (or the one run with `runId`, even while it is 'running'). */
+  async readRuns(limit = 100, runId?: string): Promise<RunSummary[]> {
+    if (!(await this.#tableExists('schema_migration_runs'))) return [];
+    const reader = await this.connection.runAndReadAll(
+      `SELECT run_id, job_id, mode, status, requested_by, reason, CAST(started_at AS VARCHAR) AS started_at,
+              CAST(finished_at AS VARCHAR) AS finished_at, duration_ms, from_version, to_version, error, migrations, restore_point
+         FROM schema_migration_runs WHERE ${runId === undefined ? "status <> 'running'" : 'run_id = ?'} ORDER BY started_at DESC, rowid DESC LIMIT ?`,
+      runId === undefined ? [limit] : [runId, limit],
+    );
+    return reader.getRowObjectsJS().map((r) => ({
+      runId: String(r.run_id),
+      jobId: (r.job_id as string | null) ?? null,
+      mode: String(r.mode) as RunSummary['mode'],
+      status: String(r.status) as RunSummary['status'],
+      requestedBy: (r.requested_by as string | null) ?? null,
+      reason: (r.reason as string | null) ?? null,
+      startedAt: fromDbTimestamp(r.started_at),
+      finishedAt: fromDbTimestamp(r.finished_at),
+      durationMs: Number(r.duration_ms),
+      fromVersion: Number(r.from_version),
+      toVersion: Number(r.to_version),
+      error: (r.error as string | null) ?? null,
+      migrations: JSON.parse(String(r.migrations)),
+      ...restorePointsOf(r.restore_point),
+    }));
+  }
 }

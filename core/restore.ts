@@ -12,7 +12,7 @@ import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import type { RestorePointRef, RunResult, RunnerEvent } from '../contract/index.js';
 import { Database, recoverWal } from './database.js';
-import { effectiveApplied, ensureLedger, readLedger, readRuns, writeRun } from './ledger.js';
+import { effectiveApplied, Ledger } from './ledger.js';
 import { advanceSwap, beginSwap, finishSwap, keepPrevious, releaseSwap, rollBackSwap, syncPath, type SwapFiles } from './restore-journal.js';
 import { RestorePointError, type RestorePoint, type RestorePoints } from './restore-points.js';
 
@@ -36,7 +36,7 @@ export interface RestoreOptions {
 }
 
 async function currentVersion(db: Database): Promise<number> {
-  return effectiveApplied(await readLedger(db.connection)).reduce((v, e) => Math.max(v, e.version), 0);
+  return effectiveApplied(await new Ledger(db.connection).read()).reduce((v, e) => Math.max(v, e.version), 0);
 }
 
 const exists = (path: string) => access(path).then(() => true, () => false);
@@ -54,7 +54,7 @@ export async function restoreDatabase(options: RestoreOptions): Promise<{ db: Da
   const path = options.db.path;
   const point = await points.get(id, path); // unknown or another database's: refused before anything is touched
   const fromVersion = await currentVersion(options.db);
-  const history = await readRuns(options.db.connection, Number.MAX_SAFE_INTEGER);
+  const history = await new Ledger(options.db.connection).readRuns(Number.MAX_SAFE_INTEGER);
   emit?.({ type: 'run:start', runId, mode: 'restore', migrations: [], totalStatements: 0 });
 
   // the state this restore replaces, kept first so that the restore can be undone
@@ -73,10 +73,11 @@ export async function restoreDatabase(options: RestoreOptions): Promise<{ db: Da
   const durationMs = () => Number(process.hrtime.bigint() - start) / 1e6;
 
   const record = async (status: 'success' | 'failed'): Promise<RunResult> => {
-    await ensureLedger(db.connection);
+    const ledger = new Ledger(db.connection);
+    await ledger.ensure();
     // the run history is the operators' record: the restored file gets every run it lacks
-    const known = new Set((await readRuns(db.connection, Number.MAX_SAFE_INTEGER)).map((r) => r.runId));
-    for (const run of [...history].reverse()) if (!known.has(run.runId)) await writeRun(db.connection, run);
+    const known = new Set((await ledger.readRuns(Number.MAX_SAFE_INTEGER)).map((r) => r.runId));
+    for (const run of [...history].reverse()) if (!known.has(run.runId)) await ledger.writeRun(run);
     const toVersion = await currentVersion(db);
     const result: RunResult = {
       runId,
@@ -93,7 +94,7 @@ export async function restoreDatabase(options: RestoreOptions): Promise<{ db: Da
       ...(undoPoint && { undoPoint }),
       ...(restoreError ? { error: `restore from ${id} failed, the database was left as it was: ${(restoreError as Error).message}` } : {}),
     };
-    await writeRun(db.connection, {
+    await ledger.writeRun({
       runId,
       jobId: options.jobId ?? null,
       mode: 'restore',

@@ -22,14 +22,7 @@ import type {
 import { RunnerEvents } from './events.js';
 import {
   LEDGER_TABLES,
-  ensureLedger,
-  mirrorLegacyVersion,
-  syncLegacyVersions,
-  readRuns,
-  recordCrashedRuns,
-  writeLedgerEntry,
-  writeRun,
-  writeRunStart,
+  Ledger,
 } from './ledger.js';
 import { analyze, type Analysis } from './analysis.js';
 import { Checkpointer, DEFAULT_CHECKPOINT_BUDGET, type CheckpointPolicy } from './checkpoint-policy.js';
@@ -148,7 +141,8 @@ function elapsed(start: bigint): number {
 export class MigrationRunner {
   readonly events = new RunnerEvents();
   /** replaced when DuckDB invalidates the instance and the database is reopened */
-  #connection: DuckDBConnection;
+  /** the ledger of the connection the runner works on (replaced when the file is reopened) */
+  #ledger: Ledger;
   readonly #source: MigrationSource;
   readonly #options: RunnerOptions;
   readonly #checkpoints: Checkpointer;
@@ -161,8 +155,12 @@ export class MigrationRunner {
   /** the catalog and schema the connection resolved names in when the runner first used it */
   #home: Promise<ConnectionHome> | undefined;
 
+  get #connection(): DuckDBConnection {
+    return this.#ledger.connection;
+  }
+
   constructor(options: RunnerOptions) {
-    this.#connection = options.connection;
+    this.#ledger = new Ledger(options.connection);
     this.#source = options.source;
     this.#options = options;
     this.#checkpoints = new Checkpointer(() => this.#connection.run('CHECKPOINT'), options.checkpoint ?? DEFAULT_CHECKPOINT_BUDGET, options.database?.path, options.logger);
@@ -192,7 +190,7 @@ export class MigrationRunner {
   }
 
   async listRuns(limit = 100): Promise<RunSummary[]> {
-    return readRuns(this.#connection, limit);
+    return this.#ledger.readRuns(limit);
   }
 
   /**
@@ -200,7 +198,7 @@ export class MigrationRunner {
    * 'crashed', with what they committed. Call it when the file is opened and nothing runs.
    */
   async recordCrashedRuns(why: string = RUN_CRASHED_MESSAGE): Promise<RunSummary[]> {
-    return recordCrashedRuns(this.#connection, why);
+    return this.#ledger.recordCrashedRuns(why);
   }
 
   /** Where things stand; `withPending` receives the pending files themselves (e.g. to publish their SQL). */
@@ -255,7 +253,7 @@ export class MigrationRunner {
     await this.recordCrashedRuns();
     if (batch.length > 0) {
       // marks the run before anything is applied: if this process dies, the next one records it
-      await writeRunStart(this.#connection, {
+      await this.#ledger.writeRunStart({
         runId,
         jobId: options.jobId ?? null,
         mode: 'apply',
@@ -381,7 +379,7 @@ export class MigrationRunner {
   /** `lint: false` where only what refuses a run matters: lint finds warnings, never errors. */
   async #analyze({ lint = true }: { lint?: boolean } = {}): Promise<Analysis> {
     await this.#backHome();
-    return analyze(this.#connection, this.#source, { parsed: this.#parsed, linted: lint ? this.#linted : undefined, lint, allowOutOfOrder: this.#options.allowOutOfOrder });
+    return analyze(this.#ledger, this.#source, { parsed: this.#parsed, linted: lint ? this.#linted : undefined, lint, allowOutOfOrder: this.#options.allowOutOfOrder });
   }
 
   /** Puts a connection that something moved to another catalog or schema back where it was. */
@@ -419,13 +417,13 @@ export class MigrationRunner {
     if (a.problems.some((p) => p.code === 'foreign-ledger')) return; // the ledger's name is taken: write nothing
     const files = new Map(a.migrations.map((m) => [m.version, m]));
     const toAdopt = a.unadopted.filter((r) => files.has(r.version));
-    await ensureLedger(this.#connection);
+    await this.#ledger.ensure();
     if (toAdopt.length === 0) return;
     await this.#connection.run('BEGIN TRANSACTION');
     try {
       for (const r of toAdopt) {
         const file = files.get(r.version)!;
-        await writeLedgerEntry(this.#connection, {
+        await this.#ledger.write({
           version: r.version,
           name: file.name,
           checksum: file.checksum,
@@ -642,7 +640,7 @@ export class MigrationRunner {
   }
 
   async #writeApplied(m: MigrationFile, durationMs: number, runId: string, options: RunOptions): Promise<void> {
-    await writeLedgerEntry(this.#connection, {
+    await this.#ledger.write({
       version: m.version,
       name: m.name,
       checksum: m.checksum,
@@ -654,7 +652,7 @@ export class MigrationRunner {
       jobId: options.jobId ?? null,
       error: null,
     });
-    await mirrorLegacyVersion(this.#connection, m.version);
+    await this.#ledger.mirrorLegacyVersion(m.version);
   }
 
   /**
@@ -681,7 +679,7 @@ export class MigrationRunner {
     const error = r.error
       ? errorExcerpt(`${r.error.message}${r.error.statementIndex !== undefined ? ` [statement ${r.error.statementIndex + 1}${r.error.line ? `, line ${r.error.line}` : ''}]` : ''}`)
       : r.status;
-    await writeLedgerEntry(this.#connection, {
+    await this.#ledger.write({
       version: r.version,
       name: r.name,
       checksum: r.checksum,
@@ -707,7 +705,7 @@ export class MigrationRunner {
     const database = this.#options.database;
     if (!database?.reopen) return 'DuckDB invalidated the database instance and this runner cannot reopen it; the failure is not recorded';
     try {
-      this.#connection = await database.reopen();
+      this.#ledger = new Ledger(await database.reopen());
       this.#options.logger?.warn({ event: 'database:reopened' }, 'DuckDB invalidated the database instance; reopened the file to record the failure');
       return undefined;
     } catch (err) {
@@ -725,7 +723,7 @@ export class MigrationRunner {
   async #recordRun(result: RunResult, options: RunOptions): Promise<string | undefined> {
     const unusable = await this.#recover();
     if (unusable) return unusable;
-    await writeRun(this.#connection, {
+    await this.#ledger.writeRun({
       runId: result.runId,
       jobId: options.jobId ?? null,
       mode: result.mode,
@@ -749,7 +747,7 @@ export class MigrationRunner {
   /** schema_version catches up with the run's versions; a failure here loses nothing (the next run or crash record retries). */
   async #syncLegacy(): Promise<void> {
     try {
-      await syncLegacyVersions(this.#connection);
+      await this.#ledger.syncLegacyVersions();
     } catch (err) {
       this.#options.logger?.warn({ event: 'legacy:sync-failed', error: this.#errorText(err) }, 'schema_version could not be brought up to date');
     }

@@ -4,7 +4,7 @@
 // schema_migrations(version) and Flyway's flyway_schema_history. golang-migrate and dbmate
 // use duckmig's ledger name, so their table is kept under another name when adopted.
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { effectiveApplied, ensureLedger, fromDbTimestamp, readLedger, writeLedgerEntry } from './ledger.js';
+import { effectiveApplied, fromDbTimestamp, Ledger } from './ledger.js';
 
 export const TOOLS = ['goose', 'golang-migrate', 'dbmate', 'flyway'] as const;
 export type Tool = (typeof TOOLS)[number];
@@ -196,15 +196,16 @@ export async function adoptToolHistory(
   if (history.table === 'schema_migrations') {
     await connection.run(`ALTER TABLE schema_migrations RENAME TO ${KEPT_AS[history.tool]!}`);
   }
-  await ensureLedger(connection);
-  const present = new Set(effectiveApplied(await readLedger(connection)).map((e) => e.version));
+  const ledger = new Ledger(connection);
+  await ledger.ensure();
+  const present = new Set(effectiveApplied(await ledger.read()).map((e) => e.version));
   const todo = applied.filter((a) => !present.has(a.file.version));
   if (todo.length === 0) return [];
   const now = new Date().toISOString();
   await connection.run('BEGIN TRANSACTION');
   try {
     for (const { file, appliedAt } of todo) {
-      await writeLedgerEntry(connection, {
+      await ledger.write({
         version: file.version,
         name: file.name,
         checksum: file.checksum,
