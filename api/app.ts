@@ -2,8 +2,9 @@
 // drive it with app.request(). Wires middleware in order (request id, logging,
 // metrics, security headers and CSP, same-origin check, the queue page's HTML answer
 // to browsers it refuses, authentication with throttling and Redis sessions, body
-// limit), the documented /api/v1 routes, the live channel, OpenAPI + Swagger UI,
-// metrics, bull-board, probes and the static UI, and the one error handler.
+// limit), the documented /api/v1 route groups (sub-apps from routes/, mounted with
+// app.route()), the live channel, OpenAPI + Swagger UI, metrics, bull-board, probes and
+// the static UI, and the one error handler.
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,9 +32,9 @@ import { countRequests, registerMetricsRoute, RequestMetrics } from './metrics.j
 import { buildOpenApiDocument } from './openapi.js';
 import { DEFAULT_RATE_LIMIT, rateLimit } from './rate-limit.js';
 import { requestLog } from './request-log.js';
-import { registerJobRoutes } from './routes/jobs.js';
-import { registerMigrationRoutes } from './routes/migrations.js';
-import { registerSessionRoutes } from './routes/session.js';
+import { JOB_ROUTES_BASE, jobRoutes } from './routes/jobs.js';
+import { MIGRATION_ROUTES_BASE, migrationRoutes } from './routes/migrations.js';
+import { SESSION_ROUTES_BASE, sessionRoutes } from './routes/session.js';
 import { queuePageDenied } from './queue-page-denied.js';
 import { requireSameOrigin } from './same-origin.js';
 import { createSessionStore, DEFAULT_SESSION_TTL_MS } from './session.js';
@@ -133,9 +134,10 @@ export function createApp(deps: ApiDeps): ApiApp {
 
   // next to the contract's keys (duckmig:<queue>:…), one counter per token and window
   const limiter = rateLimit({ redis, limit, windowMs, keyPrefix: `duckmig:${queue.name}:ratelimit` });
-  registerMigrationRoutes(app, { queue, queueEvents, redis, keys, workerState, limiter, runDeadlineMs: deps.runDeadlineMs });
-  registerJobRoutes(app, { queue, redis, keys, limiter });
-  registerSessionRoutes(app, { tokens, sessions, throttle, trustProxy, sessionTtlMs });
+  // route groups: sub-apps behind the middleware above (roles and rate limit per route)
+  app.route(MIGRATION_ROUTES_BASE, migrationRoutes({ queue, queueEvents, redis, keys, workerState, limiter, runDeadlineMs: deps.runDeadlineMs }));
+  app.route(JOB_ROUTES_BASE, jobRoutes({ queue, redis, keys, limiter }));
+  app.route(SESSION_ROUTES_BASE, sessionRoutes({ tokens, sessions, throttle, trustProxy, sessionTtlMs }));
   registerLiveRoutes(app, { hub, upgradeWebSocket: nodeWs.upgradeWebSocket });
 
   const document = buildOpenApiDocument();

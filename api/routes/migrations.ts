@@ -1,6 +1,7 @@
 // /api/v1/admin/migrations: run, dry-run (optionally waiting), restore, status and
 // history. Enqueue rules live in jobs.ts; status comes from the worker's snapshot and
-// heartbeat in Redis, never from the database.
+// heartbeat in Redis, never from the database. A sub-app mounted at
+// MIGRATION_ROUTES_BASE.
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { QueueEvents } from 'bullmq';
 import type { MiddlewareHandler } from 'hono';
@@ -23,7 +24,10 @@ import { acceptedKey, confirmWithinDeadline, DEFAULT_RUN_DEADLINE_MS } from '../
 import { enqueue, findActiveRun, refuseWhenPaused, getJobView, listRecentJobs, waitForJob, type MigrationQueue } from '../jobs.js';
 import type { WorkerKeys, WorkerStateReader } from '../worker-state.js';
 import { dryRunRoute, historyRoute, pendingSqlRoute, restoreRoute, runRoute, statusRoute } from './definitions.js';
+import { relativeTo, routeGroup } from './group.js';
 import { guards } from './guards.js';
+
+export const MIGRATION_ROUTES_BASE = ADMIN_PREFIX;
 
 export interface MigrationRoutesDeps {
   queue: MigrationQueue;
@@ -48,7 +52,8 @@ function inProgress(jobId: string): ApiError {
   });
 }
 
-export function registerMigrationRoutes(app: OpenAPIHono, deps: MigrationRoutesDeps): void {
+export function migrationRoutes(deps: MigrationRoutesDeps): OpenAPIHono {
+  const app = routeGroup();
   const { queue, queueEvents, redis, keys, workerState, limiter, runDeadlineMs = DEFAULT_RUN_DEADLINE_MS } = deps;
 
   async function enqueueExclusive(data: Extract<JobData, { kind: 'run' | 'restore' }>): Promise<EnqueuedResponse> {
@@ -76,14 +81,14 @@ export function registerMigrationRoutes(app: OpenAPIHono, deps: MigrationRoutesD
     });
   }
 
-  app.openapi({ ...runRoute, middleware: guards(runRoute, limiter) }, async function runMigrations(c) {
+  app.openapi(relativeTo(MIGRATION_ROUTES_BASE, { ...runRoute, middleware: guards(runRoute, limiter) }), async function runMigrations(c) {
     const { target, reason, allOrNothing, plan } = c.req.valid('json');
     if (plan) await refuseChangedPlan(plan, target);
     const body = await enqueueExclusive({ kind: 'run', requestedBy: c.get('principal').name, target, reason, allOrNothing, ...(plan && { plan }) });
     return c.json(body, 202);
   });
 
-  app.openapi({ ...pendingSqlRoute, middleware: guards(pendingSqlRoute) }, async function getPendingSql(c) {
+  app.openapi(relativeTo(MIGRATION_ROUTES_BASE, { ...pendingSqlRoute, middleware: guards(pendingSqlRoute) }), async function getPendingSql(c) {
     const { version } = c.req.valid('param');
     const { offset, limit } = c.req.valid('query');
     const { snapshot } = await workerState.read();
@@ -107,13 +112,13 @@ export function registerMigrationRoutes(app: OpenAPIHono, deps: MigrationRoutesD
     return c.json(body, 200);
   });
 
-  app.openapi({ ...restoreRoute, middleware: guards(restoreRoute, limiter) }, async function restoreDatabase(c) {
+  app.openapi(relativeTo(MIGRATION_ROUTES_BASE, { ...restoreRoute, middleware: guards(restoreRoute, limiter) }), async function restoreDatabase(c) {
     const { restorePointId, reason } = c.req.valid('json');
     const body = await enqueueExclusive({ kind: 'restore', requestedBy: c.get('principal').name, restorePointId, reason });
     return c.json(body, 202);
   });
 
-  app.openapi({ ...dryRunRoute, middleware: guards(dryRunRoute, limiter) }, async function dryRunMigrations(c) {
+  app.openapi(relativeTo(MIGRATION_ROUTES_BASE, { ...dryRunRoute, middleware: guards(dryRunRoute, limiter) }), async function dryRunMigrations(c) {
     const { wait = 0 } = c.req.valid('query');
     const { target, rehearse } = c.req.valid('json');
     // A request without a body skips the schema (and its default): rehearse by default.
@@ -128,7 +133,7 @@ export function registerMigrationRoutes(app: OpenAPIHono, deps: MigrationRoutesD
     return c.json(enqueuedBody(jobId), 202);
   });
 
-  app.openapi({ ...statusRoute, middleware: guards(statusRoute) }, async function getStatus(c) {
+  app.openapi(relativeTo(MIGRATION_ROUTES_BASE, { ...statusRoute, middleware: guards(statusRoute) }), async function getStatus(c) {
     const [{ snapshotJson, liveness }, counts, activeJob, paused] = await Promise.all([
       workerState.read(),
       queue.getJobCounts('waiting', 'prioritized', 'active', 'completed', 'failed', 'delayed'),
@@ -154,8 +159,9 @@ export function registerMigrationRoutes(app: OpenAPIHono, deps: MigrationRoutesD
     return c.body(body, 200, { 'content-type': 'application/json' }) as unknown as ReturnType<typeof c.json<StatusResponse, 200>>;
   });
 
-  app.openapi({ ...historyRoute, middleware: guards(historyRoute) }, async function getHistory(c) {
+  app.openapi(relativeTo(MIGRATION_ROUTES_BASE, { ...historyRoute, middleware: guards(historyRoute) }), async function getHistory(c) {
     const [{ snapshot }, jobs] = await Promise.all([workerState.read(), listRecentJobs(queue, 50)]);
     return c.json({ runs: snapshot?.runs ?? [], ledger: snapshot?.status.ledger ?? [], jobs }, 200);
   });
+  return app;
 }
