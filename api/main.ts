@@ -1,20 +1,26 @@
 // startApi(config): the API process. Resolves tokens (generating the admin token on
 // first start), connects Redis (failing fast with a clear message), creates the
 // queue and this process's QueueEvents, and serves createApp() with WebSockets on
-// @hono/node-server. close() is idempotent and releases everything in order.
-// Run directly (`node dist/api/main.js`) it reads the environment and handles signals.
+// @hono/node-server. close() is idempotent and releases everything in order, each
+// step bounded (lifecycle/teardown.ts). Commands run it: `duckmig api` and `duckmig start`.
 import type { AddressInfo } from 'node:net';
-import { pathToFileURL } from 'node:url';
-import { serve } from '@hono/node-server';
+import { serve, type ServerType } from '@hono/node-server';
 import { Queue, QueueEvents } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import { QUEUE_NAME, type JobData } from '../contract/index.js';
-import { createApp, type ApiDeps } from './app.js';
 import { redisUrlMissing } from '../config/config-error.js';
-import { ConfigError, loadApiConfig, type ApiConfig } from './config.js';
+import { teardown, type TeardownStep } from '../lifecycle/teardown.js';
+import { createApp, type ApiApp, type ApiDeps } from './app.js';
+import type { ApiConfig } from './config.js';
+import type { MigrationQueue } from './jobs.js';
 import { connectRedis, createCommandConnection, createEventsConnection } from './redis.js';
 import { createTokenStore, resolveTokens } from './tokens.js';
 
+/**
+ * Bounded: with Redis away, BullMQ's close() waits for an 'end' event that never
+ * comes; shutdown must still finish.
+ */
 const SHUTDOWN_STEP_MS = 2_000;
 
 export interface StartApiOptions {
@@ -33,56 +39,27 @@ export interface RunningApi {
   close(): Promise<void>;
 }
 
+/** What the API has opened so far; teardown releases whatever is there. */
+interface Opened {
+  redis?: Redis;
+  eventsConnection?: Redis;
+  queue?: MigrationQueue;
+  queueEvents?: QueueEvents;
+  server?: ServerType;
+  api?: ApiApp;
+}
+
 export async function startApi(config: ApiConfig, logger?: Logger, options: StartApiOptions = {}): Promise<RunningApi> {
   const log = logger ?? pino({ level: config.logLevel });
-  const { redisUrl } = config;
-  if (!redisUrl) {
-    throw redisUrlMissing('the API');
-  }
+  const redisUrl = requireRedisUrl(config);
   const { entries, tokenFile } = await resolveTokens({ configured: config.tokens, dataDir: config.dataDir, print: options.print });
 
-  const cleanups: { name: string; run: () => unknown }[] = [];
-  const release = async () => {
-    for (const { name, run } of cleanups.reverse()) {
-      // Bounded: with Redis away, BullMQ's close() waits for an 'end' event that
-      // never comes; shutdown must still finish.
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<'timeout'>((resolve) => {
-        timer = setTimeout(() => resolve('timeout'), SHUTDOWN_STEP_MS);
-      });
-      try {
-        const outcome = await Promise.race([Promise.resolve(run()), timeout]);
-        if (outcome === 'timeout') log.warn({ step: name }, 'api shutdown step timed out');
-      } catch (err) {
-        log.warn({ err, step: name }, 'api shutdown step failed');
-      } finally {
-        clearTimeout(timer);
-      }
-    }
-    cleanups.length = 0;
-  };
-
+  const opened: Opened = {};
+  const release = teardown(shutdownSteps(opened), { logger: log, what: 'api' });
   try {
-    const redis = createCommandConnection(redisUrl, log);
-    cleanups.push({ name: 'redis', run: () => redis.quit().catch(() => redis.disconnect()) });
-    await connectRedis(redis, redisUrl);
-
-    const eventsBase = createEventsConnection(redisUrl, log);
-    cleanups.push({ name: 'events connection', run: () => eventsBase.disconnect() });
-
     const queueName = options.queueName ?? QUEUE_NAME;
-    const queue = new Queue<JobData>(queueName, { connection: redis });
-    queue.on('error', (err) => log.warn({ err: err.message }, 'queue error'));
-    // every dry-run ?wait adds a 'closing' listener to the queue until its job finishes
-    queue.setMaxListeners(1_000);
-    cleanups.push({ name: 'queue', run: () => queue.close() });
-
-    const queueEvents = new QueueEvents(queueName, { connection: eventsBase });
-    queueEvents.on('error', (err) => log.warn({ err: err.message }, 'queue events error'));
-    cleanups.push({ name: 'queue events', run: () => queueEvents.close() });
-    await queueEvents.waitUntilReady();
-
-    const api = createApp({
+    const { redis, queue, queueEvents } = await openQueue(redisUrl, queueName, log, opened);
+    const api = (opened.api = createApp({
       rateLimit: { limit: config.rateLimitPerMinute, windowMs: 60_000 },
       authFailures: { limit: config.authFailuresPerMinute, windowMs: 60_000 },
       allowedOrigins: config.allowedOrigins,
@@ -93,63 +70,72 @@ export async function startApi(config: ApiConfig, logger?: Logger, options: Star
       redis,
       tokens: createTokenStore(entries),
       logger: log,
-    });
-
-    const server = serve({ fetch: api.app.fetch, port: config.port, hostname: config.host });
-    api.injectWebSocket(server);
-    cleanups.push({
-      name: 'http server',
-      run: () =>
-        new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          // SSE streams and keep-alive sockets would hold close() open forever.
-          if ('closeAllConnections' in server) server.closeAllConnections();
-        }),
-    });
-    // Runs before the server closes: WebSocket clients are dropped first.
-    cleanups.push({ name: 'live channel', run: () => api.close() });
-    await new Promise<void>((resolve, reject) => {
-      if (server.listening) return resolve();
-      server.once('listening', resolve);
-      server.once('error', reject);
-    });
-
-    const { port } = server.address() as AddressInfo;
-    const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-    const url = `http://${host}:${port}`;
+    }));
+    const url = await listen(api, config, opened);
     log.info({ url, queue: queueName, tokenFile }, 'api listening');
 
     let closing: Promise<void> | undefined;
-    return {
-      url,
-      tokenFile,
-      close: () => (closing ??= release().then(() => log.info('api closed'))),
-    };
+    return { url, tokenFile, close: () => (closing ??= release().then(() => log.info('api closed'))) };
   } catch (err) {
     await release();
     throw err;
   }
 }
 
-async function main(): Promise<void> {
-  let config: ApiConfig;
-  try {
-    config = loadApiConfig();
-  } catch (err) {
-    process.stderr.write(`duckmig api: ${(err as Error).message}\n`);
-    process.exit(2);
-  }
-  const logger = pino({ level: config.logLevel });
-  const api = await startApi(config, logger).catch((err: Error) => {
-    process.stderr.write(`duckmig api: ${err.message}\n`);
-    process.exit(err instanceof ConfigError ? 2 : 1);
-  });
-  const stop = (signal: string) => {
-    logger.info({ signal }, 'shutting down');
-    void api.close().then(() => process.exit(0));
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+function requireRedisUrl(config: ApiConfig): string {
+  if (config.redisUrl) return config.redisUrl;
+  throw redisUrlMissing('the API');
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) void main();
+/** The command connection (failing fast when Redis is away), the queue and this process's QueueEvents. */
+async function openQueue(redisUrl: string, queueName: string, log: Logger, opened: Opened) {
+  const redis = (opened.redis = createCommandConnection(redisUrl, log));
+  await connectRedis(redis, redisUrl);
+  const eventsConnection = (opened.eventsConnection = createEventsConnection(redisUrl, log));
+
+  const queue = (opened.queue = new Queue<JobData>(queueName, { connection: redis }));
+  queue.on('error', (err) => log.warn({ err: err.message }, 'queue error'));
+  // every dry-run ?wait adds a 'closing' listener to the queue until its job finishes
+  queue.setMaxListeners(1_000);
+
+  const queueEvents = (opened.queueEvents = new QueueEvents(queueName, { connection: eventsConnection }));
+  queueEvents.on('error', (err) => log.warn({ err: err.message }, 'queue events error'));
+  await queueEvents.waitUntilReady();
+  return { redis, queue, queueEvents };
+}
+
+/** Serves the app (WebSockets included) on HOST:PORT; resolves with its URL once listening. */
+async function listen(api: ApiApp, config: ApiConfig, opened: Opened): Promise<string> {
+  const server = (opened.server = serve({ fetch: api.app.fetch, port: config.port, hostname: config.host }));
+  api.injectWebSocket(server);
+  await new Promise<void>((resolve, reject) => {
+    if (server.listening) return resolve();
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  return `http://${host}:${port}`;
+}
+
+/** The reverse of opening; each step skips what was never opened (a start that failed half-way). */
+function shutdownSteps(opened: Opened): TeardownStep[] {
+  const step = (name: string, run: () => unknown): TeardownStep => ({ name, limitMs: SHUTDOWN_STEP_MS, run });
+  return [
+    // WebSocket clients are dropped before the server closes
+    step('live channel', () => opened.api?.close()),
+    step('http server', () => opened.server && closeServer(opened.server)),
+    step('queue events', () => opened.queueEvents?.close()),
+    step('queue', () => opened.queue?.close()),
+    step('events connection', () => opened.eventsConnection?.disconnect()),
+    step('redis', () => opened.redis?.quit().catch(() => opened.redis?.disconnect())),
+  ];
+}
+
+function closeServer(server: ServerType): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    // SSE streams and keep-alive sockets would hold close() open forever.
+    if ('closeAllConnections' in server) server.closeAllConnections();
+  });
+}
