@@ -4,7 +4,8 @@
 // requests, and runs one BullMQ job at a time. It never
 // applies migrations on start-up. close() is memoised: it stops taking jobs, lets the
 // migration in progress finish, then closes BullMQ, DuckDB (checkpointed) and Redis in
-// that order; every exit path, a failed start included, closes DuckDB.
+// that order, each a bounded step (lifecycle/teardown.ts); every exit path, a failed
+// start included, closes DuckDB.
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -14,6 +15,7 @@ import type { Logger } from 'pino';
 import { QUEUE_NAME, STALLED_FAILED_REASON, readPlan, WORKER_DIED_MESSAGE, redisKeys, type JobData, type JobProgress, type RunResult, type WorkerInfo, type WorkerSnapshot } from '../contract/index.js';
 import { redisUrlMissing } from '../config/config-error.js';
 import { dataDirSecrets, redisUrlSecrets } from '../config/secrets.js';
+import { teardown, type TeardownStep } from '../lifecycle/teardown.js';
 import { subscribeCancel, type CancelSubscription } from './cancel.js';
 import type { WorkerConfig } from './config.js';
 import { DatabaseOwner } from './database-owner.js';
@@ -62,208 +64,260 @@ async function bounded(what: Promise<unknown>, ms: number): Promise<boolean> {
   return Promise.race([what.then(() => true, () => true), timer]);
 }
 
+type BullWorker = Worker<JobData, RunResult, string, RedisQueueBackend, JobProgress>;
+
+/** What the worker has opened so far; the steps that undo a failed start skip the rest. */
+interface Opened {
+  owner?: DatabaseOwner;
+  redis?: Redis;
+  migrationsWatch?: MigrationsWatch;
+  heartbeat?: HeartbeatHandle;
+  bullConnection?: Redis;
+  worker?: BullWorker;
+  cancel?: CancelSubscription;
+}
+
+/** The job the worker is running, for the heartbeat and the shutdown message. */
+interface Busy {
+  jobId: string | null;
+}
+
 export async function startWorker(config: WorkerConfig, logger: Logger, options: StartWorkerOptions = {}): Promise<WorkerHandle> {
   const { queueName = QUEUE_NAME, redisCloseTimeoutMs = 10_000, signal } = options;
-  if (!config.redisUrl) {
-    throw redisUrlMissing('the worker');
-  }
+  const redisUrl = requireRedisUrl(config);
   const keys = redisKeys(queueName);
   const info = workerInfo(`${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`);
   const log = logger.child({ component: 'worker', workerId: info.id });
+  const busy: Busy = { jobId: null };
 
-  // each piece is undone in reverse order if the start fails half-way
-  const undo: (() => Promise<void>)[] = [];
-  const unwind = async () => {
-    for (const step of undo.reverse()) {
-      try {
-        await step();
-      } catch (err) {
-        log.warn({ err }, 'clean-up step failed');
-      }
-    }
-  };
-
-  let owner: DatabaseOwner;
-  let redis: Redis;
-  let bullConnection: Redis;
-  let heartbeat: HeartbeatHandle;
-  let cancel: CancelSubscription;
-  let migrationsWatch: MigrationsWatch;
-  let worker: Worker<JobData, RunResult, string, RedisQueueBackend, JobProgress>;
-  let busyWith: string | null = null;
-
-  const quit = async (connection: Redis) => {
-    if (!(await bounded(connection.quit(), 2_000))) connection.disconnect();
-  };
-
+  const opened: Opened = {};
   try {
-    owner = await DatabaseOwner.open({
-      dbPath: config.dbPath,
-      migrationsDir: config.migrationsDir,
-      restore: config.restore,
-      maxFileBytes: config.maxFileBytes,
-      allowedPaths: config.allowedPaths,
-      // read when an error is built: the API may generate the admin token after this start
-      secrets: () => [...(config.secrets ?? []), ...redisUrlSecrets(config.redisUrl), ...dataDirSecrets(config.dataDir)],
-      logger: log,
-      checkpoint: config.checkpoint,
-    });
-    undo.push(() => owner.close());
-    log.info({ event: 'database:open', path: owner.db.path, duckdbVersion: owner.db.duckdbVersion }, `opened ${owner.db.path}`);
-
-    const legacy = await owner.exclusive(({ runner }) => runner.adoptLegacy());
-    if (legacy) log.info({ event: 'legacy:found', ...legacy }, 'legacy schema_version table found; its versions count as applied');
-    // runs whose worker died (killed, crashed, out of disk) are written to the run history now
-    const crashed = await owner.exclusive(({ runner }) => runner.recordCrashedRuns());
-    for (const run of crashed) {
-      log.error(
-        { event: 'run:crashed', runId: run.runId, jobId: run.jobId, requestedBy: run.requestedBy, toVersion: run.toVersion },
-        `run ${run.runId} (job ${run.jobId ?? 'none'}, requested by ${run.requestedBy ?? 'unknown'}) did not finish: recorded as crashed`,
-      );
-    }
-    const problems = await owner.exclusive(({ runner }) => runner.validate());
-    for (const p of problems) log[p.severity === 'error' ? 'error' : 'warn']({ event: 'validation', ...p }, p.message);
-
-    // ioredis retries commands forever while Redis is away (BullMQ workers require it);
-    // one warning when a connection is lost, one line when it is back, none per retry
-    const connect = (name: string) => {
-      const connection = new Redis(config.redisUrl!, { maxRetriesPerRequest: null, connectionName: `duckmig-${name}` });
-      let down = false;
-      connection.on('error', (err) => {
-        if (!down) log.warn({ event: 'redis:down', connection: name, err: { message: err.message } }, `redis at ${redisLocation(config.redisUrl!)} unreachable (${name}); retrying`);
-        down = true;
-      });
-      connection.on('ready', () => {
-        if (down) log.info({ event: 'redis:up', connection: name }, `redis connection restored (${name})`);
-        down = false;
-      });
-      return connection;
-    };
-    redis = connect('worker-state');
-    undo.push(() => quit(redis));
-
-    let last: WorkerSnapshot | null = null;
-    const publish = async (after?: RunResult | null) => {
-      // a run with nothing to do changed only the run history: no need to analyse again
-      // (and took no restore point)
-      const noop = after?.mode === 'apply' && after.status === 'nothing-to-do' && last !== null;
-      const sameStatus = noop ? last?.status : undefined;
-      // the pending files' SQL goes to its own keys (paged by the API), never into the snapshot
-      const publishSql = (files: readonly MigrationFile[]) => publishPendingSql(redis, keys.pendingSql, files);
-      const snapshot = await owner.exclusive(async ({ runner }) =>
-        buildSnapshot(runner, info, sameStatus, noop && last ? last.restorePoints : await owner.listRestorePoints(), publishSql),
-      );
-      last = snapshot;
-      await publishPlans(redis, keys.plans, snapshot.status.pending);
-      await publishSnapshot(redis, keys.snapshot, snapshot);
-      log.info(
-        { event: 'snapshot:published', currentVersion: snapshot.status.currentVersion, pending: snapshot.status.pending.length },
-        `snapshot published: version ${snapshot.status.currentVersion}, ${snapshot.status.pending.length} pending`,
-      );
-    };
+    const owner = (opened.owner = await openDatabase(config, log));
+    await prepareDatabase(owner, log);
+    const redis = (opened.redis = connect('worker-state', redisUrl, log));
+    const publish = snapshotPublisher({ owner, redis, keys, info, log });
     await unlessAborted(publish(), signal);
-
-    migrationsWatch = watchMigrations(
+    opened.migrationsWatch = watchMigrations(
       config.migrationsDir,
       () => void publish().catch((err: unknown) => log.debug({ err }, 'snapshot not refreshed after a file change')),
       log,
     );
-    undo.push(async () => migrationsWatch.close());
-
-    heartbeat = startHeartbeat({ redis, key: keys.heartbeat, workerId: info.id, busyWith: () => busyWith, logger: log });
-    undo.push(() => heartbeat.stop());
-
+    const heartbeat = (opened.heartbeat = startHeartbeat({ redis, key: keys.heartbeat, workerId: info.id, busyWith: () => busy.jobId, logger: log }));
     const processor = createProcessor({
       owner,
       logger: log,
       lookupPlan: (planId) => readPlan(redis, keys.plans, planId),
       afterJob: (result) => publish(result),
       onBusy: (jobId) => {
-        busyWith = jobId;
+        busy.jobId = jobId;
         void heartbeat.beat();
       },
       confirmed: (jobId, notAfterMs) => awaitConfirmation(redis, `${keys.accepted}:${jobId}`, notAfterMs),
     });
-
-    bullConnection = connect('bullmq');
-    undo.push(() => quit(bullConnection));
-    worker = new Worker<JobData, RunResult, string, RedisQueueBackend, JobProgress>(
-      queueName,
-      processor,
-      {
-        connection: bullConnection,
-        concurrency: 1,
-        // a job whose worker died is failed, never run again blindly (docs/operations.md, crash safety)
-        maxStalledCount: 0,
-        lockDuration: config.lockDurationMs,
-        stalledInterval: config.stalledIntervalMs,
-        autorun: false,
-      },
-    );
-    undo.push(() => worker.close());
-    worker.on('error', (err) => log.warn({ err: { message: err.message } }, 'bullmq worker error'));
-    worker.on('stalled', (jobId) => log.warn({ event: 'job:stalled', jobId }, `job ${jobId} lost its worker`));
-    worker.on('lockRenewalFailed', (jobIds) =>
-      log.error(
-        { event: 'job:lock-lost', jobIds },
-        'could not renew the lock of the running job (Redis away longer than the lock duration?): the migration goes on and the ledger stays right, but BullMQ may report the job as failed',
-      ),
-    );
-    worker.on('failed', (job, err) => {
-      if (!job) return;
-      if (err.message === STALLED_FAILED_REASON) {
-        log.error({ event: 'job:worker-died', jobId: job.id }, WORKER_DIED_MESSAGE);
-        void job.log(WORKER_DIED_MESSAGE).catch(() => undefined);
-      } else {
-        log.warn({ event: 'job:failed', jobId: job.id, reason: err.message }, `job ${job.id} failed: ${err.message}`);
-      }
-    });
-
-    cancel = await unlessAborted(subscribeCancel({ redis, channel: keys.cancel, worker, logger: log }), signal);
-    undo.push(() => cancel.close());
+    opened.bullConnection = connect('bullmq', redisUrl, log);
+    const worker = (opened.worker = createBullWorker(queueName, processor, opened.bullConnection, config, log));
+    opened.cancel = await unlessAborted(subscribeCancel({ redis, channel: keys.cancel, worker, logger: log }), signal);
     void worker.run().catch((err: unknown) => log.error({ err }, 'bullmq worker stopped'));
     await unlessAborted(worker.waitUntilReady(), signal);
   } catch (err) {
-    await unwind();
+    await teardown(undoStartSteps(opened, redisCloseTimeoutMs), { logger: log, what: 'worker start' })();
     throw err;
   }
 
+  const running = opened as Required<Opened>;
   log.info(
-    { event: 'worker:ready', pid: process.pid, queue: queueName, dbPath: owner.db.path, lockDurationMs: config.lockDurationMs, stalledIntervalMs: config.stalledIntervalMs },
+    { event: 'worker:ready', pid: process.pid, queue: queueName, dbPath: running.owner.db.path, lockDurationMs: config.lockDurationMs, stalledIntervalMs: config.stalledIntervalMs },
     `worker ready on queue "${queueName}"`,
   );
-
+  const closeAll = teardown(closeSteps(running, log, redisCloseTimeoutMs), { logger: log, what: 'worker' });
   let closing: Promise<void> | null = null;
   return {
     info,
     cancelActive(reason) {
-      worker.cancelAllJobs(reason);
+      running.worker.cancelAllJobs(reason);
     },
     close() {
       closing ??= (async () => {
-        log.info({ event: 'worker:closing', busyWith }, busyWith ? `shutting down after job ${busyWith} finishes` : 'shutting down');
-        migrationsWatch.close();
-        // 1. BullMQ: no new job; waits for the one in progress (which never depends on Redis
-        //    to finish its database work). If Redis is gone for good, give up on it once the
-        //    database is idle rather than hang.
-        const workerClosed = worker.close();
-        const databaseIdle = owner.exclusive(async () => undefined).catch(() => undefined);
-        await Promise.race([workerClosed.catch(() => undefined), databaseIdle.then(() => bounded(workerClosed, redisCloseTimeoutMs))]);
-        await bounded(cancel.close(), 2_000);
-        await bounded(heartbeat.stop(), 2_000);
-        // 2. DuckDB: after the last use; close() checkpoints, so no WAL is left behind
+        log.info({ event: 'worker:closing', busyWith: busy.jobId }, busy.jobId ? `shutting down after job ${busy.jobId} finishes` : 'shutting down');
+        await closeAll();
+        log.info({ event: 'worker:closed' }, 'worker closed');
+      })();
+      return closing;
+    },
+  };
+}
+
+function requireRedisUrl(config: WorkerConfig): string {
+  if (config.redisUrl) return config.redisUrl;
+  throw redisUrlMissing('the worker');
+}
+
+/** Opens the DuckDB file: from here on, every exit path must close it. */
+async function openDatabase(config: WorkerConfig, log: Logger): Promise<DatabaseOwner> {
+  const owner = await DatabaseOwner.open({
+    dbPath: config.dbPath,
+    migrationsDir: config.migrationsDir,
+    restore: config.restore,
+    maxFileBytes: config.maxFileBytes,
+    allowedPaths: config.allowedPaths,
+    // read when an error is built: the API may generate the admin token after this start
+    secrets: () => [...(config.secrets ?? []), ...redisUrlSecrets(config.redisUrl), ...dataDirSecrets(config.dataDir)],
+    logger: log,
+    checkpoint: config.checkpoint,
+  });
+  log.info({ event: 'database:open', path: owner.db.path, duckdbVersion: owner.db.duckdbVersion }, `opened ${owner.db.path}`);
+  return owner;
+}
+
+/** Adopts a legacy schema_version table, records runs whose worker died, and logs validation problems. */
+async function prepareDatabase(owner: DatabaseOwner, log: Logger): Promise<void> {
+  const legacy = await owner.exclusive(({ runner }) => runner.adoptLegacy());
+  if (legacy) log.info({ event: 'legacy:found', ...legacy }, 'legacy schema_version table found; its versions count as applied');
+  // runs whose worker died (killed, crashed, out of disk) are written to the run history now
+  const crashed = await owner.exclusive(({ runner }) => runner.recordCrashedRuns());
+  for (const run of crashed) {
+    log.error(
+      { event: 'run:crashed', runId: run.runId, jobId: run.jobId, requestedBy: run.requestedBy, toVersion: run.toVersion },
+      `run ${run.runId} (job ${run.jobId ?? 'none'}, requested by ${run.requestedBy ?? 'unknown'}) did not finish: recorded as crashed`,
+    );
+  }
+  const problems = await owner.exclusive(({ runner }) => runner.validate());
+  for (const p of problems) log[p.severity === 'error' ? 'error' : 'warn']({ event: 'validation', ...p }, p.message);
+}
+
+/**
+ * ioredis retries commands forever while Redis is away (BullMQ workers require it);
+ * one warning when a connection is lost, one line when it is back, none per retry.
+ */
+function connect(name: string, redisUrl: string, log: Logger): Redis {
+  const connection = new Redis(redisUrl, { maxRetriesPerRequest: null, connectionName: `duckmig-${name}` });
+  let down = false;
+  connection.on('error', (err) => {
+    if (!down) log.warn({ event: 'redis:down', connection: name, err: { message: err.message } }, `redis at ${redisLocation(redisUrl)} unreachable (${name}); retrying`);
+    down = true;
+  });
+  connection.on('ready', () => {
+    if (down) log.info({ event: 'redis:up', connection: name }, `redis connection restored (${name})`);
+    down = false;
+  });
+  return connection;
+}
+
+async function quit(connection: Redis): Promise<void> {
+  if (!(await bounded(connection.quit(), 2_000))) connection.disconnect();
+}
+
+interface PublisherDeps {
+  owner: DatabaseOwner;
+  redis: Redis;
+  keys: ReturnType<typeof redisKeys>;
+  info: WorkerInfo;
+  log: Logger;
+}
+
+/** Publishes the status snapshot (and the pending files' plans and SQL); call it after each job with the job's result. */
+function snapshotPublisher({ owner, redis, keys, info, log }: PublisherDeps): (after?: RunResult | null) => Promise<void> {
+  let last: WorkerSnapshot | null = null;
+  return async (after) => {
+    // a run with nothing to do changed only the run history: no need to analyse again
+    // (and took no restore point)
+    const noop = after?.mode === 'apply' && after.status === 'nothing-to-do' && last !== null;
+    const sameStatus = noop ? last?.status : undefined;
+    // the pending files' SQL goes to its own keys (paged by the API), never into the snapshot
+    const publishSql = (files: readonly MigrationFile[]) => publishPendingSql(redis, keys.pendingSql, files);
+    const snapshot = await owner.exclusive(async ({ runner }) =>
+      buildSnapshot(runner, info, sameStatus, noop && last ? last.restorePoints : await owner.listRestorePoints(), publishSql),
+    );
+    last = snapshot;
+    await publishPlans(redis, keys.plans, snapshot.status.pending);
+    await publishSnapshot(redis, keys.snapshot, snapshot);
+    log.info(
+      { event: 'snapshot:published', currentVersion: snapshot.status.currentVersion, pending: snapshot.status.pending.length },
+      `snapshot published: version ${snapshot.status.currentVersion}, ${snapshot.status.pending.length} pending`,
+    );
+  };
+}
+
+/** One job at a time; not running until run() is called. */
+function createBullWorker(queueName: string, processor: ReturnType<typeof createProcessor>, connection: Redis, config: WorkerConfig, log: Logger): BullWorker {
+  const worker: BullWorker = new Worker(queueName, processor, {
+    connection,
+    concurrency: 1,
+    // a job whose worker died is failed, never run again blindly (docs/operations.md, crash safety)
+    maxStalledCount: 0,
+    lockDuration: config.lockDurationMs,
+    stalledInterval: config.stalledIntervalMs,
+    autorun: false,
+  });
+  worker.on('error', (err) => log.warn({ err: { message: err.message } }, 'bullmq worker error'));
+  worker.on('stalled', (jobId) => log.warn({ event: 'job:stalled', jobId }, `job ${jobId} lost its worker`));
+  worker.on('lockRenewalFailed', (jobIds) =>
+    log.error(
+      { event: 'job:lock-lost', jobIds },
+      'could not renew the lock of the running job (Redis away longer than the lock duration?): the migration goes on and the ledger stays right, but BullMQ may report the job as failed',
+    ),
+  );
+  worker.on('failed', (job, err) => {
+    if (!job) return;
+    if (err.message === STALLED_FAILED_REASON) {
+      log.error({ event: 'job:worker-died', jobId: job.id }, WORKER_DIED_MESSAGE);
+      void job.log(WORKER_DIED_MESSAGE).catch(() => undefined);
+    } else {
+      log.warn({ event: 'job:failed', jobId: job.id, reason: err.message }, `job ${job.id} failed: ${err.message}`);
+    }
+  });
+  return worker;
+}
+
+/** A start that failed half-way: what was opened, in reverse order; DuckDB last, whatever else hangs. */
+function undoStartSteps(opened: Opened, redisCloseTimeoutMs: number): TeardownStep[] {
+  return [
+    { name: 'cancel channel', limitMs: 2_000, run: () => opened.cancel?.close() },
+    { name: 'bullmq worker', limitMs: redisCloseTimeoutMs, run: () => opened.worker?.close() },
+    { name: 'bullmq connection', limitMs: 3_000, run: () => opened.bullConnection && quit(opened.bullConnection) },
+    { name: 'heartbeat', limitMs: 2_000, run: () => opened.heartbeat?.stop() },
+    { name: 'migrations watch', limitMs: 2_000, run: () => opened.migrationsWatch?.close() },
+    { name: 'redis', limitMs: 3_000, run: () => opened.redis && quit(opened.redis) },
+    { name: 'database', limitMs: Infinity, run: () => opened.owner?.close() },
+  ];
+}
+
+/**
+ * A graceful close: no new job; the one in progress finishes (it never depends on Redis
+ * to finish its database work); then BullMQ, DuckDB (after its last use; close()
+ * checkpoints, so no WAL is left behind) and Redis.
+ */
+function closeSteps(running: Required<Opened>, log: Logger, redisCloseTimeoutMs: number): TeardownStep[] {
+  const { owner, worker } = running;
+  let workerClosed: Promise<unknown> = Promise.resolve();
+  return [
+    { name: 'migrations watch', limitMs: 2_000, run: () => running.migrationsWatch.close() },
+    {
+      name: 'job in progress',
+      limitMs: Infinity,
+      run: () => {
+        workerClosed = worker.close();
+        const databaseIdle = owner.exclusive(async () => undefined);
+        return Promise.race([workerClosed, databaseIdle]).catch(() => undefined);
+      },
+    },
+    // once the database is idle: if Redis is gone for good, give up on BullMQ rather than hang
+    { name: 'bullmq worker', limitMs: redisCloseTimeoutMs, run: () => workerClosed },
+    { name: 'cancel channel', limitMs: 2_000, run: () => running.cancel.close() },
+    { name: 'heartbeat', limitMs: 2_000, run: () => running.heartbeat.stop() },
+    {
+      name: 'database',
+      limitMs: Infinity,
+      run: async () => {
         try {
           await owner.close();
           log.info({ event: 'database:closed', path: owner.db.path }, `closed ${owner.db.path}`);
         } catch (err) {
           log.error({ err }, 'database close failed');
         }
-        // 3. Redis
-        await quit(bullConnection);
-        await quit(redis);
-        log.info({ event: 'worker:closed' }, 'worker closed');
-      })();
-      return closing;
+      },
     },
-  };
+    { name: 'bullmq connection', limitMs: 3_000, run: () => quit(running.bullConnection) },
+    { name: 'redis', limitMs: 3_000, run: () => quit(running.redis) },
+  ];
 }
