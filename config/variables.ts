@@ -196,7 +196,7 @@ export const VARIABLES = {
     readBy: ALL,
     type: 'pino level',
     default: '`info` (CLI: `warn`)',
-    description: 'pino level: `fatal`, `error`, `warn`, `info`, `debug`, `trace`, `silent`. Services log JSON lines on stdout, the CLI on stderr; `debug` also prints stack traces of CLI errors. The CLI ignores a bad value (the services refuse it)',
+    description: 'pino level: `fatal`, `error`, `warn`, `info`, `debug`, `trace`, `silent`. Services log JSON lines on stdout (`duckmig start` on a terminal: readable lines), the CLI on stderr; `debug` also prints stack traces of CLI errors. The CLI ignores a bad value (the services refuse it)',
     summary: 'pino level',
     example: 'info',
     rule: `one of ${LOG_LEVELS.join(', ')}`,

@@ -2,6 +2,7 @@
 // tokens. It starts a managed redis-server, the worker and the API in one command,
 // prints the URL and a generated admin token, applies nothing on its own, and on
 // SIGTERM stops everything, the DuckDB file closed. Queue history survives a restart.
+// Its output is not a terminal here: the logs are JSON lines, one object per line.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -23,7 +24,7 @@ interface Started {
   stdout: () => string;
 }
 
-async function start(): Promise<Started> {
+async function start(logLevel = 'warn'): Promise<Started> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     PORT: '0',
@@ -31,7 +32,7 @@ async function start(): Promise<Started> {
     DUCKMIG_DATA_DIR: dataDir,
     DUCKMIG_DB: join(dataDir, 'metadata.duckdb'),
     DUCKMIG_MIGRATIONS: resolve(REPO_ROOT, 'migrations/duckdb'),
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: logLevel,
   };
   delete env.REDIS_URL;
   delete env.DUCKMIG_TOKENS;
@@ -55,7 +56,7 @@ async function start(): Promise<Started> {
 }
 
 async function stop(s: Started): Promise<number | null> {
-  const exited = once(s.child, 'exit');
+  const exited = once(s.child, 'close'); // after 'exit', once its output is read to the end
   s.child.kill('SIGTERM');
   const [code] = (await exited) as [number | null];
   return code;
@@ -84,7 +85,7 @@ describe('duckmig start', () => {
     const [ledger] = await queryFile(join(dataDir, 'metadata.duckdb'), LEDGER_SQL); // opens directly
     expect(ledger).toHaveLength(4);
 
-    const second = await start();
+    const second = await start('info');
     try {
       expect(second.stdout()).toContain('using the admin token stored in');
       const history = HistoryResponse.parse((await call(second.url, `${ADMIN_PREFIX}/history`, { token })).body);
@@ -92,5 +93,14 @@ describe('duckmig start', () => {
     } finally {
       expect(await stop(second)).toBe(0);
     }
+    // not a terminal: every log line is one pino JSON object; the rest are the command's own lines
+    const lines = second.stdout().split('\n').filter((line) => line !== '');
+    const logs = lines.filter((line) => !line.startsWith('duckmig: '));
+    expect(logs.length).toBeGreaterThan(0);
+    for (const line of logs) {
+      const entry = JSON.parse(line) as Record<string, unknown>;
+      expect(entry, line).toMatchObject({ level: expect.any(Number), time: expect.any(Number), msg: expect.any(String), app: 'duckmig' });
+    }
+    expect(logs.map((line) => (JSON.parse(line) as { event?: string }).event)).toEqual(expect.arrayContaining(['worker:ready', 'worker:closed']));
   });
 });
