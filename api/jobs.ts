@@ -82,12 +82,12 @@ export function toJobView(job: MigrationJob, state: string): Omit<JobView, 'logs
   };
 }
 
-/** The full JobView of one job, or null when the queue does not know it. */
-export async function getJobView(queue: MigrationQueue, jobId: string): Promise<JobView | null> {
+/** The full JobView of one job, or null when the queue does not know it; `cancelledBy` looks up who asked to cancel it. */
+export async function getJobView(queue: MigrationQueue, jobId: string, cancelledBy?: (jobId: string) => Promise<string | null>): Promise<JobView | null> {
   const job = await queue.getJob(jobId);
   if (!job) return null;
-  const [state, { logs }] = await Promise.all([job.getState(), queue.getJobLogs(jobId)]);
-  return { ...toJobView(job, state), logs };
+  const [state, { logs }, canceller] = await Promise.all([job.getState(), queue.getJobLogs(jobId), cancelledBy?.(jobId) ?? null]);
+  return { ...toJobView(job, state), logs, ...(canceller && { cancelledBy: canceller }) };
 }
 
 const LISTED_STATES = ['active', 'waiting', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed'] as const;
@@ -122,7 +122,10 @@ export async function findActiveRun(queue: MigrationQueue): Promise<{ jobId: str
  * lock); an active one is announced on the cancel channel, where the worker that runs
  * it calls worker.cancelJob(). A finished job cannot be cancelled (409).
  */
-export async function cancelJob(queue: MigrationQueue, redis: Redis, keys: WorkerKeys, jobId: string): Promise<CancelResponse> {
+/** How long the API remembers who asked to cancel a job (finished jobs are kept up to the last 1000). */
+const CANCELLED_BY_TTL_S = 90 * 24 * 3600;
+
+export async function cancelJob(queue: MigrationQueue, redis: Redis, keys: WorkerKeys, jobId: string, requestedBy: string): Promise<CancelResponse> {
   const job = await queue.getJob(jobId);
   if (!job) throw new ApiError(404, 'job-not-found', `no job ${jobId}`);
   let state = toState(await job.getState());
@@ -137,7 +140,9 @@ export async function cancelJob(queue: MigrationQueue, redis: Redis, keys: Worke
     }
   }
   if (state === 'active') {
-    const workersNotified = await redis.publish(keys.cancel, jobId);
+    // recorded before the worker hears it, so whoever reads the cancelled job sees who asked
+    await redis.set(keys.cancelledBy(jobId), requestedBy, 'EX', CANCELLED_BY_TTL_S);
+    const workersNotified = await redis.publish(keys.cancel, JSON.stringify({ jobId, requestedBy }));
     return { jobId, outcome: 'cancel-requested', workersNotified };
   }
   throw new ApiError(409, 'job-finished', `job ${jobId} is ${state} and cannot be cancelled`, { details: { jobId, state } });

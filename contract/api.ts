@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { JobData, JobProgress, RunSummary, WorkerSnapshot } from './queue.js';
 import { PlanId } from './plan.js';
-import { LedgerEntry, PlannedStatement, RunResult } from './results.js';
+import { LedgerEntry, PlannedStatement, RunMode, RunResult, RunStatus } from './results.js';
 
 export const API_PREFIX = '/api/v1';
 export const ADMIN_PREFIX = `${API_PREFIX}/admin/migrations`;
@@ -67,6 +67,8 @@ export const JobView = z.object({
   createdAt: z.string(),
   startedAt: z.string().nullable(),
   finishedAt: z.string().nullable(),
+  /** who asked to cancel this job (the token name), when someone did */
+  cancelledBy: z.string().nullable().optional(),
 });
 export type JobView = z.infer<typeof JobView>;
 
@@ -98,8 +100,47 @@ export const StatusResponse = z.object({
 });
 export type StatusResponse = z.infer<typeof StatusResponse>;
 
+/** A day (YYYY-MM-DD, UTC) or an ISO date-time with offset. */
+const HistoryInstant = z.union([z.iso.date(), z.iso.datetime({ offset: true })]);
+
+/** Filters of GET …/history and …/history/export; every one narrows, all together AND. */
+export const HistoryFilter = z.object({
+  outcome: RunStatus.optional(),
+  mode: RunMode.optional(),
+  /** part of the requester's token name (case-insensitive) */
+  who: z.string().trim().min(1).max(100).optional(),
+  /** runs started at or after this instant (a day: from its start) */
+  from: HistoryInstant.optional(),
+  /** runs started at or before this instant (a day: up to its end) */
+  to: HistoryInstant.optional(),
+  /** a version number, or part of a migration's name or file (case-insensitive) */
+  migration: z.string().trim().min(1).max(200).optional(),
+  /** text search in the reason and the errors (case-insensitive) */
+  q: z.string().trim().min(1).max(200).optional(),
+});
+export type HistoryFilter = z.infer<typeof HistoryFilter>;
+
+export const HISTORY_PAGE_MAX = 200;
+export const HistoryQuery = HistoryFilter.extend({
+  limit: z.coerce.number().int().min(1).max(HISTORY_PAGE_MAX).default(50),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+export type HistoryQuery = z.infer<typeof HistoryQuery>;
+
+export const HistoryExportQuery = HistoryFilter.extend({ format: z.enum(['csv', 'json']).default('csv') });
+export type HistoryExportQuery = z.infer<typeof HistoryExportQuery>;
+
+/** A run of the history, with who cancelled it when it was cancelled through the API. */
+export const HistoryRun = RunSummary.extend({ cancelledBy: z.string().optional() });
+export type HistoryRun = z.infer<typeof HistoryRun>;
+
 export const HistoryResponse = z.object({
-  runs: z.array(RunSummary),
+  /** one page of the runs matching the filters, most recent first */
+  runs: z.array(HistoryRun),
+  /** how many runs match the filters (all pages) */
+  total: z.number().int(),
+  offset: z.number().int(),
+  limit: z.number().int(),
   ledger: z.array(LedgerEntry),
   /** recent queue jobs (all kinds), newest first */
   jobs: z.array(JobView.omit({ logs: true })),

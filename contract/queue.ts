@@ -10,8 +10,10 @@ export const QUEUE_NAME = 'migrations';
 export const redisKeys = (queue = QUEUE_NAME, prefix = 'duckmig') => ({
   snapshot: `${prefix}:${queue}:snapshot`,
   heartbeat: `${prefix}:${queue}:heartbeat`,
-  /** pub/sub channel asking the worker to cancel a job: message = job id */
+  /** pub/sub channel asking the worker to cancel a job: message = `{ jobId, requestedBy }` (or a bare job id) */
   cancel: `${prefix}:${queue}:cancel`,
+  /** per job: the token name of who asked to cancel it */
+  cancelledBy: (jobId: string) => `${prefix}:${queue}:cancelled-by:${jobId}`,
   /** `<accepted>:<job id>` exists once the API told the client it accepted that run or restore */
   accepted: `${prefix}:${queue}:accepted`,
   /** hash: plan id → its last migration and the id of the plan before it (to name what changed) */

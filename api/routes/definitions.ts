@@ -10,7 +10,10 @@ import {
   DryRunRequest,
   EnqueuedResponse,
   ErrorBody,
+  HistoryExportQuery,
+  HistoryQuery,
   HistoryResponse,
+  HistoryRun,
   JobView,
   LiveMessage,
   PendingSqlResponse,
@@ -180,9 +183,36 @@ export const historyRoute = createRoute({
   tags: ['migrations'],
   operationId: 'getHistory',
   summary: 'Runs and ledger (from the database, via the snapshot) and recent queue jobs',
-  description: describe('viewer', 'Queue jobs are the 50 most recent, newest first.'),
+  description: describe(
+    'viewer',
+    'Runs are those the worker published (its most recent ones), most recent first, narrowed by the filters and paged with `limit`/`offset`; `total` counts every matching run. Queue jobs are the 50 most recent, newest first.',
+  ),
   'x-duckmig-role': 'viewer' as const,
-  responses: { 200: json(HistoryResponse, 'History'), ...READ_ERRORS, 502: ERRORS[502] },
+  request: { query: HistoryQuery },
+  responses: { 200: json(HistoryResponse, 'History'), ...READ_ERRORS, 400: ERRORS[400], 502: ERRORS[502] },
+});
+
+export const historyExportRoute = createRoute({
+  method: 'get',
+  path: `${ADMIN_PREFIX}/history/export`,
+  tags: ['migrations'],
+  operationId: 'exportHistory',
+  summary: 'Every run matching the history filters, as CSV or JSON (a download)',
+  description: describe(
+    'viewer',
+    'The same filters as the history, without paging. CSV follows RFC 4180 (fields with commas, quotes or line breaks are quoted, quotes doubled; text starting with = + - @ is prefixed with an apostrophe); migrations are `version:status` separated by spaces.',
+  ),
+  'x-duckmig-role': 'viewer' as const,
+  request: { query: HistoryExportQuery },
+  responses: {
+    200: {
+      content: { 'text/csv': { schema: z.string() }, 'application/json': { schema: z.array(HistoryRun) } },
+      description: 'The matching runs, most recent first (Content-Disposition: attachment)',
+    },
+    ...READ_ERRORS,
+    400: ERRORS[400],
+    502: ERRORS[502],
+  },
 });
 
 export const jobRoute = createRoute({
@@ -303,6 +333,7 @@ export const apiRoutes = [
   statusRoute,
   pendingSqlRoute,
   historyRoute,
+  historyExportRoute,
   jobRoute,
   cancelRoute,
   eventsWsRoute,

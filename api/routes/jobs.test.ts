@@ -12,6 +12,7 @@ import {
   startBareWorker,
   useApiHarness,
 } from '../../test/support/api-harness.js';
+import { parseCancelMessage } from '../../worker/cancel.js';
 
 const h = useApiHarness({ rateLimit: { limit: 1_000, windowMs: 60_000 } });
 
@@ -125,7 +126,7 @@ describe('POST /jobs/:id/cancel', () => {
     // what the worker process does with the channel
     const subscriber = new Redis(h.server.url);
     await subscriber.subscribe(h.keys.cancel);
-    subscriber.on('message', (_channel, jobId: string) => bare.worker.cancelJob(jobId));
+    subscriber.on('message', (_channel, message: string) => bare.worker.cancelJob(parseCancelMessage(message)!.jobId));
     const events = recordQueueEvents(h.queueEvents);
     try {
       const id = await enqueue();
@@ -135,7 +136,7 @@ describe('POST /jobs/:id/cancel', () => {
       expect(CancelResponse.parse(await res.json())).toEqual({ jobId: id, outcome: 'cancel-requested', workersNotified: 1 });
       await events.waitFor('failed', id);
       const view = JobView.parse(await (await getJob(id)).json());
-      expect(view).toMatchObject({ state: 'failed', failedReason: 'cancelled by request' });
+      expect(view).toMatchObject({ state: 'failed', failedReason: 'cancelled by request', cancelledBy: 'otto' });
     } finally {
       events.stop();
       await subscriber.quit();

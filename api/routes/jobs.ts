@@ -25,14 +25,14 @@ export function jobRoutes({ queue, redis, keys, limiter }: JobRoutesDeps): OpenA
   const app = routeGroup();
   app.openapi(relativeTo(JOB_ROUTES_BASE, { ...jobRoute, middleware: guards(jobRoute) }), async function getJob(c) {
     const { id } = c.req.valid('param');
-    const view = await getJobView(queue, id);
+    const view = await getJobView(queue, id, (jobId) => redis.get(keys.cancelledBy(jobId)));
     if (!view) throw new ApiError(404, 'job-not-found', `no job ${id} (finished jobs are kept up to the last 1000)`);
     return c.json(view, 200);
   });
 
   app.openapi(relativeTo(JOB_ROUTES_BASE, { ...cancelRoute, middleware: guards(cancelRoute, limiter) }), async function cancel(c) {
     const { id } = c.req.valid('param');
-    const result = await cancelJob(queue, redis, keys, id);
+    const result = await cancelJob(queue, redis, keys, id, c.get('principal').name);
     return c.json(result, result.outcome === 'removed' ? 200 : 202);
   });
   return app;

@@ -14,16 +14,18 @@ import {
   planDifference,
   readPlan,
   type EnqueuedResponse,
+  type HistoryRun,
   type JobData,
   type PendingSqlResponse,
   type PlannedStatement,
   type StatusResponse,
 } from '../../contract/index.js';
 import { ApiError } from '../errors.js';
+import { historyCsv, matchesHistoryFilter, withCancelledBy } from '../history.js';
 import { acceptedKey, confirmWithinDeadline, DEFAULT_RUN_DEADLINE_MS } from '../run-deadline.js';
 import { enqueue, findActiveRun, refuseWhenPaused, getJobView, listRecentJobs, waitForJob, type MigrationQueue } from '../jobs.js';
 import type { WorkerKeys, WorkerStateReader } from '../worker-state.js';
-import { dryRunRoute, historyRoute, pendingSqlRoute, restoreRoute, runRoute, statusRoute } from './definitions.js';
+import { dryRunRoute, historyExportRoute, historyRoute, pendingSqlRoute, restoreRoute, runRoute, statusRoute } from './definitions.js';
 import { relativeTo, routeGroup } from './group.js';
 import { guards } from './guards.js';
 
@@ -160,8 +162,21 @@ export function migrationRoutes(deps: MigrationRoutesDeps): OpenAPIHono {
   });
 
   app.openapi(relativeTo(MIGRATION_ROUTES_BASE, { ...historyRoute, middleware: guards(historyRoute) }), async function getHistory(c) {
+    const { limit, offset, ...filter } = c.req.valid('query');
     const [{ snapshot }, jobs] = await Promise.all([workerState.read(), listRecentJobs(queue, 50)]);
-    return c.json({ runs: snapshot?.runs ?? [], ledger: snapshot?.status.ledger ?? [], jobs }, 200);
+    const matching = (snapshot?.runs ?? []).filter((run) => matchesHistoryFilter(run, filter));
+    const runs = await withCancelledBy(redis, keys, matching.slice(offset, offset + limit));
+    return c.json({ runs, total: matching.length, offset, limit, ledger: snapshot?.status.ledger ?? [], jobs }, 200);
+  });
+
+  app.openapi(relativeTo(MIGRATION_ROUTES_BASE, { ...historyExportRoute, middleware: guards(historyExportRoute) }), async function exportHistory(c) {
+    const { format, ...filter } = c.req.valid('query');
+    const { snapshot } = await workerState.read();
+    const runs = await withCancelledBy(redis, keys, (snapshot?.runs ?? []).filter((run) => matchesHistoryFilter(run, filter)));
+    const stamp = new Date().toISOString().slice(0, 19).replaceAll(':', '-');
+    c.header('Content-Disposition', `attachment; filename="duckmig-runs-${stamp}.${format}"`);
+    if (format === 'json') return c.json(runs, 200);
+    return c.body(historyCsv(runs), 200, { 'content-type': 'text/csv; charset=utf-8' }) as unknown as ReturnType<typeof c.json<HistoryRun[], 200>>;
   });
   return app;
 }
