@@ -8,16 +8,13 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { existsSync } from 'node:fs';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_PREFIX, API_PREFIX, EnqueuedResponse, JobView, StatusResponse } from '../../contract/index.js';
+import { launchChromium } from '../support/browser.js';
 import { startSystem } from '../support/system.js';
 
 type System = Awaited<ReturnType<typeof startSystem>>;
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 let system: System;
 let browser: Browser;
@@ -34,8 +31,7 @@ async function status(): Promise<StatusResponse> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
-  [system, browser] = await Promise.all([startSystem(), chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS })]);
+  [system, browser] = await Promise.all([startSystem(), launchChromium()]);
   // no worker: an accepted run would stay waiting, where the test can see it
   await system.worker.kill('SIGTERM');
   neighbour = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>neighbour</title><p>hello'));

@@ -2,25 +2,17 @@
 // truncated preview with its size (fetched when opened; the status carries no SQL), and
 // its run dialog pins the run to the previewed plan, so a file edited after the preview
 // is refused with the file named and nothing applied.
-import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureUiBuilt, launchChromium } from '../support/browser.js';
 import { startSystem } from '../support/system.js';
 
 type System = Awaited<ReturnType<typeof startSystem>>;
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-/** The API serves dist/ui: build it when it is missing (the UI test file rebuilds it when stale). */
-function ensureUiBuilt(): void {
-  if (existsSync(join(ROOT, 'dist/ui/index.html')) && statSync(join(ROOT, 'dist/ui/index.html')).size > 0) return;
-  execFileSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'ui/vite.config.ts', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
-}
-
 /** status as the page itself reads it */
 const pendingChecksums = (page: Page) =>
   page.evaluate(async () => {
@@ -41,8 +33,7 @@ describe('pending SQL preview and a pinned run', () => {
     ensureUiBuilt();
     cpSync(join(ROOT, 'migrations/duckdb'), migrationsDir, { recursive: true });
     writeFileSync(join(migrationsDir, '005_seed_notes.sql'), `CREATE TABLE seed_notes (body VARCHAR);\nINSERT INTO seed_notes VALUES ('${longValue}');\n`);
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}`);
-    [system, browser] = await Promise.all([startSystem({ migrationsDir }), chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu'] })]);
+    [system, browser] = await Promise.all([startSystem({ migrationsDir }), launchChromium()]);
     const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, reducedMotion: 'reduce' });
     page = await context.newPage();
     page.setDefaultTimeout(20_000);

@@ -7,17 +7,17 @@
 // size and on a 390×844 phone, light and dark) and, on the phone, for fitting its width.
 // DUCKMIG_SCREENSHOTS=1 also saves the main screens to docs/screenshots/*.png for the
 // README (the viewport only); normal runs leave those committed files alone.
-import { execFileSync } from 'node:child_process';
-import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { AxeResults } from 'axe-core';
 import { Queue } from 'bullmq';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Database } from '../../core/index.js';
 import { legacyUpgrade } from '../fixtures/legacy-app.js';
+import { ensureUiBuilt, launchChromium } from '../support/browser.js';
 import { rowsOf } from '../support/db.js';
 import { startSystem } from '../support/system.js';
 
@@ -25,48 +25,11 @@ type System = Awaited<ReturnType<typeof startSystem>>;
 type Role = keyof System['tokens'];
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOTS = process.env.DUCKMIG_SCREENSHOTS === '1';
 const SHOT_DIR = join(ROOT, 'docs/screenshots');
 const DESKTOP = { width: 1280, height: 860 };
 const PHONE = { width: 390, height: 844 };
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
-
-/** newest modification time under a folder (for "is the built UI older than its sources") */
-function newest(dir: string): number {
-  let latest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    latest = Math.max(latest, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
-  }
-  return latest;
-}
-
-/** The API serves dist/ui: build it when it is missing or older than ui/ (CI builds it in `npm ci`). */
-function ensureUiBuilt(): void {
-  const index = join(ROOT, 'dist/ui/index.html');
-  if (existsSync(index) && statSync(index).mtimeMs >= newest(join(ROOT, 'ui'))) return;
-  execFileSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'ui/vite.config.ts', '--logLevel', 'warn'], {
-    cwd: ROOT,
-    stdio: 'inherit',
-  });
-}
-
-async function launch(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
-  // launch() gives every run a fresh temporary profile (user-data-dir); each context is a clean cookie jar
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
-}
 
 /** saves what the viewport shows (the README keeps its pictures small) */
 async function shot(page: Page, name: string): Promise<void> {
@@ -271,7 +234,7 @@ describe('admin UI on a fresh database', () => {
 
   beforeAll(async () => {
     ensureUiBuilt();
-    [system, browser] = await Promise.all([startSystem(), launch()]);
+    [system, browser] = await Promise.all([startSystem(), launchChromium()]);
   }, 180_000);
 
   afterAll(() => shutDown(browser, system));
@@ -529,7 +492,7 @@ describe('a failing migration', () => {
         '',
       ].join('\n'),
     );
-    [system, browser] = await Promise.all([startSystem({ migrationsDir }), launch()]);
+    [system, browser] = await Promise.all([startSystem({ migrationsDir }), launchChromium()]);
     ({ context, page } = await signIn(browser, system, 'operator'));
   }, 180_000);
 
@@ -604,7 +567,7 @@ describe('cancelling a long migration', () => {
       join(migrationsDir, '005_slow.sql'),
       'CREATE TABLE IF NOT EXISTS e2e_slow AS SELECT range AS n, md5(range::VARCHAR) AS h FROM range(12000000);\n',
     );
-    [system, browser] = await Promise.all([startSystem({ migrationsDir }), launch()]);
+    [system, browser] = await Promise.all([startSystem({ migrationsDir }), launchChromium()]);
   }, 180_000);
 
   afterAll(() => shutDown(browser, system, dir));
@@ -655,7 +618,7 @@ describe('a database the old application upgraded, and an applied file edited af
     } finally {
       await db.close();
     }
-    [system, browser] = await Promise.all([startSystem({ migrationsDir, dbPath }), launch()]);
+    [system, browser] = await Promise.all([startSystem({ migrationsDir, dbPath }), launchChromium()]);
     ({ page } = await signIn(browser, system, 'operator'));
   }, 180_000);
 
@@ -722,7 +685,7 @@ describe('migrations written for goose, with 14-digit timestamp versions', () =>
       join(migrationsDir, '20240215093000_add_e2e_name.sql'),
       '-- +goose Up\nALTER TABLE e2e_users ADD COLUMN name VARCHAR;\n\n-- +goose Down\nALTER TABLE e2e_users DROP COLUMN name;\n',
     );
-    [system, browser] = await Promise.all([startSystem({ migrationsDir }), launch()]);
+    [system, browser] = await Promise.all([startSystem({ migrationsDir }), launchChromium()]);
     ({ page } = await signIn(browser, system, 'operator'));
   }, 180_000);
 

@@ -1,0 +1,45 @@
+// The browser side of the end-to-end tests: Debian's Chromium driven by playwright-core
+// (never a downloaded browser), and the built admin UI that the API serves from dist/ui.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { REPO_ROOT } from './system.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+/** newest modification time under a folder (for "is the built UI older than its sources") */
+function newest(dir: string): number {
+  let latest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    latest = Math.max(latest, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
+  }
+  return latest;
+}
+
+/** Builds dist/ui when it is missing, older than ui/, or lacks its compressed copies (CI builds it in `npm ci`). */
+export function ensureUiBuilt(): void {
+  const index = join(REPO_ROOT, 'dist/ui/index.html');
+  if (existsSync(`${index}.br`) && statSync(index).mtimeMs >= newest(join(REPO_ROOT, 'ui'))) return;
+  execFileSync(process.execPath, [join(REPO_ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'ui/vite.config.ts', '--logLevel', 'warn'], {
+    cwd: REPO_ROOT,
+    stdio: 'inherit',
+  });
+}
+
+/** Launches Chromium headless; each launch has a fresh temporary profile, each context a clean cookie jar. */
+export function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
+}
