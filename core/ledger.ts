@@ -1,12 +1,14 @@
 // The migration ledger inside the database: `schema_migrations` (one row per attempt:
-// applied, adopted, failed or cancelled), `schema_migration_runs` (one row per run, with
-// who, why and the full result; a run's row is written as 'running' before it applies
-// anything, so a run whose process died is found and recorded as 'crashed' by the next
-// one to open the file), and the legacy `schema_version` table that old
+// applied, adopted, failed or cancelled), the run history `schema_migration_runs`
+// (run-history.ts, reached as ledger.runs), and the legacy `schema_version` table that old
 // application builds still read. All reads tolerate a database that has none of them yet.
 // Versions are BIGINT (14-digit timestamps): tables created as INTEGER are widened in place.
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
-import type { LedgerEntry, LedgerStatus, RunSummary } from '../contract/index.js';
+import type { LedgerEntry, LedgerStatus } from '../contract/index.js';
+import { fromDbTimestamp, toDbTimestamp } from './db-timestamp.js';
+import { RunHistory } from './run-history.js';
+
+export { fromDbTimestamp, toDbTimestamp } from './db-timestamp.js';
 
 // Same definition as the top of migrations/duckdb/001_initial_schema.sql (a test keeps
 // them equal). No defaults with functions: ALTER TABLE on such tables trips DuckDB's
@@ -77,17 +79,6 @@ export class ForeignLedgerError extends Error {
   }
 }
 
-/** ISO-8601 UTC string → DuckDB TIMESTAMP literal text (naive UTC). */
-export function toDbTimestamp(iso: string): string {
-  return iso.replace('T', ' ').replace(/Z$/, '');
-}
-
-/** DuckDB TIMESTAMP rendered as VARCHAR → ISO-8601 UTC string. */
-export function fromDbTimestamp(value: unknown): string {
-  const text = String(value);
-  const [date, time = '00:00:00'] = text.split(' ');
-  return new Date(`${date}T${time}Z`).toISOString();
-}
 
 
 
@@ -132,28 +123,12 @@ const OLD_BUILDS_LAST_VERSION = 4;
 
 
 
-/** What a run's 'running' row says before it applies anything. */
-export interface RunStart {
-  runId: string;
-  jobId: string | null;
-  mode: RunSummary['mode'];
-  requestedBy: string | null;
-  reason: string | null;
-  startedAt: string;
-  fromVersion: number;
-}
 
 
 
 
 
 
-/** The restore_point column: the run's restore point, with a restore's undo point inside it. */
-function restorePointsOf(column: unknown): Pick<RunSummary, 'restorePoint' | 'undoPoint'> {
-  if (column === null || column === undefined) return { restorePoint: null };
-  const { undoPoint, ...restorePoint } = JSON.parse(String(column)) as NonNullable<RunSummary['restorePoint']> & Pick<RunSummary, 'undoPoint'>;
-  return undoPoint ? { restorePoint, undoPoint } : { restorePoint };
-}
 
 async function columnTypes(connection: DuckDBConnection, table: string): Promise<Map<string, string>> {
   const reader = await connection.runAndReadAll(
@@ -163,30 +138,6 @@ async function columnTypes(connection: DuckDBConnection, table: string): Promise
   return new Map(reader.getRows().map(([name, type]) => [String(name), String(type)]));
 }
 
-async function insertRun(connection: DuckDBConnection, run: RunSummary): Promise<void> {
-  await connection.run(
-    `INSERT INTO schema_migration_runs (run_id, job_id, mode, status, requested_by, reason, started_at, finished_at,
-       duration_ms, from_version, to_version, error, migrations, restore_point)
-     VALUES (?, ?, ?, ?, ?, ?, CAST(? AS TIMESTAMP), CAST(? AS TIMESTAMP), ?, ?, ?, ?, ?, ?)`,
-    [
-      run.runId,
-      run.jobId,
-      run.mode,
-      run.status,
-      run.requestedBy,
-      run.reason,
-      toDbTimestamp(run.startedAt),
-      toDbTimestamp(run.finishedAt),
-      run.durationMs,
-      run.fromVersion,
-      run.toVersion,
-      run.error,
-      JSON.stringify(run.migrations),
-      // a restore's undo point rides along in the same column (one JSON object)
-      run.restorePoint ? JSON.stringify(run.undoPoint ? { ...run.restorePoint, undoPoint: run.undoPoint } : run.restorePoint) : null,
-    ],
-  );
-}
 
 /**
  * The ledger of one database connection: reads and writes of the three ledger tables. The
@@ -198,9 +149,15 @@ export class Ledger {
   readonly #known = new Set<string>();
   #widened = false;
 
-  constructor(readonly connection: DuckDBConnection) {}
+  /** the run history (schema_migration_runs) */
+  readonly runs: RunHistory;
 
-  async #tableExists(table: string): Promise<boolean> {
+  constructor(readonly connection: DuckDBConnection) {
+    this.runs = new RunHistory(this);
+  }
+
+  /** Whether a ledger table exists (remembered once seen). */
+  async has(table: (typeof LEDGER_TABLES)[number]): Promise<boolean> {
       if (this.#known.has(table)) return true;
     const reader = await this.connection.runAndReadAll(
       "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = ?",
@@ -238,7 +195,7 @@ export class Ledger {
   /** Creates whatever ledger table is missing (refusing another tool's schema_migrations) and widens old version columns. */
   async ensure(): Promise<void> {
     if (!LEDGER_TABLES.every((t) => this.#known.has(t))) {
-      if (!this.#known.has('schema_migrations')) await this.#tableExists('schema_migrations'); // refuses another tool's table
+      if (!this.#known.has('schema_migrations')) await this.has('schema_migrations'); // refuses another tool's table
       await this.connection.run(LEDGER_DDL);
       await this.connection.run(RUNS_DDL);
       await this.connection.run(LEGACY_DDL);
@@ -248,7 +205,7 @@ export class Ledger {
   }
 
   async read(): Promise<LedgerEntry[]> {
-    if (!(await this.#tableExists('schema_migrations'))) return [];
+    if (!(await this.has('schema_migrations'))) return [];
     const reader = await this.connection.runAndReadAll(
       `SELECT version, name, checksum, status, CAST(applied_at AS VARCHAR) AS applied_at, duration_ms,
               applied_by, run_id, job_id, error
@@ -270,7 +227,7 @@ export class Ledger {
 
   /** Rows of the old application's schema_version table, or null when the table is absent. */
   async readLegacyVersions(): Promise<LegacyRow[] | null> {
-    if (!(await this.#tableExists('schema_version'))) return null;
+    if (!(await this.has('schema_version'))) return null;
     const reader = await this.connection.runAndReadAll(
       'SELECT version, CAST(applied_at AS VARCHAR) AS applied_at FROM schema_version ORDER BY version',
     );
@@ -301,6 +258,25 @@ export class Ledger {
   }
 
   /**
+   * Records versions applied before duckmig (an old schema_version, another tool's table)
+   * as 'adopted', all in one transaction, then checkpoints so the adoption is in the file.
+   */
+  async adopt(rows: { version: number; name: string; checksum: string; appliedAt: string }[], appliedBy: string): Promise<void> {
+    if (rows.length === 0) return;
+    await this.connection.run('BEGIN TRANSACTION');
+    try {
+      for (const r of rows) {
+        await this.write({ ...r, status: 'adopted', durationMs: null, appliedBy, runId: null, jobId: null, error: null });
+      }
+      await this.connection.run('COMMIT');
+    } catch (err) {
+      await this.connection.run('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+    await this.connection.run('CHECKPOINT');
+  }
+
+  /**
    * Mirrors an applied version into schema_version inside the migration's transaction when
    * old builds would act on it. NOT EXISTS rather than ON CONFLICT DO NOTHING: same rows, but
    * DuckDB 1.5's ON CONFLICT path cost ~3.5 ms per migration and slowed the COMMIT after it.
@@ -325,96 +301,7 @@ export class Ledger {
     );
   }
 
-  /** Marks a run as started (status 'running'); its final row replaces the mark (writeRun). */
-  async writeRunStart(start: RunStart): Promise<void> {
-    await this.connection.run(
-      `INSERT INTO schema_migration_runs (run_id, job_id, mode, status, requested_by, reason, started_at, finished_at,
-         duration_ms, from_version, to_version, error, migrations, restore_point)
-       VALUES (?, ?, ?, 'running', ?, ?, CAST(? AS TIMESTAMP), CAST(? AS TIMESTAMP), 0, ?, ?, NULL, '[]', NULL)`,
-      [start.runId, start.jobId, start.mode, start.requestedBy, start.reason, toDbTimestamp(start.startedAt), toDbTimestamp(start.startedAt), start.fromVersion, start.fromVersion],
-    );
-  }
 
-  /**
-   * Runs still marked 'running' belong to a process that died (killed, crashed, out of
-   * disk) or a run that ended without a result: each becomes 'crashed', with what the
-   * ledger shows that run committed. Call it only while no run is in progress on the file.
-   */
-  async recordCrashedRuns(why: string): Promise<RunSummary[]> {
-    if (!(await this.#tableExists('schema_migration_runs'))) return [];
-    const reader = await this.connection.runAndReadAll("SELECT run_id FROM schema_migration_runs WHERE status = 'running'");
-    const runIds = reader.getRows().map((r) => String(r[0]));
-    if (runIds.length === 0) return [];
-    const ledger = await this.read();
-    const crashed: RunSummary[] = [];
-    for (const runId of runIds) {
-      const run = (await this.readRuns(1, runId))[0];
-      if (!run) continue;
-      const attempts = ledger.filter((e) => e.runId === runId);
-      const applied = attempts.filter((e) => e.status === 'applied');
-      const finishedAt = attempts.reduce((latest, e) => (e.appliedAt > latest ? e.appliedAt : latest), run.startedAt);
-      const summary: RunSummary = {
-        ...run,
-        status: 'crashed',
-        finishedAt,
-        durationMs: Math.max(0, Date.parse(finishedAt) - Date.parse(run.startedAt)),
-        toVersion: applied.reduce((v, e) => Math.max(v, e.version), run.fromVersion),
-        error: why,
-        migrations: attempts.map((e) => ({
-          version: e.version,
-          name: e.name,
-          file: '',
-          checksum: e.checksum,
-          status: e.status === 'adopted' ? 'applied' : e.status,
-          statements: 0,
-          ...(e.durationMs !== null && { durationMs: e.durationMs }),
-          ...(e.error !== null && { error: { message: e.error } }),
-        })),
-      };
-      await this.writeRun(summary);
-      crashed.push(summary);
-    }
-    await this.syncLegacyVersions();
-    return crashed;
-  }
 
-  /** The run's final row, replacing its 'running' mark (in one transaction). */
-  async writeRun(run: RunSummary): Promise<void> {
-    await this.connection.run('BEGIN TRANSACTION');
-    try {
-      await this.connection.run("DELETE FROM schema_migration_runs WHERE run_id = ? AND status = 'running'", [run.runId]);
-      await insertRun(this.connection, run);
-      await this.connection.run('COMMIT');
-    } catch (err) {
-      await this.connection.run('ROLLBACK').catch(() => undefined);
-      throw err;
-    }
-  }
 
-  /** Finished runs, most recent first (or the one run with `runId`, even while it is 'running'). */
-  async readRuns(limit = 100, runId?: string): Promise<RunSummary[]> {
-    if (!(await this.#tableExists('schema_migration_runs'))) return [];
-    const reader = await this.connection.runAndReadAll(
-      `SELECT run_id, job_id, mode, status, requested_by, reason, CAST(started_at AS VARCHAR) AS started_at,
-              CAST(finished_at AS VARCHAR) AS finished_at, duration_ms, from_version, to_version, error, migrations, restore_point
-         FROM schema_migration_runs WHERE ${runId === undefined ? "status <> 'running'" : 'run_id = ?'} ORDER BY started_at DESC, rowid DESC LIMIT ?`,
-      runId === undefined ? [limit] : [runId, limit],
-    );
-    return reader.getRowObjectsJS().map((r) => ({
-      runId: String(r.run_id),
-      jobId: (r.job_id as string | null) ?? null,
-      mode: String(r.mode) as RunSummary['mode'],
-      status: String(r.status) as RunSummary['status'],
-      requestedBy: (r.requested_by as string | null) ?? null,
-      reason: (r.reason as string | null) ?? null,
-      startedAt: fromDbTimestamp(r.started_at),
-      finishedAt: fromDbTimestamp(r.finished_at),
-      durationMs: Number(r.duration_ms),
-      fromVersion: Number(r.from_version),
-      toVersion: Number(r.to_version),
-      error: (r.error as string | null) ?? null,
-      migrations: JSON.parse(String(r.migrations)),
-      ...restorePointsOf(r.restore_point),
-    }));
-  }
 }

@@ -54,7 +54,7 @@ export async function restoreDatabase(options: RestoreOptions): Promise<{ db: Da
   const path = options.db.path;
   const point = await points.get(id, path); // unknown or another database's: refused before anything is touched
   const fromVersion = await currentVersion(options.db);
-  const history = await new Ledger(options.db.connection).readRuns(Number.MAX_SAFE_INTEGER);
+  const history = await new Ledger(options.db.connection).runs.list(Number.MAX_SAFE_INTEGER);
   emit?.({ type: 'run:start', runId, mode: 'restore', migrations: [], totalStatements: 0 });
 
   // the state this restore replaces, kept first so that the restore can be undone
@@ -76,8 +76,8 @@ export async function restoreDatabase(options: RestoreOptions): Promise<{ db: Da
     const ledger = new Ledger(db.connection);
     await ledger.ensure();
     // the run history is the operators' record: the restored file gets every run it lacks
-    const known = new Set((await ledger.readRuns(Number.MAX_SAFE_INTEGER)).map((r) => r.runId));
-    for (const run of [...history].reverse()) if (!known.has(run.runId)) await ledger.writeRun(run);
+    const known = new Set((await ledger.runs.list(Number.MAX_SAFE_INTEGER)).map((r) => r.runId));
+    for (const run of [...history].reverse()) if (!known.has(run.runId)) await ledger.runs.write(run);
     const toVersion = await currentVersion(db);
     const result: RunResult = {
       runId,
@@ -94,7 +94,7 @@ export async function restoreDatabase(options: RestoreOptions): Promise<{ db: Da
       ...(undoPoint && { undoPoint }),
       ...(restoreError ? { error: `restore from ${id} failed, the database was left as it was: ${(restoreError as Error).message}` } : {}),
     };
-    await ledger.writeRun({
+    await ledger.runs.write({
       runId,
       jobId: options.jobId ?? null,
       mode: 'restore',

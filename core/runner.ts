@@ -4,7 +4,6 @@
 // for a migration failure; every call returns one result object (kysely's Migrator model).
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { randomUUID } from 'node:crypto';
-import type { Logger } from 'pino';
 import type {
   LedgerEntry,
   LegacyInfo,
@@ -25,7 +24,7 @@ import {
   Ledger,
 } from './ledger.js';
 import { analyze, type Analysis } from './analysis.js';
-import { Checkpointer, DEFAULT_CHECKPOINT_BUDGET, type CheckpointPolicy } from './checkpoint-policy.js';
+import { Checkpointer, DEFAULT_CHECKPOINT_BUDGET } from './checkpoint-policy.js';
 import { isInvalidated, withoutStackTrace } from './database.js';
 import { openRehearsalDatabase } from './dry-run-database.js';
 import { errorExcerpt, errorText } from './error-text.js';
@@ -36,76 +35,11 @@ import { diffSchema, readSchema } from './schema.js';
 import type { MigrationFile, MigrationSource } from './source.js';
 import { summarize } from './statement-text.js';
 import { excerpt, pendingList, plannedMigration } from './preview.js';
-import { describePlanDifference, planDifference, type PendingMigration, type PlanEntry } from '../contract/index.js';
+import { describePlanDifference, planDifference, type PendingMigration } from '../contract/index.js';
+import type { DryRunOptions, RunnerOptions, RunOptions } from './runner-options.js';
+
+export type { DatabaseInfo, DryRunOptions, RunnerOptions, RunOptions } from './runner-options.js';
 import { planIdOf } from './plan.js';
-
-export interface DatabaseInfo {
-  readonly path: string;
-  readonly sizeBytes: number;
-  readonly duckdbVersion: string;
-  /**
-   * Closes the instance DuckDB invalidated and opens the file again, returning the new
-   * connection (Database.reopen). Without it a failure that invalidates the database
-   * cannot be recorded.
-   */
-  reopen?(): Promise<DuckDBConnection>;
-  /** what migrations may read besides the database (a rehearsal's copy gets the same) */
-  readonly allowedPaths?: readonly string[];
-}
-
-export interface RunnerOptions {
-  connection: DuckDBConnection;
-  source: MigrationSource;
-  /** what status() reports about the database file */
-  database?: DatabaseInfo;
-  logger?: Logger;
-  /**
-   * When to CHECKPOINT (checkpoint-policy.ts): a budget (default: every 2 s or 64 MiB of
-   * WAL, and when the run ends), 'each' committed migration, or only at the 'end'. All are
-   * crash-safe: a migration commits with its ledger row, and opening recovers any WAL.
-   */
-  checkpoint?: CheckpointPolicy;
-  /** allow a new migration numbered below an applied one to run (default false) */
-  allowOutOfOrder?: boolean;
-  /** values never to show in an error (tokens, passwords): replaced with [redacted]; a function is asked each time */
-  secrets?: readonly string[] | (() => readonly string[]);
-}
-
-export interface RunOptions {
-  /** apply up to and including this version */
-  target?: number;
-  /** one transaction for the whole batch instead of one per migration */
-  allOrNothing?: boolean;
-  appliedBy?: string;
-  reason?: string;
-  jobId?: string;
-  runId?: string;
-  /** aborting interrupts the running statement and rolls its migration back */
-  signal?: AbortSignal;
-  /** the plan id this run must apply (from a dry-run): refused, nothing applied, when the pending files differ */
-  plan?: string;
-  /** what that plan contained, when known: the refusal then names each changed, added or removed file */
-  previewedPlan?: PlanEntry[];
-  /**
-   * Called once before anything is applied (only when something is pending), e.g. to take
-   * a restore point. If it throws, nothing is applied and the run fails with its message.
-   */
-  beforeApply?: (info: { fromVersion: number; batch: PlannedMigration[] }) => Promise<RunResult['restorePoint'] | null | undefined>;
-}
-
-export interface DryRunOptions {
-  target?: number;
-  /**
-   * really execute the pending batch, as a run would (one committed transaction per file,
-   * or one for the batch with allOrNothing), on a copy of the database that is then discarded
-   */
-  rehearse?: boolean;
-  /** rehearse the batch in one transaction, as `run` with allOrNothing would */
-  allOrNothing?: boolean;
-  jobId?: string;
-  runId?: string;
-  signal?: AbortSignal;
-}
 
 export class CancelledError extends Error {
   override name = 'CancelledError';
@@ -140,7 +74,6 @@ function elapsed(start: bigint): number {
 
 export class MigrationRunner {
   readonly events = new RunnerEvents();
-  /** replaced when DuckDB invalidates the instance and the database is reopened */
   /** the ledger of the connection the runner works on (replaced when the file is reopened) */
   #ledger: Ledger;
   readonly #source: MigrationSource;
@@ -190,7 +123,7 @@ export class MigrationRunner {
   }
 
   async listRuns(limit = 100): Promise<RunSummary[]> {
-    return this.#ledger.readRuns(limit);
+    return this.#ledger.runs.list(limit);
   }
 
   /**
@@ -198,7 +131,7 @@ export class MigrationRunner {
    * 'crashed', with what they committed. Call it when the file is opened and nothing runs.
    */
   async recordCrashedRuns(why: string = RUN_CRASHED_MESSAGE): Promise<RunSummary[]> {
-    return this.#ledger.recordCrashedRuns(why);
+    return this.#ledger.runs.recordCrashed(why);
   }
 
   /** Where things stand; `withPending` receives the pending files themselves (e.g. to publish their SQL). */
@@ -253,7 +186,7 @@ export class MigrationRunner {
     await this.recordCrashedRuns();
     if (batch.length > 0) {
       // marks the run before anything is applied: if this process dies, the next one records it
-      await this.#ledger.writeRunStart({
+      await this.#ledger.runs.start({
         runId,
         jobId: options.jobId ?? null,
         mode: 'apply',
@@ -419,29 +352,14 @@ export class MigrationRunner {
     const toAdopt = a.unadopted.filter((r) => files.has(r.version));
     await this.#ledger.ensure();
     if (toAdopt.length === 0) return;
-    await this.#connection.run('BEGIN TRANSACTION');
-    try {
-      for (const r of toAdopt) {
+    const now = new Date().toISOString();
+    await this.#ledger.adopt(
+      toAdopt.map((r) => {
         const file = files.get(r.version)!;
-        await this.#ledger.write({
-          version: r.version,
-          name: file.name,
-          checksum: file.checksum,
-          status: 'adopted',
-          appliedAt: r.appliedAt ?? new Date().toISOString(),
-          durationMs: null,
-          appliedBy: 'legacy',
-          runId: null,
-          jobId: null,
-          error: null,
-        });
-      }
-      await this.#connection.run('COMMIT');
-    } catch (err) {
-      await this.#rollback();
-      throw err;
-    }
-    await this.#connection.run('CHECKPOINT');
+        return { version: r.version, name: file.name, checksum: file.checksum, appliedAt: r.appliedAt ?? now };
+      }),
+      'legacy',
+    );
     this.#options.logger?.info({ event: 'legacy:adopted', versions: toAdopt.map((r) => r.version) }, 'adopted legacy schema_version rows');
   }
 
@@ -723,7 +641,7 @@ export class MigrationRunner {
   async #recordRun(result: RunResult, options: RunOptions): Promise<string | undefined> {
     const unusable = await this.#recover();
     if (unusable) return unusable;
-    await this.#ledger.writeRun({
+    await this.#ledger.runs.write({
       runId: result.runId,
       jobId: options.jobId ?? null,
       mode: result.mode,

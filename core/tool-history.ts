@@ -202,27 +202,9 @@ export async function adoptToolHistory(
   const todo = applied.filter((a) => !present.has(a.file.version));
   if (todo.length === 0) return [];
   const now = new Date().toISOString();
-  await connection.run('BEGIN TRANSACTION');
-  try {
-    for (const { file, appliedAt } of todo) {
-      await ledger.write({
-        version: file.version,
-        name: file.name,
-        checksum: file.checksum,
-        status: 'adopted',
-        appliedAt: appliedAt ?? now,
-        durationMs: null,
-        appliedBy: `import:${history.tool}`,
-        runId: null,
-        jobId: null,
-        error: null,
-      });
-    }
-    await connection.run('COMMIT');
-  } catch (err) {
-    await connection.run('ROLLBACK').catch(() => {});
-    throw err;
-  }
-  await connection.run('CHECKPOINT');
+  await ledger.adopt(
+    todo.map(({ file, appliedAt }) => ({ version: file.version, name: file.name, checksum: file.checksum, appliedAt: appliedAt ?? now })),
+    `import:${history.tool}`,
+  );
   return todo.map((a) => a.file.version);
 }

@@ -1,0 +1,75 @@
+// The runner's options: what a MigrationRunner is built on (connection, source, database
+// file, checkpoint policy, sandbox secrets) and what each run or dry-run is asked to do.
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { Logger } from 'pino';
+import type { PlanEntry, PlannedMigration, RunResult } from '../contract/index.js';
+import type { CheckpointPolicy } from './checkpoint-policy.js';
+import type { MigrationSource } from './source.js';
+
+export interface DatabaseInfo {
+  readonly path: string;
+  readonly sizeBytes: number;
+  readonly duckdbVersion: string;
+  /**
+   * Closes the instance DuckDB invalidated and opens the file again, returning the new
+   * connection (Database.reopen). Without it a failure that invalidates the database
+   * cannot be recorded.
+   */
+  reopen?(): Promise<DuckDBConnection>;
+  /** what migrations may read besides the database (a rehearsal's copy gets the same) */
+  readonly allowedPaths?: readonly string[];
+}
+
+export interface RunnerOptions {
+  connection: DuckDBConnection;
+  source: MigrationSource;
+  /** what status() reports about the database file */
+  database?: DatabaseInfo;
+  logger?: Logger;
+  /**
+   * When to CHECKPOINT (checkpoint-policy.ts): a budget (default: every 2 s or 64 MiB of
+   * WAL, and when the run ends), 'each' committed migration, or only at the 'end'. All are
+   * crash-safe: a migration commits with its ledger row, and opening recovers any WAL.
+   */
+  checkpoint?: CheckpointPolicy;
+  /** allow a new migration numbered below an applied one to run (default false) */
+  allowOutOfOrder?: boolean;
+  /** values never to show in an error (tokens, passwords): replaced with [redacted]; a function is asked each time */
+  secrets?: readonly string[] | (() => readonly string[]);
+}
+
+export interface RunOptions {
+  /** apply up to and including this version */
+  target?: number;
+  /** one transaction for the whole batch instead of one per migration */
+  allOrNothing?: boolean;
+  appliedBy?: string;
+  reason?: string;
+  jobId?: string;
+  runId?: string;
+  /** aborting interrupts the running statement and rolls its migration back */
+  signal?: AbortSignal;
+  /** the plan id this run must apply (from a dry-run): refused, nothing applied, when the pending files differ */
+  plan?: string;
+  /** what that plan contained, when known: the refusal then names each changed, added or removed file */
+  previewedPlan?: PlanEntry[];
+  /**
+   * Called once before anything is applied (only when something is pending), e.g. to take
+   * a restore point. If it throws, nothing is applied and the run fails with its message.
+   */
+  beforeApply?: (info: { fromVersion: number; batch: PlannedMigration[] }) => Promise<RunResult['restorePoint'] | null | undefined>;
+}
+
+export interface DryRunOptions {
+  target?: number;
+  /**
+   * really execute the pending batch, as a run would (one committed transaction per file,
+   * or one for the batch with allOrNothing), on a copy of the database that is then discarded
+   */
+  rehearse?: boolean;
+  /** rehearse the batch in one transaction, as `run` with allOrNothing would */
+  allOrNothing?: boolean;
+  jobId?: string;
+  runId?: string;
+  signal?: AbortSignal;
+}
