@@ -35,6 +35,7 @@ import { requestLog } from './request-log.js';
 import { JOB_ROUTES_BASE, jobRoutes } from './routes/jobs.js';
 import { MIGRATION_ROUTES_BASE, migrationRoutes } from './routes/migrations.js';
 import { SESSION_ROUTES_BASE, sessionRoutes } from './routes/session.js';
+import { readStatus } from './status-read.js';
 import { queuePageDenied } from './queue-page-denied.js';
 import { requireSameOrigin } from './same-origin.js';
 import { createSessionStore, DEFAULT_SESSION_TTL_MS } from './session.js';
@@ -58,7 +59,7 @@ export interface ApiDeps {
   /** built UI to serve; default dist/ui when it exists, null for none */
   uiDir?: string | null;
   sessionTtlMs?: number;
-  /** how often the live channel checks worker liveness (default 2 s) */
+  /** how often the live channel re-reads the status while clients are connected (default 2 s) */
   statusIntervalMs?: number;
   /** a run or restore the API could not confirm within this long is never started (default 10 s) */
   runDeadlineMs?: number;
@@ -99,8 +100,15 @@ export function createApp(deps: ApiDeps): ApiApp {
   const hub = new LiveHub({
     queueEvents,
     logger,
-    readLiveness: async () => (await workerState.read()).liveness,
-    statusIntervalMs: deps.statusIntervalMs,
+    state: {
+      redis,
+      channel: keys.stateChanged,
+      intervalMs: deps.statusIntervalMs,
+      readStatus: async () => {
+        const { snapshot, rest } = await readStatus(queue, workerState);
+        return { type: 'status', ...rest, snapshot };
+      },
+    },
   });
   const metrics = new RequestMetrics();
   const isPublic = (c: Context) => HEALTH_PATHS.has(c.req.path) || (uiDir !== null && isStaticUiRequest(c)) || isSignIn(c);

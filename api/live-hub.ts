@@ -1,20 +1,22 @@
-// Fan-out of live job events. One BullMQ QueueEvents per API process reads the
+// Fan-out of the live channel. One BullMQ QueueEvents per API process reads the
 // queue's Redis event stream (so every instance sees every job, whoever enqueued
 // it) and turns progress/active/waiting/completed/failed into contract LiveMessages
-// for the WebSocket and SSE clients of this process. While clients are connected it
-// also watches worker liveness and sends a `status` message when it changes.
+// for the WebSocket and SSE clients of this process. While clients are connected its
+// StateWatch (state-watch.ts) adds the system's state: `status` when the snapshot, the
+// worker, the queue or the active run change, `degraded`/`recovered` for Redis.
+// Clients following one job get status messages cut down to the worker's liveness.
 import type { QueueEvents } from 'bullmq';
 import type { Logger } from 'pino';
-import { HEARTBEAT_INTERVAL_MS, JobProgress, RunResult, explainFailedReason, type LiveMessage, type WorkerLiveness } from '../contract/index.js';
+import { JobProgress, RunResult, explainFailedReason, type LiveMessage } from '../contract/index.js';
+import { StateWatch, type StateWatchOptions } from './state-watch.js';
 
 export type LiveListener = (message: LiveMessage) => void;
 
 export interface LiveHubOptions {
   queueEvents: QueueEvents;
-  readLiveness: () => Promise<WorkerLiveness>;
+  /** what the StateWatch needs besides where its messages go */
+  state: Omit<StateWatchOptions, 'emit' | 'logger'>;
   logger: Logger;
-  /** how often liveness is checked while clients are connected */
-  statusIntervalMs?: number;
 }
 
 interface Subscriber {
@@ -26,12 +28,14 @@ export class LiveHub {
   readonly #subscribers = new Set<Subscriber>();
   readonly #options: LiveHubOptions;
   readonly #detach: () => void;
-  #timer: NodeJS.Timeout | undefined;
-  #lastStatus = '';
+  readonly #state: StateWatch;
 
   constructor(options: LiveHubOptions) {
     this.#options = options;
     const { queueEvents } = options;
+    this.#state = new StateWatch({ ...options.state, logger: options.logger, emit: (message) => this.publish(message) });
+    // a job that is added, starts or ends changes the queue's counts and the active run
+    const recheck = () => void this.#state.check();
     const onProgress = ({ jobId, data }: { jobId: string; data: unknown }) => {
       const progress = JobProgress.safeParse(data);
       if (progress.success) this.publish({ type: 'progress', jobId, progress: progress.data });
@@ -49,12 +53,15 @@ export class LiveHub {
     queueEvents.on('failed', onFailed);
     queueEvents.on('active', onActive);
     queueEvents.on('waiting', onWaiting);
+    const lifecycle = ['waiting', 'active', 'completed', 'failed', 'removed', 'paused', 'resumed'] as const;
+    for (const event of lifecycle) queueEvents.on(event, recheck);
     this.#detach = () => {
       queueEvents.off('progress', onProgress);
       queueEvents.off('completed', onCompleted);
       queueEvents.off('failed', onFailed);
       queueEvents.off('active', onActive);
       queueEvents.off('waiting', onWaiting);
+      for (const event of lifecycle) queueEvents.off(event, recheck);
     };
   }
 
@@ -62,26 +69,29 @@ export class LiveHub {
     return this.#subscribers.size;
   }
 
-  /** Listens for messages (only those about `jobId`, plus status, when given); returns the unsubscribe. */
+  /** Listens for messages (only those about `jobId`, plus state, when given); returns the unsubscribe. */
   subscribe(listener: LiveListener, filter: { jobId?: string } = {}): () => void {
     const subscriber: Subscriber = { listener, jobId: filter.jobId };
     this.#subscribers.add(subscriber);
-    this.#startWatching();
+    this.#state.start();
     return () => {
       this.#subscribers.delete(subscriber);
-      if (this.#subscribers.size === 0) this.#stopWatching();
+      if (this.#subscribers.size === 0) this.#state.stop();
     };
   }
 
   /**
-   * Like subscribe, but the first message is always the current status: events that
-   * arrive while it is being read are held back and delivered right after it.
+   * Like subscribe, but the first message is always the current state (`status`, or
+   * `degraded` while Redis is away): events that arrive while it is being read are held
+   * back and delivered right after it.
    */
   follow(listener: LiveListener, filter: { jobId?: string } = {}): () => void {
     let held: LiveMessage[] | null = [];
     const unsubscribe = this.subscribe((message) => (held ? held.push(message) : listener(message)), filter);
-    void this.status()
-      .then(listener, (err: unknown) => this.#options.logger.debug({ err }, 'live status unavailable'))
+    void this.#state
+      .current()
+      .then((message) => listener(forSubscriber(message, filter.jobId)))
+      .catch((err: unknown) => this.#options.logger.debug({ err }, 'live status unavailable'))
       .finally(() => {
         const backlog = held ?? [];
         held = null;
@@ -90,15 +100,11 @@ export class LiveHub {
     return unsubscribe;
   }
 
-  async status(): Promise<LiveMessage> {
-    return { type: 'status', worker: await this.#options.readLiveness() };
-  }
-
   publish(message: LiveMessage): void {
     for (const { listener, jobId } of this.#subscribers) {
       if (jobId !== undefined && 'jobId' in message && message.jobId !== jobId) continue;
       try {
-        listener(message);
+        listener(forSubscriber(message, jobId));
       } catch (err) {
         this.#options.logger.warn({ err }, 'live listener failed');
       }
@@ -107,31 +113,12 @@ export class LiveHub {
 
   close(): void {
     this.#detach();
-    this.#stopWatching();
+    this.#state.close();
     this.#subscribers.clear();
   }
+}
 
-  #startWatching(): void {
-    if (this.#timer) return;
-    this.#timer = setInterval(() => void this.#checkStatus(), this.#options.statusIntervalMs ?? HEARTBEAT_INTERVAL_MS);
-    this.#timer.unref();
-  }
-
-  #stopWatching(): void {
-    clearInterval(this.#timer);
-    this.#timer = undefined;
-    this.#lastStatus = '';
-  }
-
-  async #checkStatus(): Promise<void> {
-    try {
-      const message = await this.status();
-      if (message.type !== 'status') return;
-      const key = `${message.worker.online}:${message.worker.busyWith}`;
-      if (this.#lastStatus !== '' && key !== this.#lastStatus) this.publish(message);
-      this.#lastStatus = key;
-    } catch (err) {
-      this.#options.logger.debug({ err }, 'live status check failed');
-    }
-  }
+/** A client that follows one job gets status messages with the worker's liveness only. */
+function forSubscriber(message: LiveMessage, jobId: string | undefined): LiveMessage {
+  return jobId !== undefined && message.type === 'status' ? { type: 'status', worker: message.worker } : message;
 }

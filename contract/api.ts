@@ -157,6 +157,24 @@ export const SessionCheckResponse = z.discriminatedUnion('signedIn', [
 ]);
 export type SessionCheckResponse = z.infer<typeof SessionCheckResponse>;
 
+/**
+ * The live channel's state message: sent first, then whenever the snapshot, the worker's
+ * liveness, the queue's counts or the active run change. Unfiltered clients get the whole
+ * status (as GET …/status answers it); clients following one job (`?jobId=`) get `worker` only.
+ */
+export const LiveStatusMessage = z.object({
+  type: z.literal('status'),
+  worker: WorkerLiveness,
+  snapshot: WorkerSnapshot.nullable().optional(),
+  queue: QueueCounts.optional(),
+  activeJob: StatusResponse.shape.activeJob.optional(),
+});
+export type LiveStatusMessage = z.infer<typeof LiveStatusMessage>;
+
+/** Why the API cannot tell the current state: its Redis connection is lost. */
+export const DegradedReason = z.enum(['redis-unavailable']);
+export type DegradedReason = z.infer<typeof DegradedReason>;
+
 /** Messages on the live channel (WebSocket frames / SSE events). */
 export const LiveMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('progress'), jobId: z.string(), progress: JobProgress }),
@@ -164,7 +182,11 @@ export const LiveMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('failed'), jobId: z.string(), failedReason: z.string() }),
   z.object({ type: z.literal('active'), jobId: z.string() }),
   z.object({ type: z.literal('waiting'), jobId: z.string() }),
-  z.object({ type: z.literal('status'), worker: WorkerLiveness }),
+  LiveStatusMessage,
+  /** the API lost Redis: status and job events stop until `recovered`; what was shown is out of date */
+  z.object({ type: z.literal('degraded'), reason: DegradedReason, message: z.string(), since: z.string() }),
+  /** Redis answers again; a fresh `status` follows */
+  z.object({ type: z.literal('recovered'), reason: DegradedReason }),
 ]);
 export type LiveMessage = z.infer<typeof LiveMessage>;
 

@@ -9,6 +9,8 @@ export const QUEUE_NAME = 'migrations';
 /** Redis keys the worker writes and the API reads (their own "duckmig" prefix, beside BullMQ's "bull"). */
 export const redisKeys = (queue = QUEUE_NAME, prefix = 'duckmig') => ({
   snapshot: `${prefix}:${queue}:snapshot`,
+  /** pub/sub channel: the worker says the snapshot or its liveness changed (message = publishedAt, or "offline") */
+  stateChanged: `${prefix}:${queue}:state-changed`,
   heartbeat: `${prefix}:${queue}:heartbeat`,
   /** pub/sub channel asking the worker to cancel a job: message = `{ jobId, requestedBy }` (or a bare job id) */
   cancel: `${prefix}:${queue}:cancel`,

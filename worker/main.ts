@@ -102,7 +102,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger, options:
       () => void publish().catch((err: unknown) => log.debug({ err }, 'snapshot not refreshed after a file change')),
       log,
     );
-    const heartbeat = (opened.heartbeat = startHeartbeat({ redis, key: keys.heartbeat, workerId: info.id, busyWith: () => busy.jobId, logger: log }));
+    const heartbeat = (opened.heartbeat = startHeartbeat({ redis, key: keys.heartbeat, workerId: info.id, busyWith: () => busy.jobId, logger: log, changedChannel: keys.stateChanged }));
     const processor = createProcessor({
       owner,
       logger: log,
@@ -230,7 +230,7 @@ function snapshotPublisher({ owner, redis, keys, info, log }: PublisherDeps): (a
     );
     last = snapshot;
     await publishPlans(redis, keys.plans, snapshot.status.pending);
-    await publishSnapshot(redis, keys.snapshot, snapshot);
+    await publishSnapshot(redis, keys.snapshot, snapshot, keys.stateChanged);
     log.info(
       { event: 'snapshot:published', currentVersion: snapshot.status.currentVersion, pending: snapshot.status.pending.length },
       `snapshot published: version ${snapshot.status.currentVersion}, ${snapshot.status.pending.length} pending`,

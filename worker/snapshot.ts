@@ -4,7 +4,8 @@
 // pending migrations' previewed statements (one Redis list per file checksum, paged by the
 // API), the plan links that let the API name what changed since a pinned plan, and the
 // heartbeat (a key refreshed every HEARTBEAT_INTERVAL_MS that expires after
-// HEARTBEAT_TTL_MS, naming the job in progress).
+// HEARTBEAT_TTL_MS, naming the job in progress). A new snapshot, the first beat and the
+// last one are also announced on the state-changed channel, so the API pushes them at once.
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -64,8 +65,9 @@ export async function buildSnapshot(
   return { worker, publishedAt: new Date().toISOString(), status, runs, restorePoints };
 }
 
-export async function publishSnapshot(redis: Redis, key: string, snapshot: WorkerSnapshot): Promise<void> {
-  await redis.set(key, JSON.stringify(snapshot));
+/** Stores the snapshot and announces it on `changedChannel` (the API's live channel pushes it). */
+export async function publishSnapshot(redis: Redis, key: string, snapshot: WorkerSnapshot, changedChannel: string): Promise<void> {
+  await redis.multi().set(key, JSON.stringify(snapshot)).publish(changedChannel, snapshot.publishedAt).exec();
 }
 
 /** How long previews and plan links stay after the last snapshot that listed them. */
@@ -116,6 +118,8 @@ export interface HeartbeatOptions {
   intervalMs?: number;
   ttlMs?: number;
   logger?: Logger;
+  /** pub/sub channel told when the worker comes online (first beat) and goes offline (stop) */
+  changedChannel?: string;
 }
 
 export interface HeartbeatHandle {
@@ -126,9 +130,13 @@ export interface HeartbeatHandle {
 }
 
 export function startHeartbeat(options: HeartbeatOptions): HeartbeatHandle {
-  const { redis, key, workerId, busyWith, intervalMs = HEARTBEAT_INTERVAL_MS, ttlMs = HEARTBEAT_TTL_MS, logger } = options;
+  const { redis, key, workerId, busyWith, intervalMs = HEARTBEAT_INTERVAL_MS, ttlMs = HEARTBEAT_TTL_MS, logger, changedChannel } = options;
   let inFlight: Promise<void> | null = null;
   let stopped = false;
+  let announced = false;
+  const announce = async (what: string) => {
+    if (changedChannel) await redis.publish(changedChannel, what);
+  };
 
   const beat = (): Promise<void> => {
     if (stopped) return Promise.resolve();
@@ -137,6 +145,10 @@ export function startHeartbeat(options: HeartbeatOptions): HeartbeatHandle {
       const heartbeat: Heartbeat = { workerId, at: new Date().toISOString(), busyWith: busyWith() };
       try {
         await redis.set(key, JSON.stringify(heartbeat), 'PX', ttlMs);
+        if (!announced) {
+          announced = true;
+          await announce('online');
+        }
       } catch (err) {
         logger?.warn({ err }, 'heartbeat not written');
       } finally {
@@ -160,7 +172,10 @@ export function startHeartbeat(options: HeartbeatOptions): HeartbeatHandle {
       try {
         // only our own heartbeat: another worker may already have taken over the key
         const current = await redis.get(key);
-        if (current && (JSON.parse(current) as Heartbeat).workerId === workerId) await redis.del(key);
+        if (current && (JSON.parse(current) as Heartbeat).workerId === workerId) {
+          await redis.del(key);
+          await announce('offline');
+        }
       } catch (err) {
         logger?.warn({ err }, 'heartbeat key not removed');
       }

@@ -23,7 +23,8 @@ import {
 import { ApiError } from '../errors.js';
 import { historyCsv, matchesHistoryFilter, withCancelledBy } from '../history.js';
 import { acceptedKey, confirmWithinDeadline, DEFAULT_RUN_DEADLINE_MS } from '../run-deadline.js';
-import { enqueue, findActiveRun, refuseWhenPaused, getJobView, listRecentJobs, waitForJob, type MigrationQueue } from '../jobs.js';
+import { enqueue, refuseWhenPaused, getJobView, listRecentJobs, waitForJob, type MigrationQueue } from '../jobs.js';
+import { readStatus } from '../status-read.js';
 import type { WorkerKeys, WorkerStateReader } from '../worker-state.js';
 import { dryRunRoute, historyExportRoute, historyRoute, pendingSqlRoute, restoreRoute, runRoute, statusRoute } from './definitions.js';
 import { relativeTo, routeGroup } from './group.js';
@@ -136,25 +137,7 @@ export function migrationRoutes(deps: MigrationRoutesDeps): OpenAPIHono {
   });
 
   app.openapi(relativeTo(MIGRATION_ROUTES_BASE, { ...statusRoute, middleware: guards(statusRoute) }), async function getStatus(c) {
-    const [{ snapshotJson, liveness }, counts, activeJob, paused] = await Promise.all([
-      workerState.read(),
-      queue.getJobCounts('waiting', 'prioritized', 'active', 'completed', 'failed', 'delayed'),
-      findActiveRun(queue),
-      queue.isPaused(),
-    ]);
-    const count = (state: string) => counts[state] ?? 0;
-    const rest: Omit<StatusResponse, 'snapshot'> = {
-      worker: liveness,
-      queue: {
-        waiting: count('waiting') + count('prioritized'),
-        active: count('active'),
-        completed: count('completed'),
-        failed: count('failed'),
-        delayed: count('delayed'),
-        paused,
-      },
-      activeJob,
-    };
+    const { rest, snapshotJson } = await readStatus(queue, workerState);
     // the snapshot (tens of KB) is spliced in as the text validated once per version,
     // instead of being stringified again on every request
     const body = `{"snapshot":${snapshotJson},${JSON.stringify(rest).slice(1)}`;

@@ -17,6 +17,10 @@ export interface TestRedis {
   password: string;
   /** restart the server on the same port and data dir (only for the local redis-server) */
   restart(): Promise<void>;
+  /** stop the server but keep its port, password and data, for up() (only for the local redis-server) */
+  down(): Promise<void>;
+  /** start it again after down(), on the same port with the same data */
+  up(): Promise<void>;
   /** SIGSTOP / SIGCONT the server: it keeps its connections but answers nothing (only for the local redis-server) */
   freeze(): void;
   thaw(): void;
@@ -46,6 +50,8 @@ async function tryContainer(): Promise<TestRedis | null> {
     freeze: () => {
       throw new Error('freeze() needs the local redis-server (set DUCKMIG_TEST_NO_CONTAINERS=1)');
     },
+    down: () => Promise.reject(new Error('down() needs the local redis-server (set DUCKMIG_TEST_NO_CONTAINERS=1)')),
+    up: () => Promise.reject(new Error('up() needs the local redis-server (set DUCKMIG_TEST_NO_CONTAINERS=1)')),
     thaw: () => undefined,
     stop: async () => {
       await container.stop();
@@ -84,6 +90,13 @@ async function startLocal(): Promise<TestRedis> {
     restart: async () => {
       resume();
       await server.stop();
+      server = await startManagedRedis({ dataDir, logger, port });
+    },
+    down: async () => {
+      resume();
+      await server.stop();
+    },
+    up: async () => {
       server = await startManagedRedis({ dataDir, logger, port });
     },
     freeze: () => process.kill(server.pid, 'SIGSTOP'),

@@ -1,0 +1,40 @@
+// The whole status in one read, for GET …/status and the live channel's `status`
+// message alike: the worker's snapshot and liveness (WorkerStateReader), the queue's
+// counts and pause flag, and the run or restore that holds the queue.
+import type { StatusResponse } from '../contract/index.js';
+import { findActiveRun, type MigrationQueue } from './jobs.js';
+import type { WorkerStateReader } from './worker-state.js';
+
+export interface StatusRead {
+  /** everything but the snapshot */
+  rest: Omit<StatusResponse, 'snapshot'>;
+  snapshot: StatusResponse['snapshot'];
+  /** the snapshot as validated JSON text (the same for every read of one published version) */
+  snapshotJson: string;
+}
+
+export async function readStatus(queue: MigrationQueue, workerState: WorkerStateReader): Promise<StatusRead> {
+  const [{ snapshot, snapshotJson, liveness }, counts, activeJob, paused] = await Promise.all([
+    workerState.read(),
+    queue.getJobCounts('waiting', 'prioritized', 'active', 'completed', 'failed', 'delayed'),
+    findActiveRun(queue),
+    queue.isPaused(),
+  ]);
+  const count = (state: string) => counts[state] ?? 0;
+  return {
+    snapshot,
+    snapshotJson,
+    rest: {
+      worker: liveness,
+      queue: {
+        waiting: count('waiting') + count('prioritized'),
+        active: count('active'),
+        completed: count('completed'),
+        failed: count('failed'),
+        delayed: count('delayed'),
+        paused,
+      },
+      activeJob,
+    },
+  };
+}
