@@ -11,7 +11,9 @@ import { isInFlight } from './progress.js';
 import { Router } from './router.svelte.js';
 import { RunTracker } from './run-tracker.svelte.js';
 import { Session } from './session.svelte.js';
+import { StatusPoll } from './status-poll.js';
 import { StatusStore } from './status.svelte.js';
+import { isStateMessage } from './system-state.js';
 import type { LiveMessage } from './types.js';
 
 export class AppState {
@@ -35,14 +37,20 @@ export class AppState {
   }
 
   /**
-   * While signed in: the live channel (reconnecting), a slow status poll as a safety net,
-   * and the clock. Returns the function that stops all of it, for $effect.
+   * While signed in: the live channel (reconnecting), which pushes the status; a status
+   * poll only while the channel is down and the tab is visible, and a read on returning
+   * to the tab; the clock. Returns the function that stops all of it, for $effect.
    */
   connect(): () => void {
     void this.refreshStatus();
+    const poll = new StatusPoll({ refresh: () => void this.refreshStatus(), intervalMs: FALLBACK_POLL_MS });
+    const onVisibility = () => poll.setVisible(document.visibilityState === 'visible');
+    onVisibility();
+    document.addEventListener('visibilitychange', onVisibility);
     const stopLive = this.live.connect({
       url: eventsUrl(location),
       onMessage: (message) => this.#onMessage(message),
+      onState: (state) => poll.setChannelOpen(state.kind === 'open'),
       // whatever happened while the channel was down: fetch it (also detects an expired session)
       onOpen: ({ reconnect }) => {
         if (!reconnect) return;
@@ -50,11 +58,11 @@ export class AppState {
         void this.tracker.resync();
       },
     });
-    const stopPoll = this.status.poll(15_000);
     const stopClock = this.clock.start();
     return () => {
       stopLive();
-      stopPoll();
+      poll.stop();
+      document.removeEventListener('visibilitychange', onVisibility);
       stopClock();
     };
   }
@@ -62,6 +70,10 @@ export class AppState {
   /** refreshes the status and follows the run (or restore) that holds the queue, if it is not shown yet */
   async refreshStatus(): Promise<void> {
     await this.status.refresh();
+    this.#followActiveRun();
+  }
+
+  #followActiveRun(): void {
     const active = this.status.activeRun;
     const watched = this.tracker.watched;
     if (active && watched?.jobId !== active.jobId && !isInFlight(watched)) {
@@ -75,18 +87,19 @@ export class AppState {
   }
 
   #onMessage(message: LiveMessage): void {
-    if (message.type === 'status') {
-      this.status.setWorker(message.worker);
+    if (isStateMessage(message)) {
+      this.status.apply(message);
+      this.#followActiveRun();
       return;
     }
     this.tracker.handle(message);
     this.dryRun.handle(message);
-    if (message.type !== 'progress') {
-      // a job started or ended: the snapshot, the queue and the history changed
-      void this.refreshStatus();
-      if ((message.type === 'completed' || message.type === 'failed') && this.history.data) void this.history.refresh();
-    }
+    // the status that follows a job's start or end comes over the channel; the history does not
+    if ((message.type === 'completed' || message.type === 'failed') && this.history.data) void this.history.refresh();
   }
 }
+
+/** how often the status is read while the live channel is down */
+const FALLBACK_POLL_MS = 5_000;
 
 export const [getApp, setApp] = createContext<AppState>();

@@ -184,6 +184,10 @@ describe('parseLiveMessage', () => {
     expect(parseLiveMessage(JSON.stringify({ type: 'completed', jobId: 7, result: null }))).toEqual({ type: 'completed', jobId: '7', result: null });
     expect(parseLiveMessage(JSON.stringify({ type: 'progress', jobId: '1', progress: { seq: 1 } }))).toBeNull();
     expect(parseLiveMessage(JSON.stringify({ type: 'failed' }))).toBeNull();
+    const degraded = { type: 'degraded', reason: 'redis-unavailable', message: 'the API cannot reach Redis', since: '2026-01-01T00:00:00.000Z' };
+    expect(parseLiveMessage(JSON.stringify(degraded))).toEqual(degraded);
+    expect(parseLiveMessage(JSON.stringify({ type: 'degraded' }))).toBeNull();
+    expect(parseLiveMessage(JSON.stringify({ type: 'recovered', reason: 'redis-unavailable' }))).toEqual({ type: 'recovered', reason: 'redis-unavailable' });
     expect(parseLiveMessage('[1,2]')).toBeNull();
     expect(parseLiveMessage(new ArrayBuffer(2))).toBeNull();
   });

@@ -56,7 +56,7 @@ export interface LiveSocketOptions {
   timers?: Timers;
 }
 
-const MESSAGE_TYPES = new Set(['progress', 'completed', 'failed', 'active', 'waiting', 'status']);
+const MESSAGE_TYPES = new Set(['progress', 'completed', 'failed', 'active', 'waiting', 'status', 'degraded', 'recovered']);
 
 /** a frame's JSON as a LiveMessage, or null when it is not one (ignored, never thrown) */
 export function parseLiveMessage(data: unknown): LiveMessage | null {
@@ -71,6 +71,8 @@ export function parseLiveMessage(data: unknown): LiveMessage | null {
   const { type } = value as { type?: unknown };
   if (typeof type !== 'string' || !MESSAGE_TYPES.has(type)) return null;
   if (type === 'status') return 'worker' in value ? (value as LiveMessage) : null;
+  if (type === 'degraded') return typeof (value as { message?: unknown }).message === 'string' ? (value as LiveMessage) : null;
+  if (type === 'recovered') return value as LiveMessage;
   const { jobId } = value as { jobId?: unknown };
   if (typeof jobId === 'number') return { ...(value as object), jobId: String(jobId) } as LiveMessage;
   if (typeof jobId !== 'string') return null;

@@ -11,8 +11,14 @@ export class LiveChannel {
   }
 
   /** opens the channel and keeps it open; returns the function that closes it, for $effect */
-  connect(options: Omit<LiveSocketOptions, 'onState'>): () => void {
-    const socket = new LiveSocket({ ...options, onState: (state) => (this.#state = state) });
+  connect(options: LiveSocketOptions): () => void {
+    const socket = new LiveSocket({
+      ...options,
+      onState: (state) => {
+        this.#state = state;
+        options.onState?.(state);
+      },
+    });
     this.#socket = socket;
     socket.start();
     // back from offline or from a sleeping tab: do not wait out the backoff

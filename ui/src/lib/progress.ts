@@ -286,7 +286,7 @@ export function finishWithFailure(run: RunProgress, reason: string, finishedAt: 
 
 /** applies a live-channel message about this job (others are ignored) */
 export function applyLiveMessage(run: RunProgress, message: LiveMessage, now: string): RunProgress {
-  if (message.type === 'status' || message.jobId !== run.jobId) return run;
+  if (!('jobId' in message) || message.jobId !== run.jobId) return run;
   switch (message.type) {
     case 'progress':
       return applyProgress(run, message.progress);

@@ -68,7 +68,7 @@ export class RunTracker {
   }
 
   handle(message: LiveMessage): void {
-    if (message.type === 'status') return;
+    if (!('jobId' in message)) return;
     const known = this.#runs.get(message.jobId);
     if (!known && message.type !== 'progress' && message.type !== 'active') return;
     const run = known ?? newRun(message.jobId);

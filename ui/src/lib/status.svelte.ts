@@ -1,21 +1,33 @@
 // The status snapshot (GET …/status): what the worker last reported about the database,
 // whether the worker is alive, the queue's counts, the run that holds the queue and the
-// restore points the worker keeps.
-// Refreshed on start, on job lifecycle messages, after reconnecting and on a slow poll;
-// worker liveness also arrives live as `status` messages.
-import { describeError, type Api } from './api.js';
+// restore points the worker keeps, and whether the API can reach Redis at all.
+// The live channel pushes every change (`status`, `degraded`, `recovered`); it is read
+// on start, after reconnecting, on returning to the tab and, while the channel is down,
+// on a poll (status-poll.ts). How each source updates it: system-state.ts.
+import { ApiError, describeError, type Api } from './api.js';
+import {
+  applyFetched,
+  applyFetchFailed,
+  applyMessage,
+  degradation,
+  INITIAL_STATE,
+  type Degradation,
+  type RedisDown,
+  type StateMessage,
+  type SystemState,
+} from './system-state.js';
 import type { PendingMigration, RestorePointRef, StatusReport, StatusResponse, ValidationProblem, WorkerLiveness } from './types.js';
 
 export class StatusStore {
   readonly #api: Api;
-  #data = $state.raw<StatusResponse | null>(null);
+  #state = $state.raw<SystemState>(INITIAL_STATE);
   #error = $state<string | null>(null);
   #loading = $state(false);
-  /** Date.now() when `worker` was last received, to age snapshotAgeMs between fetches */
-  #receivedAt = $state(0);
   #inFlight: Promise<void> | null = null;
   #again = false;
 
+  #data = $derived(this.#state.data);
+  #degradation = $derived(degradation(this.#state));
   #report = $derived<StatusReport | null>(this.#data?.snapshot?.status ?? null);
   #problems = $derived<ValidationProblem[]>(this.#report?.problems ?? []);
   #blocking = $derived(this.#problems.filter((p) => p.severity === 'error'));
@@ -53,8 +65,17 @@ export class StatusStore {
   get worker(): WorkerLiveness | null {
     return this.#data?.worker ?? null;
   }
+  /** Date.now() when `worker` was last received, to age snapshotAgeMs between reads */
   get receivedAt(): number {
-    return this.#receivedAt;
+    return this.#state.receivedAt;
+  }
+  /** set while the API cannot reach Redis: everything shown is from before */
+  get redisDown(): RedisDown | null {
+    return this.#state.redisDown;
+  }
+  /** what makes the shown status unreliable (Redis unreachable, no worker), null when nothing */
+  get degradation(): Degradation | null {
+    return this.#degradation;
   }
   /** the job that holds the queue (a run, or a restore), waiting or active, if any */
   get activeRun(): { jobId: string; kind: string; state: string } | null {
@@ -73,11 +94,12 @@ export class StatusStore {
         this.#again = false;
         this.#loading = true;
         try {
-          this.#data = await this.#api.status();
-          this.#receivedAt = Date.now();
+          this.#state = applyFetched(this.#state, await this.#api.status(), Date.now());
           this.#error = null;
         } catch (err) {
-          this.#error = describeError(err);
+          if (err instanceof ApiError) this.#state = applyFetchFailed(this.#state, err, Date.now());
+          // Redis being away is shown as the degraded state, not as a failed read
+          this.#error = this.#state.redisDown ? null : describeError(err);
         } finally {
           this.#loading = false;
         }
@@ -87,16 +109,9 @@ export class StatusStore {
     return this.#inFlight;
   }
 
-  /** worker liveness pushed over the live channel */
-  setWorker(worker: WorkerLiveness): void {
-    if (!this.#data) return;
-    this.#data = { ...this.#data, worker };
-    this.#receivedAt = Date.now();
-  }
-
-  /** refreshes every `intervalMs`; returns the function that stops, for $effect */
-  poll(intervalMs = 15_000): () => void {
-    const timer = setInterval(() => void this.refresh(), intervalMs);
-    return () => clearInterval(timer);
+  /** the state the live channel pushed */
+  apply(message: StateMessage): void {
+    this.#state = applyMessage(this.#state, message, Date.now());
+    if (message.type === 'status' && this.#state.data) this.#error = null;
   }
 }
