@@ -709,3 +709,53 @@ describe('migrations written for goose, with 14-digit timestamp versions', () =>
     await page.getByRole('region', { name: 'Ledger' }).getByText('20240215093000_add_e2e_name', { exact: true }).waitFor();
   }, 90_000);
 });
+
+describe('state pushed over the live channel', () => {
+  let system: System;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    ensureUiBuilt();
+    [system, browser] = await Promise.all([startSystem(), launch()]);
+    ({ page } = await signIn(browser, system, 'operator'));
+    await page.getByRole('banner').getByText('Live', { exact: true }).waitFor();
+  }, 180_000);
+
+  afterAll(() => shutDown(browser, system));
+
+  it('lists a migration file written into the directory within 2 s, without a reload', async () => {
+    await waitForText(page, 'pending-count', '4');
+    writeFileSync(join(system.migrationsDir, '005_live_file.sql'), 'CREATE TABLE e2e_live (id INTEGER);\n');
+    const written = Date.now();
+    await page.getByRole('listitem', { name: '005_live_file' }).waitFor({ timeout: 2_000 });
+    await waitForText(page, 'pending-count', '5');
+    expect(Date.now() - written).toBeLessThan(2_000);
+  }, 60_000);
+
+  it('shows Redis unreachable within 3 s of it stopping, with Run disabled, and live values once it is back', async () => {
+    const banner = page.getByRole('banner');
+    await page.getByText('online', { exact: true }).waitFor();
+    expect(await runButton(page).getAttribute('title')).toBeNull();
+
+    const stopped = Date.now();
+    await system.redis.down();
+    await banner.getByText('Redis unreachable', { exact: true }).waitFor({ timeout: 3_000 });
+    expect(Date.now() - stopped).toBeLessThan(3_000);
+    const panel = page.getByTestId('status-panel');
+    expect(await panel.getAttribute('data-stale')).toBe('true');
+    await panel.getByText(/nothing can be queued until Redis is back/).waitFor();
+    expect(await runButton(page).getAttribute('title')).toBe('Redis is unreachable: nothing can be queued until it is back');
+    await page.getByText('Redis is unreachable: nothing can be queued until it is back').first().waitFor();
+
+    await system.redis.up();
+    await banner.getByText('Live', { exact: true }).waitFor({ timeout: 15_000 });
+    await page.getByTestId('status-panel').and(page.locator('[data-stale="false"]')).waitFor({ timeout: 15_000 });
+    await page.getByText('online', { exact: true }).waitFor();
+    await waitForText(page, 'pending-count', '5');
+    expect(await runButton(page).getAttribute('title')).toBeNull();
+    await runButton(page).click();
+    await page.getByRole('dialog', { name: 'Run migrations' }).waitFor();
+    await page.keyboard.press('Escape');
+  }, 60_000);
+});
