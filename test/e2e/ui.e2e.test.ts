@@ -717,7 +717,7 @@ describe('state pushed over the live channel', () => {
 
   beforeAll(async () => {
     ensureUiBuilt();
-    [system, browser] = await Promise.all([startSystem(), launch()]);
+    [system, browser] = await Promise.all([startSystem(), launchChromium()]);
     ({ page } = await signIn(browser, system, 'operator'));
     await page.getByRole('banner').getByText('Live', { exact: true }).waitFor();
   }, 180_000);
