@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_PREFIX, ErrorBody, SessionCheckResponse } from '../contract/index.js';
 import { startApiHarness, type ApiHarness } from '../test/support/api-harness.js';
 import { createApp } from './app.js';
-import { createTokenStore, generateToken, type TokenEntry } from './tokens.js';
+import type { TokenEntry } from '../config/token-list.js';
+import { createTokenStore, generateToken } from './tokens.js';
 
 let h: ApiHarness;
 

@@ -6,7 +6,8 @@
 // from DUCKMIG_TOKENS or rotated (the fingerprint no longer matches).
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { TokenEntry, TokenStore } from './tokens.js';
+import type { TokenEntry } from '../config/token-list.js';
+import type { TokenStore } from './tokens.js';
 
 export const SESSION_COOKIE = 'duckmig_session';
 export const DEFAULT_SESSION_TTL_MS = 12 * 60 * 60 * 1000;

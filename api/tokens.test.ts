@@ -2,7 +2,8 @@ import { mkdtemp, readFile, rm, stat, writeFile, chmod } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createTokenStore, generateToken, resolveTokens, type TokenEntry } from './tokens.js';
+import type { TokenEntry } from '../config/token-list.js';
+import { createTokenStore, generateToken, resolveTokens } from './tokens.js';
 
 const ada: TokenEntry = { name: 'ada', role: 'admin', token: generateToken() };
 const vera: TokenEntry = { name: 'vera', role: 'viewer', token: generateToken() };

@@ -2,7 +2,7 @@
 // A pure function of the env it is given, so tests can feed it any; every bad value is
 // reported at once in one ConfigError.
 import type { LevelWithSilent } from 'pino';
-import type { TokenEntry } from '../api/tokens.js';
+import type { TokenEntry } from './token-list.js';
 import { readVariables, processEnvironment } from './variables.js';
 
 export interface ApiConfig {

@@ -5,7 +5,7 @@
 // generated from it (npm run docs:config). Nothing else reads process.env.
 import type { LevelWithSilent } from 'pino';
 import { z } from 'zod';
-import { parseTokenList, type TokenEntry } from '../api/tokens.js';
+import { parseTokenList, type TokenEntry } from './token-list.js';
 import { CheckpointPolicyError, parseCheckpointPolicy, type CheckpointPolicy } from '../core/checkpoint-policy.js';
 import { RESTORE_STEPS, type RestoreStep } from '../core/restore.js';
 import { ConfigError } from './config-error.js';

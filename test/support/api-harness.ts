@@ -11,7 +11,8 @@ import { JobProgress, RunResult, WorkerSnapshot, redisKeys, type JobData, type R
 import { planIds } from '../../core/plan.js';
 import { createApp, type ApiApp, type ApiDeps } from '../../api/app.js';
 import { connectRedis, createCommandConnection, createEventsConnection } from '../../api/redis.js';
-import { createTokenStore, type TokenEntry } from '../../api/tokens.js';
+import type { TokenEntry } from '../../config/token-list.js';
+import { createTokenStore } from '../../api/tokens.js';
 import { startTestRedis, type TestRedis } from './redis.js';
 
 export const ROLES: readonly Role[] = ['viewer', 'operator', 'admin'];
