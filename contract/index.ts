@@ -5,3 +5,4 @@ export * from './events.js';
 export * from './queue.js';
 export * from './api.js';
 export * from './plan.js';
+export * from './schema.js';

@@ -10,7 +10,8 @@ export {
   type CheckpointBudget,
 } from './checkpoint-policy.js';
 export { Database, DatabaseLockedError, DatabaseMissingError, DatabaseOpenError, recoverWal, type OpenOptions } from './database.js';
-export { readSchema, diffSchema, type SchemaSnapshot } from './schema.js';
+export { readSchema, readDatabaseSchema, diffSchema, schemaObjects, type SchemaSnapshot } from './schema.js';
+export { replaySchema, SchemaReplayError } from './schema-at.js';
 export { LEDGER_TABLES, LEDGER_DDL, ForeignLedgerError, Ledger } from './ledger.js';
 export { parseFileName, splitSections, ANNOTATION, type Layout, type NamedFile, type Sections } from './layouts.js';
 export { splitStatements, summarize } from './statement-text.js';

@@ -1,40 +1,57 @@
-// Reads a database's schema from DuckDB's catalog (tables, columns with type, default and
-// nullability, constraints, indexes, views, sequences, macros) as comparable definitions,
-// and diffs two such snapshots. Used for the rehearsal's schema diff and by the tests
-// that prove the migrations reproduce the legacy schema exactly.
+// Reads a database's schema from DuckDB's catalog as structured data (tables with columns,
+// constraints, indexes and, on request, row counts; views, macros, sequences), and as
+// comparable definitions (readSchema) for the rehearsal's schema diff and the tests that
+// prove the migrations reproduce the legacy schema exactly. The diff itself lives in the
+// contract (the API diffs two replayed versions without DuckDB).
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { SchemaChange } from '../contract/index.js';
+import { schemaObjects, type DatabaseSchema, type SchemaTable, type SchemaSnapshot } from '../contract/index.js';
 
-export interface SchemaObject {
-  kind: SchemaChange['kind'];
-  name: string;
-  definition: string;
-}
-
-/** key (`kind:name`) → object */
-export type SchemaSnapshot = Map<string, SchemaObject>;
+export { diffSchema, schemaObjects, type SchemaObject, type SchemaSnapshot } from '../contract/index.js';
 
 const SCOPE = "database_name = current_database() AND schema_name = 'main'";
+
+/** Tables up to this many rows (by estimate) are counted exactly; larger ones keep the estimate. */
+export const EXACT_COUNT_MAX_ROWS = 100_000;
+/** count(*) subqueries per query. */
+const COUNT_BATCH = 200;
+
+export interface ReadSchemaOptions {
+  /** tables to leave out (duckmig's ledger) */
+  exclude?: readonly string[];
+  /** estimated row counts per table, and exact ones for small tables (default false) */
+  rowCounts?: boolean;
+}
 
 async function rows(connection: DuckDBConnection, sql: string): Promise<Record<string, unknown>[]> {
   return (await connection.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
 }
 
-export async function readSchema(connection: DuckDBConnection, exclude: readonly string[] = []): Promise<SchemaSnapshot> {
-  const snapshot: SchemaSnapshot = new Map();
-  const skip = new Set(exclude);
-  const add = (kind: SchemaObject['kind'], name: string, definition: string) =>
-    snapshot.set(`${kind}:${name}`, { kind, name, definition });
+const strings = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : []);
+const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
-  const constraints = new Map<string, string[]>();
-  for (const c of await rows(connection, `SELECT table_name, constraint_text FROM duckdb_constraints() WHERE ${SCOPE} ORDER BY table_name, constraint_text`)) {
-    const list = constraints.get(String(c.table_name)) ?? [];
-    list.push(String(c.constraint_text));
-    constraints.set(String(c.table_name), list);
-  }
-  for (const t of await rows(connection, `SELECT table_name FROM duckdb_tables() WHERE ${SCOPE} AND NOT internal AND NOT temporary ORDER BY table_name`)) {
+export async function readDatabaseSchema(connection: DuckDBConnection, options: ReadSchemaOptions = {}): Promise<DatabaseSchema> {
+  const skip = new Set(options.exclude ?? []);
+  const tables = new Map<string, SchemaTable>();
+  const estimates = new Map<string, number>();
+  for (const t of await rows(connection, `SELECT table_name, estimated_size FROM duckdb_tables() WHERE ${SCOPE} AND NOT internal AND NOT temporary ORDER BY table_name`)) {
     const name = String(t.table_name);
-    if (!skip.has(name)) add('table', name, (constraints.get(name) ?? []).join('; '));
+    if (skip.has(name)) continue;
+    tables.set(name, { name, columns: [], constraints: [], indexes: [], rows: null });
+    estimates.set(name, Number(t.estimated_size));
+  }
+  for (const c of await rows(
+    connection,
+    `SELECT table_name, constraint_type, constraint_name, constraint_text, constraint_column_names, referenced_table, referenced_column_names
+       FROM duckdb_constraints() WHERE ${SCOPE} ORDER BY table_name, constraint_text`,
+  )) {
+    const isFk = c.constraint_type === 'FOREIGN KEY';
+    tables.get(String(c.table_name))?.constraints.push({
+      kind: String(c.constraint_type),
+      name: String(c.constraint_name ?? ''),
+      columns: strings(c.constraint_column_names),
+      text: String(c.constraint_text),
+      references: isFk ? { table: String(c.referenced_table), columns: strings(c.referenced_column_names) } : null,
+    });
   }
   for (const c of await rows(
     connection,
@@ -42,45 +59,61 @@ export async function readSchema(connection: DuckDBConnection, exclude: readonly
       WHERE ${SCOPE} AND NOT internal AND table_name IN (SELECT table_name FROM duckdb_tables() WHERE ${SCOPE})
       ORDER BY table_name, column_index`,
   )) {
-    if (skip.has(String(c.table_name))) continue;
-    const def = [c.data_type, c.is_nullable ? '' : 'NOT NULL', c.column_default === null ? '' : `DEFAULT ${c.column_default}`, `#${c.column_index}`]
-      .filter(Boolean)
-      .join(' ');
-    add('column', `${c.table_name}.${c.column_name}`, def);
+    tables.get(String(c.table_name))?.columns.push({
+      name: String(c.column_name),
+      position: Number(c.column_index),
+      type: String(c.data_type),
+      nullable: Boolean(c.is_nullable),
+      default: c.column_default === null || c.column_default === undefined ? null : String(c.column_default),
+    });
   }
-  for (const i of await rows(connection, `SELECT index_name, table_name, is_unique, expressions FROM duckdb_indexes() WHERE ${SCOPE} ORDER BY index_name`)) {
-    if (skip.has(String(i.table_name))) continue;
-    add('index', String(i.index_name), `${i.is_unique ? 'UNIQUE ' : ''}ON ${i.table_name} ${i.expressions}`);
+  for (const i of await rows(connection, `SELECT index_name, table_name, is_unique, expressions, sql FROM duckdb_indexes() WHERE ${SCOPE} ORDER BY index_name`)) {
+    tables.get(String(i.table_name))?.indexes.push({
+      name: String(i.index_name),
+      unique: Boolean(i.is_unique),
+      expressions: String(i.expressions),
+      sql: i.sql === null || i.sql === undefined ? null : String(i.sql),
+    });
   }
-  for (const v of await rows(connection, `SELECT view_name, sql FROM duckdb_views() WHERE ${SCOPE} AND NOT internal ORDER BY view_name`)) {
-    add('view', String(v.view_name), String(v.sql));
-  }
-  for (const s of await rows(connection, `SELECT sequence_name, start_value, increment_by FROM duckdb_sequences() WHERE ${SCOPE} ORDER BY sequence_name`)) {
-    add('sequence', String(s.sequence_name), `START ${s.start_value} INCREMENT ${s.increment_by}`);
-  }
-  for (const f of await rows(
-    connection,
-    `SELECT function_name, function_type, parameters, macro_definition FROM duckdb_functions()
-      WHERE ${SCOPE} AND NOT internal AND function_type IN ('macro', 'table_macro') ORDER BY function_name`,
-  )) {
-    const params = Array.isArray(f.parameters) ? f.parameters.join(', ') : String(f.parameters);
-    const table = f.function_type === 'table_macro' ? 'TABLE ' : '';
-    add('macro', String(f.function_name), `(${params}) AS ${table}${f.macro_definition}`);
-  }
-  return snapshot;
+  if (options.rowCounts) await countRows(connection, [...tables.values()], estimates);
+
+  const views = (await rows(connection, `SELECT view_name, sql FROM duckdb_views() WHERE ${SCOPE} AND NOT internal ORDER BY view_name`)).map((v) => ({
+    name: String(v.view_name),
+    sql: String(v.sql),
+  }));
+  const sequences = (await rows(connection, `SELECT sequence_name, start_value, increment_by FROM duckdb_sequences() WHERE ${SCOPE} ORDER BY sequence_name`)).map((s) => ({
+    name: String(s.sequence_name),
+    start: String(s.start_value),
+    increment: String(s.increment_by),
+  }));
+  const macros = (
+    await rows(
+      connection,
+      `SELECT function_name, function_type, parameters, macro_definition FROM duckdb_functions()
+        WHERE ${SCOPE} AND NOT internal AND function_type IN ('macro', 'table_macro') ORDER BY function_name`,
+    )
+  ).map((f) => ({
+    name: String(f.function_name),
+    table: f.function_type === 'table_macro',
+    parameters: Array.isArray(f.parameters) ? f.parameters.map(String) : [String(f.parameters)],
+    definition: String(f.macro_definition),
+  }));
+  return { tables: [...tables.values()], views, macros, sequences, excluded: [...skip].sort() };
 }
 
-/** What changed from `before` to `after`, in a stable order. */
-export function diffSchema(before: SchemaSnapshot, after: SchemaSnapshot): SchemaChange[] {
-  const changes: SchemaChange[] = [];
-  for (const [key, b] of before) {
-    const a = after.get(key);
-    if (!a) changes.push({ kind: b.kind, change: 'dropped', name: b.name, before: b.definition });
-    else if (a.definition !== b.definition) changes.push({ kind: b.kind, change: 'changed', name: b.name, before: b.definition, after: a.definition });
+/** Estimated sizes for every table; count(*) for those small enough, in batched queries. */
+async function countRows(connection: DuckDBConnection, tables: SchemaTable[], estimates: Map<string, number>): Promise<void> {
+  for (const t of tables) t.rows = { estimated: estimates.get(t.name) ?? 0, exact: null };
+  const small = tables.filter((t) => t.rows!.estimated <= EXACT_COUNT_MAX_ROWS);
+  for (let i = 0; i < small.length; i += COUNT_BATCH) {
+    const batch = small.slice(i, i + COUNT_BATCH);
+    const sql = `SELECT ${batch.map((t, j) => `(SELECT count(*) FROM main.${quoteIdent(t.name)}) AS c${j}`).join(', ')}`;
+    const [counts] = await rows(connection, sql);
+    batch.forEach((t, j) => (t.rows!.exact = Number(counts?.[`c${j}`])));
   }
-  for (const [key, a] of after) {
-    if (!before.has(key)) changes.push({ kind: a.kind, change: 'added', name: a.name, after: a.definition });
-  }
-  const order = ['table', 'column', 'index', 'view', 'sequence', 'macro'];
-  return changes.sort((x, y) => order.indexOf(x.kind) - order.indexOf(y.kind) || x.name.localeCompare(y.name));
+}
+
+/** The schema as comparable definitions (key `kind:name`), without row counts. */
+export async function readSchema(connection: DuckDBConnection, exclude: readonly string[] = []): Promise<SchemaSnapshot> {
+  return schemaObjects(await readDatabaseSchema(connection, { exclude }));
 }
