@@ -34,6 +34,7 @@ import { DEFAULT_RATE_LIMIT, rateLimit } from './rate-limit.js';
 import { requestLog } from './request-log.js';
 import { JOB_ROUTES_BASE, jobRoutes } from './routes/jobs.js';
 import { MIGRATION_ROUTES_BASE, migrationRoutes } from './routes/migrations.js';
+import { SCHEMA_ROUTES_BASE, schemaRoutes } from './routes/schema.js';
 import { SESSION_ROUTES_BASE, sessionRoutes } from './routes/session.js';
 import { readStatus } from './status-read.js';
 import { queuePageDenied } from './queue-page-denied.js';
@@ -145,6 +146,7 @@ export function createApp(deps: ApiDeps): ApiApp {
   // route groups: sub-apps behind the middleware above (roles and rate limit per route)
   app.route(MIGRATION_ROUTES_BASE, migrationRoutes({ queue, queueEvents, redis, keys, workerState, limiter, runDeadlineMs: deps.runDeadlineMs }));
   app.route(JOB_ROUTES_BASE, jobRoutes({ queue, redis, keys, limiter }));
+  app.route(SCHEMA_ROUTES_BASE, schemaRoutes({ queue, queueEvents, redis, keys, workerState }));
   app.route(SESSION_ROUTES_BASE, sessionRoutes({ tokens, sessions, throttle, trustProxy, sessionTtlMs }));
   registerLiveRoutes(app, { hub, upgradeWebSocket: nodeWs.upgradeWebSocket });
 

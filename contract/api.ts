@@ -8,6 +8,7 @@ import { LedgerEntry, PlannedStatement, RunMode, RunResult, RunStatus } from './
 
 export const API_PREFIX = '/api/v1';
 export const ADMIN_PREFIX = `${API_PREFIX}/admin/migrations`;
+export const SCHEMA_PREFIX = `${API_PREFIX}/admin/schema`;
 
 export const Role = z.enum(['viewer', 'operator', 'admin']);
 export type Role = z.infer<typeof Role>;
@@ -221,3 +222,7 @@ export const PendingSqlResponse = z.object({
   statementPreviewBytes: z.number().int(),
 });
 export type PendingSqlResponse = z.infer<typeof PendingSqlResponse>;
+
+/** 202 of GET …/schema/diff: the replays still under way (one job per version not cached yet). */
+export const SchemaPendingResponse = z.object({ jobs: z.array(EnqueuedResponse) });
+export type SchemaPendingResponse = z.infer<typeof SchemaPendingResponse>;

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { RunnerEvent } from './events.js';
 import { MigrationResult, RestorePointRef, RunMode, RunResult, RunStatus, StatusReport } from './results.js';
+import { AppliedFile } from './schema.js';
 
 export const QUEUE_NAME = 'migrations';
 
@@ -22,7 +23,14 @@ export const redisKeys = (queue = QUEUE_NAME, prefix = 'duckmig') => ({
   plans: `${prefix}:${queue}:plans`,
   /** list per file checksum: the previewed statements of a pending migration (JSON, capped) */
   pendingSql: (checksum: string) => `${prefix}:${queue}:sql:${checksum}`,
+  /** the live schema (LiveSchema JSON), beside the snapshot so a large schema never bloats the status */
+  schema: `${prefix}:${queue}:schema`,
+  /** the schema replayed at one applied version (VersionSchema JSON, kept for a while) */
+  schemaAt: (version: number) => `${prefix}:${queue}:schema-at:${version}`,
 });
+
+/** How long a replayed schema stays cached (it holds while its applied files are unchanged). */
+export const SCHEMA_AT_TTL_MS = 7 * 24 * 3600 * 1000;
 
 /** The heartbeat key expires after this long without a refresh: the worker is then offline. */
 export const HEARTBEAT_INTERVAL_MS = 2_000;
@@ -57,7 +65,14 @@ export const RestoreJobData = Requester.extend(Deadline.shape).extend({
   kind: z.literal('restore'),
   restorePointId: z.string().min(1),
 });
-export const JobData = z.discriminatedUnion('kind', [RunJobData, DryRunJobData, RestoreJobData]);
+/** Replays the applied files up to `version` on an empty database and caches the schema (keys.schemaAt). */
+export const SchemaAtJobData = Requester.extend({
+  kind: z.literal('schema-at'),
+  version: z.number().int().min(0),
+  /** the files to replay, as the ledger says they were applied (versions ≤ version, in order) */
+  applied: z.array(AppliedFile),
+});
+export const JobData = z.discriminatedUnion('kind', [RunJobData, DryRunJobData, RestoreJobData, SchemaAtJobData]);
 export type JobData = z.infer<typeof JobData>;
 export type JobKind = JobData['kind'];
 

@@ -5,9 +5,9 @@
 // nobody holds the old connection. close() waits for the use in progress and checkpoints;
 // it is memoised.
 import type { Logger } from 'pino';
-import type { RestorePointRef, RunResult, RunnerEvent } from '../contract/index.js';
+import type { AppliedFile, DatabaseSchema, RestorePointRef, RunResult, RunnerEvent } from '../contract/index.js';
 import { restorePointsFrom, restoreStepHook, type RestoreSettings } from '../config/restore-settings.js';
-import { Database, FileMigrationSource, MigrationRunner, restoreDatabase, type CheckpointPolicy, type RestorePoints, type RunOptions } from '../core/index.js';
+import { Database, FileMigrationSource, MigrationRunner, replaySchema, restoreDatabase, type CheckpointPolicy, type RestorePoints, type RunOptions } from '../core/index.js';
 
 export interface OwnerOptions {
   dbPath: string;
@@ -80,6 +80,15 @@ export class DatabaseOwner {
     const next = this.#tail.then(run, run);
     this.#tail = next.catch(() => undefined);
     return next;
+  }
+
+  /**
+   * The schema the applied files produce on an empty in-memory database (the live file is
+   * not touched, so this needs no exclusive use).
+   */
+  replaySchema(applied: readonly AppliedFile[]): Promise<DatabaseSchema> {
+    const { migrationsDir, maxFileBytes, allowedPaths, secrets } = this.#options;
+    return replaySchema({ source: new FileMigrationSource(migrationsDir, { maxFileBytes }), applied, allowedPaths, secrets });
   }
 
   /** Restore points on disk, newest first, as the contract's references. */

@@ -22,6 +22,7 @@ import { DatabaseOwner } from './database-owner.js';
 import { createProcessor } from './processor.js';
 import { awaitConfirmation } from './run-deadline.js';
 import type { MigrationFile } from '../core/index.js';
+import { mayChangeSchema, publishLiveSchema, readLiveSchema, replayAndCache } from './schema.js';
 import { buildSnapshot, publishPendingSql, publishPlans, publishSnapshot, startHeartbeat, workerInfo, type HeartbeatHandle } from './snapshot.js';
 import { watchMigrations, type MigrationsWatch } from './watch-migrations.js';
 
@@ -64,7 +65,7 @@ async function bounded(what: Promise<unknown>, ms: number): Promise<boolean> {
   return Promise.race([what.then(() => true, () => true), timer]);
 }
 
-type BullWorker = Worker<JobData, RunResult, string, RedisQueueBackend, JobProgress>;
+type BullWorker = Worker<JobData, RunResult | null, string, RedisQueueBackend, JobProgress>;
 
 /** What the worker has opened so far; the steps that undo a failed start skip the rest. */
 interface Opened {
@@ -96,7 +97,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger, options:
     await prepareDatabase(owner, log);
     const redis = (opened.redis = connect('worker-state', redisUrl, log));
     const publish = snapshotPublisher({ owner, redis, keys, info, log });
-    await unlessAborted(publish(), signal);
+    await unlessAborted(publish(undefined, true), signal);
     opened.migrationsWatch = watchMigrations(
       config.migrationsDir,
       () => void publish().catch((err: unknown) => log.debug({ err }, 'snapshot not refreshed after a file change')),
@@ -108,6 +109,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger, options:
       logger: log,
       lookupPlan: (planId) => readPlan(redis, keys.plans, planId),
       afterJob: (result) => publish(result),
+      schemaAt: async ({ version, applied }) => void (await replayAndCache(redis, keys.schemaAt(version), owner, version, applied)),
       onBusy: (jobId) => {
         busy.jobId = jobId;
         void heartbeat.beat();
@@ -215,20 +217,30 @@ interface PublisherDeps {
   log: Logger;
 }
 
-/** Publishes the status snapshot (and the pending files' plans and SQL); call it after each job with the job's result. */
-function snapshotPublisher({ owner, redis, keys, info, log }: PublisherDeps): (after?: RunResult | null) => Promise<void> {
+/**
+ * Publishes the status snapshot (and the pending files' plans and SQL); call it after each
+ * job with the job's result. With `withSchema` (by default after a job that may have changed
+ * the database) the live schema is read again too and published under its own key.
+ */
+function snapshotPublisher({ owner, redis, keys, info, log }: PublisherDeps): (after?: RunResult | null, withSchema?: boolean) => Promise<void> {
   let last: WorkerSnapshot | null = null;
-  return async (after) => {
+  return async (after, withSchema = after !== undefined && mayChangeSchema(after)) => {
     // a run with nothing to do changed only the run history: no need to analyse again
     // (and took no restore point)
     const noop = after?.mode === 'apply' && after.status === 'nothing-to-do' && last !== null;
     const sameStatus = noop ? last?.status : undefined;
     // the pending files' SQL goes to its own keys (paged by the API), never into the snapshot
     const publishSql = (files: readonly MigrationFile[]) => publishPendingSql(redis, keys.pendingSql, files);
-    const snapshot = await owner.exclusive(async ({ runner }) =>
-      buildSnapshot(runner, info, sameStatus, noop && last ? last.restorePoints : await owner.listRestorePoints(), publishSql),
-    );
+    const { snapshot, schema } = await owner.exclusive(async ({ runner, db }) => {
+      const built = await buildSnapshot(runner, info, sameStatus, noop && last ? last.restorePoints : await owner.listRestorePoints(), publishSql);
+      return { snapshot: built, schema: withSchema ? await readLiveSchema(db.connection, built.status.currentVersion) : null };
+    });
     last = snapshot;
+    // the schema first: a client that sees the new version in the status finds its schema
+    if (schema) {
+      await publishLiveSchema(redis, keys.schema, schema);
+      log.info({ event: 'schema:published', tables: schema.tables.length, readMs: schema.readMs }, `schema published: ${schema.tables.length} tables (read in ${schema.readMs} ms)`);
+    }
     await publishPlans(redis, keys.plans, snapshot.status.pending);
     await publishSnapshot(redis, keys.snapshot, snapshot, keys.stateChanged);
     log.info(

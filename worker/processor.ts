@@ -14,7 +14,8 @@ import { createProgressReporter } from './progress.js';
 import { expiredMessage } from './run-deadline.js';
 import { RestorePointError, errorExcerpt } from '../core/index.js';
 
-export type MigrationJob = Job<JobData, RunResult, string, JobProgress>;
+/** A schema-at job's return value is null: its schema goes to the cache (keys.schemaAt). */
+export type MigrationJob = Job<JobData, RunResult | null, string, JobProgress>;
 
 export interface ProcessorDeps {
   /** the database and its runner; every use goes through owner.exclusive() */
@@ -28,6 +29,8 @@ export interface ProcessorDeps {
   confirmed?: (jobId: string, notAfterMs: number) => Promise<boolean>;
   /** what a pinned plan contained (published plan links), so a refusal names each changed file */
   lookupPlan?: (planId: string) => Promise<PlanEntry[] | null>;
+  /** replays the applied files up to a version and caches its schema ('schema-at' jobs) */
+  schemaAt?: (data: Extract<JobData, { kind: 'schema-at' }>) => Promise<void>;
 }
 
 /** The job's failedReason for a run that did not succeed. */
@@ -49,11 +52,11 @@ export function failureReason(kind: JobData['kind'], result: RunResult, signal?:
 }
 
 export function createProcessor(deps: ProcessorDeps) {
-  const { owner, logger, afterJob, onBusy, confirmed, lookupPlan } = deps;
+  const { owner, logger, afterJob, onBusy, confirmed, lookupPlan, schemaAt } = deps;
 
   // Three declared parameters: BullMQ only creates the AbortSignal (cancelJob) for
   // processors whose length is at least 3.
-  return async function processMigrationJob(job: MigrationJob, _token: string | undefined, signal: AbortSignal | undefined): Promise<RunResult> {
+  return async function processMigrationJob(job: MigrationJob, _token: string | undefined, signal: AbortSignal | undefined): Promise<RunResult | null> {
     const jobId = job.id ?? 'unknown';
     const log = logger.child({ jobId, kind: job.name });
 
@@ -74,6 +77,22 @@ export function createProcessor(deps: ProcessorDeps) {
     if ((data.kind === 'run' || data.kind === 'restore') && data.notAfter && confirmed && !(await confirmed(jobId, Date.parse(data.notAfter)))) {
       log.warn({ event: 'job:expired', notAfter: data.notAfter }, `job ${jobId} refused: not confirmed by its deadline`);
       throw new UnrecoverableError(expiredMessage(data.kind, data.notAfter));
+    }
+
+    if (data.kind === 'schema-at') {
+      // reads files and an in-memory database only: no progress, no snapshot to refresh
+      if (!schemaAt) throw new UnrecoverableError('this worker does not replay schemas');
+      onBusy?.(jobId);
+      try {
+        await schemaAt(data);
+      } catch (err) {
+        log.warn({ event: 'job:failed', reason: (err as Error)?.message }, `job ${jobId} (schema-at ${data.version}) failed`);
+        throw new UnrecoverableError(errorExcerpt(`the schema at version ${data.version} could not be replayed: ${(err as Error)?.message ?? String(err)}`));
+      } finally {
+        onBusy?.(null);
+      }
+      log.info({ event: 'job:done', version: data.version }, `job ${jobId} (schema-at ${data.version}) done`);
+      return null;
     }
 
     const reporter = createProgressReporter(job, log);

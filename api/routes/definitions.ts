@@ -19,7 +19,12 @@ import {
   PendingSqlResponse,
   PlanDifference,
   RestoreRequest,
+  LiveSchema,
   RunRequest,
+  SCHEMA_PREFIX,
+  SchemaDiffResponse,
+  SchemaPendingResponse,
+  VersionSchema,
   SessionCheckResponse,
   SessionRequest,
   StatusResponse,
@@ -325,6 +330,97 @@ export const signOutRoute = createRoute({
   responses: { 204: { description: 'Signed out' }, 401: ERRORS[401] },
 });
 
+export const liveSchemaRoute = createRoute({
+  method: 'get',
+  path: SCHEMA_PREFIX,
+  tags: ['schema'],
+  operationId: 'getLiveSchema',
+  summary: 'The live schema: tables (columns, constraints, indexes, row counts), views, macros, sequences',
+  description: describe(
+    'viewer',
+    'Published by the worker under its own Redis key at start-up and after every job that changed the database (runs and restores), so it is as fresh as the status. Row counts: DuckDB\'s estimate for every table, count(*) for small ones. duckmig\'s ledger tables are left out (`excluded`).',
+  ),
+  'x-duckmig-role': 'viewer' as const,
+  responses: {
+    200: json(LiveSchema, 'The live schema'),
+    ...READ_ERRORS,
+    404: json(ErrorBody, 'The worker has not published the schema yet (schema-not-published)'),
+    502: json(ErrorBody, 'The worker published a schema this API cannot read'),
+  },
+});
+
+const VersionParams = z.object({
+  version: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .openapi({ param: { name: 'version', in: 'path' }, example: 3 }),
+});
+
+const SchemaWaitQuery = z.object({
+  wait: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(60)
+    .default(5)
+    .openapi({ param: { name: 'wait', in: 'query' }, description: 'seconds to wait for a replay that is not cached yet (default 5, max 60)' }),
+});
+
+const REPLAY_ERRORS = {
+  404: json(ErrorBody, 'The version is not applied (version-not-applied)'),
+  409: json(ErrorBody, 'The queue is paused (queue-paused): no replay would start'),
+  422: json(ErrorBody, 'Replaying the applied files failed, e.g. a file changed since it was applied (schema-replay-failed; details.jobId)'),
+  502: ERRORS[502],
+} as const;
+
+export const versionSchemaRoute = createRoute({
+  method: 'get',
+  path: `${SCHEMA_PREFIX}/versions/{version}`,
+  tags: ['schema'],
+  operationId: 'getSchemaAtVersion',
+  summary: 'The schema at an applied version (its applied files replayed on an empty database)',
+  description: describe(
+    'viewer',
+    'The worker replays the applied files 1..version on an empty in-memory DuckDB (a `schema-at` job) and caches the schema for as long as those files are what the ledger says was applied. When it is not cached, the answer waits up to `?wait` seconds for the replay, then gives 202 and the job to follow. Version 0 is the empty schema.',
+  ),
+  'x-duckmig-role': 'viewer' as const,
+  request: { params: VersionParams, query: SchemaWaitQuery },
+  responses: {
+    200: json(VersionSchema, 'The schema at that version'),
+    202: json(EnqueuedResponse, 'The replay is still running: follow the job, then ask again'),
+    ...READ_ERRORS,
+    400: ERRORS[400],
+    ...REPLAY_ERRORS,
+  },
+});
+
+const DiffQuery = SchemaWaitQuery.extend({
+  from: z.coerce.number().int().min(0).openapi({ param: { name: 'from', in: 'query' }, example: 2 }),
+  to: z.coerce.number().int().min(0).openapi({ param: { name: 'to', in: 'query' }, example: 4 }),
+});
+
+export const schemaDiffRoute = createRoute({
+  method: 'get',
+  path: `${SCHEMA_PREFIX}/diff`,
+  tags: ['schema'],
+  operationId: 'getSchemaDiff',
+  summary: 'What changed in the schema from one applied version to another',
+  description: describe(
+    'viewer',
+    'Compares the two versions\' replayed schemas (tables, columns, indexes, views, sequences, macros; added, dropped or changed), as the rehearsal\'s schema diff does. Replays not cached yet are started; after `?wait` seconds the answer is 202 with their jobs.',
+  ),
+  'x-duckmig-role': 'viewer' as const,
+  request: { query: DiffQuery },
+  responses: {
+    200: json(SchemaDiffResponse, 'The changes'),
+    202: json(SchemaPendingResponse, 'Replays still running: follow the jobs, then ask again'),
+    ...READ_ERRORS,
+    400: ERRORS[400],
+    ...REPLAY_ERRORS,
+  },
+});
+
 /** Every documented operation, in document order. */
 export const apiRoutes = [
   runRoute,
@@ -334,6 +430,9 @@ export const apiRoutes = [
   pendingSqlRoute,
   historyRoute,
   historyExportRoute,
+  liveSchemaRoute,
+  versionSchemaRoute,
+  schemaDiffRoute,
   jobRoute,
   cancelRoute,
   eventsWsRoute,
