@@ -54,6 +54,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
     tags: [
       { name: 'migrations', description: 'Run, preview, status and history' },
       { name: 'jobs', description: 'Queue jobs: state, progress, logs, cancel' },
+      { name: 'schema', description: 'The live schema, the schema at an applied version, and the diff between two versions' },
       { name: 'live', description: 'Progress as it happens (WebSocket, SSE)' },
       { name: 'session', description: 'Who you are; browser sign-in' },
     ],
