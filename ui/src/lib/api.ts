@@ -9,6 +9,9 @@ import type {
   EnqueuedResponse,
   HistoryResponse,
   JobView,
+  LiveSchema,
+  SchemaDiffResponse,
+  VersionSchema,
   PendingSqlResponse,
   RestoreRequest,
   RunRequest,
@@ -19,6 +22,7 @@ import type {
 
 export const API_PREFIX = '/api/v1';
 export const ADMIN_PREFIX = `${API_PREFIX}/admin/migrations`;
+export const SCHEMA_PREFIX = `${API_PREFIX}/admin/schema`;
 export const EVENTS_PATH = `${ADMIN_PREFIX}/events`;
 /** sent with every request; the API requires it on changes made with the session cookie */
 export const REQUEST_HEADER = 'X-Duckmig-Request';
@@ -161,6 +165,19 @@ export function createApi(options: ApiOptions = {}) {
     },
     async history(signal?: AbortSignal): Promise<HistoryResponse> {
       return (await request<HistoryResponse>('GET', admin('/history'), { signal })).data;
+    },
+    async liveSchema(signal?: AbortSignal): Promise<LiveSchema> {
+      return (await request<LiveSchema>('GET', SCHEMA_PREFIX, { signal })).data;
+    },
+    /** the schema at an applied version; null while its replay still runs after `waitSeconds` (ask again) */
+    async schemaAt(version: number, waitSeconds: number, signal?: AbortSignal): Promise<VersionSchema | null> {
+      const { status, data } = await request<VersionSchema>('GET', `${SCHEMA_PREFIX}/versions/${version}?wait=${waitSeconds}`, { signal });
+      return status === 200 ? data : null;
+    },
+    /** the diff between two applied versions; null while a replay still runs after `waitSeconds` (ask again) */
+    async schemaDiff(from: number, to: number, waitSeconds: number, signal?: AbortSignal): Promise<SchemaDiffResponse | null> {
+      const { status, data } = await request<SchemaDiffResponse>('GET', `${SCHEMA_PREFIX}/diff?from=${from}&to=${to}&wait=${waitSeconds}`, { signal });
+      return status === 200 ? data : null;
     },
   };
 }

@@ -1,6 +1,6 @@
 // The app's state, one instance per page load, handed to components through context:
 // the API client, the session, the status, live progress, the dry-run preview, history,
-// the clock and the route. `connect()` wires the live channel to them while signed in.
+// the schema browser, the clock and the route. `connect()` wires the live channel to them while signed in.
 import { createContext } from 'svelte';
 import { createApi, eventsUrl, type Api, type FetchLike } from './api.js';
 import { Clock } from './clock.svelte.js';
@@ -9,6 +9,7 @@ import { HistoryStore } from './history.svelte.js';
 import { LiveChannel } from './live.svelte.js';
 import { isInFlight } from './progress.js';
 import { Router } from './router.svelte.js';
+import { SchemaStore } from './schema.svelte.js';
 import { RunTracker } from './run-tracker.svelte.js';
 import { Session } from './session.svelte.js';
 import { StatusPoll } from './status-poll.js';
@@ -24,6 +25,7 @@ export class AppState {
   readonly live = new LiveChannel();
   readonly dryRun: DryRunStore;
   readonly history: HistoryStore;
+  readonly schema: SchemaStore;
   readonly clock = new Clock();
   readonly router = new Router();
 
@@ -34,6 +36,7 @@ export class AppState {
     this.tracker = new RunTracker(this.api);
     this.dryRun = new DryRunStore(this.api);
     this.history = new HistoryStore(this.api);
+    this.schema = new SchemaStore(this.api);
   }
 
   /**

@@ -8,6 +8,8 @@ describe('routes', () => {
     expect(parseHash('#/history')).toEqual({ page: 'history', runId: null });
     expect(parseHash('#/history/run%201')).toEqual({ page: 'history', runId: 'run 1' });
     expect(parseHash('#/nowhere')).toEqual({ page: 'migrations' });
+    expect(parseHash('#/schema')).toEqual({ page: 'schema' });
+    expect(hrefFor({ page: 'schema' })).toBe('#/schema');
     expect(hrefFor({ page: 'history', runId: 'run 1' })).toBe('#/history/run%201');
   });
 });

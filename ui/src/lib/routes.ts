@@ -1,15 +1,17 @@
 // The UI's pages, addressed by the URL hash so the API can serve one static index.html:
-// `#/` migrations, `#/history`, `#/history/<runId>` (history with that run opened).
-export type Route = { page: 'migrations' } | { page: 'history'; runId: string | null };
+// `#/` migrations, `#/history`, `#/history/<runId>` (history with that run opened), `#/schema`.
+export type Route = { page: 'migrations' } | { page: 'history'; runId: string | null } | { page: 'schema' };
 
 export function parseHash(hash: string): Route {
   const path = hash.replace(/^#/, '').replace(/^\/+/, '');
   const [first, second] = path.split('/');
   if (first === 'history') return { page: 'history', runId: second ? decodeURIComponent(second) : null };
+  if (first === 'schema') return { page: 'schema' };
   return { page: 'migrations' };
 }
 
 export function hrefFor(route: Route): string {
   if (route.page === 'history') return route.runId ? `#/history/${encodeURIComponent(route.runId)}` : '#/history';
+  if (route.page === 'schema') return '#/schema';
   return '#/';
 }
