@@ -88,6 +88,8 @@ export const OPTION_HELP: Record<string, OptionHelp> = {
   api: { value: 'URL', description: 'the duckmig API to go through (remote mode)', default: '$DUCKMIG_API' },
   token: { value: 'TOKEN', description: 'the API token', default: '$DUCKMIG_TOKEN' },
   wait: { description: 'follow the job until it ends' },
+  version: { value: 'N', description: 'the schema at this applied version (its files replayed on an empty database)', default: 'the live database' },
+  diff: { value: 'A..B', description: 'what changed in the schema from applied version A to applied version B' },
   timeout: { value: 'SECONDS', description: 'stop waiting after this long (the job goes on)', default: 'no limit' },
 };
 

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RunResult, StatusReport } from '../contract/index.js';
+import { LiveSchema, RunResult, SchemaDiffResponse, StatusReport, VersionSchema } from '../contract/index.js';
 import { runCli, REPO_ROOT } from '../test/support/cli.js';
 import { sandbox, type Sandbox } from '../test/support/db.js';
 import { jsonRows } from '../test/support/rows.js';
@@ -97,6 +97,34 @@ describe('duckmig CLI (local mode)', () => {
     expect(report.currentVersion).toBe(2);
     expect(report.pending.map((p) => p.version)).toEqual([3, 4]);
     expect(report.database.duckdbVersion).toMatch(/^v1\.5/);
+  });
+
+  it('schema --json shows the live schema with row counts, --version N the schema at an applied version, --diff A..B the changes', async () => {
+    box = sandbox();
+    await runCli(['run', '--db', box.dbPath, '--dir', box.migrationsDir]);
+    const live = await runCli(['schema', '--db', box.dbPath, '--dir', box.migrationsDir, '--json']);
+    expect(live.code).toBe(0);
+    const schema = LiveSchema.omit({ readAt: true, readMs: true }).parse(JSON.parse(live.stdout));
+    expect(schema.version).toBe(4);
+    expect(schema.tables.find((t) => t.name === 'upload_settings')?.rows).toEqual({ estimated: 0, exact: 0 });
+
+    const at2 = await runCli(['schema', '--db', box.dbPath, '--dir', box.migrationsDir, '--version', '2', '--json']);
+    expect(at2.code).toBe(0);
+    expect(VersionSchema.omit({ applied: true, readAt: true }).parse(JSON.parse(at2.stdout)).tables.map((t) => t.name)).toEqual(['links', 'projects', 'repositories', 'system_logs']);
+
+    const diff = await runCli(['schema', '--db', box.dbPath, '--dir', box.migrationsDir, '--diff', '3..4', '--json']);
+    expect(diff.code).toBe(0);
+    const changes = SchemaDiffResponse.parse(JSON.parse(diff.stdout)).changes;
+    expect(changes.filter((c) => c.kind === 'table')).toEqual([{ kind: 'table', change: 'added', name: 'upload_settings', after: 'NOT NULL; NOT NULL; NOT NULL; PRIMARY KEY(id)' }]);
+
+    const text = await runCli(['schema', '--db', box.dbPath, '--dir', box.migrationsDir]);
+    expect(text.stdout).toContain('table projects (7 columns, 0 rows)');
+    expect(text.stdout).toContain('FOREIGN KEY (project_id) REFERENCES projects(id)');
+
+    const notApplied = await runCli(['schema', '--db', box.dbPath, '--dir', box.migrationsDir, '--version', '9']);
+    expect(notApplied.code).toBe(1);
+    expect(notApplied.stderr).toContain('version 9 is not applied');
+    expect((await runCli(['schema', '--db', box.dbPath, '--diff', '2-4'])).code).toBe(2);
   });
 
   it('dry-run --rehearse --json shows the schema diff and leaves the database as it was', async () => {

@@ -16,6 +16,7 @@ import { importCommand, options as importOptions, usage as importUsage } from '.
 import { restore, options as restoreOptions, usage as restoreUsage } from './commands/restore.js';
 import { newMigration, usage as newUsage } from './commands/new.js';
 import { run, options as runOptions, usage as runUsage } from './commands/run.js';
+import { schema, options as schemaOptions, usage as schemaUsage } from './commands/schema.js';
 import { status, usage as statusUsage } from './commands/status.js';
 import type { CommandContext } from './commands/types.js';
 import { validate, usage as validateUsage } from './commands/validate.js';
@@ -46,6 +47,7 @@ const REMOTE_CAPABLE = new Set(['status', 'run', 'dry-run', 'cancel', 'restore']
 
 export const commands: Record<string, Command> = {
   status: { summary: 'show version, applied and pending migrations, problems', usage: statusUsage, options: commonOptions, run: status },
+  schema: { summary: 'show the schema (tables, columns, constraints, indexes, row counts), at an applied version, or the diff between two', usage: schemaUsage, options: schemaOptions, run: schema },
   validate: { summary: 'check migration files (and, with --db, the history)', usage: validateUsage, options: commonOptions, run: validate },
   run: { summary: 'apply pending migrations', usage: runUsage, options: runOptions, run },
   'dry-run': { summary: 'show the plan; --rehearse executes it and rolls back', usage: dryRunUsage, options: dryRunOptions, run: dryRun },
