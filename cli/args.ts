@@ -89,7 +89,7 @@ export const OPTION_HELP: Record<string, OptionHelp> = {
   token: { value: 'TOKEN', description: 'the API token', default: '$DUCKMIG_TOKEN' },
   wait: { description: 'follow the job until it ends' },
   version: { value: 'N', description: 'the schema at this applied version (its files replayed on an empty database)', default: 'the live database' },
-  diff: { value: 'A..B', description: 'what changed in the schema from applied version A to applied version B' },
+  diff: { value: 'RANGE', description: 'what changed in the schema between two applied versions, given as A..B (e.g. 2..4)' },
   timeout: { value: 'SECONDS', description: 'stop waiting after this long (the job goes on)', default: 'no limit' },
 };
 
