@@ -2,26 +2,17 @@
 // to shows its tables (a table opened: its columns and row count), the schema at an earlier
 // applied version (replayed by the worker), and the changes between two versions; on a
 // phone the page never scrolls sideways (tables scroll in their own box).
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Database, FileMigrationSource, MigrationRunner } from '../../core/index.js';
+import { ensureUiBuilt, launchChromium } from '../support/browser.js';
 import { REPO_MIGRATIONS } from '../support/db.js';
 import { startSystem } from '../support/system.js';
 
 type System = Awaited<ReturnType<typeof startSystem>>;
-
-const ROOT = resolve(import.meta.dirname, '../..');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-/** The API serves dist/ui: build it when it is missing (the UI test file rebuilds it when stale). */
-function ensureUiBuilt(): void {
-  if (existsSync(join(ROOT, 'dist/ui/index.html')) && statSync(join(ROOT, 'dist/ui/index.html')).size > 0) return;
-  execFileSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'ui/vite.config.ts', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
-}
 
 /** a database at version 4 of the shipped migrations, with two projects */
 async function migratedDatabase(path: string): Promise<void> {
@@ -45,8 +36,7 @@ describe('the Schema page', () => {
     ensureUiBuilt();
     const dbPath = join(dir, 'app.duckdb');
     await migratedDatabase(dbPath);
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}`);
-    [system, browser] = await Promise.all([startSystem({ dbPath }), chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu'] })]);
+    [system, browser] = await Promise.all([startSystem({ dbPath }), launchChromium()]);
     const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, reducedMotion: 'reduce' });
     page = await context.newPage();
     page.setDefaultTimeout(30_000);
