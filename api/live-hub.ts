@@ -35,7 +35,9 @@ export class LiveHub {
     const { queueEvents } = options;
     this.#state = new StateWatch({ ...options.state, logger: options.logger, emit: (message) => this.publish(message) });
     // a job that is added, starts or ends changes the queue's counts and the active run
-    const recheck = () => void this.#state.check();
+    const recheck = () => {
+      if (this.#subscribers.size > 0) void this.#state.check();
+    };
     const onProgress = ({ jobId, data }: { jobId: string; data: unknown }) => {
       const progress = JobProgress.safeParse(data);
       if (progress.success) this.publish({ type: 'progress', jobId, progress: progress.data });

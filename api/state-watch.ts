@@ -147,7 +147,7 @@ export class StateWatch {
     this.#options.emit({ type: 'recovered', reason: 'redis-unavailable' });
     // clients greyed what they showed: send the status again even if nothing changed
     this.#shown = '';
-    void this.check();
+    if (this.#timer) void this.check();
   }
 
   /** A connection of its own in subscriber mode; ioredis subscribes again after a reconnect. */
