@@ -8,8 +8,6 @@ import type { LedgerEntry, LedgerStatus } from '../contract/index.js';
 import { fromDbTimestamp, toDbTimestamp } from './db-timestamp.js';
 import { RunHistory } from './run-history.js';
 
-export { fromDbTimestamp, toDbTimestamp } from './db-timestamp.js';
-
 // Same definition as the top of migrations/duckdb/001_initial_schema.sql (a test keeps
 // them equal). No defaults with functions: ALTER TABLE on such tables trips DuckDB's
 // WAL-replay bug, and the runner always writes explicit values. The version column says

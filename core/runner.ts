@@ -38,7 +38,7 @@ import { excerpt, pendingList, plannedMigration } from './preview.js';
 import { describePlanDifference, planDifference, type PendingMigration } from '../contract/index.js';
 import type { DryRunOptions, RunnerOptions, RunOptions } from './runner-options.js';
 
-export type { DatabaseInfo, DryRunOptions, RunnerOptions, RunOptions } from './runner-options.js';
+export type { DryRunOptions, RunnerOptions, RunOptions } from './runner-options.js';
 import { planIdOf } from './plan.js';
 
 export class CancelledError extends Error {

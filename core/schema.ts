@@ -6,7 +6,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { schemaObjects, type DatabaseSchema, type SchemaTable, type SchemaSnapshot } from '../contract/index.js';
 
-export { diffSchema, schemaObjects, type SchemaObject, type SchemaSnapshot } from '../contract/index.js';
+export { diffSchema, type SchemaSnapshot } from '../contract/index.js';
 
 const SCOPE = "database_name = current_database() AND schema_name = 'main'";
 

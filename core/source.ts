@@ -42,8 +42,6 @@ export interface MigrationSource {
   scan(): Promise<SourceScan>;
 }
 
-/** duckmig's own naming, which `duckmig new` follows; other layouts are read too */
-export const MIGRATION_FILE = /^(\d+)_([a-z0-9]+(?:_[a-z0-9]+)*)\.sql$/;
 const READ_BATCH = 256;
 
 type Named = { version: number; name: string; file: string; layout: Layout };

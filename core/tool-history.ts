@@ -4,7 +4,8 @@
 // schema_migrations(version) and Flyway's flyway_schema_history. golang-migrate and dbmate
 // use duckmig's ledger name, so their table is kept under another name when adopted.
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { effectiveApplied, fromDbTimestamp, Ledger } from './ledger.js';
+import { fromDbTimestamp } from './db-timestamp.js';
+import { effectiveApplied, Ledger } from './ledger.js';
 
 export const TOOLS = ['goose', 'golang-migrate', 'dbmate', 'flyway'] as const;
 export type Tool = (typeof TOOLS)[number];

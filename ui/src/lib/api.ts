@@ -25,7 +25,7 @@ export const ADMIN_PREFIX = `${API_PREFIX}/admin/migrations`;
 export const SCHEMA_PREFIX = `${API_PREFIX}/admin/schema`;
 export const EVENTS_PATH = `${ADMIN_PREFIX}/events`;
 /** sent with every request; the API requires it on changes made with the session cookie */
-export const REQUEST_HEADER = 'X-Duckmig-Request';
+const REQUEST_HEADER = 'X-Duckmig-Request';
 
 /** Every failure the API client reports: HTTP errors, unreadable answers, network trouble. */
 export class ApiError extends Error {
