@@ -1,8 +1,10 @@
 // The dry-run preview: starts a rehearsal job (the worker executes the pending batch and
 // rolls it back), then follows it until it ends. The API can hold the answer (?wait=)
 // for quick batches; longer ones are followed by polling the job, woken early by the
-// live channel's completed/failed message.
+// live channel's completed/failed message. The outcome of the last one is kept (for the
+// run dialog) after its panel is closed.
 import { asJobView, describeError, type Api } from './api.js';
+import { previewOf, type LastPreview } from './preview-check.js';
 import type { JobView, LiveMessage } from './types.js';
 
 const FINAL = new Set(['completed', 'failed']);
@@ -14,6 +16,7 @@ export class DryRunStore {
   #jobId = $state<string | null>(null);
   #busy = $state(false);
   #error = $state<string | null>(null);
+  #last = $state.raw<LastPreview | null>(null);
   #wake: (() => void) | null = null;
   #generation = 0;
 
@@ -32,6 +35,10 @@ export class DryRunStore {
   }
   get error(): string | null {
     return this.#error;
+  }
+  /** how the last preview that ended here went (kept after clear()) */
+  get last(): LastPreview | null {
+    return this.#last;
   }
 
   async start(target?: number): Promise<void> {
@@ -61,6 +68,7 @@ export class DryRunStore {
         view = await this.#api.job(jobId);
       }
       this.#job = view;
+      this.#last = previewOf(view);
     } catch (err) {
       if (generation === this.#generation) this.#error = describeError(err);
     } finally {
