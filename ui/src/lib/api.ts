@@ -163,8 +163,13 @@ export function createApi(options: ApiOptions = {}) {
     async pendingSql(version: number, offset = 0, limit = 20, signal?: AbortSignal): Promise<PendingSqlResponse> {
       return (await request<PendingSqlResponse>('GET', admin(`/pending/${version}/sql?offset=${offset}&limit=${limit}`), { signal })).data;
     },
-    async history(signal?: AbortSignal): Promise<HistoryResponse> {
-      return (await request<HistoryResponse>('GET', admin('/history'), { signal })).data;
+    /** `search`: the query string of the filters and page (history-query.ts) */
+    async history(search = '', signal?: AbortSignal): Promise<HistoryResponse> {
+      return (await request<HistoryResponse>('GET', admin(`/history${search}`), { signal })).data;
+    },
+    /** where the browser downloads the filtered runs (a plain link: the session cookie authenticates it) */
+    historyExportUrl(search: string): string {
+      return admin(`/history/export${search}`);
     },
     async liveSchema(signal?: AbortSignal): Promise<LiveSchema> {
       return (await request<LiveSchema>('GET', SCHEMA_PREFIX, { signal })).data;
