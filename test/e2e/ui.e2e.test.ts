@@ -214,7 +214,7 @@ async function visitEveryScreen(page: Page, token: string, inspect: (screen: str
 }
 
 /** opens the run dialog, optionally limits the target, gives a reason and confirms */
-async function runFromDialog(page: Page, reason: string, options: { upTo?: string; expect: string[] }): Promise<void> {
+async function runFromDialog(page: Page, reason: string, options: { upTo?: string; expect: string[]; runAnyway?: boolean }): Promise<void> {
   await runButton(page).click();
   const dialog = page.getByRole('dialog', { name: 'Run migrations' });
   await dialog.waitFor();
@@ -223,6 +223,7 @@ async function runFromDialog(page: Page, reason: string, options: { upTo?: strin
   await listed.nth(options.expect.length - 1).waitFor();
   expect(await listed.allInnerTexts()).toEqual(options.expect.map((name) => expect.stringContaining(name)));
   await dialog.getByLabel(/^Reason/).fill(reason);
+  if (options.runAnyway) await dialog.getByRole('checkbox', { name: /Run anyway/ }).check();
   await dialog.getByRole('button', { name: /^Apply \d+ migrations?$/ }).click();
   await dialog.waitFor({ state: 'hidden' });
 }
@@ -528,8 +529,23 @@ describe('a failing migration', () => {
     await preview.getByRole('button', { name: 'Close preview' }).click();
   }, 60_000);
 
+  it('after the failed preview, the run dialog warns and asks to confirm once more', async () => {
+    await runButton(page).click();
+    const dialog = page.getByRole('dialog', { name: 'Run migrations' });
+    const check = dialog.getByTestId('preview-check');
+    await check.getByText(/^Preview failed at 005_broken \(.+\): .*e2e_missing_parent/).waitFor();
+    expect(await check.getAttribute('role')).toBe('alert');
+    const apply = dialog.getByRole('button', { name: 'Apply 1 migration' });
+    expect(await apply.isDisabled()).toBe(true);
+    expect(await apply.getAttribute('class')).not.toContain('primary');
+    await dialog.getByRole('checkbox', { name: /Run anyway/ }).check();
+    expect(await apply.isEnabled()).toBe(true);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+  }, 60_000);
+
   it('the run shows the failure and the migration is rolled back', async () => {
-    await runFromDialog(page, 'e2e: broken', { expect: ['005_broken'] });
+    await runFromDialog(page, 'e2e: broken', { expect: ['005_broken'], runAnyway: true });
     await progress(page).getByRole('heading', { name: 'Run failed' }).waitFor();
     const error = progress(page).getByRole('group', { name: '005_broken failed' });
     await error.getByText(/e2e_missing_parent/).first().waitFor();
@@ -537,6 +553,22 @@ describe('a failing migration', () => {
     await waitForText(page, 'current-version', '4');
     await waitForText(page, 'pending-count', '1');
     await shot(page, 'run-failed');
+  }, 60_000);
+
+  it('history filters narrow the runs: outcome failed is the failed run only', async () => {
+    await nav(page, 'History').click();
+    await page.getByRole('heading', { level: 1, name: 'History' }).waitFor();
+    const runs = page.getByRole('list', { name: 'Runs, newest first' }).getByRole('listitem');
+    await runs.filter({ hasText: '“e2e: broken”' }).waitFor();
+    expect(await runs.count()).toBe(2); // 001-004 and the failed run (a rehearsal leaves no run behind)
+    const filters = page.getByRole('form', { name: 'Filter runs' });
+    await filters.getByLabel('Outcome').selectOption('failed');
+    await filters.getByRole('button', { name: 'Apply filters' }).click();
+    await waitForText(page, 'runs-range', '1–1 of 1 matching run');
+    expect(await runs.count()).toBe(1);
+    await runs.first().getByText('“e2e: broken”').waitFor();
+    const csv = await filters.getByRole('link', { name: 'CSV' }).getAttribute('href');
+    expect(csv).toBe('/api/v1/admin/migrations/history/export?outcome=failed&format=csv');
     await context.close();
   }, 60_000);
 
@@ -587,7 +619,16 @@ describe('cancelling a long migration', () => {
     await shot(page, 'run-progress');
     await expectAccessible(page, 'live progress of a running migration');
     await panel.getByRole('button', { name: 'Cancel run' }).click();
+    // it asks first, saying what stays and what is rolled back
+    const confirm = page.getByRole('dialog', { name: /^Cancel run .+\?$/ });
+    await confirm.getByText('Migrations already committed stay applied; the current one').waitFor();
+    await confirm.getByRole('button', { name: 'Cancel the run' }).click();
     await panel.getByRole('heading', { name: 'Run cancelled' }).waitFor();
+    // a neutral end naming who cancelled, without error advice
+    await panel.getByTestId('cancelled-by').getByText('Cancelled by operator.').waitFor();
+    expect(await panel.getAttribute('class')).not.toMatch(/\bbad\b/);
+    expect(await panel.getByText('Fix the file and run again').count()).toBe(0);
+    expect(await panel.getByText('Cancellation requested').count()).toBe(0);
     await waitForText(page, 'current-version', '4');
     await waitForText(page, 'pending-count', '1');
     await context.close();
