@@ -1,13 +1,5 @@
-// `npm run bench [-- <name>... | all] [--reps N] [--count N] [--only IDS] [--keep]`: runs the selected
-// benchmarks in this process and prints their tables (stdout, markdown) with a goal
-// verdict for each. Never fails on numbers: the exit code is 0 unless a benchmark could
-// not run at all (2 for a usage error).
-//
-// Adding a benchmark (like `service` or `restore`): write
-// bench/<name>-bench.ts exporting a `Benchmark` (see benchmark.ts: run(ctx) returns
-// tables, goals and notes), then set `load` on its entry below. Shared helpers:
-// measure/median/percentile (benchmark.ts), renderTable/ms/ratio (table.ts),
-// generateMigrations (generate.ts).
+// `npm run bench [-- <name>... | all] [--reps N] [--count N] [--only IDS] [--keep]`: runs the
+// selected benchmarks and prints their tables; how to add one: docs/benchmarks.md.
 import { parseArgs } from 'node:util';
 import { createContext, type BenchReport, type Benchmark } from './benchmark.js';
 import { renderTable } from './table.js';

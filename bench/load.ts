@@ -1,14 +1,5 @@
-// HTTP load for the service benchmark, loopback only and bounded in time:
-// - `closedLoop`: autocannon with N connections, each sending its next request as soon as
-//   the previous answer arrives (saturation: the most req/s, and the latency at that rate —
-//   by Little's law, mean latency ≈ connections / throughput).
-// - `paced`: an open-loop generator at a fixed rate (node:http, keep-alive, at most N
-//   sockets), each request timed from the moment it was due, so a stall shows as latency
-//   instead of as fewer requests (no coordinated omission). autocannon's own rate limit
-//   sends each connection's quota in a burst at every second tick, which measures the
-//   burst, not the rate.
-// - `startFloorServer`: a bare node:http server or a trivial Hono app in a child process,
-//   answering a fixed JSON body, as the floor the API is compared with.
+// HTTP load for the service benchmark, loopback only and bounded in time: closed-loop
+// (autocannon), paced open-loop, and floor servers; why both: docs/benchmarks.md (service).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { Agent, request, type ClientRequest } from 'node:http';

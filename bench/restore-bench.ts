@@ -1,24 +1,5 @@
-// Issue 5's restore benchmark: a restore point of a ~1 GB DuckDB database vs a plain file
-// copy of it, measured in the same run. Goal: RestorePoints.create ≤ 1.5× the plain copy.
-//
-// The database is generated with SQL (a table from range(), ~35 bytes a row on disk) and
-// cached under bench/out/restore/ (git-ignored) with a marker, so later runs skip the
-// ~40 s generation; each run works on a fresh temp copy of it. `--count N` sets the target
-// size in MiB (default 1024). Variants are interleaved in rotating order over `--reps`
-// repetitions (at least 2) and the median is reported. The page cache cannot be dropped
-// here: the file is read once before timing, so every variant reads from memory (warm
-// cache, the usual case right after a CHECKPOINT); `sync` runs untimed before each variant
-// so no variant pays for the previous one's dirty pages.
-//
-// Rows: (a) fs.copyFile, (a′) cp — the floors; (b) duckmig's restore point,
-// RestorePoints.create as core/restore-points.ts implements it (CHECKPOINT, then a
-// child process copies the file with the kernel while it hashes it, manifest); (c) restoring
-// it (the database closed: copy to staging while verifying the checksum, swap). Profile
-// rows, each in a `node -e` child as restore-points.ts must (closing any descriptor of the
-// database file in the owning process drops DuckDB's POSIX lock): (p1) a node stream copy
-// without hashing (bytes through user space), (p2) read + SHA-256 only, (p3) SHA-256 over
-// memory only (CPU bound), (p4) the previous implementation: one read → hash → write stream
-// pass. Every hashing row must give (b)'s checksum.
+// The restore benchmark: a restore point of a ~1 GB database against a plain copy, restoring,
+// and profile rows; method, rows and goal: docs/benchmarks.md (restore).
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { constants, createReadStream, createWriteStream, existsSync } from 'node:fs';

@@ -1,13 +1,5 @@
-// The runner benchmark: 1,000 generated small migrations applied to a fresh DuckDB file by
-// (a) a floor that sends the same statements straight through @duckdb/node-api ((a′) the
-// same, statement by statement as duckmig executes them), (b) `duckmig run` as shipped
-// (checkpoint budget), (c) duckmig checkpointing after each migration, (e) duckmig
-// checkpointing only at the end, and the peers: (d) Kysely's Migrator on kysely-duckdb
-// ((d*) with transactional DDL admitted), (u) umzug, (p) postgrator. Variants are
-// interleaved, in rotating order, across repetitions so machine noise spreads over all of
-// them; each run gets a fresh file and is checked for every table, index and column. Then
-// crash trials of the default (test/support/crash-trials.ts). Goals: (b) ≤ 1.3× (a), (b)
-// faster than (d), (u) and (p), and every crash trial opens with ledger == schema.
+// The runner benchmark: 1,000 generated migrations applied by duckmig, a plain @duckdb/node-api
+// floor and peer tools, then crash trials; variants and goals: docs/benchmarks.md (runner).
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -1,22 +1,6 @@
-// Issue 3's service benchmark, on a real system started like the integration tests do
-// (test/support/system.ts: a redis-server on a free loopback port, the API and the worker as
-// child processes, a fresh DuckDB file, admin/operator/viewer tokens). Every load is bounded
-// in time and count and stays on 127.0.0.1.
-//
-// (a) GET …/status under load, idle and while a long migration runs: autocannon with 50
-//     connections for 10 s (saturation: req/s and the latency at that rate), and a paced
-//     3,000 req/s for 10 s (the latency at the goal's rate). Floors in the same run, same
-//     settings: a bare node:http server and a trivial Hono app answering a small JSON body,
-//     and the same Hono app answering the status body itself (the cost of the payload).
-//     The long migration is a CPU-bound CREATE TABLE … AS (md5 over range(), grouped),
-//     sized from a calibration in this process to last ~15 s.
-// (b) a no-op run (nothing pending): POST …/run → the job's `completed` on the SSE stream,
-//     `--count` sequential runs (default 50); floor: a bare BullMQ add → completed with an
-//     empty processor on the same Redis. Also split into queue pickup / processing /
-//     delivery from the job's own timestamps.
-// (c) progress latency: migrations of 200 small statements; each progress frame's
-//     `progress.at` (the worker's clock) against the WebSocket client's receive time
-//     (same machine, same clock).
+// The service benchmark: status under load, no-op runs and progress latency on a real system
+// (API, worker, Redis); method and goals: docs/benchmarks.md (service). One file because the
+// three measurements share the system it starts and the clients it opens.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';

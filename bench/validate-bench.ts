@@ -1,7 +1,5 @@
-// Issue 2's validate benchmark: `validate` over 10,000 generated files on an in-memory
-// DuckDB (scan, SHA-256, display split, DuckDB parse check and lint of every file; no
-// writes). Goal: under 2 s. Shown next to the plain cost of reading the files and of each
-// part alone, so a miss says whether the time goes to I/O, hashing/splitting, parsing or lint.
+// The validate benchmark: `validate` over 10,000 generated files, next to the cost of each
+// part alone; goal: docs/benchmarks.md (validate).
 import { DuckDBInstance } from '@duckdb/node-api';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -2,7 +2,8 @@
 // which processes read it, an example and the message for a bad value. The API's, the
 // worker's and the CLI's configuration are views over it (config/api.ts, config/worker.ts,
 // config/cli.ts), and the variable tables in docs/configuration.md and the README are
-// generated from it (npm run docs:config). Nothing else reads process.env.
+// generated from it (npm run docs:config). Nothing else reads process.env. It is long because
+// it is a data table, one entry a variable; keeping them in one place is what makes it complete.
 import type { LevelWithSilent } from 'pino';
 import { z } from 'zod';
 import { parseTokenList, type TokenEntry } from './token-list.js';

@@ -1,15 +1,9 @@
 // When the runner CHECKPOINTs the database file during a run. A migration and its ledger row
 // commit together whatever the policy, and Database.open replays any WAL a crash leaves
 // (recovering the WAL DuckDB 1.5 cannot replay directly), so the policy decides cost and
-// how much WAL a crash leaves to replay, never what is applied:
-// - a budget (the default): after a commit once `intervalMs` passed since the last
-//   checkpoint or the WAL reached `walBytes`, and always when the run ends. The interval
-//   also stretches to 19× the last checkpoint's duration, so checkpoints never take more
-//   than ~5% of a run: each one costs more as the catalog grows, and on a slow or busy
-//   machine a fixed interval would checkpoint as often as after every file;
-// - 'each': after every committed migration (no WAL left behind, slowest);
-// - 'end': once, when the run ends (one WAL for the whole batch).
-// docs/operations.md explains the default's numbers.
+// how much WAL a crash leaves to replay, never what is applied. Policies: a budget (the
+// default; interval, WAL size, ≤ ~5% of the run), 'each' migration, or 'end' of the run;
+// what each does and why the default's numbers: docs/operations.md (Checkpoints).
 import { statSync } from 'node:fs';
 import type { Logger } from 'pino';
 

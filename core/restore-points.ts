@@ -41,19 +41,8 @@ export class RestorePointError extends Error {
 
 const ID = /^rp-\d{8}T\d{9}Z-[0-9a-f]{6}$/;
 
-// Copies a file and computes its SHA-256, in a CHILD PROCESS. The database file's lock is a
-// POSIX record lock, which belongs to the process and is dropped when the process closes ANY
-// descriptor of that file: copying it in the owning process would silently release the lock
-// and let a second process open the database. The child's descriptors are its own, so the
-// owner keeps its lock.
-// The copy is the kernel's (fs.copyFile: copy_file_range, no bytes through user space) and
-// runs on the thread pool while the main thread hashes the same source with reused buffers,
-// then the copy is fsynced (a restore renames it over the database; a point must survive a crash),
-// the next read overlapping each hash. Measured on a 1 GB file (bench/restore-bench.ts,
-// warm cache, 2 cores): ~2-2.5× faster than a read → hash → write stream, whose user-space
-// writes cost 1-2 s of system time per GB here. The source must not change meanwhile (the
-// owner makes no write while a restore point is taken, and a restore point is never written),
-// so the checksum is the copy's.
+// Copies a file and computes its SHA-256 in a CHILD PROCESS, so the owner keeps DuckDB's
+// file lock; why, and how the copy is made: docs/operations.md (Restore points: how the copy is made).
 const COPY_AND_HASH = `
 const { createHash } = require('node:crypto');
 const { constants } = require('node:fs');
