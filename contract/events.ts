@@ -23,6 +23,53 @@ export const MigrationStartEvent = MigrationRef.extend({
   statements: z.number().int(),
 });
 
+export const StatementStartEvent = MigrationRef.extend({
+  type: z.literal('statement:start'),
+  runId: z.string(),
+  statementIndex: z.number().int(),
+  statementCount: z.number().int(),
+  line: z.number().int(),
+  /** first line of the statement, for display */
+  summary: z.string(),
+});
+
+/**
+ * DuckDB's own progress of the running statement (its scans), sampled while a statement
+ * runs longer than a moment; a statement that ends quickly has none. `percent` only grows.
+ */
+export const StatementProgressEvent = MigrationRef.extend({
+  type: z.literal('statement:progress'),
+  runId: z.string(),
+  statementIndex: z.number().int(),
+  statementCount: z.number().int(),
+  percent: z.number().min(0).max(100),
+  rowsProcessed: z.number(),
+  totalRows: z.number(),
+  /** since the statement started */
+  elapsedMs: z.number(),
+  /** time left at the pace so far, once DuckDB reported some progress */
+  etaMs: z.number().optional(),
+});
+
+/**
+ * A step of a run or restore that is not a statement: committing a transaction,
+ * checkpointing the WAL into the file, taking a restore point, copying or swapping a
+ * database file. It lasts until the next event of the run.
+ */
+export const RunPhaseName = z.enum(['committing', 'checkpointing', 'restore-point', 'copying', 'swapping', 'recording']);
+export type RunPhaseName = z.infer<typeof RunPhaseName>;
+
+export const PhaseEvent = z.object({
+  type: z.literal('phase'),
+  runId: z.string(),
+  phase: RunPhaseName,
+  /** the migration it belongs to, when one */
+  version: z.number().int().optional(),
+  name: z.string().optional(),
+  /** size of the file being copied, when known */
+  bytes: z.number().optional(),
+});
+
 export const StatementDoneEvent = MigrationRef.extend({
   type: z.literal('statement:done'),
   runId: z.string(),
@@ -61,7 +108,10 @@ export const RunDoneEvent = z.object({
 export const RunnerEvent = z.discriminatedUnion('type', [
   RunStartEvent,
   MigrationStartEvent,
+  StatementStartEvent,
+  StatementProgressEvent,
   StatementDoneEvent,
+  PhaseEvent,
   MigrationDoneEvent,
   MigrationFailedEvent,
   RunDoneEvent,

@@ -169,20 +169,27 @@ describe('run', () => {
     await db.close();
   });
 
-  it('emits typed events in order: run:start, per migration start/statements/done, run:done', async () => {
+  it('emits typed events in order: run:start, per migration start/each statement\'s start and done/done, run:done', async () => {
     box = sandbox();
     const { db, runner } = await openRunner(box);
     const events: RunnerEvent[] = [];
     runner.events.onEvent((e) => events.push(e));
     await runner.run({ target: 2 });
-    const shape = events.map((e) => (e.type === 'statement:done' ? `s${e.version}.${e.statementIndex}` : 'version' in e ? `${e.type}#${e.version}` : e.type));
+    // commit and checkpoint phases have their own specification (statement-progress.test.ts)
+    const shape = events
+      .filter((e) => e.type !== 'phase')
+      .map((e) =>
+        e.type === 'statement:start' ? `>s${e.version}.${e.statementIndex}` : e.type === 'statement:done' ? `s${e.version}.${e.statementIndex}` : 'version' in e ? `${e.type}#${e.version}` : e.type,
+      );
     expect(shape).toEqual([
       'run:start',
       'migration:start#1',
-      ...Array.from({ length: 11 }, (_, i) => `s1.${i}`),
+      ...Array.from({ length: 11 }, (_, i) => [`>s1.${i}`, `s1.${i}`]).flat(),
       'migration:done#1',
       'migration:start#2',
+      '>s2.0',
       's2.0',
+      '>s2.1',
       's2.1',
       'migration:done#2',
       'run:done',

@@ -6,7 +6,7 @@
 // Before opening: an interrupted restore is settled, a restore in progress (its journal)
 // counts as a lock, and a missing file is not re-created when traces say a database was there.
 // Every database it opens is sandboxed (sandbox.ts): migrations reach no file but the
-// database itself and the allow-list.
+// database itself and the allow-list; and reports query progress (statement-progress.ts).
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -15,6 +15,7 @@ import type { Logger } from 'pino';
 import { databaseTraces } from './database-traces.js';
 import { settleSwap, SwapInProgressError } from './restore-journal.js';
 import { SANDBOX_INSTANCE_OPTIONS, applySandbox } from './sandbox.js';
+import { enableProgress } from './statement-progress.js';
 
 export class DatabaseLockedError extends Error {
   override name = 'DatabaseLockedError';
@@ -172,11 +173,13 @@ export class Database {
           throw new SwapInProgressError(full, swapping);
         }
         const connection = await instance.connect();
-        await applySandbox(connection, options.allowedPaths).catch((err: unknown) => {
-          connection.closeSync();
-          instance.closeSync();
-          throw err;
-        });
+        await applySandbox(connection, options.allowedPaths)
+          .then(() => enableProgress(connection))
+          .catch((err: unknown) => {
+            connection.closeSync();
+            instance.closeSync();
+            throw err;
+          });
         const version = String((await connection.runAndReadAll('SELECT version()')).getRows()[0]?.[0] ?? 'unknown');
         return new Database(full, instance, connection, version, options);
       } catch (err) {

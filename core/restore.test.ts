@@ -5,6 +5,7 @@ import { mkdirSync, readdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { RunnerEvent } from '../contract/index.js';
 import { openRunner, rowsOf, sandbox, type Sandbox } from '../test/support/db.js';
 import { Database } from './database.js';
 import { LEDGER_TABLES } from './ledger.js';
@@ -60,6 +61,22 @@ describe('restore points', () => {
     const again = await Database.open(box.dbPath, { attempts: 1 });
     expect(await rowsOf(again, 'SELECT count(*) AS n FROM projects')).toEqual([{ n: 2 }]);
     await again.close();
+  });
+
+  it('reports its phases as it goes: the undo point, copying (with the bytes), swapping, recording', async () => {
+    box = sandbox();
+    const points = new RestorePoints({ dir: join(box.dir, 'restore-points') });
+    const { db, runner } = await openRunner(box);
+    await runner.run({ target: 1 });
+    const point = (await points.create(db.connection, db.path, { version: 1, reason: 'test' }))!;
+    await runner.run();
+    const events: RunnerEvent[] = [];
+    const restored = await restoreDatabase({ db, points, id: point.id, emit: (e) => events.push(e) });
+    expect(restored.result.status).toBe('success');
+    expect(events.map((e) => (e.type === 'phase' ? e.phase : e.type))).toEqual(['run:start', 'restore-point', 'copying', 'swapping', 'recording', 'run:done']);
+    expect(events.find((e) => e.type === 'phase' && e.phase === 'copying')).toMatchObject({ bytes: point.sizeBytes });
+    expect(new Set(events.map((e) => e.runId)).size).toBe(1);
+    await restored.db.close();
   });
 
   it('taking a restore point keeps the owner\'s file lock: another process still cannot open the database', async () => {

@@ -4,13 +4,14 @@
 // the previous file kept under a second name, the copy renamed into place, the restored file
 // reopened, the run history carried over and the restore recorded; only then does the previous
 // file go. A failure rolls the swap back and reopens the previous database; a crash is settled
-// by the next open. Returns the open database and one RunResult (mode 'restore') like any run.
+// by the next open. Returns the open database and one RunResult (mode 'restore') like any run,
+// and reports its phases (restore point, copying, swapping, recording) as events.
 // Why a file swap and not a restore inside DuckDB: docs/operations.md, "How a restore swaps the file".
 import { randomUUID } from 'node:crypto';
 import { access, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
-import type { RestorePointRef, RunResult, RunnerEvent } from '../contract/index.js';
+import type { RestorePointRef, RunPhaseName, RunResult, RunnerEvent } from '../contract/index.js';
 import { Database, recoverWal } from './database.js';
 import { effectiveApplied, Ledger } from './ledger.js';
 import { advanceSwap, beginSwap, finishSwap, keepPrevious, releaseSwap, rollBackSwap, syncPath, type SwapFiles } from './restore-journal.js';
@@ -56,6 +57,9 @@ export async function restoreDatabase(options: RestoreOptions): Promise<{ db: Da
   const fromVersion = await currentVersion(options.db);
   const history = await new Ledger(options.db.connection).runs.list(Number.MAX_SAFE_INTEGER);
   emit?.({ type: 'run:start', runId, mode: 'restore', migrations: [], totalStatements: 0 });
+  const phase = (name: RunPhaseName, bytes?: number) => emit?.({ type: 'phase', runId, phase: name, ...(bytes !== undefined && { bytes }) });
+
+  phase('restore-point', options.db.sizeBytes);
 
   // the state this restore replaces, kept first so that the restore can be undone
   const undo = await points
@@ -118,8 +122,10 @@ export async function restoreDatabase(options: RestoreOptions): Promise<{ db: Da
   let result: RunResult;
   try {
     files = await beginSwap(path, id);
+    phase('copying', point.sizeBytes);
     await points.stage(point, files.staging);
     onStep?.('staged');
+    phase('swapping');
     await db.close();
     open = false;
     onStep?.('closed');
@@ -134,6 +140,7 @@ export async function restoreDatabase(options: RestoreOptions): Promise<{ db: Da
     db = await Database.open(path, { logger, allowedPaths: options.db.allowedPaths });
     open = true;
     onStep?.('reopened');
+    phase('recording');
     result = await record('success');
     await advanceSwap(files, id, 'recorded');
     onStep?.('recorded');

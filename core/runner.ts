@@ -11,6 +11,7 @@ import type {
   MigrationResult,
   PlannedMigration,
   RunMode,
+  RunPhaseName,
   RunResult,
   RunStatus,
   RunSummary,
@@ -31,6 +32,7 @@ import { errorExcerpt, errorText } from './error-text.js';
 import { duckdbStatementCount, type parseCheck } from './parse-check.js';
 import { ConnectionStateError, mayMoveConnection, ensureHome, readHome, type ConnectionHome } from './sandbox.js';
 import { fileStatements } from './file-statements.js';
+import { sampleProgress } from './statement-progress.js';
 import { diffSchema, readSchema } from './schema.js';
 import type { MigrationFile, MigrationSource } from './source.js';
 import { summarize } from './statement-text.js';
@@ -87,6 +89,8 @@ export class MigrationRunner {
   readonly #linted = new Map<string, ValidationProblem[]>();
   /** the catalog and schema the connection resolved names in when the runner first used it */
   #home: Promise<ConnectionHome> | undefined;
+  /** the run in progress, which phase events (commit, checkpoint) belong to */
+  #runId = '';
 
   get #connection(): DuckDBConnection {
     return this.#ledger.connection;
@@ -96,11 +100,15 @@ export class MigrationRunner {
     this.#ledger = new Ledger(options.connection);
     this.#source = options.source;
     this.#options = options;
-    this.#checkpoints = new Checkpointer(() => this.#connection.run('CHECKPOINT'), options.checkpoint ?? DEFAULT_CHECKPOINT_BUDGET, options.database?.path, options.logger);
+    const checkpoint = () => {
+      this.#phase('checkpointing');
+      return this.#connection.run('CHECKPOINT');
+    };
+    this.#checkpoints = new Checkpointer(checkpoint, options.checkpoint ?? DEFAULT_CHECKPOINT_BUDGET, options.database?.path, options.logger);
     const logger = options.logger;
     if (logger) {
       this.events.onEvent((event) => {
-        const level = event.type === 'migration:failed' ? 'error' : event.type === 'statement:done' ? 'debug' : 'info';
+        const level = event.type === 'migration:failed' ? 'error' : event.type.startsWith('statement:') ? 'debug' : 'info';
         logger[level]({ ...event, event: event.type }, event.type);
       });
     }
@@ -169,6 +177,7 @@ export class MigrationRunner {
     const startedAt = new Date();
     const start = process.hrtime.bigint();
     const runId = options.runId ?? randomUUID();
+    this.#runId = runId;
     const a = await this.#analyze({ lint: false });
     const base = { runId, mode: 'apply' as const, startedAt, start, fromVersion: a.currentVersion, problems: a.problems };
 
@@ -363,6 +372,11 @@ export class MigrationRunner {
     this.#options.logger?.info({ event: 'legacy:adopted', versions: toAdopt.map((r) => r.version) }, 'adopted legacy schema_version rows');
   }
 
+  /** a step that is not a statement begins; it lasts until the run's next event */
+  #phase(phase: RunPhaseName, m?: MigrationFile): void {
+    this.events.emit({ type: 'phase', runId: this.#runId, phase, ...(m && { version: m.version, name: m.name }) });
+  }
+
   #emitRunStart(runId: string, mode: RunMode, batch: MigrationFile[]): void {
     this.events.emit({
       type: 'run:start',
@@ -394,23 +408,22 @@ export class MigrationRunner {
       for (; statementIndex < extracted.count; statementIndex++) {
         if (signal?.aborted) throw new CancelledError(String(signal.reason ?? 'cancelled'));
         const text = m.statements[statementIndex];
+        const line = text?.line ?? 1;
+        const summary = summarize(text?.sql ?? '');
+        const step = { runId, version: m.version, name: m.name, statementIndex, statementCount: extracted.count };
+        this.events.emit({ type: 'statement:start', ...step, line, summary });
         const t0 = process.hrtime.bigint();
-        const type = await extracted.run(statementIndex);
+        const stopSampling = sampleProgress(this.#connection, (sample) => this.events.emit({ type: 'statement:progress', ...step, ...sample }));
+        let type;
+        try {
+          type = await extracted.run(statementIndex);
+        } finally {
+          stopSampling();
+        }
         if (mayMoveConnection(type)) mayHaveMoved = true;
         const durationMs = elapsed(t0);
-        const line = text?.line ?? 1;
         timings.push({ index: statementIndex, line, durationMs, sql: excerpt(text?.sql ?? '').text });
-        this.events.emit({
-          type: 'statement:done',
-          runId,
-          version: m.version,
-          name: m.name,
-          statementIndex,
-          statementCount: extracted.count,
-          line,
-          durationMs,
-          summary: summarize(text?.sql ?? ''),
-        });
+        this.events.emit({ type: 'statement:done', ...step, line, durationMs, summary });
       }
       if (signal?.aborted) throw new CancelledError(String(signal.reason ?? 'cancelled'));
       if (mayHaveMoved) {
@@ -467,6 +480,7 @@ export class MigrationRunner {
           let lateError: string | undefined;
           try {
             await this.#writeApplied(m, outcome.durationMs, runId, options);
+            this.#phase('committing', m);
             await this.#connection.run('COMMIT');
             if (!(await this.#verifyCommitted(m, runId, interrupt.fired))) lateError = 'cancelled: the transaction was interrupted before it committed';
           } catch (err) {
@@ -523,6 +537,7 @@ export class MigrationRunner {
         const last = done.at(-1)!;
         const lastIndex = batch.indexOf(last.m);
         try {
+          this.#phase('committing');
           await this.#connection.run('COMMIT');
           if (!(await this.#verifyCommitted(last.m, runId, interrupt.fired))) {
             failure = { ...results[lastIndex]!, status: 'cancelled', error: { message: 'cancelled: the transaction was interrupted before it committed', file: last.m.file } };

@@ -86,3 +86,58 @@ describe('job progress from runner events', () => {
     expect(progress.map((p) => p.seq)).toEqual([1, 2]);
   });
 });
+
+describe('a long statement in the job progress', () => {
+  const step = { runId, version: 1, name: 'a', statementIndex: 0, statementCount: 2 };
+  const sample = (percent: number): RunnerEvent => ({ type: 'statement:progress', ...step, percent, rowsProcessed: percent * 10, totalRows: 1000, elapsedMs: 300 });
+
+  it('writes statement:start, phases and statement:done always, and progress samples at most 4 per second', async () => {
+    const { job, progress, logs } = fakeJob();
+    let now = 0;
+    const reporter = createProgressReporter(job, undefined, () => now);
+    reporter.onEvent(events[0]!);
+    reporter.onEvent(events[1]!);
+    reporter.onEvent({ type: 'statement:start', ...step, line: 1, summary: 'INSERT INTO a' });
+    now = 300;
+    reporter.onEvent(sample(10));
+    now = 400;
+    reporter.onEvent(sample(20)); // 100 ms after the last written sample: dropped
+    now = 560;
+    reporter.onEvent(sample(30));
+    now = 570;
+    reporter.onEvent({ type: 'statement:done', ...step, line: 1, durationMs: 570, summary: 'INSERT INTO a' });
+    reporter.onEvent({ type: 'statement:start', ...step, statementIndex: 1, line: 2, summary: 'CREATE INDEX a_i' });
+    reporter.onEvent({ type: 'statement:done', ...step, statementIndex: 1, line: 2, durationMs: 1, summary: 'CREATE INDEX a_i' });
+    reporter.onEvent({ type: 'phase', runId, phase: 'committing', version: 1, name: 'a' });
+    reporter.onEvent({ type: 'phase', runId, phase: 'checkpointing' });
+    await reporter.finish(null);
+
+    const written = progress.map((p) => (p.event.type === 'statement:progress' ? `progress ${p.event.percent}` : p.event.type));
+    expect(written).toEqual([
+      'run:start',
+      'migration:start',
+      'statement:start',
+      'progress 10',
+      'progress 30',
+      'statement:done',
+      'statement:start',
+      'statement:done',
+      'phase',
+      'phase',
+    ]);
+    expect(progress.map((p) => p.seq)).toEqual(written.map((_, i) => i));
+    // no log line per sample: the log stays one line per step
+    expect(logs).toHaveLength(written.length - 2);
+    expect(logs).toContain('phase committing 1 a');
+  });
+
+  it('moves the overall percent within the running statement', async () => {
+    const { job, progress } = fakeJob();
+    const reporter = createProgressReporter(job, undefined, () => 1000);
+    reporter.onEvent(events[0]!); // 4 statements in all
+    reporter.onEvent({ type: 'statement:start', ...step, line: 1, summary: 'INSERT INTO a' });
+    reporter.onEvent(sample(50));
+    await reporter.finish(null);
+    expect(progress.map((p) => p.percent)).toEqual([0, 0, 12.5]);
+  });
+});

@@ -3,7 +3,9 @@
 // Redis writes go out in order on one promise chain and never hold up the migration:
 // a slow or restarting Redis delays the progress, not the run. The run:done event is
 // held back until the processor hands over the RunResult, so the job's last progress
-// carries the full result (the only place a failed job keeps it).
+// carries the full result (the only place a failed job keeps it). A long statement's
+// progress samples are thinned to one per PROGRESS_INTERVAL_MS and get no log line;
+// every other event is always written.
 import type { Logger } from 'pino';
 import type { JobProgress, RunResult, RunnerEvent } from '../contract/index.js';
 
@@ -23,6 +25,9 @@ export interface ProgressReporter {
   log(line: string): Promise<void>;
 }
 
+/** at most this often a statement:progress sample is written (≤ 4 per second per job) */
+export const PROGRESS_INTERVAL_MS = 250;
+
 const ms = (n: number) => (n >= 1000 ? `${(n / 1000).toFixed(1)} s` : `${n.toFixed(1)} ms`);
 
 /** One readable line per event, for `job.log` (bull-board, the API's job view). */
@@ -32,6 +37,12 @@ export function describeEvent(event: RunnerEvent): string {
       return `run:start ${event.mode}: ${event.migrations.length} migration(s), ${event.totalStatements} statement(s): ${event.migrations.map((m) => m.version).join(', ')}`;
     case 'migration:start':
       return `migration:start ${event.version} ${event.name} (${event.index + 1}/${event.total}, ${event.statements} statement(s))`;
+    case 'statement:start':
+      return `statement:start ${event.version} [${event.statementIndex + 1}/${event.statementCount}] line ${event.line}: ${event.summary}`;
+    case 'statement:progress':
+      return `statement:progress ${event.version} [${event.statementIndex + 1}/${event.statementCount}] ${event.percent.toFixed(1)}% (${event.rowsProcessed} of ${event.totalRows} rows, ${ms(event.elapsedMs)})`;
+    case 'phase':
+      return `phase ${event.phase}${event.version === undefined ? '' : ` ${event.version} ${event.name ?? ''}`.trimEnd()}${event.bytes === undefined ? '' : ` (${event.bytes} bytes)`}`;
     case 'statement:done':
       return `statement:done ${event.version} [${event.statementIndex + 1}/${event.statementCount}] line ${event.line}: ${event.summary} (${ms(event.durationMs)})`;
     case 'migration:done':
@@ -43,11 +54,14 @@ export function describeEvent(event: RunnerEvent): string {
   }
 }
 
-export function createProgressReporter(job: ProgressTarget, logger?: Logger): ProgressReporter {
+/** `clock`: milliseconds, for thinning progress samples (tests pass their own) */
+export function createProgressReporter(job: ProgressTarget, logger?: Logger, clock: () => number = () => performance.now()): ProgressReporter {
   let seq = 0;
   let total = 0;
   let done = 0;
   let heldRunDone: RunnerEvent | null = null;
+  /** when the last statement:progress was written */
+  let lastSample = Number.NEGATIVE_INFINITY;
   let chain: Promise<void> = Promise.resolve();
 
   const enqueue = (write: () => Promise<unknown>) => {
@@ -59,12 +73,18 @@ export function createProgressReporter(job: ProgressTarget, logger?: Logger): Pr
 
   const percent = (event: RunnerEvent): number => {
     if (event.type === 'run:done' && (event.status === 'success' || event.status === 'nothing-to-do')) return 100;
-    return total === 0 ? 0 : Math.min(100, Math.round((done / total) * 1000) / 10);
+    // a sample moves the bar within the running statement
+    const within = event.type === 'statement:progress' ? event.percent / 100 : 0;
+    return total === 0 ? 0 : Math.min(100, Math.round(((done + within) / total) * 1000) / 10);
   };
 
   const write = (event: RunnerEvent, result?: RunResult) => {
     const progress: JobProgress = { seq: seq++, percent: percent(event), at: new Date().toISOString(), event };
     if (result) progress.result = result;
+    if (event.type === 'statement:progress') {
+      enqueue(() => job.updateProgress(progress));
+      return;
+    }
     const line = describeEvent(event);
     enqueue(async () => {
       await job.updateProgress(progress);
@@ -79,6 +99,10 @@ export function createProgressReporter(job: ProgressTarget, logger?: Logger): Pr
         done = 0;
       } else if (event.type === 'statement:done') {
         done++;
+      } else if (event.type === 'statement:progress') {
+        const now = clock();
+        if (now - lastSample < PROGRESS_INTERVAL_MS) return;
+        lastSample = now;
       } else if (event.type === 'run:done') {
         heldRunDone = event;
         return;

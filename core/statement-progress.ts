@@ -1,0 +1,71 @@
+// DuckDB's progress of the statement running on a connection, sampled on a timer while it
+// runs. Sampling starts only once a statement has run for a moment, so a short statement
+// costs one timer set and cleared and no call into DuckDB. DuckDB reports progress only on a
+// connection where enableProgress() ran; it counts scanned rows, so a statement without a
+// scan (most DDL) reports none and yields no samples.
+import type { DuckDBConnection } from '@duckdb/node-api';
+
+export interface ProgressSample {
+  percent: number;
+  rowsProcessed: number;
+  totalRows: number;
+  /** since sampling was asked for (the statement's start) */
+  elapsedMs: number;
+  /** time left at the pace so far */
+  etaMs?: number;
+}
+
+export interface SamplingOptions {
+  /** the first sample after this long (default 250 ms) */
+  delayMs?: number;
+  /** then one every this long (default 250 ms) */
+  intervalMs?: number;
+}
+
+/**
+ * Turns on DuckDB's query progress for this connection, without its terminal output. The
+ * runner's own setting, made when the database is opened (migrations may not SET).
+ */
+export async function enableProgress(connection: DuckDBConnection): Promise<void> {
+  await connection.run('SET enable_progress_bar = true');
+  await connection.run('SET enable_progress_bar_print = false');
+}
+
+/**
+ * Calls `onSample` whenever DuckDB's percentage for the running statement has grown since
+ * the last sample. Returns the function that stops sampling (call it when the statement ends).
+ */
+export function sampleProgress(connection: DuckDBConnection, onSample: (sample: ProgressSample) => void, options: SamplingOptions = {}): () => void {
+  const { delayMs = 250, intervalMs = 250 } = options;
+  const start = performance.now();
+  let last = 0;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  const tick = () => {
+    if (stopped) return;
+    const progress = connection.progress;
+    const percent = Math.min(100, progress.percentage);
+    if (percent > last) {
+      last = percent;
+      const elapsedMs = performance.now() - start;
+      const sample: ProgressSample = {
+        percent,
+        rowsProcessed: Number(progress.rows_processed),
+        totalRows: Number(progress.total_rows_to_process),
+        elapsedMs,
+      };
+      if (percent < 100) sample.etaMs = (elapsedMs * (100 - percent)) / percent;
+      onSample(sample);
+    }
+    schedule(intervalMs);
+  };
+  const schedule = (ms: number) => {
+    timer = setTimeout(tick, ms);
+    timer.unref();
+  };
+  schedule(delayMs);
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+  };
+}
