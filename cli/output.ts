@@ -2,7 +2,7 @@
 // progress lines, problem lists and summary tables for people. Logs go to stderr.
 // What reaches the terminal is sanitised: text from files and the database is written
 // with its control characters escaped; only the CLI's own cursor sequences go out raw.
-import type { MigrationResult, RunResult, RunnerEvent, SchemaChange, ValidationProblem } from '../contract/index.js';
+import type { MigrationResult, RunResult, RunnerEvent, RunnerEventOf, SchemaChange, ValidationProblem } from '../contract/index.js';
 import { sanitizeForTerminal } from './terminal-text.js';
 
 export interface Out {
@@ -97,9 +97,37 @@ export function renderRunSummary(result: RunResult): string {
 }
 
 /** Writes one line per migration step as runner events arrive. */
+/** a long statement gets a plain progress line once it ran this long, and then this often */
+export const PLAIN_PROGRESS_EVERY_MS = 5000;
+
+/** "37 % of 1,000,000 rows · 5.1 s · about 8.6 s left" */
+export function statementProgressText(event: RunnerEventOf<'statement:progress'>): string {
+  const rows = event.totalRows > 0 ? ` of ${event.totalRows.toLocaleString('en-US')} rows` : '';
+  const eta = event.etaMs === undefined ? '' : ` · about ${seconds(event.etaMs)} left`;
+  return `${event.percent.toFixed(0)} %${rows} · ${seconds(event.elapsedMs)}${eta}`;
+}
+
+/** "5.1 s", "2 min 05 s" */
+export function seconds(value: number): string {
+  const s = Math.round(value / 100) / 10;
+  if (s < 60) return `${s.toFixed(1)} s`;
+  const whole = Math.round(s);
+  return `${Math.floor(whole / 60)} min ${String(whole % 60).padStart(2, '0')} s`;
+}
+
 export function progressLines(out: Out): (event: RunnerEvent) => void {
+  let nextProgressAt = PLAIN_PROGRESS_EVERY_MS;
   return (event) => {
     switch (event.type) {
+      case 'statement:start':
+        nextProgressAt = PLAIN_PROGRESS_EVERY_MS;
+        break;
+      case 'statement:progress':
+        // logs (CI, pipes) are never redrawn: a long statement leaves a line every few seconds
+        if (event.elapsedMs < nextProgressAt) break;
+        nextProgressAt = event.elapsedMs + PLAIN_PROGRESS_EVERY_MS;
+        out.write(`      … statement ${event.statementIndex + 1}/${event.statementCount}: ${statementProgressText(event)}\n`);
+        break;
       case 'run:start':
         out.write(`${event.mode === 'rehearse' ? 'rehearsing' : 'applying'} ${event.migrations.length} migration(s), ${event.totalStatements} statement(s)\n`);
         break;

@@ -27,4 +27,5 @@ export {
   type ToolHistory,
   type AdoptableFile,
 } from './tool-history.js';
+export { RunPercent } from './run-percent.js';
 export { errorExcerpt } from './error-text.js';

@@ -8,6 +8,7 @@
 // every other event is always written.
 import type { Logger } from 'pino';
 import type { JobProgress, RunResult, RunnerEvent } from '../contract/index.js';
+import { RunPercent } from '../core/index.js';
 
 /** The two Job methods the reporter needs (a BullMQ Job, or a fake in tests). */
 export interface ProgressTarget {
@@ -57,8 +58,7 @@ export function describeEvent(event: RunnerEvent): string {
 /** `clock`: milliseconds, for thinning progress samples (tests pass their own) */
 export function createProgressReporter(job: ProgressTarget, logger?: Logger, clock: () => number = () => performance.now()): ProgressReporter {
   let seq = 0;
-  let total = 0;
-  let done = 0;
+  const runPercent = new RunPercent();
   let heldRunDone: RunnerEvent | null = null;
   /** when the last statement:progress was written */
   let lastSample = Number.NEGATIVE_INFINITY;
@@ -71,15 +71,8 @@ export function createProgressReporter(job: ProgressTarget, logger?: Logger, clo
     );
   };
 
-  const percent = (event: RunnerEvent): number => {
-    if (event.type === 'run:done' && (event.status === 'success' || event.status === 'nothing-to-do')) return 100;
-    // a sample moves the bar within the running statement
-    const within = event.type === 'statement:progress' ? event.percent / 100 : 0;
-    return total === 0 ? 0 : Math.min(100, Math.round(((done + within) / total) * 1000) / 10);
-  };
-
   const write = (event: RunnerEvent, result?: RunResult) => {
-    const progress: JobProgress = { seq: seq++, percent: percent(event), at: new Date().toISOString(), event };
+    const progress: JobProgress = { seq: seq++, percent: runPercent.next(event), at: new Date().toISOString(), event };
     if (result) progress.result = result;
     if (event.type === 'statement:progress') {
       enqueue(() => job.updateProgress(progress));
@@ -94,12 +87,7 @@ export function createProgressReporter(job: ProgressTarget, logger?: Logger, clo
 
   return {
     onEvent(event) {
-      if (event.type === 'run:start') {
-        total = event.totalStatements;
-        done = 0;
-      } else if (event.type === 'statement:done') {
-        done++;
-      } else if (event.type === 'statement:progress') {
+      if (event.type === 'statement:progress') {
         const now = clock();
         if (now - lastSample < PROGRESS_INTERVAL_MS) return;
         lastSample = now;

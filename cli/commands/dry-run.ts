@@ -6,7 +6,8 @@ import { allowPathOption, commonOptions, dbPath, migrationsDir, parse, parseTarg
 import { EXIT } from '../exit-codes.js';
 import { formatBytes } from '../../core/source.js';
 import { withLocalRunner } from '../local.js';
-import { ms, printJson, progressLines, renderProblems, renderRunSummary, type Out } from '../output.js';
+import { localProgress } from '../local-progress.js';
+import { ms, printJson, renderProblems, renderRunSummary, type Out } from '../output.js';
 import type { CommandContext } from './types.js';
 
 export const usage = 'duckmig dry-run [--rehearse] [--db PATH] [--dir PATH] [--target VERSION] [--allow-path PATH]… [--sql] [--json]';
@@ -22,10 +23,11 @@ export const options = {
 export async function dryRun(argv: string[], ctx: CommandContext, out: Out): Promise<number> {
   const { values } = parse(argv, options);
   const target = parseTarget(values.target);
+  const progress = localProgress(out);
   const result = await withLocalRunner({ db: dbPath(values.db, ctx.env), dir: migrationsDir(values.dir, ctx.env), logger: ctx.logger, env: ctx.env, allowPaths: values['allow-path'] }, (runner) => {
-    if (!values.json && values.rehearse) runner.events.onEvent(progressLines(out));
+    if (!values.json && values.rehearse) runner.events.onEvent(progress.onEvent);
     return runner.dryRun({ target, rehearse: values.rehearse });
-  });
+  }).finally(() => progress.done());
   if (values.json) {
     printJson(result, out);
   } else {

@@ -1,5 +1,5 @@
-// `duckmig run` (local mode): applies pending migrations with a progress line per
-// migration and a summary table. Ctrl-C interrupts the running statement and rolls its
+// `duckmig run` (local mode): applies pending migrations with a progress bar on a terminal
+// (a progress line per migration elsewhere) and a summary table. Ctrl-C interrupts the running statement and rolls its
 // migration back. --plan refuses the run when the pending files are not the dry-run's.
 // Exit 0 when applied or nothing to do, 1 when refused, failed or cancelled.
 import { cliCheckpoint, cliUser } from '../../config/cli.js';
@@ -8,7 +8,8 @@ import { CheckpointPolicyError, parseCheckpointPolicy, type CheckpointPolicy } f
 import { allowPathOption, commonOptions, dbPath, migrationsDir, parse, parsePlan, parseTarget } from '../args.js';
 import { EXIT, UsageError } from '../exit-codes.js';
 import { interruptSignal, withLocalRunner } from '../local.js';
-import { printJson, progressLines, renderProblems, renderRunSummary, stderr, type Out } from '../output.js';
+import { localProgress } from '../local-progress.js';
+import { printJson, renderProblems, renderRunSummary, stderr, type Out } from '../output.js';
 import type { CommandContext } from './types.js';
 
 export const usage =
@@ -32,6 +33,7 @@ export async function run(argv: string[], ctx: CommandContext, out: Out): Promis
   const plan = parsePlan(values.plan);
   const checkpoint = checkpointPolicy(values.checkpoint, ctx.env);
   const interrupt = interruptSignal();
+  const progress = localProgress(out);
   try {
     const result = await withLocalRunner(
       {
@@ -44,7 +46,7 @@ export async function run(argv: string[], ctx: CommandContext, out: Out): Promis
         allowPaths: values['allow-path'],
       },
       (runner, db) => {
-        if (!values.json) runner.events.onEvent(progressLines(out));
+        if (!values.json) runner.events.onEvent(progress.onEvent);
         const settings = restoreSettings(dbPath(values.db, ctx.env), ctx.env);
         const points = restorePointsFrom(settings);
         return runner.run({
@@ -66,6 +68,7 @@ export async function run(argv: string[], ctx: CommandContext, out: Out): Promis
         });
       },
     );
+    progress.done();
     if (values.json) printJson(result, out);
     else {
       if (result.status === 'invalid') stderr.write(renderProblems(result.problems));
@@ -73,6 +76,7 @@ export async function run(argv: string[], ctx: CommandContext, out: Out): Promis
     }
     return result.status === 'success' || result.status === 'nothing-to-do' ? EXIT.ok : EXIT.failed;
   } finally {
+    progress.done();
     interrupt.dispose();
   }
 }

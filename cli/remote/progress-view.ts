@@ -1,8 +1,10 @@
 // How a followed job's progress is shown: on a terminal, one progress bar redrawn in
-// place (percent, current migration and statement) with a permanent line per finished
-// migration; elsewhere (CI logs, pipes) plain lines, one per step, never redrawn.
-import type { JobProgress, JobView } from '../../contract/index.js';
-import { progressLines, type Out } from '../output.js';
+// place with a permanent line per finished migration. The bar names what runs now: the
+// running statement with its elapsed time (and DuckDB's percent and time left for a long
+// one), or the phase (committing…, checkpointing…, copying…); it is redrawn every second
+// so the elapsed time moves. Elsewhere (CI logs, pipes) plain lines, never redrawn.
+import type { JobProgress, JobView, RunPhaseName } from '../../contract/index.js';
+import { progressLines, seconds, statementProgressText, type Out } from '../output.js';
 
 export interface ProgressView {
   state(state: JobView['state']): void;
@@ -18,7 +20,19 @@ export function bar(percent: number, width = 24): string {
   return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${percent.toFixed(0).padStart(3)}%`;
 }
 
-export function createProgressView(out: Out, options: { tty: boolean; columns?: number }): ProgressView {
+const PHASE_TEXT: Record<RunPhaseName, string> = {
+  committing: 'committing…',
+  checkpointing: 'checkpointing…',
+  'restore-point': 'taking a restore point…',
+  copying: 'copying the restore point…',
+  swapping: 'swapping the database file…',
+  recording: 'recording the restore…',
+};
+
+/** how often the bar is redrawn while something runs, so its elapsed time moves */
+const TICK_MS = 1000;
+
+export function createProgressView(out: Out, options: { tty: boolean; columns?: number; now?: () => number }): ProgressView {
   const lines = progressLines(out);
   if (!options.tty) {
     return {
@@ -29,7 +43,14 @@ export function createProgressView(out: Out, options: { tty: boolean; columns?: 
   }
 
   const columns = options.columns ?? 80;
+  const now = options.now ?? (() => performance.now());
   let current = '';
+  let percent = 0;
+  /** what runs now, after the migration's name; `since` makes its elapsed time */
+  let step: { text: (elapsedMs: number) => string; since: number } | null = null;
+  /** the running statement's summary, shown after its progress */
+  let summary = '';
+  let ticker: NodeJS.Timeout | undefined;
   let drawn = false;
   // the cursor sequences are the view's own; the text (names, SQL summaries) goes through write
   const eraseLine = () => (out.control ? out.control('\r\x1b[2K') : out.write('\r\x1b[2K'));
@@ -42,33 +63,74 @@ export function createProgressView(out: Out, options: { tty: boolean; columns?: 
     if (drawn) eraseLine();
     drawn = false;
   };
+  const drawStep = () => draw(`${bar(percent)} ${current}${step ? ` ${step.text(now() - step.since)}` : ''}`);
+  const running = (text: (elapsedMs: number) => string, since = now()) => {
+    step = { text, since };
+    ticker ??= setInterval(drawStep, TICK_MS);
+    ticker.unref?.();
+    drawStep();
+  };
+  const stopTicker = () => {
+    clearInterval(ticker);
+    ticker = undefined;
+    step = null;
+  };
   return {
     state(state) {
       if (state === 'waiting' || state === 'delayed' || state === 'prioritized') draw(`${bar(0)} waiting for the worker…`);
       if (state === 'active' && !current) draw(`${bar(0)} started`);
     },
-    progress({ event, percent }) {
+    progress(progress) {
+      const { event } = progress;
+      percent = progress.percent;
       switch (event.type) {
         case 'migration:start':
           current = `${pad3(event.version)}_${event.name} (${event.index + 1}/${event.total})`;
-          draw(`${bar(percent)} ${current}`);
+          stopTicker();
+          drawStep();
           break;
+        case 'statement:start': {
+          const which = `statement ${event.statementIndex + 1}/${event.statementCount}`;
+          summary = event.summary;
+          running((elapsedMs) => `${which} · ${seconds(elapsedMs)}: ${summary}`);
+          break;
+        }
+        case 'statement:progress': {
+          const which = `statement ${event.statementIndex + 1}/${event.statementCount}`;
+          // elapsed time from the sample, moved on (and the time left counted down) by the ticker
+          running((elapsedMs) => {
+            const etaMs = event.etaMs === undefined ? undefined : Math.max(0, event.etaMs - (elapsedMs - event.elapsedMs));
+            return `${which} · ${statementProgressText({ ...event, elapsedMs, etaMs })}${summary ? `: ${summary}` : ''}`;
+          }, now() - event.elapsedMs);
+          break;
+        }
         case 'statement:done':
-          draw(`${bar(percent)} ${current} statement ${event.statementIndex + 1}/${event.statementCount}: ${event.summary}`);
+          stopTicker();
+          draw(`${bar(percent)} ${current} statement ${event.statementIndex + 1}/${event.statementCount} done: ${event.summary}`);
           break;
+        case 'phase': {
+          const size = event.bytes === undefined ? '' : ` (${(event.bytes / 1048576).toFixed(1)} MiB)`;
+          running((elapsedMs) => `${PHASE_TEXT[event.phase]}${size} ${seconds(elapsedMs)}`);
+          break;
+        }
         case 'migration:done':
         case 'migration:failed':
         case 'run:start':
+          stopTicker();
           clear();
           lines(event);
           if (event.type !== 'run:start') current = '';
-          draw(`${bar(percent)} ${current}`);
+          drawStep();
           break;
         case 'run:done':
+          stopTicker();
           clear();
           break;
       }
     },
-    done: clear,
+    done() {
+      stopTicker();
+      clear();
+    },
   };
 }

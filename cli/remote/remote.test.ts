@@ -79,4 +79,39 @@ describe('remote mode', () => {
     plainView.progress({ seq: 1, percent: 25, at: '', event: { type: 'migration:start', runId: 'r', version: 2, name: 'add_x', index: 0, total: 2, statements: 4 } });
     expect(plain).toBe('[1/2] 002_add_x (4 statements) …\n');
   });
+  it('on a terminal, names the running statement with its elapsed time, DuckDB\'s percent and the time left, then the commit', () => {
+    let tty = '';
+    let clock = 10_000;
+    const view = createProgressView({ write: (t) => void (tty += t) }, { tty: true, columns: 200, now: () => clock });
+    const step = { runId: 'r', version: 5, name: 'big', statementIndex: 1, statementCount: 3 };
+    const lastDraw = () => tty.slice(tty.lastIndexOf('\x1b[2K') + 4);
+    view.progress({ seq: 1, percent: 0, at: '', event: { type: 'migration:start', runId: 'r', version: 5, name: 'big', index: 0, total: 1, statements: 3 } });
+    view.progress({ seq: 2, percent: 33.3, at: '', event: { type: 'statement:start', ...step, line: 4, summary: 'INSERT INTO t2 SELECT' } });
+    expect(lastDraw()).toBe('[########----------------]  33% 005_big (1/1) statement 2/3 · 0.0 s: INSERT INTO t2 SELECT');
+    clock += 3000;
+    view.progress({ seq: 3, percent: 50, at: '', event: { type: 'statement:progress', ...step, percent: 50, rowsProcessed: 500_000, totalRows: 1_000_000, elapsedMs: 3000, etaMs: 3000 } });
+    expect(lastDraw()).toBe('[############------------]  50% 005_big (1/1) statement 2/3 · 50 % of 1,000,000 rows · 3.0 s · about 3.0 s left: INSERT INTO t2 SELECT');
+    view.progress({ seq: 4, percent: 66.7, at: '', event: { type: 'statement:done', ...step, line: 4, durationMs: 6000, summary: 'INSERT INTO t2 SELECT' } });
+    expect(lastDraw()).toContain('statement 2/3 done: INSERT INTO t2 SELECT');
+    view.progress({ seq: 5, percent: 100, at: '', event: { type: 'phase', runId: 'r', phase: 'committing', version: 5, name: 'big' } });
+    expect(lastDraw()).toBe('[########################] 100% 005_big (1/1) committing… 0.0 s');
+    view.progress({ seq: 6, percent: 100, at: '', event: { type: 'phase', runId: 'r', phase: 'checkpointing' } });
+    expect(lastDraw()).toContain('checkpointing…');
+    view.done();
+  });
+
+  it('in plain output, a long statement leaves a progress line every 5 seconds and short steps none', () => {
+    let plain = '';
+    const view = createProgressView({ write: (t) => void (plain += t) }, { tty: false });
+    const step = { runId: 'r', version: 5, name: 'big', statementIndex: 0, statementCount: 1 };
+    const sample = (elapsedMs: number, percent: number) =>
+      view.progress({ seq: 1, percent, at: '', event: { type: 'statement:progress', ...step, percent, rowsProcessed: 0, totalRows: 0, elapsedMs } });
+    view.progress({ seq: 1, percent: 0, at: '', event: { type: 'statement:start', ...step, line: 1, summary: 'INSERT' } });
+    sample(300, 5);
+    sample(5200, 40);
+    sample(6000, 50);
+    sample(10_300, 90);
+    view.progress({ seq: 1, percent: 100, at: '', event: { type: 'phase', runId: 'r', phase: 'committing' } });
+    expect(plain).toBe('      … statement 1/1: 40 % · 5.2 s\n      … statement 1/1: 90 % · 10.3 s\n');
+  });
 });
