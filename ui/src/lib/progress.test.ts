@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { announce, applyJobView, applyLiveMessage, headline, isRestore, newRun, statementsDone, type RunProgress } from './progress.js';
+import {
+  activityLabel,
+  announce,
+  applyJobView,
+  applyLiveMessage,
+  headline,
+  isRestore,
+  newRun,
+  runningStatement,
+  statementsDone,
+  type RunProgress,
+} from './progress.js';
 import type { JobView, LiveMessage, MigrationResult, RunResult, RunnerEvent } from './types.js';
 
 const JOB = '17';
@@ -307,5 +318,73 @@ describe('restore progress', () => {
     expect(headline(run)).toBe('Restore failed');
     expect(run.error).toBe(reason);
     expect(announce(run)).toBe(`Restore failed: ${reason}`);
+  });
+});
+
+describe('what runs at this moment', () => {
+  const big = [{ version: 5, name: 'big', statements: 2 }];
+  const step = { runId: RUN, version: 5, name: 'big', statementCount: 2 };
+  let seq = 0;
+  const message = (event: RunnerEvent, second: number, percent = 0): LiveMessage => ({ type: 'progress', jobId: JOB, progress: { seq: seq++, percent, at: at(second), event } });
+  const started = () => {
+    seq = 0;
+    return fold(newRun(JOB), [
+      message({ type: 'run:start', runId: RUN, mode: 'apply', migrations: big, totalStatements: 2 }, 0),
+      message({ type: 'migration:start', runId: RUN, version: 5, name: 'big', index: 0, total: 1, statements: 2 }, 0),
+      message({ type: 'statement:start', ...step, statementIndex: 0, line: 1, summary: 'CREATE TABLE t2' }, 0),
+      message({ type: 'statement:done', ...step, statementIndex: 0, line: 1, durationMs: 4, summary: 'CREATE TABLE t2' }, 0, 50),
+      message({ type: 'statement:start', ...step, statementIndex: 1, line: 2, summary: 'INSERT INTO t2 SELECT' }, 1, 50),
+    ]);
+  };
+  const ms = (second: number) => Date.parse(at(second));
+
+  it('names the statement that is running, not the one that finished, with its elapsed time', () => {
+    const run = started();
+    expect(run.current).toMatchObject({ statementIndex: 1, summary: 'INSERT INTO t2 SELECT', line: 2 });
+    expect(statementsDone(run)).toBe(1);
+    expect(runningStatement(run, ms(4))).toEqual({ elapsedMs: 3000, percent: null, etaMs: null });
+  });
+
+  it('moves a percentage within the statement from DuckDB\'s samples, counting the time left down, and never back', () => {
+    let run = started();
+    run = fold(run, [message({ type: 'statement:progress', ...step, statementIndex: 1, percent: 40, rowsProcessed: 400, totalRows: 1000, elapsedMs: 2000, etaMs: 3000 }, 3, 70)]);
+    expect(run.percent).toBe(70);
+    expect(runningStatement(run, ms(4))).toEqual({ elapsedMs: 3000, percent: 40, etaMs: 2000 });
+    expect(runningStatement(run, ms(9))?.etaMs).toBe(0);
+    const later = fold(run, [message({ type: 'statement:progress', ...step, statementIndex: 1, percent: 80, rowsProcessed: 800, totalRows: 1000, elapsedMs: 4000, etaMs: 1000 }, 5, 90)]);
+    expect(runningStatement(later, ms(5))?.percent).toBe(80);
+    // a lower sample (out of order) and a sample for another statement change nothing
+    const lower = fold(later, [message({ type: 'statement:progress', ...step, statementIndex: 1, percent: 60, rowsProcessed: 600, totalRows: 1000, elapsedMs: 4500 }, 5, 90)]);
+    expect(runningStatement(lower, ms(5))?.percent).toBe(80);
+    const other = fold(later, [message({ type: 'statement:progress', ...step, statementIndex: 0, percent: 95, rowsProcessed: 950, totalRows: 1000, elapsedMs: 4500 }, 5, 90)]);
+    expect(runningStatement(other, ms(5))?.percent).toBe(80);
+    // once it finished, nothing runs and the statement counts as done
+    const done = fold(later, [message({ type: 'statement:done', ...step, statementIndex: 1, line: 2, durationMs: 5000, summary: 'INSERT INTO t2 SELECT' }, 6, 100)]);
+    expect(runningStatement(done, ms(7))).toBeNull();
+    expect(statementsDone(done)).toBe(2);
+  });
+
+  it('shows committing and checkpointing until the run\'s next step', () => {
+    let run = fold(started(), [
+      message({ type: 'statement:done', ...step, statementIndex: 1, line: 2, durationMs: 5000, summary: 'INSERT INTO t2 SELECT' }, 6, 100),
+      message({ type: 'phase', runId: RUN, phase: 'committing', version: 5, name: 'big' }, 6, 100),
+    ]);
+    expect(run.activity).toMatchObject({ phase: 'committing', since: at(6) });
+    expect(activityLabel(run.activity!)).toBe('committing…');
+    run = fold(run, [message({ type: 'phase', runId: RUN, phase: 'checkpointing' }, 7, 100)]);
+    expect(activityLabel(run.activity!)).toBe('checkpointing…');
+    const next = fold(run, [message({ type: 'migration:done', runId: RUN, version: 5, name: 'big', durationMs: 7000 }, 9, 100)]);
+    expect(next.activity).toBeNull();
+    const ended = fold(run, [message({ type: 'run:done', runId: RUN, mode: 'apply', status: 'success', durationMs: 9000, applied: 1, failed: 0 }, 9, 100)]);
+    expect(ended.activity).toBeNull();
+  });
+
+  it('a restore names its phase, with the size of the file it copies', () => {
+    seq = 0;
+    const run = fold(newRun(JOB, [], 'restore'), [
+      message({ type: 'run:start', runId: RUN, mode: 'restore', migrations: [], totalStatements: 0 }, 0),
+      message({ type: 'phase', runId: RUN, phase: 'copying', bytes: 3 * 1024 * 1024 }, 1),
+    ]);
+    expect(activityLabel(run.activity!)).toBe('copying the restore point (3.0 MiB)…');
   });
 });

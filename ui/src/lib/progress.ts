@@ -9,6 +9,10 @@
 //
 // A restore (mode 'restore') is followed the same way: it reports run:start with no
 // migrations and run:done, and its result says which version the database went back to.
+//
+// What runs at this moment is always the latest event's: a statement from its
+// statement:start (with DuckDB's percent from statement:progress samples) until its
+// statement:done, a phase (committing, checkpointing, copying…) until the next event.
 import type {
   JobProgress,
   JobView,
@@ -17,10 +21,12 @@ import type {
   MigrationResult,
   RestorePointRef,
   RunMode,
+  RunPhaseName,
   RunResult,
   RunStatus,
   RunnerEvent,
 } from './types.js';
+import { formatBytes } from './format.js';
 
 export type MigrationPhase = 'pending' | 'running' | MigrationResult['status'];
 
@@ -42,10 +48,30 @@ export interface CurrentStep {
   index: number;
   total: number;
   statementCount: number;
-  /** 0-based index of the last finished statement, null before the first one finishes */
+  /** 0-based index of the running statement (or the last finished one), null before the first starts */
   statementIndex: number | null;
   summary: string | null;
   line: number | null;
+  /** when the statement at statementIndex started, while it runs; null once it finished */
+  runningSince: string | null;
+  /** DuckDB's latest progress sample of the running statement */
+  sample: StatementSample | null;
+}
+
+export interface StatementSample {
+  percent: number;
+  rowsProcessed: number;
+  totalRows: number;
+  /** time left at the moment of the sample */
+  etaMs: number | null;
+  at: string;
+}
+
+/** a step between statements: committing, checkpointing, copying a file… */
+export interface Activity {
+  phase: RunPhaseName;
+  since: string;
+  bytes: number | null;
 }
 
 export type RunPhase = 'waiting' | 'active' | 'finished';
@@ -61,6 +87,8 @@ export interface RunProgress {
   totalStatements: number | null;
   migrations: MigrationProgress[];
   current: CurrentStep | null;
+  /** the phase under way, until the run's next event */
+  activity: Activity | null;
   startedAt: string | null;
   finishedAt: string | null;
   /** the run's outcome once finished (a job can complete with a failed run) */
@@ -89,6 +117,7 @@ export function newRun(jobId: string, planned: readonly PlannedItem[] = [], kind
     totalStatements: planned.length ? planned.reduce((sum, m) => sum + m.statements, 0) : null,
     migrations: planned.map((m) => pendingMigration(m)),
     current: null,
+    activity: null,
     startedAt: null,
     finishedAt: null,
     outcome: null,
@@ -142,13 +171,25 @@ function applyEvent(run: RunProgress, event: RunnerEvent, at: string): RunProgre
       return {
         ...run,
         migrations,
-        current: { ...ref, statementCount: event.statements, index: event.index, total: event.total, statementIndex: null, summary: null, line: null },
+        current: {
+          ...ref,
+          statementCount: event.statements,
+          index: event.index,
+          total: event.total,
+          statementIndex: null,
+          summary: null,
+          line: null,
+          runningSince: null,
+          sample: null,
+        },
       };
     }
+    case 'statement:start':
     case 'statement:done': {
+      const finished = event.type === 'statement:done' ? event.statementIndex + 1 : event.statementIndex;
       const ref = { version: event.version, name: event.name, statements: event.statementCount };
       const migrations = settleEarlier(
-        updateMigration(run, ref, (m) => ({ ...m, phase: 'running', statements: event.statementCount, done: Math.max(m.done, event.statementIndex + 1) })),
+        updateMigration(run, ref, (m) => ({ ...m, phase: 'running', statements: event.statementCount, done: Math.max(m.done, finished) })),
         event.version,
         run.mode,
       );
@@ -166,9 +207,21 @@ function applyEvent(run: RunProgress, event: RunnerEvent, at: string): RunProgre
           statementIndex: event.statementIndex,
           summary: event.summary,
           line: event.line,
+          runningSince: event.type === 'statement:start' ? at : null,
+          sample: null,
         },
       };
     }
+    case 'statement:progress': {
+      const current = run.current;
+      // a sample for a statement not known to be running (its start was missed) is dropped
+      if (!current || current.version !== event.version || current.statementIndex !== event.statementIndex || current.runningSince === null) return run;
+      if (current.sample && current.sample.percent >= event.percent) return run;
+      const sample: StatementSample = { percent: event.percent, rowsProcessed: event.rowsProcessed, totalRows: event.totalRows, etaMs: event.etaMs ?? null, at };
+      return { ...run, current: { ...current, sample } };
+    }
+    case 'phase':
+      return { ...run, activity: { phase: event.phase, since: at, bytes: event.bytes ?? null } };
     case 'migration:done': {
       const ref = { version: event.version, name: event.name, statements: 0 };
       const phase: MigrationPhase = run.mode === 'rehearse' ? 'rehearsed' : 'applied';
@@ -199,6 +252,7 @@ function applyEvent(run: RunProgress, event: RunnerEvent, at: string): RunProgre
         mode: event.mode,
         outcome: event.status,
         current: null,
+        activity: null,
         percent: event.status === 'success' || event.status === 'nothing-to-do' ? 100 : run.percent,
         migrations: run.migrations.map((m) => (m.phase === 'pending' || m.phase === 'running' ? { ...m, phase: 'not-run' } : m)),
       };
@@ -208,7 +262,9 @@ function applyEvent(run: RunProgress, event: RunnerEvent, at: string): RunProgre
 /** applies one progress report; reports at or below the last seen seq are ignored */
 export function applyProgress(run: RunProgress, progress: JobProgress): RunProgress {
   if (progress.seq <= run.lastSeq) return run;
-  let next = applyEvent(run, progress.event, progress.at);
+  // a phase lasts until the run's next step
+  const settled = progress.event.type === 'statement:progress' ? run : { ...run, activity: null };
+  let next = applyEvent(settled, progress.event, progress.at);
   // the last report (run:done) carries the full result: a job whose run failed ends in
   // BullMQ's failed state without a return value, so this is where its details are
   if (progress.result) next = absorbResult(next, progress.result);
@@ -249,6 +305,7 @@ function absorbResult(run: RunProgress, result: RunResult): RunProgress {
     error: result.error ?? failed?.error?.message ?? (ok ? null : run.error),
     percent: ok ? 100 : run.percent,
     current: null,
+    activity: null,
   };
 }
 
@@ -263,6 +320,7 @@ export function finishWithResult(run: RunProgress, result: RunResult | null, fin
       outcome: run.outcome ?? 'success',
       percent: ok ? 100 : run.percent,
       current: null,
+      activity: null,
     };
   }
   return { ...absorbResult(run, result), phase: 'finished', finishedAt: finishedAt ?? result.finishedAt };
@@ -278,6 +336,7 @@ export function finishWithFailure(run: RunProgress, reason: string, finishedAt: 
     outcome: run.outcome && run.outcome !== 'success' && run.outcome !== 'nothing-to-do' ? run.outcome : cancelled ? 'cancelled' : 'failed',
     error: run.error ?? reason,
     current: null,
+    activity: null,
     migrations: run.migrations.map((m) =>
       m.phase === 'running' ? { ...m, phase: cancelled ? 'cancelled' : 'failed' } : m.phase === 'pending' ? { ...m, phase: 'not-run' } : m,
     ),
@@ -404,4 +463,37 @@ export function announce(run: RunProgress): string {
 /** the outcome word used in badges and history */
 export function outcomeLabel(status: RunStatus): string {
   return status === 'nothing-to-do' ? 'nothing to do' : status;
+}
+
+const activityText: Record<RunPhaseName, string> = {
+  committing: 'committing',
+  checkpointing: 'checkpointing',
+  'restore-point': 'taking a restore point of the current state',
+  copying: 'copying the restore point',
+  swapping: 'swapping the database file',
+  recording: 'recording the restore',
+};
+
+/** "committing…", "copying the restore point (12 MiB)…" */
+export function activityLabel(activity: Activity): string {
+  return `${activityText[activity.phase]}${activity.bytes === null ? '' : ` (${formatBytes(activity.bytes)})`}…`;
+}
+
+export interface RunningStatement {
+  elapsedMs: number;
+  /** DuckDB's percent within the statement, once it reported any */
+  percent: number | null;
+  /** time left, counted down from the last sample */
+  etaMs: number | null;
+}
+
+/** the running statement at `nowMs` (the UI's clock), or null when none runs */
+export function runningStatement(run: RunProgress, nowMs: number): RunningStatement | null {
+  const current = run.current;
+  if (!current?.runningSince || hasEnded(run)) return null;
+  const elapsedMs = Math.max(0, nowMs - Date.parse(current.runningSince));
+  const sample = current.sample;
+  if (!sample) return { elapsedMs, percent: null, etaMs: null };
+  const etaMs = sample.etaMs === null ? null : Math.max(0, sample.etaMs - Math.max(0, nowMs - Date.parse(sample.at)));
+  return { elapsedMs, percent: sample.percent, etaMs };
 }

@@ -17,6 +17,7 @@ export type {
   RestoreRequest,
   Role,
   RunMode,
+  RunPhaseName,
   RunRequest,
   RunResult,
   RunStatus,
