@@ -1,24 +1,15 @@
 // End to end in Chromium: while a long INSERT … SELECT of a run executes, the progress panel
 // names that statement (the one running, not the last finished) and shows DuckDB's percent
 // for it moving before the statement ends; then the run completes.
-import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSystem } from '../support/system.js';
+import { ensureUiBuilt, launchChromium } from '../support/browser.js';
+import { REPO_ROOT, startSystem } from '../support/system.js';
 
 type System = Awaited<ReturnType<typeof startSystem>>;
-
-const ROOT = resolve(import.meta.dirname, '../..');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-/** The API serves dist/ui: built here when missing (`npm run build` refreshes it). */
-function ensureUiBuilt(): void {
-  if (existsSync(join(ROOT, 'dist/ui/index.html'))) return;
-  execFileSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'ui/vite.config.ts', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
-}
 
 /** the running statement's percent as the page shows it */
 async function shownPercent(page: Page): Promise<number> {
@@ -40,12 +31,11 @@ describe('a long statement in the progress panel', () => {
 
   beforeAll(async () => {
     ensureUiBuilt();
-    cpSync(join(ROOT, 'migrations/duckdb'), migrationsDir, { recursive: true, filter: (src) => !src.endsWith('.sql') });
+    cpSync(join(REPO_ROOT, 'migrations/duckdb'), migrationsDir, { recursive: true, filter: (src) => !src.endsWith('.sql') });
     writeFileSync(join(migrationsDir, '001_source.sql'), 'CREATE TABLE t1 AS SELECT range AS id, md5(range::VARCHAR) AS s FROM range(3000000);\n');
     // a table rebuild's copy with a computed column: seconds of scanning, in steps DuckDB reports
     writeFileSync(join(migrationsDir, '002_copy.sql'), 'CREATE TABLE t2 (id BIGINT, h VARCHAR);\nINSERT INTO t2 SELECT id, md5(s || md5(s)) FROM t1;\n');
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}`);
-    [system, browser] = await Promise.all([startSystem({ migrationsDir }), chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu'] })]);
+    [system, browser] = await Promise.all([startSystem({ migrationsDir }), launchChromium()]);
     const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, reducedMotion: 'reduce' });
     page = await context.newPage();
     page.setDefaultTimeout(30_000);
