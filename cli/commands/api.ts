@@ -3,27 +3,20 @@
 // HOST, REDIS_URL, DUCKMIG_TOKENS, DUCKMIG_DATA_DIR, LOG_LEVEL); never opens DuckDB.
 import { pino } from 'pino';
 import { loadApiConfig } from '../../config/api.js';
-import { ConfigError, redisUrlMissing } from '../../config/config-error.js';
 import { startApi } from '../../api/main.js';
 import { parse } from '../args.js';
 import { EXIT } from '../exit-codes.js';
-import { stderr, stdout, type Out } from '../output.js';
+import { stdout, type Out } from '../output.js';
 import { exitSoon, untilShutdown } from '../shutdown.js';
+import { loadServerConfig } from './server-config.js';
 import type { CommandContext } from './types.js';
 
 export { apiUsage as usage } from './server-usage.js';
 
 export async function apiCommand(argv: string[], ctx: CommandContext, _out: Out): Promise<number> {
   parse(argv, { help: { type: 'boolean', short: 'h', default: false } });
-  let config;
-  try {
-    config = loadApiConfig(ctx.env);
-    if (!config.redisUrl) throw redisUrlMissing('the API');
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    stderr.write(`duckmig api: ${err.message}\n`);
-    return EXIT.usage;
-  }
+  const config = loadServerConfig('api', () => loadApiConfig(ctx.env));
+  if (!config) return EXIT.usage;
   const logger = pino({ level: config.logLevel, base: { app: 'duckmig-api', pid: process.pid } });
   const api = await startApi(config, logger, { print: (line) => stdout.write(`${line}\n`) });
   logger.info({ event: 'api:ready', url: api.url }, `duckmig API listening on ${api.url}`);

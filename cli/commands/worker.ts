@@ -3,28 +3,21 @@
 // environment (DUCKMIG_DB, DUCKMIG_MIGRATIONS, REDIS_URL, LOG_LEVEL, …); logs pino JSON
 // on stdout. Ends on SIGTERM/SIGINT after the migration in progress, with DuckDB closed.
 import { pino } from 'pino';
-import { ConfigError, redisUrlMissing } from '../../config/config-error.js';
 import { loadWorkerConfig } from '../../config/worker.js';
 import { startWorker } from '../../worker/main.js';
 import { parse } from '../args.js';
 import { EXIT } from '../exit-codes.js';
-import { stderr, type Out } from '../output.js';
+import type { Out } from '../output.js';
 import { abortStartOnSignal, exitSoon, untilShutdown } from '../shutdown.js';
+import { loadServerConfig } from './server-config.js';
 import type { CommandContext } from './types.js';
 
 export { workerUsage as usage } from './server-usage.js';
 
 export async function workerCommand(argv: string[], ctx: CommandContext, _out: Out): Promise<number> {
   parse(argv, { help: { type: 'boolean', short: 'h', default: false } });
-  let config;
-  try {
-    config = loadWorkerConfig(ctx.env);
-    if (!config.redisUrl) throw redisUrlMissing('the worker');
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    stderr.write(`duckmig worker: ${err.message}\n`);
-    return EXIT.usage;
-  }
+  const config = loadServerConfig('worker', () => loadWorkerConfig(ctx.env));
+  if (!config) return EXIT.usage;
   const logger = pino({ level: config.logLevel, base: { app: 'duckmig-worker', pid: process.pid } });
   const starting = abortStartOnSignal();
   let worker;
