@@ -7,7 +7,7 @@ import { Queue, QueueEvents, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Heartbeat, JobProgress, WorkerSnapshot, redisKeys, type JobData, type RunResult } from '../contract/index.js';
+import { Heartbeat, JobProgress, LiveSchema, VersionSchema, WorkerSnapshot, redisKeys, type JobData, type RunResult } from '../contract/index.js';
 import { sandbox, type Sandbox } from '../test/support/db.js';
 import { startTestRedis, type TestRedis } from '../test/support/redis.js';
 import { loadWorkerConfig } from './config.js';
@@ -121,6 +121,32 @@ describe('the worker', () => {
     expect(snap.status.currentVersion).toBe(4);
     expect(snap.status.applied.every((e) => e.appliedBy === 'alice' && e.jobId === job.id)).toBe(true);
     expect(snap.runs[0]).toMatchObject({ jobId: job.id, requestedBy: 'alice', reason: 'release 7', status: 'success' });
+  });
+
+  it('publishes the live schema under its own key at start-up and again after a run, never inside the snapshot', async () => {
+    await start();
+    const liveSchema = async () => LiveSchema.parse(JSON.parse((await client.get(redisKeys(queueName).schema))!));
+    expect(await liveSchema()).toMatchObject({ version: 0, tables: [] });
+    const o = await outcome(await queue!.add('run', { kind: 'run', requestedBy: 'alice', target: 3 }, { attempts: 1 }));
+    expect(o.state).toBe('completed');
+    // published before the job completed, like the snapshot
+    const after = await liveSchema();
+    expect(after.version).toBe(3);
+    expect(after.tables.map((t) => t.name)).toEqual(['files', 'links', 'projects', 'repositories', 'runs', 'system_logs']);
+    expect(after.tables.every((t) => t.rows?.exact === 0)).toBe(true);
+    expect(JSON.stringify(await snapshot())).not.toContain('"columns"');
+  });
+
+  it('a schema-at job replays the applied files up to a version and caches the schema; the live database is untouched', async () => {
+    await start();
+    await outcome(await queue!.add('run', { kind: 'run', requestedBy: 'alice' }, { attempts: 1 }));
+    const applied = (await snapshot()).status.applied.filter((e) => e.version <= 2).map(({ version, checksum }) => ({ version, checksum }));
+    const o = await outcome(await queue!.add('schema-at', { kind: 'schema-at', requestedBy: 'vera', version: 2, applied }, { attempts: 1 }));
+    expect(o.state).toBe('completed');
+    const cached = VersionSchema.parse(JSON.parse((await client.get(redisKeys(queueName).schemaAt(2)))!));
+    expect(cached).toMatchObject({ version: 2, applied });
+    expect(cached.tables.map((t) => t.name)).toEqual(['links', 'projects', 'repositories', 'system_logs']);
+    expect((await snapshot()).status.currentVersion).toBe(4);
   });
 
   it('fails a job whose run failed, with the runner error as reason and the RunResult on the last progress', async () => {
