@@ -79,6 +79,11 @@ describe('the Schema page', () => {
 
   it('shows what changed between two versions', async () => {
     const compare = page.getByRole('region', { name: 'Compare versions' });
+    // opened directly (the status arrives after the page): it starts at the latest applied version and the one before
+    await page.reload();
+    await page.getByRole('heading', { level: 1, name: 'Schema' }).waitFor();
+    await compare.getByLabel('From').getByRole('option', { name: 'version 4' }).waitFor({ state: 'attached' });
+    expect([await compare.getByLabel('From').inputValue(), await compare.getByLabel('To').inputValue()]).toEqual(['3', '4']);
     await compare.getByLabel('From').selectOption({ label: 'version 2' });
     await compare.getByLabel('To').selectOption({ label: 'version 4' });
     await compare.getByRole('button', { name: 'Show changes' }).click();
