@@ -1,7 +1,7 @@
 // What a benchmark module is and the helpers they share: the context it runs in, the
 // report it returns (tables + goals + notes, printed by index.ts), timing with a peak-RSS
 // sampler, and the median. A benchmark never fails on numbers: it reports whether each
-// goal is met and the lead decides.
+// goal is met and the reader decides.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,7 +46,6 @@ export interface BenchReport {
 export interface Benchmark {
   /** the selector on the command line: `npm run bench -- <name>` */
   readonly name: string;
-  readonly issue: number;
   readonly summary: string;
   run(ctx: BenchContext): Promise<BenchReport>;
 }

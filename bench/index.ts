@@ -6,7 +6,6 @@ import { renderTable } from './table.js';
 
 interface Entry {
   name: string;
-  issue: number;
   summary: string;
   /** undefined until the benchmark exists */
   load?: () => Promise<Benchmark>;
@@ -15,38 +14,33 @@ interface Entry {
 const REGISTRY: Entry[] = [
   {
     name: 'runner',
-    issue: 2,
     summary: '1,000 migrations: floor vs duckmig (default budget/each/end) vs Kysely, umzug, postgrator; crash trials',
     load: async () => (await import('./runner-bench.js')).runnerBench,
   },
   {
     name: 'validate',
-    issue: 2,
     summary: 'validate over 10,000 files on an in-memory DuckDB (< 2 s)',
     load: async () => (await import('./validate-bench.js')).validateBench,
   },
   {
     name: 'service',
-    issue: 3,
     summary: 'status p50/p99 under autocannon load (also during a long run), no-op run POST→completed, progress event → WebSocket p95',
     load: async () => (await import('./service-bench.js')).serviceBench,
   },
   {
     name: 'restore',
-    issue: 5,
     summary: 'restore point of a ~1 GB database vs a plain file copy (≤ 1.5×)',
     load: async () => (await import('./restore-bench.js')).restoreBench,
   },
   {
     name: 'rehearsal',
-    issue: 9,
     summary: 'rehearsal on a copy vs the run it predicts: 4 shipped migrations, ~100 MB database (--count MiB)',
     load: async () => (await import('./rehearsal-bench.js')).rehearsalBench,
   },
 ];
 
 function usage(): string {
-  const lines = REGISTRY.map((e) => `  ${e.name.padEnd(9)} issue ${e.issue}  ${e.summary}${e.load ? '' : '  (not written yet)'}`);
+  const lines = REGISTRY.map((e) => `  ${e.name.padEnd(9)} ${e.summary}${e.load ? '' : '  (not written yet)'}`);
   return [
     'usage: npm run bench -- [name ...|all] [--reps N] [--count N] [--only IDS] [--keep]',
     '',
@@ -87,7 +81,7 @@ function parse(): { selected: Entry[]; reps: number; count?: number; only?: stri
 }
 
 function print(entry: Entry, report: BenchReport): void {
-  const out: string[] = [`## ${entry.name} (issue ${entry.issue})`, ''];
+  const out: string[] = [`## ${entry.name}`, ''];
   for (const table of report.tables) out.push(renderTable(table), '');
   out.push('Goals:');
   for (const g of report.goals) out.push(`- [${g.met ? 'MET' : 'MISSED'}] ${g.label}: ${g.detail}`);
@@ -107,7 +101,7 @@ async function main(): Promise<number> {
   let failures = 0;
   for (const entry of args.selected) {
     if (!entry.load) {
-      console.log(`## ${entry.name} (issue ${entry.issue})\n\nnot written yet: add bench/${entry.name}-bench.ts and register it in bench/index.ts\n`);
+      console.log(`## ${entry.name}\n\nnot written yet: add bench/${entry.name}-bench.ts and register it in bench/index.ts\n`);
       continue;
     }
     const ctx = createContext({ reps: args.reps, count: args.count, only: args.only, keep: args.keep }, log);
@@ -117,7 +111,7 @@ async function main(): Promise<number> {
       print(entry, await bench.run(ctx));
     } catch (err) {
       failures++;
-      console.log(`## ${entry.name} (issue ${entry.issue})\n\ncould not run: ${(err as Error).stack ?? String(err)}\n`);
+      console.log(`## ${entry.name}\n\ncould not run: ${(err as Error).stack ?? String(err)}\n`);
     } finally {
       await ctx.cleanup();
     }

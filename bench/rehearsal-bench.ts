@@ -20,7 +20,6 @@ interface Case {
 
 export const rehearsalBench: Benchmark = {
   name: 'rehearsal',
-  issue: 9,
   summary: 'rehearsal on a copy vs the run it predicts: 4 shipped migrations, ~100 MB database',
   async run(ctx) {
     const cases: Case[] = [

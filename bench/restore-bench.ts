@@ -202,7 +202,6 @@ async function syncDisks(): Promise<void> {
 
 export const restoreBench: Benchmark = {
   name: 'restore',
-  issue: 5,
   summary: 'restore point of a ~1 GB database vs a plain file copy (goal ≤ 1.5×)',
   async run(ctx): Promise<BenchReport> {
     const targetMiB = ctx.options.count ?? DEFAULT_MIB;

@@ -223,7 +223,6 @@ async function runAll(ctx: BenchContext, variants: Variant[], dir: string, migra
 
 export const runnerBench: Benchmark = {
   name: 'runner',
-  issue: 2,
   summary: '1,000 small migrations: floor vs duckmig (default budget / each / end) vs Kysely, umzug, postgrator; crash trials',
   async run(ctx): Promise<BenchReport> {
     const count = ctx.options.count ?? DEFAULT_COUNT;

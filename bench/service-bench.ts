@@ -246,7 +246,6 @@ async function duringMigration(
 
 export const serviceBench: Benchmark = {
   name: 'service',
-  issue: 3,
   summary: 'status under load (idle and during a long migration), no-op run POST → completed, progress → WebSocket latency',
   async run(ctx): Promise<BenchReport> {
     const noopCount = ctx.options.count ?? DEFAULT_NOOP_RUNS;

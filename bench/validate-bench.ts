@@ -75,7 +75,6 @@ const VALIDATE = STEPS.at(-1)!;
 
 export const validateBench: Benchmark = {
   name: 'validate',
-  issue: 2,
   summary: 'validate over 10,000 generated files on an in-memory DuckDB (goal < 2 s)',
   async run(ctx): Promise<BenchReport> {
     const count = ctx.options.count ?? DEFAULT_FILES;
