@@ -106,7 +106,7 @@ export function createApp(deps: ApiDeps): ApiApp {
       channel: keys.stateChanged,
       intervalMs: deps.statusIntervalMs,
       readStatus: async () => {
-        const { snapshot, rest } = await readStatus(queue, workerState);
+        const { snapshot, rest } = await readStatus(queue, workerState, redis);
         return { type: 'status', ...rest, snapshot };
       },
     },

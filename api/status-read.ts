@@ -1,7 +1,9 @@
 // The whole status in one read, for GET …/status and the live channel's `status`
 // message alike: the worker's snapshot and liveness (WorkerStateReader), the queue's
 // counts and pause flag, and the run or restore that holds the queue.
+import type { Redis } from 'ioredis';
 import type { StatusResponse } from '../contract/index.js';
+import { failedPreviewCounter } from './failed-previews.js';
 import { findActiveRun, type MigrationQueue } from './jobs.js';
 import type { WorkerStateReader } from './worker-state.js';
 
@@ -13,7 +15,16 @@ export interface StatusRead {
   snapshotJson: string;
 }
 
-export async function readStatus(queue: MigrationQueue, workerState: WorkerStateReader): Promise<StatusRead> {
+const previewCounters = new WeakMap<MigrationQueue, (failed: number) => Promise<number>>();
+
+/** the failed dry-runs' counter of a queue (one per queue, so its cache is shared by every read) */
+function failedPreviews(queue: MigrationQueue, redis: Redis): (failed: number) => Promise<number> {
+  let counter = previewCounters.get(queue);
+  if (!counter) previewCounters.set(queue, (counter = failedPreviewCounter(queue, redis)));
+  return counter;
+}
+
+export async function readStatus(queue: MigrationQueue, workerState: WorkerStateReader, redis: Redis): Promise<StatusRead> {
   const [{ snapshot, snapshotJson, liveness }, counts, activeJob, paused] = await Promise.all([
     workerState.read(),
     queue.getJobCounts('waiting', 'prioritized', 'active', 'completed', 'failed', 'delayed'),
@@ -21,6 +32,7 @@ export async function readStatus(queue: MigrationQueue, workerState: WorkerState
     queue.isPaused(),
   ]);
   const count = (state: string) => counts[state] ?? 0;
+  const failedDryRuns = await failedPreviews(queue, redis)(count('failed'));
   return {
     snapshot,
     snapshotJson,
@@ -31,6 +43,7 @@ export async function readStatus(queue: MigrationQueue, workerState: WorkerState
         active: count('active'),
         completed: count('completed'),
         failed: count('failed'),
+        failedDryRuns,
         delayed: count('delayed'),
         paused,
       },

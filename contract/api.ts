@@ -87,6 +87,8 @@ export const QueueCounts = z.object({
   active: z.number().int(),
   completed: z.number().int(),
   failed: z.number().int(),
+  /** of `failed`, the dry-runs: previews that found a problem (they changed nothing) */
+  failedDryRuns: z.number().int(),
   delayed: z.number().int(),
   /** paused from outside (bull-board, queue.pause()): no job starts until it is resumed */
   paused: z.boolean(),

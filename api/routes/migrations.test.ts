@@ -1,5 +1,6 @@
 // run / dry-run / restore / status / history against a real Redis and BullMQ queue.
 // No worker runs unless a test starts a bare BullMQ Worker: enqueued jobs just wait.
+import { UnrecoverableError } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import {
   ADMIN_PREFIX,
@@ -148,7 +149,7 @@ describe('GET /status', () => {
     expect(StatusResponse.parse(await res.json())).toEqual({
       snapshot: null,
       worker: { online: false, lastHeartbeatAt: null, snapshotAgeMs: null, busyWith: null },
-      queue: { waiting: 0, active: 0, completed: 0, failed: 0, delayed: 0, paused: false },
+      queue: { waiting: 0, active: 0, completed: 0, failed: 0, failedDryRuns: 0, delayed: 0, paused: false },
       activeJob: null,
     });
   });
@@ -166,7 +167,7 @@ describe('GET /status', () => {
     expect(status.worker).toMatchObject({ online: true, lastHeartbeatAt: heartbeat.at, busyWith: null });
     expect(status.worker.snapshotAgeMs).toBeGreaterThanOrEqual(5_000);
     expect(status.worker.snapshotAgeMs).toBeLessThan(60_000);
-    expect(status.queue).toEqual({ waiting: 2, active: 0, completed: 0, failed: 0, delayed: 0, paused: false });
+    expect(status.queue).toEqual({ waiting: 2, active: 0, completed: 0, failed: 0, failedDryRuns: 0, delayed: 0, paused: false });
     expect(status.activeJob).toEqual({ jobId: run.jobId, kind: 'run', state: 'waiting' });
   });
 
@@ -176,6 +177,22 @@ describe('GET /status', () => {
     expect(status.worker.online).toBe(false);
     expect(status.worker.snapshotAgeMs).toBeGreaterThanOrEqual(120_000);
     expect(status.snapshot?.status.currentVersion).toBe(1);
+  });
+
+  it('counts failed dry-runs apart from failed runs', async () => {
+    const bare = startBareWorker(h, async (job) => {
+      throw new UnrecoverableError(`${job.name} failed on purpose`);
+    });
+    try {
+      for (const path of ['/dry-run', '/dry-run', '/run']) {
+        const { jobId } = EnqueuedResponse.parse(await (await post(path, 'operator', {})).json());
+        await (await h.queue.getJob(jobId))!.waitUntilFinished(h.queueEvents, 10_000).catch(() => undefined);
+      }
+    } finally {
+      await bare.close();
+    }
+    const status = StatusResponse.parse(await (await h.call(`${ADMIN_PREFIX}/status`, { role: 'viewer' })).json());
+    expect(status.queue).toMatchObject({ failed: 3, failedDryRuns: 2 });
   });
 
   it('answers 502 JSON when the snapshot does not match the contract', async () => {

@@ -137,7 +137,7 @@ export function migrationRoutes(deps: MigrationRoutesDeps): OpenAPIHono {
   });
 
   app.openapi(relativeTo(MIGRATION_ROUTES_BASE, { ...statusRoute, middleware: guards(statusRoute) }), async function getStatus(c) {
-    const { rest, snapshotJson } = await readStatus(queue, workerState);
+    const { rest, snapshotJson } = await readStatus(queue, workerState, redis);
     // the snapshot (tens of KB) is spliced in as the text validated once per version,
     // instead of being stringified again on every request
     const body = `{"snapshot":${snapshotJson},${JSON.stringify(rest).slice(1)}`;

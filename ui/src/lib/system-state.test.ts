@@ -4,7 +4,7 @@ import type { StatusResponse, WorkerLiveness } from './types.js';
 
 const online: WorkerLiveness = { online: true, lastHeartbeatAt: '2026-01-01T00:00:00.000Z', snapshotAgeMs: 1_000, busyWith: null };
 const offline: WorkerLiveness = { online: false, lastHeartbeatAt: null, snapshotAgeMs: 60_000, busyWith: null };
-const queue = { waiting: 0, active: 0, completed: 3, failed: 0, delayed: 0, paused: false };
+const queue = { waiting: 0, active: 0, completed: 3, failed: 0, failedDryRuns: 0, delayed: 0, paused: false };
 
 function status(worker: WorkerLiveness, waiting = 0): StatusResponse {
   return { snapshot: null, worker, queue: { ...queue, waiting }, activeJob: null };
