@@ -2,6 +2,7 @@
 // contract's zod schemas. Route modules register handlers for exactly these objects
 // (so validation and documentation share one source), and openapi.ts turns the list
 // into the OpenAPI document. Each route names the role it needs in `x-duckmig-role`.
+// Long because it is a table, one entry an operation, read as the API's one description.
 import { createRoute, z } from '@hono/zod-openapi';
 import {
   ADMIN_PREFIX,
