@@ -112,3 +112,16 @@ export function optionsHelp(command: string, options: Options): string {
   const width = Math.max(...rows.map(([left]) => left.length));
   return `options:\n${rows.map(([left, right]) => `  ${left.padEnd(width)}  ${right}`).join('\n')}\n`;
 }
+
+/** --version N of `duckmig schema`: an applied version (0: the empty schema). */
+export function parseVersion(value: string, what: string): number {
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) throw new UsageError(`${what} must be a migration number such as 3, got "${value}"`);
+  return Number(value);
+}
+
+/** --diff A..B of `duckmig schema`. */
+export function parseDiff(value: string): [number, number] {
+  const match = /^(\d+)\.\.(\d+)$/.exec(value);
+  if (!match) throw new UsageError(`--diff takes two applied versions as A..B, e.g. 2..4, got "${value}"`);
+  return [parseVersion(match[1]!, '--diff'), parseVersion(match[2]!, '--diff')];
+}

@@ -2,7 +2,7 @@
 // progress lines, problem lists and summary tables for people. Logs go to stderr.
 // What reaches the terminal is sanitised: text from files and the database is written
 // with its control characters escaped; only the CLI's own cursor sequences go out raw.
-import type { MigrationResult, RunResult, RunnerEvent, RunnerEventOf, SchemaChange, ValidationProblem } from '../contract/index.js';
+import type { DatabaseSchema, MigrationResult, RunResult, RunnerEvent, RunnerEventOf, SchemaChange, ValidationProblem } from '../contract/index.js';
 import { sanitizeForTerminal } from './terminal-text.js';
 
 export interface Out {
@@ -144,4 +144,22 @@ export function progressLines(out: Out): (event: RunnerEvent) => void {
         break;
     }
   };
+}
+
+/** A schema as text: each table with its columns, constraints and indexes, then views, macros and sequences. */
+export function renderSchema(schema: DatabaseSchema): string {
+  const parts: string[] = [];
+  for (const t of schema.tables) {
+    const rows = t.rows ? (t.rows.exact !== null ? `, ${t.rows.exact} rows` : `, about ${t.rows.estimated} rows`) : '';
+    parts.push(`table ${t.name} (${t.columns.length} columns${rows})\n`);
+    parts.push(table(['column', 'type', 'null', 'default'], t.columns.map((c) => [c.name, c.type, c.nullable ? '' : 'NOT NULL', c.default ?? ''])).replace(/^(?=.)/gm, '  '));
+    for (const c of t.constraints.filter((k) => k.kind !== 'NOT NULL')) parts.push(`  ${c.text}\n`);
+    for (const i of t.indexes) parts.push(`  index ${i.name}${i.unique ? ' UNIQUE' : ''} on ${i.expressions}\n`);
+    parts.push('\n');
+  }
+  for (const v of schema.views) parts.push(`view ${v.name}: ${v.sql}\n`);
+  for (const m of schema.macros) parts.push(`macro ${m.name}(${m.parameters.join(', ')})${m.table ? ' AS TABLE' : ''}: ${m.definition.replace(/\s+/g, ' ')}\n`);
+  for (const s of schema.sequences) parts.push(`sequence ${s.name} START ${s.start} INCREMENT ${s.increment}\n`);
+  parts.push(`${schema.tables.length} tables, ${schema.views.length} views, ${schema.macros.length} macros, ${schema.sequences.length} sequences (not listed: ${schema.excluded.join(', ')})\n`);
+  return parts.join('');
 }

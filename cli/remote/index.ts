@@ -1,15 +1,25 @@
-// The CLI's remote mode: `duckmig status|run|dry-run|cancel --api URL --token T` talks to
+// The CLI's remote mode: `duckmig status|run|dry-run|cancel|restore|schema --api URL --token T` talks to
 // a running duckmig API instead of opening the database (a deploy job's step). run and
 // cancel enqueue and return unless --wait; dry-run always waits for its plan. Exit 0 on
 // success, 1 when the run failed, was refused or cancelled, 2 on usage errors, 3 when the
 // API cannot be reached or refuses the token.
-import { explainFailedReason, type JobProgress, type JobView, type RunResult, type StatusResponse } from '../../contract/index.js';
+import {
+  SCHEMA_PREFIX,
+  explainFailedReason,
+  type JobProgress,
+  type JobView,
+  type LiveSchema,
+  type RunResult,
+  type SchemaDiffResponse,
+  type StatusResponse,
+  type VersionSchema,
+} from '../../contract/index.js';
 import { cliRemote } from '../../config/cli.js';
-import { optionsHelp, parse, parsePlan, parseTarget } from '../args.js';
+import { optionsHelp, parse, parseDiff, parsePlan, parseTarget, parseVersion } from '../args.js';
 import { cancelUsage } from '../commands/server-usage.js';
 import type { CommandContext } from '../commands/types.js';
 import { EXIT, UsageError } from '../exit-codes.js';
-import { ms, printJson, renderProblems, renderRunSummary, stderr, table, type Out } from '../output.js';
+import { ms, printJson, renderProblems, renderRunSummary, renderSchema, renderSchemaDiff, stderr, table, type Out } from '../output.js';
 import { ApiClient, RemoteError } from './client.js';
 import { followJob } from './follow.js';
 import { createProgressView } from './progress-view.js';
@@ -20,6 +30,7 @@ export const remoteUsage: Record<string, string> = {
   'dry-run': 'duckmig dry-run --api URL --token TOKEN [--target VERSION] [--rehearse] [--timeout SECONDS] [--json]',
   cancel: cancelUsage,
   restore: 'duckmig restore <restore-point-id> --api URL --token TOKEN [--reason TEXT] [--wait [--timeout SECONDS]] [--json]   (admin token)',
+  schema: 'duckmig schema --api URL --token TOKEN [--version N | --diff A..B] [--timeout SECONDS] [--json]',
 };
 
 const common = {
@@ -40,7 +51,22 @@ export const optionsFor = {
   'dry-run': { ...common, ...waiting, target: { type: 'string' }, rehearse: { type: 'boolean', default: false } },
   cancel: { ...common, ...waiting },
   restore: { ...common, ...waiting, reason: { type: 'string' } },
+  schema: { ...common, version: { type: 'string' }, diff: { type: 'string' }, timeout: { type: 'string' } },
 } as const;
+
+/** Seconds the API may hold one schema request while the worker replays a version (below the client's 30 s). */
+const SCHEMA_WAIT_SECONDS = 20;
+
+/** GETs a schema route, asking again while the replay still runs (202), until `timeoutMs`. */
+async function untilReplayed<T>(client: ApiClient, path: string, timeoutMs: number | null): Promise<T> {
+  const deadline = Date.now() + (timeoutMs ?? 120_000);
+  for (;;) {
+    const response = await client.open(path);
+    if (response.status === 200) return (await response.json()) as T;
+    await response.body?.cancel();
+    if (Date.now() >= deadline) throw new RemoteError('the worker is still replaying the migrations; ask again later (or give a longer --timeout)', EXIT.failed, response.status);
+  }
+}
 
 type RemoteCommand = keyof typeof optionsFor;
 
@@ -162,6 +188,27 @@ export async function runRemote(name: string, argv: string[], ctx: CommandContex
 
   try {
     switch (command) {
+      case 'schema': {
+        if (v.version !== undefined && v.diff !== undefined) throw new UsageError('give --version or --diff, not both');
+        if (typeof v.diff === 'string') {
+          const [from, to] = parseDiff(v.diff);
+          const diff = await untilReplayed<SchemaDiffResponse>(client, `${SCHEMA_PREFIX}/diff?from=${from}&to=${to}&wait=${SCHEMA_WAIT_SECONDS}`, timeoutMs);
+          if (json) printJson(diff, out);
+          else out.write(`from version ${from} to version ${to}\n${renderSchemaDiff(diff.changes)}`);
+          return EXIT.ok;
+        }
+        if (typeof v.version === 'string') {
+          const version = parseVersion(v.version, '--version');
+          const schema = await untilReplayed<VersionSchema>(client, `${SCHEMA_PREFIX}/versions/${version}?wait=${SCHEMA_WAIT_SECONDS}`, timeoutMs);
+          if (json) printJson(schema, out);
+          else out.write(`schema at version ${version} (its applied files replayed on an empty database)\n\n${renderSchema(schema)}`);
+          return EXIT.ok;
+        }
+        const live = await client.request<LiveSchema>('GET', SCHEMA_PREFIX);
+        if (json) printJson(live, out);
+        else out.write(`schema of the database at version ${live.version}\n\n${renderSchema(live)}`);
+        return EXIT.ok;
+      }
       case 'status': {
         const status = await client.status();
         if (json) printJson(status, out);

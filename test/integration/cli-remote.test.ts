@@ -4,7 +4,7 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JobView, StatusResponse } from '../../contract/index.js';
+import { JobView, LiveSchema, SchemaDiffResponse, StatusResponse } from '../../contract/index.js';
 import { runCli } from '../support/cli.js';
 import { freeLoopbackPort } from '../../cli/managed-redis.js';
 import { startSystem, type RunningSystem } from '../support/system.js';
@@ -44,6 +44,21 @@ describe('duckmig CLI (remote mode)', () => {
     const text = await remote(['status']);
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/version\s+4 of 4, up to date/);
+  });
+
+  it('schema shows the live schema and, with --diff, what changed between two applied versions (a viewer may)', async () => {
+    const live = await remote(['schema', '--json'], sys.tokens.viewer);
+    expect(live.code).toBe(0);
+    const schema = LiveSchema.parse(JSON.parse(live.stdout));
+    expect(schema.version).toBe(4);
+    expect(schema.tables.map((t) => t.name)).toContain('upload_settings');
+    const diff = await remote(['schema', '--diff', '3..4'], sys.tokens.viewer);
+    expect(diff.code).toBe(0);
+    expect(diff.stdout).toContain('from version 3 to version 4');
+    expect(diff.stdout).toMatch(/\+ table upload_settings/);
+    const json = SchemaDiffResponse.parse(JSON.parse((await remote(['schema', '--diff', '1..2', '--json'], sys.tokens.viewer)).stdout));
+    expect(json.changes.map((c) => c.name)).toEqual(['projects.context', 'projects.context_file_path']);
+    expect((await remote(['schema', '--version', '9'], sys.tokens.viewer)).code).not.toBe(0);
   });
 
   it('run --wait --json exits 1 when a migration fails, with the failed RunResult in the job view', async () => {
