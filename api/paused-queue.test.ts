@@ -19,7 +19,7 @@ afterAll(async () => {
   await h?.close();
 });
 
-const status = async () => StatusResponse.parse(await (await h.call(`${ADMIN_PREFIX}/status`, { role: 'viewer' })).json());
+const status = async () => StatusResponse.parse(await (await h.call(`${ADMIN_PREFIX}/status?view=full`, { role: 'viewer' })).json());
 
 describe('a paused queue', () => {
   it('shows in the status JSON and in the CLI status', async () => {

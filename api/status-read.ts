@@ -13,6 +13,8 @@ export interface StatusRead {
   snapshot: StatusResponse['snapshot'];
   /** the snapshot as validated JSON text (the same for every read of one published version) */
   snapshotJson: string;
+  /** names the published snapshot's content ('none' without one): see WorkerState */
+  snapshotTag: string;
 }
 
 const previewCounters = new WeakMap<MigrationQueue, (failed: number) => Promise<number>>();
@@ -25,7 +27,7 @@ function failedPreviews(queue: MigrationQueue, redis: Redis): (failed: number) =
 }
 
 export async function readStatus(queue: MigrationQueue, workerState: WorkerStateReader, redis: Redis): Promise<StatusRead> {
-  const [{ snapshot, snapshotJson, liveness }, counts, activeJob, paused] = await Promise.all([
+  const [{ snapshot, snapshotJson, snapshotTag, liveness }, counts, activeJob, paused] = await Promise.all([
     workerState.read(),
     queue.getJobCounts('waiting', 'prioritized', 'active', 'completed', 'failed', 'delayed'),
     findActiveRun(queue),
@@ -36,6 +38,7 @@ export async function readStatus(queue: MigrationQueue, workerState: WorkerState
   return {
     snapshot,
     snapshotJson,
+    snapshotTag,
     rest: {
       worker: liveness,
       queue: {

@@ -1,6 +1,7 @@
 // What the API knows about the worker, read from Redis only (the API never opens
 // DuckDB): the status snapshot the worker publishes at start-up and after each job,
 // and its heartbeat key, whose TTL lapsing means the worker is offline.
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { Heartbeat, WorkerSnapshot, type WorkerLiveness, type redisKeys } from '../contract/index.js';
 import { ApiError } from './errors.js';
@@ -11,6 +12,8 @@ export interface WorkerState {
   snapshot: WorkerSnapshot | null;
   /** the validated snapshot serialized again (contract defaults filled in), for responses */
   snapshotJson: string;
+  /** names the published snapshot's content (a hash of it, computed once per version); 'none' without one */
+  snapshotTag: string;
   liveness: WorkerLiveness;
 }
 
@@ -26,7 +29,7 @@ function parseJson(raw: string): unknown {
 export class WorkerStateReader {
   // The snapshot changes once per job, but status is read many times a second: parse and
   // validate each published version once, keyed by the raw text in Redis.
-  #validated: { raw: string; snapshot: WorkerSnapshot; json: string } | undefined;
+  #validated: { raw: string; snapshot: WorkerSnapshot; json: string; tag: string } | undefined;
   readonly #redis: Redis;
   readonly #keys: WorkerKeys;
 
@@ -43,10 +46,12 @@ export class WorkerStateReader {
 
     let snapshot: WorkerSnapshot | null = null;
     let snapshotJson = 'null';
+    let snapshotTag = 'none';
     const known = this.#validated;
     if (rawSnapshot != null && known?.raw === rawSnapshot) {
       snapshot = known.snapshot;
       snapshotJson = known.json;
+      snapshotTag = known.tag;
     } else if (rawSnapshot != null) {
       const parsed = WorkerSnapshot.safeParse(parseJson(rawSnapshot));
       if (!parsed.success) {
@@ -57,7 +62,8 @@ export class WorkerStateReader {
       }
       snapshot = parsed.data;
       snapshotJson = JSON.stringify(snapshot);
-      this.#validated = { raw: rawSnapshot, snapshot, json: snapshotJson };
+      snapshotTag = createHash('sha256').update(rawSnapshot).digest('base64url').slice(0, 22);
+      this.#validated = { raw: rawSnapshot, snapshot, json: snapshotJson, tag: snapshotTag };
     }
 
     // The key's existence is the liveness signal; its content is a bonus.
@@ -66,6 +72,7 @@ export class WorkerStateReader {
     return {
       snapshot,
       snapshotJson,
+      snapshotTag,
       liveness: {
         online: heartbeat !== null,
         lastHeartbeatAt: heartbeat?.success ? heartbeat.data.at : null,

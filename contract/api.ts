@@ -137,6 +137,42 @@ export type HistoryExportQuery = z.infer<typeof HistoryExportQuery>;
 export const HistoryRun = RunSummary.extend({ cancelledBy: z.string().optional() });
 export type HistoryRun = z.infer<typeof HistoryRun>;
 
+/** Which body GET …/status answers: the small summary pollers want, or the whole snapshot. */
+export const StatusView = z.enum(['summary', 'full']);
+export type StatusView = z.infer<typeof StatusView>;
+
+/** How many pending migrations the summary names (pendingCount says how many there are). */
+export const SUMMARY_PENDING_LIMIT = 20;
+
+/**
+ * GET …/status by default: what a poller needs, a few hundred bytes, identical (and
+ * served as 304 with its ETag) until the snapshot, the worker's liveness or the queue change.
+ */
+export const StatusSummary = z.object({
+  /** null until the worker has published a snapshot */
+  schema: z
+    .object({
+      currentVersion: z.number().int(),
+      latestVersion: z.number().int(),
+      pendingCount: z.number().int(),
+      /** the first pending migrations, oldest first (at most SUMMARY_PENDING_LIMIT) */
+      pending: z.array(z.object({ version: z.number().int(), name: z.string() })),
+      /** the plan id of a run applying every pending migration (pin it with run's `plan`) */
+      planId: z.string(),
+      problems: z.object({ errors: z.number().int(), warnings: z.number().int() }),
+      /** when the worker read this status from the database */
+      generatedAt: z.string(),
+      /** when the worker published it */
+      publishedAt: z.string(),
+    })
+    .nullable(),
+  /** liveness without the timestamps that change at every heartbeat (the full view has them) */
+  worker: WorkerLiveness.pick({ online: true, busyWith: true }),
+  queue: QueueCounts,
+  activeJob: StatusResponse.shape.activeJob,
+});
+export type StatusSummary = z.infer<typeof StatusSummary>;
+
 export const HistoryResponse = z.object({
   /** one page of the runs matching the filters, most recent first */
   runs: z.array(HistoryRun),

@@ -29,6 +29,8 @@ import {
   SessionCheckResponse,
   SessionRequest,
   StatusResponse,
+  StatusSummary,
+  StatusView,
   WhoAmIResponse,
   type Role,
 } from '../../contract/index.js';
@@ -138,15 +140,31 @@ export const restoreRoute = createRoute({
   responses: { 202: json(EnqueuedResponse, 'Enqueued'), ...WRITE_ERRORS, 409: ERRORS[409] },
 });
 
+const StatusQuery = z.object({
+  view: StatusView.default('summary').openapi({
+    param: { name: 'view', in: 'query' },
+    description: '`summary` (default): versions, pending migrations by name, problem counts, worker liveness and queue counts, with an ETag. `full`: the whole snapshot (ledger, runs, restore points, pending details) with snapshot and heartbeat ages, never 304.',
+  }),
+});
+
 export const statusRoute = createRoute({
   method: 'get',
   path: `${ADMIN_PREFIX}/status`,
   tags: ['migrations'],
   operationId: 'getStatus',
   summary: 'Schema status (from the worker\'s snapshot), worker liveness and queue counts',
-  description: describe('viewer', 'Read from Redis only; the API never opens the database.'),
+  description: describe(
+    'viewer',
+    'Read from Redis only; the API never opens the database. The summary carries an `ETag` that changes only when the snapshot, the worker\'s liveness (online, busy with) or the queue changes: send it back in `If-None-Match` to get 304 without a body.',
+  ),
   'x-duckmig-role': 'viewer' as const,
-  responses: { 200: json(StatusResponse, 'Status'), ...READ_ERRORS, 502: ERRORS[502] },
+  request: { query: StatusQuery },
+  responses: {
+    200: json(z.union([StatusSummary, StatusResponse]), 'The summary (default) or, with `view=full`, the full status'),
+    304: { description: 'The summary has not changed since the ETag in If-None-Match (no body)' },
+    ...READ_ERRORS,
+    502: ERRORS[502],
+  },
 });
 
 const PendingSqlParams = z.object({

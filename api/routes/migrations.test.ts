@@ -144,7 +144,7 @@ describe('POST /dry-run', () => {
 
 describe('GET /status', () => {
   it('says offline, with no snapshot, before the worker ever published', async () => {
-    const res = await h.call(`${ADMIN_PREFIX}/status`, { role: 'viewer' });
+    const res = await h.call(`${ADMIN_PREFIX}/status?view=full`, { role: 'viewer' });
     expect(res.status).toBe(200);
     expect(StatusResponse.parse(await res.json())).toEqual({
       snapshot: null,
@@ -162,7 +162,7 @@ describe('GET /status', () => {
     const run = EnqueuedResponse.parse(await (await post('/run', 'operator', {})).json());
     await post('/dry-run', 'operator', {});
 
-    const status = StatusResponse.parse(await (await h.call(`${ADMIN_PREFIX}/status`, { role: 'viewer' })).json());
+    const status = StatusResponse.parse(await (await h.call(`${ADMIN_PREFIX}/status?view=full`, { role: 'viewer' })).json());
     expect(status.snapshot).toEqual(snapshot);
     expect(status.worker).toMatchObject({ online: true, lastHeartbeatAt: heartbeat.at, busyWith: null });
     expect(status.worker.snapshotAgeMs).toBeGreaterThanOrEqual(5_000);
@@ -173,7 +173,7 @@ describe('GET /status', () => {
 
   it('reports the worker offline, and the snapshot\'s age, once the heartbeat is gone', async () => {
     await h.redis.set(h.keys.snapshot, JSON.stringify(sampleSnapshot(new Date(Date.now() - 120_000))));
-    const status = StatusResponse.parse(await (await h.call(`${ADMIN_PREFIX}/status`, { role: 'viewer' })).json());
+    const status = StatusResponse.parse(await (await h.call(`${ADMIN_PREFIX}/status?view=full`, { role: 'viewer' })).json());
     expect(status.worker.online).toBe(false);
     expect(status.worker.snapshotAgeMs).toBeGreaterThanOrEqual(120_000);
     expect(status.snapshot?.status.currentVersion).toBe(1);

@@ -24,7 +24,8 @@ import { ApiError } from '../errors.js';
 import { historyCsv, matchesHistoryFilter, withCancelledBy } from '../history.js';
 import { acceptedKey, confirmWithinDeadline, DEFAULT_RUN_DEADLINE_MS } from '../run-deadline.js';
 import { enqueue, refuseWhenPaused, getJobView, listRecentJobs, waitForJob, type MigrationQueue } from '../jobs.js';
-import { readStatus } from '../status-read.js';
+import { fullBody, matchesIfNoneMatch, SummaryCache } from '../status-body.js';
+import { StatusStateReader } from '../status-state.js';
 import type { WorkerKeys, WorkerStateReader } from '../worker-state.js';
 import { dryRunRoute, historyExportRoute, historyRoute, pendingSqlRoute, restoreRoute, runRoute, statusRoute } from './definitions.js';
 import { relativeTo, routeGroup } from './group.js';
@@ -58,6 +59,8 @@ function inProgress(jobId: string): ApiError {
 export function migrationRoutes(deps: MigrationRoutesDeps): OpenAPIHono {
   const app = routeGroup();
   const { queue, queueEvents, redis, keys, workerState, limiter, runDeadlineMs = DEFAULT_RUN_DEADLINE_MS } = deps;
+  const statusState = new StatusStateReader(queue, workerState, redis);
+  const summaries = new SummaryCache();
 
   async function enqueueExclusive(data: Extract<JobData, { kind: 'run' | 'restore' }>): Promise<EnqueuedResponse> {
     await refuseWhenPaused(queue);
@@ -137,11 +140,14 @@ export function migrationRoutes(deps: MigrationRoutesDeps): OpenAPIHono {
   });
 
   app.openapi(relativeTo(MIGRATION_ROUTES_BASE, { ...statusRoute, middleware: guards(statusRoute) }), async function getStatus(c) {
-    const { rest, snapshotJson } = await readStatus(queue, workerState, redis);
-    // the snapshot (tens of KB) is spliced in as the text validated once per version,
-    // instead of being stringified again on every request
-    const body = `{"snapshot":${snapshotJson},${JSON.stringify(rest).slice(1)}`;
-    return c.body(body, 200, { 'content-type': 'application/json' }) as unknown as ReturnType<typeof c.json<StatusResponse, 200>>;
+    const { view } = c.req.valid('query');
+    const state = await statusState.read();
+    type Answer = ReturnType<typeof c.json<StatusResponse, 200>>;
+    if (view === 'full') return c.body(fullBody(state), 200, { 'content-type': 'application/json' }) as unknown as Answer;
+    const { etag, body } = summaries.answer(state);
+    const headers = { ETag: etag, 'Cache-Control': 'private, no-cache' };
+    if (matchesIfNoneMatch(c.req.header('If-None-Match'), etag)) return c.body(null, 304, headers) as unknown as Answer;
+    return c.body(body, 200, { ...headers, 'content-type': 'application/json' }) as unknown as Answer;
   });
 
   app.openapi(relativeTo(MIGRATION_ROUTES_BASE, { ...historyRoute, middleware: guards(historyRoute) }), async function getHistory(c) {

@@ -124,7 +124,7 @@ describe('POST /run with a pinned plan', () => {
 describe('GET /pending/:version/sql', () => {
   it('the status lists pending migrations without SQL', async () => {
     await publish([file(2, 'add_owner', '2'.repeat(64), ['ALTER TABLE projects ADD COLUMN owner VARCHAR'])]);
-    const res = await h.call(`${ADMIN_PREFIX}/status`, { role: 'viewer' });
+    const res = await h.call(`${ADMIN_PREFIX}/status?view=full`, { role: 'viewer' });
     const text = await res.text();
     expect(text).not.toContain('ALTER TABLE');
     expect(JSON.parse(text).snapshot.status.pending[0]).toEqual(expect.objectContaining({ statementCount: 1, sizeBytes: 47 }));

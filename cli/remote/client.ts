@@ -98,7 +98,7 @@ export class ApiClient {
   }
 
   status(): Promise<StatusResponse> {
-    return this.request('GET', `${ADMIN_PREFIX}/status`);
+    return this.request('GET', `${ADMIN_PREFIX}/status?view=full`);
   }
 
   run(body: RunRequest): Promise<EnqueuedResponse> {

@@ -16,7 +16,7 @@ const ROOT = resolve(import.meta.dirname, '../..');
 /** status as the page itself reads it */
 const pendingChecksums = (page: Page) =>
   page.evaluate(async () => {
-    const response = await fetch('/api/v1/admin/migrations/status', { credentials: 'same-origin' });
+    const response = await fetch('/api/v1/admin/migrations/status?view=full', { credentials: 'same-origin' });
     const body = (await response.json()) as { snapshot?: { status: { pending: { version: number; checksum: string }[] } } };
     return (body.snapshot?.status.pending ?? []).map((p) => `${p.version}:${p.checksum}`).join(',');
   });

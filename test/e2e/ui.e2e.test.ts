@@ -685,7 +685,7 @@ describe('a database the old application upgraded, and an applied file edited af
     appendFileSync(join(migrationsDir, '003_add_runs_and_files.sql'), '\n-- edited after it was applied\n');
     const problemCodes = () =>
       page.evaluate(async () => {
-        const response = await fetch('/api/v1/admin/migrations/status', { credentials: 'same-origin' });
+        const response = await fetch('/api/v1/admin/migrations/status?view=full', { credentials: 'same-origin' });
         const body = (await response.json()) as { snapshot?: { status: { problems: { code: string }[] } } };
         return body.snapshot?.status.problems.map((p) => p.code) ?? [];
       });

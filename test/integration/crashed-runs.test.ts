@@ -34,7 +34,7 @@ describe('crashed runs', () => {
     expect(sys.worker.lastExit?.signal).toBe('SIGKILL');
     await sys.worker.restart();
 
-    const status = StatusResponse.parse((await call(sys.url, `${ADMIN_PREFIX}/status`, { token: sys.tokens.viewer })).body);
+    const status = StatusResponse.parse((await call(sys.url, `${ADMIN_PREFIX}/status?view=full`, { token: sys.tokens.viewer })).body);
     const run = status.snapshot?.runs.find((r) => r.jobId === jobId);
     expect(run).toMatchObject({
       jobId,

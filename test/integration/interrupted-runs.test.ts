@@ -32,7 +32,7 @@ afterAll(async () => {
 });
 
 async function status(): Promise<StatusResponse> {
-  return StatusResponse.parse((await call(sys.url, `${ADMIN_PREFIX}/status`, { token: sys.tokens.viewer })).body);
+  return StatusResponse.parse((await call(sys.url, `${ADMIN_PREFIX}/status?view=full`, { token: sys.tokens.viewer })).body);
 }
 
 /** Enqueues a run and resolves once its slow statement (002, statement 2) is running. */

@@ -29,7 +29,7 @@ afterAll(async () => {
 });
 
 async function status(): Promise<StatusResponse> {
-  return StatusResponse.parse((await call(sys.url, `${ADMIN_PREFIX}/status`, { token: sys.tokens.viewer })).body);
+  return StatusResponse.parse((await call(sys.url, `${ADMIN_PREFIX}/status?view=full`, { token: sys.tokens.viewer })).body);
 }
 
 /** The worker republishes when a file changes: wait until its snapshot says `done`. */

@@ -16,7 +16,7 @@ beforeAll(async () => {
 afterAll(() => sys?.stop());
 
 async function status(): Promise<StatusResponse> {
-  const res = await call<StatusResponse>(sys.url, `${ADMIN_PREFIX}/status`, { token: sys.tokens.viewer });
+  const res = await call<StatusResponse>(sys.url, `${ADMIN_PREFIX}/status?view=full`, { token: sys.tokens.viewer });
   expect(res.status).toBe(200);
   return StatusResponse.parse(res.body);
 }

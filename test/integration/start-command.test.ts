@@ -72,7 +72,7 @@ describe('duckmig start', () => {
     expect(statSync(join(dataDir, 'admin.token')).mode & 0o777).toBe(0o600);
     const redisPid = Number(readFileSync(join(dataDir, 'redis', 'redis.pid'), 'utf8'));
 
-    const status = StatusResponse.parse((await call(first.url, `${ADMIN_PREFIX}/status`, { token })).body);
+    const status = StatusResponse.parse((await call(first.url, `${ADMIN_PREFIX}/status?view=full`, { token })).body);
     expect(status.worker.online).toBe(true);
     expect(status.snapshot?.status.pending).toHaveLength(4); // start-up applies nothing
 

@@ -75,7 +75,7 @@ describe('the worker under operations', () => {
     if (job.state === 'failed') expect(job.failedReason).toBeTruthy();
     else expect(job.result?.status).toBe('success');
 
-    const s = StatusResponse.parse((await call(sys.url, `${ADMIN_PREFIX}/status`, { token: sys.tokens.viewer })).body);
+    const s = StatusResponse.parse((await call(sys.url, `${ADMIN_PREFIX}/status?view=full`, { token: sys.tokens.viewer })).body);
     const ledger = s.snapshot!.status.ledger;
     expect(appliedCounts(ledger)).toEqual(job.state === 'completed' ? [[1, 1], [2, 1], [3, 1]] : [[1, 1], [2, 1]]);
     expect(s.worker.online).toBe(true);

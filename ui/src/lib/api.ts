@@ -136,7 +136,7 @@ export function createApi(options: ApiOptions = {}) {
       return (await request<WhoAmIResponse>('GET', `${API_PREFIX}/whoami`, { signal })).data;
     },
     async status(signal?: AbortSignal): Promise<StatusResponse> {
-      return (await request<StatusResponse>('GET', admin('/status'), { signal })).data;
+      return (await request<StatusResponse>('GET', admin('/status?view=full'), { signal })).data;
     },
     /**
      * Starts a dry-run. With `waitSeconds` the API holds the answer until the job ends
