@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { cliLockAttempts, cliLogLevel, cliMigrationLimits, cliPaths, cliUser } from './cli.js';
 import { ConfigError, redisUrlMissing } from './config-error.js';
 import { restoreSettings } from './restore-settings.js';
+import { defaultDuckdbThreads } from './variables.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 
@@ -73,6 +74,12 @@ describe('restore-point settings', () => {
     expect(restoreSettings('x.duckdb', { DUCKMIG_TEST_RESTORE_SIGNAL: 'nonsense' }).testSignal).toBeUndefined();
     expect(restoreSettings('x.duckdb', { NODE_ENV: 'test', DUCKMIG_TEST_RESTORE_SIGNAL: 'swapped:SIGKILL' }).testSignal).toEqual({ step: 'swapped', signal: 'SIGKILL' });
     expect(configError(() => restoreSettings('x.duckdb', { NODE_ENV: 'test', DUCKMIG_TEST_RESTORE_SIGNAL: 'nonsense' })).variables).toEqual(['DUCKMIG_TEST_RESTORE_SIGNAL']);
+  });
+});
+
+describe('DuckDB threads', () => {
+  it('default to one fewer than the cores, never fewer than one', () => {
+    expect([1, 2, 4, 16].map((cores) => defaultDuckdbThreads(cores))).toEqual([1, 1, 3, 15]);
   });
 });
 

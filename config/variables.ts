@@ -4,6 +4,7 @@
 // config/cli.ts), and the variable tables in docs/configuration.md and the README are
 // generated from it (npm run docs:config). Nothing else reads process.env. It is long because
 // it is a data table, one entry a variable; keeping them in one place is what makes it complete.
+import { availableParallelism } from 'node:os';
 import type { LevelWithSilent } from 'pino';
 import { z } from 'zod';
 import { parseTokenList, type TokenEntry } from './token-list.js';
@@ -67,6 +68,9 @@ const flag = (truthy: RegExp, valid: RegExp) => (raw: string, bad: Report) => {
 };
 
 const text = (raw: string) => raw;
+
+/** The worker's DuckDB leaves one core to the API, Redis and its own event loop (docs/operations.md). */
+export const defaultDuckdbThreads = (cores = availableParallelism()) => Math.max(1, cores - 1);
 
 const ALL: readonly Reader[] = ['start', 'api', 'worker', 'cli'];
 const SERVICES_AND_LOCAL: readonly Reader[] = ['start', 'worker', 'cli'];
@@ -157,6 +161,18 @@ export const VARIABLES = {
       if (paths.length === 0 || paths.some((p) => p.includes('\0'))) bad();
       return paths;
     },
+  }),
+  DUCKMIG_DUCKDB_THREADS: variable({
+    section: 'service',
+    readBy: WORKER,
+    type: 'integer 1–1024',
+    default: 'the number of cores − 1 (at least `1`)',
+    description: 'threads the worker\'s DuckDB may use (its `threads` setting, applied when the database is opened, and to rehearsal copies and restored files). The default leaves one core to the API, Redis and the worker\'s own event loop, so status and live progress stay responsive while a long migration keeps DuckDB busy; set it to the number of cores when nothing else runs beside the worker. See [operations.md › DuckDB threads](operations.md#duckdb-threads)',
+    summary: 'threads the worker\'s DuckDB may use (default: cores − 1)',
+    example: '3',
+    rule: 'a whole number of threads from 1 to 1024',
+    fallback: defaultDuckdbThreads(),
+    parse: wholeNumber(1, 1024),
   }),
   DUCKMIG_DATA_DIR: variable({
     section: 'service',

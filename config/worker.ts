@@ -30,6 +30,8 @@ export interface WorkerConfig {
   checkpoint?: CheckpointPolicy;
   /** what migrations may read besides the database (DUCKMIG_ALLOWED_PATHS; unset: nothing) */
   allowedPaths?: string[];
+  /** DuckDB's `threads` (DUCKMIG_DUCKDB_THREADS; unset: cores − 1, at least 1) */
+  duckdbThreads: number;
   /** tokens and passwords from the environment, never shown in an error (unset when none) */
   secrets?: string[];
 }
@@ -56,6 +58,7 @@ export function loadWorkerConfig(env: Env = processEnvironment()): WorkerConfig 
     'DUCKMIG_MAX_FILE_BYTES',
     'DUCKMIG_ALLOWED_PATHS',
     'DUCKMIG_CHECKPOINT',
+    'DUCKMIG_DUCKDB_THREADS',
     ...RESTORE_VARIABLES,
   ]);
   const secrets = envSecrets(env);
@@ -70,6 +73,7 @@ export function loadWorkerConfig(env: Env = processEnvironment()): WorkerConfig 
     restore: restoreSettingsFrom(v, v.DUCKMIG_DB),
     maxFileBytes: v.DUCKMIG_MAX_FILE_BYTES,
     checkpoint: v.DUCKMIG_CHECKPOINT,
+    duckdbThreads: v.DUCKMIG_DUCKDB_THREADS,
     ...(v.DUCKMIG_ALLOWED_PATHS && { allowedPaths: v.DUCKMIG_ALLOWED_PATHS }),
     ...(secrets.length > 0 && { secrets }),
   };

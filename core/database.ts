@@ -74,6 +74,8 @@ export interface OpenOptions {
   restoreDir?: string;
   /** files and directories migrations may read and write besides the database (DUCKMIG_ALLOWED_PATHS) */
   allowedPaths?: readonly string[];
+  /** DuckDB's `threads` setting (DUCKMIG_DUCKDB_THREADS in the worker); unset: DuckDB's default, every core */
+  threads?: number;
 }
 
 const LOCK_ERROR = /Could not set lock on file|Conflicting lock is held/i;
@@ -84,8 +86,8 @@ const INVALIDATED = /database has been invalidated/i;
  * Every DuckDB instance duckmig opens on a database file (the live one, a rehearsal copy)
  * is created here, so all of them get the same settings.
  */
-export async function createInstance(path: string): Promise<DuckDBInstance> {
-  return DuckDBInstance.create(path, SANDBOX_INSTANCE_OPTIONS);
+export async function createInstance(path: string, threads?: number): Promise<DuckDBInstance> {
+  return DuckDBInstance.create(path, threads === undefined ? SANDBOX_INSTANCE_OPTIONS : { ...SANDBOX_INSTANCE_OPTIONS, threads: String(threads) });
 }
 
 /** DuckDB's message without the native stack trace an INTERNAL error carries. */
@@ -156,6 +158,11 @@ export class Database {
     return this.options.allowedPaths ?? [];
   }
 
+  /** the `threads` it was opened with (undefined: DuckDB's default); a reopen and a rehearsal copy keep it */
+  get threads(): number | undefined {
+    return this.options.threads;
+  }
+
   static async open(path: string, options: OpenOptions = {}): Promise<Database> {
     const { attempts = 5, retryDelayMs = 1000, logger } = options;
     const inMemory = path === ':memory:';
@@ -165,7 +172,7 @@ export class Database {
     for (let attempt = 1; ; attempt++) {
       try {
         if (!inMemory) await guardOpen(full, options);
-        const instance = await createInstance(full);
+        const instance = await createInstance(full, options.threads);
         // a restore may have begun its swap while DuckDB was opening the file: its journal wins
         const swapping = inMemory ? null : await settleSwap(full, { settle: false });
         if (swapping !== null) {

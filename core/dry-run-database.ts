@@ -49,7 +49,7 @@ export interface RehearsalDatabase {
  * A database to rehearse on: a copy of `livePath` (the owner's open file), or an empty
  * in-memory one when there is no file. The owner must make no write meanwhile.
  */
-export async function openRehearsalDatabase(livePath: string | undefined, options: Pick<OpenOptions, 'allowedPaths'> = {}): Promise<RehearsalDatabase> {
+export async function openRehearsalDatabase(livePath: string | undefined, options: Pick<OpenOptions, 'allowedPaths' | 'threads'> = {}): Promise<RehearsalDatabase> {
   if (!livePath || livePath === ':memory:') {
     const db = await Database.open(':memory:', options);
     return { db, copied: false, discard: () => db.close() };

@@ -137,7 +137,7 @@ export async function restoreDatabase(options: RestoreOptions): Promise<{ db: Da
     await rename(files.staging, path);
     await syncPath(dirname(path));
     onStep?.('swapped');
-    db = await Database.open(path, { logger, allowedPaths: options.db.allowedPaths });
+    db = await Database.open(path, { logger, allowedPaths: options.db.allowedPaths, threads: options.db.threads });
     open = true;
     onStep?.('reopened');
     phase('recording');
@@ -157,7 +157,7 @@ export async function restoreDatabase(options: RestoreOptions): Promise<{ db: Da
         throw rollBackError;
       });
     }
-    if (!open) db = await Database.open(path, { logger, allowedPaths: options.db.allowedPaths });
+    if (!open) db = await Database.open(path, { logger, allowedPaths: options.db.allowedPaths, threads: options.db.threads });
     result = await record('failed');
   }
   if (!restoreError && files) {

@@ -18,6 +18,8 @@ export interface DatabaseInfo {
   reopen?(): Promise<DuckDBConnection>;
   /** what migrations may read besides the database (a rehearsal's copy gets the same) */
   readonly allowedPaths?: readonly string[];
+  /** DuckDB's `threads` setting it was opened with (a rehearsal's copy gets the same) */
+  readonly threads?: number;
 }
 
 export interface RunnerOptions {

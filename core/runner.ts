@@ -283,7 +283,7 @@ export class MigrationRunner {
     runId: string,
     options: DryRunOptions,
   ): Promise<{ results: MigrationResult[]; schemaDiff?: RunResult['schemaDiff']; toVersion: number }> {
-    const copy = await openRehearsalDatabase(this.#options.database?.path, { allowedPaths: this.#options.database?.allowedPaths });
+    const copy = await openRehearsalDatabase(this.#options.database?.path, { allowedPaths: this.#options.database?.allowedPaths, threads: this.#options.database?.threads });
     try {
       const rehearsal = new MigrationRunner({
         connection: copy.db.connection,

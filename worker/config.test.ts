@@ -1,5 +1,6 @@
 // Specification of the worker's environment: defaults that run from a checkout, and
 // every invalid value reported at once, naming the variable.
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, DEFAULT_LOCK_DURATION_MS, DEFAULT_STALLED_INTERVAL_MS, loadWorkerConfig } from './config.js';
 
@@ -14,6 +15,7 @@ describe('loadWorkerConfig', () => {
       lockDurationMs: DEFAULT_LOCK_DURATION_MS,
       stalledIntervalMs: DEFAULT_STALLED_INTERVAL_MS,
       restore: { enabled: true, dir: 'data/restore-points', keep: 5, maxBytes: 10_240 * 1024 * 1024 },
+      duckdbThreads: Math.max(1, availableParallelism() - 1),
     });
   });
 
@@ -26,6 +28,7 @@ describe('loadWorkerConfig', () => {
       LOG_LEVEL: 'DEBUG',
       DUCKMIG_LOCK_DURATION_MS: '5000',
       DUCKMIG_STALLED_INTERVAL_MS: '1000',
+      DUCKMIG_DUCKDB_THREADS: '3',
     });
     expect(config).toEqual({
       dbPath: '/srv/db/meta.duckdb',
@@ -36,6 +39,7 @@ describe('loadWorkerConfig', () => {
       lockDurationMs: 5000,
       stalledIntervalMs: 1000,
       restore: { enabled: true, dir: '/srv/db/restore-points', keep: 5, maxBytes: 10_240 * 1024 * 1024 },
+      duckdbThreads: 3,
     });
   });
 
@@ -67,6 +71,13 @@ describe('loadWorkerConfig', () => {
     expect(loadWorkerConfig({ DUCKMIG_MAX_FILE_BYTES: '1048576' }).maxFileBytes).toBe(1_048_576);
     expect(loadWorkerConfig({}).maxFileBytes).toBeUndefined();
     expect(() => loadWorkerConfig({ DUCKMIG_MAX_FILE_BYTES: '64MB' })).toThrow(/DUCKMIG_MAX_FILE_BYTES must be a whole number of bytes/);
+  });
+
+  it('DUCKMIG_DUCKDB_THREADS bounds DuckDB\'s threads, by default one fewer than the cores (at least 1); a bad value is named', () => {
+    expect(loadWorkerConfig({ DUCKMIG_DUCKDB_THREADS: '1' }).duckdbThreads).toBe(1);
+    for (const bad of ['0', 'all', '1.5', '-2']) {
+      expect(() => loadWorkerConfig({ DUCKMIG_DUCKDB_THREADS: bad })).toThrow(/DUCKMIG_DUCKDB_THREADS must be a whole number of threads from 1 to 1024/);
+    }
   });
 
   it('DUCKMIG_CHECKPOINT chooses when runs checkpoint: each, end or a budget; anything else is reported', () => {

@@ -22,6 +22,8 @@ export interface OwnerOptions {
   allowedPaths?: readonly string[];
   /** values scrubbed from every error a migration produces */
   secrets?: () => readonly string[];
+  /** DuckDB's `threads` (DUCKMIG_DUCKDB_THREADS); unset: DuckDB's default, every core */
+  threads?: number;
 }
 
 export interface Held {
@@ -50,7 +52,7 @@ export class DatabaseOwner {
    */
   static async open(options: OwnerOptions): Promise<DatabaseOwner> {
     return new DatabaseOwner(
-      await Database.open(options.dbPath, { logger: options.logger, restoreDir: options.restore.dir, allowedPaths: options.allowedPaths }),
+      await Database.open(options.dbPath, { logger: options.logger, restoreDir: options.restore.dir, allowedPaths: options.allowedPaths, threads: options.threads }),
       options,
     );
   }
@@ -149,6 +151,7 @@ export class DatabaseOwner {
         logger: this.#options.logger,
         restoreDir: this.#options.restore.dir,
         allowedPaths: this.#options.allowedPaths,
+        threads: this.#options.threads,
       });
       this.#held = { db, runner: this.#runnerFor(db) };
     } catch (err) {

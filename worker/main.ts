@@ -166,8 +166,9 @@ async function openDatabase(config: WorkerConfig, log: Logger): Promise<Database
     secrets: () => [...(config.secrets ?? []), ...redisUrlSecrets(config.redisUrl), ...dataDirSecrets(config.dataDir)],
     logger: log,
     checkpoint: config.checkpoint,
+    threads: config.duckdbThreads,
   });
-  log.info({ event: 'database:open', path: owner.db.path, duckdbVersion: owner.db.duckdbVersion }, `opened ${owner.db.path}`);
+  log.info({ event: 'database:open', path: owner.db.path, duckdbVersion: owner.db.duckdbVersion, threads: config.duckdbThreads }, `opened ${owner.db.path} (DuckDB threads: ${config.duckdbThreads})`);
   return owner;
 }
 
