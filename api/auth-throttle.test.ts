@@ -44,6 +44,19 @@ describe('failed authentication', () => {
     expect((await whoami(from('10.0.0.2', h.auth('viewer')))).status).toBe(200);
   });
 
+  it('lets a client with no failures through without asking Redis at every request', async () => {
+    const gets = async () => Number(/cmdstat_get:calls=(\d+)/.exec(await h.redis.info('commandstats'))?.[1] ?? 0);
+    const before = await gets();
+    for (let i = 0; i < 20; i++) expect((await whoami(from('10.0.0.5', h.auth('viewer')))).status).toBe(200);
+    expect((await gets()) - before).toBeLessThan(20);
+  });
+
+  it('throttles a client that was let through before as soon as it reaches the limit', async () => {
+    expect((await whoami(from('10.0.0.6', h.auth('viewer')))).status).toBe(200);
+    for (let i = 0; i < 10; i++) expect((await whoami(from('10.0.0.6', { Authorization: `Bearer wrong-token-${i}-xxxxxxxx` }))).status).toBe(401);
+    expect((await whoami(from('10.0.0.6', h.auth('viewer')))).status).toBe(429);
+  });
+
   it('counts failed sign-ins the same way', async () => {
     for (let i = 0; i < 10; i++) expect((await signIn(from('10.0.0.3'), `not-the-token-${i}-xxxxxxxx`)).status).toBe(401);
     const blocked = await signIn(from('10.0.0.3'), h.tokens.admin.token);

@@ -3,7 +3,10 @@
 // counts together. A client with `limit` failures in the current window gets 429 with
 // Retry-After for the rest of it, whatever it presents, so guessing stays slow. Logging
 // is summarised: one line for a client's first failure in a window and one when it is
-// throttled, never a line per guess (and never what was presented).
+// throttled, never a line per guess (and never what was presented). A client that has
+// no failure at all is remembered as clean for CLEAN_CLIENT_MS, so its authenticated
+// requests do not ask Redis each time; its own failure here forgets that at once, and
+// failures counted by other instances apply here within CLEAN_CLIENT_MS.
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { ApiError } from './errors.js';
@@ -19,8 +22,15 @@ export interface AuthThrottleOptions {
 
 export const DEFAULT_AUTH_FAILURES = { limit: 20, windowMs: 60_000 } as const;
 
+/** How long a client with no failures is let through without asking Redis. */
+export const CLEAN_CLIENT_MS = 1_000;
+/** At most this many clean clients are remembered (the oldest are forgotten first). */
+const CLEAN_CLIENTS_MAX = 10_000;
+
 export class AuthThrottle {
   readonly #options: AuthThrottleOptions;
+  /** client → until when it is known clean */
+  readonly #clean = new Map<string, number>();
 
   constructor(options: AuthThrottleOptions) {
     this.#options = options;
@@ -33,8 +43,11 @@ export class AuthThrottle {
   /** Throws 429 while the client has used up its failures for the window. */
   async assertAllowed(client: string): Promise<void> {
     const { redis, limit } = this.#options;
+    const until = this.#clean.get(client);
+    if (until !== undefined && until > Date.now()) return;
     const key = this.#key(client);
     const count = Number((await redis.get(key)) ?? 0);
+    if (count === 0) this.#rememberClean(client);
     if (count < limit) return;
     const ttlMs = await redis.pttl(key);
     throw this.#throttled(ttlMs);
@@ -43,6 +56,7 @@ export class AuthThrottle {
   /** Counts one failure; logs the first of a window and the one that reaches the limit. */
   async recordFailure(client: string, logger: Logger | undefined, what: string): Promise<void> {
     const { redis, limit, windowMs } = this.#options;
+    this.#clean.delete(client);
     const key = this.#key(client);
     // NX: the window starts with the first failure and is never extended by later ones
     const replies = await redis.multi().incr(key).pexpire(key, windowMs, 'NX').exec();
@@ -50,6 +64,12 @@ export class AuthThrottle {
     if (err) throw err;
     if (count === 1) logger?.warn({ event: 'auth:failed', client, what }, `authentication failed (${what}); further failures from ${client} in this window are counted, not logged`);
     if (count === limit) logger?.warn({ event: 'auth:throttled', client, failures: limit, windowMs }, `${client} failed authentication ${limit} times: throttled for the rest of the window`);
+  }
+
+  #rememberClean(client: string): void {
+    this.#clean.delete(client);
+    if (this.#clean.size >= CLEAN_CLIENTS_MAX) this.#clean.delete(this.#clean.keys().next().value!);
+    this.#clean.set(client, Date.now() + CLEAN_CLIENT_MS);
   }
 
   #throttled(ttlMs: number): ApiError {

@@ -7,6 +7,7 @@ import { API_PREFIX, ErrorBody, SessionCheckResponse } from '../contract/index.j
 import { startApiHarness, type ApiHarness } from '../test/support/api-harness.js';
 import { createApp } from './app.js';
 import type { TokenEntry } from '../config/token-list.js';
+import { createSessionStore, SESSION_CACHE_MS } from './session.js';
 import { createTokenStore, generateToken } from './tokens.js';
 
 let h: ApiHarness;
@@ -70,6 +71,21 @@ describe('server-side sessions', () => {
   it('refuses a made-up session id', async () => {
     const res = await whoami(h.api.app, `duckmig_session=v2.${'A'.repeat(43)}`);
     expect(res.status).toBe(401);
+  });
+});
+
+describe('sessions remembered in-process', () => {
+  it('end at once on the instance that signs out, and on the others within SESSION_CACHE_MS', async () => {
+    let clock = 1_000_000;
+    const options = { redis: h.redis, tokens: createTokenStore(Object.values(h.tokens)), keyPrefix: 'test:cached-session', ttlMs: 60_000, now: () => clock };
+    const here = createSessionStore(options);
+    const there = createSessionStore(options);
+    const cookie = await here.create(h.tokens.viewer);
+    expect(await there.verify(cookie)).toMatchObject({ name: 'vera', role: 'viewer' });
+    await here.revoke(cookie);
+    expect(await here.verify(cookie)).toBeNull();
+    clock += SESSION_CACHE_MS;
+    expect(await there.verify(cookie)).toBeNull();
   });
 });
 
