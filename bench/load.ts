@@ -7,13 +7,13 @@ import autocannon from 'autocannon';
 import { percentile } from './benchmark.js';
 
 export interface LoadResult {
-  /** completed 2xx responses per second over the run */
+  /** completed responses with the expected status (2xx unless the target says) per second over the run */
   rps: number;
   p50: number;
   p99: number;
   max: number;
   requests: number;
-  /** non-2xx answers, errors and timeouts */
+  /** answers with another status, errors and timeouts */
   failures: number;
   /** bytes of one response body (last seen) */
   bodyBytes: number;
@@ -25,15 +25,21 @@ export interface LoadResult {
 export interface LoadTarget {
   url: string;
   headers?: Record<string, string>;
+  /** the status a successful answer has (e.g. 304 for a revalidation); unset: any 2xx */
+  expectStatus?: number;
 }
+
+const succeeded = (target: LoadTarget, status: number) => (target.expectStatus === undefined ? status >= 200 && status < 300 : status === target.expectStatus);
 
 /** autocannon, `connections` connections, no pipelining, `seconds` long. Latencies from its per-response timings (µs resolution, not its 1 ms histogram). */
 export async function closedLoop(target: LoadTarget, connections: number, seconds: number): Promise<LoadResult> {
   const times: number[] = [];
   let bodyBytes = 0;
+  let unexpected = 0;
   const instance = autocannon({ url: target.url, connections, pipelining: 1, duration: seconds, headers: target.headers ?? {}, timeout: 10 });
   instance.on('response', (_client, status, resBytes, responseTime) => {
-    if (status >= 200 && status < 300) times.push(responseTime);
+    if (succeeded(target, status)) times.push(responseTime);
+    else unexpected++;
     bodyBytes = resBytes;
   });
   const result = await instance;
@@ -43,7 +49,7 @@ export async function closedLoop(target: LoadTarget, connections: number, second
     p99: percentile(times, 99),
     max: percentile(times, 100),
     requests: times.length,
-    failures: result.non2xx + result.errors + result.timeouts,
+    failures: unexpected + result.errors + result.timeouts,
     bodyBytes,
     durationS: result.duration,
   };
@@ -82,8 +88,7 @@ export async function paced(target: LoadTarget, rate: number, seconds: number, s
       res.on('data', (chunk: Buffer) => (bytes += chunk.length));
       res.on('end', () => {
         bodyBytes = bytes;
-        const status = res.statusCode ?? 0;
-        finish(due, status >= 200 && status < 300);
+        finish(due, succeeded(target, res.statusCode ?? 0));
       });
     });
     pending.set(due, req);
