@@ -22,11 +22,18 @@ export class StatusStateReader {
 
   read(): Promise<StatusState> {
     if (!this.#running) return this.#start();
-    // the read in progress may have begun before this caller arrived: wait for the next one
-    this.#next ??= this.#running.then(settled, settled).then(() => {
-      this.#next = null;
-      return this.#start();
-    });
+    // the read in progress may have begun before this caller arrived: wait for the next one;
+    // if it fails (Redis unreachable), so do its followers, without a second wait
+    this.#next ??= this.#running.then(
+      () => {
+        this.#next = null;
+        return this.#start();
+      },
+      (err: unknown) => {
+        this.#next = null;
+        throw err;
+      },
+    );
     return this.#next;
   }
 
@@ -38,5 +45,3 @@ export class StatusStateReader {
     return running;
   }
 }
-
-const settled = () => undefined;
