@@ -166,7 +166,8 @@ async function bullmqFloor(redisUrl: string, count: number): Promise<number[]> {
     const times: number[] = [];
     for (let i = 0; i < WARMUP_RUNS + count; i++) {
       const start = performance.now();
-      const job = await queue.add('noop', { i }, { removeOnComplete: true, removeOnFail: true });
+      // kept until the queue is obliterated: a job removed on completion can vanish before waitUntilFinished looks at it
+      const job = await queue.add('noop', { i }, { removeOnComplete: 1_000, removeOnFail: 1_000 });
       await job.waitUntilFinished(events, 30_000);
       if (i >= WARMUP_RUNS) times.push(performance.now() - start);
     }
