@@ -191,7 +191,7 @@ describe('GET /status', () => {
     } finally {
       await bare.close();
     }
-    const status = StatusResponse.parse(await (await h.call(`${ADMIN_PREFIX}/status`, { role: 'viewer' })).json());
+    const status = StatusResponse.parse(await (await h.call(`${ADMIN_PREFIX}/status?view=full`, { role: 'viewer' })).json());
     expect(status.queue).toMatchObject({ failed: 3, failedDryRuns: 2 });
   });
 

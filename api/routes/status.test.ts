@@ -61,7 +61,7 @@ describe('GET /status (summary)', () => {
         publishedAt: snapshot.publishedAt,
       },
       worker: { online: true, busyWith: null },
-      queue: { waiting: 0, active: 0, completed: 0, failed: 0, delayed: 0, paused: false },
+      queue: { waiting: 0, active: 0, completed: 0, failed: 0, failedDryRuns: 0, delayed: 0, paused: false },
       activeJob: null,
     });
   });
@@ -82,7 +82,7 @@ describe('GET /status (summary)', () => {
     expect(summary).toEqual({
       schema: null,
       worker: { online: false, busyWith: null },
-      queue: { waiting: 0, active: 0, completed: 0, failed: 0, delayed: 0, paused: false },
+      queue: { waiting: 0, active: 0, completed: 0, failed: 0, failedDryRuns: 0, delayed: 0, paused: false },
       activeJob: null,
     });
     await publish(WorkerSnapshot.parse({ ...sampleSnapshot(), status: { ...sampleSnapshot().status, pending: [] } }));

@@ -26,7 +26,7 @@ let page: Page;
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
 async function status(): Promise<StatusResponse> {
-  const res = await fetch(`${system.url}${ADMIN_PREFIX}/status`, { headers: bearer(system.tokens.viewer) });
+  const res = await fetch(`${system.url}${ADMIN_PREFIX}/status?view=full`, { headers: bearer(system.tokens.viewer) });
   return StatusResponse.parse(await res.json());
 }
 

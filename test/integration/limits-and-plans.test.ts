@@ -100,14 +100,14 @@ describe('a 50 MB migration file', () => {
     renameSync(join(sys.dataDir, '005_seed_blobs.sql'), join(sys.migrationsDir, '005_seed_blobs.sql'));
     await statusWhere((s) => s.snapshot?.status.pending.some((p) => p.version === 5) ?? false, 180_000);
 
-    const raw = await fetch(`${sys.url}${ADMIN_PREFIX}/status`, { headers: { authorization: `Bearer ${sys.tokens.viewer}` } });
+    const raw = await fetch(`${sys.url}${ADMIN_PREFIX}/status?view=full`, { headers: { authorization: `Bearer ${sys.tokens.viewer}` } });
     const body = await raw.text();
     expect(body.length).toBeLessThan(64 * 1024);
     const pending = StatusResponse.parse(JSON.parse(body)).snapshot!.status.pending.find((p) => p.version === 5)!;
     expect(pending).toMatchObject({ statementCount: 6, sizeBytes: Buffer.byteLength(sql) });
 
     const viewer = async () => {
-      const s = await fetch(`${sys.url}${ADMIN_PREFIX}/status`, { headers: { authorization: `Bearer ${sys.tokens.viewer}` } });
+      const s = await fetch(`${sys.url}${ADMIN_PREFIX}/status?view=full`, { headers: { authorization: `Bearer ${sys.tokens.viewer}` } });
       const page = await fetch(`${sys.url}${ADMIN_PREFIX}/pending/5/sql?limit=100`, { headers: { authorization: `Bearer ${sys.tokens.viewer}` } });
       return [s.status, (await s.text()).length, page.status, (await page.text()).length];
     };
