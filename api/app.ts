@@ -25,7 +25,7 @@ import { registerDocsUi } from './docs-ui.js';
 import { BULL_BOARD_PATH, registerBullBoard } from './bull-board.js';
 import { ApiError, onApiError, onNotFound, throwOnInvalid } from './errors.js';
 import { HEALTH_PATHS, registerHealthRoutes } from './health.js';
-import type { MigrationQueue } from './jobs.js';
+import { jobEndOf, type MigrationQueue } from './jobs.js';
 import { LiveHub } from './live-hub.js';
 import { registerLiveRoutes } from './live.js';
 import { countRequests, registerMetricsRoute, RequestMetrics } from './metrics.js';
@@ -109,6 +109,10 @@ export function createApp(deps: ApiDeps): ApiApp {
         const { snapshot, rest } = await readStatus(queue, workerState, redis);
         return { type: 'status', ...rest, snapshot };
       },
+    },
+    readJobEnd: async (jobId) => {
+      const job = await queue.getJob(jobId);
+      return job ? jobEndOf(job) : null;
     },
   });
   const metrics = new RequestMetrics();

@@ -5,10 +5,13 @@ import { randomUUID } from 'node:crypto';
 import type { Job, JobsOptions, Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
+  JobOutcome,
   JobState,
   explainFailedReason,
   type CancelResponse,
+  type ErrorCode,
   type JobData,
+  type JobDataWithOutcome,
   type JobProgress,
   type JobView,
   type RunResult,
@@ -17,7 +20,7 @@ import { ApiError } from './errors.js';
 import type { WorkerKeys } from './worker-state.js';
 
 export type MigrationQueue = Queue<JobData>;
-export type MigrationJob = Job<JobData>;
+export type MigrationJob = Job<JobDataWithOutcome>;
 
 /**
  * Deduplication id shared by run and restore jobs. BullMQ keeps it while the job
@@ -62,22 +65,41 @@ function toState(state: string): JobState {
 
 const iso = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : null);
 
+export interface JobEnd {
+  result: RunResult | null;
+  errorCode: ErrorCode | null;
+  /** for people only: BullMQ's reason, explained (the one place it is) */
+  failedReason: string | null;
+}
+
+/**
+ * How a job ended, as every reader gets it: the outcome the worker stored in its data.
+ * A failed job without one lost its worker before it could store it: crashed.
+ */
+export function jobEndOf(job: { failedReason?: string; data?: JobDataWithOutcome }): JobEnd {
+  const stored = JobOutcome.safeParse(job.data?.outcome);
+  const failedReason = job.failedReason ? explainFailedReason(job.failedReason) : null;
+  if (stored.success) return { ...stored.data, failedReason };
+  return { result: null, errorCode: failedReason !== null ? 'crashed' : null, failedReason };
+}
+
+/** The job's request as it was made (the outcome is shown on its own). */
+function requestOf(data: JobDataWithOutcome): JobData {
+  const { outcome: _outcome, ...request } = data;
+  return request;
+}
+
 /** A job as the contract's JobView (without logs; add them with `jobWithLogs`). */
 export function toJobView(job: MigrationJob, state: string): Omit<JobView, 'logs'> {
   // BullMQ's progress is 0 until the worker reports; only objects are contract progress.
   const progress = typeof job.progress === 'object' && job.progress !== null ? (job.progress as JobProgress) : null;
-  // a run that failed, was refused or cancelled fails the job; its RunResult then travels
-  // on the last progress (run:done) instead of the return value
-  const returned = typeof job.returnvalue === 'object' && job.returnvalue !== null ? (job.returnvalue as RunResult) : null;
-  const result = returned ?? progress?.result ?? null;
   return {
     id: job.id ?? '',
     kind: job.name,
     state: toState(state),
-    data: job.data,
+    data: requestOf(job.data),
     progress,
-    result,
-    failedReason: job.failedReason ? explainFailedReason(job.failedReason) : null,
+    ...jobEndOf(job),
     createdAt: new Date(job.timestamp).toISOString(),
     startedAt: iso(job.processedOn),
     finishedAt: iso(job.finishedOn),

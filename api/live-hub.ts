@@ -1,13 +1,15 @@
 // Fan-out of the live channel. One BullMQ QueueEvents per API process reads the
 // queue's Redis event stream (so every instance sees every job, whoever enqueued
 // it) and turns progress/active/waiting/completed/failed into contract LiveMessages
-// for the WebSocket and SSE clients of this process. While clients are connected its
+// for the WebSocket and SSE clients of this process; a job's end carries its stored
+// outcome (jobs.ts), read once per end while anyone listens. While clients are connected its
 // StateWatch (state-watch.ts) adds the system's state: `status` when the snapshot, the
 // worker, the queue or the active run change, `degraded`/`recovered` for Redis.
 // Clients following one job get status messages cut down to the worker's liveness.
 import type { QueueEvents } from 'bullmq';
 import type { Logger } from 'pino';
-import { JobProgress, RunResult, explainFailedReason, type LiveMessage } from '../contract/index.js';
+import { JobProgress, type LiveMessage } from '../contract/index.js';
+import { jobEndOf, type JobEnd } from './jobs.js';
 import { StateWatch, type StateWatchOptions } from './state-watch.js';
 
 export type LiveListener = (message: LiveMessage) => void;
@@ -16,6 +18,8 @@ export interface LiveHubOptions {
   queueEvents: QueueEvents;
   /** what the StateWatch needs besides where its messages go */
   state: Omit<StateWatchOptions, 'emit' | 'logger'>;
+  /** how a finished job ended (null when the queue no longer has it) */
+  readJobEnd: (jobId: string) => Promise<JobEnd | null>;
   logger: Logger;
 }
 
@@ -42,12 +46,22 @@ export class LiveHub {
       const progress = JobProgress.safeParse(data);
       if (progress.success) this.publish({ type: 'progress', jobId, progress: progress.data });
     };
-    const onCompleted = ({ jobId, returnvalue }: { jobId: string; returnvalue: unknown }) => {
-      const result = RunResult.safeParse(returnvalue);
-      this.publish({ type: 'completed', jobId, result: result.success ? result.data : null });
+    const ended = (jobId: string, failedReason?: string) =>
+      options
+        .readJobEnd(jobId)
+        .catch((err: unknown) => options.logger.warn({ err, jobId }, 'job outcome unavailable for the live channel'))
+        .then((end) => end ?? jobEndOf({ failedReason }));
+    // nobody listening: no need to read the outcome
+    const onCompleted = ({ jobId }: { jobId: string }) => {
+      if (this.clients === 0) return;
+      void ended(jobId).then(({ result, errorCode }) => this.publish({ type: 'completed', jobId, result, errorCode }));
     };
-    const onFailed = ({ jobId, failedReason }: { jobId: string; failedReason: string }) =>
-      this.publish({ type: 'failed', jobId, failedReason: explainFailedReason(failedReason) });
+    const onFailed = ({ jobId, failedReason }: { jobId: string; failedReason: string }) => {
+      if (this.clients === 0) return;
+      void ended(jobId, failedReason).then(({ result, errorCode, failedReason: explained }) =>
+        this.publish({ type: 'failed', jobId, result, errorCode, failedReason: explained ?? failedReason }),
+      );
+    };
     const onActive = ({ jobId }: { jobId: string }) => this.publish({ type: 'active', jobId });
     const onWaiting = ({ jobId }: { jobId: string }) => this.publish({ type: 'waiting', jobId });
     queueEvents.on('progress', onProgress);

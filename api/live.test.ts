@@ -2,7 +2,7 @@
 // and calls job.updateProgress(); QueueEvents carries it to the API's LiveHub.
 import { describe, expect, it } from 'vitest';
 import { ADMIN_PREFIX, EnqueuedResponse, LiveMessage } from '../contract/index.js';
-import { sampleProgress, sampleResult, startBareWorker, useApiHarness } from '../test/support/api-harness.js';
+import { sampleProgress, sampleResult, startBareWorker, storeOutcome, useApiHarness } from '../test/support/api-harness.js';
 import { readLive } from '../test/support/live.js';
 
 const h = useApiHarness({ rateLimit: { limit: 1_000, windowMs: 60_000 } });
@@ -29,6 +29,7 @@ describe('GET /events/sse', () => {
     const result = sampleResult('rehearse');
     const bare = startBareWorker(h, async (job) => {
       await job.updateProgress(progress);
+      await storeOutcome(job, result);
       return result;
     });
     try {
@@ -37,7 +38,7 @@ describe('GET /events/sse', () => {
       expect(stream.received.filter(ofFollowed)).toEqual([
         { type: 'active', jobId: followed },
         { type: 'progress', jobId: followed, progress },
-        { type: 'completed', jobId: followed, result },
+        { type: 'completed', jobId: followed, result, errorCode: null },
       ]);
       expect(stream.received.filter((m) => 'jobId' in m && m.jobId === other)).toEqual([]);
       expect(stream.skipped).toEqual([]);
@@ -61,6 +62,9 @@ describe('GET /events/sse', () => {
         type: 'failed',
         jobId: id,
         failedReason: 'rehearsal failed: table projects has an index',
+        // it ended without storing an outcome, as a worker that died would
+        result: null,
+        errorCode: 'crashed',
       });
       expect(stream.skipped).toEqual([]);
     } finally {

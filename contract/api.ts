@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { JobData, JobProgress, RunSummary, WorkerSnapshot } from './queue.js';
 import { PlanId } from './plan.js';
-import { LedgerEntry, PlannedStatement, RunMode, RunResult, RunStatus } from './results.js';
+import { ErrorCode, LedgerEntry, PlannedStatement, RunMode, RunResult, RunStatus } from './results.js';
 
 export const API_PREFIX = '/api/v1';
 export const ADMIN_PREFIX = `${API_PREFIX}/admin/migrations`;
@@ -53,6 +53,12 @@ export const EnqueuedResponse = z.object({
 });
 export type EnqueuedResponse = z.infer<typeof EnqueuedResponse>;
 
+/**
+ * `RunResult | null` as a union rather than with .nullable(): zod-to-openapi writes a
+ * component that it first meets through .nullable() as nullable itself.
+ */
+const RunResultOrNull = z.union([RunResult, z.null()]);
+
 export const JobState = z.enum(['waiting', 'delayed', 'active', 'completed', 'failed', 'prioritized', 'waiting-children', 'unknown']);
 export type JobState = z.infer<typeof JobState>;
 
@@ -62,7 +68,11 @@ export const JobView = z.object({
   state: JobState,
   data: JobData,
   progress: JobProgress.nullable(),
-  result: RunResult.nullable(),
+  /** the run's result once the job ended, whatever the outcome (null before, or when it ended without one) */
+  result: RunResultOrNull,
+  /** why the job did not succeed, as a code (null while it runs and when it succeeded) */
+  errorCode: ErrorCode.nullable().default(null),
+  /** the same for people: BullMQ's reason, explained; never matched by clients */
   failedReason: z.string().nullable(),
   logs: z.array(z.string()),
   createdAt: z.string(),
@@ -217,8 +227,14 @@ export type DegradedReason = z.infer<typeof DegradedReason>;
 /** Messages on the live channel (WebSocket frames / SSE events). */
 export const LiveMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('progress'), jobId: z.string(), progress: JobProgress }),
-  z.object({ type: z.literal('completed'), jobId: z.string(), result: RunResult.nullable() }),
-  z.object({ type: z.literal('failed'), jobId: z.string(), failedReason: z.string() }),
+  z.object({ type: z.literal('completed'), jobId: z.string(), result: RunResultOrNull, errorCode: ErrorCode.nullable().default(null) }),
+  z.object({
+    type: z.literal('failed'),
+    jobId: z.string(),
+    result: RunResultOrNull.default(null),
+    errorCode: ErrorCode.nullable().default(null),
+    failedReason: z.string(),
+  }),
   z.object({ type: z.literal('active'), jobId: z.string() }),
   z.object({ type: z.literal('waiting'), jobId: z.string() }),
   LiveStatusMessage,

@@ -2,7 +2,7 @@
 // job progress, the worker's status snapshot and heartbeat, and the Redis keys that hold them.
 import { z } from 'zod';
 import { RunnerEvent } from './events.js';
-import { MigrationResult, RestorePointRef, RunMode, RunResult, RunStatus, StatusReport } from './results.js';
+import { ErrorCode, MigrationResult, RestorePointRef, RunMode, RunResult, RunStatus, StatusReport } from './results.js';
 import { AppliedFile } from './schema.js';
 
 export const QUEUE_NAME = 'migrations';
@@ -83,15 +83,25 @@ export const JobProgress = z.object({
   percent: z.number().min(0).max(100),
   at: z.string(),
   event: RunnerEvent,
-  /**
-   * Only on a job's last progress (its run:done event): the runner's full RunResult.
-   * A job whose run failed, was cancelled or was refused ends in BullMQ's `failed` state
-   * and has no return value, so this is where its result lives (read it as
-   * `job.returnvalue ?? job.progress?.result ?? null`).
-   */
-  result: RunResult.optional(),
 });
 export type JobProgress = z.infer<typeof JobProgress>;
+
+/**
+ * How a job ended: its RunResult (null when it ended before the run produced one) and,
+ * unless it succeeded, why as a code. The worker writes it into the job's data before the
+ * job settles, completed or failed alike (see JobDataWithOutcome).
+ */
+export const JobOutcome = z.object({
+  result: RunResult.nullable(),
+  errorCode: ErrorCode.nullable(),
+});
+export type JobOutcome = z.infer<typeof JobOutcome>;
+
+/**
+ * A job's data once it ended. BullMQ keeps a return value only for a completed job, but
+ * data for both, so the outcome lives here and every reader looks in one place.
+ */
+export type JobDataWithOutcome = JobData & { outcome?: JobOutcome };
 
 /** BullMQ's failedReason for a job whose worker died while running it (maxStalledCount 0). */
 export const STALLED_FAILED_REASON = 'job stalled more than allowable limit';

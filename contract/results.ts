@@ -157,7 +157,40 @@ export type RunMode = z.infer<typeof RunMode>;
 export const RunStatus = z.enum(['success', 'failed', 'cancelled', 'invalid', 'nothing-to-do', 'crashed']);
 export type RunStatus = z.infer<typeof RunStatus>;
 
+/**
+ * Why a run, dry-run or restore did not succeed, as a code: what crosses process
+ * boundaries (worker → API → CLI, UI) instead of error text, which is for people only.
+ */
+export const ErrorCode = z.enum([
+  /** validation found errors in the migration files: nothing was applied */
+  'validation-failed',
+  /** the requested target version is unknown or below the current version: nothing was applied */
+  'target-invalid',
+  /** the pinned plan no longer matches the pending files: nothing was applied */
+  'plan-changed',
+  /** the restore point before applying could not be taken: nothing was applied */
+  'restore-point-failed',
+  /** a migration failed (or its commit did) and was rolled back */
+  'migration-failed',
+  /** cancelled on request or by a shutdown: the migration in progress was rolled back */
+  'cancelled',
+  /** the API did not confirm the request by its deadline: it was not started */
+  'deadline-passed',
+  /** the restore point is unknown or damaged, or no undo point could be taken: nothing was changed */
+  'restore-refused',
+  /** the restore failed and was rolled back: the database is as it was */
+  'restore-failed',
+  /** the schema at an applied version could not be replayed (schema-at jobs) */
+  'replay-failed',
+  /** the worker died or the run ended without a result */
+  'crashed',
+  /** anything else (a malformed job, a job started twice) */
+  'internal',
+]);
+export type ErrorCode = z.infer<typeof ErrorCode>;
+
 export const RunResult = z.object({
+  /** the run's one id: the job id when it ran as a job (history row, ledger rows and events carry it too) */
   runId: z.string(),
   mode: RunMode,
   status: RunStatus,
@@ -171,6 +204,8 @@ export const RunResult = z.object({
   problems: z.array(ValidationProblem),
   /** a run-level error (validation refused, database unreadable), when there is one */
   error: z.string().optional(),
+  /** why the run did not succeed, set whenever status is failed, cancelled or invalid */
+  errorCode: ErrorCode.optional(),
   /** dry-run only: the plan */
   plan: z.array(PlannedMigration).optional(),
   /** the plan id of what was (or would be) applied: a dry-run's can be pinned with run's `plan` */

@@ -14,6 +14,7 @@ import type { Logger } from 'pino';
 import type { RestorePointRef, RunPhaseName, RunResult, RunnerEvent } from '../contract/index.js';
 import { Database, recoverWal } from './database.js';
 import { effectiveApplied, Ledger } from './ledger.js';
+import { recordFinishedRun } from './finished-run.js';
 import { advanceSwap, beginSwap, finishSwap, keepPrevious, releaseSwap, rollBackSwap, syncPath, type SwapFiles } from './restore-journal.js';
 import { RestorePointError, type RestorePoint, type RestorePoints } from './restore-points.js';
 
@@ -29,6 +30,7 @@ export interface RestoreOptions {
   requestedBy?: string;
   reason?: string;
   jobId?: string;
+  /** the run's id (the worker passes the job id); minted when not given */
   runId?: string;
   logger?: Logger;
   emit?: (event: RunnerEvent) => void;
@@ -96,25 +98,11 @@ export async function restoreDatabase(options: RestoreOptions): Promise<{ db: Da
       problems: [],
       restorePoint: refOf(point),
       ...(undoPoint && { undoPoint }),
-      ...(restoreError ? { error: `restore from ${id} failed, the database was left as it was: ${(restoreError as Error).message}` } : {}),
+      ...(restoreError
+        ? { error: `restore from ${id} failed, the database was left as it was: ${(restoreError as Error).message}`, errorCode: 'restore-failed' as const }
+        : {}),
     };
-    await ledger.runs.write({
-      runId,
-      jobId: options.jobId ?? null,
-      mode: 'restore',
-      status,
-      requestedBy: options.requestedBy ?? 'duckmig',
-      reason: options.reason ?? null,
-      startedAt: result.startedAt,
-      finishedAt: result.finishedAt,
-      durationMs: result.durationMs,
-      fromVersion,
-      toVersion,
-      error: result.error ?? null,
-      migrations: [],
-      restorePoint: result.restorePoint,
-      undoPoint: undoPoint ?? null,
-    });
+    await recordFinishedRun(ledger, result, options);
     await db.checkpoint();
     return result;
   };

@@ -10,6 +10,7 @@ import type {
   MigrationError,
   MigrationResult,
   PlannedMigration,
+  ErrorCode,
   RunMode,
   RunPhaseName,
   RunResult,
@@ -24,6 +25,7 @@ import {
   LEDGER_TABLES,
   Ledger,
 } from './ledger.js';
+import { recordFinishedRun, SYSTEM_USER } from './finished-run.js';
 import { analyze, type Analysis } from './analysis.js';
 import { Checkpointer, DEFAULT_CHECKPOINT_BUDGET } from './checkpoint-policy.js';
 import { isInvalidated, withoutStackTrace } from './database.js';
@@ -46,8 +48,6 @@ import { planIdOf } from './plan.js';
 export class CancelledError extends Error {
   override name = 'CancelledError';
 }
-
-const SYSTEM_USER = 'duckmig';
 
 /** Why a run found still marked 'running' is recorded as crashed. */
 export const RUN_CRASHED_MESSAGE =
@@ -182,14 +182,14 @@ export class MigrationRunner {
     const base = { runId, mode: 'apply' as const, startedAt, start, fromVersion: a.currentVersion, problems: a.problems };
 
     const refusal = this.#refusal(a, options.target);
-    if (refusal) return this.#finish({ ...base, status: 'invalid', migrations: a.pending.map(notRun), error: refusal });
+    if (refusal) return this.#finish({ ...base, status: 'invalid', migrations: a.pending.map(notRun), ...refusal });
 
     const batch = a.pending.filter((m) => options.target === undefined || m.version <= options.target);
     const planId = planIdOf(batch);
     if (options.plan !== undefined && options.plan !== planId) {
       const difference = planDifference(options.plan, options.previewedPlan ?? null, batch, planId);
       const error = `the pending migrations changed since plan ${options.plan.slice(0, 12)}… was previewed, nothing was applied: ${describePlanDifference(difference)}; dry-run again and run the new plan`;
-      return this.#finish({ ...base, status: 'invalid', migrations: batch.map(notRun), error, planId });
+      return this.#finish({ ...base, status: 'invalid', migrations: batch.map(notRun), error, errorCode: 'plan-changed', planId });
     }
     await this.#adopt(a);
     await this.recordCrashedRuns();
@@ -212,7 +212,7 @@ export class MigrationRunner {
       try {
         restorePoint = await options.beforeApply({ fromVersion: a.currentVersion, batch: batch.map(plan) });
       } catch (err) {
-        const result = this.#finish({ ...base, status: 'failed', migrations: batch.map(notRun), error: `nothing was applied: ${this.#errorText(err)}` });
+        const result = this.#finish({ ...base, status: 'failed', migrations: batch.map(notRun), error: `nothing was applied: ${this.#errorText(err)}`, errorCode: 'restore-point-failed' });
         return this.#recorded(result, options);
       }
     }
@@ -251,7 +251,7 @@ export class MigrationRunner {
     const base = { runId, mode, startedAt, start, fromVersion: a.currentVersion, problems: a.problems, plan: batch.map(plan), planId: planIdOf(batch) };
 
     const refusal = this.#refusal(a, options.target);
-    if (refusal) return this.#finish({ ...base, status: 'invalid', migrations: batch.map(notRun), error: refusal });
+    if (refusal) return this.#finish({ ...base, status: 'invalid', migrations: batch.map(notRun), ...refusal });
     if (batch.length === 0) return this.#finish({ ...base, status: 'nothing-to-do', migrations: [] });
     if (!options.rehearse) {
       return this.#finish({ ...base, status: 'success', migrations: batch.map(notRun), toVersion: batch.at(-1)!.version });
@@ -341,15 +341,17 @@ export class MigrationRunner {
   }
 
   /** Why a run must not start, or undefined when it may. */
-  #refusal(a: Analysis, target: number | undefined): string | undefined {
+  #refusal(a: Analysis, target: number | undefined): { error: string; errorCode: ErrorCode } | undefined {
     const errors = errorsOf(a.problems);
     if (errors.length > 0) {
-      return `validation failed with ${errors.length} error${errors.length > 1 ? 's' : ''}; nothing was applied. First: ${errors[0]!.message}`;
+      const error = `validation failed with ${errors.length} error${errors.length > 1 ? 's' : ''}; nothing was applied. First: ${errors[0]!.message}`;
+      return { error, errorCode: 'validation-failed' };
     }
     if (target !== undefined) {
-      if (!a.migrations.some((m) => m.version === target)) return `target version ${target} does not exist in ${this.#source.location}`;
+      if (!a.migrations.some((m) => m.version === target)) return { error: `target version ${target} does not exist in ${this.#source.location}`, errorCode: 'target-invalid' };
       if (target < a.currentVersion) {
-        return `target version ${target} is below the current version ${a.currentVersion}; duckmig does not roll back (restore a restore point instead)`;
+        const error = `target version ${target} is below the current version ${a.currentVersion}; duckmig does not roll back (restore a restore point instead)`;
+        return { error, errorCode: 'target-invalid' };
       }
     }
     return undefined;
@@ -656,22 +658,7 @@ export class MigrationRunner {
   async #recordRun(result: RunResult, options: RunOptions): Promise<string | undefined> {
     const unusable = await this.#recover();
     if (unusable) return unusable;
-    await this.#ledger.runs.write({
-      runId: result.runId,
-      jobId: options.jobId ?? null,
-      mode: result.mode,
-      status: result.status,
-      requestedBy: options.appliedBy ?? SYSTEM_USER,
-      reason: options.reason ?? null,
-      startedAt: result.startedAt,
-      finishedAt: result.finishedAt,
-      durationMs: result.durationMs,
-      fromVersion: result.fromVersion,
-      toVersion: result.toVersion,
-      error: result.error ?? null,
-      migrations: result.migrations.map(({ statementTimings: _t, ...rest }) => rest),
-      restorePoint: result.restorePoint ?? null,
-    });
+    await recordFinishedRun(this.#ledger, result, { jobId: options.jobId, requestedBy: options.appliedBy, reason: options.reason });
     // no CHECKPOINT for this row: a plain INSERT replays from the WAL without trouble (the
     // replay bug is DDL's), the run's migrations were checkpointed as it ended, and close() checkpoints
     return undefined;
@@ -717,12 +704,14 @@ export class MigrationRunner {
     problems: ValidationProblem[];
     migrations: MigrationResult[];
     error?: string;
+    errorCode?: ErrorCode;
     plan?: PlannedMigration[];
     schemaDiff?: RunResult['schemaDiff'];
     restorePoint?: RunResult['restorePoint'];
     planId?: string;
   }): RunResult {
     const durationMs = elapsed(r.start);
+    const errorCode = r.errorCode ?? (r.status === 'cancelled' ? 'cancelled' : r.status === 'failed' ? 'migration-failed' : undefined);
     const result: RunResult = {
       runId: r.runId,
       mode: r.mode,
@@ -735,6 +724,7 @@ export class MigrationRunner {
       migrations: r.migrations,
       problems: r.problems,
       ...(r.error !== undefined && { error: r.error }),
+      ...(errorCode && { errorCode }),
       ...(r.plan && { plan: r.plan }),
       ...(r.schemaDiff && { schemaDiff: r.schemaDiff }),
       ...(r.restorePoint && { restorePoint: r.restorePoint }),

@@ -119,7 +119,7 @@ export class DatabaseOwner {
    * Puts a restore point of this database back in place of the file (closing and reopening it
    * under the swap journal), after taking one of the current state; keeps the run history.
    */
-  restore(options: { id: string; requestedBy: string; reason?: string; jobId: string; emit: (event: RunnerEvent) => void }): Promise<RunResult> {
+  restore(options: { id: string; requestedBy: string; reason?: string; jobId: string; runId: string; emit: (event: RunnerEvent) => void }): Promise<RunResult> {
     return this.exclusive(async ({ db }) => {
       try {
         const { db: reopened, result } = await restoreDatabase({

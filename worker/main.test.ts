@@ -7,7 +7,7 @@ import { Queue, QueueEvents, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Heartbeat, JobProgress, LiveSchema, VersionSchema, WorkerSnapshot, redisKeys, type JobData, type RunResult } from '../contract/index.js';
+import { Heartbeat, JobProgress, LiveSchema, VersionSchema, WorkerSnapshot, redisKeys, type ErrorCode, type JobData, type JobDataWithOutcome, type RunResult } from '../contract/index.js';
 import { sandbox, type Sandbox } from '../test/support/db.js';
 import { startTestRedis, type TestRedis } from '../test/support/redis.js';
 import { loadWorkerConfig } from './config.js';
@@ -56,7 +56,10 @@ async function snapshot(): Promise<WorkerSnapshot> {
   return WorkerSnapshot.parse(JSON.parse((await client.get(redisKeys(queueName).snapshot))!));
 }
 
-async function outcome(job: Job<JobData>): Promise<{ state: string; result: RunResult | null; reason: string | null; progress: JobProgress | null }> {
+/** How the job ended, as the worker stored it in the job's data (whatever the outcome). */
+async function outcome(
+  job: Job<JobData>,
+): Promise<{ state: string; result: RunResult | null; errorCode: ErrorCode | null | undefined; reason: string | null; progress: JobProgress | null }> {
   try {
     await job.waitUntilFinished(events!, 30_000);
   } catch {
@@ -64,7 +67,8 @@ async function outcome(job: Job<JobData>): Promise<{ state: string; result: RunR
   }
   const fresh = (await queue!.getJob(job.id!))!;
   const progress = typeof fresh.progress === 'object' ? JobProgress.parse(fresh.progress) : null;
-  return { state: await fresh.getState(), result: (fresh.returnvalue as RunResult | null) ?? null, reason: fresh.failedReason ?? null, progress };
+  const stored = (fresh.data as JobDataWithOutcome).outcome;
+  return { state: await fresh.getState(), result: stored?.result ?? null, errorCode: stored?.errorCode, reason: fresh.failedReason ?? null, progress };
 }
 
 describe('the worker', () => {
@@ -115,12 +119,13 @@ describe('the worker', () => {
     const job = await queue!.add('run', { kind: 'run', requestedBy: 'alice', reason: 'release 7' }, { attempts: 1 });
     const o = await outcome(job);
     expect(o.state).toBe('completed');
-    expect(o.result).toMatchObject({ status: 'success', toVersion: 4 });
-    expect(o.progress).toMatchObject({ event: { type: 'run:done' }, percent: 100, result: { status: 'success' } });
+    expect(o.result).toMatchObject({ runId: job.id, status: 'success', toVersion: 4 });
+    expect(o.errorCode).toBeNull();
+    expect(o.progress).toMatchObject({ event: { type: 'run:done' }, percent: 100 });
     const snap = await snapshot();
     expect(snap.status.currentVersion).toBe(4);
-    expect(snap.status.applied.every((e) => e.appliedBy === 'alice' && e.jobId === job.id)).toBe(true);
-    expect(snap.runs[0]).toMatchObject({ jobId: job.id, requestedBy: 'alice', reason: 'release 7', status: 'success' });
+    expect(snap.status.applied.every((e) => e.appliedBy === 'alice' && e.jobId === job.id && e.runId === job.id)).toBe(true);
+    expect(snap.runs[0]).toMatchObject({ runId: job.id, jobId: job.id, requestedBy: 'alice', reason: 'release 7', status: 'success' });
   });
 
   it('publishes the live schema under its own key at start-up and again after a run, never inside the snapshot', async () => {
@@ -155,11 +160,15 @@ describe('the worker', () => {
     const o = await outcome(job);
     expect(o.state).toBe('failed');
     expect(o.reason).toMatch(/^run failed; the failing migration was rolled back: 005_broken\.sql: .*no_such_table/);
-    expect(o.progress?.result?.status).toBe('failed');
-    expect(o.progress?.result?.migrations.at(-1)).toMatchObject({ version: 5, status: 'failed', error: { statementIndex: 1, line: 2 } });
+    expect(o.result?.status).toBe('failed');
+    expect(o.result?.migrations.at(-1)).toMatchObject({ version: 5, status: 'failed', error: { statementIndex: 1, line: 2 } });
+    expect(o.result?.runId).toBe(job.id);
+    expect(o.errorCode).toBe('migration-failed');
     const fresh = (await queue!.getJob(job.id!))!;
     expect(fresh.attemptsMade).toBe(1); // UnrecoverableError: attempts: 3 notwithstanding, never retried
-    expect((await snapshot()).status.ledger.at(-1)).toMatchObject({ version: 5, status: 'failed', jobId: job.id });
+    const snap = await snapshot();
+    expect(snap.status.ledger.at(-1)).toMatchObject({ version: 5, status: 'failed', jobId: job.id, runId: job.id });
+    expect(snap.runs[0]).toMatchObject({ runId: job.id, status: 'failed' });
   });
 
   it('a dry-run job plans without touching the database', async () => {
@@ -181,12 +190,15 @@ describe('the worker', () => {
     // the snapshot lists it, so the API and UI can offer it without touching the worker's disk
     expect((await snapshot()).restorePoints).toEqual([expect.objectContaining({ id: point!.id, version: 0, checksum: point!.checksum })]);
 
-    const restore = await outcome(await queue!.add('restore', { kind: 'restore', requestedBy: 'ops', restorePointId: point!.id, reason: 'bad release' }, { attempts: 1 }));
+    const restoreJob = await queue!.add('restore', { kind: 'restore', requestedBy: 'ops', restorePointId: point!.id, reason: 'bad release' }, { attempts: 1 });
+    const restore = await outcome(restoreJob);
     expect(restore.state).toBe('completed');
-    expect(restore.result).toMatchObject({ mode: 'restore', status: 'success', fromVersion: 4, toVersion: 0 });
+    expect(restore.result).toMatchObject({ runId: restoreJob.id, mode: 'restore', status: 'success', fromVersion: 4, toVersion: 0 });
+    expect(restore.errorCode).toBeNull();
     const snap = await snapshot();
     expect(snap.status.currentVersion).toBe(0);
     expect(snap.runs.map((r) => r.mode)).toEqual(['restore', 'apply']);
+    expect(snap.runs[0]).toMatchObject({ runId: restoreJob.id, jobId: restoreJob.id, requestedBy: 'ops', reason: 'bad release' });
 
     // the worker goes on with the restored file
     const again = await outcome(await queue!.add('run', { kind: 'run', requestedBy: 'ci' }, { attempts: 1 }));
@@ -199,6 +211,7 @@ describe('the worker', () => {
     const o = await outcome(job);
     expect(o.state).toBe('failed');
     expect(o.reason).toMatch(/^restore refused, nothing was changed: restore point rp-20260101T000000000Z-abcdef does not exist/);
+    expect(o).toMatchObject({ result: null, errorCode: 'restore-refused' });
     expect((await queue!.getJob(job.id!))!.attemptsMade).toBe(1);
     expect((await snapshot()).status.pending).toHaveLength(4);
   });

@@ -12,7 +12,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { Worker, type RedisQueueBackend } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { QUEUE_NAME, STALLED_FAILED_REASON, readPlan, WORKER_DIED_MESSAGE, redisKeys, type JobData, type JobProgress, type RunResult, type WorkerInfo, type WorkerSnapshot } from '../contract/index.js';
+import { QUEUE_NAME, STALLED_FAILED_REASON, readPlan, WORKER_DIED_MESSAGE, redisKeys, type JobDataWithOutcome, type JobProgress, type RunResult, type WorkerInfo, type WorkerSnapshot } from '../contract/index.js';
 import { redisUrlMissing } from '../config/config-error.js';
 import { dataDirSecrets, redisUrlSecrets } from '../config/secrets.js';
 import { teardown, type TeardownStep } from '../lifecycle/teardown.js';
@@ -65,7 +65,7 @@ async function bounded(what: Promise<unknown>, ms: number): Promise<boolean> {
   return Promise.race([what.then(() => true, () => true), timer]);
 }
 
-type BullWorker = Worker<JobData, RunResult | null, string, RedisQueueBackend, JobProgress>;
+type BullWorker = Worker<JobDataWithOutcome, RunResult | null, string, RedisQueueBackend, JobProgress>;
 
 /** What the worker has opened so far; the steps that undo a failed start skip the rest. */
 interface Opened {

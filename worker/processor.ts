@@ -1,21 +1,22 @@
 // The BullMQ job processor: one job = one call on the worker's database. `run` applies
 // (taking a restore point first, when enabled), `dry-run` plans (and rehearses),
-// `restore` puts a restore point back. The job's outcome follows the run's: success /
-// nothing-to-do complete with the RunResult as return value; failed / cancelled /
-// invalid throw UnrecoverableError (never retried) whose message is the runner's error,
-// while the full RunResult rides on the job's last progress. After every job, before
-// BullMQ hears the outcome, the snapshot is republished, so a client that sees
-// `completed` reads a current status.
+// `restore` puts a restore point back, each under the job id as its run id; `schema-at`
+// replays the schema at a version (its outcome has no result). Every job,
+// whatever its end, stores its outcome (RunResult or null, and an error code) in its data
+// before it settles; success / nothing-to-do then complete (the return value repeats the
+// result for bull-board), everything else throws UnrecoverableError (never retried) whose
+// message is for people. After every job, before BullMQ hears the outcome, the snapshot is
+// republished, so a client that sees `completed` reads a current status.
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
-import { JobData, WORKER_DIED_MESSAGE, type JobProgress, type PlanEntry, type RunResult } from '../contract/index.js';
+import { JobData, WORKER_DIED_MESSAGE, type ErrorCode, type JobDataWithOutcome, type JobOutcome, type JobProgress, type PlanEntry, type RunResult } from '../contract/index.js';
 import type { DatabaseOwner } from './database-owner.js';
 import { createProgressReporter } from './progress.js';
 import { expiredMessage } from './run-deadline.js';
 import { RestorePointError, errorExcerpt } from '../core/index.js';
 
 /** A schema-at job's return value is null: its schema goes to the cache (keys.schemaAt). */
-export type MigrationJob = Job<JobData, RunResult | null, string, JobProgress>;
+export type MigrationJob = Job<JobDataWithOutcome, RunResult | null, string, JobProgress>;
 
 export interface ProcessorDeps {
   /** the database and its runner; every use goes through owner.exclusive() */
@@ -51,8 +52,23 @@ export function failureReason(kind: JobData['kind'], result: RunResult, signal?:
   }
 }
 
+/** null for a run that succeeded; otherwise the code the core set (a result without one is a bug: 'internal'). */
+export function errorCodeOf(result: RunResult): ErrorCode | null {
+  if (result.status === 'success' || result.status === 'nothing-to-do') return null;
+  return result.errorCode ?? 'internal';
+}
+
 export function createProcessor(deps: ProcessorDeps) {
   const { owner, logger, afterJob, onBusy, confirmed, lookupPlan, schemaAt } = deps;
+
+  // In the job's data, not its return value: BullMQ keeps a return value only for a
+  // completed job, data for a failed one too, so every reader looks in one place.
+  const storeOutcome = (job: MigrationJob, outcome: JobOutcome, log: Logger) =>
+    job.updateData({ ...job.data, outcome }).catch((err: unknown) => log.warn({ err }, 'job outcome not stored'));
+  const refuse = async (job: MigrationJob, log: Logger, errorCode: ErrorCode, message: string) => {
+    await storeOutcome(job, { result: null, errorCode }, log);
+    return new UnrecoverableError(message);
+  };
 
   // Three declared parameters: BullMQ only creates the AbortSignal (cancelJob) for
   // processors whose length is at least 3.
@@ -62,36 +78,38 @@ export function createProcessor(deps: ProcessorDeps) {
 
     const parsed = JobData.safeParse(job.data);
     if (!parsed.success) {
-      throw new UnrecoverableError(`invalid job data: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+      throw await refuse(job, log, 'internal', `invalid job data: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
     }
     const data = parsed.data;
     if (job.stalledCounter > 0) {
       // Only reached when a queue allows stalls (maxStalledCount > 0): this worker never
       // re-runs a job whose worker died; the ledger already shows what that run committed.
       await job.log(WORKER_DIED_MESSAGE).catch(() => undefined);
-      throw new UnrecoverableError(WORKER_DIED_MESSAGE);
+      throw await refuse(job, log, 'crashed', WORKER_DIED_MESSAGE);
     }
     if (job.attemptsStarted > 1) {
-      throw new UnrecoverableError('this job already started once; duckmig never retries a run: enqueue a new one to continue with what is pending');
+      throw await refuse(job, log, 'crashed', 'this job already started once; duckmig never retries a run: enqueue a new one to continue with what is pending');
     }
     if ((data.kind === 'run' || data.kind === 'restore') && data.notAfter && confirmed && !(await confirmed(jobId, Date.parse(data.notAfter)))) {
       log.warn({ event: 'job:expired', notAfter: data.notAfter }, `job ${jobId} refused: not confirmed by its deadline`);
-      throw new UnrecoverableError(expiredMessage(data.kind, data.notAfter));
+      throw await refuse(job, log, 'deadline-passed', expiredMessage(data.kind, data.notAfter));
     }
 
     if (data.kind === 'schema-at') {
       // reads files and an in-memory database only: no progress, no snapshot to refresh
-      if (!schemaAt) throw new UnrecoverableError('this worker does not replay schemas');
+      if (!schemaAt) throw await refuse(job, log, 'internal', 'this worker does not replay schemas');
       onBusy?.(jobId);
       try {
         await schemaAt(data);
       } catch (err) {
         log.warn({ event: 'job:failed', reason: (err as Error)?.message }, `job ${jobId} (schema-at ${data.version}) failed`);
-        throw new UnrecoverableError(errorExcerpt(`the schema at version ${data.version} could not be replayed: ${(err as Error)?.message ?? String(err)}`));
+        const why = `the schema at version ${data.version} could not be replayed: ${(err as Error)?.message ?? String(err)}`;
+        throw await refuse(job, log, 'replay-failed', errorExcerpt(why));
       } finally {
         onBusy?.(null);
       }
       log.info({ event: 'job:done', version: data.version }, `job ${jobId} (schema-at ${data.version}) done`);
+      await storeOutcome(job, { result: null, errorCode: null }, log);
       return null;
     }
 
@@ -103,7 +121,7 @@ export function createProcessor(deps: ProcessorDeps) {
       log.info({ event: 'job:start', requestedBy: data.requestedBy }, `job ${jobId} (${data.kind}) started`);
       if (data.kind === 'restore') {
         const { restorePointId: id, requestedBy, reason } = data;
-        result = await owner.restore({ id, requestedBy, reason, jobId, emit: reporter.onEvent });
+        result = await owner.restore({ id, requestedBy, reason, jobId, runId: jobId, emit: reporter.onEvent });
       } else {
         const previewedPlan = data.kind === 'run' && data.plan ? ((await lookupPlan?.(data.plan).catch(() => null)) ?? undefined) : undefined;
         result = await owner.exclusive((held) => {
@@ -116,12 +134,13 @@ export function createProcessor(deps: ProcessorDeps) {
                   appliedBy: data.requestedBy,
                   reason: data.reason,
                   jobId,
+                  runId: jobId,
                   signal,
                   plan: data.plan,
                   previewedPlan,
                   beforeApply: owner.restorePointHook(held, data.reason ?? `before job ${jobId}`),
                 })
-              : held.runner.dryRun({ target: data.target, rehearse: data.rehearse, jobId, signal });
+              : held.runner.dryRun({ target: data.target, rehearse: data.rehearse, jobId, runId: jobId, signal });
           return call.finally(unsubscribe);
         });
       }
@@ -133,9 +152,11 @@ export function createProcessor(deps: ProcessorDeps) {
         await owner.exclusive(({ runner }) => runner.recordCrashedRuns(why)).catch((e: unknown) => log.warn({ err: e }, 'crashed run not recorded yet; the next start records it'));
       }
     } finally {
-      // the last progress and the snapshot go out together, both before BullMQ hears the outcome
+      // the last progress, the outcome and the snapshot go out together, all before BullMQ hears the outcome
+      const errorCode = result ? errorCodeOf(result) : crash instanceof RestorePointError ? 'restore-refused' : 'crashed';
       await Promise.all([
-        reporter.finish(result).then(() => (crash ? reporter.log(`job ended without a result: ${(crash as Error).message ?? String(crash)}`) : undefined)),
+        reporter.finish().then(() => (crash ? reporter.log(`job ended without a result: ${(crash as Error).message ?? String(crash)}`) : undefined)),
+        storeOutcome(job, { result, errorCode }, log),
         afterJob(result).catch((err: unknown) => log.warn({ err }, 'snapshot not published after the job')),
       ]);
       onBusy?.(null);

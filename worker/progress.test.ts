@@ -1,7 +1,7 @@
 // Specification of how runner events become job progress: ordered seq, percent of
-// statements done, a readable log line each, and the final run:done carrying the result.
+// statements done, a readable log line each, and run:done last (the result is not progress).
 import { describe, expect, it } from 'vitest';
-import type { JobProgress, RunResult, RunnerEvent } from '../contract/index.js';
+import type { JobProgress, RunnerEvent } from '../contract/index.js';
 import { createProgressReporter } from './progress.js';
 
 function fakeJob() {
@@ -39,14 +39,12 @@ const events: RunnerEvent[] = [
   { type: 'run:done', runId, mode: 'apply', status: 'failed', durationMs: 9, applied: 1, failed: 1 },
 ];
 
-const result = { runId, mode: 'apply', status: 'failed', error: '002_b.sql: Catalog Error: no such table' } as RunResult;
-
 describe('job progress from runner events', () => {
   it('numbers events in order, computes percent from statements done, and logs one line per event', async () => {
     const { job, progress, logs } = fakeJob();
     const reporter = createProgressReporter(job);
     for (const e of events) reporter.onEvent(e);
-    await reporter.finish(result);
+    await reporter.finish();
 
     expect(progress.map((p) => p.seq)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
     expect(progress.map((p) => p.percent)).toEqual([0, 0, 25, 50, 50, 50, 75, 75, 75]);
@@ -56,15 +54,13 @@ describe('job progress from runner events', () => {
     expect(logs[7]).toBe('migration:failed 2 b failed and rolled back: Catalog Error: no such table');
   });
 
-  it('holds run:done back until the result is known, so the last progress carries the whole RunResult', async () => {
-    const { job, progress } = fakeJob();
+  it('has written every event, run:done last, once finish() resolves', async () => {
+    const { job, progress, logs } = fakeJob();
     const reporter = createProgressReporter(job);
     for (const e of events) reporter.onEvent(e);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(progress.at(-1)?.event.type).toBe('migration:failed');
-    await reporter.finish(result);
-    expect(progress.at(-1)).toMatchObject({ event: { type: 'run:done' }, result });
-    expect(progress.slice(0, -1).every((p) => p.result === undefined)).toBe(true);
+    await reporter.finish();
+    expect(progress.at(-1)?.event).toEqual(events.at(-1));
+    expect(logs.at(-1)).toBe('run:done apply failed: 1 applied, 1 failed (9.0 ms)');
   });
 
   it('a successful run ends at 100%', async () => {
@@ -72,7 +68,7 @@ describe('job progress from runner events', () => {
     const reporter = createProgressReporter(job);
     reporter.onEvent(events[0]!);
     reporter.onEvent({ type: 'run:done', runId, mode: 'apply', status: 'success', durationMs: 1, applied: 2, failed: 0 });
-    await reporter.finish({ ...result, status: 'success' });
+    await reporter.finish();
     expect(progress.at(-1)?.percent).toBe(100);
   });
 
@@ -82,7 +78,7 @@ describe('job progress from runner events', () => {
     const flaky = { ...job, updateProgress: async (p: JobProgress) => (calls++ === 0 ? Promise.reject(new Error('Connection is closed')) : job.updateProgress(p)) };
     const reporter = createProgressReporter(flaky);
     for (const e of events.slice(0, 3)) reporter.onEvent(e);
-    await reporter.finish(null);
+    await reporter.finish();
     expect(progress.map((p) => p.seq)).toEqual([1, 2]);
   });
 });
@@ -110,7 +106,7 @@ describe('a long statement in the job progress', () => {
     reporter.onEvent({ type: 'statement:done', ...step, statementIndex: 1, line: 2, durationMs: 1, summary: 'CREATE INDEX a_i' });
     reporter.onEvent({ type: 'phase', runId, phase: 'committing', version: 1, name: 'a' });
     reporter.onEvent({ type: 'phase', runId, phase: 'checkpointing' });
-    await reporter.finish(null);
+    await reporter.finish();
 
     const written = progress.map((p) => (p.event.type === 'statement:progress' ? `progress ${p.event.percent}` : p.event.type));
     expect(written).toEqual([
@@ -137,7 +133,7 @@ describe('a long statement in the job progress', () => {
     reporter.onEvent(events[0]!); // 4 statements in all
     reporter.onEvent({ type: 'statement:start', ...step, line: 1, summary: 'INSERT INTO a' });
     reporter.onEvent(sample(50));
-    await reporter.finish(null);
+    await reporter.finish();
     expect(progress.map((p) => p.percent)).toEqual([0, 0, 12.5]);
   });
 });

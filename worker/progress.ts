@@ -1,13 +1,12 @@
 // Turns one job's runner events into BullMQ job progress (the contract's JobProgress:
 // seq, percent of statements done, the event) and one readable `job.log` line each.
 // Redis writes go out in order on one promise chain and never hold up the migration:
-// a slow or restarting Redis delays the progress, not the run. The run:done event is
-// held back until the processor hands over the RunResult, so the job's last progress
-// carries the full result (the only place a failed job keeps it). A long statement's
+// a slow or restarting Redis delays the progress, not the run. The run's result is not
+// progress: the processor stores it with the job's outcome (processor.ts). A long statement's
 // progress samples are thinned to one per PROGRESS_INTERVAL_MS and get no log line;
 // every other event is always written.
 import type { Logger } from 'pino';
-import type { JobProgress, RunResult, RunnerEvent } from '../contract/index.js';
+import type { JobProgress, RunnerEvent } from '../contract/index.js';
 import { RunPercent } from '../core/index.js';
 
 /** The two Job methods the reporter needs (a BullMQ Job, or a fake in tests). */
@@ -20,8 +19,8 @@ export interface ProgressTarget {
 export interface ProgressReporter {
   /** feed every runner event of this job here */
   onEvent(event: RunnerEvent): void;
-  /** writes the held-back run:done (with the result) and waits for every write */
-  finish(result: RunResult | null): Promise<void>;
+  /** waits for every write so far */
+  finish(): Promise<void>;
   /** appends a log line after the events written so far */
   log(line: string): Promise<void>;
 }
@@ -59,7 +58,6 @@ export function describeEvent(event: RunnerEvent): string {
 export function createProgressReporter(job: ProgressTarget, logger?: Logger, clock: () => number = () => performance.now()): ProgressReporter {
   let seq = 0;
   const runPercent = new RunPercent();
-  let heldRunDone: RunnerEvent | null = null;
   /** when the last statement:progress was written */
   let lastSample = Number.NEGATIVE_INFINITY;
   let chain: Promise<void> = Promise.resolve();
@@ -71,9 +69,8 @@ export function createProgressReporter(job: ProgressTarget, logger?: Logger, clo
     );
   };
 
-  const write = (event: RunnerEvent, result?: RunResult) => {
+  const write = (event: RunnerEvent) => {
     const progress: JobProgress = { seq: seq++, percent: runPercent.next(event), at: new Date().toISOString(), event };
-    if (result) progress.result = result;
     if (event.type === 'statement:progress') {
       enqueue(() => job.updateProgress(progress));
       return;
@@ -91,15 +88,10 @@ export function createProgressReporter(job: ProgressTarget, logger?: Logger, clo
         const now = clock();
         if (now - lastSample < PROGRESS_INTERVAL_MS) return;
         lastSample = now;
-      } else if (event.type === 'run:done') {
-        heldRunDone = event;
-        return;
       }
       write(event);
     },
-    async finish(result) {
-      if (heldRunDone) write(heldRunDone, result ?? undefined);
-      heldRunDone = null;
+    async finish() {
       await chain;
     },
     async log(line) {

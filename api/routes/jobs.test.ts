@@ -10,6 +10,7 @@ import {
   sampleProgress,
   sampleResult,
   startBareWorker,
+  storeOutcome,
   useApiHarness,
 } from '../../test/support/api-harness.js';
 import { parseCancelMessage } from '../../worker/cancel.js';
@@ -57,6 +58,7 @@ describe('GET /jobs/:id', () => {
     const bare = startBareWorker(h, async (job) => {
       await job.updateProgress(progress);
       await finished;
+      await storeOutcome(job, sampleResult('apply'));
       return sampleResult('apply');
     });
     const events = recordQueueEvents(h.queueEvents);
@@ -70,7 +72,7 @@ describe('GET /jobs/:id', () => {
       finish();
       await events.waitFor('completed', id);
       const done = JobView.parse(await (await getJob(id)).json());
-      expect(done).toMatchObject({ state: 'completed', result: { status: 'success', mode: 'apply' } });
+      expect(done).toMatchObject({ state: 'completed', result: { status: 'success', mode: 'apply' }, errorCode: null });
     } finally {
       finish();
       events.stop();
@@ -80,7 +82,7 @@ describe('GET /jobs/:id', () => {
 });
 
 describe('GET /jobs/:id of a failed run', () => {
-  it('carries the RunResult from the last progress', async () => {
+  it('carries the RunResult and the error code the worker stored', async () => {
     const failedResult = { ...sampleResult('apply'), status: 'failed' as const, error: '005_broken.sql: Catalog Error' };
     const bare = startBareWorker(h, async (job) => {
       await job.updateProgress({
@@ -88,8 +90,8 @@ describe('GET /jobs/:id of a failed run', () => {
         percent: 100,
         at: new Date().toISOString(),
         event: { type: 'run:done', runId: 'run-2', mode: 'apply', status: 'failed', durationMs: 5, applied: 0, failed: 1 },
-        result: failedResult,
       });
+      await storeOutcome(job, failedResult, 'migration-failed');
       throw new UnrecoverableError(failedResult.error);
     });
     const events = recordQueueEvents(h.queueEvents);
@@ -97,7 +99,7 @@ describe('GET /jobs/:id of a failed run', () => {
       const id = await enqueue();
       await events.waitFor('failed', id);
       const view = JobView.parse(await (await getJob(id)).json());
-      expect(view).toMatchObject({ state: 'failed', failedReason: failedResult.error, result: { status: 'failed', error: failedResult.error } });
+      expect(view).toMatchObject({ state: 'failed', failedReason: failedResult.error, result: { status: 'failed', error: failedResult.error }, errorCode: 'migration-failed' });
     } finally {
       events.stop();
       await bare.close();
@@ -116,9 +118,9 @@ describe('POST /jobs/:id/cancel', () => {
   });
 
   it('asks the worker to cancel an active job over the cancel channel (202)', async () => {
-    const bare = startBareWorker(h, async (_job, _token, signal) => {
+    const bare = startBareWorker(h, async (job, _token, signal) => {
       await new Promise((_, reject) => {
-        const stop = () => reject(new UnrecoverableError('cancelled by request'));
+        const stop = () => void storeOutcome(job, null, 'cancelled').then(() => reject(new UnrecoverableError('cancelled by request')));
         if (signal?.aborted) stop();
         signal?.addEventListener('abort', stop);
       });
@@ -136,7 +138,7 @@ describe('POST /jobs/:id/cancel', () => {
       expect(CancelResponse.parse(await res.json())).toEqual({ jobId: id, outcome: 'cancel-requested', workersNotified: 1 });
       await events.waitFor('failed', id);
       const view = JobView.parse(await (await getJob(id)).json());
-      expect(view).toMatchObject({ state: 'failed', failedReason: 'cancelled by request', cancelledBy: 'otto' });
+      expect(view).toMatchObject({ state: 'failed', failedReason: 'cancelled by request', cancelledBy: 'otto', errorCode: 'cancelled' });
     } finally {
       events.stop();
       await subscriber.quit();

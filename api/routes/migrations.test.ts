@@ -11,7 +11,7 @@ import {
   JobView,
   StatusResponse,
 } from '../../contract/index.js';
-import { sampleResult, sampleSnapshot, startBareWorker, useApiHarness } from '../../test/support/api-harness.js';
+import { sampleResult, sampleSnapshot, startBareWorker, storeOutcome, useApiHarness } from '../../test/support/api-harness.js';
 import { RUN_LOCK_ID } from '../jobs.js';
 
 const h = useApiHarness({ rateLimit: { limit: 1_000, windowMs: 60_000 } }, (h) => h.redis.del(h.keys.snapshot, h.keys.heartbeat));
@@ -112,6 +112,7 @@ describe('POST /dry-run', () => {
     const result = sampleResult('rehearse');
     const worker = startBareWorker(h, async (job) => {
       await job.log('rehearsed 1 migration');
+      await storeOutcome(job, result);
       return result;
     });
     try {

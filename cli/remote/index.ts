@@ -5,11 +5,9 @@
 // API cannot be reached or refuses the token.
 import {
   SCHEMA_PREFIX,
-  explainFailedReason,
   type JobProgress,
   type JobView,
   type LiveSchema,
-  type RunResult,
   type SchemaDiffResponse,
   type StatusResponse,
   type VersionSchema,
@@ -91,15 +89,10 @@ function timeoutOf(value: string | undefined): number | null {
   return Number(value) * 1000;
 }
 
-/** The run's result: the return value of a completed job, or the last progress of a failed one. */
-export function resultOf(job: JobView): RunResult | null {
-  return job.result ?? job.progress?.result ?? null;
-}
-
 /** 0 when the job completed with a successful run, 1 otherwise. */
 export function exitCodeOf(job: JobView): number {
-  const result = resultOf(job);
-  if (job.state !== 'completed') return EXIT.failed;
+  const { result } = job;
+  if (job.state !== 'completed' || job.errorCode !== null) return EXIT.failed;
   return result && (result.status === 'success' || result.status === 'nothing-to-do') ? EXIT.ok : EXIT.failed;
 }
 
@@ -131,9 +124,9 @@ async function follow(
 }
 
 function printOutcome(job: JobView, out: Out, json: boolean): number {
-  const result = resultOf(job);
+  const { result } = job;
   if (json) {
-    printJson({ ...job, result }, out);
+    printJson(job, out);
     return exitCodeOf(job);
   }
   if (result) {
@@ -141,7 +134,7 @@ function printOutcome(job: JobView, out: Out, json: boolean): number {
     out.write(renderRunSummary(result));
   }
   if (job.state === 'failed' && job.failedReason && (!result || result.status === 'success' || result.status === 'nothing-to-do')) {
-    out.write(`FAILED: ${explainFailedReason(job.failedReason)}\n`);
+    out.write(`FAILED (${job.errorCode ?? 'internal'}): ${job.failedReason}\n`);
   }
   out.write(`job ${job.id}: ${job.state}\n`);
   return exitCodeOf(job);

@@ -1,8 +1,8 @@
 // Specification of the remote mode's pieces that need no server: reading SSE frames,
 // which result and exit code a job view stands for, and the progress display.
 import { describe, expect, it } from 'vitest';
-import type { JobProgress, JobView, RunResult } from '../../contract/index.js';
-import { exitCodeOf, resultOf } from './index.js';
+import type { JobView, RunResult } from '../../contract/index.js';
+import { exitCodeOf } from './index.js';
 import { liveMessages } from './live-events.js';
 import { bar, createProgressView } from './progress-view.js';
 import { sseEvents } from './sse.js';
@@ -18,7 +18,7 @@ function streamOf(chunks: string[]): ReadableStream<Uint8Array> {
 }
 
 const result = (status: RunResult['status']) => ({ status }) as RunResult;
-const view = (over: Partial<JobView>): JobView => ({ id: 'j', kind: 'run', state: 'completed', data: { kind: 'run', requestedBy: 'ci' }, progress: null, result: null, failedReason: null, logs: [], createdAt: '', startedAt: null, finishedAt: null, ...over });
+const view = (over: Partial<JobView>): JobView => ({ id: 'j', kind: 'run', state: 'completed', data: { kind: 'run', requestedBy: 'ci' }, progress: null, result: null, errorCode: null, failedReason: null, logs: [], createdAt: '', startedAt: null, finishedAt: null, ...over });
 
 describe('remote mode', () => {
   it('reads SSE data across chunk boundaries, skipping comments, with LF or CRLF', async () => {
@@ -54,17 +54,12 @@ describe('remote mode', () => {
     expect(messages).toEqual([status, active]);
   });
 
-  it('takes the result from the return value, or from the last progress of a failed job', () => {
-    expect(resultOf(view({ result: result('success') }))?.status).toBe('success');
-    const failed = view({ state: 'failed', progress: { seq: 9, percent: 50, at: '', event: { type: 'run:done' }, result: result('failed') } as unknown as JobProgress });
-    expect(resultOf(failed)?.status).toBe('failed');
-  });
-
   it('exits 0 only for a completed job whose run succeeded or had nothing to do', () => {
     expect(exitCodeOf(view({ result: result('success') }))).toBe(0);
     expect(exitCodeOf(view({ result: result('nothing-to-do') }))).toBe(0);
     expect(exitCodeOf(view({ result: result('failed') }))).toBe(1);
-    expect(exitCodeOf(view({ state: 'failed', failedReason: 'job stalled more than allowable limit' }))).toBe(1);
+    expect(exitCodeOf(view({ state: 'failed', failedReason: 'job stalled more than allowable limit', errorCode: 'crashed' }))).toBe(1);
+    expect(exitCodeOf(view({ state: 'failed', result: result('cancelled'), errorCode: 'cancelled' }))).toBe(1);
   });
 
   it('draws a progress bar in place on a terminal, and plain lines elsewhere', () => {

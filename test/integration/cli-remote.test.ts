@@ -41,6 +41,10 @@ describe('duckmig CLI (remote mode)', () => {
     expect(res.stdout).toMatch(/\[1\/4\] 001_initial_schema/);
     expect(res.stdout).toMatch(/✓ 004_add_upload_settings/);
     expect(res.stdout).toContain('done: version 0 → 4');
+    // one id: the job's is the run's, in the history too
+    const jobId = /job (\S+): completed/.exec(res.stdout)?.[1];
+    const history = StatusResponse.parse(JSON.parse((await remote(['status', '--json'])).stdout)).snapshot?.runs[0];
+    expect(history).toMatchObject({ runId: jobId, jobId, status: 'success' });
     const text = await remote(['status']);
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/version\s+4 of 4, up to date/);
@@ -70,6 +74,11 @@ describe('duckmig CLI (remote mode)', () => {
     expect(job.failedReason).toMatch(/005_broken\.sql/);
     expect(job.result?.status).toBe('failed');
     expect(job.result?.migrations[0]).toMatchObject({ version: 5, status: 'failed', error: { statementIndex: 1, line: 2 } });
+    expect(job.errorCode).toBe('migration-failed');
+    expect(job.result?.runId).toBe(job.id);
+    const status = StatusResponse.parse(JSON.parse((await remote(['status', '--json'])).stdout));
+    expect(status.snapshot?.runs[0]).toMatchObject({ runId: job.id, jobId: job.id, status: 'failed' });
+    expect(status.snapshot?.status.ledger.at(-1)).toMatchObject({ version: 5, status: 'failed', runId: job.id, jobId: job.id });
     rmSync(join(sys.migrationsDir, '005_broken.sql'));
   });
 
@@ -78,11 +87,14 @@ describe('duckmig CLI (remote mode)', () => {
     const point = status.snapshot!.restorePoints[0]!;
     expect(point.version).toBe(4);
     expect((await remote(['restore', point.id, '--wait'], sys.tokens.operator)).code).toBe(3); // 403: admins only
-    const res = await remote(['restore', point.id, '--wait', '--reason', 'undo 005'], sys.tokens.admin);
+    const res = await remote(['restore', point.id, '--wait', '--json', '--reason', 'undo 005'], sys.tokens.admin);
     expect(res.code).toBe(0);
+    // the same job view as a run's: the result under the job's id, no error code
+    const job = JobView.parse(JSON.parse(res.stdout));
+    expect(job).toMatchObject({ state: 'completed', errorCode: null, result: { runId: job.id, mode: 'restore', status: 'success', toVersion: 4 } });
     const after = StatusResponse.parse(JSON.parse((await remote(['status', '--json'])).stdout));
     expect(after.snapshot?.status.currentVersion).toBe(4);
-    expect(after.snapshot?.runs[0]).toMatchObject({ mode: 'restore', status: 'success', reason: 'undo 005' });
+    expect(after.snapshot?.runs[0]).toMatchObject({ runId: job.id, jobId: job.id, mode: 'restore', status: 'success', reason: 'undo 005' });
   });
 
   it('exits 3 when the token is refused or the API is unreachable, and 2 when no token is given', async () => {
@@ -112,8 +124,11 @@ describe('duckmig CLI (remote mode)', () => {
     expect(enqueued.code).toBe(0);
     const { jobId } = JSON.parse(enqueued.stdout) as { jobId: string };
 
-    const cancelled = await remote(['cancel', jobId, '--wait']);
+    const cancelled = await remote(['cancel', jobId, '--wait', '--json']);
     expect(cancelled.code).toBe(0);
+    const job = JobView.parse(JSON.parse(cancelled.stdout));
+    expect(job).toMatchObject({ state: 'failed', errorCode: 'cancelled', result: { runId: jobId, status: 'cancelled' } });
+    expect(job.result?.migrations.map((m) => [m.version, m.status])).toEqual([[5, 'cancelled']]);
     const status = StatusResponse.parse(JSON.parse((await remote(['status', '--json'])).stdout));
     expect(status.snapshot?.status.currentVersion).toBe(4);
     expect(status.snapshot?.status.pending.map((p) => p.version)).toEqual([5]);

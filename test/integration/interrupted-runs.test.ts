@@ -51,10 +51,13 @@ describe('interrupted runs', () => {
       const failed = (await live.next((m) => m.type === 'failed' && m.jobId === jobId)) as Extract<LiveMessage, { type: 'failed' }>;
       expect(Date.now() - asked).toBeLessThan(10_000); // a statement meant to run for minutes
       expect(failed.failedReason).toMatch(/^run cancelled \(cancelled on request/);
+      expect(failed).toMatchObject({ errorCode: 'cancelled', result: { runId: jobId, status: 'cancelled' } });
 
       const job = await finishedJob(sys.url, sys.tokens.viewer, jobId);
       expect(job.state).toBe('failed');
-      const result = job.result ?? job.progress?.result;
+      expect(job.errorCode).toBe('cancelled');
+      const result = job.result;
+      expect(result?.runId).toBe(jobId);
       expect(result?.status).toBe('cancelled');
       expect(result?.migrations.map((m) => [m.version, m.status])).toEqual([
         [1, 'applied'],
@@ -70,7 +73,7 @@ describe('interrupted runs', () => {
         [1, 'applied', jobId],
         [2, 'cancelled', jobId],
       ]);
-      expect(s.snapshot?.runs[0]).toMatchObject({ jobId, status: 'cancelled' });
+      expect(s.snapshot?.runs[0]).toMatchObject({ runId: jobId, jobId, status: 'cancelled' });
     } finally {
       live.close();
     }
@@ -88,6 +91,7 @@ describe('interrupted runs', () => {
       const failed = (await live.next((m) => m.type === 'failed' && m.jobId === jobId, 30_000)) as Extract<LiveMessage, { type: 'failed' }>;
       expect(failed.failedReason).toContain(STALLED_FAILED_REASON);
       expect(failed.failedReason).toContain(WORKER_DIED_MESSAGE);
+      expect(failed).toMatchObject({ errorCode: 'crashed', result: null });
       // never started again: no second run:start for this job after the kill
       const starts = live.received.filter((m) => m.type === 'progress' && m.jobId === jobId && m.progress.event.type === 'run:start');
       expect(starts).toHaveLength(1);
@@ -105,6 +109,7 @@ describe('interrupted runs', () => {
     expect(job.state).toBe('failed');
     expect(job.logs).toContain(WORKER_DIED_MESSAGE);
     expect(job.failedReason).toContain(WORKER_DIED_MESSAGE);
+    expect(job).toMatchObject({ errorCode: 'crashed', result: null });
 
     // what the restarted worker published: 002 still pending, nothing recorded for the killed attempt
     const s = await status();

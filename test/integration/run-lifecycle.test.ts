@@ -61,6 +61,8 @@ describe('a migration run through the queue', () => {
 
       const done = (await live.next((m) => m.type === 'completed' && m.jobId === jobId)) as Extract<LiveMessage, { type: 'completed' }>;
       expect(done.result?.status).toBe('success');
+      expect(done.result?.runId).toBe(jobId);
+      expect(done.errorCode).toBeNull();
 
       const progress: JobProgress[] = live.received.flatMap((m) => (m.type === 'progress' && m.jobId === jobId ? [m.progress] : []));
       const seqs = progress.map((p) => p.seq);
@@ -69,7 +71,6 @@ describe('a migration run through the queue', () => {
       expect(progress[0]?.event.type).toBe('run:start');
       expect(progress.at(-1)?.event.type).toBe('run:done');
       expect(progress.at(-1)?.percent).toBe(100);
-      expect(progress.at(-1)?.result?.status).toBe('success');
       const percents = progress.map((p) => p.percent);
       expect(percents).toEqual([...percents].sort((a, b) => a - b));
       expect(progress.filter((p) => p.event.type === 'migration:start').map((p) => (p.event as { version: number }).version)).toEqual([1, 2, 3, 4]);
@@ -81,7 +82,7 @@ describe('a migration run through the queue', () => {
         [1, 2, 3, 4].map((v) => [v, 'applied', 'operator', jobId]),
       );
       expect(s.snapshot?.status.pending).toEqual([]);
-      expect(s.snapshot?.runs[0]).toMatchObject({ jobId, status: 'success', requestedBy: 'operator', reason: 'integration test' });
+      expect(s.snapshot?.runs[0]).toMatchObject({ runId: jobId, jobId, status: 'success', requestedBy: 'operator', reason: 'integration test' });
       expect(s.worker.online).toBe(true);
       expect(s.activeJob).toBeNull();
 

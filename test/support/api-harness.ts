@@ -3,11 +3,11 @@
 // role; useApiHarness() gives a test file one, drained between its tests.
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { Queue, QueueEvents, QueueEventsProducer, Worker, type Processor } from 'bullmq';
+import { Queue, QueueEvents, QueueEventsProducer, Worker, type Job, type Processor } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import { JobProgress, RunResult, WorkerSnapshot, redisKeys, type JobData, type Role } from '../../contract/index.js';
+import { JobProgress, RunResult, WorkerSnapshot, redisKeys, type ErrorCode, type JobData, type JobDataWithOutcome, type Role } from '../../contract/index.js';
 import { planIds } from '../../core/plan.js';
 import { createApp, type ApiApp, type ApiDeps } from '../../api/app.js';
 import { connectRedis, createCommandConnection, createEventsConnection } from '../../api/redis.js';
@@ -159,6 +159,12 @@ export function startBareWorker(h: ApiHarness, processor: Processor<JobData>): {
       connection.disconnect();
     },
   };
+}
+
+/** What the real worker does before a job settles, whatever its end: it stores the outcome in the job's data. */
+export async function storeOutcome(job: Job<JobData>, result: RunResult | null, errorCode: ErrorCode | null = null): Promise<void> {
+  const data: JobDataWithOutcome = { ...job.data, outcome: { result, errorCode } };
+  await job.updateData(data);
 }
 
 /**

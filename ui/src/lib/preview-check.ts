@@ -27,7 +27,7 @@ export type PreviewCheck =
 /** The outcome of a finished dry-run job; null while it has not ended. */
 export function previewOf(job: JobView, now = Date.now()): LastPreview | null {
   if (job.state !== 'completed' && job.state !== 'failed') return null;
-  const result = job.result ?? job.progress?.result ?? null;
+  const result = job.result;
   const finishedAt = job.finishedAt ? Date.parse(job.finishedAt) : now;
   if (!result) return { planId: null, ok: false, failedAt: null, message: job.failedReason ?? 'the preview failed', finishedAt };
   const ok = result.status === 'success' || result.status === 'nothing-to-do';

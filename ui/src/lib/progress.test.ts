@@ -77,7 +77,7 @@ describe('run progress from live messages', () => {
     expect(run.current).toBeNull();
     expect(run.migrations.map((m) => m.phase)).toEqual(['applied', 'applied']);
 
-    run = applyLiveMessage(run, { type: 'completed', jobId: JOB, result: null }, at(10));
+    run = applyLiveMessage(run, { type: 'completed', jobId: JOB, result: null, errorCode: null }, at(10));
     expect(run.phase).toBe('finished');
     expect(run.percent).toBe(100);
     expect(announce(run)).toBe('Run succeeded: 2 of 2 migrations applied.');
@@ -152,7 +152,7 @@ describe('run progress from live messages', () => {
         statementTimings: [{ index: 0, line: 4, durationMs: 1, sql: 'ALTER TABLE projects ADD COLUMN x INT' }],
       },
     ]);
-    run = applyLiveMessage(run, { type: 'completed', jobId: JOB, result: res }, at(9));
+    run = applyLiveMessage(run, { type: 'completed', jobId: JOB, result: res, errorCode: null }, at(9));
     expect(run.phase).toBe('finished');
     expect(run.outcome).toBe('failed'); // the job completed, the run failed
     expect(run.migrations.map((m) => [m.phase, m.done])).toEqual([
@@ -163,7 +163,7 @@ describe('run progress from live messages', () => {
     expect(run.percent).toBeLessThan(100);
   });
 
-  it('reads the result carried by the last progress of a run that failed (the job ends as failed)', () => {
+  it('reads the result carried by the failed message of a run that failed (the job ends as failed)', () => {
     const res = result('failed', [
       { version: 1, name: 'initial_schema', file: '001_initial_schema.sql', checksum: 'a', status: 'applied', statements: 2, durationMs: 8 },
       {
@@ -182,11 +182,11 @@ describe('run progress from live messages', () => {
       {
         type: 'progress',
         jobId: JOB,
-        progress: { seq: 6, percent: 50, at: at(6), result: res, event: { type: 'run:done', runId: RUN, mode: 'apply', status: 'failed', durationMs: 20, applied: 1, failed: 1 } },
+        progress: { seq: 6, percent: 50, at: at(6), event: { type: 'run:done', runId: RUN, mode: 'apply', status: 'failed', durationMs: 20, applied: 1, failed: 1 } },
       },
       at(6),
     );
-    run = applyLiveMessage(run, { type: 'failed', jobId: JOB, failedReason: 'Catalog Error: no such table' }, at(7));
+    run = applyLiveMessage(run, { type: 'failed', jobId: JOB, result: res, errorCode: 'migration-failed', failedReason: 'Catalog Error: no such table' }, at(7));
     expect(run.phase).toBe('finished');
     expect(run.outcome).toBe('failed');
     expect(run.result).toBe(res);
@@ -195,9 +195,9 @@ describe('run progress from live messages', () => {
     expect(run.percent).toBe(50);
   });
 
-  it('treats a failed job (worker threw, cancelled) as finished without success', () => {
+  it('treats a failed job (worker threw, cancelled) as finished without success, cancelled by its error code', () => {
     let run = fold(newRun(JOB, migrations), progressSequence().slice(0, 3));
-    run = applyLiveMessage(run, { type: 'failed', jobId: JOB, failedReason: 'job cancelled by operator' }, at(5));
+    run = applyLiveMessage(run, { type: 'failed', jobId: JOB, result: null, errorCode: 'cancelled', failedReason: 'job stopped by operator' }, at(5));
     expect(run.phase).toBe('finished');
     expect(run.outcome).toBe('cancelled');
     expect(run.migrations.map((m) => m.phase)).toEqual(['cancelled', 'not-run']);
@@ -220,6 +220,7 @@ describe('run progress from a fetched job', () => {
     data: { kind: 'run', requestedBy: 'alice' },
     progress: null,
     result: null,
+    errorCode: null,
     failedReason: null,
     logs: [],
     createdAt: at(0),
@@ -282,7 +283,7 @@ describe('restore progress', () => {
     expect(headline(run)).toBe('Restoring to version 0…');
     expect(announce(run)).toBe('Restoring to version 0…');
 
-    run = applyLiveMessage(run, { type: 'completed', jobId: JOB, result: restoreResult }, at(3));
+    run = applyLiveMessage(run, { type: 'completed', jobId: JOB, result: restoreResult, errorCode: null }, at(3));
     expect(run.phase).toBe('finished');
     expect(run.percent).toBe(100);
     expect(run.restorePoint).toEqual(point);
@@ -300,6 +301,7 @@ describe('restore progress', () => {
       data: { kind: 'restore', requestedBy: 'ada', restorePointId: point.id },
       progress: null,
       result: restoreResult,
+      errorCode: null,
       failedReason: null,
       logs: [],
       createdAt: at(0),
@@ -314,7 +316,7 @@ describe('restore progress', () => {
   it('a refused restore ends as failed with the reason the worker gave', () => {
     let run = fold(newRun(JOB, [], 'restore', point), restoreEvents());
     const reason = 'restore refused, nothing was changed: restore point rp-x has a different checksum than its manifest; it may be damaged';
-    run = applyLiveMessage(run, { type: 'failed', jobId: JOB, failedReason: reason }, at(2));
+    run = applyLiveMessage(run, { type: 'failed', jobId: JOB, result: null, errorCode: 'restore-refused', failedReason: reason }, at(2));
     expect(headline(run)).toBe('Restore failed');
     expect(run.error).toBe(reason);
     expect(announce(run)).toBe(`Restore failed: ${reason}`);

@@ -14,6 +14,7 @@
 // statement:start (with DuckDB's percent from statement:progress samples) until its
 // statement:done, a phase (committing, checkpointing, copying…) until the next event.
 import type {
+  ErrorCode,
   JobProgress,
   JobView,
   LiveMessage,
@@ -264,10 +265,7 @@ export function applyProgress(run: RunProgress, progress: JobProgress): RunProgr
   if (progress.seq <= run.lastSeq) return run;
   // a phase lasts until the run's next step
   const settled = progress.event.type === 'statement:progress' ? run : { ...run, activity: null };
-  let next = applyEvent(settled, progress.event, progress.at);
-  // the last report (run:done) carries the full result: a job whose run failed ends in
-  // BullMQ's failed state without a return value, so this is where its details are
-  if (progress.result) next = absorbResult(next, progress.result);
+  const next = applyEvent(settled, progress.event, progress.at);
   return {
     ...next,
     lastSeq: progress.seq,
@@ -326,18 +324,26 @@ export function finishWithResult(run: RunProgress, result: RunResult | null, fin
   return { ...absorbResult(run, result), phase: 'finished', finishedAt: finishedAt ?? result.finishedAt };
 }
 
-/** the job itself failed (the worker threw, was cancelled or gave up) */
-export function finishWithFailure(run: RunProgress, reason: string, finishedAt: string | null): RunProgress {
-  const cancelled = /cancel/i.test(reason);
+/** how a failed job ended, as the job view and the live 'failed' message give it */
+export interface JobFailure {
+  result: RunResult | null;
+  errorCode: ErrorCode | null;
+  failedReason: string | null;
+}
+
+/** the job failed (its run failed, was refused or cancelled, or the worker gave up): the result, when any, is the authority */
+export function finishWithFailure(run: RunProgress, failure: JobFailure, finishedAt: string | null): RunProgress {
+  const base = failure.result ? absorbResult(run, failure.result) : run;
+  const cancelled = failure.errorCode === 'cancelled';
   return {
-    ...run,
+    ...base,
     phase: 'finished',
-    finishedAt: finishedAt ?? run.result?.finishedAt ?? run.finishedAt,
-    outcome: run.outcome && run.outcome !== 'success' && run.outcome !== 'nothing-to-do' ? run.outcome : cancelled ? 'cancelled' : 'failed',
-    error: run.error ?? reason,
+    finishedAt: finishedAt ?? base.result?.finishedAt ?? base.finishedAt,
+    outcome: base.outcome && base.outcome !== 'success' && base.outcome !== 'nothing-to-do' ? base.outcome : cancelled ? 'cancelled' : 'failed',
+    error: base.error ?? failure.failedReason ?? 'the job failed',
     current: null,
     activity: null,
-    migrations: run.migrations.map((m) =>
+    migrations: base.migrations.map((m) =>
       m.phase === 'running' ? { ...m, phase: cancelled ? 'cancelled' : 'failed' } : m.phase === 'pending' ? { ...m, phase: 'not-run' } : m,
     ),
   };
@@ -356,7 +362,7 @@ export function applyLiveMessage(run: RunProgress, message: LiveMessage, now: st
     case 'completed':
       return finishWithResult(run, message.result, now);
     case 'failed':
-      return finishWithFailure(run, message.failedReason, now);
+      return finishWithFailure(run, message, now);
   }
 }
 
@@ -368,7 +374,7 @@ export function applyJobView(run: RunProgress, job: JobView): RunProgress {
     case 'completed':
       return run.phase === 'finished' && run.result ? next : finishWithResult(next, job.result, job.finishedAt);
     case 'failed':
-      return run.phase === 'finished' ? next : finishWithFailure(next, job.failedReason ?? 'the job failed', job.finishedAt);
+      return run.phase === 'finished' ? next : finishWithFailure(next, job, job.finishedAt);
     case 'active':
       return next.phase === 'finished' ? next : { ...next, phase: 'active' };
     default:

@@ -3,6 +3,7 @@
 export type {
   DryRunRequest,
   EnqueuedResponse,
+  ErrorCode,
   HistoryResponse,
   JobProgress,
   JobView,
