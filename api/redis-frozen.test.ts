@@ -5,7 +5,7 @@
 import { once } from 'node:events';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_PREFIX, ErrorBody, WorkerSnapshot, redisKeys } from '../contract/index.js';
+import { ADMIN_PREFIX, ErrorBody, JobView, WorkerSnapshot, redisKeys } from '../contract/index.js';
 import { startApiHarness, type ApiHarness } from '../test/support/api-harness.js';
 import { sandbox, type Sandbox } from '../test/support/db.js';
 import { loadWorkerConfig } from '../worker/config.js';
@@ -81,6 +81,8 @@ describe('Redis frozen (SIGSTOP)', () => {
     expect(failedReason).toMatch(/expired/);
     const job = await h.queue.getJob(jobId);
     expect(job?.data.kind).toBe('run');
+    const view = JobView.parse(await (await h.call(`${ADMIN_PREFIX}/jobs/${jobId}`, { role: 'viewer' })).json());
+    expect(view).toMatchObject({ state: 'failed', errorCode: 'deadline-passed', result: null });
     expect(await Promise.race([completed, Promise.resolve('not completed')])).toBe('not completed');
     expect((await snapshot()).status.currentVersion).toBe(0);
   }, 60_000);

@@ -164,8 +164,10 @@ describe('run', () => {
     const below = await runner.run({ target: 2 });
     expect(below.status).toBe('invalid');
     expect(below.error).toMatch(/below the current version 3/);
+    expect(below.errorCode).toBe('target-invalid');
     const unknown = await runner.run({ target: 42 });
     expect(unknown.error).toMatch(/target version 42 does not exist/);
+    expect(unknown.errorCode).toBe('target-invalid');
     await db.close();
   });
 

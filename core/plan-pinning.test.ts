@@ -43,6 +43,7 @@ describe('plan pinning', () => {
     box.write('004_add_upload_settings.sql', 'DROP TABLE IF EXISTS upload_settings;\n');
     const result = await runner.run({ plan: preview.planId, previewedPlan: before });
     expect(result.status).toBe('invalid');
+    expect(result.errorCode).toBe('plan-changed');
     expect(result.error).toContain('004_add_upload_settings.sql changed');
     expect(result.error).toContain('nothing was applied');
     expect(result.migrations.every((m) => m.status === 'not-run')).toBe(true);

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RunnerEvent } from '../contract/index.js';
 import { openRunner, rowsOf, sandbox, type Sandbox } from '../test/support/db.js';
 import { Database } from './database.js';
-import { LEDGER_TABLES } from './ledger.js';
+import { LEDGER_TABLES, readRuns } from './ledger.js';
 import { RestorePointError, RestorePoints } from './restore-points.js';
 import { restoreDatabase } from './restore.js';
 import { readSchema } from './schema.js';
@@ -47,8 +47,23 @@ describe('restore points', () => {
     expect(point.sizeBytes).toBeGreaterThan(0);
     expect((await runner.listRuns())[0]!.restorePoint).toMatchObject({ id: point.id });
 
-    const restored = await restoreDatabase({ db, points, id: point.id, requestedBy: 'admin', reason: 'undo 005' });
-    expect(restored.result).toMatchObject({ mode: 'restore', status: 'success', fromVersion: 5, toVersion: 4 });
+    const restored = await restoreDatabase({ db, points, id: point.id, requestedBy: 'admin', reason: 'undo 005', jobId: 'job-9', runId: 'job-9' });
+    expect(restored.result).toMatchObject({ runId: 'job-9', mode: 'restore', status: 'success', fromVersion: 5, toVersion: 4 });
+    expect(restored.result.errorCode).toBeUndefined();
+    // its history row is written from its result, as a run's is, under the same id
+    const { runId, mode, status, fromVersion, toVersion, restorePoint, undoPoint } = restored.result;
+    expect((await readRuns(restored.db.connection, 1))[0]).toMatchObject({
+      runId,
+      jobId: 'job-9',
+      mode,
+      status,
+      requestedBy: 'admin',
+      reason: 'undo 005',
+      fromVersion,
+      toVersion,
+      restorePoint: { id: restorePoint!.id },
+      undoPoint: { id: undoPoint!.id },
+    });
     expect(await contents(restored.db)).toEqual(snapshot);
     const runs = await rowsOf(restored.db, 'SELECT mode, status, requested_by FROM schema_migration_runs ORDER BY started_at');
     expect(runs).toEqual([
@@ -119,6 +134,7 @@ describe('restore points', () => {
     const before = await contents(db);
     const restored = await restoreDatabase({ db, points, id: point.id });
     expect(restored.result.status).toBe('failed');
+    expect(restored.result.errorCode).toBe('restore-failed');
     expect(restored.result.error).toMatch(/damaged/);
     expect(await contents(restored.db)).toEqual(before);
     await restored.db.close();
