@@ -92,7 +92,7 @@ function timeoutOf(value: string | undefined): number | null {
 /** 0 when the job completed with a successful run, 1 otherwise. */
 export function exitCodeOf(job: JobView): number {
   const { result } = job;
-  if (job.state !== 'completed' || job.errorCode !== null) return EXIT.failed;
+  if (job.state !== 'completed' || job.errorCode) return EXIT.failed;
   return result && (result.status === 'success' || result.status === 'nothing-to-do') ? EXIT.ok : EXIT.failed;
 }
 
