@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RunnerEvent } from '../contract/index.js';
 import { openRunner, rowsOf, sandbox, type Sandbox } from '../test/support/db.js';
 import { Database } from './database.js';
-import { LEDGER_TABLES, readRuns } from './ledger.js';
+import { LEDGER_TABLES, Ledger } from './ledger.js';
 import { RestorePointError, RestorePoints } from './restore-points.js';
 import { restoreDatabase } from './restore.js';
 import { readSchema } from './schema.js';
@@ -52,7 +52,7 @@ describe('restore points', () => {
     expect(restored.result.errorCode).toBeUndefined();
     // its history row is written from its result, as a run's is, under the same id
     const { runId, mode, status, fromVersion, toVersion, restorePoint, undoPoint } = restored.result;
-    expect((await readRuns(restored.db.connection, 1))[0]).toMatchObject({
+    expect((await new Ledger(restored.db.connection).readRuns(1))[0]).toMatchObject({
       runId,
       jobId: 'job-9',
       mode,
