@@ -52,7 +52,7 @@ describe('restore points', () => {
     expect(restored.result.errorCode).toBeUndefined();
     // its history row is written from its result, as a run's is, under the same id
     const { runId, mode, status, fromVersion, toVersion, restorePoint, undoPoint } = restored.result;
-    expect((await new Ledger(restored.db.connection).readRuns(1))[0]).toMatchObject({
+    expect((await new Ledger(restored.db.connection).runs.list(1))[0]).toMatchObject({
       runId,
       jobId: 'job-9',
       mode,
