@@ -12,6 +12,7 @@ function dryRunJob(state: JobView['state'], result: RunResult | null, failedReas
     data: { kind: 'dry-run', requestedBy: 'ada', rehearse: true },
     progress: null,
     result,
+    errorCode: result && result.status !== 'success' && result.status !== 'nothing-to-do' ? 'migration-failed' : failedReason ? 'crashed' : null,
     failedReason,
     logs: [],
     createdAt: '2026-12-01T09:57:00Z',
