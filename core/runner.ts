@@ -2,6 +2,10 @@
 // connection and one migration source. No Redis, no HTTP, no process-wide state: the
 // worker, the CLI's local mode and the tests all use it the same way. It never throws
 // for a migration failure; every call returns one result object (kysely's Migrator model).
+// Longer than most modules because one class holds the state every step shares (the
+// connection and its ledger, replaced on reopen; events; checkpoints; parse and lint
+// caches); the steps that need none of it live beside it (file-statements.ts,
+// finished-run.ts, run-history.ts, analysis.ts, runner-options.ts).
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { randomUUID } from 'node:crypto';
 import type {

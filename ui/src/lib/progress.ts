@@ -13,6 +13,8 @@
 // What runs at this moment is always the latest event's: a statement from its
 // statement:start (with DuckDB's percent from statement:progress samples) until its
 // statement:done, a phase (committing, checkpointing, copying…) until the next event.
+// One file on purpose: the reducer, its state type and the small views of that state
+// change together whenever an event is added.
 import type {
   ErrorCode,
   JobProgress,
