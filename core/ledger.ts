@@ -3,7 +3,7 @@
 // (run-history.ts, reached as ledger.runs), and the legacy `schema_version` table that old
 // application builds still read. All reads tolerate a database that has none of them yet.
 // Versions are BIGINT (14-digit timestamps): tables created as INTEGER are widened in place.
-import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBPreparedStatement, DuckDBValue } from '@duckdb/node-api';
 import type { LedgerEntry, LedgerStatus } from '../contract/index.js';
 import { fromDbTimestamp, toDbTimestamp } from './db-timestamp.js';
 import { RunHistory } from './run-history.js';
@@ -145,6 +145,8 @@ async function columnTypes(connection: DuckDBConnection, table: string): Promise
  */
 export class Ledger {
   readonly #known = new Set<string>();
+  #insert: Promise<DuckDBPreparedStatement> | undefined;
+  #lastWrite: Promise<unknown> = Promise.resolve();
   #widened = false;
 
   /** the run history (schema_migration_runs) */
@@ -248,11 +250,23 @@ export class Ledger {
       e.jobId,
       e.error,
     ];
-    await this.connection.run(
+    // one prepared INSERT per Ledger: a run writes a row per migration, and parsing and
+    // planning the statement each time cost more than the row itself
+    this.#insert ??= this.connection.prepare(
       `INSERT INTO schema_migrations (version, name, checksum, status, applied_at, duration_ms, applied_by, run_id, job_id, error)
        VALUES (?, ?, ?, ?, CAST(? AS TIMESTAMP), ?, ?, ?, ?, ?)`,
-      values,
     );
+    const insert = await this.#insert.catch((err: unknown) => {
+      this.#insert = undefined;
+      throw err;
+    });
+    // bind and run as one step: a second write must not rebind while the first one runs
+    const write = this.#lastWrite.then(async () => {
+      insert.bind(values);
+      await insert.run();
+    });
+    this.#lastWrite = write.catch(() => undefined);
+    await write;
   }
 
   /**
