@@ -7,7 +7,7 @@ import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_PREFIX, API_PREFIX, EnqueuedResponse, LiveMessage, type JobData } from '../contract/index.js';
+import { ADMIN_PREFIX, API_PREFIX, EnqueuedResponse, LiveMessage, type JobDataWithOutcome } from '../contract/index.js';
 import { sampleProgress, sampleResult } from '../test/support/api-harness.js';
 import { openSocket } from '../test/support/live.js';
 import { freeLoopbackPort } from '../cli/managed-redis.js';
@@ -103,11 +103,14 @@ describe('WebSocket live channel', () => {
     const socket = await openSocket(`${api.url}${eventsUrl}`, { headers: auth });
     const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
     const progress = sampleProgress(3);
-    const worker = new Worker<JobData>(
+    const worker = new Worker<JobDataWithOutcome>(
       'main-test',
       async (job) => {
         await job.updateProgress(progress);
-        return sampleResult('apply');
+        // as the worker does: the outcome goes into the job's data before BullMQ hears of it
+        const result = sampleResult('apply');
+        await job.updateData({ ...job.data, outcome: { result, errorCode: null } });
+        return result;
       },
       { connection },
     );

@@ -70,6 +70,10 @@ describe('pending SQL preview and a pinned run', () => {
     await page.getByRole('button', { name: 'Run migrations…' }).click();
     const dialog = page.getByRole('dialog', { name: 'Run migrations' });
     await dialog.getByLabel(/^Reason/).fill('as previewed');
+    // the dialog sees the change first and asks for an explicit "run anyway"; the run it
+    // then sends is still pinned to the previewed plan, which the worker refuses
+    await dialog.getByText(/files changed since the preview/i).first().waitFor();
+    await dialog.getByRole('checkbox', { name: /Run anyway/ }).check();
     await dialog.getByRole('button', { name: /^Apply \d+ migrations?$/ }).click();
     await dialog.getByRole('alert').getByText(/004_add_upload_settings\.sql changed/).waitFor();
     await page.getByTestId('current-version').filter({ hasText: /^\s*0\s*$/ }).waitFor();
