@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureUiBuilt, launchChromium } from '../support/browser.js';
+import { ensureUiBuilt, launchChromium, signedInPage } from '../support/browser.js';
 import { startSystem } from '../support/system.js';
 
 type System = Awaited<ReturnType<typeof startSystem>>;
@@ -34,13 +34,7 @@ describe('pending SQL preview and a pinned run', () => {
     cpSync(join(ROOT, 'migrations/duckdb'), migrationsDir, { recursive: true });
     writeFileSync(join(migrationsDir, '005_seed_notes.sql'), `CREATE TABLE seed_notes (body VARCHAR);\nINSERT INTO seed_notes VALUES ('${longValue}');\n`);
     [system, browser] = await Promise.all([startSystem({ migrationsDir }), launchChromium()]);
-    const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, reducedMotion: 'reduce' });
-    page = await context.newPage();
-    page.setDefaultTimeout(20_000);
-    await page.goto(`${system.url}/`);
-    await page.getByLabel('Access token').fill(system.tokens.operator);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { level: 1, name: 'Migrations' }).waitFor();
+    page = await signedInPage(browser, system.url, system.tokens.operator, 20_000);
   }, 180_000);
 
   afterAll(async () => {

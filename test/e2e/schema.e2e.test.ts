@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Database, FileMigrationSource, MigrationRunner } from '../../core/index.js';
-import { ensureUiBuilt, launchChromium } from '../support/browser.js';
+import { ensureUiBuilt, launchChromium, signedInPage } from '../support/browser.js';
 import { REPO_MIGRATIONS } from '../support/db.js';
 import { startSystem } from '../support/system.js';
 
@@ -37,13 +37,7 @@ describe('the Schema page', () => {
     const dbPath = join(dir, 'app.duckdb');
     await migratedDatabase(dbPath);
     [system, browser] = await Promise.all([startSystem({ dbPath }), launchChromium()]);
-    const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, reducedMotion: 'reduce' });
-    page = await context.newPage();
-    page.setDefaultTimeout(30_000);
-    await page.goto(`${system.url}/`);
-    await page.getByLabel('Access token').fill(system.tokens.viewer);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { level: 1, name: 'Migrations' }).waitFor();
+    page = await signedInPage(browser, system.url, system.tokens.viewer, 30_000);
   }, 180_000);
 
   afterAll(async () => {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureUiBuilt, launchChromium } from '../support/browser.js';
+import { ensureUiBuilt, launchChromium, signedInPage } from '../support/browser.js';
 import { REPO_ROOT, startSystem } from '../support/system.js';
 
 type System = Awaited<ReturnType<typeof startSystem>>;
@@ -36,13 +36,7 @@ describe('a long statement in the progress panel', () => {
     // a table rebuild's copy with a computed column: seconds of scanning, in steps DuckDB reports
     writeFileSync(join(migrationsDir, '002_copy.sql'), 'CREATE TABLE t2 (id BIGINT, h VARCHAR);\nINSERT INTO t2 SELECT id, md5(s || md5(s)) FROM t1;\n');
     [system, browser] = await Promise.all([startSystem({ migrationsDir }), launchChromium()]);
-    const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, reducedMotion: 'reduce' });
-    page = await context.newPage();
-    page.setDefaultTimeout(30_000);
-    await page.goto(`${system.url}/`);
-    await page.getByLabel('Access token').fill(system.tokens.operator);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { level: 1, name: 'Migrations' }).waitFor();
+    page = await signedInPage(browser, system.url, system.tokens.operator, 30_000);
   }, 180_000);
 
   afterAll(async () => {

@@ -69,8 +69,6 @@ async function signIn(browser: Browser, system: System, role: Role): Promise<{ c
 
 const runButton = (page: Page) => page.getByRole('button', { name: 'Run migrations…' });
 const previewButton = (page: Page) => page.getByRole('button', { name: 'Preview (dry-run)' });
-const pendingCount = (page: Page) => page.getByTestId('pending-count');
-const currentVersion = (page: Page) => page.getByTestId('current-version');
 const progress = (page: Page) => page.getByTestId('live-progress');
 const restorePoints = (page: Page) => page.getByTestId('restore-points');
 const nav = (page: Page, name: 'Migrations' | 'History') => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true });

@@ -5,7 +5,6 @@
 // an unrecorded migration exists. The migrations hit DuckDB 1.5.6's WAL-replay bug (ADD
 // COLUMN on a table with a function default), so the WAL recovery on open is exercised too.
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { crashTrials, ledgerSchemaMismatches, writeCrashMigrations } from '../support/crash-trials.js';
 import { openRunner, sandbox, type Sandbox } from '../support/db.js';

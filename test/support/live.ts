@@ -6,7 +6,7 @@ import WebSocket from 'ws';
 import { ADMIN_PREFIX, type EnqueuedResponse, type JobView, type LiveMessage } from '../../contract/index.js';
 import { ApiClient } from '../../cli/remote/client.js';
 import { followJob } from '../../cli/remote/follow.js';
-import { liveMessageOf, parseLiveMessage } from '../../cli/remote/live-events.js';
+import { liveMessageOf } from '../../cli/remote/live-events.js';
 import { sseEvents, type SseEvent } from '../../cli/remote/sse.js';
 import { messageLog, type MessageLog } from './message-log.js';
 
