@@ -6,3 +6,4 @@ export * from './queue.js';
 export * from './api.js';
 export * from './plan.js';
 export * from './schema.js';
+export * from './fleet.js';
