@@ -213,6 +213,8 @@ export const FleetEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('fleet:run'), run: FleetRun }),
   z.object({ type: z.literal('fleet:target'), runId: z.string(), outcome: TargetOutcome }),
   z.object({ type: z.literal('fleet:target-start'), runId: z.string(), id: TargetId, wave: z.number().int(), worker: z.string() }),
+  /** the API took a control request (pushed on fleetKeys().control): wakes a waiting coordinator, tells clients */
+  z.object({ type: z.literal('fleet:control'), runId: z.string(), control: FleetControl }),
 ]);
 export type FleetEvent = z.infer<typeof FleetEvent>;
 

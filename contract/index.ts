@@ -7,3 +7,4 @@ export * from './api.js';
 export * from './plan.js';
 export * from './schema.js';
 export * from './fleet.js';
+export * from './fleet-api.js';

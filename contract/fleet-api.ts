@@ -1,0 +1,188 @@
+// HTTP bodies of /api/v1/fleet: the fleet's status (targets by version and health, shards
+// with their leases, the active run, whether the owners' migration files agree), the
+// target list and one target's history, fleet runs with their per-target outcomes, and
+// controls. The records themselves (TargetState, ShardState, FleetRun, TargetOutcome) are
+// fleet.ts's; these bodies carry them as the workers and the coordinator wrote them.
+import { z } from 'zod';
+import { API_PREFIX } from './api.js';
+import { FleetControl, FleetErrorCode, FleetRun, FleetRunRequest, HaltRule, ShardName, TargetId, TargetOutcome, TargetState, WaveSpec } from './fleet.js';
+
+export const FLEET_PREFIX = `${API_PREFIX}/fleet`;
+
+/** A target as listed: what its worker published, and whether its shard has a live owner now. */
+export const FleetTargetView = TargetState.extend({
+  /** false when no worker holds the shard's lease: the target is offline (its state is what was last seen) */
+  online: z.boolean(),
+});
+export type FleetTargetView = z.infer<typeof FleetTargetView>;
+
+/** A shard as the status shows it: its live lease (the truth) beside what the owner last published. */
+export const FleetShardView = z.object({
+  shard: ShardName,
+  /** a worker holds the shard's lease now */
+  online: z.boolean(),
+  /** the worker holding the lease, null when none does */
+  owner: z.string().nullable(),
+  /** the fencing token of the live lease */
+  token: z.number().int().nullable(),
+  /** how long the lease lasts unless renewed */
+  leaseTtlMs: z.number().int().nullable(),
+  /** since the owner last renewed (from its published state) */
+  renewedAgoMs: z.number().int().nullable(),
+  /** since the owner acquired the lease (from its published state) */
+  heldForMs: z.number().int().nullable(),
+  /** targets the fleet knows in this shard */
+  targets: z.number().int().nonnegative(),
+  migrationsId: z.string().nullable(),
+  concurrency: z.number().int().nullable(),
+});
+export type FleetShardView = z.infer<typeof FleetShardView>;
+
+export const FleetStatusResponse = z.object({
+  targets: z.object({
+    total: z.number().int().nonnegative(),
+    ok: z.number().int().nonnegative(),
+    /** migrations to apply */
+    pending: z.number().int().nonnegative(),
+    /** the last fleet run failed there */
+    failed: z.number().int().nonnegative(),
+    locked: z.number().int().nonnegative(),
+    unreadable: z.number().int().nonnegative(),
+    /** applied files differ from the worker's */
+    drifted: z.number().int().nonnegative(),
+    /** in a shard without a live lease, whatever their last health */
+    offline: z.number().int().nonnegative(),
+    /** how many targets are at each version (null: unreadable), highest first */
+    byVersion: z.array(z.object({ version: z.number().int().nullable(), targets: z.number().int().nonnegative() })),
+  }),
+  shards: z.array(FleetShardView),
+  /** the fleet run in flight (queued, running or paused), null when none */
+  activeRun: FleetRun.nullable(),
+  /** the migration files of the live owners: a run is refused while they disagree */
+  migrations: z.object({
+    agreed: z.boolean(),
+    ids: z.array(z.object({ migrationsId: z.string(), shards: z.array(ShardName) })),
+  }),
+  checkedAt: z.string(),
+});
+export type FleetStatusResponse = z.infer<typeof FleetStatusResponse>;
+
+export const FLEET_PAGE_MAX = 500;
+
+const page = {
+  offset: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(FLEET_PAGE_MAX).default(50),
+};
+
+/** `tier=gold` or several, comma-separated: `tier=gold,region=eu` (all must match) */
+const LabelFilter = z
+  .string()
+  .max(1000)
+  .regex(/^[A-Za-z0-9_.-]{1,64}=[^,=]*(,[A-Za-z0-9_.-]{1,64}=[^,=]*)*$/, 'label=value, comma-separated');
+
+export const FleetTargetHealth = z.enum([...TargetState.shape.health.options, 'offline']);
+export type FleetTargetHealth = z.infer<typeof FleetTargetHealth>;
+
+export const FleetTargetsQuery = z.object({
+  ...page,
+  /** a health, or `offline` (shard without a live lease) */
+  health: FleetTargetHealth.optional(),
+  label: LabelFilter.optional(),
+  shard: ShardName.optional(),
+  /** the applied version (`none`: unreadable targets) */
+  version: z.union([z.literal('none'), z.coerce.number().int().min(0)]).optional(),
+});
+export type FleetTargetsQuery = z.infer<typeof FleetTargetsQuery>;
+
+export const FleetTargetsResponse = z.object({
+  /** sorted by id */
+  targets: z.array(FleetTargetView),
+  /** how many match the filters */
+  total: z.number().int().nonnegative(),
+  offset: z.number().int(),
+  limit: z.number().int(),
+});
+export type FleetTargetsResponse = z.infer<typeof FleetTargetsResponse>;
+
+/** A target's outcome in one fleet run. */
+export const FleetTargetRun = z.object({
+  runId: z.string(),
+  mode: FleetRun.shape.mode,
+  status: FleetRun.shape.status,
+  createdAt: z.string(),
+  outcome: TargetOutcome,
+});
+export type FleetTargetRun = z.infer<typeof FleetTargetRun>;
+
+/** How many recent fleet runs a target's page looks through for its outcomes. */
+export const FLEET_TARGET_RECENT_RUNS = 20;
+
+export const FleetTargetDetail = z.object({
+  target: FleetTargetView,
+  /** its outcomes in the recent fleet runs that touched it, newest first */
+  runs: z.array(FleetTargetRun),
+});
+export type FleetTargetDetail = z.infer<typeof FleetTargetDetail>;
+
+export const FleetRunsQuery = z.object(page);
+export type FleetRunsQuery = z.infer<typeof FleetRunsQuery>;
+
+export const FleetRunsResponse = z.object({
+  /** newest first */
+  runs: z.array(FleetRun),
+  total: z.number().int().nonnegative(),
+  offset: z.number().int(),
+  limit: z.number().int(),
+});
+export type FleetRunsResponse = z.infer<typeof FleetRunsResponse>;
+
+export const FleetRunQuery = z.object({
+  ...page,
+  result: TargetOutcome.shape.result.optional(),
+  wave: z.coerce.number().int().min(0).optional(),
+  errorCode: FleetErrorCode.optional(),
+});
+export type FleetRunQuery = z.infer<typeof FleetRunQuery>;
+
+export const FleetRunDetail = z.object({
+  run: FleetRun,
+  /** per-target outcomes recorded so far, by wave then id, filtered and paged */
+  outcomes: z.array(TargetOutcome),
+  /** how many outcomes match the filters */
+  total: z.number().int().nonnegative(),
+  offset: z.number().int(),
+  limit: z.number().int(),
+});
+export type FleetRunDetail = z.infer<typeof FleetRunDetail>;
+
+/** POST …/runs/:id/skip: targets to leave out (those not yet dispatched). */
+export const FleetSkipRequest = z.object({ ids: z.array(TargetId).min(1).max(100_000) }).strict();
+export type FleetSkipRequest = z.infer<typeof FleetSkipRequest>;
+
+export const FleetControlResponse = z.object({
+  control: FleetControl,
+  /**
+   * requested: the coordinator applies it at its next decision point (follow the run);
+   * applied: done at once (a run cancelled before any worker picked it up)
+   */
+  outcome: z.enum(['requested', 'applied']),
+  run: FleetRun,
+});
+export type FleetControlResponse = z.infer<typeof FleetControlResponse>;
+
+/** POST …/runs/:id/retry-failed: the new run's settings (default: the earlier run's mode and halt rule, default waves). */
+export const FleetRetryRequest = z
+  .object({
+    reason: FleetRunRequest.shape.reason,
+    waves: z.array(WaveSpec).min(1).max(20).optional(),
+    halt: HaltRule.optional(),
+    restorePoints: z.boolean().optional(),
+  })
+  .strict();
+export type FleetRetryRequest = z.infer<typeof FleetRetryRequest>;
+
+export const FleetEventsQuery = z.object({
+  /** only events of this fleet run */
+  runId: z.string().min(1).max(200).optional(),
+});
+export type FleetEventsQuery = z.infer<typeof FleetEventsQuery>;

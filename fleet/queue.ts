@@ -1,0 +1,20 @@
+// The fleet queue (FLEET_QUEUE) as a producer opens it: one coordinator job per fleet
+// run, its job id the run id, never retried blindly (the coordinator resumes from its
+// step state instead), the last thousand finished jobs kept for bull-board.
+import { Queue, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { FLEET_QUEUE, type FleetJobData } from '../contract/index.js';
+import { DEFAULT_BULL_PREFIX } from './options.js';
+
+export type FleetQueue = Queue<FleetJobData>;
+
+export const FLEET_JOB_OPTIONS: JobsOptions = {
+  attempts: 1,
+  removeOnComplete: { count: 1000 },
+  removeOnFail: { count: 1000 },
+};
+
+/** A producer of coordinator jobs on `connection` (not closed by the queue's close()). */
+export function openFleetQueue(connection: Redis, bullPrefix = DEFAULT_BULL_PREFIX): FleetQueue {
+  return new Queue<FleetJobData>(FLEET_QUEUE, { connection, prefix: bullPrefix });
+}
