@@ -4,7 +4,7 @@
 // config/cli.ts), and the variable tables in docs/configuration.md and the README are
 // generated from it (npm run docs:config). Nothing else reads process.env. It is long because
 // it is a data table, one entry a variable; keeping them in one place is what makes it complete.
-import { availableParallelism } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import type { LevelWithSilent } from 'pino';
 import { z } from 'zod';
 import { parseTokenList, type TokenEntry } from './token-list.js';
@@ -16,7 +16,7 @@ import { ConfigError } from './config-error.js';
 export type Reader = 'start' | 'api' | 'worker' | 'cli';
 
 /** The section of docs/configuration.md a variable is listed in. */
-export type Section = 'service' | 'restore' | 'timing' | 'checkpoint' | 'cli' | 'testing';
+export type Section = 'service' | 'restore' | 'timing' | 'checkpoint' | 'fleet' | 'cli' | 'testing';
 
 type Report = (got?: string, message?: string) => void;
 
@@ -68,6 +68,16 @@ const flag = (truthy: RegExp, valid: RegExp) => (raw: string, bad: Report) => {
 };
 
 const text = (raw: string) => raw;
+
+/** A shard or worker name: letters, digits, `_` and `-` (what fleet keys and queue names may carry). */
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+const name = (raw: string, bad: Report) => {
+  if (!NAME.test(raw)) bad();
+  return raw;
+};
+
+/** The host name as a shard or worker name (other characters become `-`). */
+export const hostName = (host = hostname()) => host.replace(/[^A-Za-z0-9_-]/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 64) || 'host';
 
 /** The worker's DuckDB leaves one core to the API, Redis and its own event loop (docs/operations.md). */
 export const defaultDuckdbThreads = (cores = availableParallelism()) => Math.max(1, cores - 1);
@@ -389,6 +399,94 @@ export const VARIABLES = {
         return undefined;
       }
     },
+  }),
+  DUCKMIG_DATABASES: variable<string | undefined>({
+    section: 'fleet',
+    readBy: ['worker'],
+    type: 'glob',
+    default: 'unset (one database: `DUCKMIG_DB`)',
+    description: 'fleet mode: the DuckDB files this worker serves, a glob relative to the working directory. Each file is a target whose id is its path below the glob\'s fixed directory without `.duckdb` (`data/tenants/**/*.duckdb` → `eu/acme`). Set this or `DUCKMIG_FLEET_MANIFEST`, not both ([fleet.md](fleet.md))',
+    example: 'data/tenants/*.duckdb',
+    rule: 'a glob of file paths',
+    fallback: undefined,
+    parse: path,
+  }),
+  DUCKMIG_FLEET_MANIFEST: variable<string | undefined>({
+    section: 'fleet',
+    readBy: ['worker'],
+    type: 'path',
+    default: 'unset',
+    description: 'fleet mode: a JSON file listing the targets, `[{ "id": "acme", "path": "acme.duckdb", "labels": { "tier": "gold" } }]`, paths relative to the manifest; read again at every scan',
+    example: '/etc/duckmig/targets.json',
+    rule: 'a file system path',
+    fallback: undefined,
+    parse: path,
+  }),
+  DUCKMIG_SHARD: variable({
+    section: 'fleet',
+    readBy: ['worker'],
+    type: 'name',
+    default: 'the host name',
+    description: 'the shard this worker\'s targets belong to: the files on its disk or volume. Workers that see the same files (shared storage) use the same shard name: one owns it through a lease, the others stand by',
+    example: 'eu-west-1a',
+    rule: 'letters, digits, _ and - (at most 64, not starting with _ or -)',
+    fallback: hostName(),
+    parse: name,
+  }),
+  DUCKMIG_WORKER_ID: variable<string | undefined>({
+    section: 'fleet',
+    readBy: ['worker'],
+    type: 'name',
+    default: '`<host>-<pid>`',
+    description: 'how this worker is named in leases, target states and outcomes',
+    example: 'worker-a',
+    rule: 'letters, digits, _ and - (at most 64, not starting with _ or -)',
+    fallback: undefined,
+    parse: name,
+  }),
+  DUCKMIG_FLEET_CONCURRENCY: variable({
+    section: 'fleet',
+    readBy: ['worker'],
+    type: 'integer 1–64',
+    default: '`2`',
+    description: 'how many targets (each its own file) the shard\'s owner migrates at once',
+    example: '4',
+    rule: 'a whole number from 1 to 64',
+    fallback: 2,
+    parse: wholeNumber(1, 64),
+  }),
+  DUCKMIG_LEASE_TTL_MS: variable({
+    section: 'fleet',
+    readBy: ['worker'],
+    type: 'integer 1000–600000 (ms)',
+    default: '`15000`',
+    description: 'the shard lease\'s time to live; the owner renews it every third of it. A standby takes over at most this long after the owner stopped renewing',
+    example: '15000',
+    rule: 'a whole number of milliseconds from 1000 to 600000',
+    fallback: 15_000,
+    parse: wholeNumber(1000, 600_000),
+  }),
+  DUCKMIG_FLEET_SCAN_MS: variable({
+    section: 'fleet',
+    readBy: ['worker'],
+    type: 'integer 1000–86400000 (ms)',
+    default: '`30000`',
+    description: 'how often the owner looks at its files again (new, removed, changed outside duckmig) and publishes their states; also after every target job',
+    example: '30000',
+    rule: 'a whole number of milliseconds from 1000 to 86400000',
+    fallback: 30_000,
+    parse: wholeNumber(1000, 86_400_000),
+  }),
+  DUCKMIG_FLEET_OFFLINE_AFTER_MS: variable({
+    section: 'fleet',
+    readBy: ['worker'],
+    type: 'integer 1000–86400000 (ms)',
+    default: '`60000`',
+    description: 'a shard without a lease for this long counts as offline: its waiting target jobs fail as `owner-offline` instead of waiting forever',
+    example: '60000',
+    rule: 'a whole number of milliseconds from 1000 to 86400000',
+    fallback: 60_000,
+    parse: wholeNumber(1000, 86_400_000),
   }),
   DUCKMIG_API: variable<string | undefined>({
     section: 'cli',

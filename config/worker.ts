@@ -2,11 +2,13 @@
 // A pure function of the env it is given, so tests can feed it any; every bad value is
 // reported at once in one ConfigError. The lock and stall timings are for operators and
 // tests that need a dead worker's job to fail sooner; the defaults suit production.
+// With DUCKMIG_DATABASES or DUCKMIG_FLEET_MANIFEST set it carries the fleet view too.
 import type { LevelWithSilent } from 'pino';
 import type { CheckpointPolicy } from '../core/checkpoint-policy.js';
 import { outsideTests, RESTORE_VARIABLES, restoreSettingsFrom, type RestoreSettings } from './restore-settings.js';
 import { envSecrets } from './secrets.js';
-import { processEnvironment, readVariables, VARIABLES } from './variables.js';
+import { ConfigError } from './config-error.js';
+import { hostName, processEnvironment, readVariables, VARIABLES, type ValueOf } from './variables.js';
 
 export interface WorkerConfig {
   /** the DuckDB file this worker owns (DUCKMIG_DB) */
@@ -34,6 +36,25 @@ export interface WorkerConfig {
   duckdbThreads: number;
   /** tokens and passwords from the environment, never shown in an error (unset when none) */
   secrets?: string[];
+  /** fleet mode (DUCKMIG_DATABASES or DUCKMIG_FLEET_MANIFEST set): many target files instead of DUCKMIG_DB */
+  fleet: FleetConfig | null;
+}
+
+/** The fleet view: where the targets are, which shard they form, and how this worker serves it (docs/fleet.md). */
+export interface FleetConfig {
+  /** a glob relative to the working directory, or a manifest file */
+  targets: { glob: string } | { manifest: string };
+  shard: string;
+  /** names this worker in leases, target states and outcomes */
+  workerId: string;
+  /** target jobs at once */
+  concurrency: number;
+  leaseTtlMs: number;
+  scanMs: number;
+  /** a shard without a lease this long is offline (the coordinator fails its waiting targets) */
+  offlineAfterMs: number;
+  /** DUCKMIG_RESTORE_DIR when set; unset: `.duckmig/restore-points` below the shard's root */
+  restoreDir?: string;
 }
 
 /** Together these detect a worker killed mid-run within ~30 s of a worker (re)starting. */
@@ -60,6 +81,7 @@ export function loadWorkerConfig(env: Env = processEnvironment()): WorkerConfig 
     'DUCKMIG_CHECKPOINT',
     'DUCKMIG_DUCKDB_THREADS',
     ...RESTORE_VARIABLES,
+    ...FLEET_VARIABLES,
   ]);
   const secrets = envSecrets(env);
   return {
@@ -76,5 +98,37 @@ export function loadWorkerConfig(env: Env = processEnvironment()): WorkerConfig 
     duckdbThreads: v.DUCKMIG_DUCKDB_THREADS,
     ...(v.DUCKMIG_ALLOWED_PATHS && { allowedPaths: v.DUCKMIG_ALLOWED_PATHS }),
     ...(secrets.length > 0 && { secrets }),
+    fleet: fleetConfigFrom(v),
+  };
+}
+
+const FLEET_VARIABLES = [
+  'DUCKMIG_DATABASES',
+  'DUCKMIG_FLEET_MANIFEST',
+  'DUCKMIG_SHARD',
+  'DUCKMIG_WORKER_ID',
+  'DUCKMIG_FLEET_CONCURRENCY',
+  'DUCKMIG_LEASE_TTL_MS',
+  'DUCKMIG_FLEET_SCAN_MS',
+  'DUCKMIG_FLEET_OFFLINE_AFTER_MS',
+] as const;
+
+/** null unless a glob or a manifest is set; both set is a ConfigError. */
+function fleetConfigFrom(v: { [N in (typeof FLEET_VARIABLES)[number] | 'DUCKMIG_RESTORE_DIR']: ValueOf<N> }): FleetConfig | null {
+  const glob = v.DUCKMIG_DATABASES;
+  const manifest = v.DUCKMIG_FLEET_MANIFEST;
+  if (glob === undefined && manifest === undefined) return null;
+  if (glob !== undefined && manifest !== undefined) {
+    throw new ConfigError([{ variable: 'DUCKMIG_DATABASES', message: 'DUCKMIG_DATABASES and DUCKMIG_FLEET_MANIFEST are both set: a fleet worker finds its targets by a glob or by a manifest, not both' }]);
+  }
+  return {
+    targets: glob !== undefined ? { glob } : { manifest: manifest! },
+    shard: v.DUCKMIG_SHARD,
+    workerId: v.DUCKMIG_WORKER_ID ?? `${hostName()}-${process.pid}`,
+    concurrency: v.DUCKMIG_FLEET_CONCURRENCY,
+    leaseTtlMs: v.DUCKMIG_LEASE_TTL_MS,
+    scanMs: v.DUCKMIG_FLEET_SCAN_MS,
+    offlineAfterMs: v.DUCKMIG_FLEET_OFFLINE_AFTER_MS,
+    ...(v.DUCKMIG_RESTORE_DIR !== undefined && { restoreDir: v.DUCKMIG_RESTORE_DIR }),
   };
 }

@@ -184,6 +184,8 @@ export const ErrorCode = z.enum([
   'replay-failed',
   /** the worker died or the run ended without a result */
   'crashed',
+  /** fleet mode: the writer's fencing token is no longer valid (its shard lease was lost or taken over): nothing more was written */
+  'lease-lost',
   /** anything else (a malformed job, a job started twice) */
   'internal',
 ]);

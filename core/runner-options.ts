@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { PlanEntry, PlannedMigration, RunResult } from '../contract/index.js';
 import type { CheckpointPolicy } from './checkpoint-policy.js';
 import type { MigrationSource } from './source.js';
+import type { WriteFence } from './write-fence.js';
 
 export interface DatabaseInfo {
   readonly path: string;
@@ -60,6 +61,13 @@ export interface RunOptions {
    * a restore point. If it throws, nothing is applied and the run fails with its message.
    */
   beforeApply?: (info: { fromVersion: number; batch: PlannedMigration[] }) => Promise<RunResult['restorePoint'] | null | undefined>;
+  /**
+   * A writer fenced by a token (a fleet shard's lease, write-fence.ts): the run claims the
+   * file's fence before its first write and passes it again inside each migration's
+   * transaction, before COMMIT. Refused (errorCode 'lease-lost'): the migration rolls back
+   * and the run writes nothing more to the file, not even its failure or history rows.
+   */
+  fence?: WriteFence;
 }
 
 export interface DryRunOptions {

@@ -45,6 +45,7 @@ import { summarize } from './statement-text.js';
 import { excerpt, pendingList, plannedMigration } from './preview.js';
 import { describePlanDifference, planDifference, type PendingMigration } from '../contract/index.js';
 import type { DryRunOptions, RunnerOptions, RunOptions } from './runner-options.js';
+import { claimFence, FenceRefusedError, passFence } from './write-fence.js';
 
 export type { DryRunOptions, RunnerOptions, RunOptions } from './runner-options.js';
 import { planIdOf } from './plan.js';
@@ -95,6 +96,8 @@ export class MigrationRunner {
   #home: Promise<ConnectionHome> | undefined;
   /** the run in progress, which phase events (commit, checkpoint) belong to */
   #runId = '';
+  /** the run's fence refused it: nothing more is written to the file (RunOptions.fence) */
+  #fenceRefused: FenceRefusedError | null = null;
 
   get #connection(): DuckDBConnection {
     return this.#ledger.connection;
@@ -195,6 +198,16 @@ export class MigrationRunner {
       const error = `the pending migrations changed since plan ${options.plan.slice(0, 12)}… was previewed, nothing was applied: ${describePlanDifference(difference)}; dry-run again and run the new plan`;
       return this.#finish({ ...base, status: 'invalid', migrations: batch.map(notRun), error, errorCode: 'plan-changed', planId });
     }
+    this.#fenceRefused = null;
+    if (options.fence) {
+      try {
+        await claimFence(this.#connection, options.fence);
+      } catch (err) {
+        if (!(err instanceof FenceRefusedError)) throw err;
+        this.#fenceRefused = err;
+        return this.#finish({ ...base, status: 'failed', migrations: batch.map(notRun), error: err.message, errorCode: 'lease-lost' });
+      }
+    }
     await this.#adopt(a);
     await this.recordCrashedRuns();
     if (batch.length > 0) {
@@ -226,7 +239,7 @@ export class MigrationRunner {
       this.#emitRunStart(runId, 'apply', batch);
       results = options.allOrNothing ? await this.#applyBatch(batch, runId, options) : await this.#applyEach(batch, runId, options);
     }
-    if (results.some((r) => r.status === 'applied')) await this.#syncLegacy();
+    if (results.some((r) => r.status === 'applied') && this.#mayWrite(options)) await this.#syncLegacy();
     // a rehearsal's copy is thrown away: no CHECKPOINT for it
     if (!this.#discardable) await this.#checkpoints.atEnd();
 
@@ -241,8 +254,9 @@ export class MigrationRunner {
       error: failed ? errorExcerpt(`${failed.file}: ${failed.error?.message ?? failed.status}`) : undefined,
       restorePoint: restorePoint ?? undefined,
       planId,
+      ...(!this.#mayWrite(options) && { errorCode: 'lease-lost' as const }),
     });
-    return this.#recorded(result, options);
+    return this.#mayWrite(options) ? this.#recorded(result, options) : result;
   }
 
   async dryRun(options: DryRunOptions = {}): Promise<RunResult> {
@@ -486,11 +500,13 @@ export class MigrationRunner {
           let lateError: string | undefined;
           try {
             await this.#writeApplied(m, outcome.durationMs, runId, options);
+            if (options.fence) await passFence(this.#connection, options.fence);
             this.#phase('committing', m);
             await this.#connection.run('COMMIT');
             if (!(await this.#verifyCommitted(m, runId, interrupt.fired))) lateError = 'cancelled: the transaction was interrupted before it committed';
           } catch (err) {
             await this.#rollback();
+            if (err instanceof FenceRefusedError) this.#fenceRefused = err;
             lateError = this.#errorText(withoutStackTrace((err as Error).message));
           }
           if (lateError) {
@@ -543,6 +559,7 @@ export class MigrationRunner {
         const last = done.at(-1)!;
         const lastIndex = batch.indexOf(last.m);
         try {
+          if (options.fence) await passFence(this.#connection, options.fence);
           this.#phase('committing');
           await this.#connection.run('COMMIT');
           if (!(await this.#verifyCommitted(last.m, runId, interrupt.fired))) {
@@ -551,6 +568,7 @@ export class MigrationRunner {
         } catch (err) {
           // a failure at COMMIT belongs to the batch; it is reported on its last migration
           await this.#rollback();
+          if (err instanceof FenceRefusedError) this.#fenceRefused = err;
           failure = { ...results[lastIndex]!, status: 'failed', error: { message: `the batch failed at COMMIT: ${this.#errorText(withoutStackTrace((err as Error).message))}`, file: last.m.file } };
         }
         if (failure) {
@@ -613,6 +631,7 @@ export class MigrationRunner {
    * recorded, if so.
    */
   async #recordFailure(r: MigrationResult, runId: string, options: RunOptions): Promise<string | undefined> {
+    if (!this.#mayWrite(options)) return 'not recorded in the file: this writer lost its fence';
     const unusable = await this.#recover();
     if (unusable) return unusable;
     const error = r.error
@@ -675,6 +694,11 @@ export class MigrationRunner {
     } catch (err) {
       this.#options.logger?.warn({ event: 'legacy:sync-failed', error: this.#errorText(err) }, 'schema_version could not be brought up to date');
     }
+  }
+
+  /** false once the run's fence refused it or its writer lost the lease: the file gets no more writes */
+  #mayWrite(options: RunOptions): boolean {
+    return this.#fenceRefused === null && (options.fence?.held() ?? true);
   }
 
   async #rollback(): Promise<void> {
