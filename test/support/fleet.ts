@@ -1,0 +1,109 @@
+// Fleet test helpers: publish a fleet's targets, shards and leases as workers do, request a
+// fleet run the way the API does (SET active NX, the queued record, the coordinator job
+// with the run id as its job id), push controls, and wait for fleet-run events on the
+// fleet's pub/sub channel (no polling, no sleeps).
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { FLEET_QUEUE, FleetEvent, fleetKeys, type FleetControl, type FleetJobData, type FleetRun, type FleetRunRequest, type ShardState, type TargetState } from '../../contract/index.js';
+
+export interface FleetPrefixes {
+  keyPrefix: string;
+  bullPrefix: string;
+}
+
+export function targetState(id: string, shard: string, labels: Record<string, string> = {}, owner = `worker-${shard}`): TargetState {
+  return { id, shard, path: `${id}.duckdb`, labels, version: 0, pending: 1, health: 'pending', owner, checkedAt: new Date().toISOString() };
+}
+
+export function shardState(shard: string, migrationsId = 'm1', renewedAt = new Date().toISOString()): ShardState {
+  return { shard, owner: `worker-${shard}`, token: 1, since: renewedAt, renewedAt, targets: 0, migrationsId, concurrency: 2 };
+}
+
+/** What workers publish: target states, shard states and (for `leased`) a live lease. */
+export async function publishFleet(redis: Redis, prefix: string, targets: TargetState[], shards: ShardState[], leased: string[] = shards.map((s) => s.shard)): Promise<void> {
+  const keys = fleetKeys(prefix);
+  if (targets.length > 0) await redis.hset(keys.targets, Object.fromEntries(targets.map((t) => [t.id, JSON.stringify(t)])));
+  if (shards.length > 0) await redis.hset(keys.shards, Object.fromEntries(shards.map((s) => [s.shard, JSON.stringify(s)])));
+  for (const shard of leased) await redis.set(keys.lease(shard), `worker-${shard}:1`, 'PX', 600_000);
+}
+
+let runs = 0;
+
+/** Requests a fleet run as the API does; null when another run is active (the API's 409). */
+export async function requestFleetRun(redis: Redis, { keyPrefix, bullPrefix }: FleetPrefixes, request: FleetRunRequest & { retryOf?: string }, requestedBy = 'test'): Promise<string | null> {
+  const keys = fleetKeys(keyPrefix);
+  const runId = `fr-${Date.now()}-${process.pid}-${++runs}`;
+  if ((await redis.set(keys.active, runId, 'NX')) !== 'OK') return null;
+  const run: FleetRun = {
+    id: runId,
+    mode: request.mode,
+    status: 'queued',
+    requestedBy,
+    createdAt: new Date().toISOString(),
+    halt: { maxFailedPercent: request.halt?.maxFailedPercent ?? 0 },
+    waves: [],
+    counts: { targets: 0, succeeded: 0, failed: 0, skipped: 0, pending: 0 },
+    ...(request.retryOf && { retryOf: request.retryOf }),
+  };
+  await redis.multi().set(keys.run(runId), JSON.stringify(run)).zadd(keys.runs, Date.now(), runId).exec();
+  const queue = new Queue<FleetJobData>(FLEET_QUEUE, { connection: redis, prefix: bullPrefix });
+  try {
+    await queue.add('fleet-run', { ...request, runId, requestedBy }, { jobId: runId });
+  } finally {
+    await queue.close();
+  }
+  return runId;
+}
+
+export async function control(redis: Redis, prefix: string, runId: string, action: FleetControl['action'], ids?: string[]): Promise<void> {
+  const c: FleetControl = { action, requestedBy: 'ops', at: new Date().toISOString(), ...(ids && { ids }) };
+  await redis.rpush(fleetKeys(prefix).control(runId), JSON.stringify(c));
+}
+
+export async function readRun(redis: Redis, prefix: string, runId: string): Promise<FleetRun> {
+  return JSON.parse((await redis.get(fleetKeys(prefix).run(runId)))!) as FleetRun;
+}
+
+/** Fleet events as they arrive; `until` resolves with the first (past or future) run record that matches. */
+export class FleetEvents {
+  readonly events: FleetEvent[] = [];
+  private waiters: { match: (run: FleetRun) => boolean; resolve: (run: FleetRun) => void }[] = [];
+
+  private constructor(private readonly sub: Redis) {}
+
+  static async open(url: string, prefix: string): Promise<FleetEvents> {
+    const sub = new Redis(url, { maxRetriesPerRequest: null });
+    const log = new FleetEvents(sub);
+    sub.on('message', (_channel, raw: string) => log.push(FleetEvent.parse(JSON.parse(raw))));
+    await sub.subscribe(fleetKeys(prefix).events);
+    return log;
+  }
+
+  private push(event: FleetEvent) {
+    this.events.push(event);
+    if (event.type !== 'fleet:run') return;
+    this.waiters = this.waiters.filter((w) => {
+      if (!w.match(event.run)) return true;
+      w.resolve(event.run);
+      return false;
+    });
+  }
+
+  until(match: (run: FleetRun) => boolean, timeoutMs = 60_000): Promise<FleetRun> {
+    const seen = this.events.find((e): e is Extract<FleetEvent, { type: 'fleet:run' }> => e.type === 'fleet:run' && match(e.run));
+    if (seen) return Promise.resolve(seen.run);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no matching fleet:run event in ${timeoutMs} ms; last: ${JSON.stringify(this.events.at(-1))}`)), timeoutMs);
+      this.waiters.push({ match, resolve: (run) => (clearTimeout(timer), resolve(run)) });
+    });
+  }
+
+  /** The run's end (succeeded, failed, halted or cancelled). */
+  finished(runId: string, timeoutMs?: number): Promise<FleetRun> {
+    return this.until((r) => r.id === runId && r.finishedAt !== undefined, timeoutMs);
+  }
+
+  close(): void {
+    this.sub.disconnect();
+  }
+}
