@@ -1,10 +1,10 @@
 // Fleet test helpers: publish a fleet's targets, shards and leases as workers do, request a
-// fleet run the way the API does (SET active NX, the queued record, the coordinator job
-// with the run id as its job id), push controls, and wait for fleet-run events on the
-// fleet's pub/sub channel (no polling, no sleeps).
-import { Queue } from 'bullmq';
+// fleet run through createFleetRun (what the API calls), push controls as the API does,
+// and wait for fleet-run events on the fleet's pub/sub channel (no polling, no sleeps).
 import { Redis } from 'ioredis';
-import { FLEET_QUEUE, FleetEvent, fleetKeys, type FleetControl, type FleetJobData, type FleetRun, type FleetRunRequest, type ShardState, type TargetState } from '../../contract/index.js';
+import { FleetEvent, fleetKeys, type FleetControl, type FleetRun, type FleetRunRequest, type ShardState, type TargetState } from '../../contract/index.js';
+import { createFleetRun } from '../../fleet/create-run.js';
+import { openFleetQueue } from '../../fleet/queue.js';
 
 export interface FleetPrefixes {
   keyPrefix: string;
@@ -27,37 +27,24 @@ export async function publishFleet(redis: Redis, prefix: string, targets: Target
   for (const shard of leased) await redis.set(keys.lease(shard), `worker-${shard}:1`, 'PX', 600_000);
 }
 
-let runs = 0;
-
 /** Requests a fleet run as the API does; null when another run is active (the API's 409). */
 export async function requestFleetRun(redis: Redis, { keyPrefix, bullPrefix }: FleetPrefixes, request: FleetRunRequest & { retryOf?: string }, requestedBy = 'test'): Promise<string | null> {
-  const keys = fleetKeys(keyPrefix);
-  const runId = `fr-${Date.now()}-${process.pid}-${++runs}`;
-  if ((await redis.set(keys.active, runId, 'NX')) !== 'OK') return null;
-  const run: FleetRun = {
-    id: runId,
-    mode: request.mode,
-    status: 'queued',
-    requestedBy,
-    createdAt: new Date().toISOString(),
-    halt: { maxFailedPercent: request.halt?.maxFailedPercent ?? 0 },
-    waves: [],
-    counts: { targets: 0, succeeded: 0, failed: 0, skipped: 0, pending: 0 },
-    ...(request.retryOf && { retryOf: request.retryOf }),
-  };
-  await redis.multi().set(keys.run(runId), JSON.stringify(run)).zadd(keys.runs, Date.now(), runId).exec();
-  const queue = new Queue<FleetJobData>(FLEET_QUEUE, { connection: redis, prefix: bullPrefix });
+  const { retryOf, ...body } = request;
+  const queue = openFleetQueue(redis, bullPrefix);
   try {
-    await queue.add('fleet-run', { ...request, runId, requestedBy }, { jobId: runId });
+    const answer = await createFleetRun({ redis, queue, keyPrefix }, body, { requestedBy, ...(retryOf !== undefined && { retryOf }) });
+    return answer.created ? answer.run.id : null;
   } finally {
     await queue.close();
   }
-  return runId;
 }
 
+/** A control request as the API pushes it, announced on the events channel. */
 export async function control(redis: Redis, prefix: string, runId: string, action: FleetControl['action'], ids?: string[]): Promise<void> {
   const c: FleetControl = { action, requestedBy: 'ops', at: new Date().toISOString(), ...(ids && { ids }) };
-  await redis.rpush(fleetKeys(prefix).control(runId), JSON.stringify(c));
+  const keys = fleetKeys(prefix);
+  await redis.rpush(keys.control(runId), JSON.stringify(c));
+  await redis.publish(keys.events, JSON.stringify({ type: 'fleet:control', runId, control: c } satisfies FleetEvent));
 }
 
 export async function readRun(redis: Redis, prefix: string, runId: string): Promise<FleetRun> {

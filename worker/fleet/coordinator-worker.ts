@@ -1,12 +1,15 @@
 // Runs fleet-run coordinators in a fleet worker: a BullMQ Worker on FLEET_QUEUE with
 // concurrency 1 (any fleet worker may take a run; one run is active at a time anyway),
-// and the owner-offline sweep on a timer. A coordinator job whose worker died stalls and
-// is taken up by another fleet worker (maxStalledCount > 0 on this queue only: its steps
-// are safe to run again, unlike a target job's migration). close() stops both.
+// the owner-offline sweep on a timer, and a listener that wakes a paused coordinator
+// (promotes its delayed job) as soon as a control request is announced, rather than at
+// its next poll. A coordinator job whose worker died stalls and is taken up by another
+// fleet worker (maxStalledCount > 0 on this queue only: its steps are safe to run again,
+// unlike a target job's migration). close() stops all three.
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { FLEET_QUEUE, shardQueueName, type FleetRun } from '../../contract/index.js';
+import { FLEET_QUEUE, FleetEvent, fleetKeys, shardQueueName, type FleetRun } from '../../contract/index.js';
+import { DEFAULT_BULL_PREFIX, DEFAULT_KEY_PREFIX } from '../../fleet/options.js';
 import { createCoordinator, type CoordinatorJobData } from './coordinator.js';
 import { sweepOfflineShards } from './owner-offline.js';
 import { FleetRunStore } from './run-store.js';
@@ -22,7 +25,7 @@ export interface CoordinatorWorkerOptions {
   offlineAfterMs: number;
   lockDurationMs?: number;
   stalledIntervalMs?: number;
-  /** how often a paused run looks for resume or cancel (default 1 s) */
+  /** how often a paused run looks for resume or cancel when no announcement reaches it (default 5 s) */
   pausePollMs?: number;
   /** how often the owner-offline sweep runs (default a quarter of offlineAfterMs, at most 5 s) */
   sweepMs?: number;
@@ -37,7 +40,7 @@ export interface CoordinatorHandle {
 const COORDINATOR_MAX_STALLS = 20;
 
 export async function startCoordinator(options: CoordinatorWorkerOptions): Promise<CoordinatorHandle> {
-  const { connection, keyPrefix = 'duckmig', bullPrefix = 'bull', offlineAfterMs, logger } = options;
+  const { connection, keyPrefix = DEFAULT_KEY_PREFIX, bullPrefix = DEFAULT_BULL_PREFIX, offlineAfterMs, logger } = options;
   const log = logger.child({ component: 'fleet-coordinator' });
   const store = new FleetRunStore(connection, keyPrefix);
   const shardQueues = new Map<string, Queue>();
@@ -47,7 +50,7 @@ export async function startCoordinator(options: CoordinatorWorkerOptions): Promi
     return queue;
   };
   const fleetQueue = new Queue<CoordinatorJobData>(FLEET_QUEUE, { connection, prefix: bullPrefix });
-  const processor = createCoordinator({ store, shardQueue, offlineAfterMs, pausePollMs: options.pausePollMs ?? 1000, logger: log });
+  const processor = createCoordinator({ store, shardQueue, offlineAfterMs, pausePollMs: options.pausePollMs ?? 5000, logger: log });
   const worker = new Worker<CoordinatorJobData, FleetRun>(FLEET_QUEUE, processor, {
     connection,
     prefix: bullPrefix,
@@ -67,6 +70,7 @@ export async function startCoordinator(options: CoordinatorWorkerOptions): Promi
     );
   }, sweepMs);
   timer.unref();
+  const wake = await wakeOnControl(connection, keyPrefix, fleetQueue, log);
   await worker.waitUntilReady();
   log.info({ event: 'fleet:coordinator-ready', offlineAfterMs, sweepMs }, 'fleet coordinator ready');
 
@@ -75,6 +79,7 @@ export async function startCoordinator(options: CoordinatorWorkerOptions): Promi
     close() {
       closing ??= (async () => {
         clearInterval(timer);
+        wake.disconnect();
         await sweeping;
         await worker.close();
         await Promise.all([fleetQueue.close(), ...[...shardQueues.values()].map((q) => q.close())]);
@@ -82,4 +87,25 @@ export async function startCoordinator(options: CoordinatorWorkerOptions): Promi
       return closing;
     },
   };
+}
+
+/** A paused coordinator waits in the delayed set: a control request moves it back to work at once. */
+async function wakeOnControl(connection: Redis, keyPrefix: string, fleetQueue: Queue<CoordinatorJobData>, log: Logger): Promise<Redis> {
+  const sub = connection.duplicate();
+  sub.on('error', () => undefined); // the main connection reports Redis being away
+  sub.on('message', (_channel, raw: string) => {
+    let event: FleetEvent;
+    try {
+      event = FleetEvent.parse(JSON.parse(raw));
+    } catch {
+      return;
+    }
+    if (event.type !== 'fleet:control') return;
+    void (async () => {
+      const job = await fleetQueue.getJob(event.runId);
+      if (job && (await job.isDelayed())) await job.promote();
+    })().catch((err: unknown) => log.debug({ err: { message: (err as Error).message } }, 'paused coordinator not woken; it polls'));
+  });
+  await sub.subscribe(fleetKeys(keyPrefix).events);
+  return sub;
 }

@@ -3,6 +3,7 @@
 // waves one after another with the canary first, the halt rule, the migrations-id check,
 // controls (pause, resume, cancel, skip), owner-offline shards, dry-runs, retries, and a
 // coordinator taken over by another worker. Each test has its own key and BullMQ prefixes.
+// A paused coordinator polls only every 30 s here: resume and cancel must wake it.
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
@@ -61,7 +62,7 @@ async function fleet(size: number, behaviour: Behaviour = () => 'ok', opts: { sh
     );
     cleanups.push(() => worker.close());
   }
-  const coordinator = await startCoordinator({ connection: conn, ...prefixes, offlineAfterMs: 1000, pausePollMs: 100, sweepMs: 100, logger });
+  const coordinator = await startCoordinator({ connection: conn, ...prefixes, offlineAfterMs: 1000, pausePollMs: 30_000, sweepMs: 100, logger });
   cleanups.push(() => coordinator.close());
   const events = await FleetEvents.open(redis.url, prefixes.keyPrefix);
   cleanups.push(() => events.close());

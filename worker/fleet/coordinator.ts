@@ -175,11 +175,12 @@ export function createCoordinator(deps: CoordinatorDeps) {
       const waves = step.waves ?? [];
       if (step.cancelled) return finish('cancelled', `cancelled by ${step.cancelled.by}`, step.wave);
       if (step.paused) {
+        // delayed first, then announced: a resume sent by someone who saw 'paused' finds the job delayed and wakes it
+        await job.moveToDelayed(now() + pausePollMs, token);
         if (run.status !== 'paused' || run.pausedBy !== step.paused.by) {
           run = { ...run, status: 'paused', pausedBy: step.paused.by };
           await store.save(run);
         }
-        await job.moveToDelayed(now() + pausePollMs, token);
         throw new DelayedError();
       }
       if (run.status !== 'running') {

@@ -5,9 +5,8 @@
 // this run. Every key comes from fleetKeys(prefix).
 import type { Redis } from 'ioredis';
 import { FleetControl, FleetRun, ShardState, TargetOutcome, TargetState, fleetKeys, type FleetEvent } from '../../contract/index.js';
-
-/** DEL the key only when it still holds the value (another run may have taken it since). */
-const COMPARE_AND_DELETE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+import { DEFAULT_KEY_PREFIX } from '../../fleet/options.js';
+import { releaseActiveRun } from '../../fleet/records.js';
 
 function parsedValues<T>(hash: Record<string, string>, schema: { safeParse(v: unknown): { success: true; data: T } | { success: false } }): T[] {
   const out: T[] = [];
@@ -27,7 +26,7 @@ export class FleetRunStore {
 
   constructor(
     private readonly redis: Redis,
-    keyPrefix = 'duckmig',
+    keyPrefix = DEFAULT_KEY_PREFIX,
   ) {
     this.keys = fleetKeys(keyPrefix);
   }
@@ -129,6 +128,6 @@ export class FleetRunStore {
 
   /** Frees the fleet for the next run, unless the key already names another run. */
   async clearActive(runId: string): Promise<boolean> {
-    return (await this.redis.eval(COMPARE_AND_DELETE, 1, this.keys.active, runId)) === 1;
+    return releaseActiveRun(this.redis, this.keys, runId);
   }
 }
