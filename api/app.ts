@@ -42,6 +42,7 @@ import { requireSameOrigin } from './same-origin.js';
 import { createSessionStore, DEFAULT_SESSION_TTL_MS } from './session.js';
 import { isStaticUiRequest, registerStaticUi } from './static-ui.js';
 import type { TokenStore } from './tokens.js';
+import { StatusFreshness } from './status-freshness.js';
 import { WorkerStateReader } from './worker-state.js';
 
 export interface ApiDeps {
@@ -70,6 +71,8 @@ export interface ApiDeps {
   trustProxy?: boolean;
   /** failed authentications allowed per client and window (default 20 per minute) */
   authFailures?: { limit: number; windowMs: number };
+  /** reuse a status read for up to this long while no change is announced (0, the default here: every request reads) */
+  statusCacheMs?: number;
 }
 
 export interface ApiApp {
@@ -115,6 +118,9 @@ export function createApp(deps: ApiDeps): ApiApp {
       return job ? jobEndOf(job) : null;
     },
   });
+  const statusFreshness = deps.statusCacheMs
+    ? new StatusFreshness({ redis, channel: keys.stateChanged, queueEvents, maxAgeMs: deps.statusCacheMs, logger })
+    : undefined;
   const metrics = new RequestMetrics();
   const isPublic = (c: Context) => HEALTH_PATHS.has(c.req.path) || (uiDir !== null && isStaticUiRequest(c)) || isSignIn(c);
 
@@ -126,6 +132,13 @@ export function createApp(deps: ApiDeps): ApiApp {
   app.use(countRequests(metrics));
   app.use(secureHeaders(SECURITY_HEADERS));
   app.use(requireSameOrigin({ allowedOrigins: deps.allowedOrigins }));
+  if (statusFreshness) {
+    // whatever this instance changed (an enqueue, a cancel) shows in the next status it serves
+    app.use(async function statusChanges(c, next) {
+      await next();
+      if (c.req.method !== 'GET' && c.req.method !== 'HEAD') statusFreshness.invalidate();
+    });
+  }
   const trustProxy = deps.trustProxy ?? false;
   const sessionTtlMs = deps.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS;
   const sessions = createSessionStore({ redis, tokens, keyPrefix: `duckmig:${queue.name}:session`, ttlMs: sessionTtlMs });
@@ -148,7 +161,7 @@ export function createApp(deps: ApiDeps): ApiApp {
   // next to the contract's keys (duckmig:<queue>:…), one counter per token and window
   const limiter = rateLimit({ redis, limit, windowMs, keyPrefix: `duckmig:${queue.name}:ratelimit` });
   // route groups: sub-apps behind the middleware above (roles and rate limit per route)
-  app.route(MIGRATION_ROUTES_BASE, migrationRoutes({ queue, queueEvents, redis, keys, workerState, limiter, runDeadlineMs: deps.runDeadlineMs }));
+  app.route(MIGRATION_ROUTES_BASE, migrationRoutes({ queue, queueEvents, redis, keys, workerState, limiter, runDeadlineMs: deps.runDeadlineMs, statusFreshness }));
   app.route(JOB_ROUTES_BASE, jobRoutes({ queue, redis, keys, limiter }));
   app.route(SCHEMA_ROUTES_BASE, schemaRoutes({ queue, queueEvents, redis, keys, workerState }));
   app.route(SESSION_ROUTES_BASE, sessionRoutes({ tokens, sessions, throttle, trustProxy, sessionTtlMs }));
@@ -173,6 +186,7 @@ export function createApp(deps: ApiDeps): ApiApp {
       if (closed) return;
       closed = true;
       hub.close();
+      statusFreshness?.close();
       for (const client of nodeWs.wss.clients) client.terminate();
       nodeWs.wss.close();
     },

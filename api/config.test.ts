@@ -26,6 +26,7 @@ describe('loadApiConfig', () => {
       authFailuresPerMinute: 20,
       allowedOrigins: [],
       trustProxy: false,
+      statusCacheMs: 1000,
     });
   });
 

@@ -64,6 +64,7 @@ export async function startApi(config: ApiConfig, logger?: Logger, options: Star
       authFailures: { limit: config.authFailuresPerMinute, windowMs: 60_000 },
       allowedOrigins: config.allowedOrigins,
       trustProxy: config.trustProxy,
+      statusCacheMs: config.statusCacheMs,
       ...options.app,
       queue,
       queueEvents,

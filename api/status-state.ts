@@ -2,9 +2,12 @@
 // counts, the run in flight, the pause flag). Pollers ask many times a second; concurrent
 // requests share reads, but each request is answered from a read that started after it
 // arrived, so nothing a client did before asking (an enqueue, a published snapshot) is
-// ever missing.
+// ever missing. With a StatusFreshness (the API process has one, status-freshness.ts), the
+// last read also answers requests that arrive while no change has been announced since it
+// started, for a bounded time.
 import type { Redis } from 'ioredis';
 import type { MigrationQueue } from './jobs.js';
+import type { ReadStamp, StatusFreshness } from './status-freshness.js';
 import { readStatus, type StatusRead } from './status-read.js';
 import type { WorkerStateReader } from './worker-state.js';
 
@@ -14,13 +17,18 @@ export type StatusState = StatusRead;
 export class StatusStateReader {
   #running: Promise<StatusState> | null = null;
   #next: Promise<StatusState> | null = null;
+  #last: { state: StatusState; stamp: ReadStamp } | null = null;
   readonly #read: () => Promise<StatusState>;
+  readonly #freshness: StatusFreshness | undefined;
 
-  constructor(queue: MigrationQueue, workerState: WorkerStateReader, redis: Redis) {
+  constructor(queue: MigrationQueue, workerState: WorkerStateReader, redis: Redis, freshness?: StatusFreshness) {
     this.#read = () => readStatus(queue, workerState, redis);
+    this.#freshness = freshness;
   }
 
   read(): Promise<StatusState> {
+    const last = this.#last;
+    if (last && this.#freshness?.fresh(last.stamp)) return Promise.resolve(last.state);
     if (!this.#running) return this.#start();
     // the read in progress may have begun before this caller arrived: wait for the next one;
     // if it fails (Redis unreachable), so do its followers, without a second wait
@@ -38,9 +46,15 @@ export class StatusStateReader {
   }
 
   #start(): Promise<StatusState> {
-    const running = this.#read().finally(() => {
-      if (this.#running === running) this.#running = null;
-    });
+    const stamp = this.#freshness?.stamp();
+    const running: Promise<StatusState> = this.#read()
+      .then((state) => {
+        if (stamp) this.#last = { state, stamp };
+        return state;
+      })
+      .finally(() => {
+        if (this.#running === running) this.#running = null;
+      });
     this.#running = running;
     return running;
   }

@@ -23,6 +23,8 @@ export interface ApiConfig {
   allowedOrigins: string[];
   /** client addresses from X-Forwarded-For (DUCKMIG_TRUST_PROXY=1, behind a reverse proxy) */
   trustProxy: boolean;
+  /** reuse a status read while no change is announced, up to this long (DUCKMIG_STATUS_CACHE_MS) */
+  statusCacheMs: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -40,6 +42,7 @@ export function loadApiConfig(env: Env = processEnvironment()): ApiConfig {
     'DUCKMIG_AUTH_FAILURE_LIMIT',
     'DUCKMIG_ALLOWED_ORIGINS',
     'DUCKMIG_TRUST_PROXY',
+    'DUCKMIG_STATUS_CACHE_MS',
   ]);
   return {
     port: v.PORT,
@@ -52,5 +55,6 @@ export function loadApiConfig(env: Env = processEnvironment()): ApiConfig {
     authFailuresPerMinute: v.DUCKMIG_AUTH_FAILURE_LIMIT,
     allowedOrigins: v.DUCKMIG_ALLOWED_ORIGINS,
     trustProxy: v.DUCKMIG_TRUST_PROXY,
+    statusCacheMs: v.DUCKMIG_STATUS_CACHE_MS,
   };
 }

@@ -246,6 +246,19 @@ export const VARIABLES = {
     fallback: 30,
     parse: wholeNumber(1),
   }),
+  DUCKMIG_STATUS_CACHE_MS: variable({
+    section: 'service',
+    readBy: API,
+    type: 'integer 0–10000 (ms)',
+    default: '`1000`',
+    description:
+      'how long one status read may answer later `GET …/status` requests while nothing announces a change (a new snapshot, a job event, a request to this API instance); any announcement ends it at once. `0`: every request reads Redis',
+    summary: 'how long a status read answers pollers while no change is announced (`0`: never reused)',
+    example: '1000',
+    rule: 'a whole number of milliseconds from 0 to 10000',
+    fallback: 1000,
+    parse: wholeNumber(0, 10_000),
+  }),
   DUCKMIG_AUTH_FAILURE_LIMIT: variable({
     section: 'service',
     readBy: API,

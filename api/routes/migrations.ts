@@ -25,6 +25,7 @@ import { historyCsv, matchesHistoryFilter, withCancelledBy } from '../history.js
 import { acceptedKey, confirmWithinDeadline, DEFAULT_RUN_DEADLINE_MS } from '../run-deadline.js';
 import { enqueue, refuseWhenPaused, getJobView, listRecentJobs, waitForJob, type MigrationQueue } from '../jobs.js';
 import { fullBody, matchesIfNoneMatch, SummaryCache } from '../status-body.js';
+import type { StatusFreshness } from '../status-freshness.js';
 import { StatusStateReader } from '../status-state.js';
 import type { WorkerKeys, WorkerStateReader } from '../worker-state.js';
 import { dryRunRoute, historyExportRoute, historyRoute, pendingSqlRoute, restoreRoute, runRoute, statusRoute } from './definitions.js';
@@ -43,6 +44,8 @@ export interface MigrationRoutesDeps {
   limiter: MiddlewareHandler;
   /** a run or restore not confirmed within this long is refused by the worker (run-deadline.ts) */
   runDeadlineMs?: number;
+  /** lets a status read answer later requests until a change is announced (status-freshness.ts) */
+  statusFreshness?: StatusFreshness;
 }
 
 export function enqueuedBody(jobId: string): EnqueuedResponse {
@@ -59,7 +62,7 @@ function inProgress(jobId: string): ApiError {
 export function migrationRoutes(deps: MigrationRoutesDeps): OpenAPIHono {
   const app = routeGroup();
   const { queue, queueEvents, redis, keys, workerState, limiter, runDeadlineMs = DEFAULT_RUN_DEADLINE_MS } = deps;
-  const statusState = new StatusStateReader(queue, workerState, redis);
+  const statusState = new StatusStateReader(queue, workerState, redis, deps.statusFreshness);
   const summaries = new SummaryCache();
 
   async function enqueueExclusive(data: Extract<JobData, { kind: 'run' | 'restore' }>): Promise<EnqueuedResponse> {
