@@ -46,7 +46,7 @@ export interface Enqueued {
 
 export async function enqueue(queue: MigrationQueue, data: JobData): Promise<Enqueued> {
   const jobId = randomUUID();
-  const exclusive = data.kind === 'run' || data.kind === 'restore';
+  const exclusive = data.kind === 'run' || data.kind === 'restore' || data.kind === 'undo';
   // one replay per version at a time: concurrent readers of a version share its job
   const dedupe = exclusive ? RUN_LOCK_ID : data.kind === 'schema-at' ? `schema-at:${data.version}` : undefined;
   const job = await queue.add(data.kind, data, {

@@ -55,6 +55,7 @@ const STATUS_MARK: Record<MigrationResult['status'], string> = {
   'rolled-back': '↺',
   skipped: '-',
   'not-run': '·',
+  undone: '↶',
 };
 
 export function renderResults(results: MigrationResult[]): string {
@@ -77,12 +78,31 @@ export function renderSchemaDiff(diff: SchemaChange[]): string {
   return `schema diff (${diff.length} changes):\n${diff.map((c) => `  ${sign[c.change]} ${c.kind} ${c.name}${c.after ? `  ${c.after}` : ''}`).join('\n')}\n`;
 }
 
+/** An undo's down scripts, the data they drop (preview) and, when refused, the restore point offered instead. */
+export function renderUndo(undo: NonNullable<RunResult['undo']>): string {
+  const lines: string[] = [];
+  if (undo.steps.length > 0) lines.push(`down scripts, newest first: ${undo.steps.map((s) => `${s.file} (sha256 ${s.checksum.slice(0, 12)}…)`).join(', ')}`);
+  if (undo.dropped) {
+    const { tables, columns } = undo.dropped;
+    if (tables.length === 0 && columns.length === 0) lines.push('data dropped: none (no table or column is dropped)');
+    for (const t of tables) lines.push(`DROPS table ${t.name}: ${t.rows.toLocaleString('en-US')} row(s)`);
+    for (const c of columns) lines.push(`DROPS column ${c.table}.${c.column}: ${c.nonNull.toLocaleString('en-US')} value(s) in ${c.rows.toLocaleString('en-US')} row(s)`);
+  }
+  if (undo.restoreOffer) {
+    const p = undo.restoreOffer.restorePoint;
+    lines.push(`instead: ${undo.restoreOffer.warning}`);
+    if (p) lines.push(`  duckmig restore ${p.id}`);
+  }
+  return lines.length > 0 ? `${lines.join('\n')}\n` : '';
+}
+
 export function renderRunSummary(result: RunResult): string {
   const parts = [renderResults(result.migrations)];
   for (const r of result.migrations) if (r.error) parts.push(renderError(r));
   if (result.schemaDiff) parts.push(renderSchemaDiff(result.schemaDiff));
+  if (result.undo) parts.push(renderUndo(result.undo));
   const headline: Record<RunResult['status'], string> = {
-    success: result.mode === 'apply' ? `done: version ${result.fromVersion} → ${result.toVersion}` : 'ok',
+    success: result.mode === 'apply' || result.mode === 'undo' ? `done: version ${result.fromVersion} → ${result.toVersion}` : 'ok',
     'nothing-to-do': `nothing to do: the database is at version ${result.fromVersion}`,
     failed: `FAILED: ${result.error ?? ''}`,
     cancelled: `CANCELLED: ${result.error ?? ''}`,
@@ -90,11 +110,15 @@ export function renderRunSummary(result: RunResult): string {
     crashed: `CRASHED: ${result.error ?? ''}`,
   };
   parts.push(`${headline[result.status]} (${ms(result.durationMs)})\n`);
-  if (result.planId && result.mode !== 'apply' && result.status === 'success') {
+  if (result.mode === 'undo-preview' && result.planId && result.status === 'success' && result.undo) {
+    parts.push(`plan ${result.planId}  (undo exactly this: duckmig undo --to ${result.undo.to} --plan ${result.planId})\n`);
+  } else if (result.planId && result.mode !== 'apply' && result.mode !== 'undo' && result.status === 'success') {
     parts.push(`plan ${result.planId}  (apply exactly this: duckmig run --plan ${result.planId})\n`);
   }
   return parts.filter(Boolean).join('\n');
 }
+
+const RUN_START_VERB: Partial<Record<RunResult['mode'], string>> = { rehearse: 'rehearsing', undo: 'undoing', 'undo-preview': 'rehearsing the undo of' };
 
 /** Writes one line per migration step as runner events arrive. */
 /** a long statement gets a plain progress line once it ran this long, and then this often */
@@ -129,7 +153,7 @@ export function progressLines(out: Out): (event: RunnerEvent) => void {
         out.write(`      … statement ${event.statementIndex + 1}/${event.statementCount}: ${statementProgressText(event)}\n`);
         break;
       case 'run:start':
-        out.write(`${event.mode === 'rehearse' ? 'rehearsing' : 'applying'} ${event.migrations.length} migration(s), ${event.totalStatements} statement(s)\n`);
+        out.write(`${RUN_START_VERB[event.mode] ?? 'applying'} ${event.migrations.length} migration(s), ${event.totalStatements} statement(s)\n`);
         break;
       case 'migration:start':
         out.write(`[${event.index + 1}/${event.total}] ${String(event.version).padStart(3, '0')}_${event.name} (${event.statements} statements) …\n`);

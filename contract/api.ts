@@ -46,6 +46,20 @@ export const RestoreRequest = z
   .strict();
 export type RestoreRequest = z.infer<typeof RestoreRequest>;
 
+export const UndoRequest = z
+  .object({
+    /** the version to go back to: every migration applied above it is undone, newest first */
+    to: z.number().int().min(0),
+    reason: z.string().trim().max(500).optional(),
+    /** the undo preview's planId: refused when the down scripts or the applied migrations changed since */
+    plan: PlanId.optional(),
+  })
+  .strict();
+export type UndoRequest = z.infer<typeof UndoRequest>;
+
+export const UndoPreviewRequest = z.object({ to: z.number().int().min(0) }).strict();
+export type UndoPreviewRequest = z.infer<typeof UndoPreviewRequest>;
+
 export const EnqueuedResponse = z.object({
   jobId: z.string(),
   statusUrl: z.string(),

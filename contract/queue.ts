@@ -65,6 +65,18 @@ export const RestoreJobData = Requester.extend(Deadline.shape).extend({
   kind: z.literal('restore'),
   restorePointId: z.string().min(1),
 });
+/** Runs the down scripts of the migrations applied above `to`, newest first (admins only). */
+export const UndoJobData = Requester.extend(Deadline.shape).extend({
+  kind: z.literal('undo'),
+  to: z.number().int().min(0),
+  /** the undo preview's plan id: refused when the down scripts or the applied set differ */
+  plan: z.string().optional(),
+});
+/** Rehearses an undo on a copy of the database: schema diff, dropped data with row counts, plan id. */
+export const UndoPreviewJobData = Requester.extend({
+  kind: z.literal('undo-preview'),
+  to: z.number().int().min(0),
+});
 /** Replays the applied files up to `version` on an empty database and caches the schema (keys.schemaAt). */
 export const SchemaAtJobData = Requester.extend({
   kind: z.literal('schema-at'),
@@ -72,7 +84,7 @@ export const SchemaAtJobData = Requester.extend({
   /** the files to replay, as the ledger says they were applied (versions ≤ version, in order) */
   applied: z.array(AppliedFile),
 });
-export const JobData = z.discriminatedUnion('kind', [RunJobData, DryRunJobData, RestoreJobData, SchemaAtJobData]);
+export const JobData = z.discriminatedUnion('kind', [RunJobData, DryRunJobData, RestoreJobData, UndoJobData, UndoPreviewJobData, SchemaAtJobData]);
 export type JobData = z.infer<typeof JobData>;
 export type JobKind = JobData['kind'];
 

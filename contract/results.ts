@@ -63,7 +63,8 @@ export const MigrationError = z.object({
 });
 export type MigrationError = z.infer<typeof MigrationError>;
 
-export const MigrationStatus = z.enum(['applied', 'failed', 'cancelled', 'rolled-back', 'skipped', 'not-run', 'rehearsed']);
+/** 'undone': an undo ran the migration's down script (its result names the down file and its checksum) */
+export const MigrationStatus = z.enum(['applied', 'failed', 'cancelled', 'rolled-back', 'skipped', 'not-run', 'rehearsed', 'undone']);
 export type MigrationStatus = z.infer<typeof MigrationStatus>;
 
 export const StatementTiming = z.object({
@@ -150,7 +151,8 @@ export const RestorePointRef = z.object({
 });
 export type RestorePointRef = z.infer<typeof RestorePointRef>;
 
-export const RunMode = z.enum(['apply', 'rehearse', 'plan', 'restore']);
+/** 'undo' runs down scripts; 'undo-preview' rehearses them on a copy of the database */
+export const RunMode = z.enum(['apply', 'rehearse', 'plan', 'restore', 'undo', 'undo-preview']);
 export type RunMode = z.infer<typeof RunMode>;
 
 /** 'crashed' only in the run history: the run's process died before it could record an outcome. */
@@ -180,6 +182,8 @@ export const ErrorCode = z.enum([
   'restore-refused',
   /** the restore failed and was rolled back: the database is as it was */
   'restore-failed',
+  /** an undo was refused: a migration in its range has no down script (the result offers a restore point instead) */
+  'down-missing',
   /** the schema at an applied version could not be replayed (schema-at jobs) */
   'replay-failed',
   /** the worker died or the run ended without a result */
@@ -190,6 +194,50 @@ export const ErrorCode = z.enum([
   'internal',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
+
+/** One migration an undo takes back: its down script (a `.down.sql` / `U<n>__` file, or the Down section of its own file). */
+export const UndoStep = z.object({
+  version: z.number().int(),
+  name: z.string(),
+  /** the file the down script comes from */
+  file: z.string(),
+  /** SHA-256 of the down script (what the ledger's 'undone' row records) */
+  checksum: z.string(),
+  statementCount: z.number().int(),
+});
+export type UndoStep = z.infer<typeof UndoStep>;
+
+/** Data an undo would drop, counted on the database before anything ran. */
+export const DroppedData = z.object({
+  tables: z.array(z.object({ name: z.string(), rows: z.number().int() })),
+  /** columns dropped from tables that stay; nonNull: the values that would be lost */
+  columns: z.array(z.object({ table: z.string(), column: z.string(), rows: z.number().int(), nonNull: z.number().int() })),
+});
+export type DroppedData = z.infer<typeof DroppedData>;
+
+/** What to do instead when an undo is refused for want of down scripts. */
+export const RestoreOffer = z.object({
+  /** the newest restore point at or below the undo's version, null when there is none */
+  restorePoint: RestorePointRef.nullable(),
+  /** what restoring it would lose, said plainly */
+  warning: z.string(),
+});
+export type RestoreOffer = z.infer<typeof RestoreOffer>;
+
+/** An undo's (or its preview's) own part of the result. */
+export const UndoReport = z.object({
+  /** the version the undo goes back to */
+  to: z.number().int(),
+  /** the down scripts, newest migration first */
+  steps: z.array(UndoStep),
+  /** migrations in the range without a down script (the undo is then refused) */
+  missingDown: z.array(z.object({ version: z.number().int(), name: z.string(), file: z.string() })),
+  /** preview only: what the down scripts would drop, with row counts from the live database */
+  dropped: DroppedData.optional(),
+  /** when refused for want of down scripts: the restore point to go back to instead */
+  restoreOffer: RestoreOffer.optional(),
+});
+export type UndoReport = z.infer<typeof UndoReport>;
 
 export const RunResult = z.object({
   /** the run's one id: the job id when it ran as a job (history row, ledger rows and events carry it too) */
@@ -218,10 +266,13 @@ export const RunResult = z.object({
   restorePoint: RestorePointRef.optional(),
   /** restore only: the restore point of the state it replaced (restore it to undo the restore) */
   undoPoint: RestorePointRef.optional(),
+  /** undo and undo-preview only: the down scripts, the data they drop, or the restore point offered instead */
+  undo: UndoReport.optional(),
 });
 export type RunResult = z.infer<typeof RunResult>;
 
-export const LedgerStatus = z.enum(['applied', 'adopted', 'failed', 'cancelled']);
+/** 'undone': an undo ran the version's down script (the row's checksum is the down script's); the version is pending again */
+export const LedgerStatus = z.enum(['applied', 'adopted', 'failed', 'cancelled', 'undone']);
 export type LedgerStatus = z.infer<typeof LedgerStatus>;
 
 /** One row of the schema_migrations ledger (an attempt, successful or not). */

@@ -1,5 +1,5 @@
 // The migration ledger inside the database: `schema_migrations` (one row per attempt:
-// applied, adopted, failed or cancelled), the run history `schema_migration_runs`
+// applied, adopted, failed or cancelled; and 'undone' when an undo ran a down script), the run history `schema_migration_runs`
 // (run-history.ts, reached as ledger.runs), and the legacy `schema_version` table that old
 // application builds still read. All reads tolerate a database that has none of them yet.
 // Versions are BIGINT (14-digit timestamps): tables created as INTEGER are widened in place.
@@ -84,10 +84,13 @@ export class ForeignLedgerError extends Error {
 
 
 
-/** One entry per version that is applied (or adopted), in version order. */
+/** One entry per version that is applied (or adopted) and not undone since, in version order. */
 export function effectiveApplied(ledger: LedgerEntry[]): LedgerEntry[] {
   const byVersion = new Map<number, LedgerEntry>();
-  for (const e of ledger) if (e.status === 'applied' || e.status === 'adopted') byVersion.set(e.version, e);
+  for (const e of ledger) {
+    if (e.status === 'applied' || e.status === 'adopted') byVersion.set(e.version, e);
+    else if (e.status === 'undone') byVersion.delete(e.version);
+  }
   return [...byVersion.values()].sort((a, b) => a.version - b.version);
 }
 
@@ -305,12 +308,21 @@ export class Ledger {
    * nothing to old builds and do not fit the old INTEGER column.
    */
   async syncLegacyVersions(): Promise<void> {
+    // a version's latest applied/undone row decides: an undone version stays out
     await this.connection.run(
       `INSERT INTO schema_version (version)
-       SELECT DISTINCT version FROM schema_migrations
-        WHERE status = 'applied' AND version <= ${LEGACY_MAX_VERSION}
+       SELECT version FROM (
+         SELECT version, status, row_number() OVER (PARTITION BY version ORDER BY applied_at DESC, row DESC) AS latest
+           FROM (SELECT version, status, applied_at, rowid AS row FROM schema_migrations WHERE status IN ('applied', 'adopted', 'undone')))
+        WHERE latest = 1 AND status = 'applied' AND version <= ${LEGACY_MAX_VERSION}
           AND version NOT IN (SELECT version FROM schema_version)`,
     );
+  }
+
+  /** An undone version leaves schema_version in the down script's transaction (old builds read MAX(version)). */
+  async forgetLegacyVersion(version: number): Promise<void> {
+    if (version > LEGACY_MAX_VERSION) return;
+    await this.connection.run('DELETE FROM schema_version WHERE version = ?', [version]);
   }
 
 

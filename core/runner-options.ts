@@ -1,8 +1,8 @@
 // The runner's options: what a MigrationRunner is built on (connection, source, database
-// file, checkpoint policy, sandbox secrets) and what each run or dry-run is asked to do.
+// file, checkpoint policy, sandbox secrets) and what each run, dry-run or undo is asked to do.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Logger } from 'pino';
-import type { PlanEntry, PlannedMigration, RunResult } from '../contract/index.js';
+import type { PlanEntry, PlannedMigration, RestorePointRef, RunResult } from '../contract/index.js';
 import type { CheckpointPolicy } from './checkpoint-policy.js';
 import type { MigrationSource } from './source.js';
 import type { WriteFence } from './write-fence.js';
@@ -83,3 +83,22 @@ export interface DryRunOptions {
   runId?: string;
   signal?: AbortSignal;
 }
+
+export interface UndoOptions {
+  /** the version to go back to: every migration applied above it is undone, newest first */
+  to: number;
+  /** the undo preview's plan id this undo must run: refused, nothing changed, when it differs */
+  plan?: string;
+  appliedBy?: string;
+  reason?: string;
+  jobId?: string;
+  runId?: string;
+  /** aborting interrupts the running statement and rolls its down script back */
+  signal?: AbortSignal;
+  /** the restore points of the database, to offer one when a down script is missing */
+  restorePoints?: () => Promise<readonly RestorePointRef[]>;
+  /** called once before the first down script runs, e.g. to take a restore point (as for a run) */
+  beforeApply?: RunOptions['beforeApply'];
+}
+
+export type UndoPreviewOptions = Pick<UndoOptions, 'to' | 'jobId' | 'runId' | 'signal' | 'restorePoints'>;

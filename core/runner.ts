@@ -44,11 +44,21 @@ import type { MigrationFile, MigrationSource } from './source.js';
 import { summarize } from './statement-text.js';
 import { excerpt, pendingList, plannedMigration } from './preview.js';
 import { describePlanDifference, planDifference, type PendingMigration } from '../contract/index.js';
-import type { DryRunOptions, RunnerOptions, RunOptions } from './runner-options.js';
+import type { DryRunOptions, RunnerOptions, RunOptions, UndoOptions, UndoPreviewOptions } from './runner-options.js';
 import { claimFence, FenceRefusedError, passFence } from './write-fence.js';
+import { downMigration, droppedData, restoreOffer, undoPlanId, undoRange, undoReport, undoSteps, type UndoRange } from './undo.js';
 
-export type { DryRunOptions, RunnerOptions, RunOptions } from './runner-options.js';
+export type { DryRunOptions, RunnerOptions, RunOptions, UndoOptions } from './runner-options.js';
 import { planIdOf } from './plan.js';
+
+/** An undo refused before anything ran. */
+interface UndoRefusal {
+  status: 'invalid';
+  migrations: MigrationResult[];
+  error: string;
+  errorCode: ErrorCode;
+  undo: NonNullable<RunResult['undo']>;
+}
 
 export class CancelledError extends Error {
   override name = 'CancelledError';
@@ -288,6 +298,114 @@ export class MigrationRunner {
     });
   }
 
+  /**
+   * Undoes every migration applied above `options.to`, newest first: each down script in
+   * one transaction with its ledger row ('undone'), so the version is pending again. Refused
+   * (nothing changed) when a migration in the range has no down script: the result then
+   * offers the newest restore point at or below `to`.
+   */
+  async undo(options: UndoOptions): Promise<RunResult> {
+    const startedAt = new Date();
+    const start = process.hrtime.bigint();
+    const runId = options.runId ?? randomUUID();
+    this.#runId = runId;
+    const a = await this.#analyze({ lint: false });
+    const range = undoRange(a, options.to);
+    const base = { runId, mode: 'undo' as const, startedAt, start, fromVersion: a.currentVersion, problems: a.problems };
+    const refusal = await this.#undoRefusal(a, range, options);
+    if (refusal) return this.#finish({ ...base, ...refusal });
+    if (range.steps.length === 0) return this.#finish({ ...base, status: 'nothing-to-do', migrations: [], undo: undoReport(range) });
+    const downs = range.steps.map(downMigration);
+    const planId = undoPlanId(undoSteps(range));
+    if (options.plan !== undefined && options.plan !== planId) {
+      const error = `the undo changed since plan ${options.plan.slice(0, 12)}… was previewed (another migration was applied or undone, or a down script changed), nothing was undone; preview again`;
+      return this.#finish({ ...base, status: 'invalid', migrations: downs.map(notRun), error, errorCode: 'plan-changed', planId, undo: undoReport(range) });
+    }
+    await this.#adopt(a);
+    await this.recordCrashedRuns();
+    const request = { requestedBy: options.appliedBy ?? SYSTEM_USER, reason: options.reason ?? null, jobId: options.jobId ?? null };
+    await this.#ledger.runs.start({ runId, mode: 'undo', ...request, startedAt: startedAt.toISOString(), fromVersion: a.currentVersion });
+    let restorePoint: RunResult['restorePoint'] | null | undefined;
+    if (options.beforeApply) {
+      try {
+        restorePoint = await options.beforeApply({ fromVersion: a.currentVersion, batch: downs.map(plan) });
+      } catch (err) {
+        const result = this.#finish({ ...base, status: 'failed', migrations: downs.map(notRun), error: `nothing was undone: ${this.#errorText(err)}`, errorCode: 'restore-point-failed', undo: undoReport(range) });
+        return this.#recorded(result, { ...options, appliedBy: request.requestedBy });
+      }
+    }
+    this.#emitRunStart(runId, 'undo', downs);
+    const results = await this.#undoEach(downs, runId, options);
+    if (!this.#discardable) await this.#checkpoints.atEnd();
+    const failed = results.find((r) => r.status === 'failed' || r.status === 'cancelled');
+    const undone = new Set(results.filter((r) => r.status === 'undone').map((r) => r.version));
+    const toVersion = a.applied.filter((e) => !undone.has(e.version)).reduce((v, e) => Math.max(v, e.version), 0);
+    const result = this.#finish({
+      ...base,
+      status: failed ? (failed.status === 'cancelled' ? 'cancelled' : 'failed') : 'success',
+      migrations: results,
+      toVersion,
+      error: failed ? errorExcerpt(`${failed.file}: ${failed.error?.message ?? failed.status}`) : undefined,
+      restorePoint: restorePoint ?? undefined,
+      planId,
+      undo: undoReport(range),
+    });
+    return this.#recorded(result, { ...options, appliedBy: request.requestedBy });
+  }
+
+  /**
+   * Rehearses undo() on a copy of the database (discarded): the schema diff, and the rows
+   * of the tables and columns the down scripts drop, counted on this database before
+   * anything runs. Its planId pins the undo to exactly these down scripts.
+   */
+  async previewUndo(options: UndoPreviewOptions): Promise<RunResult> {
+    const startedAt = new Date();
+    const start = process.hrtime.bigint();
+    const runId = options.runId ?? randomUUID();
+    const a = await this.#analyze({ lint: false });
+    const range = undoRange(a, options.to);
+    const base = { runId, mode: 'undo-preview' as const, startedAt, start, fromVersion: a.currentVersion, problems: a.problems };
+    const refusal = await this.#undoRefusal(a, range, options);
+    if (refusal) return this.#finish({ ...base, ...refusal });
+    if (range.steps.length === 0) return this.#finish({ ...base, status: 'nothing-to-do', migrations: [], undo: undoReport(range) });
+    const downs = range.steps.map(downMigration);
+    const planId = undoPlanId(undoSteps(range));
+    const copy = await openRehearsalDatabase(this.#options.database?.path, { allowedPaths: this.#options.database?.allowedPaths, threads: this.#options.database?.threads });
+    try {
+      const rehearsal = new MigrationRunner({ connection: copy.db.connection, source: this.#source, database: copy.db, checkpoint: 'end', allowOutOfOrder: this.#options.allowOutOfOrder, secrets: this.#options.secrets });
+      rehearsal.#discardable = true;
+      if (!copy.copied && a.currentVersion > 0) await rehearsal.run({ target: a.currentVersion });
+      const before = await readSchema(copy.db.connection, LEDGER_TABLES);
+      this.#emitRunStart(runId, 'undo-preview', downs);
+      const forward = rehearsal.events.onEvent((event) => {
+        if (event.type !== 'run:start' && event.type !== 'run:done') this.events.emit(event);
+      });
+      let outcome: RunResult;
+      try {
+        outcome = await rehearsal.undo({ to: options.to, runId, jobId: options.jobId, signal: options.signal });
+      } finally {
+        forward();
+      }
+      if (outcome.status === 'invalid') throw new Error(`the rehearsal copy refused the undo: ${outcome.error}`);
+      const results = outcome.migrations.map((m): MigrationResult => (m.status === 'undone' ? { ...m, status: 'rehearsed' } : m));
+      const failed = results.find((r) => r.status === 'failed' || r.status === 'cancelled');
+      const schemaDiff = failed ? undefined : diffSchema(before, await readSchema(copy.db.connection, LEDGER_TABLES));
+      const dropped = schemaDiff ? await droppedData(this.#connection, schemaDiff) : undefined;
+      return this.#finish({
+        ...base,
+        status: failed ? (failed.status === 'cancelled' ? 'cancelled' : 'failed') : 'success',
+        migrations: results,
+        toVersion: outcome.toVersion,
+        error: outcome.error,
+        planId,
+        schemaDiff,
+        undo: undoReport(range, dropped ? { dropped } : {}),
+      });
+    } finally {
+      await copy.discard();
+    }
+  }
+
   // ---- internals ----------------------------------------------------------------------
 
   /**
@@ -373,6 +491,61 @@ export class MigrationRunner {
       }
     }
     return undefined;
+  }
+
+  /** Why an undo must not start (validation errors, missing down scripts), or undefined when it may. */
+  async #undoRefusal(a: Analysis, range: UndoRange, options: UndoPreviewOptions): Promise<UndoRefusal | undefined> {
+    const refusal = this.#refusal(a, undefined);
+    if (refusal) return { status: 'invalid', migrations: [], ...refusal, undo: undoReport(range) };
+    if (range.missing.length === 0) return undefined;
+    const points = (await options.restorePoints?.().catch(() => [])) ?? [];
+    const offer = restoreOffer(points, range);
+    return { status: 'invalid', migrations: [], error: `nothing was undone: ${offer.warning}`, errorCode: 'down-missing', undo: undoReport(range, { restoreOffer: offer }) };
+  }
+
+  /** Each down script in one transaction with its 'undone' ledger row (and schema_version's row gone); stops at the first failure. */
+  async #undoEach(downs: MigrationFile[], runId: string, options: UndoOptions): Promise<MigrationResult[]> {
+    const results = downs.map(notRun);
+    const interrupt = this.#interruptOn(options.signal);
+    try {
+      for (const [index, d] of downs.entries()) {
+        await this.#connection.run('BEGIN TRANSACTION');
+        const outcome = await this.#execute(d, index, downs.length, runId, options.signal);
+        let result = outcome.result;
+        if (result.status === 'applied') {
+          let lateError: string | undefined;
+          try {
+            await this.#ledger.write({ version: d.version, name: d.name, checksum: d.checksum, status: 'undone', appliedAt: new Date().toISOString(), durationMs: outcome.durationMs, appliedBy: options.appliedBy ?? SYSTEM_USER, runId, jobId: options.jobId ?? null, error: null });
+            await this.#ledger.forgetLegacyVersion(d.version);
+            this.#phase('committing', d);
+            await this.#connection.run('COMMIT');
+            if (interrupt.fired()) {
+              const reader = await this.#connection.runAndReadAll("SELECT count(*) FROM schema_migrations WHERE version = ? AND run_id = ? AND status = 'undone'", [d.version, runId]);
+              if (Number(reader.getRows()[0]?.[0] ?? 0) === 0) lateError = 'cancelled: the transaction was interrupted before it committed';
+            }
+          } catch (err) {
+            await this.#rollback();
+            lateError = this.#errorText(withoutStackTrace((err as Error).message));
+          }
+          result = lateError ? { ...result, status: interrupt.fired() ? 'cancelled' : 'failed', error: { message: lateError, file: d.file } } : { ...result, status: 'undone' };
+          if (lateError) this.events.emit({ type: 'migration:failed', runId, version: d.version, name: d.name, durationMs: outcome.durationMs, cancelled: interrupt.fired(), error: result.error! });
+        } else {
+          await this.#rollback();
+        }
+        results[index] = result;
+        if (result.status !== 'undone') {
+          // nothing of a failed down script stays; its ledger keeps the version applied
+          const unusable = await this.#recover();
+          if (unusable) results[index] = withNote(result, unusable);
+          break;
+        }
+        await this.#checkpoints.afterCommit();
+        this.events.emit({ type: 'migration:done', runId, version: d.version, name: d.name, durationMs: outcome.durationMs });
+      }
+    } finally {
+      interrupt.dispose();
+    }
+    return results;
   }
 
   async #adopt(a: Analysis): Promise<void> {
@@ -737,6 +910,7 @@ export class MigrationRunner {
     schemaDiff?: RunResult['schemaDiff'];
     restorePoint?: RunResult['restorePoint'];
     planId?: string;
+    undo?: RunResult['undo'];
   }): RunResult {
     const durationMs = elapsed(r.start);
     const errorCode = r.errorCode ?? (r.status === 'cancelled' ? 'cancelled' : r.status === 'failed' ? 'migration-failed' : undefined);
@@ -757,6 +931,7 @@ export class MigrationRunner {
       ...(r.schemaDiff && { schemaDiff: r.schemaDiff }),
       ...(r.restorePoint && { restorePoint: r.restorePoint }),
       ...(r.planId && { planId: r.planId }),
+      ...(r.undo && { undo: r.undo }),
     };
     this.events.emit({
       type: 'run:done',
@@ -764,7 +939,7 @@ export class MigrationRunner {
       mode: r.mode,
       status: r.status,
       durationMs,
-      applied: r.migrations.filter((m) => m.status === 'applied').length,
+      applied: r.migrations.filter((m) => m.status === 'applied' || m.status === 'undone').length,
       failed: r.migrations.filter((m) => m.status === 'failed' || m.status === 'cancelled').length,
     });
     return result;

@@ -20,8 +20,12 @@ export interface MigrationFile {
   path: string;
   /** the SQL that runs: the Up part, with other sections blanked so lines match the file */
   sql: string;
-  /** the Down part (a `.down.sql` / `U<n>__` file, or a Down section), kept for undoing */
+  /** the Down part (a `.down.sql` / `U<n>__` file, or a Down section), run by `duckmig undo` */
   down?: string;
+  /** where the Down part comes from: its own file, or this file's Down section */
+  downFile?: string;
+  /** SHA-256 of the Down part: the Down file's bytes, or the Down section's text */
+  downChecksum?: string;
   /** whose conventions the file follows */
   layout?: Layout;
   /** the file's size in bytes */
@@ -189,7 +193,11 @@ export class FileMigrationSource implements MigrationSource {
         continue;
       }
       const bytes = await this.readBytes(d, problems);
-      if (bytes) m.down = new TextDecoder('utf-8').decode(bytes);
+      if (bytes) {
+        m.down = new TextDecoder('utf-8').decode(bytes);
+        m.downFile = d.file;
+        m.downChecksum = checksumOf(bytes);
+      }
     }
   }
 
@@ -264,7 +272,7 @@ export class FileMigrationSource implements MigrationSource {
       file: n.file,
       path,
       sql: sections.up,
-      ...(sections.down !== undefined && { down: sections.down }),
+      ...(sections.down !== undefined && { down: sections.down, downFile: n.file, downChecksum: checksumOf(sections.down) }),
       layout: sections.layout ?? n.layout,
       sizeBytes: bytes.length,
       checksum: checksumOf(bytes),

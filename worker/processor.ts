@@ -1,5 +1,6 @@
 // The BullMQ job processor: one job = one call on the worker's database. `run` applies
 // (taking a restore point first, when enabled), `dry-run` plans (and rehearses),
+// `undo` runs down scripts (a restore point first, too) and `undo-preview` rehearses them,
 // `restore` puts a restore point back, each under the job id as its run id; `schema-at`
 // replays the schema at a version (its outcome has no result). Every job,
 // whatever its end, stores its outcome (RunResult or null, and an error code) in its data
@@ -90,7 +91,7 @@ export function createProcessor(deps: ProcessorDeps) {
     if (job.attemptsStarted > 1) {
       throw await refuse(job, log, 'crashed', 'this job already started once; duckmig never retries a run: enqueue a new one to continue with what is pending');
     }
-    if ((data.kind === 'run' || data.kind === 'restore') && data.notAfter && confirmed && !(await confirmed(jobId, Date.parse(data.notAfter)))) {
+    if ((data.kind === 'run' || data.kind === 'restore' || data.kind === 'undo') && data.notAfter && confirmed && !(await confirmed(jobId, Date.parse(data.notAfter)))) {
       log.warn({ event: 'job:expired', notAfter: data.notAfter }, `job ${jobId} refused: not confirmed by its deadline`);
       throw await refuse(job, log, 'deadline-passed', expiredMessage(data.kind, data.notAfter));
     }
@@ -124,6 +125,7 @@ export function createProcessor(deps: ProcessorDeps) {
         result = await owner.restore({ id, requestedBy, reason, jobId, runId: jobId, emit: reporter.onEvent });
       } else {
         const previewedPlan = data.kind === 'run' && data.plan ? ((await lookupPlan?.(data.plan).catch(() => null)) ?? undefined) : undefined;
+        const restorePoints = () => owner.listRestorePoints();
         result = await owner.exclusive((held) => {
           const unsubscribe = held.runner.events.onEvent(reporter.onEvent);
           const call =
@@ -140,13 +142,27 @@ export function createProcessor(deps: ProcessorDeps) {
                   previewedPlan,
                   beforeApply: owner.restorePointHook(held, data.reason ?? `before job ${jobId}`),
                 })
-              : held.runner.dryRun({ target: data.target, rehearse: data.rehearse, jobId, runId: jobId, signal });
+              : data.kind === 'undo'
+                ? held.runner.undo({
+                    to: data.to,
+                    plan: data.plan,
+                    appliedBy: data.requestedBy,
+                    reason: data.reason,
+                    jobId,
+                    runId: jobId,
+                    signal,
+                    restorePoints,
+                    beforeApply: owner.restorePointHook(held, data.reason ?? `before undo job ${jobId}`),
+                  })
+                : data.kind === 'undo-preview'
+                  ? held.runner.previewUndo({ to: data.to, jobId, runId: jobId, signal, restorePoints })
+                  : held.runner.dryRun({ target: data.target, rehearse: data.rehearse, jobId, runId: jobId, signal });
           return call.finally(unsubscribe);
         });
       }
     } catch (err) {
       crash = err;
-      if (data.kind === 'run') {
+      if (data.kind === 'run' || data.kind === 'undo') {
         // the run history says so now rather than at the next start (when the file still takes writes)
         const why = `the run ended without a result: ${(err as Error)?.message ?? String(err)}`;
         await owner.exclusive(({ runner }) => runner.recordCrashedRuns(why)).catch((e: unknown) => log.warn({ err: e }, 'crashed run not recorded yet; the next start records it'));

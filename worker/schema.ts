@@ -15,7 +15,7 @@ import type { DatabaseOwner } from './database-owner.js';
  */
 export function mayChangeSchema(after: RunResult | null): boolean {
   if (after === null) return true;
-  return (after.mode === 'apply' || after.mode === 'restore') && after.status !== 'nothing-to-do';
+  return (after.mode === 'apply' || after.mode === 'restore' || after.mode === 'undo') && after.status !== 'nothing-to-do';
 }
 
 /** Reads the live schema; only call it while no job uses the connection. */

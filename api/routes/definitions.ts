@@ -22,6 +22,8 @@ import {
   RestoreRequest,
   LiveSchema,
   RunRequest,
+  UndoPreviewRequest,
+  UndoRequest,
   SCHEMA_PREFIX,
   SchemaDiffResponse,
   SchemaPendingResponse,
@@ -126,6 +128,41 @@ export const dryRunRoute = createRoute({
     ...WRITE_ERRORS,
     409: json(ErrorBody, 'The queue is paused (queue-paused): no job would start'),
   },
+});
+
+export const undoPreviewRoute = createRoute({
+  method: 'post',
+  path: `${ADMIN_PREFIX}/undo/preview`,
+  tags: ['migrations'],
+  operationId: 'previewUndo',
+  summary: 'Enqueue an undo preview: the down scripts rehearsed on a copy of the database',
+  description: describe(
+    'operator',
+    'Runs the down scripts of every migration applied above `to` (newest first) on a copy of the database, which is then discarded. The result (`mode` `undo-preview`) carries the schema diff, `undo.dropped` (the tables and columns the down scripts drop, with their row counts on the live database) and a `planId` to pin the undo to. When a migration in the range has no down script the job fails with `down-missing` and `undo.restoreOffer` names the restore point to go back to instead. With `?wait=N` the answer waits up to N seconds and carries the finished job inline (200).',
+  ),
+  'x-duckmig-role': 'operator' as const,
+  request: { query: WaitQuery, body: { content: { 'application/json': { schema: UndoPreviewRequest } }, required: true } },
+  responses: {
+    200: json(JobView, 'Finished within ?wait: the job, result included'),
+    202: json(EnqueuedResponse, 'Enqueued (or still running after ?wait)'),
+    ...WRITE_ERRORS,
+    409: json(ErrorBody, 'The queue is paused (queue-paused): no job would start'),
+  },
+});
+
+export const undoRoute = createRoute({
+  method: 'post',
+  path: `${ADMIN_PREFIX}/undo`,
+  tags: ['migrations'],
+  operationId: 'undoMigrations',
+  summary: 'Enqueue an undo: run the down scripts back to a version',
+  description: describe(
+    'admin',
+    'Undo drops what the down scripts drop, data included, so it needs an admin token (as a restore does). Runs the down scripts of every migration applied above `to`, newest first, each in one transaction with its ledger row (status `undone`); a restore point is taken first when restore points are on. Shares the single-in-flight rule with run and restore jobs. Preview first (`POST …/undo/preview`) and pass its `planId` as `plan`: the worker refuses the undo (`plan-changed`) when the down scripts or the applied migrations changed since. A migration without a down script refuses the whole undo (`down-missing`) and the job\'s result offers a restore point instead (`undo.restoreOffer`).',
+  ),
+  'x-duckmig-role': 'admin' as const,
+  request: { body: { content: { 'application/json': { schema: UndoRequest } }, required: true } },
+  responses: { 202: json(EnqueuedResponse, 'Enqueued'), ...WRITE_ERRORS, 409: ERRORS[409] },
 });
 
 export const restoreRoute = createRoute({
@@ -445,6 +482,8 @@ export const apiRoutes = [
   runRoute,
   dryRunRoute,
   restoreRoute,
+  undoPreviewRoute,
+  undoRoute,
   statusRoute,
   pendingSqlRoute,
   historyRoute,

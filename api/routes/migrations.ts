@@ -1,4 +1,4 @@
-// /api/v1/admin/migrations: run, dry-run (optionally waiting), restore, status and
+// /api/v1/admin/migrations: run, dry-run and undo preview (optionally waiting), undo, restore, status and
 // history. Enqueue rules live in jobs.ts; status comes from the worker's snapshot and
 // heartbeat in Redis, never from the database. A sub-app mounted at
 // MIGRATION_ROUTES_BASE.
@@ -16,6 +16,7 @@ import {
   type EnqueuedResponse,
   type HistoryRun,
   type JobData,
+  type JobView,
   type PendingSqlResponse,
   type PlannedStatement,
   type StatusResponse,
@@ -28,7 +29,7 @@ import { fullBody, matchesIfNoneMatch, SummaryCache } from '../status-body.js';
 import type { StatusFreshness } from '../status-freshness.js';
 import { StatusStateReader } from '../status-state.js';
 import type { WorkerKeys, WorkerStateReader } from '../worker-state.js';
-import { dryRunRoute, historyExportRoute, historyRoute, pendingSqlRoute, restoreRoute, runRoute, statusRoute } from './definitions.js';
+import { dryRunRoute, historyExportRoute, historyRoute, pendingSqlRoute, restoreRoute, runRoute, statusRoute, undoPreviewRoute, undoRoute } from './definitions.js';
 import { relativeTo, routeGroup } from './group.js';
 import { guards } from './guards.js';
 
@@ -65,7 +66,7 @@ export function migrationRoutes(deps: MigrationRoutesDeps): OpenAPIHono {
   const statusState = new StatusStateReader(queue, workerState, redis, deps.statusFreshness);
   const summaries = new SummaryCache();
 
-  async function enqueueExclusive(data: Extract<JobData, { kind: 'run' | 'restore' }>): Promise<EnqueuedResponse> {
+  async function enqueueExclusive(data: Extract<JobData, { kind: 'run' | 'restore' | 'undo' }>): Promise<EnqueuedResponse> {
     await refuseWhenPaused(queue);
     const notAfter = Date.now() + runDeadlineMs;
     const { jobId, accepted } = await enqueue(queue, { ...data, notAfter: new Date(notAfter).toISOString() });
@@ -127,19 +128,37 @@ export function migrationRoutes(deps: MigrationRoutesDeps): OpenAPIHono {
     return c.json(body, 202);
   });
 
-  app.openapi(relativeTo(MIGRATION_ROUTES_BASE, { ...dryRunRoute, middleware: guards(dryRunRoute, limiter) }), async function dryRunMigrations(c) {
-    const { wait = 0 } = c.req.valid('query');
-    const { target, rehearse } = c.req.valid('json');
-    // A request without a body skips the schema (and its default): rehearse by default.
-    const data: JobData = { kind: 'dry-run', requestedBy: c.get('principal').name, target, rehearse: rehearse ?? true };
+  /** Enqueues a preview job; with `wait` seconds, answers the finished job when it ends in time. */
+  async function enqueuePreview(data: JobData, wait: number): Promise<{ view: JobView } | { enqueued: EnqueuedResponse }> {
     await refuseWhenPaused(queue);
     const { job, jobId } = await enqueue(queue, data);
     if (wait > 0) {
       await waitForJob(job, queueEvents, wait * 1000);
       const view = await getJobView(queue, jobId);
-      if (view && (view.state === 'completed' || view.state === 'failed')) return c.json(view, 200);
+      if (view && (view.state === 'completed' || view.state === 'failed')) return { view };
     }
-    return c.json(enqueuedBody(jobId), 202);
+    return { enqueued: enqueuedBody(jobId) };
+  }
+
+  app.openapi(relativeTo(MIGRATION_ROUTES_BASE, { ...dryRunRoute, middleware: guards(dryRunRoute, limiter) }), async function dryRunMigrations(c) {
+    const { wait = 0 } = c.req.valid('query');
+    const { target, rehearse } = c.req.valid('json');
+    // A request without a body skips the schema (and its default): rehearse by default.
+    const answer = await enqueuePreview({ kind: 'dry-run', requestedBy: c.get('principal').name, target, rehearse: rehearse ?? true }, wait);
+    return 'view' in answer ? c.json(answer.view, 200) : c.json(answer.enqueued, 202);
+  });
+
+  app.openapi(relativeTo(MIGRATION_ROUTES_BASE, { ...undoPreviewRoute, middleware: guards(undoPreviewRoute, limiter) }), async function previewUndo(c) {
+    const { wait = 0 } = c.req.valid('query');
+    const { to } = c.req.valid('json');
+    const answer = await enqueuePreview({ kind: 'undo-preview', requestedBy: c.get('principal').name, to }, wait);
+    return 'view' in answer ? c.json(answer.view, 200) : c.json(answer.enqueued, 202);
+  });
+
+  app.openapi(relativeTo(MIGRATION_ROUTES_BASE, { ...undoRoute, middleware: guards(undoRoute, limiter) }), async function undoMigrations(c) {
+    const { to, reason, plan } = c.req.valid('json');
+    const body = await enqueueExclusive({ kind: 'undo', requestedBy: c.get('principal').name, to, reason, ...(plan && { plan }) });
+    return c.json(body, 202);
   });
 
   app.openapi(relativeTo(MIGRATION_ROUTES_BASE, { ...statusRoute, middleware: guards(statusRoute) }), async function getStatus(c) {
