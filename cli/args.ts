@@ -98,6 +98,12 @@ export const COMMAND_OPTION_HELP: Record<string, Record<string, OptionHelp>> = {
   validate: { db: { value: 'PATH', description: 'also check the history of this database', default: 'none: the files only' } },
   backup: { dir: { value: 'PATH', description: 'the folder of migration files (only to compute the version)', default: `$DUCKMIG_MIGRATIONS, else ${DEFAULT_MIGRATIONS}` } },
   import: { db: { value: 'PATH', description: "adopt the versions the tool recorded in this database's history", default: 'none' } },
+  undo: {
+    to: { value: 'VERSION', description: 'undo every migration applied above this version, newest first (0: all)' },
+    preview: { description: 'rehearse the down scripts on a copy: schema diff, dropped data with row counts, plan id' },
+    yes: { description: 'confirm running the down scripts (they drop what they drop, data included)' },
+    plan: { value: 'PLAN_ID', description: "undo only if the down scripts and applied migrations are still the preview's plan" },
+  },
 };
 
 /** The options part of `duckmig <command> --help`: one line per option, with its meaning and default. */
@@ -117,6 +123,12 @@ export function optionsHelp(command: string, options: Options): string {
 export function parseVersion(value: string, what: string): number {
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) throw new UsageError(`${what} must be a migration number such as 3, got "${value}"`);
   return Number(value);
+}
+
+/** --to of `duckmig undo`: the version to go back to (0: undo everything). */
+export function parseUndoTarget(value: string | undefined): number {
+  if (value === undefined) throw new UsageError('--to VERSION is required: the version to go back to (0 undoes every migration)');
+  return parseVersion(value, '--to');
 }
 
 /** --diff A..B of `duckmig schema`. */

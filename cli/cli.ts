@@ -15,6 +15,7 @@ import { dryRun, options as dryRunOptions, usage as dryRunUsage } from './comman
 import { importCommand, options as importOptions, usage as importUsage } from './commands/import.js';
 import { restore, options as restoreOptions, usage as restoreUsage } from './commands/restore.js';
 import { newMigration, usage as newUsage } from './commands/new.js';
+import { undo, options as undoOptions, usage as undoUsage } from './commands/undo.js';
 import { run, options as runOptions, usage as runUsage } from './commands/run.js';
 import { schema, options as schemaOptions, usage as schemaUsage } from './commands/schema.js';
 import { status, usage as statusUsage } from './commands/status.js';
@@ -43,7 +44,7 @@ const cancelOptions = {
 } as const satisfies Options;
 
 /** Commands that go through the API when --api URL (or DUCKMIG_API) is given. */
-const REMOTE_CAPABLE = new Set(['status', 'run', 'dry-run', 'cancel', 'restore', 'schema']);
+const REMOTE_CAPABLE = new Set(['status', 'run', 'dry-run', 'cancel', 'restore', 'undo', 'schema']);
 
 export const commands: Record<string, Command> = {
   status: { summary: 'show version, applied and pending migrations, problems', usage: statusUsage, options: commonOptions, run: status },
@@ -55,6 +56,7 @@ export const commands: Record<string, Command> = {
   import: { summary: "convert another tool's migrations (goose, golang-migrate, dbmate, Flyway) and adopt its history", usage: importUsage, options: importOptions, run: importCommand },
   backup: { summary: 'take a restore point of the database (--list shows them)', usage: backupUsage, options: backupOptions, run: backup },
   restore: { summary: 'put a restore point back in place of the database', usage: restoreUsage, options: restoreOptions, run: restore },
+  undo: { summary: 'run down scripts back to a version (--preview rehearses them on a copy first)', usage: undoUsage, options: undoOptions, run: undo },
   cancel: {
     summary: 'cancel a queued or running job (remote mode only)',
     usage: cancelUsage,

@@ -1,7 +1,10 @@
 // The CLI's HTTP client for a running duckmig API: bearer token, JSON in and out, the
 // API's `{ error: { code, message } }` shape turned into RemoteError with the exit code
 // a deploy script branches on (3 when the API cannot be reached or refuses the token).
-import { ADMIN_PREFIX, type CancelResponse, type DryRunRequest, type EnqueuedResponse, type JobView, type RunRequest, type StatusResponse, type RestoreRequest } from '../../contract/index.js';
+import { ADMIN_PREFIX, type CancelResponse, type DryRunRequest, type EnqueuedResponse, type JobView, type RunRequest, type StatusResponse, type RestoreRequest,
+  type UndoPreviewRequest,
+  type UndoRequest,
+} from '../../contract/index.js';
 import { EXIT } from '../exit-codes.js';
 
 export class RemoteError extends Error {
@@ -111,6 +114,14 @@ export class ApiClient {
 
   restore(body: RestoreRequest): Promise<EnqueuedResponse> {
     return this.request('POST', `${ADMIN_PREFIX}/restore`, body);
+  }
+
+  undo(body: UndoRequest): Promise<EnqueuedResponse> {
+    return this.request('POST', `${ADMIN_PREFIX}/undo`, body);
+  }
+
+  previewUndo(body: UndoPreviewRequest): Promise<EnqueuedResponse | JobView> {
+    return this.request('POST', `${ADMIN_PREFIX}/undo/preview`, body);
   }
 
   job(id: string): Promise<JobView> {

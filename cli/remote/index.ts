@@ -1,4 +1,4 @@
-// The CLI's remote mode: `duckmig status|run|dry-run|cancel|restore|schema --api URL --token T` talks to
+// The CLI's remote mode: `duckmig status|run|dry-run|cancel|restore|undo|schema --api URL --token T` talks to
 // a running duckmig API instead of opening the database (a deploy job's step). run and
 // cancel enqueue and return unless --wait; dry-run always waits for its plan. Exit 0 on
 // success, 1 when the run failed, was refused or cancelled, 2 on usage errors, 3 when the
@@ -13,7 +13,7 @@ import {
   type VersionSchema,
 } from '../../contract/index.js';
 import { cliRemote } from '../../config/cli.js';
-import { optionsHelp, parse, parseDiff, parsePlan, parseTarget, parseVersion } from '../args.js';
+import { optionsHelp, parse, parseDiff, parsePlan, parseTarget, parseUndoTarget, parseVersion } from '../args.js';
 import { cancelUsage } from '../commands/server-usage.js';
 import type { CommandContext } from '../commands/types.js';
 import { EXIT, UsageError } from '../exit-codes.js';
@@ -28,6 +28,7 @@ export const remoteUsage: Record<string, string> = {
   'dry-run': 'duckmig dry-run --api URL --token TOKEN [--target VERSION] [--rehearse] [--timeout SECONDS] [--json]',
   cancel: cancelUsage,
   restore: 'duckmig restore <restore-point-id> --api URL --token TOKEN [--reason TEXT] [--wait [--timeout SECONDS]] [--json]   (admin token)',
+  undo: 'duckmig undo --to VERSION --api URL --token TOKEN [--preview | --plan PLAN_ID] [--reason TEXT] [--wait [--timeout SECONDS]] [--json]   (undo: admin token)',
   schema: 'duckmig schema --api URL --token TOKEN [--version N | --diff A..B] [--timeout SECONDS] [--json]',
 };
 
@@ -49,6 +50,7 @@ export const optionsFor = {
   'dry-run': { ...common, ...waiting, target: { type: 'string' }, rehearse: { type: 'boolean', default: false } },
   cancel: { ...common, ...waiting },
   restore: { ...common, ...waiting, reason: { type: 'string' } },
+  undo: { ...common, ...waiting, to: { type: 'string' }, preview: { type: 'boolean', default: false }, plan: { type: 'string' }, reason: { type: 'string' } },
   schema: { ...common, version: { type: 'string' }, diff: { type: 'string' }, timeout: { type: 'string' } },
 } as const;
 
@@ -247,6 +249,26 @@ export async function runRemote(name: string, argv: string[], ctx: CommandContex
           return EXIT.ok;
         }
         const enqueue = async () => (await client.restore(body)).jobId;
+        return printOutcome(await follow(client, { enqueue }, out, json, timeoutMs), out, json);
+      }
+      case 'undo': {
+        const to = parseUndoTarget(v.to as string | undefined);
+        if (v.preview) {
+          if (v.plan !== undefined) throw new UsageError('give --preview or --plan, not both');
+          const enqueue = async () => {
+            const answer = await client.previewUndo({ to });
+            return 'jobId' in answer ? answer.jobId : answer.id;
+          };
+          return printOutcome(await follow(client, { enqueue }, out, json, timeoutMs), out, json);
+        }
+        const body = { to, reason: v.reason as string | undefined, plan: parsePlan(v.plan as string | undefined) };
+        if (!v.wait) {
+          const enqueued = await client.undo(body);
+          if (json) printJson(enqueued, out);
+          else out.write(`enqueued undo job ${enqueued.jobId}\nfollow it: GET ${enqueued.statusUrl} (or next time: duckmig undo --wait)\n`);
+          return EXIT.ok;
+        }
+        const enqueue = async () => (await client.undo(body)).jobId;
         return printOutcome(await follow(client, { enqueue }, out, json, timeoutMs), out, json);
       }
       case 'cancel': {
