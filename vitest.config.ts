@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['{api,worker,core,cli,contract,config,lifecycle,fleet,test}/**/*.test.ts', 'ui/src/**/*.test.ts'],
+    include: ['{api,worker,core,cli,contract,config,lifecycle,fleet,notify,test}/**/*.test.ts', 'ui/src/**/*.test.ts'],
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 60_000,

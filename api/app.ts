@@ -17,7 +17,8 @@ import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
-import { API_PREFIX, redisKeys } from '../contract/index.js';
+import { API_PREFIX, redisKeys, webhookKeys, type NotificationInput } from '../contract/index.js';
+import type { MaintenanceSettings } from '../config/governance.js';
 import './context.js';
 import { authenticate, requireRole } from './auth.js';
 import { AuthThrottle, DEFAULT_AUTH_FAILURES } from './auth-throttle.js';
@@ -36,6 +37,7 @@ import { JOB_ROUTES_BASE, jobRoutes } from './routes/jobs.js';
 import { MIGRATION_ROUTES_BASE, migrationRoutes } from './routes/migrations.js';
 import { SCHEMA_ROUTES_BASE, schemaRoutes } from './routes/schema.js';
 import { SESSION_ROUTES_BASE, sessionRoutes } from './routes/session.js';
+import { WEBHOOK_ROUTES_BASE, webhookRoutes } from './routes/webhooks.js';
 import { readStatus } from './status-read.js';
 import { queuePageDenied } from './queue-page-denied.js';
 import { requireSameOrigin } from './same-origin.js';
@@ -73,6 +75,10 @@ export interface ApiDeps {
   authFailures?: { limit: number; windowMs: number };
   /** reuse a status read for up to this long while no change is announced (0, the default here: every request reads) */
   statusCacheMs?: number;
+  /** announces run events to webhooks (notify/notifier.ts); default: none */
+  notify?: (input: NotificationInput) => Promise<void>;
+  /** when runs may start (DUCKMIG_MAINTENANCE_WINDOW); default: any time */
+  maintenance?: MaintenanceSettings;
 }
 
 export interface ApiApp {
@@ -161,9 +167,13 @@ export function createApp(deps: ApiDeps): ApiApp {
   // next to the contract's keys (duckmig:<queue>:…), one counter per token and window
   const limiter = rateLimit({ redis, limit, windowMs, keyPrefix: `duckmig:${queue.name}:ratelimit` });
   // route groups: sub-apps behind the middleware above (roles and rate limit per route)
-  app.route(MIGRATION_ROUTES_BASE, migrationRoutes({ queue, queueEvents, redis, keys, workerState, limiter, runDeadlineMs: deps.runDeadlineMs, statusFreshness }));
+  app.route(
+    MIGRATION_ROUTES_BASE,
+    migrationRoutes({ queue, queueEvents, redis, keys, workerState, limiter, runDeadlineMs: deps.runDeadlineMs, statusFreshness, notify: deps.notify, maintenance: deps.maintenance }),
+  );
   app.route(JOB_ROUTES_BASE, jobRoutes({ queue, redis, keys, limiter }));
   app.route(SCHEMA_ROUTES_BASE, schemaRoutes({ queue, queueEvents, redis, keys, workerState }));
+  app.route(WEBHOOK_ROUTES_BASE, webhookRoutes({ redis, logKey: webhookKeys(queue.name).deliveries }));
   app.route(SESSION_ROUTES_BASE, sessionRoutes({ tokens, sessions, throttle, trustProxy, sessionTtlMs }));
   registerLiveRoutes(app, { hub, upgradeWebSocket: nodeWs.upgradeWebSocket });
 

@@ -15,6 +15,7 @@ import {
   type JobProgress,
   type JobView,
   type RunResult,
+  type ScheduledRun,
 } from '../contract/index.js';
 import { ApiError } from './errors.js';
 import type { WorkerKeys } from './worker-state.js';
@@ -44,7 +45,8 @@ export interface Enqueued {
   accepted: boolean;
 }
 
-export async function enqueue(queue: MigrationQueue, data: JobData): Promise<Enqueued> {
+/** `delayMs`: a scheduled job, delayed until then (it holds the run lock while it waits). */
+export async function enqueue(queue: MigrationQueue, data: JobData, delayMs = 0): Promise<Enqueued> {
   const jobId = randomUUID();
   const exclusive = data.kind === 'run' || data.kind === 'restore' || data.kind === 'undo';
   // one replay per version at a time: concurrent readers of a version share its job
@@ -52,6 +54,7 @@ export async function enqueue(queue: MigrationQueue, data: JobData): Promise<Enq
   const job = await queue.add(data.kind, data, {
     ...BASE_OPTIONS,
     jobId,
+    ...(delayMs > 0 && { delay: delayMs }),
     ...(dedupe ? { deduplication: { id: dedupe } } : {}),
   });
   const holder = job.id ?? jobId;
@@ -129,6 +132,25 @@ export async function listRecentJobs(queue: MigrationQueue, limit = 50): Promise
     .flat()
     .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id))
     .slice(0, limit);
+}
+
+/** Run jobs waiting for their time or a maintenance window (delayed), soonest first. */
+export async function listScheduledRuns(queue: MigrationQueue): Promise<ScheduledRun[]> {
+  const jobs = (await queue.getJobs('delayed', 0, 99, true)) as (MigrationJob | undefined)[];
+  return jobs
+    .filter((job): job is MigrationJob => job?.data.kind === 'run')
+    .map((job) => {
+      const data = job.data as Extract<JobData, { kind: 'run' }>;
+      return {
+        jobId: job.id ?? '',
+        scheduledFor: data.scheduledFor ?? new Date(job.timestamp + job.delay).toISOString(),
+        requestedBy: data.requestedBy,
+        reason: data.reason ?? null,
+        target: data.target ?? null,
+        createdAt: new Date(job.timestamp).toISOString(),
+      };
+    })
+    .sort((a, b) => Date.parse(a.scheduledFor) - Date.parse(b.scheduledFor));
 }
 
 /** The run or restore job that holds the single-in-flight lock, if it is still waiting or active. */

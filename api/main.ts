@@ -14,6 +14,7 @@ import { teardown, type TeardownStep } from '../lifecycle/teardown.js';
 import { createApp, type ApiApp, type ApiDeps } from './app.js';
 import type { ApiConfig } from './config.js';
 import type { MigrationQueue } from './jobs.js';
+import { createNotifier, type Notifier } from '../notify/notifier.js';
 import { connectRedis, createCommandConnection, createEventsConnection } from './redis.js';
 import { createTokenStore, resolveTokens } from './tokens.js';
 
@@ -45,6 +46,7 @@ interface Opened {
   eventsConnection?: Redis;
   queue?: MigrationQueue;
   queueEvents?: QueueEvents;
+  notifier?: Notifier;
   server?: ServerType;
   api?: ApiApp;
 }
@@ -59,7 +61,10 @@ export async function startApi(config: ApiConfig, logger?: Logger, options: Star
   try {
     const queueName = options.queueName ?? QUEUE_NAME;
     const { redis, queue, queueEvents } = await openQueue(redisUrl, queueName, log, opened);
+    const notifier = (opened.notifier = createNotifier(config.notifications, redis, log));
     const api = (opened.api = createApp({
+      notify: (input) => notifier.notify(input),
+      maintenance: config.maintenance,
       rateLimit: { limit: config.rateLimitPerMinute, windowMs: 60_000 },
       authFailures: { limit: config.authFailuresPerMinute, windowMs: 60_000 },
       allowedOrigins: config.allowedOrigins,
@@ -127,6 +132,7 @@ function shutdownSteps(opened: Opened): TeardownStep[] {
     step('live channel', () => opened.api?.close()),
     step('http server', () => opened.server && closeServer(opened.server)),
     step('queue events', () => opened.queueEvents?.close()),
+    step('notifier', () => opened.notifier?.close()),
     step('queue', () => opened.queue?.close()),
     step('events connection', () => opened.eventsConnection?.disconnect()),
     step('redis', () => opened.redis?.quit().catch(() => opened.redis?.disconnect())),

@@ -57,6 +57,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
       { name: 'schema', description: 'The live schema, the schema at an applied version, and the diff between two versions' },
       { name: 'live', description: 'Progress as it happens (WebSocket, SSE)' },
       { name: 'session', description: 'Who you are; browser sign-in' },
+      { name: 'webhooks', description: 'Notifications: the delivery log' },
     ],
   });
 }

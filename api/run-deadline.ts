@@ -22,9 +22,9 @@ export function acceptedKey(prefix: string, jobId: string): string {
   return `${prefix}:${jobId}`;
 }
 
-/** Confirms an enqueued job; throws 503 when its deadline passed before Redis saw the confirmation. */
-export async function confirmWithinDeadline(redis: Redis, key: string, notAfterMs: number): Promise<void> {
-  const confirmed = await redis.eval(ACCEPT_SCRIPT, 1, key, String(notAfterMs), String(ACCEPTED_TTL_MS));
+/** Confirms an enqueued job (a scheduled one for its delay longer); throws 503 when its deadline passed before Redis saw the confirmation. */
+export async function confirmWithinDeadline(redis: Redis, key: string, notAfterMs: number, delayMs = 0): Promise<void> {
+  const confirmed = await redis.eval(ACCEPT_SCRIPT, 1, key, String(notAfterMs), String(ACCEPTED_TTL_MS + delayMs));
   if (Number(confirmed) !== 1) {
     throw new ApiError(503, 'redis-unavailable', 'Redis answered too late; the request was not accepted and will not run', {
       headers: { 'Retry-After': '5' },

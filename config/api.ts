@@ -2,6 +2,7 @@
 // A pure function of the env it is given, so tests can feed it any; every bad value is
 // reported at once in one ConfigError.
 import type { LevelWithSilent } from 'pino';
+import { GOVERNANCE_VARIABLES, governanceSettingsFrom, type MaintenanceSettings, type NotificationSettings } from './governance.js';
 import type { TokenEntry } from './token-list.js';
 import { readVariables, processEnvironment } from './variables.js';
 
@@ -25,6 +26,10 @@ export interface ApiConfig {
   trustProxy: boolean;
   /** reuse a status read while no change is announced, up to this long (DUCKMIG_STATUS_CACHE_MS) */
   statusCacheMs: number;
+  /** webhooks for run events (DUCKMIG_WEBHOOKS); unset: none */
+  notifications?: NotificationSettings;
+  /** when runs may start (DUCKMIG_MAINTENANCE_WINDOW, DUCKMIG_WINDOW_POLICY); unset: any time */
+  maintenance?: MaintenanceSettings;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -43,6 +48,7 @@ export function loadApiConfig(env: Env = processEnvironment()): ApiConfig {
     'DUCKMIG_ALLOWED_ORIGINS',
     'DUCKMIG_TRUST_PROXY',
     'DUCKMIG_STATUS_CACHE_MS',
+    ...GOVERNANCE_VARIABLES,
   ]);
   return {
     port: v.PORT,
@@ -56,5 +62,6 @@ export function loadApiConfig(env: Env = processEnvironment()): ApiConfig {
     allowedOrigins: v.DUCKMIG_ALLOWED_ORIGINS,
     trustProxy: v.DUCKMIG_TRUST_PROXY,
     statusCacheMs: v.DUCKMIG_STATUS_CACHE_MS,
+    ...governanceSettingsFrom(v),
   };
 }

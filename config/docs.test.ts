@@ -16,6 +16,11 @@ function documentedVariables(text: string, blocks: RegExp = /<!-- variables:([a-
 
 // written from the product's behaviour, not read from the schema
 const EXPECTED = [
+  'DUCKMIG_WEBHOOKS',
+  'DUCKMIG_WEBHOOK_SECRET',
+  'DUCKMIG_WEBHOOK_TIMEOUT_MS',
+  'DUCKMIG_MAINTENANCE_WINDOW',
+  'DUCKMIG_WINDOW_POLICY',
   'PORT',
   'HOST',
   'DUCKMIG_DB',

@@ -30,7 +30,7 @@ function table(header: string[], rows: string[][]): string {
   return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
 
-const SECTIONS: readonly Section[] = ['service', 'restore', 'timing', 'checkpoint', 'fleet', 'cli', 'testing'];
+const SECTIONS: readonly Section[] = ['service', 'restore', 'timing', 'checkpoint', 'fleet', 'governance', 'cli', 'testing'];
 
 /** The generated blocks, by marker name. */
 export function generatedTables(): Record<string, string> {

@@ -18,13 +18,15 @@ export function redisUrlSecrets(url: string | null | undefined): string[] {
   }
 }
 
-/** Tokens and passwords given in the environment: DUCKMIG_TOKENS, DUCKMIG_TOKEN, REDIS_URL. */
+/** Tokens and passwords given in the environment: DUCKMIG_TOKENS, DUCKMIG_TOKEN, REDIS_URL, the webhook secret and URLs. */
 export function envSecrets(env: Env): string[] {
   const tokens = (env.DUCKMIG_TOKENS ?? '')
     .split(',')
     .map((entry) => entry.trim().split(':').slice(2).join(':'))
     .filter(Boolean);
-  return [...tokens, env.DUCKMIG_TOKEN?.trim() ?? '', ...redisUrlSecrets(env.REDIS_URL?.trim())].filter(Boolean);
+  // a webhook URL may carry a token in its path (Slack's do): each URL is a secret
+  const webhookUrls = (env.DUCKMIG_WEBHOOKS ?? '').split(',').map((entry) => entry.trim().replace(/^[a-z]+:/, ''));
+  return [...tokens, env.DUCKMIG_TOKEN?.trim() ?? '', ...redisUrlSecrets(env.REDIS_URL?.trim()), env.DUCKMIG_WEBHOOK_SECRET?.trim() ?? '', ...webhookUrls].filter(Boolean);
 }
 
 /** The generated secrets kept in the data directory: admin.token, and the managed Redis's redis.password. */

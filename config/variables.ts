@@ -11,12 +11,14 @@ import { parseTokenList, type TokenEntry } from './token-list.js';
 import { CheckpointPolicyError, parseCheckpointPolicy, type CheckpointPolicy } from '../core/checkpoint-policy.js';
 import { RESTORE_STEPS, type RestoreStep } from '../core/restore.js';
 import { ConfigError } from './config-error.js';
+import { MaintenanceWindowError, parseMaintenanceWindows, type MaintenanceWindow } from '../core/maintenance-window.js';
+import { parseWebhookList, type WebhookEndpoint } from './webhook-list.js';
 
 /** The processes that read a variable: the API, the worker, the CLI's local and remote modes, `duckmig start`. */
 export type Reader = 'start' | 'api' | 'worker' | 'cli';
 
 /** The section of docs/configuration.md a variable is listed in. */
-export type Section = 'service' | 'restore' | 'timing' | 'checkpoint' | 'fleet' | 'cli' | 'testing';
+export type Section = 'service' | 'restore' | 'timing' | 'checkpoint' | 'fleet' | 'governance' | 'cli' | 'testing';
 
 type Report = (got?: string, message?: string) => void;
 
@@ -500,6 +502,82 @@ export const VARIABLES = {
     rule: 'a whole number of milliseconds from 1000 to 86400000',
     fallback: 60_000,
     parse: wholeNumber(1000, 86_400_000),
+  }),
+  DUCKMIG_WEBHOOKS: variable<WebhookEndpoint[]>({
+    section: 'governance',
+    readBy: ['start', 'api', 'worker'],
+    type: '`format:url`, comma-separated',
+    default: 'unset: no notifications',
+    description: 'endpoints that receive run events ([governance.md › Notifications](governance.md#notifications)): `json:URL` gets a signed JSON body, `slack:URL` a Slack incoming-webhook body (`{"text": …}`). `http://` or `https://` URLs; they may carry a secret (Slack\'s do), so they are never shown: logs and the delivery log name an endpoint by its host and id',
+    example: 'json:https://hooks.example.com/duckmig,slack:https://hooks.slack.com/services/T000/B000/XXXX',
+    rule: 'format:url entries (format json or slack, an http:// or https:// URL), comma-separated',
+    secret: true,
+    fallback: [],
+    parse: (raw, bad) => {
+      const { endpoints, problems } = parseWebhookList(raw);
+      for (const problem of problems) bad(undefined, `DUCKMIG_WEBHOOKS ${problem}`);
+      return endpoints;
+    },
+  }),
+  DUCKMIG_WEBHOOK_SECRET: variable<string | undefined>({
+    section: 'governance',
+    readBy: ['start', 'api', 'worker'],
+    type: 'text, at least 16 characters',
+    default: 'unset (required with `DUCKMIG_WEBHOOKS`)',
+    description: 'the key of the HMAC-SHA256 signature each delivery carries in `X-Duckmig-Signature: sha256=<hex>` (of the exact body bytes)',
+    example: '<32+ random characters>',
+    rule: 'at least 16 characters',
+    secret: true,
+    fallback: undefined,
+    parse: (raw, bad) => {
+      if (raw.length < 16) bad();
+      return raw;
+    },
+  }),
+  DUCKMIG_WEBHOOK_TIMEOUT_MS: variable({
+    section: 'governance',
+    readBy: WORKER,
+    type: 'integer 100–60000 (ms)',
+    default: '`5000`',
+    description: 'how long one delivery attempt may take before it counts as failed and is retried (up to 5 attempts, 1 s, 2 s, 4 s, 8 s apart)',
+    example: '5000',
+    rule: 'a whole number of milliseconds from 100 to 60000',
+    fallback: 5_000,
+    parse: wholeNumber(100, 60_000),
+  }),
+  DUCKMIG_MAINTENANCE_WINDOW: variable<MaintenanceWindow[] | undefined>({
+    section: 'governance',
+    readBy: ['start', 'api', 'worker'],
+    type: '`<days> HH:MM-HH:MM [UTC]`, `;`-separated',
+    default: 'unset: runs may start at any time',
+    description: 'when runs may start ([governance.md › Maintenance windows](governance.md#maintenance-windows)); days are `daily`, `Sat`, `Mon-Fri` or `Sat,Sun`, times UTC (`HH:MM` or `HH:MM:SS`; an end at or before the start ends the next day). Dry-runs and restores are not restricted',
+    example: 'Sat 02:00-04:00 UTC; Wed 22:00-23:30',
+    rule: 'windows like "Sat 02:00-04:00 UTC", separated by ";"',
+    fallback: undefined,
+    parse: (raw, bad) => {
+      try {
+        return parseMaintenanceWindows(raw);
+      } catch (err) {
+        if (!(err instanceof MaintenanceWindowError)) throw err;
+        bad(undefined, `DUCKMIG_MAINTENANCE_WINDOW must be windows like "Sat 02:00-04:00 UTC", separated by ";": ${err.message} (got ${JSON.stringify(raw)})`);
+        return undefined;
+      }
+    },
+  }),
+  DUCKMIG_WINDOW_POLICY: variable<'wait' | 'refuse'>({
+    section: 'governance',
+    readBy: ['start', 'api', 'worker'],
+    type: '`wait` or `refuse`',
+    default: '`wait`',
+    description: 'a run requested outside the maintenance window: `wait` schedules it for the next opening (a delayed job, listed under scheduled runs); `refuse` answers 409 `outside-maintenance-window` with the next opening. A scheduled run that becomes due after its window closed waits again or fails the same way',
+    example: 'refuse',
+    rule: '"wait" or "refuse"',
+    fallback: 'wait',
+    parse: (raw, bad) => {
+      const policy = raw.toLowerCase();
+      if (policy !== 'wait' && policy !== 'refuse') bad();
+      return policy as 'wait' | 'refuse';
+    },
   }),
   DUCKMIG_API: variable<string | undefined>({
     section: 'cli',

@@ -6,6 +6,7 @@
 import type { LevelWithSilent } from 'pino';
 import type { CheckpointPolicy } from '../core/checkpoint-policy.js';
 import { outsideTests, RESTORE_VARIABLES, restoreSettingsFrom, type RestoreSettings } from './restore-settings.js';
+import { GOVERNANCE_VARIABLES, governanceSettingsFrom, type MaintenanceSettings, type NotificationSettings } from './governance.js';
 import { envSecrets } from './secrets.js';
 import { ConfigError } from './config-error.js';
 import { hostName, processEnvironment, readVariables, VARIABLES, type ValueOf } from './variables.js';
@@ -36,6 +37,10 @@ export interface WorkerConfig {
   duckdbThreads: number;
   /** tokens and passwords from the environment, never shown in an error (unset when none) */
   secrets?: string[];
+  /** webhooks for run events (DUCKMIG_WEBHOOKS): the worker delivers them; unset: none */
+  notifications?: NotificationSettings;
+  /** when runs may start: the worker checks again when a run is due; unset: any time */
+  maintenance?: MaintenanceSettings;
   /** fleet mode (DUCKMIG_DATABASES or DUCKMIG_FLEET_MANIFEST set): many target files instead of DUCKMIG_DB */
   fleet: FleetConfig | null;
 }
@@ -82,6 +87,7 @@ export function loadWorkerConfig(env: Env = processEnvironment()): WorkerConfig 
     'DUCKMIG_DUCKDB_THREADS',
     ...RESTORE_VARIABLES,
     ...FLEET_VARIABLES,
+    ...GOVERNANCE_VARIABLES,
   ]);
   const secrets = envSecrets(env);
   return {
@@ -96,6 +102,7 @@ export function loadWorkerConfig(env: Env = processEnvironment()): WorkerConfig 
     maxFileBytes: v.DUCKMIG_MAX_FILE_BYTES,
     checkpoint: v.DUCKMIG_CHECKPOINT,
     duckdbThreads: v.DUCKMIG_DUCKDB_THREADS,
+    ...governanceSettingsFrom(v),
     ...(v.DUCKMIG_ALLOWED_PATHS && { allowedPaths: v.DUCKMIG_ALLOWED_PATHS }),
     ...(secrets.length > 0 && { secrets }),
     fleet: fleetConfigFrom(v),

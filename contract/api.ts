@@ -29,6 +29,8 @@ export const RunRequest = z
     allOrNothing: z.boolean().optional(),
     /** a plan id (from a dry-run, or a pending migration's planId): refused with 409 when the files changed since */
     plan: PlanId.optional(),
+    /** start no earlier than this (ISO 8601 with offset): a scheduled run, waiting as a delayed job */
+    at: z.string().datetime({ offset: true }).optional(),
   })
   .strict();
 export type RunRequest = z.infer<typeof RunRequest>;
@@ -64,6 +66,8 @@ export const EnqueuedResponse = z.object({
   jobId: z.string(),
   statusUrl: z.string(),
   eventsUrl: z.string(),
+  /** a scheduled run: when it is due (its `at`, or the next maintenance window's opening) */
+  scheduledFor: z.string().optional(),
 });
 export type EnqueuedResponse = z.infer<typeof EnqueuedResponse>;
 

@@ -8,3 +8,5 @@ export * from './plan.js';
 export * from './schema.js';
 export * from './fleet.js';
 export * from './fleet-api.js';
+export * from './notifications.js';
+export * from './schedule.js';

@@ -55,6 +55,10 @@ export const RunJobData = Requester.extend(Deadline.shape).extend({
   allOrNothing: z.boolean().optional(),
   /** the pinned plan id: the worker refuses the run when the pending files differ */
   plan: z.string().optional(),
+  /** times the worker put the run back to wait for a maintenance window (each start counts as an attempt) */
+  windowWaits: z.number().int().min(0).optional(),
+  /** a scheduled run: when it is due (its `at`, or when a maintenance window opens) */
+  scheduledFor: z.string().datetime({ offset: true }).optional(),
 });
 export const DryRunJobData = Requester.extend({
   kind: z.literal('dry-run'),

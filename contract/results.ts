@@ -186,6 +186,8 @@ export const ErrorCode = z.enum([
   'down-missing',
   /** the schema at an applied version could not be replayed (schema-at jobs) */
   'replay-failed',
+  /** the run became due outside every maintenance window and the policy is refuse: nothing was applied */
+  'outside-maintenance-window',
   /** the worker died or the run ended without a result */
   'crashed',
   /** fleet mode: the writer's fencing token is no longer valid (its shard lease was lost or taken over): nothing more was written */

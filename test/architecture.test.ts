@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const LAYERS = ['core', 'contract', 'config', 'lifecycle', 'fleet', 'worker', 'api', 'cli', 'ui/src', 'bench'] as const;
+const LAYERS = ['core', 'contract', 'config', 'lifecycle', 'fleet', 'notify', 'worker', 'api', 'cli', 'ui/src', 'bench'] as const;
 type Layer = (typeof LAYERS)[number];
 
 /** What each layer may import from the repository, besides itself (npm packages aside). */
@@ -18,8 +18,10 @@ const ALLOWED: Record<Layer, readonly string[]> = {
   lifecycle: [],
   // the fleet's Redis records and run creation, shared by the API and the fleet worker
   fleet: ['contract'],
-  worker: ['core', 'contract', 'config', 'lifecycle', 'fleet'],
-  api: ['core', 'contract', 'config', 'lifecycle', 'fleet'],
+  // run events to webhooks: notify() for any emitter, delivery for the worker
+  notify: ['contract', 'config'],
+  worker: ['core', 'contract', 'config', 'lifecycle', 'fleet', 'notify'],
+  api: ['core', 'contract', 'config', 'lifecycle', 'fleet', 'notify'],
   // `duckmig start|api|worker` run the other processes through their entry points only
   cli: ['core', 'contract', 'config', 'lifecycle', 'api/main.ts', 'worker/main.ts'],
   'ui/src': ['contract (type-only)', 'core/sql-lexer.ts'],

@@ -1,7 +1,8 @@
 // The worker process's core: owns the DuckDB file (opens it once, the only process that
 // does), adopts a legacy database, validates, publishes the status snapshot (at start-up,
 // after every job, when a migration file changes) and the heartbeat, listens for cancel
-// requests, and runs one BullMQ job at a time. It never
+// requests, runs one BullMQ job at a time, and delivers webhooks (its own BullMQ worker
+// on the `webhooks` queue, when DUCKMIG_WEBHOOKS is set). It never
 // applies migrations on start-up. close() is memoised: it stops taking jobs, lets the
 // migration in progress finish, then closes BullMQ, DuckDB (checkpointed) and Redis in
 // that order, each a bounded step (lifecycle/teardown.ts); every exit path, a failed
@@ -12,10 +13,12 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { Worker, type RedisQueueBackend } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { QUEUE_NAME, STALLED_FAILED_REASON, readPlan, WORKER_DIED_MESSAGE, redisKeys, type JobDataWithOutcome, type JobProgress, type RunResult, type WorkerInfo, type WorkerSnapshot } from '../contract/index.js';
+import { QUEUE_NAME, STALLED_FAILED_REASON, readPlan, WORKER_DIED_MESSAGE, redisKeys, webhookKeys, type JobDataWithOutcome, type JobProgress, type RunResult, type WorkerInfo, type WorkerSnapshot } from '../contract/index.js';
 import { redisUrlMissing } from '../config/config-error.js';
 import { dataDirSecrets, redisUrlSecrets } from '../config/secrets.js';
 import { teardown, type TeardownStep } from '../lifecycle/teardown.js';
+import { startDeliveryWorker } from '../notify/delivery-worker.js';
+import { createNotifier, type Notifier } from '../notify/notifier.js';
 import { subscribeCancel, type CancelSubscription } from './cancel.js';
 import type { WorkerConfig } from './config.js';
 import { DatabaseOwner } from './database-owner.js';
@@ -76,6 +79,9 @@ interface Opened {
   bullConnection?: Redis;
   worker?: BullWorker;
   cancel?: CancelSubscription;
+  notifier?: Notifier;
+  /** the webhooks queue's delivery worker and its connection (only with DUCKMIG_WEBHOOKS) */
+  deliveries?: { worker: Worker; connection: Redis };
 }
 
 /** The job the worker is running, for the heartbeat and the shutdown message. */
@@ -103,6 +109,14 @@ export async function startWorker(config: WorkerConfig, logger: Logger, options:
       () => void publish().catch((err: unknown) => log.debug({ err }, 'snapshot not refreshed after a file change')),
       log,
     );
+    const notifier = (opened.notifier = createNotifier(config.notifications, redis, log));
+    if (config.notifications) {
+      const connection = connect('webhooks', redisUrl, log);
+      opened.deliveries = {
+        connection,
+        worker: startDeliveryWorker({ settings: config.notifications, connection, redis, logKey: webhookKeys(queueName).deliveries, logger: log }),
+      };
+    }
     const heartbeat = (opened.heartbeat = startHeartbeat({ redis, key: keys.heartbeat, workerId: info.id, busyWith: () => busy.jobId, logger: log, changedChannel: keys.stateChanged }));
     const processor = createProcessor({
       owner,
@@ -115,6 +129,8 @@ export async function startWorker(config: WorkerConfig, logger: Logger, options:
         void heartbeat.beat();
       },
       confirmed: (jobId, notAfterMs) => awaitConfirmation(redis, `${keys.accepted}:${jobId}`, notAfterMs),
+      notify: (input) => notifier.notify(input),
+      maintenance: config.maintenance,
     });
     opened.bullConnection = connect('bullmq', redisUrl, log);
     const worker = (opened.worker = createBullWorker(queueName, processor, opened.bullConnection, config, log));
@@ -289,6 +305,9 @@ function undoStartSteps(opened: Opened, redisCloseTimeoutMs: number): TeardownSt
     { name: 'bullmq worker', limitMs: redisCloseTimeoutMs, run: () => opened.worker?.close() },
     { name: 'bullmq connection', limitMs: 3_000, run: () => opened.bullConnection && quit(opened.bullConnection) },
     { name: 'heartbeat', limitMs: 2_000, run: () => opened.heartbeat?.stop() },
+    { name: 'webhook deliveries', limitMs: 3_000, run: () => opened.deliveries?.worker.close() },
+    { name: 'webhook connection', limitMs: 3_000, run: () => opened.deliveries && quit(opened.deliveries.connection) },
+    { name: 'notifier', limitMs: 2_000, run: () => opened.notifier?.close() },
     { name: 'migrations watch', limitMs: 2_000, run: () => opened.migrationsWatch?.close() },
     { name: 'redis', limitMs: 3_000, run: () => opened.redis && quit(opened.redis) },
     { name: 'database', limitMs: Infinity, run: () => opened.owner?.close() },
@@ -318,6 +337,10 @@ function closeSteps(running: Required<Opened>, log: Logger, redisCloseTimeoutMs:
     { name: 'bullmq worker', limitMs: redisCloseTimeoutMs, run: () => workerClosed },
     { name: 'cancel channel', limitMs: 2_000, run: () => running.cancel.close() },
     { name: 'heartbeat', limitMs: 2_000, run: () => running.heartbeat.stop() },
+    // a delivery in progress is bounded by its timeout; undelivered events stay queued for the next start
+    { name: 'webhook deliveries', limitMs: 3_000, run: () => running.deliveries?.worker.close() },
+    { name: 'webhook connection', limitMs: 3_000, run: () => running.deliveries && quit(running.deliveries.connection) },
+    { name: 'notifier', limitMs: 2_000, run: () => running.notifier.close() },
     {
       name: 'database',
       limitMs: Infinity,

@@ -7,13 +7,18 @@
 // before it settles; success / nothing-to-do then complete (the return value repeats the
 // result for bull-board), everything else throws UnrecoverableError (never retried) whose
 // message is for people. After every job, before BullMQ hears the outcome, the snapshot is
-// republished, so a client that sees `completed` reads a current status.
-import { UnrecoverableError, type Job } from 'bullmq';
+// republished, so a client that sees `completed` reads a current status. Runs announce
+// run.started and their end (notify); a run due outside every maintenance window waits
+// for the next one (moved back to delayed) or is refused, by the policy.
+import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
-import { JobData, WORKER_DIED_MESSAGE, type ErrorCode, type JobDataWithOutcome, type JobOutcome, type JobProgress, type PlanEntry, type RunResult } from '../contract/index.js';
+import { JobData, WORKER_DIED_MESSAGE, type ErrorCode, type JobDataWithOutcome, type JobOutcome, type JobProgress, type NotificationInput, type PlanEntry, type RunResult } from '../contract/index.js';
+import type { MaintenanceSettings } from '../config/governance.js';
+import { nextWindowOpening, windowOpenAt } from '../core/maintenance-window.js';
 import type { DatabaseOwner } from './database-owner.js';
 import { createProgressReporter } from './progress.js';
 import { expiredMessage } from './run-deadline.js';
+import { runEnded, runStarted } from './run-notifications.js';
 import { RestorePointError, errorExcerpt } from '../core/index.js';
 
 /** A schema-at job's return value is null: its schema goes to the cache (keys.schemaAt). */
@@ -33,6 +38,10 @@ export interface ProcessorDeps {
   lookupPlan?: (planId: string) => Promise<PlanEntry[] | null>;
   /** replays the applied files up to a version and caches its schema ('schema-at' jobs) */
   schemaAt?: (data: Extract<JobData, { kind: 'schema-at' }>) => Promise<void>;
+  /** announces run events to webhooks (notify/notifier.ts); never throws */
+  notify?: (input: NotificationInput) => Promise<void>;
+  /** when runs may start; checked again when a run job starts */
+  maintenance?: MaintenanceSettings;
 }
 
 /** The job's failedReason for a run that did not succeed. */
@@ -60,20 +69,21 @@ export function errorCodeOf(result: RunResult): ErrorCode | null {
 }
 
 export function createProcessor(deps: ProcessorDeps) {
-  const { owner, logger, afterJob, onBusy, confirmed, lookupPlan, schemaAt } = deps;
+  const { owner, logger, afterJob, onBusy, confirmed, lookupPlan, schemaAt, notify = async () => undefined, maintenance } = deps;
 
   // In the job's data, not its return value: BullMQ keeps a return value only for a
   // completed job, data for a failed one too, so every reader looks in one place.
   const storeOutcome = (job: MigrationJob, outcome: JobOutcome, log: Logger) =>
     job.updateData({ ...job.data, outcome }).catch((err: unknown) => log.warn({ err }, 'job outcome not stored'));
-  const refuse = async (job: MigrationJob, log: Logger, errorCode: ErrorCode, message: string) => {
+  const refuse = async (job: MigrationJob, log: Logger, errorCode: ErrorCode, message: string, data?: JobData) => {
     await storeOutcome(job, { result: null, errorCode }, log);
+    if (data?.kind === 'run') await notify(runEnded(job.id ?? 'unknown', data, null, errorCode, message));
     return new UnrecoverableError(message);
   };
 
   // Three declared parameters: BullMQ only creates the AbortSignal (cancelJob) for
   // processors whose length is at least 3.
-  return async function processMigrationJob(job: MigrationJob, _token: string | undefined, signal: AbortSignal | undefined): Promise<RunResult | null> {
+  return async function processMigrationJob(job: MigrationJob, token: string | undefined, signal: AbortSignal | undefined): Promise<RunResult | null> {
     const jobId = job.id ?? 'unknown';
     const log = logger.child({ jobId, kind: job.name });
 
@@ -86,14 +96,27 @@ export function createProcessor(deps: ProcessorDeps) {
       // Only reached when a queue allows stalls (maxStalledCount > 0): this worker never
       // re-runs a job whose worker died; the ledger already shows what that run committed.
       await job.log(WORKER_DIED_MESSAGE).catch(() => undefined);
-      throw await refuse(job, log, 'crashed', WORKER_DIED_MESSAGE);
+      throw await refuse(job, log, 'crashed', WORKER_DIED_MESSAGE, data);
     }
-    if (job.attemptsStarted > 1) {
-      throw await refuse(job, log, 'crashed', 'this job already started once; duckmig never retries a run: enqueue a new one to continue with what is pending');
+    // each wait for a maintenance window started the job once more without running it
+    const windowWaits = data.kind === 'run' ? (data.windowWaits ?? 0) : 0;
+    if (job.attemptsStarted > 1 + windowWaits) {
+      throw await refuse(job, log, 'crashed', 'this job already started once; duckmig never retries a run: enqueue a new one to continue with what is pending', data);
     }
     if ((data.kind === 'run' || data.kind === 'restore' || data.kind === 'undo') && data.notAfter && confirmed && !(await confirmed(jobId, Date.parse(data.notAfter)))) {
       log.warn({ event: 'job:expired', notAfter: data.notAfter }, `job ${jobId} refused: not confirmed by its deadline`);
-      throw await refuse(job, log, 'deadline-passed', expiredMessage(data.kind, data.notAfter));
+      throw await refuse(job, log, 'deadline-passed', expiredMessage(data.kind, data.notAfter), data);
+    }
+    if (data.kind === 'run' && maintenance && !windowOpenAt(maintenance.windows, Date.now())) {
+      const next = new Date(nextWindowOpening(maintenance.windows, Date.now())).toISOString();
+      if (maintenance.policy === 'wait' && token) {
+        await job.updateData({ ...job.data, kind: 'run', windowWaits: windowWaits + 1, scheduledFor: next });
+        await job.moveToDelayed(Date.parse(next), token);
+        log.info({ event: 'job:window-wait', next }, `job ${jobId} became due outside the maintenance window: waits until ${next}`);
+        throw new DelayedError();
+      }
+      log.warn({ event: 'job:outside-window', next }, `job ${jobId} refused: outside the maintenance window`);
+      throw await refuse(job, log, 'outside-maintenance-window', `run refused, nothing was applied: it became due outside the maintenance window (the next opens at ${next})`, data);
     }
 
     if (data.kind === 'schema-at') {
@@ -114,6 +137,7 @@ export function createProcessor(deps: ProcessorDeps) {
       return null;
     }
 
+    if (data.kind === 'run') await notify(runStarted(jobId, data));
     const reporter = createProgressReporter(job, log);
     let result: RunResult | null = null;
     let crash: unknown;
@@ -178,6 +202,7 @@ export function createProcessor(deps: ProcessorDeps) {
       onBusy?.(null);
     }
 
+    if (data.kind === 'run') await notify(runEnded(jobId, data, result, result ? errorCodeOf(result) : 'crashed'));
     if (crash instanceof RestorePointError) {
       // an unknown or damaged restore point: refused before the database was touched
       log.warn({ event: 'job:refused', reason: crash.message }, `job ${jobId} refused`);

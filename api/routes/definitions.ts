@@ -25,6 +25,8 @@ import {
   UndoPreviewRequest,
   UndoRequest,
   SCHEMA_PREFIX,
+  ScheduledRunsResponse,
+  WebhookDeliveriesResponse,
   SchemaDiffResponse,
   SchemaPendingResponse,
   VersionSchema,
@@ -99,7 +101,7 @@ export const runRoute = createRoute({
   summary: 'Enqueue a migration run',
   description: describe(
     'operator',
-    'Enqueues a run job. Only one run or restore job may wait or run at a time. With `plan` (a dry-run\'s `planId`, or a pending migration\'s `planId`) the run applies exactly that plan: when the pending files differ, the answer is 409 `plan-changed` with the difference in `details`, and the worker checks again before applying anything.',
+    'Enqueues a run job. Only one run or restore job may wait or run at a time (a scheduled run included). With `plan` (a dry-run\'s `planId`, or a pending migration\'s `planId`) the run applies exactly that plan: when the pending files differ, the answer is 409 `plan-changed` with the difference in `details`, and the worker checks again before applying anything. With `at` the run is scheduled (a delayed job, `scheduledFor` in the answer). With a maintenance window configured, a run outside it is scheduled for the next opening (policy `wait`) or refused with the next opening in `details.nextWindowAt` (policy `refuse`: 409 for a run now, 422 for an `at` outside every window).',
   ),
   'x-duckmig-role': 'operator' as const,
   request: { body: { content: { 'application/json': { schema: RunRequest } }, required: false } },
@@ -108,8 +110,9 @@ export const runRoute = createRoute({
     ...WRITE_ERRORS,
     409: json(
       ErrorBody.extend({ error: ErrorBody.shape.error.extend({ details: z.union([PlanDifference, z.unknown()]).optional() }) }),
-      'A run or restore job is already waiting or active (`run-in-progress`, details.jobId), or the pinned plan changed (`plan-changed`, details: which files changed, were added or removed)',
+      'A run or restore job is already waiting, scheduled or active (`run-in-progress`, details.jobId), the pinned plan changed (`plan-changed`, details: which files changed, were added or removed), or no maintenance window is open now and the policy is refuse (`outside-maintenance-window`, details.nextWindowAt)',
     ),
+    422: json(ErrorBody, '`at` is in the past or more than 30 days ahead (`at-in-past`, `at-too-far`), or outside every maintenance window under policy refuse (`outside-maintenance-window`, details.nextWindowAt)'),
   },
 });
 
@@ -477,6 +480,28 @@ export const schemaDiffRoute = createRoute({
   },
 });
 
+export const scheduledRunsRoute = createRoute({
+  method: 'get',
+  path: `${ADMIN_PREFIX}/scheduled`,
+  tags: ['migrations'],
+  operationId: 'listScheduledRuns',
+  summary: 'Runs waiting for their time or for a maintenance window',
+  description: describe('viewer', 'Soonest first, with the configured windows and policy. Cancel one with POST …/jobs/{id}/cancel (it has not started: it is removed and the run slot is free).'),
+  'x-duckmig-role': 'viewer' as const,
+  responses: { 200: json(ScheduledRunsResponse, 'The scheduled runs'), ...READ_ERRORS },
+});
+
+export const webhookDeliveriesRoute = createRoute({
+  method: 'get',
+  path: `${API_PREFIX}/admin/webhooks/deliveries`,
+  tags: ['webhooks'],
+  operationId: 'listWebhookDeliveries',
+  summary: 'The last webhook delivery attempts',
+  description: describe('admin', 'Newest first: each attempt\'s event, endpoint (host and id, never the URL), attempt number, HTTP status, duration and error kind.'),
+  'x-duckmig-role': 'admin' as const,
+  responses: { 200: json(WebhookDeliveriesResponse, 'The delivery log'), ...READ_ERRORS },
+});
+
 /** Every documented operation, in document order. */
 export const apiRoutes = [
   runRoute,
@@ -484,6 +509,7 @@ export const apiRoutes = [
   restoreRoute,
   undoPreviewRoute,
   undoRoute,
+  scheduledRunsRoute,
   statusRoute,
   pendingSqlRoute,
   historyRoute,
@@ -499,4 +525,5 @@ export const apiRoutes = [
   sessionCheckRoute,
   signInRoute,
   signOutRoute,
+  webhookDeliveriesRoute,
 ] as const;

@@ -1,6 +1,8 @@
-// /api/v1/admin/migrations: run, dry-run and undo preview (optionally waiting), undo, restore, status and
-// history. Enqueue rules live in jobs.ts; status comes from the worker's snapshot and
-// heartbeat in Redis, never from the database. A sub-app mounted at
+// /api/v1/admin/migrations: run, dry-run and undo preview (optionally waiting), undo,
+// restore, status, history and scheduled runs. Enqueue rules live in jobs.ts, when a run
+// may start in run-schedule.ts; status comes from the worker's snapshot and heartbeat in
+// Redis, never from the database. An accepted run is announced (run.queued) before it is
+// confirmed, so the worker's run.started always follows it. A sub-app mounted at
 // MIGRATION_ROUTES_BASE.
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { QueueEvents } from 'bullmq';
@@ -17,6 +19,7 @@ import {
   type HistoryRun,
   type JobData,
   type JobView,
+  type NotificationInput,
   type PendingSqlResponse,
   type PlannedStatement,
   type StatusResponse,
@@ -24,12 +27,14 @@ import {
 import { ApiError } from '../errors.js';
 import { historyCsv, matchesHistoryFilter, withCancelledBy } from '../history.js';
 import { acceptedKey, confirmWithinDeadline, DEFAULT_RUN_DEADLINE_MS } from '../run-deadline.js';
-import { enqueue, refuseWhenPaused, getJobView, listRecentJobs, waitForJob, type MigrationQueue } from '../jobs.js';
+import type { MaintenanceSettings } from '../../config/governance.js';
+import { enqueue, refuseWhenPaused, getJobView, listRecentJobs, listScheduledRuns, waitForJob, type MigrationQueue } from '../jobs.js';
+import { scheduleRun, type RunSchedule } from '../run-schedule.js';
 import { fullBody, matchesIfNoneMatch, SummaryCache } from '../status-body.js';
 import type { StatusFreshness } from '../status-freshness.js';
 import { StatusStateReader } from '../status-state.js';
 import type { WorkerKeys, WorkerStateReader } from '../worker-state.js';
-import { dryRunRoute, historyExportRoute, historyRoute, pendingSqlRoute, restoreRoute, runRoute, statusRoute, undoPreviewRoute, undoRoute } from './definitions.js';
+import { dryRunRoute, historyExportRoute, historyRoute, pendingSqlRoute, restoreRoute, runRoute, scheduledRunsRoute, statusRoute, undoPreviewRoute, undoRoute } from './definitions.js';
 import { relativeTo, routeGroup } from './group.js';
 import { guards } from './guards.js';
 
@@ -47,11 +52,15 @@ export interface MigrationRoutesDeps {
   runDeadlineMs?: number;
   /** lets a status read answer later requests until a change is announced (status-freshness.ts) */
   statusFreshness?: StatusFreshness;
+  /** announces run events (notify/notifier.ts) */
+  notify?: (input: NotificationInput) => Promise<void>;
+  /** when runs may start; null: any time */
+  maintenance?: MaintenanceSettings;
 }
 
-export function enqueuedBody(jobId: string): EnqueuedResponse {
+export function enqueuedBody(jobId: string, scheduledFor?: string): EnqueuedResponse {
   const id = encodeURIComponent(jobId);
-  return { jobId, statusUrl: `${ADMIN_PREFIX}/jobs/${id}`, eventsUrl: `${ADMIN_PREFIX}/events?jobId=${id}` };
+  return { jobId, statusUrl: `${ADMIN_PREFIX}/jobs/${id}`, eventsUrl: `${ADMIN_PREFIX}/events?jobId=${id}`, ...(scheduledFor && { scheduledFor }) };
 }
 
 function inProgress(jobId: string): ApiError {
@@ -62,17 +71,22 @@ function inProgress(jobId: string): ApiError {
 
 export function migrationRoutes(deps: MigrationRoutesDeps): OpenAPIHono {
   const app = routeGroup();
-  const { queue, queueEvents, redis, keys, workerState, limiter, runDeadlineMs = DEFAULT_RUN_DEADLINE_MS } = deps;
+  const { queue, queueEvents, redis, keys, workerState, limiter, runDeadlineMs = DEFAULT_RUN_DEADLINE_MS, notify = async () => undefined, maintenance } = deps;
   const statusState = new StatusStateReader(queue, workerState, redis, deps.statusFreshness);
   const summaries = new SummaryCache();
 
-  async function enqueueExclusive(data: Extract<JobData, { kind: 'run' | 'restore' | 'undo' }>): Promise<EnqueuedResponse> {
+  async function enqueueExclusive(data: Extract<JobData, { kind: 'run' | 'restore' | 'undo' }>, schedule: RunSchedule = { delayMs: 0 }): Promise<EnqueuedResponse> {
     await refuseWhenPaused(queue);
     const notAfter = Date.now() + runDeadlineMs;
-    const { jobId, accepted } = await enqueue(queue, { ...data, notAfter: new Date(notAfter).toISOString() });
+    const { scheduledFor } = schedule;
+    const { jobId, accepted } = await enqueue(queue, { ...data, notAfter: new Date(notAfter).toISOString(), ...(scheduledFor && { scheduledFor }) }, schedule.delayMs);
     if (!accepted) throw inProgress(jobId);
-    await confirmWithinDeadline(redis, acceptedKey(keys.accepted, jobId), notAfter);
-    return enqueuedBody(jobId);
+    if (data.kind === 'run') {
+      const { requestedBy, reason } = data;
+      await notify({ event: 'run.queued', jobId, requestedBy, ...(reason && { reason }), ...(scheduledFor && { scheduledFor }) });
+    }
+    await confirmWithinDeadline(redis, acceptedKey(keys.accepted, jobId), notAfter, schedule.delayMs);
+    return enqueuedBody(jobId, scheduledFor);
   }
 
   /**
@@ -92,10 +106,16 @@ export function migrationRoutes(deps: MigrationRoutesDeps): OpenAPIHono {
   }
 
   app.openapi(relativeTo(MIGRATION_ROUTES_BASE, { ...runRoute, middleware: guards(runRoute, limiter) }), async function runMigrations(c) {
-    const { target, reason, allOrNothing, plan } = c.req.valid('json');
+    const { target, reason, allOrNothing, plan, at } = c.req.valid('json');
+    const schedule = scheduleRun(at, maintenance);
     if (plan) await refuseChangedPlan(plan, target);
-    const body = await enqueueExclusive({ kind: 'run', requestedBy: c.get('principal').name, target, reason, allOrNothing, ...(plan && { plan }) });
+    const body = await enqueueExclusive({ kind: 'run', requestedBy: c.get('principal').name, target, reason, allOrNothing, ...(plan && { plan }) }, schedule);
     return c.json(body, 202);
+  });
+
+  app.openapi(relativeTo(MIGRATION_ROUTES_BASE, { ...scheduledRunsRoute, middleware: guards(scheduledRunsRoute) }), async function scheduledRuns(c) {
+    const runs = await listScheduledRuns(queue);
+    return c.json({ runs, windows: maintenance?.windows.map((w) => w.text) ?? [], policy: maintenance?.policy ?? null }, 200);
   });
 
   app.openapi(relativeTo(MIGRATION_ROUTES_BASE, { ...pendingSqlRoute, middleware: guards(pendingSqlRoute) }), async function getPendingSql(c) {

@@ -1,0 +1,101 @@
+// Notifications: the events duckmig announces to webhooks, the payload a receiver gets,
+// the `webhooks` queue's job data, and the delivery log the API shows to admins.
+// Anything that emits an event builds a NotificationInput and hands it to notify()
+// (notify/notifier.ts); the worker delivers it to every configured endpoint.
+import { z } from 'zod';
+import { ErrorCode } from './results.js';
+
+export const NotificationEventType = z.enum([
+  /** a run was accepted by the API (`scheduledFor` when it waits for a time or a maintenance window) */
+  'run.queued',
+  /** a run waits for an approver before it may start */
+  'run.awaiting-approval',
+  'run.started',
+  'run.succeeded',
+  /** failed, refused, cancelled or crashed: `errorCode` says which */
+  'run.failed',
+  /** applied migrations were undone */
+  'run.undo',
+  'fleet.run.started',
+  'fleet.run.finished',
+  /** the database's schema differs from what its applied migrations say it should be */
+  'drift.found',
+]);
+export type NotificationEventType = z.infer<typeof NotificationEventType>;
+
+/** The event the approvals flow emits when a run needs an approver. */
+export const AWAITING_APPROVAL_EVENT: NotificationEventType = 'run.awaiting-approval';
+
+/** What an emitter says about an event; never SQL, never a secret: error text only as the scrubbed message. */
+export const NotificationInput = z.object({
+  event: NotificationEventType,
+  jobId: z.string().optional(),
+  requestedBy: z.string().optional(),
+  reason: z.string().optional(),
+  /** when a queued run is due (a scheduled time or the next maintenance window) */
+  scheduledFor: z.string().optional(),
+  fromVersion: z.number().int().optional(),
+  toVersion: z.number().int().optional(),
+  applied: z.number().int().optional(),
+  durationMs: z.number().optional(),
+  errorCode: z.union([ErrorCode, z.string().max(100)]).optional(),
+  /** one line for people, already bounded and scrubbed of secrets */
+  message: z.string().max(2_000).optional(),
+});
+export type NotificationInput = z.infer<typeof NotificationInput>;
+
+/** One event as built once by notify(): the same id and time for every endpoint. */
+export const Notification = NotificationInput.extend({ id: z.string(), at: z.string() });
+export type Notification = z.infer<typeof Notification>;
+
+/** The JSON body a `json` endpoint receives (signed with X-Duckmig-Signature). */
+export const WebhookBody = z.object({
+  /** the delivery id (same for every attempt, also in X-Duckmig-Delivery): receivers de-duplicate by it */
+  deliveryId: z.string(),
+  event: NotificationEventType,
+  /** when this attempt was sent (ms since the epoch, also in X-Duckmig-Timestamp): receivers refuse old ones */
+  timestamp: z.number().int(),
+  data: Notification,
+});
+export type WebhookBody = z.infer<typeof WebhookBody>;
+
+export const WebhookFormat = z.enum(['json', 'slack']);
+export type WebhookFormat = z.infer<typeof WebhookFormat>;
+
+export const WEBHOOK_QUEUE_NAME = 'webhooks';
+
+/**
+ * One delivery: an event for one endpoint. The endpoint is named by its id (a hash of its
+ * URL), never by the URL itself, which may carry a secret (Slack's does).
+ */
+export const WebhookJobData = z.object({ endpointId: z.string(), notification: Notification });
+export type WebhookJobData = z.infer<typeof WebhookJobData>;
+
+/** One attempt of one delivery, as the delivery log keeps it. */
+export const WebhookDelivery = z.object({
+  deliveryId: z.string(),
+  event: NotificationEventType,
+  jobId: z.string().nullable(),
+  endpoint: z.object({ id: z.string(), format: WebhookFormat, host: z.string() }),
+  /** 1 for the first attempt */
+  attempt: z.number().int(),
+  /** the receiver's HTTP status, null when none came (timeout, refused connection) */
+  statusCode: z.number().int().nullable(),
+  ok: z.boolean(),
+  /** why an attempt failed: http-status, redirect, timeout, network, endpoint-unknown */
+  error: z.string().nullable(),
+  durationMs: z.number(),
+  at: z.string(),
+});
+export type WebhookDelivery = z.infer<typeof WebhookDelivery>;
+
+export const WebhookDeliveriesResponse = z.object({ deliveries: z.array(WebhookDelivery), keep: z.number().int() });
+export type WebhookDeliveriesResponse = z.infer<typeof WebhookDeliveriesResponse>;
+
+/** How many attempts the delivery log keeps (newest first). */
+export const WEBHOOK_DELIVERIES_KEPT = 200;
+
+export const webhookKeys = (queue: string, prefix = 'duckmig') => ({
+  /** list, newest first: WebhookDelivery JSON, capped at WEBHOOK_DELIVERIES_KEPT */
+  deliveries: `${prefix}:${queue}:webhook-deliveries`,
+});

@@ -1,0 +1,24 @@
+// Scheduled runs: runs that wait as delayed jobs, for their `at` time or for the next
+// maintenance window to open. Listed by GET …/scheduled, cancelled like any job that
+// has not started (POST …/jobs/{id}/cancel removes it).
+import { z } from 'zod';
+
+export const ScheduledRun = z.object({
+  jobId: z.string(),
+  /** when it is due */
+  scheduledFor: z.string(),
+  requestedBy: z.string(),
+  reason: z.string().nullable(),
+  target: z.number().int().nullable(),
+  createdAt: z.string(),
+});
+export type ScheduledRun = z.infer<typeof ScheduledRun>;
+
+export const ScheduledRunsResponse = z.object({
+  /** soonest first */
+  runs: z.array(ScheduledRun),
+  /** the configured maintenance windows as written (empty: runs may start at any time) */
+  windows: z.array(z.string()),
+  policy: z.enum(['wait', 'refuse']).nullable(),
+});
+export type ScheduledRunsResponse = z.infer<typeof ScheduledRunsResponse>;
