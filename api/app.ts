@@ -17,14 +17,17 @@ import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
-import { API_PREFIX, redisKeys, webhookKeys, type NotificationInput } from '../contract/index.js';
+import { API_PREFIX, fleetKeys, redisKeys, webhookKeys, type NotificationInput } from '../contract/index.js';
 import type { MaintenanceSettings } from '../config/governance.js';
+import { DEFAULT_KEY_PREFIX, type FleetPrefixes } from '../fleet/options.js';
+import { openFleetQueue } from '../fleet/queue.js';
 import './context.js';
 import { authenticate, requireRole } from './auth.js';
 import { AuthThrottle, DEFAULT_AUTH_FAILURES } from './auth-throttle.js';
 import { registerDocsUi } from './docs-ui.js';
 import { BULL_BOARD_PATH, registerBullBoard } from './bull-board.js';
 import { ApiError, onApiError, onNotFound, throwOnInvalid } from './errors.js';
+import { FleetLiveHub, registerFleetLiveRoutes } from './fleet-live.js';
 import { HEALTH_PATHS, registerHealthRoutes } from './health.js';
 import { jobEndOf, type MigrationQueue } from './jobs.js';
 import { LiveHub } from './live-hub.js';
@@ -33,6 +36,7 @@ import { countRequests, registerMetricsRoute, RequestMetrics } from './metrics.j
 import { buildOpenApiDocument } from './openapi.js';
 import { DEFAULT_RATE_LIMIT, rateLimit } from './rate-limit.js';
 import { requestLog } from './request-log.js';
+import { FLEET_ROUTES_BASE, fleetRoutes } from './routes/fleet.js';
 import { JOB_ROUTES_BASE, jobRoutes } from './routes/jobs.js';
 import { MIGRATION_ROUTES_BASE, migrationRoutes } from './routes/migrations.js';
 import { SCHEMA_ROUTES_BASE, schemaRoutes } from './routes/schema.js';
@@ -79,6 +83,8 @@ export interface ApiDeps {
   notify?: (input: NotificationInput) => Promise<void>;
   /** when runs may start (DUCKMIG_MAINTENANCE_WINDOW); default: any time */
   maintenance?: MaintenanceSettings;
+  /** the fleet's Redis prefixes (its keys, and BullMQ's for the fleet queue) */
+  fleet?: FleetPrefixes;
 }
 
 export interface ApiApp {
@@ -86,6 +92,7 @@ export interface ApiApp {
   /** attach WebSocket upgrades to the node server that serves `app` */
   injectWebSocket: ReturnType<typeof createNodeWebSocket>['injectWebSocket'];
   hub: LiveHub;
+  fleetHub: FleetLiveHub;
   /** detach from QueueEvents and drop live clients (does not close Redis or the queue) */
   close(): void;
 }
@@ -177,6 +184,15 @@ export function createApp(deps: ApiDeps): ApiApp {
   app.route(SESSION_ROUTES_BASE, sessionRoutes({ tokens, sessions, throttle, trustProxy, sessionTtlMs }));
   registerLiveRoutes(app, { hub, upgradeWebSocket: nodeWs.upgradeWebSocket });
 
+  // the fleet: its own keys and queue, the same auth, origin check and rate limit
+  const fleetKeyPrefix = deps.fleet?.keyPrefix ?? DEFAULT_KEY_PREFIX;
+  const fleet = fleetKeys(fleetKeyPrefix);
+  const fleetQueue = openFleetQueue(redis, deps.fleet?.bullPrefix);
+  fleetQueue.on('error', (err) => logger.warn({ err: err.message }, 'fleet queue error'));
+  const fleetHub = new FleetLiveHub({ redis, keys: fleet, logger });
+  app.route(FLEET_ROUTES_BASE, fleetRoutes({ redis, queue: fleetQueue, keys: fleet, keyPrefix: fleetKeyPrefix, limiter }));
+  registerFleetLiveRoutes(app, { hub: fleetHub, upgradeWebSocket: nodeWs.upgradeWebSocket });
+
   const document = buildOpenApiDocument();
   app.get(`${API_PREFIX}/openapi.json`, requireRole('viewer'), function openApiDocument(c) {
     return c.json(document);
@@ -192,11 +208,14 @@ export function createApp(deps: ApiDeps): ApiApp {
     app,
     injectWebSocket: nodeWs.injectWebSocket,
     hub,
+    fleetHub,
     close() {
       if (closed) return;
       closed = true;
       hub.close();
       statusFreshness?.close();
+      fleetHub.close();
+      void fleetQueue.close().catch(() => undefined);
       for (const client of nodeWs.wss.clients) client.terminate();
       nodeWs.wss.close();
     },

@@ -8,6 +8,7 @@ import { API_PREFIX, ErrorBody, WhoAmIResponse, type Role } from '../contract/in
 import { ROLES, startApiHarness, type ApiHarness } from '../test/support/api-harness.js';
 import { createApp } from './app.js';
 import { apiRoutes } from './routes/definitions.js';
+import { fleetApiRoutes } from './routes/fleet-definitions.js';
 import { createTokenStore } from './tokens.js';
 
 let h: ApiHarness;
@@ -31,7 +32,7 @@ const openApiPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
 
 /** The role each registered route needs; undefined means nobody classified it (a test failure). */
 function requiredRole(method: string, path: string): Role | undefined {
-  const documented = apiRoutes.find((r) => r.method.toUpperCase() === method && openApiPath(r.path) === path);
+  const documented = [...apiRoutes, ...fleetApiRoutes].find((r) => r.method.toUpperCase() === method && openApiPath(r.path) === path);
   if (documented) return documented['x-duckmig-role'];
   if (path === '/admin/queues' || path.startsWith('/admin/queues/')) return 'admin';
   if ([`${API_PREFIX}/openapi.json`, '/api/docs', '/api/docs/assets/:file', '/metrics'].includes(path)) return 'viewer';

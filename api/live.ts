@@ -3,13 +3,13 @@
 // `?jobId=`, both fed by the process's LiveHub. Each starts with a status message
 // (LiveHub.follow); clients that stop reading are dropped rather than buffered.
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { streamSSE } from 'hono/streaming';
 import type { UpgradeWebSocket } from 'hono/ws';
 import { z } from 'zod';
 import type { LiveMessage } from '../contract/index.js';
 import { requireRole } from './auth.js';
 import { ApiError, invalidRequest } from './errors.js';
 import type { LiveHub } from './live-hub.js';
+import { socketEvents, sseResponse } from './live-streams.js';
 import { eventsSseRoute, eventsWsRoute } from './routes/definitions.js';
 
 export interface LiveRoutesOptions {
@@ -20,8 +20,6 @@ export interface LiveRoutesOptions {
   /** a client this many messages behind is dropped */
   maxBacklog?: number;
 }
-
-const MAX_WS_BUFFER = 4 * 1024 * 1024;
 
 const LiveQuery = z.object({ jobId: z.string().min(1).max(200).optional() });
 
@@ -37,25 +35,7 @@ export function registerLiveRoutes(app: OpenAPIHono, { hub, upgradeWebSocket, ke
     requireRole(eventsWsRoute['x-duckmig-role']),
     upgradeWebSocket(function liveSocket(c) {
       const filter = jobFilter(c.req.query());
-      let unsubscribe: (() => void) | undefined;
-      return {
-        onOpen(_event, ws) {
-          unsubscribe = hub.follow((message) => {
-            // a client that stops reading is dropped instead of buffering without bound
-            if (((ws.raw as { bufferedAmount?: number } | undefined)?.bufferedAmount ?? 0) > MAX_WS_BUFFER) {
-              ws.close(1013, 'too far behind');
-              return;
-            }
-            ws.send(JSON.stringify(message));
-          }, filter);
-        },
-        onClose() {
-          unsubscribe?.();
-        },
-        onError() {
-          unsubscribe?.();
-        },
-      };
+      return socketEvents<LiveMessage>((listener) => hub.follow(listener, filter));
     }),
     function notAnUpgrade() {
       throw new ApiError(426, 'upgrade-required', 'this is a WebSocket endpoint; use …/events/sse for plain HTTP', {
@@ -66,31 +46,6 @@ export function registerLiveRoutes(app: OpenAPIHono, { hub, upgradeWebSocket, ke
 
   app.get(eventsSseRoute.path, requireRole(eventsSseRoute['x-duckmig-role']), function liveEventsSse(c) {
     const filter = jobFilter(c.req.query());
-    return streamSSE(c, async function pump(stream) {
-      // Writes are chained so frames keep their order; a client that stops reading
-      // is dropped once too far behind instead of growing memory without bound.
-      let chain = Promise.resolve();
-      let backlog = 0;
-      const enqueue = (frame: () => Promise<unknown>) => {
-        if (++backlog > maxBacklog) return stream.abort();
-        chain = chain.then(frame).then(
-          () => void backlog--,
-          () => void backlog--,
-        );
-      };
-      const send = (message: LiveMessage) => enqueue(() => stream.writeSSE({ data: JSON.stringify(message) }));
-      await stream.write(': connected\n\n');
-      const unsubscribe = hub.follow(send, filter);
-      const ping = setInterval(() => enqueue(() => stream.write(': ping\n\n')), keepAliveMs);
-      try {
-        await new Promise<void>((resolve) => {
-          if (stream.aborted) resolve();
-          stream.onAbort(resolve);
-        });
-      } finally {
-        clearInterval(ping);
-        unsubscribe();
-      }
-    });
+    return sseResponse<LiveMessage>(c, (listener) => hub.follow(listener, filter), { keepAliveMs, maxBacklog });
   });
 }

@@ -7,6 +7,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
 import * as contract from '../contract/index.js';
 import { apiRoutes } from './routes/definitions.js';
+import { fleetApiRoutes } from './routes/fleet-definitions.js';
 
 /** Contract exports that are another export under a second name: never a component name. */
 const ALIASES: ReadonlySet<string> = new Set(['PendingMigration']);
@@ -41,7 +42,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
     name: 'duckmig_session',
     description: 'Set by POST /api/v1/session (browsers)',
   });
-  for (const route of apiRoutes) registry.registerPath(route);
+  for (const route of [...apiRoutes, ...fleetApiRoutes]) registry.registerPath(route);
   return doc.getOpenAPIDocument({
     openapi: '3.0.3',
     info: {
@@ -58,6 +59,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
       { name: 'live', description: 'Progress as it happens (WebSocket, SSE)' },
       { name: 'session', description: 'Who you are; browser sign-in' },
       { name: 'webhooks', description: 'Notifications: the delivery log' },
+      { name: 'fleet', description: 'Many DuckDB files: targets, shards, fleet runs in waves, their controls and live events' },
     ],
   });
 }

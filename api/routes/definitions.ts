@@ -39,12 +39,12 @@ import {
   type Role,
 } from '../../contract/index.js';
 
-const json = <S extends z.ZodType>(schema: S, description: string) => ({
+export const json = <S extends z.ZodType>(schema: S, description: string) => ({
   content: { 'application/json': { schema } },
   description,
 });
 
-const ERRORS = {
+export const ERRORS = {
   400: json(ErrorBody, 'Malformed JSON, unknown fields or wrong types (details: the zod issues)'),
   401: json(ErrorBody, 'No token, or an invalid token or session (WWW-Authenticate: Bearer)'),
   403: json(ErrorBody, 'The token\'s role is too low for this route; or a request from another origin (cross-origin), or a cookie request without X-Duckmig-Request (custom-header-required)'),
@@ -58,13 +58,13 @@ const ERRORS = {
 } as const;
 
 type ErrorStatus = keyof typeof ERRORS;
-const errors = <const S extends ErrorStatus[]>(...statuses: S) =>
+export const errors = <const S extends ErrorStatus[]>(...statuses: S) =>
   Object.fromEntries(statuses.map((status) => [status, ERRORS[status]])) as Pick<typeof ERRORS, S[number]>;
 
 const READ_ERRORS = errors(401, 403, 503);
 const WRITE_ERRORS = errors(400, 401, 403, 413, 415, 429, 503);
 
-const describe = (role: Role, text: string) => `${text}\n\nRequires role \`${role}\` or higher.`;
+export const describe = (role: Role, text: string) => `${text}\n\nRequires role \`${role}\` or higher.`;
 
 const JobIdParams = z.object({
   id: z
