@@ -19,12 +19,14 @@ import {
   FleetStatusResponse,
   FleetTargetDetail,
   FleetTargetsResponse,
+  TargetOutcome,
+  TargetState,
   fleetKeys,
   type Role,
 } from '../../contract/index.js';
 import { openFleetQueue, type FleetQueue } from '../../fleet/queue.js';
 import { ROLES, useApiHarness } from '../../test/support/api-harness.js';
-import { abandonShard, outcome, ownShard, publishTargets, recordOutcomes, targetState } from '../../test/support/fleet-fixtures.js';
+import { abandonShard, outcome, publishFleet, recordOutcomes as record, shardState, targetState } from '../../test/support/fleet.js';
 import { messageLog } from '../../test/support/message-log.js';
 import { sseEvents } from '../../cli/remote/sse.js';
 
@@ -60,20 +62,32 @@ async function finishRun(run: FleetRun, status: FleetRun['status']): Promise<Fle
   return done;
 }
 
+const P = 'duckmig';
+const recordOutcomes = (runId: string, outcomes: TargetOutcome[]) => record(h.redis, P, runId, outcomes);
+const state = (id: string, shard: string, over: Partial<TargetState> = {}): TargetState => TargetState.parse({ ...targetState(id, shard), version: 3, pending: 0, health: 'ok', ...over });
+
 /** Two shards: eu (owned, live) and us (its owner gone: lease expired, state left). */
-async function publishFleet() {
-  await ownShard(h.redis, keys, { shard: 'eu', token: 4, targets: 4, migrationsId: 'm1' });
-  await ownShard(h.redis, keys, { shard: 'us', targets: 2, migrationsId: 'm1' });
-  await abandonShard(h.redis, keys, 'us');
-  await publishTargets(h.redis, keys, [
-    targetState({ id: 'eu/acme', shard: 'eu', labels: { tier: 'gold', region: 'eu' } }),
-    targetState({ id: 'eu/beta', shard: 'eu', labels: { tier: 'free', region: 'eu' }, version: 2, pending: 1, health: 'pending' }),
-    targetState({ id: 'eu/core', shard: 'eu', labels: { tier: 'gold', region: 'eu' }, version: 2, pending: 1, health: 'failed', lastError: { code: 'migration-failed', message: 'boom' } }),
-    targetState({ id: 'eu/dead', shard: 'eu', version: null, pending: 0, health: 'unreadable' }),
-    targetState({ id: 'us/echo', shard: 'us', labels: { tier: 'gold', region: 'us' } }),
-    targetState({ id: 'us/fox', shard: 'us', version: 2, pending: 1, health: 'drifted' }),
-  ]);
+async function publishTwoShards() {
+  const shards = [{ ...shardState('eu'), targets: 4 }, { ...shardState('us'), targets: 2 }];
+  await publishFleet(
+    h.redis,
+    P,
+    [
+      state('eu/acme', 'eu', { labels: { tier: 'gold', region: 'eu' } }),
+      state('eu/beta', 'eu', { labels: { tier: 'free', region: 'eu' }, version: 2, pending: 1, health: 'pending' }),
+      state('eu/core', 'eu', { labels: { tier: 'gold', region: 'eu' }, version: 2, pending: 1, health: 'failed', lastError: { code: 'migration-failed', message: 'boom' } }),
+      state('eu/dead', 'eu', { version: null, health: 'unreadable' }),
+      state('us/echo', 'us', { labels: { tier: 'gold', region: 'us' } }),
+      state('us/fox', 'us', { version: 2, pending: 1, health: 'drifted' }),
+    ],
+    shards,
+  );
+  await abandonShard(h.redis, P, 'us');
 }
+
+/** Live owners of these shards with these migration ids. */
+const ownShards = (ids: Record<string, string>) =>
+  publishFleet(h.redis, P, [], Object.entries(ids).map(([shard, migrationsId]) => shardState(shard, migrationsId)));
 
 describe('GET /fleet/status', () => {
   it('shows an empty fleet when no fleet worker has published anything', async () => {
@@ -87,7 +101,7 @@ describe('GET /fleet/status', () => {
   });
 
   it('counts targets by version and health, marks a shard without a live lease offline with its targets, and names the run in flight', async () => {
-    await publishFleet();
+    await publishTwoShards();
     const run = await startRun();
     const status = await get('/status', FleetStatusResponse);
     expect(status.targets).toEqual({
@@ -106,7 +120,7 @@ describe('GET /fleet/status', () => {
       ],
     });
     const [eu, us] = status.shards;
-    expect(eu).toMatchObject({ shard: 'eu', online: true, owner: 'worker-eu', token: 4, targets: 4, migrationsId: 'm1', concurrency: 2 });
+    expect(eu).toMatchObject({ shard: 'eu', online: true, owner: 'worker-eu', token: 1, targets: 4, migrationsId: 'm1', concurrency: 2 });
     expect(eu!.leaseTtlMs).toBeGreaterThan(25_000);
     expect(eu!.renewedAgoMs).toBeLessThan(10_000);
     expect(us).toMatchObject({ shard: 'us', online: false, owner: null, token: null, leaseTtlMs: null, targets: 2 });
@@ -115,8 +129,7 @@ describe('GET /fleet/status', () => {
   });
 
   it('says when the live owners\' migration files disagree', async () => {
-    await ownShard(h.redis, keys, { shard: 'a', migrationsId: 'm1' });
-    await ownShard(h.redis, keys, { shard: 'b', migrationsId: 'm2' });
+    await ownShards({ a: 'm1', b: 'm2' });
     const status = await get('/status', FleetStatusResponse);
     expect(status.migrations).toEqual({ agreed: false, ids: [{ migrationsId: 'm1', shards: ['a'] }, { migrationsId: 'm2', shards: ['b'] }] });
   });
@@ -124,7 +137,7 @@ describe('GET /fleet/status', () => {
 
 describe('GET /fleet/targets', () => {
   it('lists targets sorted by id, filtered by health (offline too), label, shard and version, paged with the total', async () => {
-    await publishFleet();
+    await publishTwoShards();
     const ids = async (query: string) => (await get(`/targets${query}`, FleetTargetsResponse)).targets.map((t) => t.id);
     expect(await ids('')).toEqual(['eu/acme', 'eu/beta', 'eu/core', 'eu/dead', 'us/echo', 'us/fox']);
     expect(await ids('?health=offline')).toEqual(['us/echo', 'us/fox']);
@@ -146,15 +159,15 @@ describe('GET /fleet/targets', () => {
 
 describe('GET /fleet/targets/{id}', () => {
   it('shows a target (its id encoded) with its outcomes in the recent runs that touched it, newest first', async () => {
-    await publishFleet();
+    await publishTwoShards();
     const first = await startRun();
-    await recordOutcomes(h.redis, keys, first.id, [outcome({ id: 'eu/core', result: 'failed', errorCode: 'migration-failed', error: 'boom' })]);
+    await recordOutcomes(first.id, [outcome({ id: 'eu/core', result: 'failed', errorCode: 'migration-failed', error: 'boom' })]);
     await finishRun(first, 'halted');
     const second = await startRun({ mode: 'dry-run' });
-    await recordOutcomes(h.redis, keys, second.id, [outcome({ id: 'eu/acme', result: 'rehearsed' })]);
+    await recordOutcomes(second.id, [outcome({ id: 'eu/acme', result: 'rehearsed' })]);
     await finishRun(second, 'succeeded');
     const third = await startRun();
-    await recordOutcomes(h.redis, keys, third.id, [outcome({ id: 'eu/core', result: 'succeeded' })]);
+    await recordOutcomes(third.id, [outcome({ id: 'eu/core', result: 'succeeded' })]);
 
     const detail = await get(`/targets/${encodeURIComponent('eu/core')}`, FleetTargetDetail);
     expect(detail.target).toMatchObject({ id: 'eu/core', shard: 'eu', health: 'failed', online: true });
@@ -203,12 +216,11 @@ describe('POST /fleet/runs', () => {
   });
 
   it('refuses while the live owners\' migration files differ, or differ from the pinned id', async () => {
-    await ownShard(h.redis, keys, { shard: 'a', migrationsId: 'm1' });
-    await ownShard(h.redis, keys, { shard: 'b', migrationsId: 'm2' });
+    await ownShards({ a: 'm1', b: 'm2' });
     const split = await post('/runs', { mode: 'run' });
     expect(split.status).toBe(409);
     expect(await errorCode(split)).toBe('migrations-differ');
-    await abandonShard(h.redis, keys, 'b'); // only live owners count
+    await abandonShard(h.redis, P, 'b'); // only live owners count
     const pinned = await post('/runs', { mode: 'run', migrationsId: 'm0' });
     expect(pinned.status).toBe(409);
     expect(await errorCode(pinned)).toBe('migrations-differ');
@@ -234,7 +246,7 @@ describe('GET /fleet/runs and /fleet/runs/{id}', () => {
     expect(page.runs.map((r) => r.id)).toEqual([runs[2]!.id, runs[1]!.id]);
 
     const run = runs[0]!;
-    await recordOutcomes(h.redis, keys, run.id, [
+    await recordOutcomes(run.id, [
       outcome({ id: 'c', wave: 1, result: 'failed', errorCode: 'target-locked' }),
       outcome({ id: 'a', wave: 1, result: 'succeeded' }),
       outcome({ id: 'z', wave: 0, result: 'succeeded' }),
@@ -343,7 +355,7 @@ describe('POST /fleet/runs/{id}/retry-failed', () => {
     const early = await post(`/runs/${run.id}/retry-failed`);
     expect(early.status).toBe(409);
     expect(await errorCode(early)).toBe('fleet-run-not-finished');
-    await recordOutcomes(h.redis, keys, run.id, [
+    await recordOutcomes(run.id, [
       outcome({ id: 'eu/core', result: 'failed', errorCode: 'migration-failed' }),
       outcome({ id: 'eu/acme', result: 'succeeded' }),
       outcome({ id: 'eu/beta', result: 'failed', errorCode: 'owner-offline' }),
@@ -359,7 +371,7 @@ describe('POST /fleet/runs/{id}/retry-failed', () => {
 
   it('answers 409 nothing-to-retry when the run had no failure', async () => {
     const run = await finishRun(await startRun(), 'succeeded');
-    await recordOutcomes(h.redis, keys, run.id, [outcome({ id: 'a', result: 'succeeded' })]);
+    await recordOutcomes(run.id, [outcome({ id: 'a', result: 'succeeded' })]);
     const res = await post(`/runs/${run.id}/retry-failed`);
     expect(res.status).toBe(409);
     expect(await errorCode(res)).toBe('nothing-to-retry');

@@ -2,7 +2,7 @@
 // fleet run through createFleetRun (what the API calls), push controls as the API does,
 // and wait for fleet-run events on the fleet's pub/sub channel (no polling, no sleeps).
 import { Redis } from 'ioredis';
-import { FleetEvent, fleetKeys, type FleetControl, type FleetRun, type FleetRunRequest, type ShardState, type TargetState } from '../../contract/index.js';
+import { FleetEvent, TargetOutcome, fleetKeys, type FleetControl, type FleetRun, type FleetRunRequest, type ShardState, type TargetState } from '../../contract/index.js';
 import { createFleetRun } from '../../fleet/create-run.js';
 import { openFleetQueue } from '../../fleet/queue.js';
 
@@ -93,4 +93,18 @@ export class FleetEvents {
   close(): void {
     this.sub.disconnect();
   }
+}
+
+/** A shard whose owner went away: its last ShardState stays, its lease is gone. */
+export async function abandonShard(redis: Redis, prefix: string, shard: string): Promise<void> {
+  await redis.del(fleetKeys(prefix).lease(shard));
+}
+
+export function outcome(over: Partial<TargetOutcome> & Pick<TargetOutcome, 'id' | 'result'>): TargetOutcome {
+  return TargetOutcome.parse({ wave: 0, fromVersion: 2, toVersion: 3, applied: 1, durationMs: 5, finishedAt: new Date().toISOString(), ...over });
+}
+
+/** Per-target outcomes as fleet workers record them (HSET fleetKeys().runTargets). */
+export async function recordOutcomes(redis: Redis, prefix: string, runId: string, outcomes: TargetOutcome[]): Promise<void> {
+  await redis.hset(fleetKeys(prefix).runTargets(runId), Object.fromEntries(outcomes.map((o) => [o.id, JSON.stringify(o)])));
 }
