@@ -1,8 +1,9 @@
 // Prometheus metrics at /metrics (text format 0.0.4): request counts and durations
 // per route pattern and status (counted in this process), plus gauges read on
-// scrape: queue job counts and pause, worker online and snapshot age, live clients.
+// scrape: queue job counts and pause, worker online and snapshot age, schema drift, live clients.
 import type { Env, Hono, MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
+import type { DriftReport } from '../contract/index.js';
 import { requireRole } from './auth.js';
 import type { MigrationQueue } from './jobs.js';
 import type { LiveHub } from './live-hub.js';
@@ -49,6 +50,21 @@ export function countRequests(metrics: RequestMetrics): MiddlewareHandler {
   };
 }
 
+/** The worker's last drift check as gauges (absent until it made one, or when it could not check). */
+function driftLines(drift: DriftReport | null): string[] {
+  const lines = [
+    '# HELP duckmig_schema_drift 1 when the live schema differs from what the applied migrations produce (absent until checked).',
+    '# TYPE duckmig_schema_drift gauge',
+  ];
+  const checked = drift !== null && drift.error === null;
+  if (checked) lines.push(`duckmig_schema_drift ${drift.drifted ? 1 : 0}`);
+  lines.push('# HELP duckmig_schema_drift_differences Extra, missing and changed schema objects found by the last drift check.', '# TYPE duckmig_schema_drift_differences gauge');
+  if (checked) lines.push(`duckmig_schema_drift_differences ${drift.differences.length}`);
+  lines.push('# HELP duckmig_schema_drift_checked_timestamp_seconds When the last drift check ended (Unix time).', '# TYPE duckmig_schema_drift_checked_timestamp_seconds gauge');
+  if (drift !== null) lines.push(`duckmig_schema_drift_checked_timestamp_seconds ${Date.parse(drift.checkedAt) / 1000}`);
+  return lines;
+}
+
 export interface MetricsRouteOptions {
   metrics: RequestMetrics;
   queue: MigrationQueue;
@@ -58,7 +74,7 @@ export interface MetricsRouteOptions {
 
 export function registerMetricsRoute(app: Hono<Env>, { metrics, queue, workerState, hub }: MetricsRouteOptions): void {
   app.get('/metrics', requireRole('viewer'), async function prometheusMetrics(c) {
-    const [counts, { liveness }, paused] = await Promise.all([queue.getJobCounts(), workerState.read(), queue.isPaused()]);
+    const [counts, { liveness, snapshot }, paused] = await Promise.all([queue.getJobCounts(), workerState.read(), queue.isPaused()]);
     const lines = metrics.render();
     lines.push('# HELP duckmig_queue_jobs Jobs in the migrations queue by state.', '# TYPE duckmig_queue_jobs gauge');
     for (const [state, count] of Object.entries(counts)) lines.push(`duckmig_queue_jobs${labels({ state })} ${count}`);
@@ -73,6 +89,7 @@ export function registerMetricsRoute(app: Hono<Env>, { metrics, queue, workerSta
       '# TYPE duckmig_worker_snapshot_age_seconds gauge',
     );
     if (liveness.snapshotAgeMs !== null) lines.push(`duckmig_worker_snapshot_age_seconds ${liveness.snapshotAgeMs / 1000}`);
+    lines.push(...driftLines(snapshot?.drift ?? null));
     lines.push(
       '# HELP duckmig_live_clients WebSocket and SSE clients connected to this process.',
       '# TYPE duckmig_live_clients gauge',

@@ -77,6 +77,7 @@ export const OPTION_HELP: Record<string, OptionHelp> = {
   checkpoint: { value: 'POLICY', description: 'when to CHECKPOINT: each, end or a budget such as 2s,64MB', default: `$DUCKMIG_CHECKPOINT, else ${VARIABLES.DUCKMIG_CHECKPOINT.default.replaceAll('`', '')}` },
   'allow-out-of-order': { description: 'run a new file numbered below an applied one' },
   'skip-restore-point': { description: 'take no restore point before applying' },
+  'allow-drift': { description: 'apply even when the live schema drifted from what the applied migrations produce (see duckmig drift)' },
   reason: { value: 'TEXT', description: 'why, kept in the run history' },
   rehearse: { description: 'execute the batch on a copy of the database and discard it' },
   sql: { description: 'print whole statements' },

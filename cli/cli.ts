@@ -1,6 +1,6 @@
 // The `duckmig` command table and dispatcher: dispatches to one command module per command, maps errors
 // to exit codes (0 ok, 1 failed, 2 usage, 3 database locked/unreadable or API unreachable).
-// status/run/dry-run/cancel talk to a running duckmig API when --api (or DUCKMIG_API) is given.
+// status/run/dry-run/cancel/restore/schema/drift talk to a running duckmig API when --api (or DUCKMIG_API) is given.
 import { DatabaseLockedError, DatabaseOpenError } from '../core/index.js';
 import { cliLogLevel, cliRemote } from '../config/cli.js';
 import { ConfigError } from '../config/config-error.js';
@@ -11,6 +11,7 @@ import { EXIT, UsageError } from './exit-codes.js';
 import { cliLogger } from './logger.js';
 import { stderr, stdout, type Out } from './output.js';
 import { backup, options as backupOptions, usage as backupUsage } from './commands/backup.js';
+import { drift, usage as driftUsage } from './commands/drift.js';
 import { dryRun, options as dryRunOptions, usage as dryRunUsage } from './commands/dry-run.js';
 import { importCommand, options as importOptions, usage as importUsage } from './commands/import.js';
 import { restore, options as restoreOptions, usage as restoreUsage } from './commands/restore.js';
@@ -44,11 +45,12 @@ const cancelOptions = {
 } as const satisfies Options;
 
 /** Commands that go through the API when --api URL (or DUCKMIG_API) is given. */
-const REMOTE_CAPABLE = new Set(['status', 'run', 'dry-run', 'cancel', 'restore', 'undo', 'schema']);
+const REMOTE_CAPABLE = new Set(['status', 'run', 'dry-run', 'cancel', 'restore', 'undo', 'schema', 'drift']);
 
 export const commands: Record<string, Command> = {
   status: { summary: 'show version, applied and pending migrations, problems', usage: statusUsage, options: commonOptions, run: status },
   schema: { summary: 'show the schema (tables, columns, constraints, indexes, row counts), at an applied version, or the diff between two', usage: schemaUsage, options: schemaOptions, run: schema },
+  drift: { summary: 'compare the live schema with what the applied migrations produce (exit 1 when they differ)', usage: driftUsage, options: commonOptions, run: drift },
   validate: { summary: 'check migration files (and, with --db, the history)', usage: validateUsage, options: commonOptions, run: validate },
   run: { summary: 'apply pending migrations', usage: runUsage, options: runOptions, run },
   'dry-run': { summary: 'show the plan; --rehearse executes it and rolls back', usage: dryRunUsage, options: dryRunOptions, run: dryRun },

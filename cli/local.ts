@@ -1,9 +1,10 @@
-// Local mode: the CLI opens the DuckDB file itself, runs one runner call, and always
-// closes the database (checkpointed) on every exit path, errors and Ctrl-C included.
+// Local mode: the CLI opens the DuckDB file itself, runs one runner call (or a drift check
+// on the same files), and always closes the database (checkpointed) on every exit path,
+// errors and Ctrl-C included.
 import type { Logger } from 'pino';
 import { cliLockAttempts, cliMigrationLimits, cliSecrets } from '../config/cli.js';
 import { restoreSettings } from '../config/restore-settings.js';
-import { Database, FileMigrationSource, MigrationRunner, type CheckpointPolicy } from '../core/index.js';
+import { Database, DriftChecker, FileMigrationSource, MigrationRunner, type CheckpointPolicy } from '../core/index.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -25,7 +26,7 @@ export function lockAttempts(env: Env): number {
   return cliLockAttempts(env);
 }
 
-export async function withLocalRunner<T>(options: LocalOptions, fn: (runner: MigrationRunner, db: Database) => Promise<T>): Promise<T> {
+export async function withLocalRunner<T>(options: LocalOptions, fn: (runner: MigrationRunner, db: Database, drift: DriftChecker) => Promise<T>): Promise<T> {
   const { env } = options;
   // restore points of this database mean it existed: a missing file is then refused, not re-created
   const restoreDir = restoreSettings(options.db, env).dir;
@@ -33,16 +34,17 @@ export async function withLocalRunner<T>(options: LocalOptions, fn: (runner: Mig
   const allowedPaths = [...limits.allowedPaths, ...(options.allowPaths ?? [])];
   const db = await Database.open(options.db, { logger: options.logger, attempts: lockAttempts(env), restoreDir, allowedPaths });
   try {
+    const source = new FileMigrationSource(options.dir, { maxFileBytes: limits.maxFileBytes });
     const runner = new MigrationRunner({
       connection: db.connection,
-      source: new FileMigrationSource(options.dir, { maxFileBytes: limits.maxFileBytes }),
+      source,
       database: db,
       logger: options.logger,
       checkpoint: options.checkpoint,
       allowOutOfOrder: options.allowOutOfOrder,
       secrets: () => cliSecrets(env),
     });
-    return await fn(runner, db);
+    return await fn(runner, db, new DriftChecker({ source, allowedPaths, secrets: () => cliSecrets(env) }));
   } finally {
     await db.close();
   }

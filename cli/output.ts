@@ -2,7 +2,7 @@
 // progress lines, problem lists and summary tables for people. Logs go to stderr.
 // What reaches the terminal is sanitised: text from files and the database is written
 // with its control characters escaped; only the CLI's own cursor sequences go out raw.
-import type { DatabaseSchema, MigrationResult, RunResult, RunnerEvent, RunnerEventOf, SchemaChange, ValidationProblem } from '../contract/index.js';
+import type { DatabaseSchema, DriftReport, MigrationResult, RunResult, RunnerEvent, RunnerEventOf, SchemaChange, ValidationProblem } from '../contract/index.js';
 import { sanitizeForTerminal } from './terminal-text.js';
 
 export interface Out {
@@ -94,6 +94,19 @@ export function renderUndo(undo: NonNullable<RunResult['undo']>): string {
     if (p) lines.push(`  duckmig restore ${p.id}`);
   }
   return lines.length > 0 ? `${lines.join('\n')}\n` : '';
+}
+
+/** A drift report: one line per extra (+), missing (-) or changed (~) object, with the definitions. */
+export function renderDrift(report: DriftReport): string {
+  const head = `drift check of version ${report.version} at ${report.checkedAt} (${ms(report.durationMs)})`;
+  if (report.error) return `${head}\nNOT CHECKED: ${report.error}\n`;
+  if (!report.drifted) return `${head}\nno drift: the live schema is what the applied migrations produce\n`;
+  const sign = { extra: '+', missing: '-', changed: '~' } as const;
+  const lines = report.differences.map((d) => {
+    const definitions = d.change === 'changed' ? `  expected ${d.expected}  actual ${d.actual}` : `  ${d.actual ?? d.expected}`;
+    return `  ${sign[d.change]} ${d.change} ${d.kind} ${d.name}${definitions}`;
+  });
+  return `${head}\nDRIFTED: ${report.differences.length} difference(s) between the live schema and what the applied migrations produce\n${lines.join('\n')}\n`;
 }
 
 export function renderRunSummary(result: RunResult): string {

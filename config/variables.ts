@@ -395,6 +395,22 @@ export const VARIABLES = {
     fallback: 10_000,
     parse: wholeNumber(500, 3_600_000),
   }),
+  DUCKMIG_DRIFT_CHECK_MS: variable({
+    section: 'timing',
+    readBy: WORKER,
+    type: 'integer 0 or 1000–86400000 (ms)',
+    default: '`600000` (10 min)',
+    description:
+      'how often the worker compares the live schema with what the applied migrations produce (drift detection; also at start and after every run or restore); `0`: only then, never on a schedule',
+    example: '600000',
+    rule: '0, or a whole number of milliseconds from 1000 to 86400000',
+    fallback: 600_000,
+    parse: (raw: string, bad: Report) => {
+      const n = wholeNumber(0, 86_400_000)(raw, bad);
+      if (n > 0 && n < 1000) bad();
+      return n;
+    },
+  }),
   DUCKMIG_CHECKPOINT: variable<CheckpointPolicy | undefined>({
     section: 'checkpoint',
     readBy: SERVICES_AND_LOCAL,

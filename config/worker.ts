@@ -25,6 +25,8 @@ export interface WorkerConfig {
   lockDurationMs: number;
   /** how often BullMQ looks for jobs whose lock expired */
   stalledIntervalMs: number;
+  /** how often the worker checks for schema drift besides start-up and jobs (DUCKMIG_DRIFT_CHECK_MS; 0: never on a schedule) */
+  driftCheckMs: number;
   /** restore points taken before a run applies anything (DUCKMIG_RESTORE_*) */
   restore: RestoreSettings;
   /** migration files larger than this are refused (DUCKMIG_MAX_FILE_BYTES; unset: 64 MiB) */
@@ -81,6 +83,7 @@ export function loadWorkerConfig(env: Env = processEnvironment()): WorkerConfig 
     'LOG_LEVEL',
     'DUCKMIG_LOCK_DURATION_MS',
     'DUCKMIG_STALLED_INTERVAL_MS',
+    'DUCKMIG_DRIFT_CHECK_MS',
     'DUCKMIG_MAX_FILE_BYTES',
     'DUCKMIG_ALLOWED_PATHS',
     'DUCKMIG_CHECKPOINT',
@@ -98,6 +101,7 @@ export function loadWorkerConfig(env: Env = processEnvironment()): WorkerConfig 
     logLevel: v.LOG_LEVEL ?? 'info',
     lockDurationMs: v.DUCKMIG_LOCK_DURATION_MS,
     stalledIntervalMs: v.DUCKMIG_STALLED_INTERVAL_MS,
+    driftCheckMs: v.DUCKMIG_DRIFT_CHECK_MS,
     restore: restoreSettingsFrom(v, v.DUCKMIG_DB),
     maxFileBytes: v.DUCKMIG_MAX_FILE_BYTES,
     checkpoint: v.DUCKMIG_CHECKPOINT,

@@ -31,6 +31,8 @@ export const RunRequest = z
     plan: PlanId.optional(),
     /** start no earlier than this (ISO 8601 with offset): a scheduled run, waiting as a delayed job */
     at: z.string().datetime({ offset: true }).optional(),
+    /** apply even when the live schema drifted from what the applied migrations produce (refused with 409 `drifted` otherwise) */
+    allowDrift: z.boolean().optional(),
   })
   .strict();
 export type RunRequest = z.infer<typeof RunRequest>;

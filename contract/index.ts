@@ -10,3 +10,4 @@ export * from './fleet.js';
 export * from './fleet-api.js';
 export * from './notifications.js';
 export * from './schedule.js';
+export * from './drift.js';

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { RunnerEvent } from './events.js';
 import { ErrorCode, MigrationResult, RestorePointRef, RunMode, RunResult, RunStatus, StatusReport } from './results.js';
+import { DriftReport } from './drift.js';
 import { AppliedFile } from './schema.js';
 
 export const QUEUE_NAME = 'migrations';
@@ -59,6 +60,8 @@ export const RunJobData = Requester.extend(Deadline.shape).extend({
   windowWaits: z.number().int().min(0).optional(),
   /** a scheduled run: when it is due (its `at`, or when a maintenance window opens) */
   scheduledFor: z.string().datetime({ offset: true }).optional(),
+  /** apply even when the live schema drifted from what the applied migrations produce */
+  allowDrift: z.boolean().optional(),
 });
 export const DryRunJobData = Requester.extend({
   kind: z.literal('dry-run'),
@@ -173,6 +176,8 @@ export const WorkerSnapshot = z.object({
   runs: z.array(RunSummary),
   /** restore points on the worker's disk, newest first (what POST …/restore accepts) */
   restorePoints: z.array(RestorePointRef).default([]),
+  /** the last drift check (null until the first one ended) */
+  drift: DriftReport.nullable().default(null),
 });
 export type WorkerSnapshot = z.infer<typeof WorkerSnapshot>;
 

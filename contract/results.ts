@@ -184,6 +184,8 @@ export const ErrorCode = z.enum([
   'restore-failed',
   /** an undo was refused: a migration in its range has no down script (the result offers a restore point instead) */
   'down-missing',
+  /** the live schema differs from what the applied migrations produce (drift): nothing was applied */
+  'drifted',
   /** the schema at an applied version could not be replayed (schema-at jobs) */
   'replay-failed',
   /** the run became due outside every maintenance window and the policy is refuse: nothing was applied */

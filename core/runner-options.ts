@@ -2,7 +2,7 @@
 // file, checkpoint policy, sandbox secrets) and what each run, dry-run or undo is asked to do.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Logger } from 'pino';
-import type { PlanEntry, PlannedMigration, RestorePointRef, RunResult } from '../contract/index.js';
+import type { AppliedFile, DriftReport, PlanEntry, PlannedMigration, RestorePointRef, RunResult } from '../contract/index.js';
 import type { CheckpointPolicy } from './checkpoint-policy.js';
 import type { MigrationSource } from './source.js';
 import type { WriteFence } from './write-fence.js';
@@ -68,6 +68,12 @@ export interface RunOptions {
    * and the run writes nothing more to the file, not even its failure or history rows.
    */
   fence?: WriteFence;
+  /**
+   * Checks the database for drift before anything is applied (only when something is
+   * pending; DriftChecker.check): a drifted database refuses the run (errorCode 'drifted').
+   * Leave it out to apply whatever the schema (allowDrift).
+   */
+  driftCheck?: (connection: DuckDBConnection, applied: readonly AppliedFile[]) => Promise<DriftReport>;
 }
 
 export interface DryRunOptions {

@@ -43,7 +43,7 @@ import { diffSchema, readSchema } from './schema.js';
 import type { MigrationFile, MigrationSource } from './source.js';
 import { summarize } from './statement-text.js';
 import { excerpt, pendingList, plannedMigration } from './preview.js';
-import { describePlanDifference, planDifference, type PendingMigration } from '../contract/index.js';
+import { describePlanDifference, driftRefusal, planDifference, type PendingMigration } from '../contract/index.js';
 import type { DryRunOptions, RunnerOptions, RunOptions, UndoOptions, UndoPreviewOptions } from './runner-options.js';
 import { claimFence, FenceRefusedError, passFence } from './write-fence.js';
 import { downMigration, droppedData, restoreOffer, undoPlanId, undoRange, undoReport, undoSteps, type UndoRange } from './undo.js';
@@ -207,6 +207,10 @@ export class MigrationRunner {
       const difference = planDifference(options.plan, options.previewedPlan ?? null, batch, planId);
       const error = `the pending migrations changed since plan ${options.plan.slice(0, 12)}… was previewed, nothing was applied: ${describePlanDifference(difference)}; dry-run again and run the new plan`;
       return this.#finish({ ...base, status: 'invalid', migrations: batch.map(notRun), error, errorCode: 'plan-changed', planId });
+    }
+    if (batch.length > 0 && options.driftCheck) {
+      const drift = await options.driftCheck(this.#connection, a.applied.map(({ version, checksum }) => ({ version, checksum })));
+      if (drift.drifted) return this.#finish({ ...base, status: 'invalid', migrations: batch.map(notRun), error: driftRefusal(drift.differences), errorCode: 'drifted', planId });
     }
     this.#fenceRefused = null;
     if (options.fence) {

@@ -14,6 +14,7 @@ describe('loadWorkerConfig', () => {
       logLevel: 'info',
       lockDurationMs: DEFAULT_LOCK_DURATION_MS,
       stalledIntervalMs: DEFAULT_STALLED_INTERVAL_MS,
+      driftCheckMs: 600_000,
       restore: { enabled: true, dir: 'data/restore-points', keep: 5, maxBytes: 10_240 * 1024 * 1024 },
       duckdbThreads: Math.max(1, availableParallelism() - 1),
     });
@@ -29,6 +30,7 @@ describe('loadWorkerConfig', () => {
       DUCKMIG_LOCK_DURATION_MS: '5000',
       DUCKMIG_STALLED_INTERVAL_MS: '1000',
       DUCKMIG_DUCKDB_THREADS: '3',
+      DUCKMIG_DRIFT_CHECK_MS: '60000',
     });
     expect(config).toEqual({
       dbPath: '/srv/db/meta.duckdb',
@@ -38,6 +40,7 @@ describe('loadWorkerConfig', () => {
       logLevel: 'debug',
       lockDurationMs: 5000,
       stalledIntervalMs: 1000,
+      driftCheckMs: 60_000,
       restore: { enabled: true, dir: '/srv/db/restore-points', keep: 5, maxBytes: 10_240 * 1024 * 1024 },
       duckdbThreads: 3,
     });
@@ -65,6 +68,14 @@ describe('loadWorkerConfig', () => {
     expect(problems.join('\n')).toMatch(/^DUCKMIG_STALLED_INTERVAL_MS must be/m);
     expect(problems.join('\n')).toMatch(/^DUCKMIG_RESTORE_POINTS must be/m);
     expect((error as Error).message).not.toContain('secret');
+  });
+
+  it('DUCKMIG_DRIFT_CHECK_MS sets how often drift is checked on a schedule; 0 turns the schedule off; a bad value is named', () => {
+    expect(loadWorkerConfig({ DUCKMIG_DRIFT_CHECK_MS: '0' }).driftCheckMs).toBe(0);
+    expect(loadWorkerConfig({ DUCKMIG_DRIFT_CHECK_MS: '1000' }).driftCheckMs).toBe(1000);
+    for (const bad of ['500', '10m', '-1', '86400001']) {
+      expect(() => loadWorkerConfig({ DUCKMIG_DRIFT_CHECK_MS: bad })).toThrow(/DUCKMIG_DRIFT_CHECK_MS must be 0, or a whole number of milliseconds from 1000 to 86400000/);
+    }
   });
 
   it('DUCKMIG_MAX_FILE_BYTES sets the largest migration file accepted; a bad value is named', () => {

@@ -5,9 +5,9 @@
 // nobody holds the old connection. close() waits for the use in progress and checkpoints;
 // it is memoised.
 import type { Logger } from 'pino';
-import type { AppliedFile, DatabaseSchema, RestorePointRef, RunResult, RunnerEvent } from '../contract/index.js';
+import type { AppliedFile, DatabaseSchema, DriftReport, RestorePointRef, RunResult, RunnerEvent } from '../contract/index.js';
 import { restorePointsFrom, restoreStepHook, type RestoreSettings } from '../config/restore-settings.js';
-import { Database, FileMigrationSource, MigrationRunner, replaySchema, restoreDatabase, type CheckpointPolicy, type RestorePoints, type RunOptions } from '../core/index.js';
+import { Database, DriftChecker, readDriftSchema, FileMigrationSource, MigrationRunner, replaySchema, restoreDatabase, type CheckpointPolicy, type RestorePoints, type RunOptions } from '../core/index.js';
 
 export interface OwnerOptions {
   dbPath: string;
@@ -39,11 +39,14 @@ export class DatabaseOwner {
   #isClosed = false;
   readonly #options: OwnerOptions;
   readonly #points: RestorePoints;
+  readonly #drift: DriftChecker;
 
   private constructor(db: Database, options: OwnerOptions) {
     this.#options = options;
     this.#held = { db, runner: this.#runnerFor(db) };
     this.#points = restorePointsFrom(options.restore);
+    const { migrationsDir, maxFileBytes, allowedPaths, secrets } = options;
+    this.#drift = new DriftChecker({ source: new FileMigrationSource(migrationsDir, { maxFileBytes }), allowedPaths, secrets });
   }
 
   /**
@@ -91,6 +94,22 @@ export class DatabaseOwner {
   replaySchema(applied: readonly AppliedFile[]): Promise<DatabaseSchema> {
     const { migrationsDir, maxFileBytes, allowedPaths, secrets } = this.#options;
     return replaySchema({ source: new FileMigrationSource(migrationsDir, { maxFileBytes }), applied, allowedPaths, secrets });
+  }
+
+  /** The run option that refuses a run on a drifted database (what a run without allowDrift passes). */
+  readonly driftCheck: NonNullable<RunOptions['driftCheck']> = (connection, applied) => this.#drift.check(connection, applied);
+
+  /**
+   * Compares the live schema with the applied files' replay: the catalog is read in an
+   * exclusive use, the replay (an in-memory database of its own) runs after it, so a job
+   * waits for the catalog reads only.
+   */
+  async checkDrift(): Promise<DriftReport> {
+    const { live, applied } = await this.exclusive(async ({ db, runner }) => ({
+      live: await readDriftSchema(db.connection),
+      applied: (await runner.getAppliedMigrations()).map(({ version, checksum }) => ({ version, checksum })),
+    }));
+    return this.#drift.compare(live, applied);
   }
 
   /** Restore points on disk, newest first, as the contract's references. */

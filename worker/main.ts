@@ -1,6 +1,7 @@
 // The worker process's core: owns the DuckDB file (opens it once, the only process that
 // does), adopts a legacy database, validates, publishes the status snapshot (at start-up,
-// after every job, when a migration file changes) and the heartbeat, listens for cancel
+// after every job, when a migration file changes, with the last drift check: worker/drift.ts)
+// and the heartbeat, listens for cancel
 // requests, runs one BullMQ job at a time, and delivers webhooks (its own BullMQ worker
 // on the `webhooks` queue, when DUCKMIG_WEBHOOKS is set). It never
 // applies migrations on start-up. close() is memoised: it stops taking jobs, lets the
@@ -13,7 +14,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { Worker, type RedisQueueBackend } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { QUEUE_NAME, STALLED_FAILED_REASON, readPlan, WORKER_DIED_MESSAGE, redisKeys, webhookKeys, type JobDataWithOutcome, type JobProgress, type RunResult, type WorkerInfo, type WorkerSnapshot } from '../contract/index.js';
+import { QUEUE_NAME, STALLED_FAILED_REASON, readPlan, WORKER_DIED_MESSAGE, redisKeys, webhookKeys, type DriftReport, type JobDataWithOutcome, type JobProgress, type RunResult, type WorkerInfo, type WorkerSnapshot } from '../contract/index.js';
 import { redisUrlMissing } from '../config/config-error.js';
 import { dataDirSecrets, redisUrlSecrets } from '../config/secrets.js';
 import { teardown, type TeardownStep } from '../lifecycle/teardown.js';
@@ -22,6 +23,7 @@ import { createNotifier, type Notifier } from '../notify/notifier.js';
 import { subscribeCancel, type CancelSubscription } from './cancel.js';
 import type { WorkerConfig } from './config.js';
 import { DatabaseOwner } from './database-owner.js';
+import { checkedDrift, driftCheckAfter, driftChecks, type DriftChecks } from './drift.js';
 import { createProcessor } from './processor.js';
 import { awaitConfirmation } from './run-deadline.js';
 import type { MigrationFile } from '../core/index.js';
@@ -75,6 +77,7 @@ interface Opened {
   owner?: DatabaseOwner;
   redis?: Redis;
   migrationsWatch?: MigrationsWatch;
+  driftChecks?: DriftChecks;
   heartbeat?: HeartbeatHandle;
   bullConnection?: Redis;
   worker?: BullWorker;
@@ -102,7 +105,8 @@ export async function startWorker(config: WorkerConfig, logger: Logger, options:
     const owner = (opened.owner = await openDatabase(config, log));
     await prepareDatabase(owner, log);
     const redis = (opened.redis = connect('worker-state', redisUrl, log));
-    const publish = snapshotPublisher({ owner, redis, keys, info, log });
+    const { publish, checkDrift } = snapshotPublisher({ owner, redis, keys, info, log });
+    await unlessAborted(checkDrift(), signal);
     await unlessAborted(publish(undefined, true), signal);
     opened.migrationsWatch = watchMigrations(
       config.migrationsDir,
@@ -117,12 +121,17 @@ export async function startWorker(config: WorkerConfig, logger: Logger, options:
         worker: startDeliveryWorker({ settings: config.notifications, connection, redis, logKey: webhookKeys(queueName).deliveries, logger: log }),
       };
     }
+    const drift = (opened.driftChecks = driftChecks(config.driftCheckMs, checkDrift, log));
     const heartbeat = (opened.heartbeat = startHeartbeat({ redis, key: keys.heartbeat, workerId: info.id, busyWith: () => busy.jobId, logger: log, changedChannel: keys.stateChanged }));
     const processor = createProcessor({
       owner,
       logger: log,
       lookupPlan: (planId) => readPlan(redis, keys.plans, planId),
-      afterJob: (result) => publish(result),
+      afterJob: async (result) => {
+        await publish(result);
+        // after the job's outcome: its replay may take as long as the migrations did
+        if (driftCheckAfter(result)) drift.soon();
+      },
       schemaAt: async ({ version, applied }) => void (await replayAndCache(redis, keys.schemaAt(version), owner, version, applied)),
       onBusy: (jobId) => {
         busy.jobId = jobId;
@@ -237,22 +246,35 @@ interface PublisherDeps {
 /**
  * Publishes the status snapshot (and the pending files' plans and SQL); call it after each
  * job with the job's result. With `withSchema` (by default after a job that may have changed
- * the database) the live schema is read again too and published under its own key.
+ * the database) the live schema is read again too and published under its own key. The
+ * snapshot carries the last drift report; checkDrift makes a new one and publishes the last
+ * snapshot again with it.
  */
-function snapshotPublisher({ owner, redis, keys, info, log }: PublisherDeps): (after?: RunResult | null, withSchema?: boolean) => Promise<void> {
+function snapshotPublisher({ owner, redis, keys, info, log }: PublisherDeps): {
+  publish: (after?: RunResult | null, withSchema?: boolean) => Promise<void>;
+  checkDrift: () => Promise<void>;
+} {
   let last: WorkerSnapshot | null = null;
-  return async (after, withSchema = after !== undefined && mayChangeSchema(after)) => {
+  let drift: DriftReport | null = null;
+  const checkDrift = async () => {
+    drift = await checkedDrift(owner, drift, log);
+    if (!last) return;
+    last = { ...last, publishedAt: new Date().toISOString(), drift };
+    await publishSnapshot(redis, keys.snapshot, last, keys.stateChanged);
+  };
+  const publish = async (after?: RunResult | null, withSchema = after !== undefined && mayChangeSchema(after)) => {
     // a run with nothing to do changed only the run history: no need to analyse again
     // (and took no restore point)
     const noop = after?.mode === 'apply' && after.status === 'nothing-to-do' && last !== null;
     const sameStatus = noop ? last?.status : undefined;
     // the pending files' SQL goes to its own keys (paged by the API), never into the snapshot
     const publishSql = (files: readonly MigrationFile[]) => publishPendingSql(redis, keys.pendingSql, files);
-    const { snapshot, schema } = await owner.exclusive(async ({ runner, db }) => {
-      const built = await buildSnapshot(runner, info, sameStatus, noop && last ? last.restorePoints : await owner.listRestorePoints(), publishSql);
-      return { snapshot: built, schema: withSchema ? await readLiveSchema(db.connection, built.status.currentVersion) : null };
+    const { built, schema } = await owner.exclusive(async ({ runner, db }) => {
+      const snapshot = await buildSnapshot(runner, info, sameStatus, noop && last ? last.restorePoints : await owner.listRestorePoints(), publishSql);
+      return { built: snapshot, schema: withSchema ? await readLiveSchema(db.connection, snapshot.status.currentVersion) : null };
     });
-    last = snapshot;
+    // the drift report as it is now (a check may have ended meanwhile)
+    const snapshot = (last = { ...built, drift });
     // the schema first: a client that sees the new version in the status finds its schema
     if (schema) {
       await publishLiveSchema(redis, keys.schema, schema);
@@ -265,6 +287,7 @@ function snapshotPublisher({ owner, redis, keys, info, log }: PublisherDeps): (a
       `snapshot published: version ${snapshot.status.currentVersion}, ${snapshot.status.pending.length} pending`,
     );
   };
+  return { publish, checkDrift };
 }
 
 /** One job at a time; not running until run() is called. */
@@ -308,6 +331,7 @@ function undoStartSteps(opened: Opened, redisCloseTimeoutMs: number): TeardownSt
     { name: 'webhook deliveries', limitMs: 3_000, run: () => opened.deliveries?.worker.close() },
     { name: 'webhook connection', limitMs: 3_000, run: () => opened.deliveries && quit(opened.deliveries.connection) },
     { name: 'notifier', limitMs: 2_000, run: () => opened.notifier?.close() },
+    { name: 'drift checks', limitMs: 2_000, run: () => opened.driftChecks?.stop() },
     { name: 'migrations watch', limitMs: 2_000, run: () => opened.migrationsWatch?.close() },
     { name: 'redis', limitMs: 3_000, run: () => opened.redis && quit(opened.redis) },
     { name: 'database', limitMs: Infinity, run: () => opened.owner?.close() },
@@ -324,6 +348,7 @@ function closeSteps(running: Required<Opened>, log: Logger, redisCloseTimeoutMs:
   let workerClosed: Promise<unknown> = Promise.resolve();
   return [
     { name: 'migrations watch', limitMs: 2_000, run: () => running.migrationsWatch.close() },
+    { name: 'drift checks', limitMs: 10_000, run: () => running.driftChecks.stop() },
     {
       name: 'job in progress',
       limitMs: Infinity,

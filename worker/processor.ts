@@ -165,6 +165,7 @@ export function createProcessor(deps: ProcessorDeps) {
                   plan: data.plan,
                   previewedPlan,
                   beforeApply: owner.restorePointHook(held, data.reason ?? `before job ${jobId}`),
+                  ...(!data.allowDrift && { driftCheck: owner.driftCheck }),
                 })
               : data.kind === 'undo'
                 ? held.runner.undo({

@@ -49,7 +49,8 @@ export function workerInfo(id: string): WorkerInfo {
 }
 
 /**
- * Reads the snapshot from the database; only call it while no job uses the connection.
+ * Reads the snapshot from the database (the drift report is the publisher's to add); only
+ * call it while no job uses the connection.
  * With `sameStatus` (after a run that had nothing to do, which changes only the run
  * history) the status is reused and only the runs are read again.
  */
@@ -62,7 +63,7 @@ export async function buildSnapshot(
 ): Promise<WorkerSnapshot> {
   const status = sameStatus ?? (await runner.status({ withPending }));
   const runs = await runner.listRuns(SNAPSHOT_RUNS);
-  return { worker, publishedAt: new Date().toISOString(), status, runs, restorePoints };
+  return { worker, publishedAt: new Date().toISOString(), status, runs, restorePoints, drift: null };
 }
 
 /** Stores the snapshot and announces it on `changedChannel` (the API's live channel pushes it). */

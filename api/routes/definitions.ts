@@ -9,6 +9,7 @@ import {
   API_PREFIX,
   CancelResponse,
   DryRunRequest,
+  DriftResponse,
   EnqueuedResponse,
   ErrorBody,
   HistoryExportQuery,
@@ -101,7 +102,7 @@ export const runRoute = createRoute({
   summary: 'Enqueue a migration run',
   description: describe(
     'operator',
-    'Enqueues a run job. Only one run or restore job may wait or run at a time (a scheduled run included). With `plan` (a dry-run\'s `planId`, or a pending migration\'s `planId`) the run applies exactly that plan: when the pending files differ, the answer is 409 `plan-changed` with the difference in `details`, and the worker checks again before applying anything. With `at` the run is scheduled (a delayed job, `scheduledFor` in the answer). With a maintenance window configured, a run outside it is scheduled for the next opening (policy `wait`) or refused with the next opening in `details.nextWindowAt` (policy `refuse`: 409 for a run now, 422 for an `at` outside every window).',
+    'Enqueues a run job. Only one run or restore job may wait or run at a time (a scheduled run included). With `plan` (a dry-run\'s `planId`, or a pending migration\'s `planId`) the run applies exactly that plan: when the pending files differ, the answer is 409 `plan-changed` with the difference in `details`, and the worker checks again before applying anything. With `at` the run is scheduled (a delayed job, `scheduledFor` in the answer). With a maintenance window configured, a run outside it is scheduled for the next opening (policy `wait`) or refused with the next opening in `details.nextWindowAt` (policy `refuse`: 409 for a run now, 422 for an `at` outside every window). The worker refuses a run on a database whose schema drifted from what its applied migrations produce (the job fails with errorCode `drifted`, nothing applied) unless `allowDrift` is true.',
   ),
   'x-duckmig-role': 'operator' as const,
   request: { body: { content: { 'application/json': { schema: RunRequest } }, required: false } },
@@ -205,6 +206,20 @@ export const statusRoute = createRoute({
     ...READ_ERRORS,
     502: ERRORS[502],
   },
+});
+
+export const driftRoute = createRoute({
+  method: 'get',
+  path: `${ADMIN_PREFIX}/drift`,
+  tags: ['migrations'],
+  operationId: 'getDrift',
+  summary: 'Schema drift: how the live schema differs from what the applied migrations produce',
+  description: describe(
+    'viewer',
+    'The worker\'s last drift check (at its start, after every run or restore, and every DUCKMIG_DRIFT_CHECK_MS), from its snapshot: `extra` objects exist only in the live database, `missing` ones only in the migrations\' replay, `changed` ones differ (`expected` is the replay\'s definition, `actual` the live one). `drift` is null until the worker has checked.',
+  ),
+  'x-duckmig-role': 'viewer' as const,
+  responses: { 200: json(DriftResponse, 'The last drift check'), ...READ_ERRORS, 502: ERRORS[502] },
 });
 
 const PendingSqlParams = z.object({
@@ -511,6 +526,7 @@ export const apiRoutes = [
   undoRoute,
   scheduledRunsRoute,
   statusRoute,
+  driftRoute,
   pendingSqlRoute,
   historyRoute,
   historyExportRoute,

@@ -1,5 +1,5 @@
 // /api/v1/admin/migrations: run, dry-run and undo preview (optionally waiting), undo,
-// restore, status, history and scheduled runs. Enqueue rules live in jobs.ts, when a run
+// restore, status, drift, history and scheduled runs. Enqueue rules live in jobs.ts, when a run
 // may start in run-schedule.ts; status comes from the worker's snapshot and heartbeat in
 // Redis, never from the database. An accepted run is announced (run.queued) before it is
 // confirmed, so the worker's run.started always follows it. A sub-app mounted at
@@ -34,7 +34,7 @@ import { fullBody, matchesIfNoneMatch, SummaryCache } from '../status-body.js';
 import type { StatusFreshness } from '../status-freshness.js';
 import { StatusStateReader } from '../status-state.js';
 import type { WorkerKeys, WorkerStateReader } from '../worker-state.js';
-import { dryRunRoute, historyExportRoute, historyRoute, pendingSqlRoute, restoreRoute, runRoute, scheduledRunsRoute, statusRoute, undoPreviewRoute, undoRoute } from './definitions.js';
+import { driftRoute, dryRunRoute, historyExportRoute, historyRoute, pendingSqlRoute, restoreRoute, runRoute, scheduledRunsRoute, statusRoute, undoPreviewRoute, undoRoute } from './definitions.js';
 import { relativeTo, routeGroup } from './group.js';
 import { guards } from './guards.js';
 
@@ -106,10 +106,10 @@ export function migrationRoutes(deps: MigrationRoutesDeps): OpenAPIHono {
   }
 
   app.openapi(relativeTo(MIGRATION_ROUTES_BASE, { ...runRoute, middleware: guards(runRoute, limiter) }), async function runMigrations(c) {
-    const { target, reason, allOrNothing, plan, at } = c.req.valid('json');
+    const { target, reason, allOrNothing, plan, at, allowDrift } = c.req.valid('json');
     const schedule = scheduleRun(at, maintenance);
     if (plan) await refuseChangedPlan(plan, target);
-    const body = await enqueueExclusive({ kind: 'run', requestedBy: c.get('principal').name, target, reason, allOrNothing, ...(plan && { plan }) }, schedule);
+    const body = await enqueueExclusive({ kind: 'run', requestedBy: c.get('principal').name, target, reason, allOrNothing, ...(plan && { plan }), ...(allowDrift && { allowDrift }) }, schedule);
     return c.json(body, 202);
   });
 
@@ -190,6 +190,11 @@ export function migrationRoutes(deps: MigrationRoutesDeps): OpenAPIHono {
     const headers = { ETag: etag, 'Cache-Control': 'private, no-cache' };
     if (matchesIfNoneMatch(c.req.header('If-None-Match'), etag)) return c.body(null, 304, headers) as unknown as Answer;
     return c.body(body, 200, { ...headers, 'content-type': 'application/json' }) as unknown as Answer;
+  });
+
+  app.openapi(relativeTo(MIGRATION_ROUTES_BASE, { ...driftRoute, middleware: guards(driftRoute) }), async function getDrift(c) {
+    const { snapshot } = await workerState.read();
+    return c.json({ drift: snapshot?.drift ?? null }, 200);
   });
 
   app.openapi(relativeTo(MIGRATION_ROUTES_BASE, { ...historyRoute, middleware: guards(historyRoute) }), async function getHistory(c) {

@@ -1,6 +1,7 @@
 // `duckmig run` (local mode): applies pending migrations with a progress bar on a terminal
 // (a progress line per migration elsewhere) and a summary table. Ctrl-C interrupts the running statement and rolls its
-// migration back. --plan refuses the run when the pending files are not the dry-run's.
+// migration back. --plan refuses the run when the pending files are not the dry-run's; a
+// database whose schema drifted is refused unless --allow-drift.
 // Exit 0 when applied or nothing to do, 1 when refused, failed or cancelled.
 import { cliCheckpoint, cliUser } from '../../config/cli.js';
 import { restorePointsFrom, restoreSettings } from '../../config/restore-settings.js';
@@ -13,7 +14,7 @@ import { printJson, renderProblems, renderRunSummary, stderr, type Out } from '.
 import type { CommandContext } from './types.js';
 
 export const usage =
-  'duckmig run [--db PATH] [--dir PATH] [--target VERSION] [--plan PLAN_ID] [--all-or-nothing] [--checkpoint each|end|2s,64MB] [--allow-out-of-order] [--skip-restore-point] [--allow-path PATH]… [--reason TEXT] [--json]';
+  'duckmig run [--db PATH] [--dir PATH] [--target VERSION] [--plan PLAN_ID] [--all-or-nothing] [--checkpoint each|end|2s,64MB] [--allow-out-of-order] [--skip-restore-point] [--allow-drift] [--allow-path PATH]… [--reason TEXT] [--json]';
 
 export const options = {
   ...commonOptions,
@@ -25,6 +26,7 @@ export const options = {
   'allow-out-of-order': { type: 'boolean', default: false },
   reason: { type: 'string' },
   'skip-restore-point': { type: 'boolean', default: false },
+  'allow-drift': { type: 'boolean', default: false },
 } as const;
 
 export async function run(argv: string[], ctx: CommandContext, out: Out): Promise<number> {
@@ -45,7 +47,7 @@ export async function run(argv: string[], ctx: CommandContext, out: Out): Promis
         allowOutOfOrder: values['allow-out-of-order'],
         allowPaths: values['allow-path'],
       },
-      (runner, db) => {
+      (runner, db, drift) => {
         if (!values.json) runner.events.onEvent(progress.onEvent);
         const settings = restoreSettings(dbPath(values.db, ctx.env), ctx.env);
         const points = restorePointsFrom(settings);
@@ -65,6 +67,7 @@ export async function run(argv: string[], ctx: CommandContext, out: Out): Promis
           appliedBy: cliUser(ctx.env),
           reason: values.reason,
           signal: interrupt.signal,
+          ...(!values['allow-drift'] && { driftCheck: (connection, applied) => drift.check(connection, applied) }),
         });
       },
     );

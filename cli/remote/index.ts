@@ -1,10 +1,13 @@
-// The CLI's remote mode: `duckmig status|run|dry-run|cancel|restore|undo|schema --api URL --token T` talks to
+// The CLI's remote mode: `duckmig status|run|dry-run|cancel|restore|undo|schema|drift --api URL --token T` talks to
 // a running duckmig API instead of opening the database (a deploy job's step). run and
 // cancel enqueue and return unless --wait; dry-run always waits for its plan. Exit 0 on
 // success, 1 when the run failed, was refused or cancelled, 2 on usage errors, 3 when the
 // API cannot be reached or refuses the token.
 import {
+  ADMIN_PREFIX,
   SCHEMA_PREFIX,
+  describeDrift,
+  type DriftResponse,
   type JobProgress,
   type JobView,
   type LiveSchema,
@@ -17,19 +20,21 @@ import { optionsHelp, parse, parseDiff, parsePlan, parseTarget, parseUndoTarget,
 import { cancelUsage } from '../commands/server-usage.js';
 import type { CommandContext } from '../commands/types.js';
 import { EXIT, UsageError } from '../exit-codes.js';
-import { ms, printJson, renderProblems, renderRunSummary, renderSchema, renderSchemaDiff, stderr, table, type Out } from '../output.js';
+import { driftExitCode } from '../commands/drift.js';
+import { ms, printJson, renderDrift, renderProblems, renderRunSummary, renderSchema, renderSchemaDiff, stderr, table, type Out } from '../output.js';
 import { ApiClient, RemoteError } from './client.js';
 import { followJob } from './follow.js';
 import { createProgressView } from './progress-view.js';
 
 export const remoteUsage: Record<string, string> = {
   status: 'duckmig status --api URL --token TOKEN [--json]',
-  run: 'duckmig run --api URL --token TOKEN [--target VERSION] [--plan PLAN_ID] [--reason TEXT] [--all-or-nothing] [--wait [--timeout SECONDS]] [--json]',
+  run: 'duckmig run --api URL --token TOKEN [--target VERSION] [--plan PLAN_ID] [--reason TEXT] [--all-or-nothing] [--allow-drift] [--wait [--timeout SECONDS]] [--json]',
   'dry-run': 'duckmig dry-run --api URL --token TOKEN [--target VERSION] [--rehearse] [--timeout SECONDS] [--json]',
   cancel: cancelUsage,
   restore: 'duckmig restore <restore-point-id> --api URL --token TOKEN [--reason TEXT] [--wait [--timeout SECONDS]] [--json]   (admin token)',
   undo: 'duckmig undo --to VERSION --api URL --token TOKEN [--preview | --plan PLAN_ID] [--reason TEXT] [--wait [--timeout SECONDS]] [--json]   (undo: admin token)',
   schema: 'duckmig schema --api URL --token TOKEN [--version N | --diff A..B] [--timeout SECONDS] [--json]',
+  drift: 'duckmig drift --api URL --token TOKEN [--json]   (the worker\'s last drift check; exit 1 when drifted)',
 };
 
 const common = {
@@ -46,12 +51,13 @@ const waiting = {
 
 export const optionsFor = {
   status: common,
-  run: { ...common, ...waiting, target: { type: 'string' }, plan: { type: 'string' }, reason: { type: 'string' }, 'all-or-nothing': { type: 'boolean', default: false } },
+  run: { ...common, ...waiting, target: { type: 'string' }, plan: { type: 'string' }, reason: { type: 'string' }, 'all-or-nothing': { type: 'boolean', default: false }, 'allow-drift': { type: 'boolean', default: false } },
   'dry-run': { ...common, ...waiting, target: { type: 'string' }, rehearse: { type: 'boolean', default: false } },
   cancel: { ...common, ...waiting },
   restore: { ...common, ...waiting, reason: { type: 'string' } },
   undo: { ...common, ...waiting, to: { type: 'string' }, preview: { type: 'boolean', default: false }, plan: { type: 'string' }, reason: { type: 'string' } },
   schema: { ...common, version: { type: 'string' }, diff: { type: 'string' }, timeout: { type: 'string' } },
+  drift: common,
 } as const;
 
 /** Seconds the API may hold one schema request while the worker replays a version (below the client's 30 s). */
@@ -155,6 +161,7 @@ export function renderStatus(s: StatusResponse, baseUrl: string): string {
     lines.push(`database   ${r.database.path} (${(r.database.sizeBytes / 1024).toFixed(0)} KiB, DuckDB ${r.database.duckdbVersion})`);
     lines.push(`version    ${r.currentVersion} of ${r.latestVersion}${r.pending.length ? `, ${r.pending.length} pending` : ', up to date'}`);
     if (r.legacy) lines.push(`legacy     schema_version {${r.legacy.versions.join(', ')}}; adopted {${r.legacy.adopted.join(', ')}}`);
+    if (snap.drift?.drifted) lines.push(`drift      DRIFTED: ${describeDrift(snap.drift.differences)} (duckmig drift shows the diff)`);
   }
   if (s.queue.paused) lines.push('queue      PAUSED: no job starts until it is resumed (bull-board: Resume)');
   lines.push(`queue      waiting ${s.queue.waiting}, active ${s.queue.active}, completed ${s.queue.completed}, failed ${s.queue.failed}`);
@@ -204,6 +211,12 @@ export async function runRemote(name: string, argv: string[], ctx: CommandContex
         else out.write(`schema of the database at version ${live.version}\n\n${renderSchema(live)}`);
         return EXIT.ok;
       }
+      case 'drift': {
+        const { drift } = await client.request<DriftResponse>('GET', `${ADMIN_PREFIX}/drift`);
+        if (json) printJson({ drift }, out);
+        else out.write(drift ? renderDrift(drift) : 'the worker has not checked for drift yet\n');
+        return driftExitCode(drift);
+      }
       case 'status': {
         const status = await client.status();
         if (json) printJson(status, out);
@@ -216,6 +229,7 @@ export async function runRemote(name: string, argv: string[], ctx: CommandContex
           reason: v.reason as string | undefined,
           allOrNothing: v['all-or-nothing'] ? true : undefined,
           plan: parsePlan(v.plan as string | undefined),
+          allowDrift: v['allow-drift'] ? true : undefined,
         };
         if (!v.wait) {
           const enqueued = await client.run(body);

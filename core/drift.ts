@@ -1,0 +1,73 @@
+// Drift detection: the live database's schema compared with the schema its applied
+// migrations produce, replayed on an empty in-memory database (schema-at.ts). duckmig's
+// ledger and fleet fence, and the history tables of the tools `duckmig import` takes over
+// are left out. The replay is kept for the applied files it was made from, so checking again
+// after a job that applied nothing reads only the live catalog.
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { diffSchema, driftDifferences, sameApplied, schemaObjects, type AppliedFile, type DatabaseSchema, type DriftReport } from '../contract/index.js';
+import { LEDGER_TABLES } from './ledger.js';
+import { replaySchema, SchemaReplayError, type ReplayOptions } from './schema-at.js';
+import { readDatabaseSchema } from './schema.js';
+import { KEPT_AS } from './tool-history.js';
+import { FENCE_TABLE } from './write-fence.js';
+
+/** Tables no migration creates: duckmig's ledger and fleet fence, imported tools' version tables (kept after an import). */
+const DRIFT_EXCLUDED: readonly string[] = [...LEDGER_TABLES, FENCE_TABLE, 'goose_db_version', 'flyway_schema_history', ...Object.values(KEPT_AS)].sort();
+
+/** The live side of a drift check: the schema as drift compares it, and how long reading it took. */
+export interface LiveSchemaRead {
+  schema: DatabaseSchema;
+  readMs: number;
+}
+
+/** Reads the live schema drift compares (a few catalog queries, no row counts). */
+export async function readLiveSchema(connection: DuckDBConnection): Promise<LiveSchemaRead> {
+  const started = performance.now();
+  const schema = await readDatabaseSchema(connection, { exclude: DRIFT_EXCLUDED });
+  return { schema, readMs: performance.now() - started };
+}
+
+export class DriftChecker {
+  readonly #replay: Omit<ReplayOptions, 'applied'>;
+  #expected: { applied: readonly AppliedFile[]; schema: DatabaseSchema } | undefined;
+
+  constructor(replay: Omit<ReplayOptions, 'applied'>) {
+    this.#replay = replay;
+  }
+
+  /** Compares the database on `connection` with the replay of `applied` (in version order). */
+  async check(connection: DuckDBConnection, applied: readonly AppliedFile[]): Promise<DriftReport> {
+    return this.compare(await readLiveSchema(connection), applied);
+  }
+
+  /**
+   * Compares a live schema read earlier (readLiveSchema) with the replay of `applied`; the
+   * replay needs no connection to the live database, so its owner may serve others meanwhile.
+   */
+  async compare(live: LiveSchemaRead, applied: readonly AppliedFile[]): Promise<DriftReport> {
+    const version = applied.at(-1)?.version ?? 0;
+    const report = (fields: Pick<DriftReport, 'differences' | 'error'>): DriftReport => ({
+      checkedAt: new Date().toISOString(),
+      version,
+      drifted: fields.differences.length > 0,
+      ...fields,
+      durationMs: Math.round(live.readMs + performance.now() - started),
+    });
+    const started = performance.now();
+    let expected: DatabaseSchema;
+    try {
+      expected = await this.#expectedSchema(applied);
+    } catch (err) {
+      if (!(err instanceof SchemaReplayError)) throw err;
+      return report({ differences: [], error: err.message });
+    }
+    return report({ differences: driftDifferences(diffSchema(schemaObjects(expected), schemaObjects(live.schema))), error: null });
+  }
+
+  async #expectedSchema(applied: readonly AppliedFile[]): Promise<DatabaseSchema> {
+    if (this.#expected && sameApplied(this.#expected.applied, applied)) return this.#expected.schema;
+    const schema = await replaySchema({ ...this.#replay, applied });
+    this.#expected = { applied: [...applied], schema };
+    return schema;
+  }
+}
