@@ -15,6 +15,8 @@ import type {
   PendingSqlResponse,
   RestoreRequest,
   RunRequest,
+  UndoPreviewRequest,
+  UndoRequest,
   SessionCheckResponse,
   StatusResponse,
   WhoAmIResponse,
@@ -152,6 +154,15 @@ export function createApi(options: ApiOptions = {}) {
     /** admins only: puts a restore point back, through the queue like a run (409 while one is in flight) */
     async restore(body: RestoreRequest): Promise<EnqueuedResponse> {
       return (await request<EnqueuedResponse>('POST', admin('/restore'), { body })).data;
+    },
+    /** rehearses an undo back to `to` on a copy (operators); answered like a dry-run */
+    async previewUndo(body: UndoPreviewRequest, waitSeconds?: number): Promise<JobView | EnqueuedResponse> {
+      const query = waitSeconds ? `?wait=${waitSeconds}` : '';
+      return (await request<JobView | EnqueuedResponse>('POST', admin(`/undo/preview${query}`), { body })).data;
+    },
+    /** admins only: runs the down scripts back to `to`, through the queue like a run (409 while one is in flight) */
+    async undo(body: UndoRequest): Promise<EnqueuedResponse> {
+      return (await request<EnqueuedResponse>('POST', admin('/undo'), { body })).data;
     },
     async job(id: string, signal?: AbortSignal): Promise<JobView> {
       return (await request<JobView>('GET', admin(`/jobs/${encodeURIComponent(id)}`), { signal })).data;

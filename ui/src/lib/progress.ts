@@ -143,11 +143,17 @@ function updateMigration(run: RunProgress, ref: PlannedItem, change: (m: Migrati
   return list.map((m) => (m.version === ref.version ? change(m) : m));
 }
 
-/** migrations before `version` that are still pending or running must have finished */
+/** the phase of a migration the run finished: an undo takes versions back, its preview rehearses that */
+export function donePhase(mode: RunMode | null): MigrationPhase {
+  return mode === 'rehearse' || mode === 'undo-preview' ? 'rehearsed' : mode === 'undo' ? 'undone' : 'applied';
+}
+
+/** migrations the run reached before `version` (lower ones; higher ones for an undo, which goes newest first) that are still pending or running must have finished */
 function settleEarlier(migrations: MigrationProgress[], version: number, mode: RunMode | null): MigrationProgress[] {
-  const done: MigrationPhase = mode === 'rehearse' ? 'rehearsed' : 'applied';
+  const done = donePhase(mode);
+  const earlier = (v: number) => (mode === 'undo' || mode === 'undo-preview' ? v > version : v < version);
   return migrations.map((m) =>
-    m.version < version && (m.phase === 'pending' || m.phase === 'running') ? { ...m, phase: done, done: m.statements } : m,
+    earlier(m.version) && (m.phase === 'pending' || m.phase === 'running') ? { ...m, phase: done, done: m.statements } : m,
   );
 }
 
@@ -227,7 +233,7 @@ function applyEvent(run: RunProgress, event: RunnerEvent, at: string): RunProgre
       return { ...run, activity: { phase: event.phase, since: at, bytes: event.bytes ?? null } };
     case 'migration:done': {
       const ref = { version: event.version, name: event.name, statements: 0 };
-      const phase: MigrationPhase = run.mode === 'rehearse' ? 'rehearsed' : 'applied';
+      const phase = donePhase(run.mode);
       return {
         ...run,
         migrations: settleEarlier(
@@ -278,7 +284,7 @@ export function applyProgress(run: RunProgress, progress: JobProgress): RunProgr
 }
 
 function fromResult(m: MigrationResult): MigrationProgress {
-  const finished = m.status === 'applied' || m.status === 'rehearsed' || m.status === 'skipped';
+  const finished = m.status === 'applied' || m.status === 'rehearsed' || m.status === 'skipped' || m.status === 'undone';
   return {
     version: m.version,
     name: m.name,
@@ -416,8 +422,10 @@ export function isRestore(run: RunProgress): boolean {
 }
 
 /** what the job is called in headings and announcements */
-function jobWord(run: RunProgress): 'Run' | 'Dry-run' | 'Restore' {
+function jobWord(run: RunProgress): 'Run' | 'Dry-run' | 'Restore' | 'Undo' | 'Undo preview' {
   if (isRestore(run)) return 'Restore';
+  if (run.mode === 'undo' || run.kind === 'undo') return 'Undo';
+  if (run.mode === 'undo-preview' || run.kind === 'undo-preview') return 'Undo preview';
   return run.mode === 'rehearse' || run.kind === 'dry-run' ? 'Dry-run' : 'Run';
 }
 
@@ -457,9 +465,10 @@ export function announce(run: RunProgress): string {
   const what = jobWord(run);
   if (run.phase === 'waiting') return `${what} is waiting for the worker.`;
   if (hasEnded(run)) {
-    const applied = run.migrations.filter((m) => m.phase === 'applied' || m.phase === 'rehearsed').length;
+    const done = donePhase(run.mode);
+    const count = run.migrations.filter((m) => m.phase === done).length;
     const base = `${what} ${outcomeText[run.outcome ?? 'failed']}`;
-    if (run.outcome === 'success') return `${base}: ${applied} of ${run.migrations.length} migrations ${run.mode === 'rehearse' ? 'rehearsed' : 'applied'}.`;
+    if (run.outcome === 'success') return `${base}: ${count} of ${run.migrations.length} migrations ${done}.`;
     return run.error ? `${base}: ${run.error}` : `${base}.`;
   }
   if (run.current) {

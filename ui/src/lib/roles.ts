@@ -4,15 +4,16 @@ import type { Role } from './types.js';
 
 const rank: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
 
-export type Action = 'run' | 'dry-run' | 'cancel' | 'restore' | 'queue';
+export type Action = 'run' | 'dry-run' | 'cancel' | 'restore' | 'undo' | 'queue';
 
-const needs: Record<Action, Role> = { run: 'operator', 'dry-run': 'operator', cancel: 'operator', restore: 'admin', queue: 'admin' };
+const needs: Record<Action, Role> = { run: 'operator', 'dry-run': 'operator', cancel: 'operator', restore: 'admin', undo: 'admin', queue: 'admin' };
 
 const what: Record<Action, string> = {
   run: 'run migrations',
   'dry-run': 'start a dry-run',
   cancel: 'cancel runs',
   restore: 'restore the database',
+  undo: 'undo migrations',
   queue: 'open the queue dashboard',
 };
 
