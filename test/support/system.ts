@@ -72,14 +72,14 @@ export interface RunningSystem {
 const KEEP_OUTPUT = 256 * 1024;
 const READY_TIMEOUT_MS = 45_000;
 
-interface ChildSpec {
+export interface ChildSpec {
   name: 'api' | 'worker';
   env: NodeJS.ProcessEnv;
   /** the `event` of the log line that says it is ready */
   readyEvent: string;
 }
 
-function manage(spec: ChildSpec, onReady: (line: Record<string, unknown>) => Promise<void> | void): ManagedChild & { start(): Promise<void> } {
+export function manage(spec: ChildSpec, onReady: (line: Record<string, unknown>) => Promise<void> | void): ManagedChild & { start(): Promise<void> } {
   let child: ChildProcess | null = null;
   let exited: Promise<ChildExit> | null = null;
   let lastExit: ChildExit | null = null;
