@@ -17,7 +17,7 @@ import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
-import { API_PREFIX, fleetKeys, redisKeys, webhookKeys, type NotificationInput } from '../contract/index.js';
+import { API_PREFIX, fleetKeys, redisKeys, webhookKeys, type ApprovalPolicy, type NotificationInput } from '../contract/index.js';
 import type { MaintenanceSettings } from '../config/governance.js';
 import { DEFAULT_KEY_PREFIX, type FleetPrefixes } from '../fleet/options.js';
 import { openFleetQueue } from '../fleet/queue.js';
@@ -37,6 +37,8 @@ import { buildOpenApiDocument } from './openapi.js';
 import { DEFAULT_RATE_LIMIT, rateLimit } from './rate-limit.js';
 import { requestLog } from './request-log.js';
 import { FLEET_ROUTES_BASE, fleetRoutes } from './routes/fleet.js';
+import { DEFAULT_RUN_DEADLINE_MS } from './run-deadline.js';
+import { APPROVAL_ROUTES_BASE, approvalRoutes } from './routes/approvals.js';
 import { JOB_ROUTES_BASE, jobRoutes } from './routes/jobs.js';
 import { MIGRATION_ROUTES_BASE, migrationRoutes } from './routes/migrations.js';
 import { SCHEMA_ROUTES_BASE, schemaRoutes } from './routes/schema.js';
@@ -85,6 +87,8 @@ export interface ApiDeps {
   maintenance?: MaintenanceSettings;
   /** the fleet's Redis prefixes (its keys, and BullMQ's for the fleet queue) */
   fleet?: FleetPrefixes;
+  /** which runs wait for another admin's approval (DUCKMIG_APPROVALS; default off) */
+  approvals?: ApprovalPolicy;
 }
 
 export interface ApiApp {
@@ -174,10 +178,13 @@ export function createApp(deps: ApiDeps): ApiApp {
   // next to the contract's keys (duckmig:<queue>:…), one counter per token and window
   const limiter = rateLimit({ redis, limit, windowMs, keyPrefix: `duckmig:${queue.name}:ratelimit` });
   // route groups: sub-apps behind the middleware above (roles and rate limit per route)
+  const approvals = deps.approvals ?? 'off';
+  const runDeadlineMs = deps.runDeadlineMs ?? DEFAULT_RUN_DEADLINE_MS;
   app.route(
     MIGRATION_ROUTES_BASE,
-    migrationRoutes({ queue, queueEvents, redis, keys, workerState, limiter, runDeadlineMs: deps.runDeadlineMs, statusFreshness, notify: deps.notify, maintenance: deps.maintenance }),
+    migrationRoutes({ queue, queueEvents, redis, keys, workerState, limiter, runDeadlineMs, statusFreshness, notify: deps.notify, maintenance: deps.maintenance, approvals }),
   );
+  app.route(APPROVAL_ROUTES_BASE, approvalRoutes({ queue, redis, keys, workerState, limiter, policy: approvals, runDeadlineMs }));
   app.route(JOB_ROUTES_BASE, jobRoutes({ queue, redis, keys, limiter }));
   app.route(SCHEMA_ROUTES_BASE, schemaRoutes({ queue, queueEvents, redis, keys, workerState }));
   app.route(WEBHOOK_ROUTES_BASE, webhookRoutes({ redis, logKey: webhookKeys(queue.name).deliveries }));

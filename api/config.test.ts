@@ -27,6 +27,7 @@ describe('loadApiConfig', () => {
       allowedOrigins: [],
       trustProxy: false,
       statusCacheMs: 1000,
+      approvals: 'off',
     });
   });
 

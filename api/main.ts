@@ -70,6 +70,7 @@ export async function startApi(config: ApiConfig, logger?: Logger, options: Star
       allowedOrigins: config.allowedOrigins,
       trustProxy: config.trustProxy,
       statusCacheMs: config.statusCacheMs,
+      approvals: config.approvals,
       ...options.app,
       queue,
       queueEvents,

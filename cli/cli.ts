@@ -22,7 +22,7 @@ import { schema, options as schemaOptions, usage as schemaUsage } from './comman
 import { status, usage as statusUsage } from './commands/status.js';
 import type { CommandContext } from './commands/types.js';
 import { validate, usage as validateUsage } from './commands/validate.js';
-import { apiUsage, cancelUsage, startUsage, workerUsage } from './commands/server-usage.js';
+import { apiUsage, approveUsage, cancelUsage, rejectUsage, startUsage, withdrawUsage, workerUsage } from './commands/server-usage.js';
 
 export interface Command {
   summary: string;
@@ -43,9 +43,28 @@ const cancelOptions = {
   json: commonOptions.json,
   help: commonOptions.help,
 } as const satisfies Options;
+const decisionOptions = {
+  api: { type: 'string' },
+  token: { type: 'string' },
+  comment: { type: 'string' },
+  json: commonOptions.json,
+  help: commonOptions.help,
+} as const satisfies Options;
 
 /** Commands that go through the API when --api URL (or DUCKMIG_API) is given. */
-const REMOTE_CAPABLE = new Set(['status', 'run', 'dry-run', 'cancel', 'restore', 'undo', 'schema', 'drift']);
+const REMOTE_CAPABLE = new Set(['status', 'run', 'dry-run', 'cancel', 'restore', 'undo', 'schema', 'drift', 'approve', 'reject', 'withdraw']);
+
+/** A remote-only command: locally it only says it needs an API. */
+function remoteOnly(summary: string, usage: string): Command {
+  return {
+    summary,
+    usage,
+    options: decisionOptions,
+    run: async () => {
+      throw new UsageError(`${usage.split(' ')[1]} works through a running API: pass --api URL --token TOKEN (or set DUCKMIG_API, DUCKMIG_TOKEN)`);
+    },
+  };
+}
 
 export const commands: Record<string, Command> = {
   status: { summary: 'show version, applied and pending migrations, problems', usage: statusUsage, options: commonOptions, run: status },
@@ -67,6 +86,9 @@ export const commands: Record<string, Command> = {
       throw new UsageError('cancel works through a running API: pass --api URL --token TOKEN (or set DUCKMIG_API, DUCKMIG_TOKEN)');
     },
   },
+  approve: remoteOnly('approve a run request awaiting approval (remote mode only; another admin)', approveUsage),
+  reject: remoteOnly('reject a run request awaiting approval, with a comment (remote mode only; another admin)', rejectUsage),
+  withdraw: remoteOnly('withdraw your own run request awaiting approval (remote mode only)', withdrawUsage),
   // the service commands load BullMQ, Hono and the API only when they run
   start: {
     summary: 'run everything here: managed Redis (unless REDIS_URL), worker, API and UI',
@@ -105,7 +127,7 @@ local mode (opens the file itself):  --db PATH (default $DUCKMIG_DB or ${DEFAULT
                                      --dir PATH (default $DUCKMIG_MIGRATIONS or ${DEFAULT_MIGRATIONS})
 remote mode (through a running API): --api URL --token TOKEN (or $DUCKMIG_API, $DUCKMIG_TOKEN) [--wait]
 every command: --json prints one JSON document on stdout; logs go to stderr
-exit codes: 0 ok, 1 migration/validation failed, 2 usage error, 3 database locked/unreadable or API unreachable
+exit codes: 0 ok, 1 migration/validation failed, 2 usage error, 3 database locked/unreadable or API unreachable, 4 run request not approved
 run \`duckmig <command> --help\` for a command's options
 `;
 }

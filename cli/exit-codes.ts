@@ -7,6 +7,8 @@ export const EXIT = {
   usage: 2,
   /** the database is locked or unreadable, or the API cannot be reached / refused the token */
   unavailable: 3,
+  /** the run request was rejected, withdrawn, or left without a decision until it expired (approvals) */
+  rejected: 4,
 } as const;
 
 /** Thrown for command-line mistakes; main prints the message and the usage hint, exits 2. */

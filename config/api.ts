@@ -3,6 +3,7 @@
 // reported at once in one ConfigError.
 import type { LevelWithSilent } from 'pino';
 import { GOVERNANCE_VARIABLES, governanceSettingsFrom, type MaintenanceSettings, type NotificationSettings } from './governance.js';
+import type { ApprovalPolicy } from '../contract/index.js';
 import type { TokenEntry } from './token-list.js';
 import { readVariables, processEnvironment } from './variables.js';
 
@@ -30,6 +31,8 @@ export interface ApiConfig {
   notifications?: NotificationSettings;
   /** when runs may start (DUCKMIG_MAINTENANCE_WINDOW, DUCKMIG_WINDOW_POLICY); unset: any time */
   maintenance?: MaintenanceSettings;
+  /** which runs need another admin's approval (DUCKMIG_APPROVALS) */
+  approvals: ApprovalPolicy;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -49,6 +52,7 @@ export function loadApiConfig(env: Env = processEnvironment()): ApiConfig {
     'DUCKMIG_TRUST_PROXY',
     'DUCKMIG_STATUS_CACHE_MS',
     ...GOVERNANCE_VARIABLES,
+    'DUCKMIG_APPROVALS',
   ]);
   return {
     port: v.PORT,
@@ -63,5 +67,6 @@ export function loadApiConfig(env: Env = processEnvironment()): ApiConfig {
     trustProxy: v.DUCKMIG_TRUST_PROXY,
     statusCacheMs: v.DUCKMIG_STATUS_CACHE_MS,
     ...governanceSettingsFrom(v),
+    approvals: v.DUCKMIG_APPROVALS,
   };
 }

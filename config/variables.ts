@@ -13,6 +13,7 @@ import { RESTORE_STEPS, type RestoreStep } from '../core/restore.js';
 import { ConfigError } from './config-error.js';
 import { MaintenanceWindowError, parseMaintenanceWindows, type MaintenanceWindow } from '../core/maintenance-window.js';
 import { parseWebhookList, type WebhookEndpoint } from './webhook-list.js';
+import { ApprovalPolicy } from '../contract/index.js';
 
 /** The processes that read a variable: the API, the worker, the CLI's local and remote modes, `duckmig start`. */
 export type Reader = 'start' | 'api' | 'worker' | 'cli';
@@ -311,6 +312,23 @@ export const VARIABLES = {
     rule: '1 or 0',
     fallback: false,
     parse: flag(/^(1|true|yes)$/i, /^(0|1|true|false|yes|no)$/i),
+  }),
+  DUCKMIG_APPROVALS: variable<ApprovalPolicy>({
+    section: 'service',
+    readBy: API,
+    type: '`off`, `all` or `destructive`',
+    default: '`off`',
+    description:
+      'which runs wait for another admin\'s approval before they are queued: `all` of them, only those whose pending batch is `destructive` (a DROP, a table rebuild, TRUNCATE or DELETE without WHERE, ALTER … TYPE), or none (`off`). The requester can never approve their own run ([governance.md › Approvals](governance.md#approvals))',
+    summary: 'runs that need another admin\'s approval: `off`, `all`, `destructive`',
+    example: 'destructive',
+    rule: 'off, all or destructive',
+    fallback: 'off',
+    parse: (raw, bad) => {
+      const policy = ApprovalPolicy.safeParse(raw.toLowerCase());
+      if (!policy.success) bad();
+      return policy.success ? policy.data : 'off';
+    },
   }),
   DUCKMIG_TOKENS: variable<TokenEntry[] | null>({
     section: 'service',

@@ -70,6 +70,8 @@ export const EnqueuedResponse = z.object({
   eventsUrl: z.string(),
   /** a scheduled run: when it is due (its `at`, or the next maintenance window's opening) */
   scheduledFor: z.string().optional(),
+  /** true when the run waits for another admin's approval (DUCKMIG_APPROVALS) before it is queued to run */
+  awaitingApproval: z.boolean().optional(),
 });
 export type EnqueuedResponse = z.infer<typeof EnqueuedResponse>;
 

@@ -11,3 +11,4 @@ export * from './fleet-api.js';
 export * from './notifications.js';
 export * from './schedule.js';
 export * from './drift.js';
+export * from './approvals.js';

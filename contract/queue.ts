@@ -1,6 +1,7 @@
 // What crosses Redis between the API and the worker: the queue name, job payloads,
 // job progress, the worker's status snapshot and heartbeat, and the Redis keys that hold them.
 import { z } from 'zod';
+import { ApprovalRecord, JobApproval } from './approvals.js';
 import { RunnerEvent } from './events.js';
 import { ErrorCode, MigrationResult, RestorePointRef, RunMode, RunResult, RunStatus, StatusReport } from './results.js';
 import { DriftReport } from './drift.js';
@@ -24,6 +25,8 @@ export const redisKeys = (queue = QUEUE_NAME, prefix = 'duckmig') => ({
   plans: `${prefix}:${queue}:plans`,
   /** list per file checksum: the previewed statements of a pending migration (JSON, capped) */
   pendingSql: (checksum: string) => `${prefix}:${queue}:sql:${checksum}`,
+  /** per run request awaiting approval: who decided it first (one decision per request) */
+  approvalDecided: (jobId: string) => `${prefix}:${queue}:approval-decided:${jobId}`,
   /** the live schema (LiveSchema JSON), beside the snapshot so a large schema never bloats the status */
   schema: `${prefix}:${queue}:schema`,
   /** the schema replayed at one applied version (VersionSchema JSON, kept for a while) */
@@ -62,6 +65,8 @@ export const RunJobData = Requester.extend(Deadline.shape).extend({
   scheduledFor: z.string().datetime({ offset: true }).optional(),
   /** apply even when the live schema drifted from what the applied migrations produce */
   allowDrift: z.boolean().optional(),
+  /** present when the run needs another admin's approval (DUCKMIG_APPROVALS): it waits, delayed, until decided */
+  approval: JobApproval.optional(),
 });
 export const DryRunJobData = Requester.extend({
   kind: z.literal('dry-run'),
@@ -155,6 +160,8 @@ export const RunSummary = z.object({
   restorePoint: RestorePointRef.nullable().optional(),
   /** restore only: the restore point of the state it replaced */
   undoPoint: RestorePointRef.nullable().optional(),
+  /** who approved the run, when it needed approval */
+  approval: ApprovalRecord.optional(),
 });
 export type RunSummary = z.infer<typeof RunSummary>;
 
@@ -178,6 +185,8 @@ export const WorkerSnapshot = z.object({
   restorePoints: z.array(RestorePointRef).default([]),
   /** the last drift check (null until the first one ended) */
   drift: DriftReport.nullable().default(null),
+  /** recent approval decisions (schema_migration_approvals), newest first */
+  approvals: z.array(ApprovalRecord).default([]),
 });
 export type WorkerSnapshot = z.infer<typeof WorkerSnapshot>;
 

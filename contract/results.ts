@@ -108,6 +108,23 @@ export const PlannedStatement = z.object({
 });
 export type PlannedStatement = z.infer<typeof PlannedStatement>;
 
+/**
+ * What makes a statement destructive: a DROP (table, column, index, view, …, or
+ * CREATE OR REPLACE TABLE, which drops the old table), a table rebuild (a new table
+ * renamed into place), TRUNCATE or DELETE without WHERE, ALTER … TYPE.
+ */
+export const DestructiveKind = z.enum(['drop', 'rebuild', 'truncate', 'delete-all', 'alter-type']);
+export type DestructiveKind = z.infer<typeof DestructiveKind>;
+
+export const DestructiveStatement = z.object({
+  kind: DestructiveKind,
+  statementIndex: z.number().int(),
+  line: z.number().int(),
+  /** the statement's beginning, for people */
+  summary: z.string(),
+});
+export type DestructiveStatement = z.infer<typeof DestructiveStatement>;
+
 /** A pending migration as the status lists it: no SQL (that has its own paged route). */
 export const PendingMigration = z.object({
   version: z.number().int(),
@@ -118,6 +135,8 @@ export const PendingMigration = z.object({
   sizeBytes: z.number().int(),
   /** the plan id of a run up to and including this migration (pin it with run's `plan`) */
   planId: z.string(),
+  /** its destructive statements (approvals with DUCKMIG_APPROVALS=destructive); absent when none */
+  destructive: z.array(DestructiveStatement).optional(),
 });
 export type PendingMigration = z.infer<typeof PendingMigration>;
 
@@ -194,6 +213,12 @@ export const ErrorCode = z.enum([
   'crashed',
   /** fleet mode: the writer's fencing token is no longer valid (its shard lease was lost or taken over): nothing more was written */
   'lease-lost',
+  /** an admin rejected the run request: nothing was applied */
+  'approval-rejected',
+  /** its requester withdrew the run request before a decision: nothing was applied */
+  'approval-withdrawn',
+  /** nobody decided on the run request in time: nothing was applied */
+  'approval-expired',
   /** anything else (a malformed job, a job started twice) */
   'internal',
 ]);

@@ -6,6 +6,7 @@
 import type { DuckDBConnection, DuckDBPreparedStatement, DuckDBValue } from '@duckdb/node-api';
 import type { LedgerEntry, LedgerStatus } from '../contract/index.js';
 import { fromDbTimestamp, toDbTimestamp } from './db-timestamp.js';
+import { ApprovalHistory, APPROVALS_TABLE } from './approval-history.js';
 import { RunHistory } from './run-history.js';
 
 // Same definition as the top of migrations/duckdb/001_initial_schema.sql (a test keeps
@@ -49,7 +50,10 @@ const LEGACY_DDL = `CREATE TABLE IF NOT EXISTS schema_version (
     applied_at TIMESTAMP DEFAULT current_timestamp
 )`;
 
-export const LEDGER_TABLES = ['schema_migrations', 'schema_migration_runs', 'schema_version'] as const;
+/** The tables ensure() creates; approvals (approval-history.ts) are created on first use. */
+const CORE_TABLES = ['schema_migrations', 'schema_migration_runs', 'schema_version'] as const;
+/** duckmig's own tables: never part of the schema people see. */
+export const LEDGER_TABLES = [...CORE_TABLES, APPROVALS_TABLE] as const;
 
 /** Version columns that hold BIGINT versions; older databases have them as INTEGER. */
 const VERSION_COLUMNS = [
@@ -154,9 +158,12 @@ export class Ledger {
 
   /** the run history (schema_migration_runs) */
   readonly runs: RunHistory;
+  /** the approval decisions (schema_migration_approvals) */
+  readonly approvals: ApprovalHistory;
 
   constructor(readonly connection: DuckDBConnection) {
     this.runs = new RunHistory(this);
+    this.approvals = new ApprovalHistory(this);
   }
 
   /** Whether a ledger table exists (remembered once seen). */
@@ -197,12 +204,12 @@ export class Ledger {
 
   /** Creates whatever ledger table is missing (refusing another tool's schema_migrations) and widens old version columns. */
   async ensure(): Promise<void> {
-    if (!LEDGER_TABLES.every((t) => this.#known.has(t))) {
+    if (!CORE_TABLES.every((t) => this.#known.has(t))) {
       if (!this.#known.has('schema_migrations')) await this.has('schema_migrations'); // refuses another tool's table
       await this.connection.run(LEDGER_DDL);
       await this.connection.run(RUNS_DDL);
       await this.connection.run(LEGACY_DDL);
-      for (const t of LEDGER_TABLES) this.#known.add(t);
+      for (const t of CORE_TABLES) this.#known.add(t);
     }
     await this.#widenVersionColumns();
   }

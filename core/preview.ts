@@ -10,6 +10,7 @@ import {
   type PlannedMigration,
   type PlannedStatement,
 } from '../contract/index.js';
+import { destructiveStatements } from './destructive.js';
 import { planIds } from './plan.js';
 import type { MigrationFile } from './source.js';
 import type { StatementText } from './statement-text.js';
@@ -35,7 +36,16 @@ export function pendingList(files: MigrationFile[]): PendingMigration[] {
 
 /** What the status and a plan say about a file besides its SQL. */
 function described(m: MigrationFile): Omit<PendingMigration, 'planId'> {
-  return { version: m.version, name: m.name, file: m.file, checksum: m.checksum, statementCount: m.statements.length, sizeBytes: m.sizeBytes };
+  const destructive = destructiveStatements(m);
+  return {
+    version: m.version,
+    name: m.name,
+    file: m.file,
+    checksum: m.checksum,
+    statementCount: m.statements.length,
+    sizeBytes: m.sizeBytes,
+    ...(destructive.length > 0 && { destructive }),
+  };
 }
 
 export function plannedMigration(m: MigrationFile): PlannedMigration {

@@ -20,6 +20,7 @@ import type {
   RunResult,
   RunStatus,
   RunSummary,
+  ApprovalRecord,
   StatementTiming,
   StatusReport,
   ValidationProblem,
@@ -149,6 +150,17 @@ export class MigrationRunner {
 
   async listRuns(limit = 100): Promise<RunSummary[]> {
     return this.#ledger.runs.list(limit);
+  }
+
+  /** Approval decisions, most recent first (approval-history.ts). */
+  async listApprovals(limit = 100): Promise<ApprovalRecord[]> {
+    return this.#ledger.approvals.list(limit);
+  }
+
+  /** Records how a run request that needed approval was decided, before it runs or instead of running. */
+  async recordApproval(record: ApprovalRecord): Promise<void> {
+    await this.#ledger.ensure();
+    await this.#ledger.approvals.write(record);
   }
 
   /**

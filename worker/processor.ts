@@ -9,13 +9,15 @@
 // message is for people. After every job, before BullMQ hears the outcome, the snapshot is
 // republished, so a client that sees `completed` reads a current status. Runs announce
 // run.started and their end (notify); a run due outside every maintenance window waits
-// for the next one (moved back to delayed) or is refused, by the policy.
+// for the next one (moved back to delayed) or is refused, by the policy. A run that needed
+// approval records its decision (approval-gate.ts) and runs only when approved.
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { JobData, WORKER_DIED_MESSAGE, type ErrorCode, type JobDataWithOutcome, type JobOutcome, type JobProgress, type NotificationInput, type PlanEntry, type RunResult } from '../contract/index.js';
 import type { MaintenanceSettings } from '../config/governance.js';
 import { nextWindowOpening, windowOpenAt } from '../core/maintenance-window.js';
 import type { DatabaseOwner } from './database-owner.js';
+import { approvalGate } from './approval-gate.js';
 import { createProgressReporter } from './progress.js';
 import { expiredMessage } from './run-deadline.js';
 import { runEnded, runStarted } from './run-notifications.js';
@@ -107,6 +109,15 @@ export function createProcessor(deps: ProcessorDeps) {
       log.warn({ event: 'job:expired', notAfter: data.notAfter }, `job ${jobId} refused: not confirmed by its deadline`);
       throw await refuse(job, log, 'deadline-passed', expiredMessage(data.kind, data.notAfter), data);
     }
+    // a request that was not approved ends now, windows or not; an approved one is recorded when it runs
+    const gate = data.kind === 'run' && data.approval ? approvalGate(jobId, { ...data, approval: data.approval }) : null;
+    if (gate?.refusal) {
+      await owner.exclusive(({ runner }) => runner.recordApproval(gate.record));
+      log.info({ event: 'job:approval', decision: gate.record.decision, decidedBy: gate.record.decidedBy }, `job ${jobId} ${gate.record.decision}`);
+      const error = await refuse(job, log, gate.refusal.errorCode, gate.refusal.message, data);
+      await afterJob(null).catch((err: unknown) => log.warn({ err }, 'snapshot not published after the job'));
+      throw error;
+    }
     if (data.kind === 'run' && maintenance && !windowOpenAt(maintenance.windows, Date.now())) {
       const next = new Date(nextWindowOpening(maintenance.windows, Date.now())).toISOString();
       if (maintenance.policy === 'wait' && token) {
@@ -117,6 +128,11 @@ export function createProcessor(deps: ProcessorDeps) {
       }
       log.warn({ event: 'job:outside-window', next }, `job ${jobId} refused: outside the maintenance window`);
       throw await refuse(job, log, 'outside-maintenance-window', `run refused, nothing was applied: it became due outside the maintenance window (the next opens at ${next})`, data);
+    }
+
+    if (gate) {
+      await owner.exclusive(({ runner }) => runner.recordApproval(gate.record));
+      log.info({ event: 'job:approval', decision: gate.record.decision, decidedBy: gate.record.decidedBy }, `job ${jobId} approved`);
     }
 
     if (data.kind === 'schema-at') {

@@ -62,8 +62,11 @@ export async function buildSnapshot(
   withPending?: (files: readonly MigrationFile[]) => Promise<void>,
 ): Promise<WorkerSnapshot> {
   const status = sameStatus ?? (await runner.status({ withPending }));
-  const runs = await runner.listRuns(SNAPSHOT_RUNS);
-  return { worker, publishedAt: new Date().toISOString(), status, runs, restorePoints, drift: null };
+  const [runs, approvals] = [await runner.listRuns(SNAPSHOT_RUNS), await runner.listApprovals(SNAPSHOT_RUNS)];
+  // each run that needed approval says who approved it (the approvals share the run's id)
+  const byRun = new Map(approvals.map((a) => [a.runId, a]));
+  const withApproval = runs.map((run) => (byRun.has(run.runId) ? { ...run, approval: byRun.get(run.runId)! } : run));
+  return { worker, publishedAt: new Date().toISOString(), status, runs: withApproval, restorePoints, drift: null, approvals };
 }
 
 /** Stores the snapshot and announces it on `changedChannel` (the API's live channel pushes it). */

@@ -7,6 +7,11 @@ import { createRoute, z } from '@hono/zod-openapi';
 import {
   ADMIN_PREFIX,
   API_PREFIX,
+  ApprovalDecisionResponse,
+  ApprovalsResponse,
+  ApproveRequest,
+  RejectRequest,
+  WithdrawRequest,
   CancelResponse,
   DryRunRequest,
   DriftResponse,
@@ -327,6 +332,68 @@ export const cancelRoute = createRoute({
   },
 });
 
+export const approvalsRoute = createRoute({
+  method: 'get',
+  path: `${ADMIN_PREFIX}/approvals`,
+  tags: ['approvals'],
+  operationId: 'listApprovals',
+  summary: 'Run requests awaiting approval, and recent decisions',
+  description: describe(
+    'viewer',
+    'With `DUCKMIG_APPROVALS` set to `all` or `destructive`, run requests wait here with their pinned plan and its migrations until another admin approves or rejects them, or their requester withdraws them. `youMayDecide`/`whyNot` say whether the caller may decide. `decided` lists recent decisions as the database keeps them.',
+  ),
+  'x-duckmig-role': 'viewer' as const,
+  responses: { 200: json(ApprovalsResponse, 'Awaiting and decided approvals'), ...READ_ERRORS },
+});
+
+const DECISION_ERRORS = {
+  ...WRITE_ERRORS,
+  404: json(ErrorBody, 'No run request with this id is awaiting approval (`approval-not-found`)'),
+  409: json(ErrorBody, 'The request was decided already (`approval-decided`)'),
+} as const;
+
+export const approveRoute = createRoute({
+  method: 'post',
+  path: `${ADMIN_PREFIX}/approvals/{id}/approve`,
+  tags: ['approvals'],
+  operationId: 'approveRun',
+  summary: 'Approve a run request',
+  description: describe(
+    'admin',
+    'Queues the run with its pinned plan: it runs as usual, and is refused as `plan-changed` when the pending files changed since it was requested. The requester cannot approve their own run: 403 `self-approval`.',
+  ),
+  'x-duckmig-role': 'admin' as const,
+  request: { params: JobIdParams, body: { content: { 'application/json': { schema: ApproveRequest } }, required: false } },
+  responses: { 200: json(ApprovalDecisionResponse, 'Approved: the run is queued'), ...DECISION_ERRORS, 403: json(ErrorBody, 'Not an admin (`forbidden`), or the admin requested this run (`self-approval`)') },
+});
+
+export const rejectRoute = createRoute({
+  method: 'post',
+  path: `${ADMIN_PREFIX}/approvals/{id}/reject`,
+  tags: ['approvals'],
+  operationId: 'rejectRun',
+  summary: 'Reject a run request (a comment is required)',
+  description: describe(
+    'admin',
+    'Ends the request without applying anything; its job fails with `approval-rejected` and the database records who rejected it and why. The requester cannot reject their own run: 403 `self-approval` (they withdraw it instead).',
+  ),
+  'x-duckmig-role': 'admin' as const,
+  request: { params: JobIdParams, body: { content: { 'application/json': { schema: RejectRequest } }, required: true } },
+  responses: { 200: json(ApprovalDecisionResponse, 'Rejected'), ...DECISION_ERRORS, 403: json(ErrorBody, 'Not an admin (`forbidden`), or the admin requested this run (`self-approval`)') },
+});
+
+export const withdrawRoute = createRoute({
+  method: 'post',
+  path: `${ADMIN_PREFIX}/approvals/{id}/withdraw`,
+  tags: ['approvals'],
+  operationId: 'withdrawRun',
+  summary: 'Withdraw one\'s own run request before a decision',
+  description: describe('operator', 'Only the requester may withdraw (403 `not-requester`); the job fails with `approval-withdrawn` and the database records it.'),
+  'x-duckmig-role': 'operator' as const,
+  request: { params: JobIdParams, body: { content: { 'application/json': { schema: WithdrawRequest } }, required: false } },
+  responses: { 200: json(ApprovalDecisionResponse, 'Withdrawn'), ...DECISION_ERRORS, 403: json(ErrorBody, 'Not the requester (`not-requester`)') },
+});
+
 export const eventsWsRoute = createRoute({
   method: 'get',
   path: `${ADMIN_PREFIX}/events`,
@@ -535,6 +602,10 @@ export const apiRoutes = [
   schemaDiffRoute,
   jobRoute,
   cancelRoute,
+  approvalsRoute,
+  approveRoute,
+  rejectRoute,
+  withdrawRoute,
   eventsWsRoute,
   eventsSseRoute,
   whoamiRoute,

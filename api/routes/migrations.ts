@@ -20,10 +20,13 @@ import {
   type JobData,
   type JobView,
   type NotificationInput,
+  type ApprovalPolicy,
+  type PendingMigration,
   type PendingSqlResponse,
   type PlannedStatement,
   type StatusResponse,
 } from '../../contract/index.js';
+import { APPROVAL_WINDOW_MS, needsApproval, newApproval } from '../approvals.js';
 import { ApiError } from '../errors.js';
 import { historyCsv, matchesHistoryFilter, withCancelledBy } from '../history.js';
 import { acceptedKey, confirmWithinDeadline, DEFAULT_RUN_DEADLINE_MS } from '../run-deadline.js';
@@ -56,6 +59,14 @@ export interface MigrationRoutesDeps {
   notify?: (input: NotificationInput) => Promise<void>;
   /** when runs may start; null: any time */
   maintenance?: MaintenanceSettings;
+  /** which runs wait for another admin's approval (DUCKMIG_APPROVALS; default off) */
+  approvals?: ApprovalPolicy;
+}
+
+/** The migrations a run would apply now (worker's latest status) and their plan id. */
+interface RunBatch {
+  batch: PendingMigration[];
+  planId: string;
 }
 
 export function enqueuedBody(jobId: string, scheduledFor?: string): EnqueuedResponse {
@@ -71,7 +82,7 @@ function inProgress(jobId: string): ApiError {
 
 export function migrationRoutes(deps: MigrationRoutesDeps): OpenAPIHono {
   const app = routeGroup();
-  const { queue, queueEvents, redis, keys, workerState, limiter, runDeadlineMs = DEFAULT_RUN_DEADLINE_MS, notify = async () => undefined, maintenance } = deps;
+  const { queue, queueEvents, redis, keys, workerState, limiter, runDeadlineMs = DEFAULT_RUN_DEADLINE_MS, approvals = 'off', notify = async () => undefined, maintenance } = deps;
   const statusState = new StatusStateReader(queue, workerState, redis, deps.statusFreshness);
   const summaries = new SummaryCache();
 
@@ -93,12 +104,12 @@ export function migrationRoutes(deps: MigrationRoutesDeps): OpenAPIHono {
    * 409 when the pinned plan is not what a run would apply now, by the worker's latest
    * snapshot (the worker checks again against the files before applying anything).
    */
-  async function refuseChangedPlan(plan: string, target: number | undefined): Promise<void> {
+  async function refuseChangedPlan(plan: string | undefined, target: number | undefined): Promise<RunBatch | null> {
     const { snapshot } = await workerState.read();
-    if (!snapshot) return;
+    if (!snapshot) return null;
     const batch = snapshot.status.pending.filter((m) => target === undefined || m.version <= target);
     const current = batch.at(-1)?.planId ?? EMPTY_PLAN_ID;
-    if (current === plan) return;
+    if (plan === undefined || current === plan) return { batch, planId: current };
     const difference = planDifference(plan, await readPlan(redis, keys.plans, plan), batch, current);
     throw new ApiError(409, 'plan-changed', `the pending migrations changed since the plan was previewed, nothing was enqueued: ${describePlanDifference(difference)}`, {
       details: difference,
@@ -108,8 +119,18 @@ export function migrationRoutes(deps: MigrationRoutesDeps): OpenAPIHono {
   app.openapi(relativeTo(MIGRATION_ROUTES_BASE, { ...runRoute, middleware: guards(runRoute, limiter) }), async function runMigrations(c) {
     const { target, reason, allOrNothing, plan, at, allowDrift } = c.req.valid('json');
     const schedule = scheduleRun(at, maintenance);
-    if (plan) await refuseChangedPlan(plan, target);
-    const body = await enqueueExclusive({ kind: 'run', requestedBy: c.get('principal').name, target, reason, allOrNothing, ...(plan && { plan }), ...(allowDrift && { allowDrift }) }, schedule);
+    const current = await refuseChangedPlan(plan, target);
+    const requestedBy = c.get('principal').name;
+    if (approvals !== 'off' && (!current || needsApproval(approvals, current.batch))) {
+      // awaits approval with its plan pinned: what is approved is what runs, or it is refused as plan-changed
+      if (!current) throw new ApiError(503, 'status-unknown', 'the worker has not published its status yet, so the plan to approve is unknown; try again shortly', { headers: { 'Retry-After': '5' } });
+      // a scheduled run must be approved by its time; otherwise it waits the approval window
+      const approval = newApproval(approvals, schedule.scheduledFor);
+      const wait = schedule.delayMs > 0 ? schedule : { delayMs: APPROVAL_WINDOW_MS };
+      const body = await enqueueExclusive({ kind: 'run', requestedBy, target, reason, allOrNothing, plan: current.planId, approval, ...(allowDrift && { allowDrift }) }, wait);
+      return c.json({ ...body, awaitingApproval: true }, 202);
+    }
+    const body = await enqueueExclusive({ kind: 'run', requestedBy, target, reason, allOrNothing, ...(plan && { plan }), ...(allowDrift && { allowDrift }) }, schedule);
     return c.json(body, 202);
   });
 

@@ -1,7 +1,9 @@
 // The CLI's HTTP client for a running duckmig API: bearer token, JSON in and out, the
 // API's `{ error: { code, message } }` shape turned into RemoteError with the exit code
 // a deploy script branches on (3 when the API cannot be reached or refuses the token).
-import { ADMIN_PREFIX, type CancelResponse, type DryRunRequest, type EnqueuedResponse, type JobView, type RunRequest, type StatusResponse, type RestoreRequest,
+import {
+  type ApprovalDecisionResponse,
+  ADMIN_PREFIX, type CancelResponse, type DryRunRequest, type EnqueuedResponse, type JobView, type RunRequest, type StatusResponse, type RestoreRequest,
   type UndoPreviewRequest,
   type UndoRequest,
 } from '../../contract/index.js';
@@ -96,7 +98,7 @@ export class ApiClient {
     const code = typeof error.code === 'string' ? error.code : `http-${response.status}`;
     let message = typeof error.message === 'string' && error.message ? error.message : `${response.status} ${response.statusText}`.trim();
     if (response.status === 401) message = `the API refused the token (${message}); pass --token or set DUCKMIG_TOKEN`;
-    if (response.status === 403) message = `the token's role may not do this (${message})`;
+    if (response.status === 403 && code === 'forbidden') message = `the token's role may not do this (${message})`;
     return new RemoteError(message, exitCodeFor(response.status), response.status, code, error.details);
   }
 
@@ -130,5 +132,10 @@ export class ApiClient {
 
   cancel(id: string): Promise<CancelResponse> {
     return this.request('POST', `${ADMIN_PREFIX}/jobs/${encodeURIComponent(id)}/cancel`);
+  }
+
+  /** approve, reject or withdraw a run request awaiting approval */
+  decide(id: string, action: 'approve' | 'reject' | 'withdraw', comment: string | undefined): Promise<ApprovalDecisionResponse> {
+    return this.request('POST', `${ADMIN_PREFIX}/approvals/${encodeURIComponent(id)}/${action}`, comment === undefined ? {} : { comment });
   }
 }

@@ -2,12 +2,14 @@
 // a running duckmig API instead of opening the database (a deploy job's step). run and
 // cancel enqueue and return unless --wait; dry-run always waits for its plan. Exit 0 on
 // success, 1 when the run failed, was refused or cancelled, 2 on usage errors, 3 when the
-// API cannot be reached or refuses the token.
+// API cannot be reached or refuses the token, 4 when the run request was not approved.
+// approve, reject and withdraw decide on a run request awaiting approval.
 import {
   ADMIN_PREFIX,
   SCHEMA_PREFIX,
   describeDrift,
   type DriftResponse,
+  type EnqueuedResponse,
   type JobProgress,
   type JobView,
   type LiveSchema,
@@ -17,7 +19,7 @@ import {
 } from '../../contract/index.js';
 import { cliRemote } from '../../config/cli.js';
 import { optionsHelp, parse, parseDiff, parsePlan, parseTarget, parseUndoTarget, parseVersion } from '../args.js';
-import { cancelUsage } from '../commands/server-usage.js';
+import { approveUsage, cancelUsage, rejectUsage, withdrawUsage } from '../commands/server-usage.js';
 import type { CommandContext } from '../commands/types.js';
 import { EXIT, UsageError } from '../exit-codes.js';
 import { driftExitCode } from '../commands/drift.js';
@@ -35,6 +37,9 @@ export const remoteUsage: Record<string, string> = {
   undo: 'duckmig undo --to VERSION --api URL --token TOKEN [--preview | --plan PLAN_ID] [--reason TEXT] [--wait [--timeout SECONDS]] [--json]   (undo: admin token)',
   schema: 'duckmig schema --api URL --token TOKEN [--version N | --diff A..B] [--timeout SECONDS] [--json]',
   drift: 'duckmig drift --api URL --token TOKEN [--json]   (the worker\'s last drift check; exit 1 when drifted)',
+  approve: approveUsage,
+  reject: rejectUsage,
+  withdraw: withdrawUsage,
 };
 
 const common = {
@@ -58,6 +63,9 @@ export const optionsFor = {
   undo: { ...common, ...waiting, to: { type: 'string' }, preview: { type: 'boolean', default: false }, plan: { type: 'string' }, reason: { type: 'string' } },
   schema: { ...common, version: { type: 'string' }, diff: { type: 'string' }, timeout: { type: 'string' } },
   drift: common,
+  approve: { ...common, comment: { type: 'string' } },
+  reject: { ...common, comment: { type: 'string' } },
+  withdraw: { ...common, comment: { type: 'string' } },
 } as const;
 
 /** Seconds the API may hold one schema request while the worker replays a version (below the client's 30 s). */
@@ -97,9 +105,12 @@ function timeoutOf(value: string | undefined): number | null {
   return Number(value) * 1000;
 }
 
-/** 0 when the job completed with a successful run, 1 otherwise. */
+const NOT_APPROVED = new Set(['approval-rejected', 'approval-withdrawn', 'approval-expired']);
+
+/** 0 when the job completed with a successful run, 4 when its request was not approved, 1 otherwise. */
 export function exitCodeOf(job: JobView): number {
   const { result } = job;
+  if (job.errorCode && NOT_APPROVED.has(job.errorCode)) return EXIT.rejected;
   if (job.state !== 'completed' || job.errorCode) return EXIT.failed;
   return result && (result.status === 'success' || result.status === 'nothing-to-do') ? EXIT.ok : EXIT.failed;
 }
@@ -148,6 +159,11 @@ function printOutcome(job: JobView, out: Out, json: boolean): number {
   return exitCodeOf(job);
 }
 
+/** The line saying a run waits for approval (empty when it does not). */
+function awaiting(enqueued: EnqueuedResponse): string {
+  return enqueued.awaitingApproval ? `run ${enqueued.jobId} awaits approval: another admin must approve it (duckmig approve ${enqueued.jobId} --comment …)\n` : '';
+}
+
 export function renderStatus(s: StatusResponse, baseUrl: string): string {
   const lines: string[] = [`api        ${baseUrl}`];
   const w = s.worker;
@@ -178,7 +194,7 @@ export function renderStatus(s: StatusResponse, baseUrl: string): string {
 export async function runRemote(name: string, argv: string[], ctx: CommandContext, out: Out): Promise<number> {
   if (!(name in optionsFor)) throw new UsageError(`"${name}" has no remote mode`);
   const command = name as RemoteCommand;
-  const { values, positionals } = parse(argv, optionsFor[command], command === 'cancel' || command === 'restore');
+  const { values, positionals } = parse(argv, optionsFor[command], ['cancel', 'restore', 'approve', 'reject', 'withdraw'].includes(command));
   const v = values as Record<string, string | boolean | undefined>;
   if (v.help) {
     out.write(`usage: ${remoteUsage[command]}\n\n${optionsHelp(command, optionsFor[command])}`);
@@ -234,13 +250,13 @@ export async function runRemote(name: string, argv: string[], ctx: CommandContex
         if (!v.wait) {
           const enqueued = await client.run(body);
           if (json) printJson(enqueued, out);
-          else out.write(`enqueued job ${enqueued.jobId}\nfollow it: GET ${enqueued.statusUrl} (or next time: duckmig run --wait)\n`);
+          else out.write(`${awaiting(enqueued)}enqueued job ${enqueued.jobId}\nfollow it: GET ${enqueued.statusUrl} (or next time: duckmig run --wait)\n`);
           return EXIT.ok;
         }
         const enqueue = async () => {
-          const { jobId } = await client.run(body);
-          if (!json) out.write(`job ${jobId} enqueued\n`);
-          return jobId;
+          const enqueued = await client.run(body);
+          if (!json) out.write(`${awaiting(enqueued)}job ${enqueued.jobId} enqueued\n`);
+          return enqueued.jobId;
         };
         return printOutcome(await follow(client, { enqueue }, out, json, timeoutMs), out, json);
       }
@@ -284,6 +300,18 @@ export async function runRemote(name: string, argv: string[], ctx: CommandContex
         }
         const enqueue = async () => (await client.undo(body)).jobId;
         return printOutcome(await follow(client, { enqueue }, out, json, timeoutMs), out, json);
+      }
+      case 'approve':
+      case 'reject':
+      case 'withdraw': {
+        const [jobId, ...extra] = positionals;
+        if (!jobId || extra.length) throw new UsageError(`${command} takes exactly one job id (the run request's)`);
+        const comment = v.comment as string | undefined;
+        if (command === 'reject' && !comment?.trim()) throw new UsageError('reject needs --comment TEXT: say why');
+        const answer = await client.decide(jobId, command, comment);
+        if (json) printJson(answer, out);
+        else out.write(`run ${jobId} ${answer.decision}${answer.decision === 'approved' ? ': queued to run' : ''}\n`);
+        return EXIT.ok;
       }
       case 'cancel': {
         const [jobId, ...extra] = positionals;

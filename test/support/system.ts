@@ -36,6 +36,8 @@ export interface StartSystemOptions {
   env?: Record<string, string>;
   /** this many more operator tokens (ops1, ops2, …), e.g. to stay under the per-token rate limit */
   extraOperatorTokens?: number;
+  /** this many more admin tokens (admin1, admin2, …), e.g. for a second admin who approves */
+  extraAdminTokens?: number;
 }
 
 export interface ChildExit {
@@ -64,6 +66,8 @@ export interface RunningSystem {
   tokens: { admin: string; operator: string; viewer: string };
   /** the extra operator tokens asked for with extraOperatorTokens */
   moreOperatorTokens: string[];
+  /** the extra admin tokens asked for with extraAdminTokens */
+  moreAdminTokens: string[];
   dbPath: string;
   migrationsDir: string;
   dataDir: string;
@@ -228,11 +232,13 @@ export async function startSystem(opts: StartSystemOptions = {}): Promise<Runnin
   const dbPath = opts.dbPath ?? join(dir, 'metadata.duckdb');
   const tokens = { admin: token(), operator: token(), viewer: token() };
   const moreOperatorTokens = Array.from({ length: opts.extraOperatorTokens ?? 0 }, token);
+  const moreAdminTokens = Array.from({ length: opts.extraAdminTokens ?? 0 }, token);
   const tokenList = [
     `admin:admin:${tokens.admin}`,
     `operator:operator:${tokens.operator}`,
     `viewer:viewer:${tokens.viewer}`,
     ...moreOperatorTokens.map((t, i) => `ops${i + 1}:operator:${t}`),
+    ...moreAdminTokens.map((t, i) => `admin${i + 1}:admin:${t}`),
   ];
 
   const redis = await startTestRedis();
@@ -285,6 +291,7 @@ export async function startSystem(opts: StartSystemOptions = {}): Promise<Runnin
     },
     tokens,
     moreOperatorTokens,
+    moreAdminTokens,
     dbPath,
     migrationsDir,
     dataDir,
