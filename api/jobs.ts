@@ -134,11 +134,11 @@ export async function listRecentJobs(queue: MigrationQueue, limit = 50): Promise
     .slice(0, limit);
 }
 
-/** Run jobs waiting for their time or a maintenance window (delayed), soonest first. */
+/** Run jobs waiting for their time or a maintenance window (delayed), soonest first; not those only awaiting approval (api/approvals.ts lists them). */
 export async function listScheduledRuns(queue: MigrationQueue): Promise<ScheduledRun[]> {
   const jobs = (await queue.getJobs('delayed', 0, 99, true)) as (MigrationJob | undefined)[];
   return jobs
-    .filter((job): job is MigrationJob => job?.data.kind === 'run')
+    .filter((job): job is MigrationJob => job?.data.kind === 'run' && !(job.data.approval && !job.data.scheduledFor))
     .map((job) => {
       const data = job.data as Extract<JobData, { kind: 'run' }>;
       return {
