@@ -1,9 +1,10 @@
 // The worker's drift checks: one check with its log lines (drift found, drift gone, the
-// check impossible), which jobs call for one, and the runner of checks: now and then
+// check impossible) and its `drift.found` notification (when a database that was not
+// known to drift does), which jobs call for one, and the runner of checks: now and then
 // (DUCKMIG_DRIFT_CHECK_MS) and on request (after a job), never two at once. The check
 // itself is core/drift.ts; its report rides on the status snapshot.
 import type { Logger } from 'pino';
-import { describeDrift, type DriftReport, type RunResult } from '../contract/index.js';
+import { describeDrift, type DriftReport, type NotificationInput, type RunResult } from '../contract/index.js';
 import type { DatabaseOwner } from './database-owner.js';
 
 /** Whether a job's end calls for a drift check: every run, restore and undo (a refused one too), and a job that ended without a result. */
@@ -11,8 +12,18 @@ export function driftCheckAfter(result: RunResult | null): boolean {
   return result === null || result.mode === 'apply' || result.mode === 'restore' || result.mode === 'undo';
 }
 
-/** The drift report now (logged when the database drifts or comes back in line); the last one when the check itself failed. */
-export async function checkedDrift(owner: DatabaseOwner, previous: DriftReport | null, log: Logger): Promise<DriftReport | null> {
+/** The webhook event for drift just found: the version and the first differences. */
+export function driftFound(report: DriftReport): NotificationInput {
+  const message = `schema drift: ${describeDrift(report.differences)} (the live schema differs from what migrations 1..${report.version} produce)`;
+  return { event: 'drift.found', toVersion: report.version, message: message.slice(0, 2_000) };
+}
+
+/**
+ * The drift report now (logged when the database drifts or comes back in line, announced
+ * with `notify` when it drifts and the previous report did not say so); the last one when
+ * the check itself failed.
+ */
+export async function checkedDrift(owner: DatabaseOwner, previous: DriftReport | null, log: Logger, notify?: (input: NotificationInput) => Promise<void>): Promise<DriftReport | null> {
   let report: DriftReport;
   try {
     report = await owner.checkDrift();
@@ -27,6 +38,7 @@ export async function checkedDrift(owner: DatabaseOwner, previous: DriftReport |
       { event: 'drift:detected', differences: report.differences.length, durationMs: report.durationMs },
       `schema drift: ${describeDrift(report.differences)} (the live schema differs from what migrations 1..${report.version} produce)`,
     );
+    if (!previous?.drifted) await notify?.(driftFound(report));
   } else if (previous?.drifted) {
     log.info({ event: 'drift:cleared', durationMs: report.durationMs }, 'no schema drift any more');
   }

@@ -14,7 +14,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { Worker, type RedisQueueBackend } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { QUEUE_NAME, STALLED_FAILED_REASON, readPlan, WORKER_DIED_MESSAGE, redisKeys, webhookKeys, type DriftReport, type JobDataWithOutcome, type JobProgress, type RunResult, type WorkerInfo, type WorkerSnapshot } from '../contract/index.js';
+import { QUEUE_NAME, STALLED_FAILED_REASON, readPlan, WORKER_DIED_MESSAGE, redisKeys, webhookKeys, type DriftReport, type JobDataWithOutcome, type NotificationInput, type JobProgress, type RunResult, type WorkerInfo, type WorkerSnapshot } from '../contract/index.js';
 import { redisUrlMissing } from '../config/config-error.js';
 import { dataDirSecrets, redisUrlSecrets } from '../config/secrets.js';
 import { teardown, type TeardownStep } from '../lifecycle/teardown.js';
@@ -105,7 +105,8 @@ export async function startWorker(config: WorkerConfig, logger: Logger, options:
     const owner = (opened.owner = await openDatabase(config, log));
     await prepareDatabase(owner, log);
     const redis = (opened.redis = connect('worker-state', redisUrl, log));
-    const { publish, checkDrift } = snapshotPublisher({ owner, redis, keys, info, log });
+    const notifier = (opened.notifier = createNotifier(config.notifications, redis, log));
+    const { publish, checkDrift } = snapshotPublisher({ owner, redis, keys, info, log, notify: (input) => notifier.notify(input) });
     await unlessAborted(checkDrift(), signal);
     await unlessAborted(publish(undefined, true), signal);
     opened.migrationsWatch = watchMigrations(
@@ -113,7 +114,6 @@ export async function startWorker(config: WorkerConfig, logger: Logger, options:
       () => void publish().catch((err: unknown) => log.debug({ err }, 'snapshot not refreshed after a file change')),
       log,
     );
-    const notifier = (opened.notifier = createNotifier(config.notifications, redis, log));
     if (config.notifications) {
       const connection = connect('webhooks', redisUrl, log);
       opened.deliveries = {
@@ -241,6 +241,8 @@ interface PublisherDeps {
   keys: ReturnType<typeof redisKeys>;
   info: WorkerInfo;
   log: Logger;
+  /** announces drift found by a check (webhooks) */
+  notify: (input: NotificationInput) => Promise<void>;
 }
 
 /**
@@ -250,14 +252,14 @@ interface PublisherDeps {
  * snapshot carries the last drift report; checkDrift makes a new one and publishes the last
  * snapshot again with it.
  */
-function snapshotPublisher({ owner, redis, keys, info, log }: PublisherDeps): {
+function snapshotPublisher({ owner, redis, keys, info, log, notify }: PublisherDeps): {
   publish: (after?: RunResult | null, withSchema?: boolean) => Promise<void>;
   checkDrift: () => Promise<void>;
 } {
   let last: WorkerSnapshot | null = null;
   let drift: DriftReport | null = null;
   const checkDrift = async () => {
-    drift = await checkedDrift(owner, drift, log);
+    drift = await checkedDrift(owner, drift, log, notify);
     if (!last) return;
     last = { ...last, publishedAt: new Date().toISOString(), drift };
     await publishSnapshot(redis, keys.snapshot, last, keys.stateChanged);
