@@ -47,7 +47,7 @@ describe('the Undo dialog', () => {
     // Escape closes it and gives the focus back to the button that opened it
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
-    expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).toBe('Undo…');
+    expect(await page.evaluate('document.activeElement?.textContent?.trim()')).toBe('Undo…');
 
     await open.click();
     await dialog.getByLabel('Go back to version').selectOption({ label: '001_accounts' });
