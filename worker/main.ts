@@ -31,6 +31,9 @@ import { mayChangeSchema, publishLiveSchema, readLiveSchema, replayAndCache } fr
 import { buildSnapshot, publishPendingSql, publishPlans, publishSnapshot, startHeartbeat, workerInfo, type HeartbeatHandle } from './snapshot.js';
 import { watchMigrations, type MigrationsWatch } from './watch-migrations.js';
 
+/** Fleet mode (many target files, DUCKMIG_DATABASES or DUCKMIG_FLEET_MANIFEST): worker/fleet/. */
+export { startFleetWorker } from './fleet/main.js';
+
 export interface WorkerHandle {
   readonly info: WorkerInfo;
   /** graceful: no new job, the one in progress finishes, then everything closes (idempotent) */

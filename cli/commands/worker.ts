@@ -2,9 +2,11 @@
 // the queue (real deployments run it next to `duckmig api`). Configured by the
 // environment (DUCKMIG_DB, DUCKMIG_MIGRATIONS, REDIS_URL, LOG_LEVEL, …); logs pino JSON
 // on stdout. Ends on SIGTERM/SIGINT after the migration in progress, with DuckDB closed.
+// With DUCKMIG_DATABASES or DUCKMIG_FLEET_MANIFEST set it is a fleet worker instead
+// (docs/fleet.md): it serves a shard of target files, and ends after its target jobs in flight.
 import { pino } from 'pino';
 import { loadWorkerConfig } from '../../config/worker.js';
-import { startWorker } from '../../worker/main.js';
+import { startFleetWorker, startWorker } from '../../worker/main.js';
 import { parse } from '../args.js';
 import { EXIT } from '../exit-codes.js';
 import type { Out } from '../output.js';
@@ -22,7 +24,7 @@ export async function workerCommand(argv: string[], ctx: CommandContext, _out: O
   const starting = abortStartOnSignal();
   let worker;
   try {
-    worker = await startWorker(config, logger, { signal: starting.signal });
+    worker = config.fleet ? await startFleetWorker(config, logger) : await startWorker(config, logger, { signal: starting.signal });
   } catch (err) {
     if (!starting.signal.aborted) throw err;
     logger.info({ event: 'worker:start-aborted' }, (err as Error).message);

@@ -8,16 +8,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { setTimeout as delay } from 'node:timers/promises';
 import { startTestRedis, type TestRedis } from './redis.js';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../..');
 const CLI_MAIN = resolve(REPO_ROOT, 'cli/main.ts');
-/** tsx by its path, so a child started in another working directory finds it */
-const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const REPO_MIGRATIONS = resolve(REPO_ROOT, 'migrations/duckdb');
 
 /** The repo's first migration alone, as `migrations` for a system whose later migrations a test writes. */
@@ -83,8 +79,6 @@ const READY_TIMEOUT_MS = 45_000;
 export interface ChildSpec {
   name: 'api' | 'worker';
   env: NodeJS.ProcessEnv;
-  /** default: the repository (fleet workers find their targets by a glob relative to it) */
-  cwd?: string;
   /** the `event` of the log line that says it is ready */
   readyEvent: string;
 }
@@ -106,8 +100,8 @@ export function manage(spec: ChildSpec, onReady: (line: Record<string, unknown>)
 
   const start = async () => {
     current = '';
-    const proc = spawn(process.execPath, ['--import', TSX_LOADER, CLI_MAIN, spec.name], {
-      cwd: spec.cwd ?? REPO_ROOT,
+    const proc = spawn(process.execPath, ['--import', 'tsx', CLI_MAIN, spec.name], {
+      cwd: REPO_ROOT,
       env: spec.env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

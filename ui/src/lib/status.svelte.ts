@@ -16,7 +16,7 @@ import {
   type StateMessage,
   type SystemState,
 } from './system-state.js';
-import type { PendingMigration, RestorePointRef, StatusReport, StatusResponse, ValidationProblem, WorkerLiveness } from './types.js';
+import type { DriftReport, PendingMigration, RestorePointRef, StatusReport, StatusResponse, ValidationProblem, WorkerLiveness } from './types.js';
 
 export class StatusStore {
   readonly #api: Api;
@@ -57,6 +57,10 @@ export class StatusStore {
   }
   get problems(): ValidationProblem[] {
     return this.#problems;
+  }
+  /** the worker's last drift check (null until it made one) */
+  get drift(): DriftReport | null {
+    return this.#data?.snapshot?.drift ?? null;
   }
   /** problems of severity error: the runner refuses to run while there are any */
   get blockingProblems(): ValidationProblem[] {

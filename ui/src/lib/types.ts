@@ -1,6 +1,8 @@
 // The only place the UI meets the shared contract: types only, erased at build time,
 // so no zod (or anything else from the server side) ends up in the browser bundle.
 export type {
+  DriftDifference,
+  DriftReport,
   DryRunRequest,
   EnqueuedResponse,
   ErrorCode,

@@ -1,0 +1,126 @@
+// Specification of a fleet worker's target jobs, with real processes, Redis and DuckDB
+// files: every target's outcome is its own (a locked, corrupt or missing file, or a run
+// pinned to other migration files, fails that target only, and the others are migrated),
+// outcomes and target states are published, and a worker killed mid-target leaves a file
+// that opens directly, with a ledger that matches its schema, and a job recorded as crashed.
+import { writeFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { TargetOutcome, TargetState } from '../../contract/index.js';
+import { Database } from '../../core/index.js';
+import { startTestFleet, targetJob, type TestFleet } from '../support/fleet-workers.js';
+
+let fleet: TestFleet | undefined;
+afterEach(async () => {
+  await fleet?.stop();
+  fleet = undefined;
+});
+
+const MIGRATIONS = {
+  '001_accounts.sql': 'CREATE TABLE accounts (id INTEGER PRIMARY KEY, name VARCHAR NOT NULL);',
+  '002_invoices.sql': 'CREATE TABLE invoices (id INTEGER, account_id INTEGER, total DECIMAL(12, 2));',
+};
+
+async function tablesOf(file: string): Promise<string[]> {
+  const db = await Database.open(file, { attempts: 1 });
+  try {
+    const reader = await db.connection.runAndReadAll("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' ORDER BY table_name");
+    return reader.getRows().map((r) => String(r[0]));
+  } finally {
+    await db.close();
+  }
+}
+
+async function appliedVersions(file: string): Promise<number[]> {
+  const db = await Database.open(file, { attempts: 1 });
+  try {
+    const reader = await db.connection.runAndReadAll("SELECT version FROM schema_migrations WHERE status = 'applied' ORDER BY version");
+    return reader.getRows().map((r) => Number(r[0]));
+  } finally {
+    await db.close();
+  }
+}
+
+describe('fleet target jobs', () => {
+  it('fail a locked, a corrupt and a missing target each on its own while the others are migrated', async () => {
+    const healthy = ['eu/acme', 'eu/globex', 'us/initech', 'us/umbrella'];
+    fleet = await startTestFleet({ targets: [...healthy, 'locked'], migrations: MIGRATIONS });
+    writeFileSync(fleet.file('corrupt'), Buffer.alloc(64 * 1024, 0x5a));
+    // another process (this test) holds the file
+    const holder = await Database.open(fleet.file('locked'), { attempts: 1 });
+    try {
+      const worker = await fleet.startWorker('worker-a');
+      await worker.waitForOutput('"event":"fleet:consuming"');
+      const ids = [...healthy, 'locked', 'corrupt', 'gone'];
+      const { outcomes } = await fleet.runTargets('shard-a', ids.map((id) => targetJob('run-1', id)));
+      const byId = new Map((await outcomes).map((o) => [o.id, TargetOutcome.parse(o)]));
+
+      for (const id of healthy) {
+        expect(byId.get(id)).toMatchObject({ result: 'succeeded', fromVersion: 0, toVersion: 2, applied: 2, worker: 'worker-a' });
+        expect(await tablesOf(fleet.file(id))).toEqual(expect.arrayContaining(['accounts', 'invoices', 'schema_migrations']));
+      }
+      expect(byId.get('locked')).toMatchObject({ result: 'failed', errorCode: 'target-locked' });
+      expect(byId.get('corrupt')).toMatchObject({ result: 'failed', errorCode: 'target-unreadable' });
+      expect(byId.get('gone')).toMatchObject({ result: 'failed', errorCode: 'target-missing' });
+
+      // the run's outcomes and the targets' states are in Redis for the coordinator and the API
+      const stored = await fleet.client.hgetall(fleet.keys.runTargets('run-1'));
+      expect(Object.keys(stored).sort()).toEqual([...ids].sort());
+      expect(TargetOutcome.parse(JSON.parse(stored['locked']!)).errorCode).toBe('target-locked');
+      const states = Object.fromEntries(Object.entries(await fleet.client.hgetall(fleet.keys.targets)).map(([id, json]) => [id, TargetState.parse(JSON.parse(json))]));
+      expect(states['eu/acme']).toMatchObject({ shard: 'shard-a', path: 'eu/acme.duckdb', version: 2, pending: 0, health: 'ok', owner: 'worker-a', lastRun: { runId: 'run-1', outcome: 'succeeded' } });
+      expect(states['locked']).toMatchObject({ health: 'locked', version: null });
+      expect(states['corrupt']).toMatchObject({ health: 'unreadable', version: null });
+    } finally {
+      await holder.close();
+    }
+    // the locked file was never touched
+    expect(await tablesOf(fleet.file('locked'))).toEqual([]);
+  });
+
+  it('refuse a run pinned to other migration files, applying nothing', async () => {
+    fleet = await startTestFleet({ targets: ['acme'], migrations: MIGRATIONS });
+    const worker = await fleet.startWorker('worker-a');
+    await worker.waitForOutput('"event":"fleet:consuming"');
+    const shard = JSON.parse((await fleet.client.hget(fleet.keys.shards, 'shard-a'))!) as { migrationsId: string; owner: string; token: number };
+    expect(shard).toMatchObject({ owner: 'worker-a', token: 1 });
+    expect(shard.migrationsId).toMatch(/^[0-9a-f]{64}$/);
+
+    const pinnedElsewhere = await fleet.runTargets('shard-a', [targetJob('run-1', 'acme', { migrationsId: 'f'.repeat(64) })]);
+    expect((await pinnedElsewhere.outcomes)[0]).toMatchObject({ result: 'failed', errorCode: 'plan-changed', applied: 0 });
+    expect(await tablesOf(fleet.file('acme'))).toEqual([]);
+
+    const pinnedHere = await fleet.runTargets('shard-a', [targetJob('run-2', 'acme', { migrationsId: shard.migrationsId })]);
+    expect((await pinnedHere.outcomes)[0]).toMatchObject({ result: 'succeeded', toVersion: 2 });
+  });
+
+  it('killed mid-target: the file opens directly, its ledger matches its schema, and the job is recorded as crashed', async () => {
+    fleet = await startTestFleet({
+      targets: ['acme'],
+      migrations: {
+        ...MIGRATIONS,
+        // long enough to be killed in the middle
+        '003_history.sql': 'CREATE TABLE history AS SELECT range AS id, md5(CAST(range AS VARCHAR)) AS digest FROM range(40000000);',
+      },
+    });
+    const worker = await fleet.startWorker('worker-a');
+    await worker.waitForOutput('"event":"fleet:consuming"');
+    const { outcomes } = await fleet.runTargets('shard-a', [targetJob('run-1', 'acme')]);
+    await worker.waitForOutput('"type":"migration:start","runId":"run-1","version":3', 60_000);
+    await worker.kill('SIGKILL');
+
+    // nothing half-done: 001 and 002 committed with their ledger rows, 003 left no trace
+    expect(await appliedVersions(fleet.file('acme'))).toEqual([1, 2]);
+    const tables = await tablesOf(fleet.file('acme'));
+    expect(tables).toEqual(expect.arrayContaining(['accounts', 'invoices']));
+    expect(tables).not.toContain('history');
+
+    // the shard's next consumer finds the dead job and records it as crashed, never running it again
+    const crashed = await fleet.targetEvent('run-1', 'acme');
+    await fleet.startWorker('worker-a');
+    await expect(outcomes).rejects.toThrow(/stalled/);
+    expect(await crashed.outcome).toMatchObject({ result: 'failed', errorCode: 'crashed' });
+    const stored = TargetOutcome.parse(JSON.parse((await fleet.client.hget(fleet.keys.runTargets('run-1'), 'acme'))!));
+    expect(stored).toMatchObject({ result: 'failed', errorCode: 'crashed' });
+    expect(await appliedVersions(fleet.file('acme'))).toEqual([1, 2]);
+  });
+});

@@ -1,0 +1,139 @@
+// The shard's targets as the owner knows them: the last discovery, the last state of each
+// (published in fleetKeys().targets), the migrations id of the worker's files, and which
+// targets a job holds right now (a file is never opened twice at once in this process:
+// scans skip a busy target, and a second job on it waits for the first).
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { FleetConfig } from '../../config/worker.js';
+import type { TargetState } from '../../contract/index.js';
+import { readMigrationsId } from '../../core/index.js';
+import type { FleetKeys } from '../../fleet/options.js';
+import { targetSource, type TargetSettings } from './target-file.js';
+import { scanTarget } from './target-state.js';
+import { discoverTargets, type Discovery, type Target } from './targets.js';
+
+export interface CatalogOptions {
+  source: FleetConfig['targets'];
+  cwd: string;
+  shard: string;
+  workerId: string;
+  settings: TargetSettings;
+  redis: Redis;
+  keys: FleetKeys;
+  logger: Logger;
+}
+
+export interface ScanSummary {
+  targets: number;
+  migrationsId: string;
+  durationMs: number;
+}
+
+export class Catalog {
+  #discovery: Discovery | null = null;
+  readonly #states = new Map<string, TargetState>();
+  /** per target: the use in progress (a job or a scan) */
+  readonly #busy = new Map<string, Promise<unknown>>();
+  #migrationsId = '';
+  #scanning: Promise<ScanSummary> | null = null;
+
+  constructor(private readonly options: CatalogOptions) {}
+
+  get root(): string | null {
+    return this.#discovery?.root ?? null;
+  }
+
+  get size(): number {
+    return this.#discovery?.targets.length ?? 0;
+  }
+
+  /** the migrations id of the worker's files at the last scan or job */
+  get migrationsId(): string {
+    return this.#migrationsId;
+  }
+
+  /** The migrations id of the files now (they may change between scans). */
+  async currentMigrationsId(): Promise<string> {
+    this.#migrationsId = await readMigrationsId(targetSource(this.options.settings));
+    return this.#migrationsId;
+  }
+
+  state(id: string): TargetState | undefined {
+    return this.#states.get(id);
+  }
+
+  /** The target with this id, discovering again when it is not known yet; null when it is not in the shard. */
+  async find(id: string): Promise<Target | null> {
+    const known = this.#discovery?.targets.find((t) => t.id === id);
+    if (known) return known;
+    await this.#discover();
+    return this.#discovery?.targets.find((t) => t.id === id) ?? null;
+  }
+
+  /** Runs `use` once nothing else uses the target in this process. */
+  exclusive<T>(id: string, use: () => Promise<T>): Promise<T> {
+    const previous = this.#busy.get(id) ?? Promise.resolve();
+    const next = previous.then(use, use);
+    const settled = next.catch(() => undefined);
+    this.#busy.set(id, settled);
+    void settled.then(() => {
+      if (this.#busy.get(id) === settled) this.#busy.delete(id);
+    });
+    return next;
+  }
+
+  /** Publishes a target's state (after a job). */
+  async publish(state: TargetState): Promise<void> {
+    this.#states.set(state.id, state);
+    await this.options.redis.hset(this.options.keys.targets, state.id, JSON.stringify(state));
+  }
+
+  /** Discovers the targets, reads every one not busy, publishes their states and drops the states of targets gone. One scan at a time. */
+  scan(): Promise<ScanSummary> {
+    this.#scanning ??= this.#scan().finally(() => {
+      this.#scanning = null;
+    });
+    return this.#scanning;
+  }
+
+  async #discover(): Promise<Discovery> {
+    const discovery = await discoverTargets(this.options.source, this.options.cwd);
+    for (const problem of discovery.problems) this.options.logger.warn({ event: 'fleet:target-skipped' }, problem);
+    this.#discovery = discovery;
+    return discovery;
+  }
+
+  async #scan(): Promise<ScanSummary> {
+    const started = performance.now();
+    const { shard, workerId, settings, redis, keys } = this.options;
+    const discovery = await this.#discover();
+    const migrationsId = await this.currentMigrationsId();
+    // one scan of the migration files for every target of this scan
+    const files = targetSource(settings);
+    const scanned = await files.scan();
+    const source = { location: files.location, scan: () => Promise.resolve(scanned) };
+    const states: TargetState[] = [];
+    for (const target of discovery.targets) {
+      if (this.#busy.has(target.id)) continue; // a job holds it and publishes its state itself
+      const state = await this.exclusive(target.id, () => scanTarget(target, settings, source, { shard, owner: workerId, previous: this.#states.get(target.id) }));
+      this.#states.set(target.id, state);
+      states.push(state);
+    }
+    if (states.length > 0) await redis.hset(keys.targets, Object.fromEntries(states.map((s) => [s.id, JSON.stringify(s)])));
+    await this.#forgetGone(new Set(discovery.targets.map((t) => t.id)));
+    const durationMs = Math.round(performance.now() - started);
+    this.options.logger.info({ event: 'fleet:scanned', shard, targets: discovery.targets.length, durationMs }, `shard ${shard}: ${discovery.targets.length} targets scanned in ${durationMs} ms`);
+    return { targets: discovery.targets.length, migrationsId, durationMs };
+  }
+
+  /** This shard's published targets that are no longer discovered leave the fleet's list. */
+  async #forgetGone(present: ReadonlySet<string>): Promise<void> {
+    const { redis, keys, shard } = this.options;
+    const published = await redis.hgetall(keys.targets);
+    const gone = Object.entries(published)
+      .filter(([id, json]) => !present.has(id) && (JSON.parse(json) as TargetState).shard === shard)
+      .map(([id]) => id);
+    for (const id of gone) this.#states.delete(id);
+    if (gone.length > 0) await redis.hdel(keys.targets, ...gone);
+  }
+}

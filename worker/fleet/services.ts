@@ -1,0 +1,36 @@
+// What else a fleet worker process runs beside its shard: the coordinator of fleet runs
+// (a FLEET_QUEUE consumer) registers here. Each service starts once the shard's lease loop
+// runs and closes, in reverse order, before the shard's consumer drains and its lease is
+// released. The connections in the context are the process's: a service never closes them.
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { FleetConfig, WorkerConfig } from '../../config/worker.js';
+import type { FleetKeys } from '../../fleet/options.js';
+
+export interface FleetServiceContext {
+  config: WorkerConfig;
+  fleet: FleetConfig;
+  redisUrl: string;
+  keyPrefix: string;
+  bullPrefix: string;
+  keys: FleetKeys;
+  /** commands and pub/sub publishing (not for blocking or subscribing) */
+  redis: Redis;
+  /** BullMQ's connection, shareable by Queues and Workers */
+  bullConnection: Redis;
+  logger: Logger;
+  /** the migrations id of this worker's files now */
+  migrationsId(): Promise<string>;
+}
+
+export interface FleetService {
+  close(): Promise<void>;
+}
+
+export interface FleetServiceEntry {
+  name: string;
+  start(ctx: FleetServiceContext): Promise<FleetService>;
+}
+
+/** The services every fleet worker runs, in start order (the coordinator adds itself here). */
+export const FLEET_SERVICES: readonly FleetServiceEntry[] = [];

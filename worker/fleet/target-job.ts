@@ -1,0 +1,183 @@
+// One target job from the shard queue (TargetJobData → TargetOutcome): opens that target's
+// file (core Database, sandboxed), runs its pending migrations under the fleet run's id and
+// the shard lease's fencing token (optionally after a restore point), or rehearses them on a
+// copy, closes it, and publishes the outcome (fleetKeys().runTargets, a 'fleet:target'
+// event) and the target's new state. Every end is an outcome the job returns, failures
+// included (errorCode says why), so the coordinator reads them all the same way; only a
+// job whose worker died fails (stalled → 'crashed', recorded by the shard's next consumer).
+import { join } from 'node:path';
+import type { Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { TargetJobData, type FleetErrorCode, type FleetEvent, type RunResult, type TargetOutcome, type TargetState } from '../../contract/index.js';
+import { RestorePoints, errorExcerpt, type WriteFence } from '../../core/index.js';
+import type { RunOptions } from '../../core/runner-options.js';
+import type { FleetKeys } from '../../fleet/options.js';
+import type { Catalog } from './catalog.js';
+import { openTarget, TargetOpenError, type OpenedTarget, type TargetSettings } from './target-file.js';
+import { stateOfOpen, stateOfUnopened } from './target-state.js';
+import type { Target } from './targets.js';
+
+export type TargetJob = Job<TargetJobData, TargetOutcome>;
+
+export interface RestoreOptions {
+  /** the worker's setting (DUCKMIG_RESTORE_POINTS); a fleet run may override it */
+  enabled: boolean;
+  keep: number;
+  maxBytes: number;
+  /** per target: `<dir>/<target id>/` */
+  dir(root: string): string;
+}
+
+export interface TargetJobDeps {
+  catalog: Catalog;
+  settings: TargetSettings;
+  shard: string;
+  workerId: string;
+  /** the lease's fence while this worker owns the shard, else null */
+  fence(): WriteFence | null;
+  restore: RestoreOptions;
+  redis: Redis;
+  keys: FleetKeys;
+  logger: Logger;
+}
+
+const RESULT_CODES: Partial<Record<NonNullable<RunResult['errorCode']>, FleetErrorCode>> = {
+  'migration-failed': 'migration-failed',
+  'validation-failed': 'validation-failed',
+  'target-invalid': 'validation-failed',
+  'plan-changed': 'plan-changed',
+  'restore-point-failed': 'restore-point-failed',
+  'lease-lost': 'lease-lost',
+  crashed: 'crashed',
+};
+
+/** A crash outcome for a job whose worker died (stalled); the wave comes from the job's data. */
+export function crashedOutcome(data: TargetJobData, message: string): TargetOutcome {
+  return { id: data.target, wave: data.wave, result: 'failed', fromVersion: null, toVersion: null, applied: 0, durationMs: 0, errorCode: 'crashed', error: message, finishedAt: new Date().toISOString() };
+}
+
+/** Stores the outcome in the run's hash (HSETNX for a crash: an outcome the job stored itself wins) and announces it. */
+export async function publishOutcome(redis: Redis, keys: FleetKeys, runId: string, outcome: TargetOutcome, onlyIfNone = false): Promise<void> {
+  const json = JSON.stringify(outcome);
+  const stored = onlyIfNone ? await redis.hsetnx(keys.runTargets(runId), outcome.id, json) : await redis.hset(keys.runTargets(runId), outcome.id, json);
+  if (onlyIfNone && stored === 0) return;
+  const event: FleetEvent = { type: 'fleet:target', runId, outcome };
+  await redis.publish(keys.events, JSON.stringify(event));
+}
+
+export function createTargetProcessor(deps: TargetJobDeps) {
+  const { catalog, settings, shard, workerId, redis, keys, logger } = deps;
+
+  const outcomeOf = (data: TargetJobData, started: number, fields: Partial<TargetOutcome> & Pick<TargetOutcome, 'result'>): TargetOutcome => ({
+    id: data.target,
+    wave: data.wave,
+    fromVersion: null,
+    toVersion: null,
+    applied: 0,
+    durationMs: Math.round(performance.now() - started),
+    worker: workerId,
+    finishedAt: new Date().toISOString(),
+    ...fields,
+    ...(fields.error !== undefined && { error: errorExcerpt(fields.error, 2000) }),
+  });
+
+  const failed = (data: TargetJobData, started: number, errorCode: FleetErrorCode, error: string, extra: Partial<TargetOutcome> = {}) =>
+    outcomeOf(data, started, { result: 'failed', errorCode, error, ...extra });
+
+  /** Runs or rehearses on the open file; the outcome and the state read before closing. */
+  const work = async (data: TargetJobData, jobId: string, target: Target, opened: OpenedTarget, started: number, signal: AbortSignal | undefined) => {
+    let result: RunResult;
+    if (data.kind === 'target-dry-run') {
+      result = await opened.runner.dryRun({ rehearse: true, runId: data.runId, jobId, signal });
+    } else {
+      const fence = deps.fence();
+      if (!fence) return failed(data, started, 'lease-lost', `this worker no longer owns shard ${shard}: nothing was written`);
+      result = await opened.runner.run({ runId: data.runId, jobId, appliedBy: data.requestedBy, reason: data.reason, signal, fence, beforeApply: restoreHook(data, target, opened) });
+    }
+    return outcomeFromResult(data, result, started);
+  };
+
+  const restoreHook = (data: TargetJobData, target: Target, opened: OpenedTarget): RunOptions['beforeApply'] => {
+    if (!(data.restorePoints ?? deps.restore.enabled)) return undefined;
+    const root = catalog.root;
+    if (root === null) return undefined;
+    const points = new RestorePoints({ dir: join(deps.restore.dir(root), target.id), keep: deps.restore.keep, maxBytes: deps.restore.maxBytes });
+    return async ({ fromVersion }) => (await points.create(opened.db.connection, opened.db.path, { version: fromVersion, reason: `before fleet run ${data.runId}` })) ?? undefined;
+  };
+
+  const outcomeFromResult = (data: TargetJobData, result: RunResult, started: number): TargetOutcome => {
+    const applied = result.migrations.filter((m) => m.status === 'applied').length;
+    const versions = { fromVersion: result.fromVersion, toVersion: result.toVersion, applied, ...(result.restorePoint && { restorePoint: result.restorePoint.id }) };
+    if (result.status === 'nothing-to-do') return outcomeOf(data, started, { result: 'nothing-to-do', ...versions });
+    if (result.status === 'success') return outcomeOf(data, started, { result: data.kind === 'target-dry-run' ? 'rehearsed' : 'succeeded', ...versions });
+    const leaseLost = result.errorCode === 'lease-lost' || (data.kind === 'target-run' && deps.fence() === null);
+    const code: FleetErrorCode = leaseLost ? 'lease-lost' : result.status === 'cancelled' ? 'crashed' : (RESULT_CODES[result.errorCode ?? 'internal'] ?? 'internal');
+    const why = result.status === 'cancelled' && !leaseLost ? `cancelled: the worker was shutting down; ${result.error ?? ''}` : (result.error ?? result.status);
+    return failed(data, started, code, why, versions);
+  };
+
+  return async function processTargetJob(job: TargetJob, _token: string | undefined, signal: AbortSignal | undefined): Promise<TargetOutcome> {
+    const started = performance.now();
+    const parsed = TargetJobData.safeParse(job.data);
+    if (!parsed.success) {
+      // nothing to run: the coordinator still gets an outcome under the id it sent, if any
+      const raw = job.data as Partial<TargetJobData>;
+      return { id: String(raw.target ?? 'unknown'), wave: Number(raw.wave ?? 0), result: 'failed', fromVersion: null, toVersion: null, applied: 0, durationMs: 0, worker: workerId, errorCode: 'internal', error: 'invalid target job data', finishedAt: new Date().toISOString() };
+    }
+    const data = parsed.data;
+    const jobId = job.id ?? `${data.runId}--${data.target}`;
+    const log = logger.child({ jobId, runId: data.runId, target: data.target });
+    let outcome: TargetOutcome;
+    let state: TargetState | undefined;
+
+    if (job.attemptsStarted > 1 || job.stalledCounter > 0) {
+      outcome = failed(data, started, 'crashed', 'this target job already started once (its worker died): never run twice; start a new fleet run for what is pending');
+    } else {
+      const target = await catalog.find(data.target);
+      if (!target) {
+        outcome = failed(data, started, 'target-missing', `target ${data.target} is not in shard ${shard} any more (deleted or renamed?)`);
+      } else if (data.migrationsId !== undefined && data.migrationsId !== (await catalog.currentMigrationsId())) {
+        outcome = failed(data, started, 'plan-changed', `this worker's migration files (id ${catalog.migrationsId.slice(0, 12)}…) are not the ones the fleet run pinned (${data.migrationsId.slice(0, 12)}…): nothing was applied`);
+      } else {
+        ({ outcome, state } = await catalog.exclusive(target.id, async () => {
+          void announceStart(data).catch(() => undefined);
+          const ctx = { shard, owner: workerId, previous: catalog.state(target.id) };
+          let opened: OpenedTarget;
+          try {
+            opened = await openTarget(target.file, settings, undefined, join(deps.restore.dir(catalog.root ?? '.'), target.id));
+          } catch (err) {
+            if (!(err instanceof TargetOpenError)) throw err;
+            const o = failed(data, started, err.code, err.message);
+            return { outcome: o, state: stateOfUnopened(target, ctx, err, { runId: data.runId, outcome: o }) };
+          }
+          try {
+            const o = await work(data, jobId, target, opened, started, signal);
+            const s = await stateOfOpen(target, opened, ctx, { runId: data.runId, outcome: o }).catch(() => undefined);
+            return { outcome: o, state: s };
+          } catch (err) {
+            log.error({ err, event: 'fleet:target-crashed' }, `target ${target.id}: ${(err as Error)?.message}`);
+            return { outcome: failed(data, started, 'internal', `the target job ended without a result: ${(err as Error)?.message ?? String(err)}`), state: undefined };
+          } finally {
+            await opened.db.close();
+          }
+        }));
+      }
+    }
+
+    await Promise.all([
+      publishOutcome(redis, keys, data.runId, outcome).catch((err: unknown) => log.warn({ err }, 'target outcome not published')),
+      state ? catalog.publish(state).catch((err: unknown) => log.warn({ err }, 'target state not published')) : undefined,
+    ]);
+    log.info(
+      { event: 'fleet:target-done', result: outcome.result, errorCode: outcome.errorCode, fromVersion: outcome.fromVersion, toVersion: outcome.toVersion, durationMs: outcome.durationMs },
+      `target ${data.target}: ${outcome.result}${outcome.errorCode ? ` (${outcome.errorCode})` : ''}`,
+    );
+    return outcome;
+  };
+
+  async function announceStart(data: TargetJobData): Promise<void> {
+    const event: FleetEvent = { type: 'fleet:target-start', runId: data.runId, id: data.target, wave: data.wave, worker: workerId };
+    await redis.publish(keys.events, JSON.stringify(event));
+  }
+}

@@ -1,0 +1,86 @@
+// What the shard's owner publishes about each target (TargetState in fleetKeys().targets):
+// read from the file itself (applied version, pending migrations, size), or why it could
+// not be read; the last fleet run that touched it is carried over from the previous state.
+import { statSync } from 'node:fs';
+import type { TargetOutcome, TargetState } from '../../contract/index.js';
+import type { MigrationSource } from '../../core/source.js';
+import { openTarget, TargetOpenError, type OpenedTarget, type TargetSettings } from './target-file.js';
+import type { Target } from './targets.js';
+
+export interface StateContext {
+  shard: string;
+  owner: string;
+  /** the previous state (its lastRun and lastError carry over) */
+  previous?: TargetState;
+}
+
+function sizeOf(file: string): number | undefined {
+  try {
+    return statSync(file).size;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The state of a target whose file is open (after a job, before closing it). */
+export async function stateOfOpen(target: Target, opened: OpenedTarget, ctx: StateContext, outcome?: { runId: string; outcome: TargetOutcome }): Promise<TargetState> {
+  const applied = await opened.runner.getAppliedMigrations();
+  const pending = await opened.runner.getPendingMigrations();
+  const version = applied.reduce((v, e) => Math.max(v, e.version), 0);
+  return base(target, ctx, outcome, {
+    version,
+    pending: pending.length,
+    health: outcome?.outcome.result === 'failed' ? 'failed' : pending.length > 0 ? 'pending' : 'ok',
+  });
+}
+
+/** The state of a target that could not be opened. */
+export function stateOfUnopened(target: Target, ctx: StateContext, err: TargetOpenError, outcome?: { runId: string; outcome: TargetOutcome }): TargetState {
+  return base(target, ctx, outcome, {
+    version: null,
+    pending: 0,
+    health: err.code === 'target-locked' ? 'locked' : err.code === 'target-unreadable' ? 'unreadable' : 'failed',
+    lastError: { code: err.code, message: err.message },
+  });
+}
+
+function base(target: Target, ctx: StateContext, outcome: { runId: string; outcome: TargetOutcome } | undefined, read: Pick<TargetState, 'version' | 'pending' | 'health' | 'lastError'>): TargetState {
+  const now = new Date().toISOString();
+  const lastRun = outcome ? { runId: outcome.runId, outcome: outcome.outcome.result, at: outcome.outcome.finishedAt } : ctx.previous?.lastRun;
+  const lastError =
+    read.lastError ??
+    (outcome?.outcome.errorCode ? { code: outcome.outcome.errorCode, message: outcome.outcome.error ?? outcome.outcome.errorCode } : outcome ? undefined : ctx.previous?.lastError);
+  // a failed last run stays visible until a later run succeeds there
+  const health = read.health === 'pending' && !outcome && ctx.previous?.health === 'failed' ? 'failed' : read.health;
+  const bytes = sizeOf(target.file);
+  return {
+    id: target.id,
+    shard: ctx.shard,
+    path: target.path,
+    labels: target.labels,
+    version: read.version,
+    pending: read.pending,
+    ...(bytes !== undefined && { bytes }),
+    health,
+    ...(lastError && { lastError }),
+    ...(lastRun && { lastRun }),
+    owner: ctx.owner,
+    checkedAt: now,
+  };
+}
+
+/** Opens the file, reads its state and closes it (a scan). */
+export async function scanTarget(target: Target, settings: TargetSettings, source: MigrationSource, ctx: StateContext): Promise<TargetState> {
+  let opened: OpenedTarget;
+  try {
+    opened = await openTarget(target.file, settings, source);
+  } catch (err) {
+    if (err instanceof TargetOpenError) return stateOfUnopened(target, ctx, err);
+    throw err;
+  }
+  try {
+    return await stateOfOpen(target, opened, ctx);
+  } finally {
+    await opened.db.close();
+  }
+}
