@@ -93,10 +93,19 @@ export const OPTION_HELP: Record<string, OptionHelp> = {
   version: { value: 'N', description: 'the schema at this applied version (its files replayed on an empty database)', default: 'the live database' },
   diff: { value: 'RANGE', description: 'what changed in the schema between two applied versions, given as A..B (e.g. 2..4)' },
   timeout: { value: 'SECONDS', description: 'stop waiting after this long (the job goes on)', default: 'no limit' },
+  waves: { value: 'WAVES', description: 'the rollout, one wave per comma: a count, a cumulative percent or label=value, optionally named (canary:1,10%,100%)', default: 'canary:1,10%,100%' },
+  select: { value: 'LABEL=VALUE', description: 'only the targets carrying this label (repeatable: all must match)', default: 'every target' },
+  halt: { value: 'PERCENT', description: "halt when more than this share of a wave's targets failed (any failure in the canary halts)", default: '0%' },
+  sample: { value: 'N', description: 'a dry-run rehearses on this many targets, spread over the selection', default: 'every target' },
+  'migrations-id': { value: 'ID', description: "refuse unless the workers' migration files are these (the id fleet status shows)" },
 };
 
 /** Where an option means something else for one command. */
 export const COMMAND_OPTION_HELP: Record<string, Record<string, OptionHelp>> = {
+  fleet: {
+    wait: { description: 'follow the fleet run until it ends, with a progress bar' },
+    timeout: { value: 'SECONDS', description: 'stop waiting after this long (the fleet run goes on)', default: 'no limit' },
+  },
   validate: { db: { value: 'PATH', description: 'also check the history of this database', default: 'none: the files only' } },
   backup: { dir: { value: 'PATH', description: 'the folder of migration files (only to compute the version)', default: `$DUCKMIG_MIGRATIONS, else ${DEFAULT_MIGRATIONS}` } },
   import: { db: { value: 'PATH', description: "adopt the versions the tool recorded in this database's history", default: 'none' } },

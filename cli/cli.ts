@@ -23,6 +23,7 @@ import { status, usage as statusUsage } from './commands/status.js';
 import type { CommandContext } from './commands/types.js';
 import { validate, usage as validateUsage } from './commands/validate.js';
 import { apiUsage, approveUsage, cancelUsage, rejectUsage, startUsage, withdrawUsage, workerUsage } from './commands/server-usage.js';
+import { fleetOptions, fleetUsage } from './remote/fleet-options.js';
 
 export interface Command {
   summary: string;
@@ -89,6 +90,12 @@ export const commands: Record<string, Command> = {
   approve: remoteOnly('approve a run request awaiting approval (remote mode only; another admin)', approveUsage),
   reject: remoteOnly('reject a run request awaiting approval, with a comment (remote mode only; another admin)', rejectUsage),
   withdraw: remoteOnly('withdraw your own run request awaiting approval (remote mode only)', withdrawUsage),
+  fleet: {
+    summary: 'a fleet of databases through the API: status, run, dry-run, pause, resume, cancel, retry-failed',
+    usage: fleetUsage,
+    options: fleetOptions,
+    run: async (argv, ctx, out) => (await import('./remote/fleet.js')).fleetCommand(argv, ctx, out),
+  },
   // the service commands load BullMQ, Hono and the API only when they run
   start: {
     summary: 'run everything here: managed Redis (unless REDIS_URL), worker, API and UI',
@@ -127,7 +134,8 @@ local mode (opens the file itself):  --db PATH (default $DUCKMIG_DB or ${DEFAULT
                                      --dir PATH (default $DUCKMIG_MIGRATIONS or ${DEFAULT_MIGRATIONS})
 remote mode (through a running API): --api URL --token TOKEN (or $DUCKMIG_API, $DUCKMIG_TOKEN) [--wait]
 every command: --json prints one JSON document on stdout; logs go to stderr
-exit codes: 0 ok, 1 migration/validation failed, 2 usage error, 3 database locked/unreadable or API unreachable, 4 run request not approved
+exit codes: 0 ok, 1 migration/validation failed, 2 usage error, 3 database locked/unreadable or API unreachable, 4 run request not approved,
+            5 fleet run halted, 6 fleet run cancelled
 run \`duckmig <command> --help\` for a command's options
 `;
 }

@@ -9,6 +9,10 @@ export const EXIT = {
   unavailable: 3,
   /** the run request was rejected, withdrawn, or left without a decision until it expired (approvals) */
   rejected: 4,
+  /** a fleet run halted: a canary failed, or a wave's failures passed the halt rule */
+  halted: 5,
+  /** a fleet run was cancelled */
+  cancelled: 6,
 } as const;
 
 /** Thrown for command-line mistakes; main prints the message and the usage hint, exits 2. */

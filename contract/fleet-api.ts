@@ -9,6 +9,9 @@ import { FleetControl, FleetErrorCode, FleetRun, FleetRunRequest, HaltRule, Shar
 
 export const FLEET_PREFIX = `${API_PREFIX}/fleet`;
 
+/** The statuses a fleet run never leaves. */
+export const FINISHED_FLEET_RUN_STATUSES: ReadonlySet<FleetRun['status']> = new Set(['halted', 'succeeded', 'failed', 'cancelled']);
+
 /** A target as listed: what its worker published, and whether its shard has a live owner now. */
 export const FleetTargetView = TargetState.extend({
   /** false when no worker holds the shard's lease: the target is offline (its state is what was last seen) */

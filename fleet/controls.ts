@@ -10,9 +10,6 @@ import type { FleetKeys } from './options.js';
 import type { FleetQueue } from './queue.js';
 import { readFleetRun, releaseActiveRun, saveFleetRun } from './records.js';
 
-/** Statuses a run never leaves. */
-export const FINISHED_STATUSES: ReadonlySet<FleetRun['status']> = new Set(['halted', 'succeeded', 'failed', 'cancelled']);
-
 export async function requestControl(redis: Redis, keys: FleetKeys, runId: string, control: FleetControl): Promise<void> {
   const event: FleetEvent = { type: 'fleet:control', runId, control };
   await redis.multi().rpush(keys.control(runId), JSON.stringify(control)).publish(keys.events, JSON.stringify(event)).exec();

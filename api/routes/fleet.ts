@@ -7,6 +7,7 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import type { Redis } from 'ioredis';
 import {
+  FINISHED_FLEET_RUN_STATUSES,
   FLEET_PREFIX,
   FLEET_TARGET_RECENT_RUNS,
   TargetOutcome,
@@ -16,7 +17,7 @@ import {
   type FleetRunRequest,
   type FleetTargetRun,
 } from '../../contract/index.js';
-import { cancelUnstartedRun, FINISHED_STATUSES, requestControl } from '../../fleet/controls.js';
+import { cancelUnstartedRun, requestControl } from '../../fleet/controls.js';
 import { createFleetRun } from '../../fleet/create-run.js';
 import type { FleetKeys } from '../../fleet/options.js';
 import type { FleetQueue } from '../../fleet/queue.js';
@@ -89,7 +90,7 @@ export function fleetRoutes(deps: FleetRoutesDeps): OpenAPIHono {
 
   async function control(id: string, requestedBy: string, action: FleetControl['action'], ids?: string[]) {
     const run = await runOr404(id);
-    if (FINISHED_STATUSES.has(run.status)) throw new ApiError(409, 'fleet-run-finished', `fleet run ${id} has already ended (${run.status})`);
+    if (FINISHED_FLEET_RUN_STATUSES.has(run.status)) throw new ApiError(409, 'fleet-run-finished', `fleet run ${id} has already ended (${run.status})`);
     const request: FleetControl = { action, ...(ids && { ids }), requestedBy, at: new Date().toISOString() };
     if (action === 'cancel') {
       const cancelled = await cancelUnstartedRun(redis, keys, queue, run, request);
@@ -188,7 +189,7 @@ export function fleetRoutes(deps: FleetRoutesDeps): OpenAPIHono {
     const { id } = c.req.valid('param');
     const { reason, waves, halt, restorePoints } = c.req.valid('json') ?? {};
     const earlier = await runOr404(id);
-    if (!FINISHED_STATUSES.has(earlier.status)) throw new ApiError(409, 'fleet-run-not-finished', `fleet run ${id} has not ended (${earlier.status}); retry its failed targets once it has`);
+    if (!FINISHED_FLEET_RUN_STATUSES.has(earlier.status)) throw new ApiError(409, 'fleet-run-not-finished', `fleet run ${id} has not ended (${earlier.status}); retry its failed targets once it has`);
     const failed = (await readOutcomes(redis, keys, id)).filter((o) => o.result === 'failed').sort(byId);
     if (failed.length === 0) throw new ApiError(409, 'nothing-to-retry', `fleet run ${id} has no failed target`);
     const request: FleetRunRequest = {

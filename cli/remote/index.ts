@@ -84,7 +84,7 @@ async function untilReplayed<T>(client: ApiClient, path: string, timeoutMs: numb
 
 type RemoteCommand = keyof typeof optionsFor;
 
-function connection(values: { api?: string; token?: string }, env: CommandContext['env']): ApiClient {
+export function connection(values: { api?: string; token?: string }, env: CommandContext['env']): ApiClient {
   const fromEnv = cliRemote(env);
   const api = values.api ?? fromEnv.api;
   const token = values.token ?? fromEnv.token;
@@ -99,7 +99,7 @@ function connection(values: { api?: string; token?: string }, env: CommandContex
   return new ApiClient({ baseUrl: api, token });
 }
 
-function timeoutOf(value: string | undefined): number | null {
+export function timeoutOf(value: string | undefined): number | null {
   if (value === undefined) return null;
   if (!/^\d+$/.test(value) || Number(value) < 1) throw new UsageError(`--timeout must be a number of seconds, got "${value}"`);
   return Number(value) * 1000;

@@ -34,6 +34,8 @@ export interface StartSystemOptions {
   extraOperatorTokens?: number;
   /** this many more admin tokens (admin1, admin2, …), e.g. for a second admin who approves */
   extraAdminTokens?: number;
+  /** start the API alone (a test stands in for the workers) */
+  apiOnly?: boolean;
 }
 
 export interface ChildExit {
@@ -272,7 +274,7 @@ export async function startSystem(opts: StartSystemOptions = {}): Promise<Runnin
   };
 
   try {
-    await Promise.all([worker.start(), api.start()]);
+    await Promise.all([opts.apiOnly ? undefined : worker.start(), api.start()]);
   } catch (err) {
     await stopAll();
     throw err;
