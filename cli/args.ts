@@ -94,7 +94,7 @@ export const OPTION_HELP: Record<string, OptionHelp> = {
   diff: { value: 'RANGE', description: 'what changed in the schema between two applied versions, given as A..B (e.g. 2..4)' },
   timeout: { value: 'SECONDS', description: 'stop waiting after this long (the job goes on)', default: 'no limit' },
   waves: { value: 'WAVES', description: 'the rollout, one wave per comma: a count, a cumulative percent or label=value, optionally named (canary:1,10%,100%)', default: 'canary:1,10%,100%' },
-  select: { value: 'LABEL=VALUE', description: 'only the targets carrying this label (repeatable: all must match)', default: 'every target' },
+  select: { value: 'LABEL', description: 'only the targets carrying this label, given as label=value (repeatable: all must match)', default: 'every target' },
   halt: { value: 'PERCENT', description: "halt when more than this share of a wave's targets failed (any failure in the canary halts)", default: '0%' },
   sample: { value: 'N', description: 'a dry-run rehearses on this many targets, spread over the selection', default: 'every target' },
   'migrations-id': { value: 'ID', description: "refuse unless the workers' migration files are these (the id fleet status shows)" },

@@ -30,6 +30,14 @@ describe('duckmig <command> --help', () => {
     expect(res.stdout).toMatch(/^ {2}--skip-restore-point +take no restore point before applying$/m);
   });
 
+  it('fleet --help lists each subcommand, the rollout options with their defaults and the exit codes of --wait', () => {
+    const help = commandHelp('fleet', commands.fleet!);
+    for (const sub of ['status', 'run|dry-run', 'pause|resume|cancel', 'retry-failed']) expect(help).toMatch(new RegExp(`^  fleet ${sub.replaceAll('|', '\\|')}( |$)`, 'm'));
+    expect(help).toMatch(/^ {2}--waves WAVES +the rollout, one wave per comma: .* \(default: canary:1,10%,100%\)$/m);
+    expect(help).toMatch(/^ {2}--halt PERCENT +halt when more than this share of a wave's targets failed .*\(default: 0%\)$/m);
+    expect(help).toContain('exit codes with --wait: 0 succeeded, 1 failed, 5 halted, 6 cancelled');
+  });
+
   it('validate --help says --db is optional there (files only by default)', async () => {
     const res = await runCli(['validate', '--help']);
     expect(res.stdout).toMatch(/^ {2}--db PATH +also check the history of this database \(default: none: the files only\)$/m);
