@@ -22,7 +22,7 @@ import { schema, options as schemaOptions, usage as schemaUsage } from './comman
 import { status, usage as statusUsage } from './commands/status.js';
 import type { CommandContext } from './commands/types.js';
 import { validate, usage as validateUsage } from './commands/validate.js';
-import { apiUsage, approveUsage, cancelUsage, rejectUsage, startUsage, withdrawUsage, workerUsage } from './commands/server-usage.js';
+import { apiUsage, approveUsage, cancelUsage, rejectUsage, scheduledUsage, startUsage, withdrawUsage, workerUsage } from './commands/server-usage.js';
 import { fleetOptions, fleetUsage } from './remote/fleet-options.js';
 
 export interface Command {
@@ -53,7 +53,7 @@ const decisionOptions = {
 } as const satisfies Options;
 
 /** Commands that go through the API when --api URL (or DUCKMIG_API) is given. */
-const REMOTE_CAPABLE = new Set(['status', 'run', 'dry-run', 'cancel', 'restore', 'undo', 'schema', 'drift', 'approve', 'reject', 'withdraw']);
+const REMOTE_CAPABLE = new Set(['status', 'run', 'dry-run', 'cancel', 'restore', 'undo', 'schema', 'drift', 'scheduled', 'approve', 'reject', 'withdraw']);
 
 /** A remote-only command: locally it only says it needs an API. */
 function remoteOnly(summary: string, usage: string): Command {
@@ -66,6 +66,7 @@ function remoteOnly(summary: string, usage: string): Command {
     },
   };
 }
+const scheduledOptions = { api: cancelOptions.api, token: cancelOptions.token, json: commonOptions.json, help: commonOptions.help } as const satisfies Options;
 
 export const commands: Record<string, Command> = {
   status: { summary: 'show version, applied and pending migrations, problems', usage: statusUsage, options: commonOptions, run: status },
@@ -95,6 +96,14 @@ export const commands: Record<string, Command> = {
     usage: fleetUsage,
     options: fleetOptions,
     run: async (argv, ctx, out) => (await import('./remote/fleet.js')).fleetCommand(argv, ctx, out),
+  },
+  scheduled: {
+    summary: 'list scheduled runs (remote mode only)',
+    usage: scheduledUsage,
+    options: scheduledOptions,
+    run: async () => {
+      throw new UsageError('scheduled works through a running API: pass --api URL --token TOKEN (or set DUCKMIG_API, DUCKMIG_TOKEN)');
+    },
   },
   // the service commands load BullMQ, Hono and the API only when they run
   start: {

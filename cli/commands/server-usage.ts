@@ -9,3 +9,4 @@ export const cancelUsage = 'duckmig cancel JOB_ID --api URL --token TOKEN [--wai
 export const approveUsage = 'duckmig approve JOB_ID --api URL --token TOKEN [--comment TEXT] [--json]   (admin token; not the requester\'s)';
 export const rejectUsage = 'duckmig reject JOB_ID --comment TEXT --api URL --token TOKEN [--json]   (admin token; not the requester\'s)';
 export const withdrawUsage = 'duckmig withdraw JOB_ID --api URL --token TOKEN [--comment TEXT] [--json]   (the requester\'s token)';
+export const scheduledUsage = 'duckmig scheduled --api URL --token TOKEN [--json]   (runs waiting for their time or a maintenance window; cancel one with duckmig cancel JOB_ID)';

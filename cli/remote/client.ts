@@ -6,6 +6,7 @@ import {
   ADMIN_PREFIX, type CancelResponse, type DryRunRequest, type EnqueuedResponse, type JobView, type RunRequest, type StatusResponse, type RestoreRequest,
   type UndoPreviewRequest,
   type UndoRequest,
+  type ScheduledRunsResponse,
 } from '../../contract/index.js';
 import { EXIT } from '../exit-codes.js';
 
@@ -128,6 +129,10 @@ export class ApiClient {
 
   job(id: string): Promise<JobView> {
     return this.request('GET', `${ADMIN_PREFIX}/jobs/${encodeURIComponent(id)}`);
+  }
+
+  scheduled(): Promise<ScheduledRunsResponse> {
+    return this.request('GET', `${ADMIN_PREFIX}/scheduled`);
   }
 
   cancel(id: string): Promise<CancelResponse> {

@@ -1,4 +1,4 @@
-// The CLI's remote mode: `duckmig status|run|dry-run|cancel|restore|undo|schema|drift --api URL --token T` talks to
+// The CLI's remote mode: `duckmig status|run|dry-run|cancel|scheduled|restore|undo|schema|drift --api URL --token T` talks to
 // a running duckmig API instead of opening the database (a deploy job's step). run and
 // cancel enqueue and return unless --wait; dry-run always waits for its plan. Exit 0 on
 // success, 1 when the run failed, was refused or cancelled, 2 on usage errors, 3 when the
@@ -13,13 +13,14 @@ import {
   type JobProgress,
   type JobView,
   type LiveSchema,
+  type ScheduledRunsResponse,
   type SchemaDiffResponse,
   type StatusResponse,
   type VersionSchema,
 } from '../../contract/index.js';
 import { cliRemote } from '../../config/cli.js';
 import { optionsHelp, parse, parseDiff, parsePlan, parseTarget, parseUndoTarget, parseVersion } from '../args.js';
-import { approveUsage, cancelUsage, rejectUsage, withdrawUsage } from '../commands/server-usage.js';
+import { approveUsage, cancelUsage, rejectUsage, scheduledUsage, withdrawUsage } from '../commands/server-usage.js';
 import type { CommandContext } from '../commands/types.js';
 import { EXIT, UsageError } from '../exit-codes.js';
 import { driftExitCode } from '../commands/drift.js';
@@ -30,9 +31,10 @@ import { createProgressView } from './progress-view.js';
 
 export const remoteUsage: Record<string, string> = {
   status: 'duckmig status --api URL --token TOKEN [--json]',
-  run: 'duckmig run --api URL --token TOKEN [--target VERSION] [--plan PLAN_ID] [--reason TEXT] [--all-or-nothing] [--allow-drift] [--wait [--timeout SECONDS]] [--json]',
+  run: 'duckmig run --api URL --token TOKEN [--target VERSION] [--plan PLAN_ID] [--reason TEXT] [--all-or-nothing] [--allow-drift] [--at ISO_TIME] [--wait [--timeout SECONDS]] [--json]',
   'dry-run': 'duckmig dry-run --api URL --token TOKEN [--target VERSION] [--rehearse] [--timeout SECONDS] [--json]',
   cancel: cancelUsage,
+  scheduled: scheduledUsage,
   restore: 'duckmig restore <restore-point-id> --api URL --token TOKEN [--reason TEXT] [--wait [--timeout SECONDS]] [--json]   (admin token)',
   undo: 'duckmig undo --to VERSION --api URL --token TOKEN [--preview | --plan PLAN_ID] [--reason TEXT] [--wait [--timeout SECONDS]] [--json]   (undo: admin token)',
   schema: 'duckmig schema --api URL --token TOKEN [--version N | --diff A..B] [--timeout SECONDS] [--json]',
@@ -56,9 +58,10 @@ const waiting = {
 
 export const optionsFor = {
   status: common,
-  run: { ...common, ...waiting, target: { type: 'string' }, plan: { type: 'string' }, reason: { type: 'string' }, 'all-or-nothing': { type: 'boolean', default: false }, 'allow-drift': { type: 'boolean', default: false } },
+  run: { ...common, ...waiting, target: { type: 'string' }, plan: { type: 'string' }, reason: { type: 'string' }, 'all-or-nothing': { type: 'boolean', default: false }, 'allow-drift': { type: 'boolean', default: false }, at: { type: 'string' } },
   'dry-run': { ...common, ...waiting, target: { type: 'string' }, rehearse: { type: 'boolean', default: false } },
   cancel: { ...common, ...waiting },
+  scheduled: common,
   restore: { ...common, ...waiting, reason: { type: 'string' } },
   undo: { ...common, ...waiting, to: { type: 'string' }, preview: { type: 'boolean', default: false }, plan: { type: 'string' }, reason: { type: 'string' } },
   schema: { ...common, version: { type: 'string' }, diff: { type: 'string' }, timeout: { type: 'string' } },
@@ -191,6 +194,21 @@ export function renderStatus(s: StatusResponse, baseUrl: string): string {
   return text;
 }
 
+/** `--at`: an ISO 8601 time with an offset (Z or ±HH:MM), sent as is. */
+function parseAt(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value) || Number.isNaN(Date.parse(value))) {
+    throw new UsageError(`--at must be an ISO 8601 time with an offset, e.g. 2026-12-05T02:00:00Z; got "${value}"`);
+  }
+  return new Date(value).toISOString();
+}
+
+function renderScheduled(answer: ScheduledRunsResponse): string {
+  const windows = answer.windows.length ? `maintenance windows: ${answer.windows.join('; ')} (outside them: ${answer.policy})\n` : 'no maintenance window: runs may start at any time\n';
+  if (answer.runs.length === 0) return `${windows}no scheduled runs\n`;
+  return `${windows}\n${table(['job', 'due', 'requested by', 'reason'], answer.runs.map((r) => [r.jobId, r.scheduledFor, r.requestedBy, r.reason ?? '']))}`;
+}
+
 export async function runRemote(name: string, argv: string[], ctx: CommandContext, out: Out): Promise<number> {
   if (!(name in optionsFor)) throw new UsageError(`"${name}" has no remote mode`);
   const command = name as RemoteCommand;
@@ -246,10 +264,12 @@ export async function runRemote(name: string, argv: string[], ctx: CommandContex
           allOrNothing: v['all-or-nothing'] ? true : undefined,
           plan: parsePlan(v.plan as string | undefined),
           allowDrift: v['allow-drift'] ? true : undefined,
+          at: parseAt(v.at as string | undefined),
         };
         if (!v.wait) {
           const enqueued = await client.run(body);
           if (json) printJson(enqueued, out);
+          else if (enqueued.scheduledFor) out.write(`${awaiting(enqueued)}scheduled job ${enqueued.jobId} for ${enqueued.scheduledFor}\nlist: duckmig scheduled; cancel: duckmig cancel ${enqueued.jobId}\n`);
           else out.write(`${awaiting(enqueued)}enqueued job ${enqueued.jobId}\nfollow it: GET ${enqueued.statusUrl} (or next time: duckmig run --wait)\n`);
           return EXIT.ok;
         }
@@ -300,6 +320,12 @@ export async function runRemote(name: string, argv: string[], ctx: CommandContex
         }
         const enqueue = async () => (await client.undo(body)).jobId;
         return printOutcome(await follow(client, { enqueue }, out, json, timeoutMs), out, json);
+      }
+      case 'scheduled': {
+        const answer = await client.scheduled();
+        if (json) printJson(answer, out);
+        else out.write(renderScheduled(answer));
+        return EXIT.ok;
       }
       case 'approve':
       case 'reject':

@@ -1,0 +1,116 @@
+// Maintenance windows and scheduled runs through the whole service: real API, worker,
+// Redis and CLI. Under policy wait, a run requested between windows waits as a scheduled
+// (delayed) job, holds the single run slot, and fires inside the next window; under policy
+// refuse, a run outside every window is refused with the next opening, an `at` inside one
+// is scheduled, listed and cancelled (CLI `run --at`, `scheduled`, `cancel`).
+import { setTimeout as delay } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_PREFIX, ErrorBody, JobView, ScheduledRunsResponse, type EnqueuedResponse, type LiveMessage } from '../../contract/index.js';
+import { runCli } from '../support/cli.js';
+import { call, openLive } from '../support/live.js';
+import { startSystem, type RunningSystem } from '../support/system.js';
+
+const clock = (ms: number) => new Date(ms).toISOString().slice(11, 19);
+
+/** Windows of `lengthMs` every `periodMs` from `from`, as DUCKMIG_MAINTENANCE_WINDOW and their [start, end) spans. */
+function windowsEvery(from: number, periodMs: number, lengthMs: number, count: number) {
+  const first = Math.ceil(from / 1000) * 1000;
+  const spans = Array.from({ length: count }, (_, i) => [first + i * periodMs, first + i * periodMs + lengthMs] as const);
+  return { spans, text: spans.map(([start, end]) => `daily ${clock(start)}-${clock(end)} UTC`).join('; ') };
+}
+
+describe('policy wait: a run outside the window waits for the next one', () => {
+  let sys: RunningSystem;
+  // a 3 s window every 8 s for the next five minutes
+  const windows = windowsEvery(Date.now(), 8_000, 3_000, 40);
+  beforeAll(async () => {
+    sys = await startSystem({ env: { DUCKMIG_MAINTENANCE_WINDOW: windows.text, DUCKMIG_WINDOW_POLICY: 'wait' } });
+  });
+  afterAll(() => sys?.stop());
+
+  it('is scheduled for the next opening, holds the run slot, and runs inside that window', async () => {
+    // ask between two windows
+    const open = windows.spans.find(([start, end]) => start <= Date.now() && Date.now() < end);
+    if (open) await delay(open[1] - Date.now() + 20);
+    const next = windows.spans.find(([start]) => start > Date.now())!;
+
+    const live = await openLive(sys.url, sys.tokens.viewer);
+    try {
+      const res = await call<EnqueuedResponse>(sys.url, `${ADMIN_PREFIX}/run`, { token: sys.tokens.operator, body: { reason: 'in the window' } });
+      expect(res.status).toBe(202);
+      const { jobId, scheduledFor } = res.body;
+      expect(scheduledFor).toBe(new Date(next[0]).toISOString());
+
+      const listed = ScheduledRunsResponse.parse((await call(sys.url, `${ADMIN_PREFIX}/scheduled`, { token: sys.tokens.viewer })).body);
+      expect(listed.runs.map((r) => [r.jobId, r.scheduledFor, r.requestedBy])).toEqual([[jobId, scheduledFor, 'operator']]);
+      expect(listed.policy).toBe('wait');
+
+      const second = await call(sys.url, `${ADMIN_PREFIX}/run`, { token: sys.tokens.admin, body: {} });
+      expect(second.status).toBe(409);
+      expect(ErrorBody.parse(second.body).error).toMatchObject({ code: 'run-in-progress', details: { jobId } });
+
+      const done = (await live.next((m) => m.type === 'completed' && m.jobId === jobId, 60_000)) as Extract<LiveMessage, { type: 'completed' }>;
+      expect(done.result?.status).toBe('success');
+      const job = JobView.parse((await call(sys.url, `${ADMIN_PREFIX}/jobs/${jobId}`, { token: sys.tokens.viewer })).body);
+      const startedAt = Date.parse(job.startedAt!);
+      expect(windows.spans.some(([start, end]) => start <= startedAt && startedAt < end)).toBe(true);
+      expect(startedAt).toBeGreaterThanOrEqual(next[0]);
+    } finally {
+      live.close();
+    }
+  });
+});
+
+describe('policy refuse: no run outside the window; a run scheduled inside it can be listed and cancelled', () => {
+  let sys: RunningSystem;
+  // one hour-long window, six hours from now
+  const opens = Math.floor(Date.now() / 60_000) * 60_000 + 6 * 3600_000;
+  const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
+  const window = `daily ${hhmm(opens)}-${hhmm(opens + 3600_000)}`;
+  beforeAll(async () => {
+    sys = await startSystem({ env: { DUCKMIG_MAINTENANCE_WINDOW: window, DUCKMIG_WINDOW_POLICY: 'refuse' } });
+  });
+  afterAll(() => sys?.stop());
+  const remote = (args: string[]) => runCli([...args, '--api', sys.url], { env: { DUCKMIG_TOKEN: sys.tokens.operator } });
+
+  it('a run now is refused (409) with the next opening; nothing is enqueued', async () => {
+    const res = await call(sys.url, `${ADMIN_PREFIX}/run`, { token: sys.tokens.operator, body: {} });
+    expect(res.status).toBe(409);
+    expect(ErrorBody.parse(res.body).error).toMatchObject({ code: 'outside-maintenance-window', details: { nextWindowAt: new Date(opens).toISOString() } });
+    const listed = ScheduledRunsResponse.parse((await call(sys.url, `${ADMIN_PREFIX}/scheduled`, { token: sys.tokens.viewer })).body);
+    expect(listed).toEqual({ runs: [], windows: [window], policy: 'refuse' });
+  });
+
+  it('a run at a time outside the window is refused (422), naming the next opening', async () => {
+    const res = await call(sys.url, `${ADMIN_PREFIX}/run`, { token: sys.tokens.operator, body: { at: new Date(opens - 3600_000).toISOString() } });
+    expect(res.status).toBe(422);
+    expect(ErrorBody.parse(res.body).error).toMatchObject({ code: 'outside-maintenance-window', details: { nextWindowAt: new Date(opens).toISOString() } });
+  });
+
+  it('duckmig run --at inside the window schedules it; duckmig scheduled lists it; duckmig cancel removes it and frees the slot', async () => {
+    const at = new Date(opens + 10 * 60_000).toISOString();
+    const run = await remote(['run', '--at', at, '--reason', 'night release', '--json']);
+    expect(run.code).toBe(0);
+    const enqueued = JSON.parse(run.stdout) as EnqueuedResponse;
+    expect(enqueued.scheduledFor).toBe(at);
+
+    const listed = await remote(['scheduled', '--json']);
+    expect(listed.code).toBe(0);
+    expect(ScheduledRunsResponse.parse(JSON.parse(listed.stdout)).runs).toEqual([
+      expect.objectContaining({ jobId: enqueued.jobId, scheduledFor: at, requestedBy: 'operator', reason: 'night release' }),
+    ]);
+
+    const busy = await call(sys.url, `${ADMIN_PREFIX}/run`, { token: sys.tokens.admin, body: { at } });
+    expect(busy.status).toBe(409);
+    expect(ErrorBody.parse(busy.body).error.code).toBe('run-in-progress');
+
+    const cancel = await remote(['cancel', enqueued.jobId]);
+    expect(cancel.code).toBe(0);
+    expect(cancel.stdout).toContain('removed');
+    const after = ScheduledRunsResponse.parse((await call(sys.url, `${ADMIN_PREFIX}/scheduled`, { token: sys.tokens.viewer })).body);
+    expect(after.runs).toEqual([]);
+    const again = await call<EnqueuedResponse>(sys.url, `${ADMIN_PREFIX}/run`, { token: sys.tokens.admin, body: { at } });
+    expect(again.status).toBe(202);
+    expect(again.body.scheduledFor).toBe(at);
+  });
+});
