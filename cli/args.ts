@@ -80,6 +80,7 @@ export const OPTION_HELP: Record<string, OptionHelp> = {
   'allow-drift': { description: 'apply even when the live schema drifted from what the applied migrations produce (see duckmig drift)' },
   reason: { value: 'TEXT', description: 'why, kept in the run history' },
   comment: { value: 'TEXT', description: 'approve, reject, withdraw: why, kept with the decision in the database (required to reject)' },
+  at: { value: 'ISO_TIME', description: 'remote mode: start no earlier than this time (a scheduled run; see duckmig scheduled)' },
   rehearse: { description: 'execute the batch on a copy of the database and discard it' },
   sql: { description: 'print whole statements' },
   list: { description: "list this database's restore points instead of taking one" },

@@ -123,7 +123,9 @@ export function createProcessor(deps: ProcessorDeps) {
       if (maintenance.policy === 'wait' && token) {
         await job.updateData({ ...job.data, kind: 'run', windowWaits: windowWaits + 1, scheduledFor: next });
         await job.moveToDelayed(Date.parse(next), token);
-        log.info({ event: 'job:window-wait', next }, `job ${jobId} became due outside the maintenance window: waits until ${next}`);
+        const why = `became due outside the maintenance window: waits until ${next}`;
+        await job.log(why).catch(() => undefined);
+        log.info({ event: 'job:window-wait', next }, `job ${jobId} ${why}`);
         throw new DelayedError();
       }
       log.warn({ event: 'job:outside-window', next }, `job ${jobId} refused: outside the maintenance window`);
