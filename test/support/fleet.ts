@@ -51,10 +51,10 @@ export async function readRun(redis: Redis, prefix: string, runId: string): Prom
   return JSON.parse((await redis.get(fleetKeys(prefix).run(runId)))!) as FleetRun;
 }
 
-/** Fleet events as they arrive; `until` resolves with the first (past or future) run record that matches. */
+/** Fleet events as they arrive; `next` resolves with the first (past or future) event that matches. */
 export class FleetEvents {
   readonly events: FleetEvent[] = [];
-  private waiters: { match: (run: FleetRun) => boolean; resolve: (run: FleetRun) => void }[] = [];
+  private waiters: { match: (event: FleetEvent) => boolean; resolve: (event: FleetEvent) => void }[] = [];
 
   private constructor(private readonly sub: Redis) {}
 
@@ -68,21 +68,26 @@ export class FleetEvents {
 
   private push(event: FleetEvent) {
     this.events.push(event);
-    if (event.type !== 'fleet:run') return;
     this.waiters = this.waiters.filter((w) => {
-      if (!w.match(event.run)) return true;
-      w.resolve(event.run);
+      if (!w.match(event)) return true;
+      w.resolve(event);
       return false;
     });
   }
 
-  until(match: (run: FleetRun) => boolean, timeoutMs = 60_000): Promise<FleetRun> {
-    const seen = this.events.find((e): e is Extract<FleetEvent, { type: 'fleet:run' }> => e.type === 'fleet:run' && match(e.run));
-    if (seen) return Promise.resolve(seen.run);
+  next(match: (event: FleetEvent) => boolean, timeoutMs = 60_000): Promise<FleetEvent> {
+    const seen = this.events.find(match);
+    if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no matching fleet:run event in ${timeoutMs} ms; last: ${JSON.stringify(this.events.at(-1))}`)), timeoutMs);
-      this.waiters.push({ match, resolve: (run) => (clearTimeout(timer), resolve(run)) });
+      const timer = setTimeout(() => reject(new Error(`no matching fleet event in ${timeoutMs} ms; last: ${JSON.stringify(this.events.at(-1))}`)), timeoutMs);
+      this.waiters.push({ match, resolve: (event) => (clearTimeout(timer), resolve(event)) });
     });
+  }
+
+  /** The first run record that matches. */
+  async until(match: (run: FleetRun) => boolean, timeoutMs?: number): Promise<FleetRun> {
+    const event = await this.next((e) => e.type === 'fleet:run' && match(e.run), timeoutMs);
+    return (event as Extract<FleetEvent, { type: 'fleet:run' }>).run;
   }
 
   /** The run's end (succeeded, failed, halted or cancelled). */

@@ -162,9 +162,10 @@ export function createCoordinator(deps: CoordinatorDeps) {
         ...planned.skipped.map((t) => outcome(t, 0, 'skipped', undefined, 'skipped on request before the run started')),
         ...planned.missing.map((id) => outcome(id, 0, 'skipped', 'target-missing', 'no worker has published this target')),
       ]);
+      // the record before the step: a coordinator resumed after the step finds the planned record
+      if (!refusal) await store.save(run);
       await saveStep({ ...step, phase: 'dispatch', wave: 0, waves: planned.waves });
       if (refusal) return finish('failed', refusal, 0);
-      await store.save(run);
       log.info({ event: 'fleet:planned', waves: planned.waves.map((w) => w.targets.length), migrationsId: agreed }, `fleet run ${runId}: ${run.counts.targets} target(s) in ${planned.waves.length} wave(s)`);
       return null;
     };

@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { FleetConfig, WorkerConfig } from '../../config/worker.js';
 import type { FleetKeys } from '../../fleet/options.js';
+import { startCoordinator } from './coordinator-worker.js';
 
 export interface FleetServiceContext {
   config: WorkerConfig;
@@ -32,5 +33,20 @@ export interface FleetServiceEntry {
   start(ctx: FleetServiceContext): Promise<FleetService>;
 }
 
-/** The services every fleet worker runs, in start order (the coordinator adds itself here). */
-export const FLEET_SERVICES: readonly FleetServiceEntry[] = [];
+/** The services every fleet worker runs, in start order. */
+export const FLEET_SERVICES: readonly FleetServiceEntry[] = [
+  {
+    // fleet-run coordinators (FLEET_QUEUE, concurrency 1) and the owner-offline sweep
+    name: 'fleet coordinator',
+    start: (ctx) =>
+      startCoordinator({
+        connection: ctx.bullConnection,
+        keyPrefix: ctx.keyPrefix,
+        bullPrefix: ctx.bullPrefix,
+        offlineAfterMs: ctx.fleet.offlineAfterMs,
+        lockDurationMs: ctx.config.lockDurationMs,
+        stalledIntervalMs: ctx.config.stalledIntervalMs,
+        logger: ctx.logger,
+      }),
+  },
+];
