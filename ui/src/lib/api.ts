@@ -5,6 +5,8 @@
 // carries X-Duckmig-Request: the API refuses cookie-authenticated changes without it
 // (a page of another origin cannot send it), and 403s for that come back as ApiErrors.
 import type {
+  ApprovalDecisionResponse,
+  ApprovalsResponse,
   DryRunRequest,
   EnqueuedResponse,
   HistoryResponse,
@@ -163,6 +165,15 @@ export function createApi(options: ApiOptions = {}) {
     /** admins only: runs the down scripts back to `to`, through the queue like a run (409 while one is in flight) */
     async undo(body: UndoRequest): Promise<EnqueuedResponse> {
       return (await request<EnqueuedResponse>('POST', admin('/undo'), { body })).data;
+    },
+    /** run requests awaiting approval (DUCKMIG_APPROVALS) and recent decisions */
+    async approvals(signal?: AbortSignal): Promise<ApprovalsResponse> {
+      return (await request<ApprovalsResponse>('GET', admin('/approvals'), { signal })).data;
+    },
+    /** approve or reject (another admin), withdraw (the requester); a rejection needs a comment */
+    async decide(id: string, action: 'approve' | 'reject' | 'withdraw', comment: string): Promise<ApprovalDecisionResponse> {
+      const body = comment.trim() ? { comment: comment.trim() } : {};
+      return (await request<ApprovalDecisionResponse>('POST', admin(`/approvals/${encodeURIComponent(id)}/${action}`), { body })).data;
     },
     async job(id: string, signal?: AbortSignal): Promise<JobView> {
       return (await request<JobView>('GET', admin(`/jobs/${encodeURIComponent(id)}`), { signal })).data;

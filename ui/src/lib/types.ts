@@ -3,6 +3,10 @@
 export type {
   DriftDifference,
   DriftReport,
+  ApprovalDecisionResponse,
+  ApprovalPolicy,
+  ApprovalsResponse,
+  AwaitingApproval,
   DryRunRequest,
   EnqueuedResponse,
   ErrorCode,
