@@ -76,7 +76,7 @@ describe('loadApiConfig', () => {
     expect(problems).toHaveLength(5);
     expect(problems[0]).toMatch(/^PORT must be an integer from 0 to 65535, got "eighty" \(example: PORT=8080\)/);
     expect(problems[1]).toMatch(/^HOST .*example: HOST=/);
-    expect(problems[2]).toMatch(/^REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL \(example: REDIS_URL=redis:\/\/127.0.0.1:6379\)/);
+    expect(problems[2]).toMatch(/^REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL, or a redis\+cluster:\/\/ or redis\+sentinel:\/\/ URL listing its nodes; .* \(example: REDIS_URL=redis:\/\/127.0.0.1:6379\)/);
     expect(problems[3]).toMatch(/^LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "loud"/);
     expect(problems[4]).toMatch(/^DUCKMIG_RATE_LIMIT must be a whole number .*got "0" \(example: DUCKMIG_RATE_LIMIT=30\)/);
     expect(() => loadApiConfig({ PORT: '70000' })).toThrow(/PORT must be an integer/);

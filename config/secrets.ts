@@ -4,15 +4,16 @@
 // is the second line of defence.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseRedisUrl } from './redis-url.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-/** The password (and user) of a redis:// URL, if it carries one. */
+/** The password of a REDIS_URL (any of its forms), if it carries one. */
 export function redisUrlSecrets(url: string | null | undefined): string[] {
   if (!url) return [];
   try {
-    const parsed = new URL(url);
-    return [decodeURIComponent(parsed.password)].filter(Boolean);
+    const { password } = parseRedisUrl(url);
+    return password ? [password] : [];
   } catch {
     return [];
   }

@@ -14,6 +14,7 @@ import { ConfigError } from './config-error.js';
 import { MaintenanceWindowError, parseMaintenanceWindows, type MaintenanceWindow } from '../core/maintenance-window.js';
 import { parseWebhookList, type WebhookEndpoint } from './webhook-list.js';
 import { ApprovalPolicy } from '../contract/index.js';
+import { invalidRedisUrlMessage, parseRedisUrl, REDIS_URL_RULE, RedisUrlError } from './redis-url.js';
 
 /** The processes that read a variable: the API, the worker, the CLI's local and remote modes, `duckmig start`. */
 export type Reader = 'start' | 'api' | 'worker' | 'cli';
@@ -202,22 +203,26 @@ export const VARIABLES = {
   REDIS_URL: variable<string | null>({
     section: 'service',
     readBy: ['start', 'api', 'worker'],
-    type: '`redis://` or `rediss://` URL',
+    type: '`redis://`, `rediss://`, `redis+cluster://` or `redis+sentinel://` URL',
     default: 'unset (`start`: a managed `redis-server`)',
-    description: 'the Redis holding the queue. Required by `api` and `worker`; unset, `start` runs its own `redis-server`. `redis://` or `rediss://`, password and db number allowed',
+    description:
+      'the Redis holding the queue. Required by `api` and `worker`; unset, `start` runs its own `redis-server`. One Redis: `redis://[:password@]host:port[/db]` (`rediss://` for TLS). ' +
+      'A Redis Cluster: `redis+cluster://[:password@]host:port,host:port` (a few seed nodes; `rediss+cluster://` for TLS); every key then starts with the hash tag `{duckmig}` (BullMQ\'s prefix `{duckmig}`, duckmig\'s own `{duckmig}:duckmig`). ' +
+      'A Sentinel group: `redis+sentinel://[:password@]host:26379,host:26380/<master-name>` (the password is the master\'s; `rediss+sentinel://` for TLS). ' +
+      'See [deployment.md › Redis Cluster and Sentinel](deployment.md#redis-cluster-and-sentinel)',
     summary: 'an external Redis, required by `duckmig api` / `duckmig worker`',
     example: 'redis://127.0.0.1:6379',
-    rule: 'a redis:// or rediss:// URL',
+    rule: REDIS_URL_RULE,
     secret: true,
     fallback: null,
     parse: (raw, bad) => {
-      let protocol = '';
       try {
-        protocol = new URL(raw).protocol;
-      } catch {
-        protocol = '';
+        parseRedisUrl(raw);
+      } catch (err) {
+        if (!(err instanceof RedisUrlError)) throw err;
+        // the message names the problem, never the value (it may carry a password)
+        bad(undefined, invalidRedisUrlMessage(err.message));
       }
-      if (protocol !== 'redis:' && protocol !== 'rediss:') bad();
       return raw;
     },
   }),
