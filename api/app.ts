@@ -15,7 +15,7 @@ import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
-import type { Redis } from 'ioredis';
+import { DEFAULT_KEY_PREFIX, type RedisConnection } from '../config/redis-connection.js';
 import { pino, type Logger } from 'pino';
 import { API_PREFIX, fleetKeys, redisKeys, webhookKeys, type ApprovalPolicy, type NotificationInput } from '../contract/index.js';
 import type { MaintenanceSettings } from '../config/governance.js';
@@ -59,7 +59,9 @@ export interface ApiDeps {
   /** this process's QueueEvents (own blocking connection): live channel and ?wait */
   queueEvents: QueueEvents;
   /** command connection (may be the queue's): snapshot, heartbeat, rate limit, cancel */
-  redis: Redis;
+  redis: RedisConnection;
+  /** duckmig's own key prefix (redisKeys): the topology's, `{duckmig}` under Redis Cluster (default duckmig) */
+  keyPrefix?: string;
   tokens: TokenStore;
   logger?: Logger;
   /** per token, on mutating routes (default 30 per minute) */
@@ -110,7 +112,8 @@ const DEFAULT_UI_DIR = [join(HERE, '..', 'dist', 'ui'), join(HERE, '..', 'ui')].
 export function createApp(deps: ApiDeps): ApiApp {
   const { queue, queueEvents, redis, tokens } = deps;
   const logger = deps.logger ?? pino({ level: 'silent' });
-  const keys = redisKeys(queue.name);
+  const keyPrefix = deps.keyPrefix ?? DEFAULT_KEY_PREFIX;
+  const keys = redisKeys(queue.name, keyPrefix);
   const workerState = new WorkerStateReader(redis, keys);
   const uiDir = deps.uiDir === undefined ? (DEFAULT_UI_DIR ?? null) : deps.uiDir;
   const { limit, windowMs } = deps.rateLimit ?? DEFAULT_RATE_LIMIT;
@@ -158,8 +161,8 @@ export function createApp(deps: ApiDeps): ApiApp {
   }
   const trustProxy = deps.trustProxy ?? false;
   const sessionTtlMs = deps.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS;
-  const sessions = createSessionStore({ redis, tokens, keyPrefix: `duckmig:${queue.name}:session`, ttlMs: sessionTtlMs });
-  const throttle = new AuthThrottle({ redis, keyPrefix: `duckmig:${queue.name}:authfail`, ...(deps.authFailures ?? DEFAULT_AUTH_FAILURES) });
+  const sessions = createSessionStore({ redis, tokens, keyPrefix: `${keyPrefix}:${queue.name}:session`, ttlMs: sessionTtlMs });
+  const throttle = new AuthThrottle({ redis, keyPrefix: `${keyPrefix}:${queue.name}:authfail`, ...(deps.authFailures ?? DEFAULT_AUTH_FAILURES) });
   app.use(queuePageDenied({ basePath: BULL_BOARD_PATH }));
   app.use(authenticate({ tokens, sessions, throttle, trustProxy, isPublic, headerExempt: isBullBoard, isOptional: isSessionCheck }));
   const limitBody = bodyLimit({
@@ -175,8 +178,8 @@ export function createApp(deps: ApiDeps): ApiApp {
 
   registerHealthRoutes(app, { redis });
 
-  // next to the contract's keys (duckmig:<queue>:…), one counter per token and window
-  const limiter = rateLimit({ redis, limit, windowMs, keyPrefix: `duckmig:${queue.name}:ratelimit` });
+  // next to the contract's keys (<keyPrefix>:<queue>:…), one counter per token and window
+  const limiter = rateLimit({ redis, limit, windowMs, keyPrefix: `${keyPrefix}:${queue.name}:ratelimit` });
   // route groups: sub-apps behind the middleware above (roles and rate limit per route)
   const approvals = deps.approvals ?? 'off';
   const runDeadlineMs = deps.runDeadlineMs ?? DEFAULT_RUN_DEADLINE_MS;

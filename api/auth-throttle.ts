@@ -7,12 +7,12 @@
 // no failure at all is remembered as clean for CLEAN_CLIENT_MS, so its authenticated
 // requests do not ask Redis each time; its own failure here forgets that at once, and
 // failures counted by other instances apply here within CLEAN_CLIENT_MS.
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../config/redis-connection.js';
 import type { Logger } from 'pino';
 import { ApiError } from './errors.js';
 
 export interface AuthThrottleOptions {
-  redis: Redis;
+  redis: RedisConnection;
   /** e.g. duckmig:migrations:authfail */
   keyPrefix: string;
   /** failures allowed per client and window */

@@ -2,11 +2,11 @@
 // changed nothing, so the status counts it apart from real failures. BullMQ counts jobs
 // per state only, so this reads the names of the failed jobs (at most the 1000 kept),
 // and only again when the failed set changed (its size or its newest member).
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../config/redis-connection.js';
 import type { MigrationQueue } from './jobs.js';
 
 /** `client`: a connection to the queue's Redis */
-export function failedPreviewCounter(queue: MigrationQueue, client: Redis): (failed: number) => Promise<number> {
+export function failedPreviewCounter(queue: MigrationQueue, client: RedisConnection): (failed: number) => Promise<number> {
   let cached: { key: string; previews: number } | null = null;
   return async function countFailedPreviews(failed: number): Promise<number> {
     if (failed === 0) return 0;

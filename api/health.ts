@@ -1,13 +1,13 @@
 // Open probes: /healthz (the process answers) and /readyz (Redis answers a PING
 // within a second; 503 JSON otherwise). The only routes that need no token.
 import type { Env, Hono } from 'hono';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../config/redis-connection.js';
 import { errorBody } from './errors.js';
 
 export const HEALTH_PATHS: ReadonlySet<string> = new Set(['/healthz', '/readyz']);
 
 export interface HealthOptions {
-  redis: Redis;
+  redis: RedisConnection;
   timeoutMs?: number;
 }
 

@@ -1,7 +1,7 @@
 // The run history as the API serves it: the runs the worker published, narrowed by the
 // history filters, joined with who cancelled them, and written out as CSV for export.
 // No HTTP here; the history routes call these.
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../config/redis-connection.js';
 import type { HistoryFilter, HistoryRun, RunSummary } from '../contract/index.js';
 import type { WorkerKeys } from './worker-state.js';
 
@@ -43,7 +43,7 @@ export function matchesHistoryFilter(run: RunSummary, filter: HistoryFilter): bo
 }
 
 /** Adds `cancelledBy` to the cancelled runs whose cancel request the API recorded. */
-export async function withCancelledBy(redis: Redis, keys: WorkerKeys, runs: RunSummary[]): Promise<HistoryRun[]> {
+export async function withCancelledBy(redis: RedisConnection, keys: WorkerKeys, runs: RunSummary[]): Promise<HistoryRun[]> {
   const cancelled = runs.filter((r) => r.status === 'cancelled' && r.jobId);
   if (cancelled.length === 0) return runs;
   const names = await redis.mget(...cancelled.map((r) => keys.cancelledBy(r.jobId!)));

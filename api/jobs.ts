@@ -3,7 +3,7 @@
 // lock, cancel. No HTTP here; routes call these and map outcomes to status codes.
 import { randomUUID } from 'node:crypto';
 import type { Job, JobsOptions, Queue, QueueEvents } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../config/redis-connection.js';
 import {
   JobOutcome,
   JobState,
@@ -171,7 +171,7 @@ export async function findActiveRun(queue: MigrationQueue): Promise<{ jobId: str
 /** How long the API remembers who asked to cancel a job (finished jobs are kept up to the last 1000). */
 const CANCELLED_BY_TTL_S = 90 * 24 * 3600;
 
-export async function cancelJob(queue: MigrationQueue, redis: Redis, keys: WorkerKeys, jobId: string, requestedBy: string): Promise<CancelResponse> {
+export async function cancelJob(queue: MigrationQueue, redis: RedisConnection, keys: WorkerKeys, jobId: string, requestedBy: string): Promise<CancelResponse> {
   const job = await queue.getJob(jobId);
   if (!job) throw new ApiError(404, 'job-not-found', `no job ${jobId}`);
   let state = toState(await job.getState());

@@ -6,10 +6,10 @@
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { Queue, QueueEvents } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import { QUEUE_NAME, type JobData } from '../contract/index.js';
 import { redisUrlMissing } from '../config/config-error.js';
+import { redisTopology, type RedisConnection, type RedisTopology } from '../config/redis-connection.js';
 import { teardown, type TeardownStep } from '../lifecycle/teardown.js';
 import { createApp, type ApiApp, type ApiDeps } from './app.js';
 import type { ApiConfig } from './config.js';
@@ -29,7 +29,7 @@ export interface StartApiOptions {
   print?: (line: string) => void;
   queueName?: string;
   /** passed to createApp (rate limit, UI dir, …) */
-  app?: Partial<Omit<ApiDeps, 'queue' | 'queueEvents' | 'redis' | 'tokens' | 'logger'>>;
+  app?: Partial<Omit<ApiDeps, 'queue' | 'queueEvents' | 'redis' | 'keyPrefix' | 'tokens' | 'logger'>>;
 }
 
 export interface RunningApi {
@@ -42,8 +42,8 @@ export interface RunningApi {
 
 /** What the API has opened so far; teardown releases whatever is there. */
 interface Opened {
-  redis?: Redis;
-  eventsConnection?: Redis;
+  redis?: RedisConnection;
+  eventsConnection?: RedisConnection;
   queue?: MigrationQueue;
   queueEvents?: QueueEvents;
   notifier?: Notifier;
@@ -53,14 +53,14 @@ interface Opened {
 
 export async function startApi(config: ApiConfig, logger?: Logger, options: StartApiOptions = {}): Promise<RunningApi> {
   const log = logger ?? pino({ level: config.logLevel });
-  const redisUrl = requireRedisUrl(config);
+  const topology = redisTopology(requireRedisUrl(config));
   const { entries, tokenFile } = await resolveTokens({ configured: config.tokens, dataDir: config.dataDir, print: options.print });
 
   const opened: Opened = {};
   const release = teardown(shutdownSteps(opened), { logger: log, what: 'api' });
   try {
     const queueName = options.queueName ?? QUEUE_NAME;
-    const { redis, queue, queueEvents } = await openQueue(redisUrl, queueName, log, opened);
+    const { redis, queue, queueEvents } = await openQueue(topology, queueName, log, opened);
     const notifier = (opened.notifier = createNotifier(config.notifications, redis, log));
     const api = (opened.api = createApp({
       notify: (input) => notifier.notify(input),
@@ -75,11 +75,12 @@ export async function startApi(config: ApiConfig, logger?: Logger, options: Star
       queue,
       queueEvents,
       redis,
+      keyPrefix: topology.keyPrefix,
       tokens: createTokenStore(entries),
       logger: log,
     }));
     const url = await listen(api, config, opened);
-    log.info({ url, queue: queueName, tokenFile }, 'api listening');
+    log.info({ url, queue: queueName, redis: topology.location, tokenFile }, 'api listening');
 
     let closing: Promise<void> | undefined;
     return { url, tokenFile, close: () => (closing ??= release().then(() => log.info('api closed'))) };
@@ -95,17 +96,18 @@ function requireRedisUrl(config: ApiConfig): string {
 }
 
 /** The command connection (failing fast when Redis is away), the queue and this process's QueueEvents. */
-async function openQueue(redisUrl: string, queueName: string, log: Logger, opened: Opened) {
-  const redis = (opened.redis = createCommandConnection(redisUrl, log));
-  await connectRedis(redis, redisUrl);
-  const eventsConnection = (opened.eventsConnection = createEventsConnection(redisUrl, log));
+async function openQueue(topology: RedisTopology, queueName: string, log: Logger, opened: Opened) {
+  const redis = (opened.redis = createCommandConnection(topology, log));
+  await connectRedis(redis, topology);
+  const eventsConnection = (opened.eventsConnection = createEventsConnection(topology, log));
+  const prefix = topology.bullPrefix;
 
-  const queue = (opened.queue = new Queue<JobData>(queueName, { connection: redis }));
+  const queue = (opened.queue = new Queue<JobData>(queueName, { connection: redis, prefix }));
   queue.on('error', (err) => log.warn({ err: err.message }, 'queue error'));
   // every dry-run ?wait adds a 'closing' listener to the queue until its job finishes
   queue.setMaxListeners(1_000);
 
-  const queueEvents = (opened.queueEvents = new QueueEvents(queueName, { connection: eventsConnection }));
+  const queueEvents = (opened.queueEvents = new QueueEvents(queueName, { connection: eventsConnection, prefix }));
   queueEvents.on('error', (err) => log.warn({ err: err.message }, 'queue events error'));
   await queueEvents.waitUntilReady();
   return { redis, queue, queueEvents };

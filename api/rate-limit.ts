@@ -2,11 +2,11 @@
 // INCR + PEXPIRE in one MULTI) so the limit holds across every API instance.
 // Over the limit → 429 with Retry-After; every answer carries RateLimit-* headers.
 import type { MiddlewareHandler } from 'hono';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../config/redis-connection.js';
 import { ApiError } from './errors.js';
 
 export interface RateLimitOptions {
-  redis: Redis;
+  redis: RedisConnection;
   /** requests allowed per token and window */
   limit: number;
   windowMs: number;

@@ -1,18 +1,13 @@
-// The API's Redis connections. Commands (queue, snapshot reads, rate limit, cancel
-// publish, sessions) share one connection with the offline queue disabled and every
-// command bounded by a timeout, so a Redis that is away or frozen fails requests fast
-// (503) instead of hanging them. QueueEvents gets its own
-// blocking connection (maxRetriesPerRequest: null, as BullMQ requires).
-import { Redis } from 'ioredis';
+// The API's Redis connections (made by the topology of REDIS_URL: one Redis, a Cluster or a
+// Sentinel group). Commands (queue, snapshot reads, rate limit, cancel publish, sessions)
+// share one connection with the offline queue disabled and every command bounded by a
+// timeout, so a Redis that is away or frozen fails requests fast (503) instead of hanging
+// them. QueueEvents gets its own blocking connection (maxRetriesPerRequest: null, as BullMQ
+// requires).
 import type { Logger } from 'pino';
+import type { RedisConnection, RedisTopology } from '../config/redis-connection.js';
 
-/** host:port of a Redis URL, for messages (never the password). */
-export function redisLocation(url: string): string {
-  const parsed = new URL(url);
-  return `${parsed.hostname}:${parsed.port || '6379'}`;
-}
-
-function watch(redis: Redis, logger: Logger, role: string): Redis {
+function watch(redis: RedisConnection, logger: Logger, role: string): RedisConnection {
   let down = false;
   redis.on('error', (err: Error) => {
     if (!down) logger.warn({ err: err.message, role }, 'redis connection error');
@@ -28,10 +23,12 @@ function watch(redis: Redis, logger: Logger, role: string): Redis {
 /** Longest wait for one Redis command's answer: requests then answer 503 within about 2 s. */
 export const REDIS_COMMAND_TIMEOUT_MS = 1_500;
 
-export function createCommandConnection(url: string, logger: Logger, commandTimeoutMs = REDIS_COMMAND_TIMEOUT_MS): Redis {
+const retryStrategy = (times: number) => Math.min(times * 200, 2_000);
+
+export function createCommandConnection(topology: RedisTopology, logger: Logger, commandTimeoutMs = REDIS_COMMAND_TIMEOUT_MS): RedisConnection {
   return watch(
-    new Redis(url, {
-      connectionName: 'duckmig-api',
+    topology.connect({
+      name: 'duckmig-api',
       enableOfflineQueue: false,
       // a frozen Redis (SIGSTOP, a paused VM) keeps the socket open and never answers
       commandTimeout: commandTimeoutMs,
@@ -39,7 +36,7 @@ export function createCommandConnection(url: string, logger: Logger, commandTime
       enableAutoPipelining: true,
       maxRetriesPerRequest: 1,
       lazyConnect: true,
-      retryStrategy: (times) => Math.min(times * 200, 2_000),
+      retryStrategy,
     }),
     logger,
     'commands',
@@ -47,25 +44,16 @@ export function createCommandConnection(url: string, logger: Logger, commandTime
 }
 
 /** Never connected itself: BullMQ duplicates it for QueueEvents' blocking reads. */
-export function createEventsConnection(url: string, logger: Logger): Redis {
-  return watch(
-    new Redis(url, {
-      connectionName: 'duckmig-api-events',
-      maxRetriesPerRequest: null,
-      lazyConnect: true,
-      retryStrategy: (times) => Math.min(times * 200, 2_000),
-    }),
-    logger,
-    'events',
-  );
+export function createEventsConnection(topology: RedisTopology, logger: Logger): RedisConnection {
+  return watch(topology.connect({ name: 'duckmig-api-events', maxRetriesPerRequest: null, lazyConnect: true, retryStrategy }), logger, 'events');
 }
 
 /** Connects, or fails with a message naming where Redis was expected. */
-export async function connectRedis(redis: Redis, url: string): Promise<void> {
+export async function connectRedis(redis: RedisConnection, topology: RedisTopology): Promise<void> {
   try {
     await redis.connect();
   } catch (err) {
     redis.disconnect();
-    throw new Error(`cannot reach Redis at ${redisLocation(url)} (REDIS_URL): ${(err as Error).message}`, { cause: err });
+    throw new Error(`cannot reach Redis at ${topology.location} (REDIS_URL): ${(err as Error).message}`, { cause: err });
   }
 }

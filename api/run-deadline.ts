@@ -3,7 +3,7 @@
 // only while Redis's own clock is before the deadline (one Lua script, so the check and
 // the write happen at the same instant). An enqueue that reached a frozen Redis after
 // the API had answered 503 is therefore never confirmed, and the worker refuses it.
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../config/redis-connection.js';
 import { ApiError } from './errors.js';
 
 /** How long a run request may take to reach Redis and be confirmed (default). */
@@ -23,7 +23,7 @@ export function acceptedKey(prefix: string, jobId: string): string {
 }
 
 /** Confirms an enqueued job (a scheduled one for its delay longer); throws 503 when its deadline passed before Redis saw the confirmation. */
-export async function confirmWithinDeadline(redis: Redis, key: string, notAfterMs: number, delayMs = 0): Promise<void> {
+export async function confirmWithinDeadline(redis: RedisConnection, key: string, notAfterMs: number, delayMs = 0): Promise<void> {
   const confirmed = await redis.eval(ACCEPT_SCRIPT, 1, key, String(notAfterMs), String(ACCEPTED_TTL_MS + delayMs));
   if (Number(confirmed) !== 1) {
     throw new ApiError(503, 'redis-unavailable', 'Redis answered too late; the request was not accepted and will not run', {

@@ -9,7 +9,7 @@
 // once, on other instances within SESSION_CACHE_MS; a removed or rotated token ends it
 // at once (the fingerprint is checked at every request).
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../config/redis-connection.js';
 import type { TokenEntry } from '../config/token-list.js';
 import type { TokenStore } from './tokens.js';
 
@@ -42,7 +42,7 @@ export interface SessionStore {
 }
 
 export interface SessionStoreOptions {
-  redis: Redis;
+  redis: RedisConnection;
   tokens: TokenStore;
   /** e.g. duckmig:migrations:session */
   keyPrefix: string;

@@ -6,7 +6,7 @@
 // changed. Redis itself is state too: losing the command connection (its close event, or
 // a read failing because Redis is away or frozen) sends `degraded`, getting it back sends
 // `recovered` and a fresh `status`. docs/operations.md (live channel) lists the messages.
-import type { Redis } from 'ioredis';
+import { subscriberOf, type RedisConnection } from '../config/redis-connection.js';
 import type { Logger } from 'pino';
 import { HEARTBEAT_INTERVAL_MS, type LiveMessage, type LiveStatusMessage } from '../contract/index.js';
 import { isRedisUnavailable } from './errors.js';
@@ -15,7 +15,7 @@ export type DegradedMessage = Extract<LiveMessage, { type: 'degraded' }>;
 
 export interface StateWatchOptions {
   /** the command connection: its close and ready events say whether Redis is reachable */
-  redis: Redis;
+  redis: RedisConnection;
   /** the worker's state-changed pub/sub channel */
   channel: string;
   readStatus: () => Promise<LiveStatusMessage>;
@@ -46,7 +46,7 @@ export class StateWatch {
   #inFlight: Promise<void> | null = null;
   #again = false;
   #timer: NodeJS.Timeout | undefined;
-  #subscriber: Redis | null = null;
+  #subscriber: RedisConnection | null = null;
   /** settles once the worker's announcements are heard (or could not be subscribed to) */
   #subscribed: Promise<unknown> = Promise.resolve();
 
@@ -136,14 +136,14 @@ export class StateWatch {
   #lost(): void {
     if (this.#degraded) return;
     this.#degraded = { type: 'degraded', reason: 'redis-unavailable', message: REDIS_DEGRADED_MESSAGE, since: new Date().toISOString() };
-    this.#options.logger.warn({ event: 'live:degraded' }, 'live channel degraded: Redis unreachable');
+    this.#options.logger.warn({ event: 'live:degraded' }, 'live channel degraded: RedisConnection unreachable');
     this.#options.emit(this.#degraded);
   }
 
   #regained(): void {
     if (!this.#degraded) return;
     this.#degraded = null;
-    this.#options.logger.info({ event: 'live:recovered' }, 'live channel recovered: Redis answers again');
+    this.#options.logger.info({ event: 'live:recovered' }, 'live channel recovered: RedisConnection answers again');
     this.#options.emit({ type: 'recovered', reason: 'redis-unavailable' });
     // clients greyed what they showed: send the status again even if nothing changed
     this.#shown = '';
@@ -153,7 +153,7 @@ export class StateWatch {
   /** A connection of its own in subscriber mode; ioredis subscribes again after a reconnect. */
   #listen(): void {
     const { redis, channel, logger } = this.#options;
-    const subscriber = redis.duplicate({ connectionName: 'duckmig-api-state', enableOfflineQueue: true, commandTimeout: undefined, lazyConnect: false });
+    const subscriber = subscriberOf(redis, 'duckmig-api-state');
     this.#subscriber = subscriber;
     subscriber.on('error', (err: Error) => logger.debug({ err: err.message }, 'state-changed subscriber error'));
     subscriber.on('message', () => void this.check());

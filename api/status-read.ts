@@ -1,7 +1,7 @@
 // The whole status in one read, for GET …/status and the live channel's `status`
 // message alike: the worker's snapshot and liveness (WorkerStateReader), the queue's
 // counts and pause flag, and the run or restore that holds the queue.
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../config/redis-connection.js';
 import type { StatusResponse } from '../contract/index.js';
 import { failedPreviewCounter } from './failed-previews.js';
 import { findActiveRun, type MigrationQueue } from './jobs.js';
@@ -20,13 +20,13 @@ export interface StatusRead {
 const previewCounters = new WeakMap<MigrationQueue, (failed: number) => Promise<number>>();
 
 /** the failed dry-runs' counter of a queue (one per queue, so its cache is shared by every read) */
-function failedPreviews(queue: MigrationQueue, redis: Redis): (failed: number) => Promise<number> {
+function failedPreviews(queue: MigrationQueue, redis: RedisConnection): (failed: number) => Promise<number> {
   let counter = previewCounters.get(queue);
   if (!counter) previewCounters.set(queue, (counter = failedPreviewCounter(queue, redis)));
   return counter;
 }
 
-export async function readStatus(queue: MigrationQueue, workerState: WorkerStateReader, redis: Redis): Promise<StatusRead> {
+export async function readStatus(queue: MigrationQueue, workerState: WorkerStateReader, redis: RedisConnection): Promise<StatusRead> {
   const [{ snapshot, snapshotJson, snapshotTag, liveness }, counts, activeJob, paused] = await Promise.all([
     workerState.read(),
     queue.getJobCounts('waiting', 'prioritized', 'active', 'completed', 'failed', 'delayed'),

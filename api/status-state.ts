@@ -5,7 +5,7 @@
 // ever missing. With a StatusFreshness (the API process has one, status-freshness.ts), the
 // last read also answers requests that arrive while no change has been announced since it
 // started, for a bounded time.
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../config/redis-connection.js';
 import type { MigrationQueue } from './jobs.js';
 import type { ReadStamp, StatusFreshness } from './status-freshness.js';
 import { readStatus, type StatusRead } from './status-read.js';
@@ -21,7 +21,7 @@ export class StatusStateReader {
   readonly #read: () => Promise<StatusState>;
   readonly #freshness: StatusFreshness | undefined;
 
-  constructor(queue: MigrationQueue, workerState: WorkerStateReader, redis: Redis, freshness?: StatusFreshness) {
+  constructor(queue: MigrationQueue, workerState: WorkerStateReader, redis: RedisConnection, freshness?: StatusFreshness) {
     this.#read = () => readStatus(queue, workerState, redis);
     this.#freshness = freshness;
   }

@@ -2,7 +2,7 @@
 // DuckDB): the status snapshot the worker publishes at start-up and after each job,
 // and its heartbeat key, whose TTL lapsing means the worker is offline.
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../config/redis-connection.js';
 import { Heartbeat, WorkerSnapshot, type WorkerLiveness, type redisKeys } from '../contract/index.js';
 import { ApiError } from './errors.js';
 
@@ -30,10 +30,10 @@ export class WorkerStateReader {
   // The snapshot changes once per job, but status is read many times a second: parse and
   // validate each published version once, keyed by the raw text in Redis.
   #validated: { raw: string; snapshot: WorkerSnapshot; json: string; tag: string } | undefined;
-  readonly #redis: Redis;
+  readonly #redis: RedisConnection;
   readonly #keys: WorkerKeys;
 
-  constructor(redis: Redis, keys: WorkerKeys) {
+  constructor(redis: RedisConnection, keys: WorkerKeys) {
     this.#redis = redis;
     this.#keys = keys;
   }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { defaultDuckdbThreads } from '../config/variables.js';
 import { Queue, QueueEvents, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
+import { redisTopology } from '../config/redis-connection.js';
 import { ADMIN_PREFIX, type EnqueuedResponse, type JobView, type RunResult, type StatusResponse, type StatusSummary } from '../contract/index.js';
 import { REPO_ROOT, startSystem, type RunningSystem } from '../test/support/system.js';
 import { median, percentile, settle, type BenchContext, type BenchReport, type Benchmark, type Goal } from './benchmark.js';
@@ -154,13 +154,16 @@ async function noopRuns(ctx: BenchContext, api: Api, live: LiveClient, count: nu
 /** The floor of (b): add → completed through BullMQ with an empty processor, on the same Redis. */
 async function bullmqFloor(redisUrl: string, count: number): Promise<number[]> {
   const name = 'bench-floor';
-  const connection = () => new Redis(redisUrl, { maxRetriesPerRequest: null });
+  // the same connection maker and BullMQ prefix as the service's, whatever REDIS_URL's form
+  const topology = redisTopology(redisUrl);
+  const connection = () => topology.connect({ name: 'duckmig-bench', maxRetriesPerRequest: null });
+  const prefix = topology.bullPrefix;
   const queueConn = connection();
   const workerConn = connection();
   const eventsConn = connection();
-  const queue = new Queue(name, { connection: queueConn });
-  const events = new QueueEvents(name, { connection: eventsConn });
-  const worker = new Worker(name, async () => ({ ok: true }), { connection: workerConn, concurrency: 1 });
+  const queue = new Queue(name, { connection: queueConn, prefix });
+  const events = new QueueEvents(name, { connection: eventsConn, prefix });
+  const worker = new Worker(name, async () => ({ ok: true }), { connection: workerConn, concurrency: 1, prefix });
   try {
     await Promise.all([events.waitUntilReady(), worker.waitUntilReady()]);
     const times: number[] = [];

@@ -4,7 +4,7 @@
 // rolls its migration back and records it as cancelled. A dedicated subscriber
 // connection: a Redis connection in subscribe mode can do nothing else, and ioredis
 // re-subscribes by itself after a reconnect.
-import type { Redis } from 'ioredis';
+import { subscriberOf, type RedisConnection } from '../config/redis-connection.js';
 import type { Logger } from 'pino';
 
 /** What the subscriber needs from a BullMQ Worker. */
@@ -35,14 +35,14 @@ export function parseCancelMessage(message: string): { jobId: string; requestedB
 
 export async function subscribeCancel(options: {
   /** a connection to duplicate; the subscription gets its own */
-  redis: Redis;
+  redis: RedisConnection;
   channel: string;
   worker: Cancellable;
   logger?: Logger;
 }): Promise<CancelSubscription> {
   const { redis, channel, worker, logger } = options;
-  const subscriber = redis.duplicate();
-  subscriber.on('error', (err) => logger?.warn({ err }, 'cancel subscriber: redis error'));
+  const subscriber = subscriberOf(redis, 'duckmig-worker-cancel');
+  subscriber.on('error', (err: Error) => logger?.warn({ err }, 'cancel subscriber: redis error'));
   subscriber.on('message', (from: string, message: string) => {
     if (from !== channel) return;
     const request = parseCancelMessage(message);

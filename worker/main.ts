@@ -12,10 +12,10 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Worker, type RedisQueueBackend } from 'bullmq';
-import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { QUEUE_NAME, STALLED_FAILED_REASON, readPlan, WORKER_DIED_MESSAGE, redisKeys, webhookKeys, type DriftReport, type JobDataWithOutcome, type NotificationInput, type JobProgress, type RunResult, type WorkerInfo, type WorkerSnapshot } from '../contract/index.js';
 import { redisUrlMissing } from '../config/config-error.js';
+import { redisTopology, type RedisConnection, type RedisTopology } from '../config/redis-connection.js';
 import { dataDirSecrets, redisUrlSecrets } from '../config/secrets.js';
 import { teardown, type TeardownStep } from '../lifecycle/teardown.js';
 import { startDeliveryWorker } from '../notify/delivery-worker.js';
@@ -62,12 +62,6 @@ function unlessAborted<T>(what: Promise<T>, signal: AbortSignal | undefined): Pr
   });
 }
 
-/** host:port of a Redis URL, for messages (never the password). */
-function redisLocation(url: string): string {
-  const parsed = new URL(url);
-  return `${parsed.hostname}:${parsed.port || '6379'}`;
-}
-
 async function bounded(what: Promise<unknown>, ms: number): Promise<boolean> {
   const timer = delay(ms, false, { ref: false });
   return Promise.race([what.then(() => true, () => true), timer]);
@@ -78,11 +72,11 @@ type BullWorker = Worker<JobDataWithOutcome, RunResult | null, string, RedisQueu
 /** What the worker has opened so far; the steps that undo a failed start skip the rest. */
 interface Opened {
   owner?: DatabaseOwner;
-  redis?: Redis;
+  redis?: RedisConnection;
   migrationsWatch?: MigrationsWatch;
   driftChecks?: DriftChecks;
   heartbeat?: HeartbeatHandle;
-  bullConnection?: Redis;
+  bullConnection?: RedisConnection;
   worker?: BullWorker;
   cancel?: CancelSubscription;
   notifier?: Notifier;
@@ -97,8 +91,8 @@ interface Busy {
 
 export async function startWorker(config: WorkerConfig, logger: Logger, options: StartWorkerOptions = {}): Promise<WorkerHandle> {
   const { queueName = QUEUE_NAME, redisCloseTimeoutMs = 10_000, signal } = options;
-  const redisUrl = requireRedisUrl(config);
-  const keys = redisKeys(queueName);
+  const topology = redisTopology(requireRedisUrl(config));
+  const keys = redisKeys(queueName, topology.keyPrefix);
   const info = workerInfo(`${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`);
   const log = logger.child({ component: 'worker', workerId: info.id });
   const busy: Busy = { jobId: null };
@@ -107,7 +101,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger, options:
   try {
     const owner = (opened.owner = await openDatabase(config, log));
     await prepareDatabase(owner, log);
-    const redis = (opened.redis = connect('worker-state', redisUrl, log));
+    const redis = (opened.redis = connect('worker-state', topology, log));
     const notifier = (opened.notifier = createNotifier(config.notifications, redis, log));
     const { publish, checkDrift } = snapshotPublisher({ owner, redis, keys, info, log, notify: (input) => notifier.notify(input) });
     await unlessAborted(checkDrift(), signal);
@@ -144,8 +138,8 @@ export async function startWorker(config: WorkerConfig, logger: Logger, options:
       notify: (input) => notifier.notify(input),
       maintenance: config.maintenance,
     });
-    opened.bullConnection = connect('bullmq', redisUrl, log);
-    const worker = (opened.worker = createBullWorker(queueName, processor, opened.bullConnection, config, log));
+    opened.bullConnection = connect('bullmq', topology, log);
+    const worker = (opened.worker = createBullWorker(queueName, processor, { connection: opened.bullConnection, prefix: topology.bullPrefix }, config, log));
     opened.cancel = await unlessAborted(subscribeCancel({ redis, channel: keys.cancel, worker, logger: log }), signal);
     void worker.run().catch((err: unknown) => log.error({ err }, 'bullmq worker stopped'));
     await unlessAborted(worker.waitUntilReady(), signal);
@@ -156,7 +150,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger, options:
 
   const running = opened as Required<Opened>;
   log.info(
-    { event: 'worker:ready', pid: process.pid, queue: queueName, dbPath: running.owner.db.path, lockDurationMs: config.lockDurationMs, stalledIntervalMs: config.stalledIntervalMs },
+    { event: 'worker:ready', pid: process.pid, queue: queueName, redis: topology.location, dbPath: running.owner.db.path, lockDurationMs: config.lockDurationMs, stalledIntervalMs: config.stalledIntervalMs },
     `worker ready on queue "${queueName}"`,
   );
   const closeAll = teardown(closeSteps(running, log, redisCloseTimeoutMs), { logger: log, what: 'worker' });
@@ -220,11 +214,11 @@ async function prepareDatabase(owner: DatabaseOwner, log: Logger): Promise<void>
  * ioredis retries commands forever while Redis is away (BullMQ workers require it);
  * one warning when a connection is lost, one line when it is back, none per retry.
  */
-function connect(name: string, redisUrl: string, log: Logger): Redis {
-  const connection = new Redis(redisUrl, { maxRetriesPerRequest: null, connectionName: `duckmig-${name}` });
+function connect(name: string, topology: RedisTopology, log: Logger): RedisConnection {
+  const connection = topology.connect({ name: `duckmig-${name}`, maxRetriesPerRequest: null });
   let down = false;
-  connection.on('error', (err) => {
-    if (!down) log.warn({ event: 'redis:down', connection: name, err: { message: err.message } }, `redis at ${redisLocation(redisUrl)} unreachable (${name}); retrying`);
+  connection.on('error', (err: Error) => {
+    if (!down) log.warn({ event: 'redis:down', connection: name, err: { message: err.message } }, `redis at ${topology.location} unreachable (${name}); retrying`);
     down = true;
   });
   connection.on('ready', () => {
@@ -234,13 +228,13 @@ function connect(name: string, redisUrl: string, log: Logger): Redis {
   return connection;
 }
 
-async function quit(connection: Redis): Promise<void> {
+async function quit(connection: RedisConnection): Promise<void> {
   if (!(await bounded(connection.quit(), 2_000))) connection.disconnect();
 }
 
 interface PublisherDeps {
   owner: DatabaseOwner;
-  redis: Redis;
+  redis: RedisConnection;
   keys: ReturnType<typeof redisKeys>;
   info: WorkerInfo;
   log: Logger;
@@ -295,10 +289,17 @@ function snapshotPublisher({ owner, redis, keys, info, log, notify }: PublisherD
   return { publish, checkDrift };
 }
 
-/** One job at a time; not running until run() is called. */
-function createBullWorker(queueName: string, processor: ReturnType<typeof createProcessor>, connection: Redis, config: WorkerConfig, log: Logger): BullWorker {
+/** One job at a time; not running until run() is called. `prefix`: the topology's BullMQ prefix. */
+function createBullWorker(
+  queueName: string,
+  processor: ReturnType<typeof createProcessor>,
+  { connection, prefix }: { connection: RedisConnection; prefix: string },
+  config: WorkerConfig,
+  log: Logger,
+): BullWorker {
   const worker: BullWorker = new Worker(queueName, processor, {
     connection,
+    prefix,
     concurrency: 1,
     // a job whose worker died is failed, never run again blindly (docs/operations.md, crash safety)
     maxStalledCount: 0,

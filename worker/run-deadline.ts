@@ -5,7 +5,7 @@
 // enqueue within a millisecond; after it, an unconfirmed job is refused: its client was
 // answered 503 and must never see it applied later.
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../config/redis-connection.js';
 
 export const CLOCK_MARGIN_MS = 1_000;
 
@@ -15,7 +15,7 @@ export interface AwaitConfirmationOptions {
 }
 
 /** True once `<acceptedPrefix>:<jobId>` exists; false when the deadline (plus margin) passes first. */
-export async function awaitConfirmation(redis: Redis, key: string, notAfterMs: number, options: AwaitConfirmationOptions = {}): Promise<boolean> {
+export async function awaitConfirmation(redis: RedisConnection, key: string, notAfterMs: number, options: AwaitConfirmationOptions = {}): Promise<boolean> {
   const { pollMs = 50, now = Date.now } = options;
   const giveUpAt = notAfterMs + CLOCK_MARGIN_MS;
   for (;;) {

@@ -3,7 +3,7 @@
 // the status snapshot; and caches the schema replayed at an applied version (a
 // 'schema-at' job) where the API reads it.
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../config/redis-connection.js';
 import { SCHEMA_AT_TTL_MS, type AppliedFile, type LiveSchema, type RunResult, type VersionSchema } from '../contract/index.js';
 import { LEDGER_TABLES, readDatabaseSchema } from '../core/index.js';
 import type { DatabaseOwner } from './database-owner.js';
@@ -25,12 +25,12 @@ export async function readLiveSchema(connection: DuckDBConnection, version: numb
   return { ...schema, version, readAt: new Date().toISOString(), readMs: Math.round(performance.now() - started) };
 }
 
-export async function publishLiveSchema(redis: Redis, key: string, schema: LiveSchema): Promise<void> {
+export async function publishLiveSchema(redis: RedisConnection, key: string, schema: LiveSchema): Promise<void> {
   await redis.set(key, JSON.stringify(schema));
 }
 
 /** Replays the applied files up to `version` (outside the live database) and caches the schema. */
-export async function replayAndCache(redis: Redis, key: string, owner: DatabaseOwner, version: number, applied: readonly AppliedFile[]): Promise<VersionSchema> {
+export async function replayAndCache(redis: RedisConnection, key: string, owner: DatabaseOwner, version: number, applied: readonly AppliedFile[]): Promise<VersionSchema> {
   const schema = await owner.replaySchema(applied);
   const body: VersionSchema = { ...schema, version, applied: [...applied], readAt: new Date().toISOString() };
   await redis.set(key, JSON.stringify(body), 'PX', SCHEMA_AT_TTL_MS);

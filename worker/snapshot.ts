@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../config/redis-connection.js';
 import type { Logger } from 'pino';
 import {
   EMPTY_PLAN_ID,
@@ -70,7 +70,7 @@ export async function buildSnapshot(
 }
 
 /** Stores the snapshot and announces it on `changedChannel` (the API's live channel pushes it). */
-export async function publishSnapshot(redis: Redis, key: string, snapshot: WorkerSnapshot, changedChannel: string): Promise<void> {
+export async function publishSnapshot(redis: RedisConnection, key: string, snapshot: WorkerSnapshot, changedChannel: string): Promise<void> {
   await redis.multi().set(key, JSON.stringify(snapshot)).publish(changedChannel, snapshot.publishedAt).exec();
 }
 
@@ -85,7 +85,7 @@ const PUSH_BATCH = 500;
  * as written), under its checksum (written once per file version, then only kept alive),
  * so the API pages through it without the worker.
  */
-export async function publishPendingSql(redis: Redis, keyFor: (checksum: string) => string, files: readonly MigrationFile[]): Promise<void> {
+export async function publishPendingSql(redis: RedisConnection, keyFor: (checksum: string) => string, files: readonly MigrationFile[]): Promise<void> {
   for (const file of files) {
     const key = keyFor(file.checksum);
     if ((await redis.pexpire(key, PREVIEW_TTL_MS)) === 1) continue;
@@ -101,7 +101,7 @@ export async function publishPendingSql(redis: Redis, keyFor: (checksum: string)
 }
 
 /** Stores the plan links of every prefix of the pending list (what `plan` ids a run may pin). */
-export async function publishPlans(redis: Redis, key: string, pending: readonly PendingMigration[]): Promise<void> {
+export async function publishPlans(redis: RedisConnection, key: string, pending: readonly PendingMigration[]): Promise<void> {
   if (pending.length === 0) return;
   const fields: string[] = [];
   let previous = EMPTY_PLAN_ID;
@@ -114,7 +114,7 @@ export async function publishPlans(redis: Redis, key: string, pending: readonly 
 }
 
 export interface HeartbeatOptions {
-  redis: Redis;
+  redis: RedisConnection;
   key: string;
   workerId: string;
   /** the job in progress, read at every beat */

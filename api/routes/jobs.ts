@@ -3,7 +3,7 @@
 // mounted at JOB_ROUTES_BASE.
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../../config/redis-connection.js';
 import { ADMIN_PREFIX } from '../../contract/index.js';
 import { ApiError } from '../errors.js';
 import { cancelJob, getJobView, type MigrationQueue } from '../jobs.js';
@@ -16,7 +16,7 @@ export const JOB_ROUTES_BASE = `${ADMIN_PREFIX}/jobs`;
 
 export interface JobRoutesDeps {
   queue: MigrationQueue;
-  redis: Redis;
+  redis: RedisConnection;
   keys: WorkerKeys;
   limiter: MiddlewareHandler;
 }

@@ -7,7 +7,7 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { QueueEvents } from 'bullmq';
 import type { MiddlewareHandler } from 'hono';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../../config/redis-connection.js';
 import {
   ADMIN_PREFIX,
   EMPTY_PLAN_ID,
@@ -46,7 +46,7 @@ export const MIGRATION_ROUTES_BASE = ADMIN_PREFIX;
 export interface MigrationRoutesDeps {
   queue: MigrationQueue;
   queueEvents: QueueEvents;
-  redis: Redis;
+  redis: RedisConnection;
   keys: WorkerKeys;
   workerState: WorkerStateReader;
   /** the per-token rate limit for mutating routes */

@@ -4,7 +4,7 @@
 // A sub-app mounted at SCHEMA_ROUTES_BASE.
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { QueueEvents } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../../config/redis-connection.js';
 import {
   API_PREFIX,
   LiveSchema,
@@ -30,7 +30,7 @@ export const SCHEMA_ROUTES_BASE = `${API_PREFIX}/admin`;
 export interface SchemaRoutesDeps {
   queue: MigrationQueue;
   queueEvents: QueueEvents;
-  redis: Redis;
+  redis: RedisConnection;
   keys: WorkerKeys;
   workerState: WorkerStateReader;
 }

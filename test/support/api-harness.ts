@@ -11,6 +11,7 @@ import { JobProgress, RunResult, WorkerSnapshot, redisKeys, type ErrorCode, type
 import { planIds } from '../../core/plan.js';
 import { createApp, type ApiApp, type ApiDeps } from '../../api/app.js';
 import { connectRedis, createCommandConnection, createEventsConnection } from '../../api/redis.js';
+import { redisTopology, type RedisConnection } from '../../config/redis-connection.js';
 import type { TokenEntry } from '../../config/token-list.js';
 import { createTokenStore } from '../../api/tokens.js';
 import { startTestRedis, type TestRedis } from './redis.js';
@@ -19,7 +20,7 @@ export const ROLES: readonly Role[] = ['viewer', 'operator', 'admin'];
 
 export interface ApiHarness {
   server: TestRedis;
-  redis: Redis;
+  redis: RedisConnection;
   queue: Queue<JobData>;
   /** the Redis keys the worker publishes for this queue (snapshot, heartbeat, plans …) */
   keys: ReturnType<typeof redisKeys>;
@@ -40,7 +41,7 @@ export type HarnessOptions = Partial<Omit<ApiDeps, 'queue' | 'queueEvents' | 're
 const token = () => randomBytes(24).toString('base64url');
 
 /** Waits until QueueEvents really reads the stream (its XREAD starts at "$"). */
-export async function primeQueueEvents(queueEvents: QueueEvents, redis: Redis, queueName: string): Promise<void> {
+export async function primeQueueEvents(queueEvents: QueueEvents, redis: RedisConnection, queueName: string): Promise<void> {
   const producer = new QueueEventsProducer(queueName, { connection: redis });
   const primed = once(queueEvents, 'primed');
   let attempts = 0;
@@ -60,9 +61,10 @@ export async function startApiHarness(options: HarnessOptions = {}): Promise<Api
   const logger = options.logger ?? pino({ level: process.env.DUCKMIG_TEST_LOG ?? 'silent' });
   const queueName = options.queueName ?? `test-${randomBytes(4).toString('hex')}`;
   const server = await startTestRedis();
-  const redis = createCommandConnection(server.url, logger);
-  await connectRedis(redis, server.url);
-  const eventsBase = createEventsConnection(server.url, logger);
+  const topology = redisTopology(server.url);
+  const redis = createCommandConnection(topology, logger);
+  await connectRedis(redis, topology);
+  const eventsBase = createEventsConnection(topology, logger);
   const queue = new Queue<JobData>(queueName, { connection: redis });
   const queueEvents = new QueueEvents(queueName, { connection: eventsBase });
   // as in main.ts: connection errors are expected when a test stops Redis

@@ -36,6 +36,8 @@ export interface StartSystemOptions {
   extraAdminTokens?: number;
   /** start the API alone (a test stands in for the workers) */
   apiOnly?: boolean;
+  /** a Redis the test started (a cluster, a sentinel group: test/support/redis-topologies.ts) instead of a fresh one; stop() stops it too */
+  redis?: TestRedis;
 }
 
 export interface ChildExit {
@@ -237,7 +239,7 @@ export async function startSystem(opts: StartSystemOptions = {}): Promise<Runnin
     ...moreAdminTokens.map((t, i) => `admin${i + 1}:admin:${t}`),
   ];
 
-  const redis = await startTestRedis();
+  const redis = opts.redis ?? (await startTestRedis());
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     REDIS_URL: redis.url,
