@@ -12,12 +12,12 @@
 //     was in flight makes it unusable for anyone who asks after.
 // docs/operations.md (Polling the status) says what clients can rely on.
 import type { QueueEvents } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { subscriberOf, type RedisConnection } from '../config/redis-connection.js';
 import type { Logger } from 'pino';
 
 export interface StatusFreshnessOptions {
   /** the command connection: a subscriber is duplicated from it */
-  redis: Redis;
+  redis: RedisConnection;
   /** the worker's state-changed pub/sub channel */
   channel: string;
   queueEvents: QueueEvents;
@@ -59,7 +59,7 @@ export class StatusFreshness {
   #subscribed = false;
   readonly #maxAgeMs: number;
   readonly #probeMs: number;
-  readonly #subscriber: Redis;
+  readonly #subscriber: RedisConnection;
   readonly #timer: NodeJS.Timeout;
   readonly #detach: () => void;
 
@@ -70,7 +70,7 @@ export class StatusFreshness {
     const changed = () => this.invalidate();
     for (const event of CHANGING_EVENTS) queueEvents.on(event, changed);
 
-    const subscriber = redis.duplicate({ connectionName: 'duckmig-api-status', enableOfflineQueue: true, commandTimeout: undefined, lazyConnect: false });
+    const subscriber = subscriberOf(redis, 'duckmig-api-status');
     this.#subscriber = subscriber;
     subscriber.on('error', (err: Error) => logger.debug({ err: err.message }, 'status subscriber error'));
     subscriber.on('message', changed);

@@ -67,10 +67,10 @@ export function redisTopology(url: string): RedisTopology {
 
 /**
  * A connection of its own for SUBSCRIBE (a subscribed connection can do nothing else), like
- * `connection` but retrying forever, queueing while offline and never timing a command out.
+ * `connection` but connecting at once, queueing while offline and never timing a command out.
  */
 export function subscriberOf(connection: RedisConnection, name: string): RedisConnection {
-  const subscriber = { connectionName: name, enableOfflineQueue: true, commandTimeout: undefined, maxRetriesPerRequest: null, lazyConnect: false };
+  const subscriber = { connectionName: name, enableOfflineQueue: true, commandTimeout: undefined, lazyConnect: false };
   if (connection instanceof Cluster) {
     return connection.duplicate([], { enableOfflineQueue: true, lazyConnect: false, redisOptions: subscriber });
   }

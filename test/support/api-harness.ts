@@ -20,7 +20,7 @@ export const ROLES: readonly Role[] = ['viewer', 'operator', 'admin'];
 
 export interface ApiHarness {
   server: TestRedis;
-  redis: RedisConnection;
+  redis: Redis;
   queue: Queue<JobData>;
   /** the Redis keys the worker publishes for this queue (snapshot, heartbeat, plans …) */
   keys: ReturnType<typeof redisKeys>;
@@ -63,6 +63,8 @@ export async function startApiHarness(options: HarnessOptions = {}): Promise<Api
   const server = await startTestRedis();
   const topology = redisTopology(server.url);
   const redis = createCommandConnection(topology, logger);
+  // the harness's Redis is one server (startTestRedis), never a cluster
+  if (!(redis instanceof Redis)) throw new Error('the API harness runs on one Redis');
   await connectRedis(redis, topology);
   const eventsBase = createEventsConnection(topology, logger);
   const queue = new Queue<JobData>(queueName, { connection: redis });
