@@ -190,7 +190,7 @@ export function createApp(deps: ApiDeps): ApiApp {
   app.route(APPROVAL_ROUTES_BASE, approvalRoutes({ queue, redis, keys, workerState, limiter, policy: approvals, runDeadlineMs }));
   app.route(JOB_ROUTES_BASE, jobRoutes({ queue, redis, keys, limiter }));
   app.route(SCHEMA_ROUTES_BASE, schemaRoutes({ queue, queueEvents, redis, keys, workerState }));
-  app.route(WEBHOOK_ROUTES_BASE, webhookRoutes({ redis, logKey: webhookKeys(queue.name).deliveries }));
+  app.route(WEBHOOK_ROUTES_BASE, webhookRoutes({ redis, logKey: webhookKeys(queue.name, keyPrefix).deliveries }));
   app.route(SESSION_ROUTES_BASE, sessionRoutes({ tokens, sessions, throttle, trustProxy, sessionTtlMs }));
   registerLiveRoutes(app, { hub, upgradeWebSocket: nodeWs.upgradeWebSocket });
 

@@ -61,7 +61,7 @@ export async function startApi(config: ApiConfig, logger?: Logger, options: Star
   try {
     const queueName = options.queueName ?? QUEUE_NAME;
     const { redis, queue, queueEvents } = await openQueue(topology, queueName, log, opened);
-    const notifier = (opened.notifier = createNotifier(config.notifications, redis, log));
+    const notifier = (opened.notifier = createNotifier(config.notifications, redis, log, topology.bullPrefix));
     const api = (opened.api = createApp({
       notify: (input) => notifier.notify(input),
       maintenance: config.maintenance,

@@ -3,10 +3,10 @@
 // Concurrency 1, so events reach an endpoint in the order they were emitted while
 // deliveries succeed. Every attempt is written to the delivery log.
 import { Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { WEBHOOK_QUEUE_NAME, WebhookJobData, type WebhookDelivery } from '../contract/index.js';
 import type { NotificationSettings } from '../config/governance.js';
+import { DEFAULT_BULL_PREFIX, type RedisConnection } from '../config/redis-connection.js';
 import { recordDelivery } from './delivery-log.js';
 import { postOnce } from './post.js';
 import { webhookBody, webhookHeaders } from './webhook-body.js';
@@ -14,15 +14,17 @@ import { webhookBody, webhookHeaders } from './webhook-body.js';
 export interface DeliveryWorkerDeps {
   settings: NotificationSettings;
   /** the worker's own connection (blocking commands) */
-  connection: Redis;
+  connection: RedisConnection;
+  /** BullMQ's prefix (the REDIS_URL topology's; default bull) */
+  bullPrefix?: string;
   /** a command connection for the delivery log */
-  redis: Redis;
+  redis: RedisConnection;
   /** the delivery log's key (webhookKeys(queue).deliveries) */
   logKey: string;
   logger: Logger;
 }
 
-export function startDeliveryWorker({ settings, connection, redis, logKey, logger }: DeliveryWorkerDeps): Worker<WebhookJobData> {
+export function startDeliveryWorker({ settings, connection, bullPrefix = DEFAULT_BULL_PREFIX, redis, logKey, logger }: DeliveryWorkerDeps): Worker<WebhookJobData> {
   const byId = new Map(settings.endpoints.map((e) => [e.id, e]));
   const log = logger.child({ component: 'webhooks' });
 
@@ -59,7 +61,7 @@ export function startDeliveryWorker({ settings, connection, redis, logKey, logge
     throw new Error(`delivery failed: ${outcome.error}${outcome.statusCode ? ` ${outcome.statusCode}` : ''}`);
   }
 
-  const worker = new Worker<WebhookJobData>(WEBHOOK_QUEUE_NAME, deliver, { connection, concurrency: 1 });
+  const worker = new Worker<WebhookJobData>(WEBHOOK_QUEUE_NAME, deliver, { connection, prefix: bullPrefix, concurrency: 1 });
   worker.on('error', (err) => log.warn({ err: { message: err.message } }, 'webhook worker error'));
   return worker;
 }

@@ -5,10 +5,10 @@
 // notification that cannot be queued is logged, and the run goes on.
 import { randomUUID } from 'node:crypto';
 import { Queue, type JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { WEBHOOK_QUEUE_NAME, type Notification, type NotificationInput, type WebhookJobData } from '../contract/index.js';
 import type { NotificationSettings } from '../config/governance.js';
+import { DEFAULT_BULL_PREFIX, type RedisConnection } from '../config/redis-connection.js';
 
 /** Five attempts, 1 s, 2 s, 4 s and 8 s apart; finished deliveries are trimmed (the delivery log keeps their story). */
 export const DELIVERY_JOB_OPTIONS: JobsOptions = {
@@ -25,10 +25,10 @@ export interface Notifier {
 
 const SILENT: Notifier = { notify: async () => undefined, close: async () => undefined };
 
-/** A notifier for the configured endpoints, on `connection` (a command connection; not closed by close()). */
-export function createNotifier(settings: NotificationSettings | undefined, connection: Redis, logger: Logger): Notifier {
+/** A notifier for the configured endpoints, on `connection` (a command connection; not closed by close()); `bullPrefix`: the REDIS_URL topology's. */
+export function createNotifier(settings: NotificationSettings | undefined, connection: RedisConnection, logger: Logger, bullPrefix = DEFAULT_BULL_PREFIX): Notifier {
   if (!settings) return SILENT;
-  const queue = new Queue<WebhookJobData>(WEBHOOK_QUEUE_NAME, { connection });
+  const queue = new Queue<WebhookJobData>(WEBHOOK_QUEUE_NAME, { connection, prefix: bullPrefix });
   queue.on('error', (err) => logger.warn({ err: { message: err.message } }, 'webhook queue error'));
   return {
     async notify(input) {

@@ -81,7 +81,7 @@ interface Opened {
   cancel?: CancelSubscription;
   notifier?: Notifier;
   /** the webhooks queue's delivery worker and its connection (only with DUCKMIG_WEBHOOKS) */
-  deliveries?: { worker: Worker; connection: Redis };
+  deliveries?: { worker: Worker; connection: RedisConnection };
 }
 
 /** The job the worker is running, for the heartbeat and the shutdown message. */
@@ -102,7 +102,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger, options:
     const owner = (opened.owner = await openDatabase(config, log));
     await prepareDatabase(owner, log);
     const redis = (opened.redis = connect('worker-state', topology, log));
-    const notifier = (opened.notifier = createNotifier(config.notifications, redis, log));
+    const notifier = (opened.notifier = createNotifier(config.notifications, redis, log, topology.bullPrefix));
     const { publish, checkDrift } = snapshotPublisher({ owner, redis, keys, info, log, notify: (input) => notifier.notify(input) });
     await unlessAborted(checkDrift(), signal);
     await unlessAborted(publish(undefined, true), signal);
@@ -112,10 +112,10 @@ export async function startWorker(config: WorkerConfig, logger: Logger, options:
       log,
     );
     if (config.notifications) {
-      const connection = connect('webhooks', redisUrl, log);
+      const connection = connect('webhooks', topology, log);
       opened.deliveries = {
         connection,
-        worker: startDeliveryWorker({ settings: config.notifications, connection, redis, logKey: webhookKeys(queueName).deliveries, logger: log }),
+        worker: startDeliveryWorker({ settings: config.notifications, connection, bullPrefix: topology.bullPrefix, redis, logKey: webhookKeys(queueName, topology.keyPrefix).deliveries, logger: log }),
       };
     }
     const drift = (opened.driftChecks = driftChecks(config.driftCheckMs, checkDrift, log));

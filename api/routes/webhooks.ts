@@ -2,7 +2,7 @@
 // themselves happen in the worker (notify/delivery-worker.ts). A sub-app mounted at
 // WEBHOOK_ROUTES_BASE.
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../../config/redis-connection.js';
 import { API_PREFIX, WEBHOOK_DELIVERIES_KEPT } from '../../contract/index.js';
 import { readDeliveries } from '../../notify/delivery-log.js';
 import { webhookDeliveriesRoute } from './definitions.js';
@@ -11,7 +11,7 @@ import { guards } from './guards.js';
 
 export const WEBHOOK_ROUTES_BASE = `${API_PREFIX}/admin/webhooks`;
 
-export function webhookRoutes({ redis, logKey }: { redis: Redis; logKey: string }): OpenAPIHono {
+export function webhookRoutes({ redis, logKey }: { redis: RedisConnection; logKey: string }): OpenAPIHono {
   const app = routeGroup();
   app.openapi(relativeTo(WEBHOOK_ROUTES_BASE, { ...webhookDeliveriesRoute, middleware: guards(webhookDeliveriesRoute) }), async function webhookDeliveries(c) {
     return c.json({ deliveries: await readDeliveries(redis, logKey), keep: WEBHOOK_DELIVERIES_KEPT }, 200);
