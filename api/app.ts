@@ -19,7 +19,7 @@ import { DEFAULT_KEY_PREFIX, type RedisConnection } from '../config/redis-connec
 import { pino, type Logger } from 'pino';
 import { API_PREFIX, fleetKeys, redisKeys, webhookKeys, type ApprovalPolicy, type NotificationInput } from '../contract/index.js';
 import type { MaintenanceSettings } from '../config/governance.js';
-import { DEFAULT_KEY_PREFIX, type FleetPrefixes } from '../fleet/options.js';
+import type { FleetPrefixes } from '../fleet/options.js';
 import { openFleetQueue } from '../fleet/queue.js';
 import './context.js';
 import { authenticate, requireRole } from './auth.js';
@@ -195,7 +195,7 @@ export function createApp(deps: ApiDeps): ApiApp {
   registerLiveRoutes(app, { hub, upgradeWebSocket: nodeWs.upgradeWebSocket });
 
   // the fleet: its own keys and queue, the same auth, origin check and rate limit
-  const fleetKeyPrefix = deps.fleet?.keyPrefix ?? DEFAULT_KEY_PREFIX;
+  const fleetKeyPrefix = deps.fleet?.keyPrefix ?? keyPrefix;
   const fleet = fleetKeys(fleetKeyPrefix);
   const fleetQueue = openFleetQueue(redis, deps.fleet?.bullPrefix);
   fleetQueue.on('error', (err) => logger.warn({ err: err.message }, 'fleet queue error'));

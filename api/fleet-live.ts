@@ -5,7 +5,7 @@
 // record of its run (or of the active run): events that arrive while it is read are held
 // back and follow it, so a client that re-reads on connect misses nothing.
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import type { Redis } from 'ioredis';
+import { subscriberOf, type RedisConnection } from '../config/redis-connection.js';
 import type { Logger } from 'pino';
 import type { UpgradeWebSocket } from 'hono/ws';
 import { FleetEvent, FleetEventsQuery } from '../contract/index.js';
@@ -29,13 +29,13 @@ const runIdOf = (event: FleetEvent) => (event.type === 'fleet:run' ? event.run.i
 
 export class FleetLiveHub {
   readonly #subscribers = new Set<Subscriber>();
-  readonly #redis: Redis;
+  readonly #redis: RedisConnection;
   readonly #keys: FleetKeys;
   readonly #logger: Logger;
-  #connection: Redis | null = null;
+  #connection: RedisConnection | null = null;
   #subscribed: Promise<unknown> = Promise.resolve();
 
-  constructor(options: { redis: Redis; keys: FleetKeys; logger: Logger }) {
+  constructor(options: { redis: RedisConnection; keys: FleetKeys; logger: Logger }) {
     this.#redis = options.redis;
     this.#keys = options.keys;
     this.#logger = options.logger;
@@ -97,7 +97,7 @@ export class FleetLiveHub {
   /** A connection of its own in subscriber mode while anyone listens; ioredis subscribes again after a reconnect. */
   #listen(): void {
     if (this.#connection) return;
-    const connection = this.#redis.duplicate({ connectionName: 'duckmig-api-fleet-events', enableOfflineQueue: true, commandTimeout: undefined, lazyConnect: false });
+    const connection = subscriberOf(this.#redis, 'duckmig-api-fleet-events');
     this.#connection = connection;
     connection.on('error', (err: Error) => this.#logger.debug({ err: err.message }, 'fleet events subscriber error'));
     connection.on('message', (_channel: string, text: string) => this.#deliver(text));

@@ -2,7 +2,7 @@
 // the fleet workers publish, and each shard's lease (the truth about who owns it now).
 // A shard without a live lease is offline, and so are its targets, whatever they last
 // said. Entries that do not parse (a newer or broken writer) are left out, not fatal.
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../config/redis-connection.js';
 import {
   FleetRun,
   ShardState,
@@ -49,7 +49,7 @@ function parseLease(value: string | null, ttlMs: number): Lease | null {
 }
 
 /** The leases of these shards, read in one round trip. */
-async function readLeases(redis: Redis, keys: FleetKeys, shards: readonly ShardName[]): Promise<Map<ShardName, Lease | null>> {
+async function readLeases(redis: RedisConnection, keys: FleetKeys, shards: readonly ShardName[]): Promise<Map<ShardName, Lease | null>> {
   const leases = new Map<ShardName, Lease | null>();
   if (shards.length === 0) return leases;
   const pipeline = redis.pipeline();
@@ -69,7 +69,7 @@ const ageMs = (at: string | undefined, now: number) => {
   return Number.isFinite(ms) ? Math.max(0, Math.round(ms)) : null;
 };
 
-export async function readFleetState(redis: Redis, keys: FleetKeys, now = Date.now()): Promise<FleetState> {
+export async function readFleetState(redis: RedisConnection, keys: FleetKeys, now = Date.now()): Promise<FleetState> {
   const [targetsRaw, shardsRaw] = await Promise.all([redis.hgetall(keys.targets), redis.hgetall(keys.shards)]);
   const states = parseEach(targetsRaw, TargetState).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const shardStates = new Map(parseEach(shardsRaw, ShardState).map((s) => [s.shard, s]));
@@ -109,7 +109,7 @@ export function migrationsAgreement(shards: readonly FleetShardView[]): FleetSta
   return { agreed: ids.length <= 1, ids };
 }
 
-export async function fleetStatus(redis: Redis, keys: FleetKeys, now = Date.now()): Promise<FleetStatusResponse> {
+export async function fleetStatus(redis: RedisConnection, keys: FleetKeys, now = Date.now()): Promise<FleetStatusResponse> {
   const [{ targets, shards }, activeId] = await Promise.all([readFleetState(redis, keys, now), redis.get(keys.active)]);
   const count = (health: FleetTargetView['health']) => targets.filter((t) => t.health === health).length;
   const versions = new Map<number | null, number>();

@@ -71,6 +71,8 @@ export async function startApi(config: ApiConfig, logger?: Logger, options: Star
       trustProxy: config.trustProxy,
       statusCacheMs: config.statusCacheMs,
       approvals: config.approvals,
+      // the topology's prefixes unless a test gives its own fleet namespace
+      fleet: { keyPrefix: topology.keyPrefix, bullPrefix: topology.bullPrefix },
       ...options.app,
       queue,
       queueEvents,

@@ -4,13 +4,13 @@
 // it. A run that no worker has picked up yet is cancelled at once instead: its
 // coordinator job is removed from the queue, the record says cancelled, and the
 // active-run slot is freed (a fleet without workers is never stuck behind it).
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './options.js';
 import { FleetRun, type FleetControl, type FleetEvent } from '../contract/index.js';
 import type { FleetKeys } from './options.js';
 import type { FleetQueue } from './queue.js';
 import { readFleetRun, releaseActiveRun, saveFleetRun } from './records.js';
 
-export async function requestControl(redis: Redis, keys: FleetKeys, runId: string, control: FleetControl): Promise<void> {
+export async function requestControl(redis: RedisConnection, keys: FleetKeys, runId: string, control: FleetControl): Promise<void> {
   const event: FleetEvent = { type: 'fleet:control', runId, control };
   await redis.multi().rpush(keys.control(runId), JSON.stringify(control)).publish(keys.events, JSON.stringify(event)).exec();
 }
@@ -22,7 +22,7 @@ const NOT_STARTED = new Set(['waiting', 'delayed', 'prioritized']);
  * run as cancelled. Null when the job is already running (or was just taken): then the
  * coordinator must be asked instead.
  */
-export async function cancelUnstartedRun(redis: Redis, keys: FleetKeys, queue: FleetQueue, run: FleetRun, control: FleetControl): Promise<FleetRun | null> {
+export async function cancelUnstartedRun(redis: RedisConnection, keys: FleetKeys, queue: FleetQueue, run: FleetRun, control: FleetControl): Promise<FleetRun | null> {
   if (run.status !== 'queued') return null;
   const job = await queue.getJob(run.id);
   if (job) {

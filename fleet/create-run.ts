@@ -5,7 +5,7 @@
 // waves and counts once it has resolved the selection. A job that cannot be added undoes
 // the record and frees the slot, so a failed start leaves nothing behind.
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './options.js';
 import { FleetJobData, FleetRun, HaltRule, fleetKeys, type FleetRunRequest } from '../contract/index.js';
 import { DEFAULT_KEY_PREFIX, type FleetPrefixes } from './options.js';
 import { FLEET_JOB_OPTIONS, type FleetQueue } from './queue.js';
@@ -13,7 +13,7 @@ import { publishFleetEvent, releaseActiveRun } from './records.js';
 
 export interface CreateFleetRunDeps extends Pick<FleetPrefixes, 'keyPrefix'> {
   /** a command connection */
-  redis: Redis;
+  redis: RedisConnection;
   queue: FleetQueue;
 }
 

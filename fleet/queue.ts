@@ -2,7 +2,7 @@
 // run, its job id the run id, never retried blindly (the coordinator resumes from its
 // step state instead), the last thousand finished jobs kept for bull-board.
 import { Queue, type JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './options.js';
 import { FLEET_QUEUE, type FleetJobData } from '../contract/index.js';
 import { DEFAULT_BULL_PREFIX } from './options.js';
 
@@ -15,6 +15,6 @@ export const FLEET_JOB_OPTIONS: JobsOptions = {
 };
 
 /** A producer of coordinator jobs on `connection` (not closed by the queue's close()). */
-export function openFleetQueue(connection: Redis, bullPrefix = DEFAULT_BULL_PREFIX): FleetQueue {
+export function openFleetQueue(connection: RedisConnection, bullPrefix = DEFAULT_BULL_PREFIX): FleetQueue {
   return new Queue<FleetJobData>(FLEET_QUEUE, { connection, prefix: bullPrefix });
 }

@@ -5,7 +5,7 @@
 // A sub-app mounted at FLEET_ROUTES_BASE (the live channel is in fleet-live.ts).
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../../config/redis-connection.js';
 import {
   FINISHED_FLEET_RUN_STATUSES,
   FLEET_PREFIX,
@@ -43,7 +43,7 @@ import { guards } from './guards.js';
 export const FLEET_ROUTES_BASE = FLEET_PREFIX;
 
 export interface FleetRoutesDeps {
-  redis: Redis;
+  redis: RedisConnection;
   queue: FleetQueue;
   keys: FleetKeys;
   keyPrefix: string;

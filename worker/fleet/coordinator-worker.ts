@@ -6,7 +6,7 @@
 // fleet worker (maxStalledCount > 0 on this queue only: its steps are safe to run again,
 // unlike a target job's migration). close() stops all three.
 import { Queue, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { subscriberOf, type RedisConnection } from '../../config/redis-connection.js';
 import type { Logger } from 'pino';
 import { FLEET_QUEUE, FleetEvent, fleetKeys, shardQueueName, type FleetRun } from '../../contract/index.js';
 import { DEFAULT_BULL_PREFIX, DEFAULT_KEY_PREFIX } from '../../fleet/options.js';
@@ -16,7 +16,7 @@ import { FleetRunStore } from './run-store.js';
 
 export interface CoordinatorWorkerOptions {
   /** an ioredis connection with maxRetriesPerRequest: null (BullMQ duplicates it for blocking reads) */
-  connection: Redis;
+  connection: RedisConnection;
   /** fleetKeys' prefix (default 'duckmig') */
   keyPrefix?: string;
   /** BullMQ's prefix (default 'bull') */
@@ -90,8 +90,8 @@ export async function startCoordinator(options: CoordinatorWorkerOptions): Promi
 }
 
 /** A paused coordinator waits in the delayed set: a control request moves it back to work at once. */
-async function wakeOnControl(connection: Redis, keyPrefix: string, fleetQueue: Queue<CoordinatorJobData>, log: Logger): Promise<Redis> {
-  const sub = connection.duplicate();
+async function wakeOnControl(connection: RedisConnection, keyPrefix: string, fleetQueue: Queue<CoordinatorJobData>, log: Logger): Promise<RedisConnection> {
+  const sub = subscriberOf(connection, 'duckmig-fleet-control');
   sub.on('error', () => undefined); // the main connection reports Redis being away
   sub.on('message', (_channel, raw: string) => {
     let event: FleetEvent;

@@ -3,7 +3,7 @@
 // control requests (read, then trimmed once applied), the targets and shards the workers
 // published, shard leases, and clearing the active-run key only while it still names
 // this run. Every key comes from fleetKeys(prefix).
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../../config/redis-connection.js';
 import { FleetControl, FleetRun, ShardState, TargetOutcome, TargetState, fleetKeys, type FleetEvent } from '../../contract/index.js';
 import { DEFAULT_KEY_PREFIX } from '../../fleet/options.js';
 import { releaseActiveRun } from '../../fleet/records.js';
@@ -25,7 +25,7 @@ export class FleetRunStore {
   readonly keys: ReturnType<typeof fleetKeys>;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     keyPrefix = DEFAULT_KEY_PREFIX,
   ) {
     this.keys = fleetKeys(keyPrefix);
