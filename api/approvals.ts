@@ -5,7 +5,7 @@
 // reject, withdraw) is written into the job's data once (a Redis NX key makes it the only
 // one) and the job is promoted: the worker records the decision in the database and runs
 // the job, or ends it with the decision's code. Why this design: docs/governance.md#approvals.
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../config/redis-connection.js';
 import {
   ADMIN_PREFIX,
   type ApprovalDecisionResponse,
@@ -81,7 +81,7 @@ export async function listAwaiting(queue: MigrationQueue, principal: Principal, 
 
 export interface DecideOptions {
   queue: MigrationQueue;
-  redis: Redis;
+  redis: RedisConnection;
   keys: WorkerKeys;
   /** an approved run is confirmed again with this deadline (run-deadline.ts) */
   runDeadlineMs: number;

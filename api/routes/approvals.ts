@@ -3,7 +3,7 @@
 // APPROVAL_ROUTES_BASE.
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../../config/redis-connection.js';
 import { ADMIN_PREFIX, type ApprovalPolicy } from '../../contract/index.js';
 import { decide, listAwaiting } from '../approvals.js';
 import type { MigrationQueue } from '../jobs.js';
@@ -17,7 +17,7 @@ export const APPROVAL_ROUTES_BASE = ADMIN_PREFIX;
 
 export interface ApprovalRoutesDeps {
   queue: MigrationQueue;
-  redis: Redis;
+  redis: RedisConnection;
   keys: WorkerKeys;
   workerState: WorkerStateReader;
   limiter: MiddlewareHandler;
