@@ -75,7 +75,7 @@ describe('fleet target jobs', () => {
     }
     // the locked file was never touched
     expect(await tablesOf(fleet.file('locked'))).toEqual([]);
-  });
+  }, 120_000);
 
   it('refuse a run pinned to other migration files, applying nothing', async () => {
     fleet = await startTestFleet({ targets: ['acme'], migrations: MIGRATIONS });
@@ -91,7 +91,7 @@ describe('fleet target jobs', () => {
 
     const pinnedHere = await fleet.runTargets('shard-a', [targetJob('run-2', 'acme', { migrationsId: shard.migrationsId })]);
     expect((await pinnedHere.outcomes)[0]).toMatchObject({ result: 'succeeded', toVersion: 2 });
-  });
+  }, 120_000);
 
   it('killed mid-target: the file opens directly, its ledger matches its schema, and the job is recorded as crashed', async () => {
     fleet = await startTestFleet({
@@ -122,5 +122,5 @@ describe('fleet target jobs', () => {
     const stored = TargetOutcome.parse(JSON.parse((await fleet.client.hget(fleet.keys.runTargets('run-1'), 'acme'))!));
     expect(stored).toMatchObject({ result: 'failed', errorCode: 'crashed' });
     expect(await appliedVersions(fleet.file('acme'))).toEqual([1, 2]);
-  });
+  }, 120_000);
 });
