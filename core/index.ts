@@ -30,5 +30,5 @@ export {
 } from './tool-history.js';
 export { RunPercent } from './run-percent.js';
 export { errorExcerpt } from './error-text.js';
-export { migrationsIdOf, readMigrationsId } from './migrations-id.js';
+export { readMigrationsId } from './migrations-id.js';
 export { readFence, type WriteFence } from './write-fence.js';
