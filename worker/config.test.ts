@@ -17,6 +17,8 @@ describe('loadWorkerConfig', () => {
       driftCheckMs: 600_000,
       restore: { enabled: true, dir: 'data/restore-points', keep: 5, maxBytes: 10_240 * 1024 * 1024 },
       duckdbThreads: Math.max(1, availableParallelism() - 1),
+      // no DUCKMIG_DATABASES / DUCKMIG_FLEET_MANIFEST: one database, not a fleet
+      fleet: null,
     });
   });
 
@@ -43,6 +45,7 @@ describe('loadWorkerConfig', () => {
       driftCheckMs: 60_000,
       restore: { enabled: true, dir: '/srv/db/restore-points', keep: 5, maxBytes: 10_240 * 1024 * 1024 },
       duckdbThreads: 3,
+      fleet: null,
     });
   });
 
