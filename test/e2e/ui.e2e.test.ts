@@ -329,7 +329,13 @@ describe('admin UI on a fresh database', () => {
     expect(await runButton(page).getAttribute('title')).toBe('viewers cannot run migrations');
     await page.getByText('viewers cannot run migrations').waitFor();
     expect(await previewButton(page).isDisabled()).toBe(true);
-    await page.getByText('viewers cannot start a dry-run').waitFor();
+    expect(await previewButton(page).getAttribute('title')).toBe('viewers cannot start a dry-run');
+    // undo starts with a preview (a rehearsal), which viewers cannot start either
+    const undo = page.getByRole('button', { name: 'Undo…' });
+    expect(await undo.isDisabled()).toBe(true);
+    expect(await undo.getAttribute('title')).toBe('viewers cannot start a dry-run');
+    // each disabled action says why beside it, not only in its tooltip
+    expect(await page.getByText('viewers cannot start a dry-run').count()).toBe(2);
     // clicking a disabled action does nothing
     await runButton(page).click({ force: true });
     expect(await page.getByRole('dialog').count()).toBe(0);
