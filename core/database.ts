@@ -79,6 +79,9 @@ export interface OpenOptions {
 }
 
 const LOCK_ERROR = /Could not set lock on file|Conflicting lock is held/i;
+
+/** True when DuckDB refused a file because another process holds its lock. */
+export const isLockError = (message: string): boolean => LOCK_ERROR.test(message);
 const WAL_REPLAY_ERROR = /Failure while replaying WAL file|replaying WAL/i;
 const INVALIDATED = /database has been invalidated/i;
 
@@ -105,12 +108,12 @@ export async function isInvalidated(connection: DuckDBConnection): Promise<boole
   }
 }
 
-function lockHolder(message: string): number | undefined {
+export function lockHolder(message: string): number | undefined {
   const m = /\(PID (\d+)\)/.exec(message);
   return m ? Number(m[1]) : undefined;
 }
 
-function sqlString(value: string): string {
+export function sqlString(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
 }
 

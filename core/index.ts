@@ -9,6 +9,7 @@ export {
   type CheckpointPolicy,
 } from './checkpoint-policy.js';
 export { Database, DatabaseLockedError, DatabaseOpenError } from './database.js';
+export { LedgerReader } from './ledger-reader.js';
 export { readDatabaseSchema } from './schema.js';
 export { replaySchema } from './schema-at.js';
 export { DriftChecker, readLiveSchema as readDriftSchema } from './drift.js';

@@ -1,8 +1,8 @@
 // Fleet workers for integration tests: a temp folder with target files (real DuckDB files under
-// tenants/), a migrations directory, fleet workers as real child processes
+// tenants/, copies of one empty database), a migrations directory, fleet workers as real child processes
 // (`duckmig worker` with DUCKMIG_DATABASES) on one Redis, and target jobs added to a
 // shard queue the way the coordinator adds them, with their outcomes awaited.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Queue, QueueEvents } from 'bullmq';
@@ -14,6 +14,8 @@ import { manage, type ManagedChild } from './system.js';
 
 export interface TestFleet {
   dir: string;
+  /** the empty database every target file started as */
+  template: string;
   tenantsDir: string;
   migrationsDir: string;
   redis: TestRedis;
@@ -39,9 +41,12 @@ export async function startTestFleet(options: { targets: string[]; migrations: R
   mkdirSync(migrationsDir, { recursive: true });
   for (const [name, sql] of Object.entries(options.migrations)) writeFileSync(join(migrationsDir, name), sql);
   const file = (id: string) => join(tenantsDir, `${id}.duckdb`);
+  // one empty database, copied for every target (opening each would take far longer)
+  const template = join(dir, 'empty.template');
+  await (await Database.open(template, { attempts: 1 })).close();
   for (const id of options.targets) {
     mkdirSync(dirname(file(id)), { recursive: true });
-    await (await Database.open(file(id), { attempts: 1 })).close();
+    copyFileSync(template, file(id));
   }
   const redis = await startTestRedis();
   const client = new Redis(redis.url, { maxRetriesPerRequest: null });
@@ -52,6 +57,7 @@ export async function startTestFleet(options: { targets: string[]; migrations: R
 
   return {
     dir,
+    template,
     tenantsDir,
     migrationsDir,
     redis,

@@ -9,7 +9,7 @@ import type { TargetState } from '../../contract/index.js';
 import { readMigrationsId } from '../../core/index.js';
 import type { FleetKeys } from '../../fleet/options.js';
 import { targetSource, type TargetSettings } from './target-file.js';
-import { scanTarget } from './target-state.js';
+import { openScanner } from './target-scan.js';
 import { discoverTargets, type Discovery, type Target } from './targets.js';
 
 export interface CatalogOptions {
@@ -108,21 +108,32 @@ export class Catalog {
     const { shard, workerId, settings, redis, keys } = this.options;
     const discovery = await this.#discover();
     const migrationsId = await this.currentMigrationsId();
-    // one scan of the migration files for every target of this scan
+    // one scan of the migration files and one ledger reader for every target of this scan
     const files = targetSource(settings);
     const scanned = await files.scan();
-    const source = { location: files.location, scan: () => Promise.resolve(scanned) };
+    const scanner = await openScanner(settings, { location: files.location, scan: () => Promise.resolve(scanned) });
     const states: TargetState[] = [];
-    for (const target of discovery.targets) {
-      if (this.#busy.has(target.id)) continue; // a job holds it and publishes its state itself
-      const state = await this.exclusive(target.id, () => scanTarget(target, settings, source, { shard, owner: workerId, previous: this.#states.get(target.id) }));
-      this.#states.set(target.id, state);
-      states.push(state);
+    let slowestMs = 0;
+    try {
+      for (const target of discovery.targets) {
+        if (this.#busy.has(target.id)) continue; // a job holds it and publishes its state itself
+        const fileStarted = performance.now();
+        const state = await this.exclusive(target.id, () => scanner.state(target, { shard, owner: workerId, previous: this.#states.get(target.id) }));
+        slowestMs = Math.max(slowestMs, performance.now() - fileStarted);
+        this.#states.set(target.id, state);
+        states.push(state);
+      }
+    } finally {
+      scanner.close();
     }
     if (states.length > 0) await redis.hset(keys.targets, Object.fromEntries(states.map((s) => [s.id, JSON.stringify(s)])));
     await this.#forgetGone(new Set(discovery.targets.map((t) => t.id)));
     const durationMs = Math.round(performance.now() - started);
-    this.options.logger.info({ event: 'fleet:scanned', shard, targets: discovery.targets.length, durationMs }, `shard ${shard}: ${discovery.targets.length} targets scanned in ${durationMs} ms`);
+    const perFileMs = states.length > 0 ? Math.round((durationMs / states.length) * 10) / 10 : 0;
+    this.options.logger.info(
+      { event: 'fleet:scanned', shard, targets: discovery.targets.length, read: states.length, durationMs, perFileMs, slowestFileMs: Math.round(slowestMs) },
+      `shard ${shard}: ${discovery.targets.length} targets scanned in ${durationMs} ms (${perFileMs} ms a file)`,
+    );
     return { targets: discovery.targets.length, migrationsId, durationMs };
   }
 

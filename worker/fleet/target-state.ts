@@ -1,10 +1,10 @@
 // What the shard's owner publishes about each target (TargetState in fleetKeys().targets):
 // read from the file itself (applied version, pending migrations, size), or why it could
 // not be read; the last fleet run that touched it is carried over from the previous state.
+// Reading a file for a scan is target-scan.ts's job.
 import { statSync } from 'node:fs';
 import type { TargetOutcome, TargetState } from '../../contract/index.js';
-import type { MigrationSource } from '../../core/source.js';
-import { openTarget, TargetOpenError, type OpenedTarget, type TargetSettings } from './target-file.js';
+import type { OpenedTarget, TargetOpenError } from './target-file.js';
 import type { Target } from './targets.js';
 
 export interface StateContext {
@@ -26,11 +26,14 @@ function sizeOf(file: string): number | undefined {
 export async function stateOfOpen(target: Target, opened: OpenedTarget, ctx: StateContext, outcome?: { runId: string; outcome: TargetOutcome }): Promise<TargetState> {
   const applied = await opened.runner.getAppliedMigrations();
   const pending = await opened.runner.getPendingMigrations();
-  const version = applied.reduce((v, e) => Math.max(v, e.version), 0);
+  return stateOfLedger(target, ctx, { version: applied.reduce((v, e) => Math.max(v, e.version), 0), pending: pending.length }, outcome);
+}
+
+/** The state of a target from its applied version and its number of pending migrations. */
+export function stateOfLedger(target: Target, ctx: StateContext, read: { version: number; pending: number }, outcome?: { runId: string; outcome: TargetOutcome }): TargetState {
   return base(target, ctx, outcome, {
-    version,
-    pending: pending.length,
-    health: outcome?.outcome.result === 'failed' ? 'failed' : pending.length > 0 ? 'pending' : 'ok',
+    ...read,
+    health: outcome?.outcome.result === 'failed' ? 'failed' : read.pending > 0 ? 'pending' : 'ok',
   });
 }
 
@@ -67,20 +70,4 @@ function base(target: Target, ctx: StateContext, outcome: { runId: string; outco
     owner: ctx.owner,
     checkedAt: now,
   };
-}
-
-/** Opens the file, reads its state and closes it (a scan). */
-export async function scanTarget(target: Target, settings: TargetSettings, source: MigrationSource, ctx: StateContext): Promise<TargetState> {
-  let opened: OpenedTarget;
-  try {
-    opened = await openTarget(target.file, settings, source);
-  } catch (err) {
-    if (err instanceof TargetOpenError) return stateOfUnopened(target, ctx, err);
-    throw err;
-  }
-  try {
-    return await stateOfOpen(target, opened, ctx);
-  } finally {
-    await opened.db.close();
-  }
 }
