@@ -9,6 +9,13 @@ import type {
   ApprovalsResponse,
   DryRunRequest,
   EnqueuedResponse,
+  FleetControlResponse,
+  FleetRun,
+  FleetRunDetail,
+  FleetRunRequest,
+  FleetStatusResponse,
+  FleetTargetDetail,
+  FleetTargetsResponse,
   HistoryResponse,
   JobView,
   LiveSchema,
@@ -28,6 +35,7 @@ export const API_PREFIX = '/api/v1';
 export const ADMIN_PREFIX = `${API_PREFIX}/admin/migrations`;
 export const SCHEMA_PREFIX = `${API_PREFIX}/admin/schema`;
 export const EVENTS_PATH = `${ADMIN_PREFIX}/events`;
+export const FLEET_PREFIX = `${API_PREFIX}/fleet`;
 /** sent with every request; the API requires it on changes made with the session cookie */
 const REQUEST_HEADER = 'X-Duckmig-Request';
 
@@ -206,6 +214,38 @@ export function createApi(options: ApiOptions = {}) {
       const { status, data } = await request<SchemaDiffResponse>('GET', `${SCHEMA_PREFIX}/diff?from=${from}&to=${to}&wait=${waitSeconds}`, { signal });
       return status === 200 ? data : null;
     },
+    /** the fleet: targets by health and version, shards, the run in flight (an empty fleet without fleet workers) */
+    async fleetStatus(signal?: AbortSignal): Promise<FleetStatusResponse> {
+      return (await request<FleetStatusResponse>('GET', `${FLEET_PREFIX}/status`, { signal })).data;
+    },
+    /** `search`: `?offset=…&limit=…&health=…&label=k=v,…` */
+    async fleetTargets(search: string, signal?: AbortSignal): Promise<FleetTargetsResponse> {
+      return (await request<FleetTargetsResponse>('GET', `${FLEET_PREFIX}/targets${search}`, { signal })).data;
+    },
+    async fleetTarget(id: string, signal?: AbortSignal): Promise<FleetTargetDetail> {
+      return (await request<FleetTargetDetail>('GET', `${FLEET_PREFIX}/targets/${encodeURIComponent(id)}`, { signal })).data;
+    },
+    /** one page of a fleet run's per-target outcomes, with its record */
+    async fleetRun(id: string, offset = 0, limit = 500, signal?: AbortSignal): Promise<FleetRunDetail> {
+      return (await request<FleetRunDetail>('GET', `${FLEET_PREFIX}/runs/${encodeURIComponent(id)}?offset=${offset}&limit=${limit}`, { signal })).data;
+    },
+    /** the most recent fleet run, or null when there was none */
+    async latestFleetRun(signal?: AbortSignal): Promise<FleetRun | null> {
+      return (await request<{ runs: FleetRun[] }>('GET', `${FLEET_PREFIX}/runs?limit=1`, { signal })).data.runs[0] ?? null;
+    },
+    /** operators: starts a fleet run or dry-run (409 while another is in flight, or the workers' files differ) */
+    async startFleetRun(body: FleetRunRequest): Promise<FleetRun> {
+      return (await request<FleetRun>('POST', `${FLEET_PREFIX}/runs`, { body })).data;
+    },
+    /** operators: pause, resume, cancel, or skip (`ids`) — applied at the coordinator's next decision point */
+    async controlFleetRun(id: string, action: 'pause' | 'resume' | 'cancel' | 'skip', ids?: string[]): Promise<FleetControlResponse> {
+      const body = action === 'skip' ? { ids } : undefined;
+      return (await request<FleetControlResponse>('POST', `${FLEET_PREFIX}/runs/${encodeURIComponent(id)}/${action}`, { body })).data;
+    },
+    /** operators: a new run over exactly the targets that failed in a finished run */
+    async retryFailedFleetRun(id: string, reason: string): Promise<FleetRun> {
+      return (await request<FleetRun>('POST', `${FLEET_PREFIX}/runs/${encodeURIComponent(id)}/retry-failed`, { body: { reason } })).data;
+    },
   };
 }
 
@@ -226,4 +266,9 @@ export function describeError(err: unknown): string {
 /** ws:// or wss:// URL of the live channel on the page's own origin (the cookie goes along) */
 export function eventsUrl(location: Pick<Location, 'protocol' | 'host'>): string {
   return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${EVENTS_PATH}`;
+}
+
+/** ws:// or wss:// URL of the fleet's live channel on the page's own origin */
+export function fleetEventsUrl(location: Pick<Location, 'protocol' | 'host'>): string {
+  return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${FLEET_PREFIX}/events`;
 }

@@ -1,10 +1,11 @@
 // The app's state, one instance per page load, handed to components through context:
 // the API client, the session, the status, live progress, the dry-run preview, history,
-// the schema browser, the clock and the route. `connect()` wires the live channel to them while signed in.
+// the schema browser, the fleet (when the API reports one), the clock and the route. `connect()` wires the live channel to them while signed in.
 import { createContext } from 'svelte';
 import { createApi, eventsUrl, type Api, type FetchLike } from './api.js';
 import { Clock } from './clock.svelte.js';
 import { DryRunStore } from './dry-run.svelte.js';
+import { FleetStore } from './fleet.svelte.js';
 import { HistoryStore } from './history.svelte.js';
 import { LiveChannel } from './live.svelte.js';
 import { isInFlight } from './progress.js';
@@ -26,6 +27,7 @@ export class AppState {
   readonly dryRun: DryRunStore;
   readonly history: HistoryStore;
   readonly schema: SchemaStore;
+  readonly fleet: FleetStore;
   readonly clock = new Clock();
   readonly router = new Router();
 
@@ -37,6 +39,7 @@ export class AppState {
     this.dryRun = new DryRunStore(this.api);
     this.history = new HistoryStore(this.api);
     this.schema = new SchemaStore(this.api);
+    this.fleet = new FleetStore(this.api);
   }
 
   /**
@@ -46,6 +49,8 @@ export class AppState {
    */
   connect(): () => void {
     void this.refreshStatus();
+    // whether to offer the Fleet page: a single-database setup reports an empty fleet
+    void this.fleet.refreshStatus();
     const poll = new StatusPoll({ refresh: () => void this.refreshStatus(), intervalMs: FALLBACK_POLL_MS });
     const onVisibility = () => poll.setVisible(document.visibilityState === 'visible');
     onVisibility();

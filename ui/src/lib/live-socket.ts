@@ -41,9 +41,11 @@ export interface Timers {
   clear(handle: unknown): void;
 }
 
-export interface LiveSocketOptions {
+export interface LiveSocketOptions<M = LiveMessage> {
   url: string;
-  onMessage: (message: LiveMessage) => void;
+  onMessage: (message: M) => void;
+  /** a frame's data as a message, null to ignore it (default: the migrations channel's parseLiveMessage) */
+  parse?: (data: unknown) => M | null;
   onState?: (state: ConnectionState) => void;
   /** each time a connection opens; `reconnect` is false only for the very first one */
   onOpen?: (info: { reconnect: boolean }) => void;
@@ -83,8 +85,9 @@ export function parseLiveMessage(data: unknown): LiveMessage | null {
   return value as LiveMessage;
 }
 
-export class LiveSocket {
-  readonly #options: LiveSocketOptions;
+export class LiveSocket<M = LiveMessage> {
+  readonly #options: LiveSocketOptions<M>;
+  readonly #parse: (data: unknown) => M | null;
   readonly #backoff: BackoffOptions;
   readonly #create: (url: string) => SocketLike;
   readonly #timers: Timers;
@@ -97,8 +100,9 @@ export class LiveSocket {
   #stopped = true;
   #state: ConnectionState = { kind: 'stopped' };
 
-  constructor(options: LiveSocketOptions) {
+  constructor(options: LiveSocketOptions<M>) {
     this.#options = options;
+    this.#parse = options.parse ?? (parseLiveMessage as (data: unknown) => M | null);
     this.#backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
     this.#create = options.create ?? ((url) => new WebSocket(url) as unknown as SocketLike);
     this.#timers = options.timers ?? { set: (fn, ms) => setTimeout(fn, ms), clear: (h) => clearTimeout(h as ReturnType<typeof setTimeout>) };
@@ -164,7 +168,7 @@ export class LiveSocket {
     };
     socket.onmessage = (event) => {
       if (this.#socket !== socket) return;
-      const message = parseLiveMessage(event.data);
+      const message = this.#parse(event.data);
       if (message) this.#options.onMessage(message);
     };
     socket.onerror = () => {

@@ -19,4 +19,12 @@ describe('roles', () => {
     expect(deniedReason('operator', 'restore')).toBe('operators cannot restore the database');
     expect(deniedReason('admin', 'run')).toBeNull();
   });
+
+  it('lets operators and admins start and control fleet runs, as the API does, and tells viewers why not', () => {
+    expect(deniedReason('viewer', 'fleet-run')).toBe('viewers cannot start fleet runs');
+    expect(deniedReason('viewer', 'fleet-control')).toBe('viewers cannot pause, resume, cancel or retry fleet runs');
+    expect(can('operator', 'fleet-run')).toBe(true);
+    expect(can('operator', 'fleet-control')).toBe(true);
+    expect(can('admin', 'fleet-run')).toBe(true);
+  });
 });

@@ -4,9 +4,18 @@ import type { Role } from './types.js';
 
 const rank: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
 
-export type Action = 'run' | 'dry-run' | 'cancel' | 'restore' | 'undo' | 'queue';
+export type Action = 'run' | 'dry-run' | 'cancel' | 'restore' | 'undo' | 'queue' | 'fleet-run' | 'fleet-control';
 
-const needs: Record<Action, Role> = { run: 'operator', 'dry-run': 'operator', cancel: 'operator', restore: 'admin', undo: 'admin', queue: 'admin' };
+const needs: Record<Action, Role> = {
+  run: 'operator',
+  'dry-run': 'operator',
+  cancel: 'operator',
+  restore: 'admin',
+  undo: 'admin',
+  queue: 'admin',
+  'fleet-run': 'operator',
+  'fleet-control': 'operator',
+};
 
 const what: Record<Action, string> = {
   run: 'run migrations',
@@ -15,6 +24,8 @@ const what: Record<Action, string> = {
   restore: 'restore the database',
   undo: 'undo migrations',
   queue: 'open the queue dashboard',
+  'fleet-run': 'start fleet runs',
+  'fleet-control': 'pause, resume, cancel or retry fleet runs',
 };
 
 const plural: Record<Role, string> = { viewer: 'viewers', operator: 'operators', admin: 'admins' };

@@ -12,4 +12,11 @@ describe('routes', () => {
     expect(hrefFor({ page: 'schema' })).toBe('#/schema');
     expect(hrefFor({ page: 'history', runId: 'run 1' })).toBe('#/history/run%201');
   });
+
+  it('addresses the fleet and one target, whose id may hold a slash', () => {
+    expect(parseHash('#/fleet')).toEqual({ page: 'fleet', targetId: null });
+    expect(hrefFor({ page: 'fleet', targetId: 'eu/acme' })).toBe('#/fleet/eu%2Facme');
+    expect(parseHash('#/fleet/eu%2Facme')).toEqual({ page: 'fleet', targetId: 'eu/acme' });
+    expect(hrefFor({ page: 'fleet', targetId: null })).toBe('#/fleet');
+  });
 });

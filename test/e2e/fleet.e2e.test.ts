@@ -1,0 +1,301 @@
+// End to end: the Fleet page in Debian's Chromium against the real API (test/support/
+// system.ts, API alone), two real fleet worker processes (`duckmig worker` with a manifest
+// each, one shard each) on the same Redis, and 30 real DuckDB target files labelled by tier.
+// Before any fleet worker exists the UI offers no Fleet page (a single database looks as
+// it always did). An admin starts a fleet run in waves from the page: the grid fills while
+// the run is in flight, from the live channel alone (the page reads the run no more once it
+// started), its counts reach the final numbers (one poisoned target fails in the last wave,
+// within the halt rule), and the failed target's drill-down shows its version and error.
+// A viewer sees "Start fleet run…" disabled with the reason, and the API refuses the viewer.
+// The screens pass axe-core (no serious or critical violation) and fit a 390×844 phone.
+// Every wait is on page state, a log line or an event, never a fixed sleep.
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import type { AxeResults } from 'axe-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureUiBuilt, launchChromium } from '../support/browser.js';
+import { manage, startSystem, type ManagedChild, type RunningSystem } from '../support/system.js';
+
+const DESKTOP = { width: 1280, height: 860 };
+const PHONE = { width: 390, height: 844 };
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+const SHARDS = ['a', 'b'] as const;
+const TARGETS = 30;
+const id = (i: number) => `t${String(i).padStart(3, '0')}`;
+const shardOf = (i: number) => SHARDS[i % SHARDS.length]!;
+const tierOf = (i: number) => (i % 3 === 0 ? 'gold' : 'silver');
+/** fails its second migration (rolled back): in the last wave, under the run's 50 % halt share */
+const POISONED = 't020';
+
+const MIGRATIONS = {
+  '001_items.sql': 'CREATE TABLE items (id INTEGER PRIMARY KEY, name VARCHAR);\n',
+  // takes a moment on every target (so the run is seen in flight), fails where poison has a row
+  '002_audit.sql':
+    'CREATE TABLE audit (happened_at TIMESTAMP, what VARCHAR);\n' +
+    'SELECT count(*) FROM range(20000000) t(x) WHERE hash(x) % 7 = 0;\n' +
+    "SELECT CASE WHEN count(*) > 0 THEN error('poisoned target') END FROM poison;\n",
+};
+
+let dir: string;
+let system: RunningSystem;
+let browser: Browser;
+const workers: (ManagedChild & { start(): Promise<void> })[] = [];
+const contexts: BrowserContext[] = [];
+
+async function template(path: string, poisoned: boolean): Promise<void> {
+  const instance = await DuckDBInstance.create(path);
+  const connection = await instance.connect();
+  await connection.run('CREATE TABLE poison (x INTEGER)');
+  if (poisoned) await connection.run('INSERT INTO poison VALUES (1)');
+  await connection.run('CHECKPOINT');
+  connection.closeSync();
+  instance.closeSync();
+}
+
+function fleetWorker(shard: string) {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    REDIS_URL: system.redis.url,
+    DUCKMIG_FLEET_MANIFEST: join(dir, shard, 'manifest.json'),
+    DUCKMIG_SHARD: shard,
+    DUCKMIG_WORKER_ID: `worker-${shard}`,
+    DUCKMIG_MIGRATIONS: join(dir, 'migrations'),
+    DUCKMIG_DATA_DIR: join(dir, `data-${shard}`),
+    DUCKMIG_RESTORE_POINTS: 'off',
+    DUCKMIG_DUCKDB_THREADS: '1',
+    DUCKMIG_FLEET_CONCURRENCY: '1',
+    DUCKMIG_LEASE_TTL_MS: '30000',
+    DUCKMIG_FLEET_SCAN_MS: '3600000',
+    DUCKMIG_LOCK_DURATION_MS: '5000',
+    DUCKMIG_STALLED_INTERVAL_MS: '1000',
+    LOG_LEVEL: 'info',
+  };
+  return manage({ name: 'worker', env, readyEvent: 'worker:ready' }, () => undefined);
+}
+
+/** a new browser context signed in as `role`, on the Migrations page */
+async function signIn(role: keyof RunningSystem['tokens']): Promise<Page> {
+  const context = await browser.newContext({ viewport: DESKTOP, colorScheme: 'light', reducedMotion: 'reduce' });
+  contexts.push(context);
+  const page = await context.newPage();
+  page.setDefaultTimeout(30_000);
+  await page.goto(`${system.url}/`);
+  const fleetRead = page.waitForResponse((r) => r.url().endsWith('/api/v1/fleet/status'));
+  await page.getByLabel('Access token').fill(system.tokens[role]);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Migrations' }).waitFor();
+  // the navigation is final once the fleet's status was read
+  expect((await fleetRead).status()).toBe(200);
+  return page;
+}
+
+const fleetLink = (page: Page) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Fleet', exact: true });
+
+async function openFleet(page: Page): Promise<void> {
+  await fleetLink(page).click();
+  await page.getByRole('heading', { level: 1, name: 'Fleet' }).waitFor();
+  await page.getByTestId('fleet-total').filter({ hasText: String(TARGETS) }).waitFor();
+}
+
+async function nextFrame(page: Page): Promise<void> {
+  await page.evaluate('new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))');
+}
+
+/** the elements that reach past the phone's width, for the failure message */
+function widest(page: Page): Promise<string> {
+  return page.evaluate(`[...document.querySelectorAll('body *')]
+    .filter((e) => e.getBoundingClientRect().right > ${PHONE.width} + 0.5)
+    .slice(-5)
+    .map((e) => e.tagName.toLowerCase() + (e.className ? '.' + String(e.className).split(' ')[0] : '') + ' ' + Math.round(e.getBoundingClientRect().right))
+    .join(', ')`);
+}
+
+/** no serious or critical axe violation, at desktop size (light) and on a phone (dark); the phone never scrolls sideways */
+async function expectAccessibleAndFits(page: Page, screen: string): Promise<void> {
+  for (const [size, colorScheme] of [
+    [DESKTOP, 'light'],
+    [PHONE, 'dark'],
+  ] as const) {
+    await page.setViewportSize(size);
+    await page.emulateMedia({ colorScheme });
+    await nextFrame(page);
+    if (!(await page.evaluate('typeof axe !== "undefined"'))) await page.evaluate(AXE_SOURCE);
+    const results = await page.evaluate<AxeResults>('axe.run(document, { resultTypes: ["violations"] })');
+    const serious = results.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+    expect(serious, `${screen} at ${size.width}×${size.height}, ${colorScheme}`).toEqual([]);
+    if (size === PHONE) expect(await page.evaluate('document.scrollingElement.scrollWidth'), `${screen}: page width, ${await widest(page)}`).toBeLessThanOrEqual(PHONE.width);
+  }
+  await page.setViewportSize(DESKTOP);
+  await page.emulateMedia({ colorScheme: 'light' });
+}
+
+interface GridSnapshot {
+  status: string;
+  eta: string;
+  counts: Record<string, number>;
+}
+
+/** records, in the page, every state the grid shows and every cell's sequence of states */
+const RECORD_GRID = `(() => {
+  window.__snapshots = [];
+  window.__cells = {};
+  const record = () => {
+    const counts = {};
+    for (const cell of document.querySelectorAll('[data-testid="fleet-grid"] li')) {
+      const state = cell.dataset.state;
+      counts[state] = (counts[state] ?? 0) + 1;
+      const seen = (window.__cells[cell.dataset.target] ??= []);
+      if (seen.at(-1) !== state) seen.push(state);
+    }
+    const status = document.querySelector('[data-testid="fleet-run-status"]')?.textContent?.trim() ?? '';
+    const eta = document.querySelector('[data-testid="fleet-run-eta"]')?.textContent?.trim() ?? '';
+    window.__snapshots.push({ status, eta, counts });
+  };
+  new MutationObserver(record).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-state'], characterData: true });
+})()`;
+
+beforeAll(async () => {
+  ensureUiBuilt();
+  dir = mkdtempSync(join(tmpdir(), 'duckmig-fleet-ui-'));
+  mkdirSync(join(dir, 'migrations'));
+  for (const [name, sql] of Object.entries(MIGRATIONS)) writeFileSync(join(dir, 'migrations', name), sql);
+  await template(join(dir, 'clean.template'), false);
+  await template(join(dir, 'poisoned.template'), true);
+  for (const shard of SHARDS) {
+    mkdirSync(join(dir, shard));
+    const manifest = [];
+    for (let i = 0; i < TARGETS; i++) {
+      if (shardOf(i) !== shard) continue;
+      copyFileSync(join(dir, id(i) === POISONED ? 'poisoned.template' : 'clean.template'), join(dir, shard, `${id(i)}.duckdb`));
+      manifest.push({ id: id(i), path: `${id(i)}.duckdb`, labels: { tier: tierOf(i) } });
+    }
+    writeFileSync(join(dir, shard, 'manifest.json'), JSON.stringify(manifest));
+  }
+  system = await startSystem({ apiOnly: true });
+  browser = await launchChromium();
+}, 180_000);
+
+afterAll(async () => {
+  for (const context of contexts) await context.close().catch(() => undefined);
+  await browser?.close();
+  await Promise.allSettled(workers.map((w) => w.kill('SIGTERM')));
+  await system?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the Fleet page', () => {
+  it('is not offered while the API reports no fleet (a single database looks as before)', async () => {
+    const page = await signIn('admin');
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await nav.getByRole('link', { name: 'Schema', exact: true }).waitFor();
+    expect(await fleetLink(page).count()).toBe(0);
+    await page.context().close();
+  }, 60_000);
+
+  it('shows the fleet once fleet workers published it: status, targets filtered by label and state', async () => {
+    for (const shard of SHARDS) workers.push(fleetWorker(shard));
+    await Promise.all(workers.map((w) => w.start()));
+    await Promise.all(workers.map((w) => w.waitForOutput('"event":"fleet:consuming"', 110_000)));
+    const page = await signIn('admin');
+    await openFleet(page);
+    await page.getByTestId('fleet-pending').filter({ hasText: String(TARGETS) }).waitFor();
+    await page.getByRole('status').filter({ hasText: `Targets 1–${TARGETS} of ${TARGETS}.` }).waitFor();
+    await page.getByLabel('Labels', { exact: true }).fill('tier=gold');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    const gold = Array.from({ length: TARGETS }, (_, i) => i).filter((i) => tierOf(i) === 'gold');
+    await page.getByRole('status').filter({ hasText: `Targets 1–${gold.length} of ${gold.length}.` }).waitFor();
+    const rows = page.getByRole('group', { name: 'Targets table' }).locator('tbody tr');
+    expect(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-target')))).toEqual(gold.map(id));
+    await page.getByLabel('State', { exact: true }).selectOption({ label: 'up to date' });
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.getByRole('status').filter({ hasText: 'No target matches.' }).waitFor();
+    await page.context().close();
+  }, 180_000);
+
+  it('a viewer sees the run action disabled with the reason, and the API refuses the viewer too', async () => {
+    const page = await signIn('viewer');
+    await openFleet(page);
+    const start = page.getByRole('button', { name: 'Start fleet run…' });
+    await start.waitFor();
+    expect(await start.getAttribute('aria-disabled')).toBe('true');
+    await page.getByText('viewers cannot start fleet runs').waitFor();
+    // the browser lets it be clicked (it stays focusable, aria-disabled): nothing opens
+    await start.click({ force: true });
+    expect(await page.getByRole('dialog', { name: 'Start a fleet run' }).isVisible()).toBe(false);
+    const refused = await fetch(`${system.url}/api/v1/fleet/runs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${system.tokens.viewer}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ mode: 'run', reason: 'viewer tries' }),
+    });
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('forbidden');
+    await page.context().close();
+  }, 60_000);
+
+  it('an admin starts a run in waves; the grid fills live, the counts reach the final numbers, the failed target drills down', async () => {
+    const page = await signIn('admin');
+    await openFleet(page);
+    await page.getByText('No fleet run yet.').waitFor();
+    await page.evaluate(RECORD_GRID);
+    // after the start, the run is never read again: everything comes over the live channel
+    const runReads: string[] = [];
+    let started = false;
+    page.on('request', (request) => {
+      if (started && request.method() === 'GET' && /\/api\/v1\/fleet\/runs\/[^/?]+/.test(request.url())) runReads.push(request.url());
+    });
+
+    await page.getByRole('button', { name: 'Start fleet run…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Start a fleet run' });
+    await dialog.getByLabel('Waves').fill('canary:1,25%,100%');
+    await dialog.getByText('In order: canary: 1 target → up to 25 % → the rest.').waitFor();
+    await dialog.getByLabel('Halt a later wave when more than this share failed').fill('50%');
+    await dialog.getByLabel(/^Reason/).fill('release 1.4 across the fleet');
+    started = true;
+    await dialog.getByRole('button', { name: 'Start fleet run', exact: true }).click();
+    await dialog.waitFor({ state: 'hidden' });
+
+    const status = page.getByTestId('fleet-run-status');
+    await status.filter({ hasText: /^\s*failed\s*$/ }).waitFor({ timeout: 180_000 });
+    const legendCount = (state: string) => page.getByTestId(`fleet-count-${state}`);
+    await legendCount('succeeded').filter({ hasText: /^29$/ }).waitFor();
+    expect(await legendCount('failed').textContent()).toBe('1');
+    expect(await legendCount('pending').textContent()).toBe('0');
+    expect(await legendCount('running').textContent()).toBe('0');
+    await page.getByTestId('fleet-run-done').filter({ hasText: `${TARGETS} of ${TARGETS}` }).waitFor();
+    expect(await page.getByTestId('fleet-run-rate').textContent()).toMatch(/^\d+\.\d targets\/s$/);
+    expect(await page.locator(`[data-testid="fleet-grid"] li[data-target="${POISONED}"]`).getAttribute('aria-label')).toMatch(
+      new RegExp(`^${POISONED}: failed, migration-failed.*poisoned target.*wave 3$`),
+    );
+
+    // while the run was in flight: cells had finished and others had not, with a time left shown
+    const snapshots = await page.evaluate<GridSnapshot[]>('window.__snapshots');
+    const midRun = snapshots.filter((s) => s.status === 'running' && (s.counts.succeeded ?? 0) > 0 && (s.counts.pending ?? 0) > 0);
+    expect(midRun.length, JSON.stringify(snapshots.slice(-3))).toBeGreaterThan(0);
+    expect(midRun.some((s) => /^about /.test(s.eta))).toBe(true);
+    const cells = await page.evaluate<Record<string, string[]>>('window.__cells');
+    expect(Object.keys(cells).sort()).toEqual(Array.from({ length: TARGETS }, (_, i) => id(i)));
+    expect(Object.values(cells).some((seen) => seen.join(',') === 'pending,running,succeeded')).toBe(true);
+    expect(cells[POISONED]?.at(-1)).toBe('failed');
+    expect(runReads).toEqual([]);
+
+    await expectAccessibleAndFits(page, 'fleet run ended');
+
+    // drill-down: the failed target's version (001 applied, 002 rolled back) and its error
+    await page.getByLabel('Labels', { exact: true }).fill('');
+    await page.getByLabel('State', { exact: true }).selectOption({ label: 'failed' });
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.getByRole('link', { name: POISONED, exact: true }).click();
+    const detail = page.getByTestId('fleet-target');
+    await detail.getByTestId('fleet-target-version').filter({ hasText: /^1$/ }).waitFor();
+    await detail.getByTestId('fleet-target-error').filter({ hasText: /Last error: migration-failed.*poisoned target/ }).waitFor();
+    await detail.getByRole('table').getByText(/migration-failed/).waitFor();
+    await expectAccessibleAndFits(page, 'fleet target detail');
+  }, 300_000);
+});
