@@ -6,14 +6,15 @@ import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openRunner, rowsOf, sandbox, scalar, type Sandbox } from '../test/support/db.js';
+import { nodeArgs } from '../test/support/node-entry.js';
 
 let box: Sandbox;
 afterEach(() => box?.cleanup());
 
-const CHILD = resolve(import.meta.dirname, '../test/fixtures/apply-then-die.ts');
+const CHILD = nodeArgs('test/fixtures/apply-then-die.ts');
 
 function killAfterCommit(box: Sandbox, version: number) {
-  const child = spawnSync(process.execPath, ['--import', 'tsx', CHILD, box.dbPath, box.migrationsDir, String(version), 'each'], {
+  const child = spawnSync(process.execPath, [...CHILD, box.dbPath, box.migrationsDir, String(version), 'each'], {
     encoding: 'utf8',
     cwd: resolve(import.meta.dirname, '..'),
   });

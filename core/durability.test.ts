@@ -9,15 +9,16 @@ import { copyFileSync, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openRunner, sandbox, scalar, type Sandbox } from '../test/support/db.js';
+import { nodeArgs } from '../test/support/node-entry.js';
 import { Database, DatabaseLockedError } from './database.js';
 
 let box: Sandbox;
 afterEach(() => box?.cleanup());
 
-const CHILD = resolve(import.meta.dirname, '../test/fixtures/apply-then-die.ts');
+const CHILD = nodeArgs('test/fixtures/apply-then-die.ts');
 
 function killAfterCommit(box: Sandbox, version: number, checkpoint: 'each' | 'end') {
-  const child = spawnSync(process.execPath, ['--import', 'tsx', CHILD, box.dbPath, box.migrationsDir, String(version), checkpoint], {
+  const child = spawnSync(process.execPath, [...CHILD, box.dbPath, box.migrationsDir, String(version), checkpoint], {
     encoding: 'utf8',
     cwd: resolve(import.meta.dirname, '..'),
   });

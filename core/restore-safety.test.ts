@@ -9,12 +9,13 @@ import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../test/support/cli.js';
 import { openRunner, rowsOf, sandbox, type Sandbox } from '../test/support/db.js';
+import { nodeArgs } from '../test/support/node-entry.js';
 import { Database, DatabaseLockedError, DatabaseOpenError } from './database.js';
 import { RestorePointError, RestorePoints } from './restore-points.js';
 import { restoreDatabase } from './restore.js';
 
 const REPO = resolve(import.meta.dirname, '..');
-const CLI = resolve(REPO, 'cli/main.ts');
+const CLI = nodeArgs('cli/main.ts');
 
 let box: Sandbox;
 afterEach(() => box?.cleanup());
@@ -54,7 +55,7 @@ async function state(path: string, restoreDir: string) {
 
 /** `duckmig restore` in a child process that sends itself `signal` at the named step of the swap. */
 function restoreChild(b: Sandbox, p: Prepared, step: string, signal: 'SIGKILL' | 'SIGSTOP') {
-  return spawn(process.execPath, ['--import', 'tsx', CLI, 'restore', p.pointId, '--yes', '--db', b.dbPath], {
+  return spawn(process.execPath, [...CLI, 'restore', p.pointId, '--yes', '--db', b.dbPath], {
     cwd: REPO,
     env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', DUCKMIG_DB: '', DUCKMIG_RESTORE_DIR: p.restoreDir, DUCKMIG_TEST_RESTORE_SIGNAL: `${step}:${signal}` },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -148,7 +149,7 @@ describe('a database that existed is never re-created empty', () => {
     box = sandbox();
     const p = await prepare(box);
     renameSync(box.dbPath, `${box.dbPath}.before-restore`);
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'worker'], {
+    const child = spawn(process.execPath, [...CLI, 'worker'], {
       cwd: REPO,
       env: { ...process.env, LOG_LEVEL: 'warn', DUCKMIG_DB: box.dbPath, DUCKMIG_MIGRATIONS: box.migrationsDir, DUCKMIG_RESTORE_DIR: p.restoreDir, REDIS_URL: 'redis://127.0.0.1:1' },
       stdio: ['ignore', 'pipe', 'pipe'],

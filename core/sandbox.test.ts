@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunResult } from '../contract/index.js';
 import { openRunner, rowsOf, sandbox, scalar, type Sandbox } from '../test/support/db.js';
+import { nodeArgs } from '../test/support/node-entry.js';
 import { Database } from './database.js';
 import { ConnectionStateError, connectionStateRefusal, ensureHome, mayMoveConnection, readHome } from './sandbox.js';
 import { FileMigrationSource } from './source.js';
@@ -136,7 +137,7 @@ describe("DuckDB's own controls on every opened database", () => {
 
   it('still recover a WAL DuckDB cannot replay directly, and the reopened database is sandboxed', async () => {
     box = sandbox();
-    const child = spawnSync(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, '../test/fixtures/apply-then-die.ts'), box.dbPath, box.migrationsDir, '2', 'end'], {
+    const child = spawnSync(process.execPath, [...nodeArgs('test/fixtures/apply-then-die.ts'), box.dbPath, box.migrationsDir, '2', 'end'], {
       encoding: 'utf8',
       cwd: resolve(import.meta.dirname, '..'),
     });

@@ -12,6 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ADMIN_PREFIX, HistoryResponse, StatusResponse, type EnqueuedResponse } from '../../contract/index.js';
 import { LEDGER_SQL, queryFile } from '../support/duckdb-file.js';
 import { call, finishedJob } from '../support/live.js';
+import { nodeArgs } from '../support/node-entry.js';
 import { REPO_ROOT } from '../support/system.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'duckmig-start-'));
@@ -36,7 +37,7 @@ async function start(logLevel = 'warn'): Promise<Started> {
   };
   delete env.REDIS_URL;
   delete env.DUCKMIG_TOKENS;
-  const child = spawn(process.execPath, ['--import', 'tsx', resolve(REPO_ROOT, 'cli/main.ts'), 'start'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs('cli/main.ts'), 'start'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stderr!.on('data', (c: Buffer) => (err += c.toString()));

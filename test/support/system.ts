@@ -1,5 +1,5 @@
 // The whole service for integration and browser tests: a real Redis (startTestRedis), and
-// the API and the worker as real child processes (`node --import tsx cli/main.ts api|worker`)
+// the API and the worker as real child processes (`duckmig api|worker` from the sources, see node-entry.ts)
 // on a DuckDB file and a migrations directory in a temp folder, with three generated
 // tokens (admin, operator, viewer). Ready means: the worker logged `worker:ready` (its
 // snapshot is published by then), the API logged `api:ready` and answers /readyz.
@@ -10,10 +10,10 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { nodeArgs } from './node-entry.js';
 import { startTestRedis, type TestRedis } from './redis.js';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../..');
-const CLI_MAIN = resolve(REPO_ROOT, 'cli/main.ts');
 const REPO_MIGRATIONS = resolve(REPO_ROOT, 'migrations/duckdb');
 
 /** The repo's first migration alone, as `migrations` for a system whose later migrations a test writes. */
@@ -104,7 +104,7 @@ export function manage(spec: ChildSpec, onReady: (line: Record<string, unknown>)
 
   const start = async () => {
     current = '';
-    const proc = spawn(process.execPath, ['--import', 'tsx', CLI_MAIN, spec.name], {
+    const proc = spawn(process.execPath, [...nodeArgs('cli/main.ts'), spec.name], {
       cwd: REPO_ROOT,
       env: spec.env,
       stdio: ['ignore', 'pipe', 'pipe'],
