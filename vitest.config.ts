@@ -1,6 +1,7 @@
 // Test configuration: real DuckDB files and real Redis servers, so files run in forks
 // and generous timeouts cover process start-up on a 2-core machine.
 import { defineConfig } from 'vitest/config';
+import LongestFirst from './test/support/longest-first.js';
 
 export default defineConfig({
   test: {
@@ -10,5 +11,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     maxWorkers: 2,
     reporters: ['default', './test/support/summary-reporter.ts'],
+    globalSetup: ['./test/support/container-probe.ts'],
+    sequence: { sequencer: LongestFirst },
   },
 });
