@@ -90,6 +90,47 @@ describe('status reuse while nothing changes', () => {
   });
 });
 
+describe('status reuse under steady polling', () => {
+  const REUSE_MS = 2_000;
+  let h: ApiHarness;
+  beforeAll(async () => {
+    h = await startApiHarness({ statusCacheMs: REUSE_MS, rateLimit: { limit: 1_000, windowMs: 60_000 } });
+    await publishSnapshot(h, new Date(Date.now() - 60_000));
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  /** waits until `at` (Date.now() time): the reused read's age is what this test is about, and only time changes it */
+  const until = (at: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, at - Date.now())));
+
+  it('reads Redis again before the reused read runs out, so a poll after that time does not wait for Redis', async () => {
+    // a read this test times from: it starts after the request is sent, so it is reusable until at least REUSE_MS after `sent`
+    await expect.poll(async () => {
+      const before = await callsOf(h, 'mget');
+      await summary(h);
+      return (await callsOf(h, 'mget')) - before;
+    }).toBe(0);
+    await announced(h, async () => void (await h.redis.publish(h.keys.stateChanged, 'test')));
+    const sent = Date.now();
+    const read = await callsOf(h, 'mget');
+    await summary(h);
+    expect(await callsOf(h, 'mget')).toBe(read + 1);
+    const firstRead = Date.now();
+
+    // past half that time: answered from the read, and the next read starts beside the answer
+    await until(sent + REUSE_MS * 0.6);
+    await summary(h);
+    await expect.poll(() => callsOf(h, 'mget'), { timeout: 1_000, interval: 20 }).toBe(read + 2);
+
+    // the first read has run out (it began before firstRead); the one started beside the answer has not
+    await until(firstRead + REUSE_MS + 100);
+    const before = await callsOf(h, 'mget');
+    await summary(h);
+    expect((await callsOf(h, 'mget')) - before, 'a poll after the first read ran out read Redis itself').toBe(0);
+  });
+});
+
 describe('status reuse with a frozen Redis', () => {
   let h: ApiHarness;
   beforeAll(async () => {

@@ -116,6 +116,11 @@ export class StatusFreshness {
     );
   }
 
+  /** Whether a read with this stamp is past half its reuse time: a read started now would take over before it runs out. */
+  refreshDue(stamp: ReadStamp, now = Date.now()): boolean {
+    return now - stamp.startedAt > this.#maxAgeMs / 2;
+  }
+
   close(): void {
     clearInterval(this.#timer);
     this.#detach();

@@ -4,7 +4,7 @@
 // arrived, so nothing a client did before asking (an enqueue, a published snapshot) is
 // ever missing. With a StatusFreshness (the API process has one, status-freshness.ts), the
 // last read also answers requests that arrive while no change has been announced since it
-// started, for a bounded time.
+// started, for a bounded time, and the next read starts before that time is up.
 import type { RedisConnection } from '../config/redis-connection.js';
 import type { MigrationQueue } from './jobs.js';
 import type { ReadStamp, StatusFreshness } from './status-freshness.js';
@@ -28,7 +28,13 @@ export class StatusStateReader {
 
   read(): Promise<StatusState> {
     const last = this.#last;
-    if (last && this.#freshness?.fresh(last.stamp)) return Promise.resolve(last.state);
+    const freshness = this.#freshness;
+    if (last && freshness?.fresh(last.stamp)) {
+      // past half its reuse time, the next read starts in the background: while nothing
+      // changes, pollers are answered at once and never queue behind a read of Redis
+      if (!this.#running && freshness.refreshDue(last.stamp)) void this.#start().catch(() => undefined);
+      return Promise.resolve(last.state);
+    }
     if (!this.#running) return this.#start();
     // the read in progress may have begun before this caller arrived: wait for the next one;
     // if it fails (Redis unreachable), so do its followers, without a second wait
