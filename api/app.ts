@@ -14,7 +14,6 @@ import type { QueueEvents } from 'bullmq';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
-import { secureHeaders } from 'hono/secure-headers';
 import { DEFAULT_KEY_PREFIX, type RedisConnection } from '../config/redis-connection.js';
 import { pino, type Logger } from 'pino';
 import { API_PREFIX, fleetKeys, redisKeys, webhookKeys, type ApprovalPolicy, type NotificationInput } from '../contract/index.js';
@@ -47,6 +46,7 @@ import { WEBHOOK_ROUTES_BASE, webhookRoutes } from './routes/webhooks.js';
 import { readStatus } from './status-read.js';
 import { queuePageDenied } from './queue-page-denied.js';
 import { requireSameOrigin } from './same-origin.js';
+import { securityHeaders } from './security-headers.js';
 import { createSessionStore, DEFAULT_SESSION_TTL_MS } from './session.js';
 import { isStaticUiRequest, registerStaticUi } from './static-ui.js';
 import type { TokenStore } from './tokens.js';
@@ -150,7 +150,7 @@ export function createApp(deps: ApiDeps): ApiApp {
   app.use(requestId());
   app.use(requestLog({ logger }));
   app.use(countRequests(metrics));
-  app.use(secureHeaders(SECURITY_HEADERS));
+  app.use(securityHeaders());
   app.use(requireSameOrigin({ allowedOrigins: deps.allowedOrigins }));
   if (statusFreshness) {
     // whatever this instance changed (an enqueue, a cancel) shows in the next status it serves
@@ -236,30 +236,6 @@ export function createApp(deps: ApiDeps): ApiApp {
 function isBullBoard(c: Context): boolean {
   return c.req.path === '/admin/queues' || c.req.path.startsWith('/admin/queues/');
 }
-
-/**
- * Scripts only from this origin (no inline script, no eval) for the UI, Swagger UI and
- * bull-board alike; inline styles stay allowed (Svelte transitions, Swagger UI); nothing
- * from other hosts (bull-board's web font included); no framing; the live channel is
- * same-origin (connect-src 'self' covers ws: and wss:).
- */
-const SECURITY_HEADERS: NonNullable<Parameters<typeof secureHeaders>[0]> = {
-  contentSecurityPolicy: {
-    defaultSrc: ["'self'"],
-    scriptSrc: ["'self'"],
-    styleSrc: ["'self'", "'unsafe-inline'"],
-    imgSrc: ["'self'", 'data:'],
-    fontSrc: ["'self'", 'data:'],
-    connectSrc: ["'self'"],
-    objectSrc: ["'none'"],
-    baseUri: ["'self'"], // bull-board's page sets <base href="/admin/queues/">
-    formAction: ["'self'"],
-    frameAncestors: ["'none'"],
-  },
-  referrerPolicy: 'no-referrer',
-  xFrameOptions: 'DENY',
-  xContentTypeOptions: 'nosniff',
-};
 
 function isSessionCheck(c: Context): boolean {
   return (c.req.method === 'GET' || c.req.method === 'HEAD') && c.req.path === `${API_PREFIX}/session`;

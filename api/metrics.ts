@@ -19,11 +19,12 @@ export class RequestMetrics {
   readonly #series = new Map<string, { labels: string; count: number; seconds: number }>();
 
   record(method: string, route: string, status: number, seconds: number): void {
-    const key = labels({ method, route, status: String(status) });
-    const series = this.#series.get(key) ?? { labels: key, count: 0, seconds: 0 };
+    // every request lands here: the label text is built once per series, not per request
+    const key = `${method}\0${route}\0${status}`;
+    let series = this.#series.get(key);
+    if (!series) this.#series.set(key, (series = { labels: labels({ method, route, status: String(status) }), count: 0, seconds: 0 }));
     series.count += 1;
     series.seconds += seconds;
-    this.#series.set(key, series);
   }
 
   render(): string[] {
