@@ -6,6 +6,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_PREFIX, ErrorBody } from '../contract/index.js';
+import { CLEAN_CLIENT_MS } from './auth-throttle.js';
 import { startApiHarness, type ApiHarness } from '../test/support/api-harness.js';
 
 let h: ApiHarness;
@@ -49,6 +50,40 @@ describe('failed authentication', () => {
     const before = await gets();
     for (let i = 0; i < 20; i++) expect((await whoami(from('10.0.0.5', h.auth('viewer')))).status).toBe(200);
     expect((await gets()) - before).toBeLessThan(20);
+  });
+
+  it('checks a client that keeps asking again before its clean time runs out, beside its requests', async () => {
+    const gets = async () => Number(/cmdstat_get:calls=(\d+)/.exec(await h.redis.info('commandstats'))?.[1] ?? 0);
+    const until = (at: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, at - Date.now())));
+    const client = from('10.0.0.7', h.auth('viewer'));
+    const asked = Date.now();
+    expect((await whoami(client)).status).toBe(200);
+    const answered = Date.now();
+    // past half its clean time: let through, and Redis asked again beside the request
+    await until(asked + CLEAN_CLIENT_MS * 0.6);
+    const before = await gets();
+    expect((await whoami(client)).status).toBe(200);
+    await expect.poll(gets, { timeout: 1_000, interval: 20 }).toBe(before + 1);
+    // the first check's time is over; the renewed one's is not: no check in the request's way
+    await until(answered + CLEAN_CLIENT_MS + 50);
+    const later = await gets();
+    expect((await whoami(client)).status).toBe(200);
+    expect((await gets()) - later).toBe(0);
+  });
+
+  it('refuses a client that keeps asking within about CLEAN_CLIENT_MS of failures counted by another instance', async () => {
+    const client = from('10.0.0.8', h.auth('viewer'));
+    expect((await whoami(client)).status).toBe(200);
+    // another API instance counted this client's failures up to the limit
+    await h.redis.set(`duckmig:${h.queue.name}:authfail:10.0.0.8`, '10', 'PX', 60_000);
+    const counted = Date.now();
+    let status = 200;
+    while (status === 200) {
+      status = (await whoami(client)).status;
+      if (status === 200) expect(Date.now() - counted, 'let through after the failures were counted').toBeLessThan(CLEAN_CLIENT_MS + 500);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(status).toBe(429);
   });
 
   it('throttles a client that was let through before as soon as it reaches the limit', async () => {

@@ -5,7 +5,8 @@
 // is summarised: one line for a client's first failure in a window and one when it is
 // throttled, never a line per guess (and never what was presented). A client that has
 // no failure at all is remembered as clean for CLEAN_CLIENT_MS, so its authenticated
-// requests do not ask Redis each time; its own failure here forgets that at once, and
+// requests do not ask Redis each time (and, while it keeps asking, that is renewed in the
+// background before it runs out); its own failure here forgets that at once, and
 // failures counted by other instances apply here within CLEAN_CLIENT_MS.
 import type { RedisConnection } from '../config/redis-connection.js';
 import type { Logger } from 'pino';
@@ -31,6 +32,8 @@ export class AuthThrottle {
   readonly #options: AuthThrottleOptions;
   /** client → until when it is known clean */
   readonly #clean = new Map<string, number>();
+  /** client → the background check in flight for it (#recheck) */
+  readonly #checks = new Map<string, object>();
 
   constructor(options: AuthThrottleOptions) {
     this.#options = options;
@@ -44,7 +47,13 @@ export class AuthThrottle {
   async assertAllowed(client: string): Promise<void> {
     const { redis, limit } = this.#options;
     const until = this.#clean.get(client);
-    if (until !== undefined && until > Date.now()) return;
+    const now = Date.now();
+    if (until !== undefined && until > now) {
+      // in the second half of that time Redis is asked again beside the request, so a
+      // client that keeps asking is never held up by the check
+      if (until - now < CLEAN_CLIENT_MS / 2) this.#recheck(client);
+      return;
+    }
     const key = this.#key(client);
     const count = Number((await redis.get(key)) ?? 0);
     if (count === 0) this.#rememberClean(client);
@@ -57,6 +66,8 @@ export class AuthThrottle {
   async recordFailure(client: string, logger: Logger | undefined, what: string): Promise<void> {
     const { redis, limit, windowMs } = this.#options;
     this.#clean.delete(client);
+    // a check still on its way may have read the count before this failure: it must not mark the client clean
+    this.#checks.delete(client);
     const key = this.#key(client);
     // NX: the window starts with the first failure and is never extended by later ones
     const replies = await redis.multi().incr(key).pexpire(key, windowMs, 'NX').exec();
@@ -64,6 +75,26 @@ export class AuthThrottle {
     if (err) throw err;
     if (count === 1) logger?.warn({ event: 'auth:failed', client, what }, `authentication failed (${what}); further failures from ${client} in this window are counted, not logged`);
     if (count === limit) logger?.warn({ event: 'auth:throttled', client, failures: limit, windowMs }, `${client} failed authentication ${limit} times: throttled for the rest of the window`);
+  }
+
+  /** Renews a clean client's standing in the background; one check per client at a time. */
+  #recheck(client: string): void {
+    if (this.#checks.has(client)) return;
+    const check = {};
+    this.#checks.set(client, check);
+    const current = () => this.#checks.get(client) === check;
+    this.#options.redis.get(this.#key(client)).then(
+      (count) => {
+        if (!current()) return;
+        this.#checks.delete(client);
+        // failures counted elsewhere: the next request asks Redis itself (and may be refused)
+        if (Number(count ?? 0) === 0) this.#rememberClean(client);
+        else this.#clean.delete(client);
+      },
+      () => {
+        if (current()) this.#checks.delete(client);
+      },
+    );
   }
 
   #rememberClean(client: string): void {
