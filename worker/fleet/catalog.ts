@@ -2,7 +2,7 @@
 // (published in fleetKeys().targets), the migrations id of the worker's files, and which
 // targets a job holds right now (a file is never opened twice at once in this process:
 // scans skip a busy target, and a second job on it waits for the first).
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../../config/redis-connection.js';
 import type { Logger } from 'pino';
 import type { FleetConfig } from '../../config/worker.js';
 import type { TargetState } from '../../contract/index.js';
@@ -18,7 +18,7 @@ export interface CatalogOptions {
   shard: string;
   workerId: string;
   settings: TargetSettings;
-  redis: Redis;
+  redis: RedisConnection;
   keys: FleetKeys;
   logger: Logger;
 }

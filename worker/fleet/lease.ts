@@ -6,7 +6,7 @@
 // monotonic clock, minus a margin): past it, held() is false at once, before any timer
 // fires, and the fence (core/write-fence.ts) refuses every write under the token.
 import { performance } from 'node:perf_hooks';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../../config/redis-connection.js';
 import type { Logger } from 'pino';
 import type { FleetKeys } from '../../fleet/options.js';
 
@@ -24,7 +24,7 @@ const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
 export interface LeaseOptions {
-  redis: Redis;
+  redis: RedisConnection;
   keys: FleetKeys;
   shard: string;
   workerId: string;

@@ -6,14 +6,14 @@
 // the shard queue drains (target jobs in flight finish; a second signal aborts them), the
 // lease is released so a standby takes over at once, then Redis closes.
 import { join } from 'node:path';
-import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import { fleetKeys, type ShardState } from '../../contract/index.js';
 import { redisUrlMissing } from '../../config/config-error.js';
+import { redisTopology, type ConnectionSettings, type RedisConnection, type RedisTopology } from '../../config/redis-connection.js';
 import { dataDirSecrets, redisUrlSecrets } from '../../config/secrets.js';
 import type { FleetConfig, WorkerConfig } from '../../config/worker.js';
 import type { WriteFence } from '../../core/index.js';
-import { DEFAULT_BULL_PREFIX, DEFAULT_KEY_PREFIX, type FleetPrefixes } from '../../fleet/options.js';
+import type { FleetPrefixes } from '../../fleet/options.js';
 import { teardown, type TeardownStep } from '../../lifecycle/teardown.js';
 import { Catalog } from './catalog.js';
 import { startLease, type ShardLease } from './lease.js';
@@ -35,11 +35,12 @@ export interface StartFleetWorkerOptions extends FleetPrefixes {
   cwd?: string;
 }
 
-function connect(name: string, url: string, log: Logger, extra: RedisOptions = {}): Redis {
-  const connection = new Redis(url, { maxRetriesPerRequest: null, connectionName: `duckmig-fleet-${name}`, ...extra });
+/** A connection of the REDIS_URL's topology (one Redis, Cluster, Sentinel); one warning when it is lost, one line when it is back. */
+function connect(name: string, topology: RedisTopology, log: Logger, extra: Partial<ConnectionSettings> = {}): RedisConnection {
+  const connection = topology.connect({ name: `duckmig-fleet-${name}`, maxRetriesPerRequest: null, ...extra });
   let down = false;
-  connection.on('error', (err) => {
-    if (!down) log.warn({ event: 'redis:down', connection: name, err: { message: err.message } }, `redis unreachable (${name}); retrying`);
+  connection.on('error', (err: Error) => {
+    if (!down) log.warn({ event: 'redis:down', connection: name, err: { message: err.message } }, `redis at ${topology.location} unreachable (${name}); retrying`);
     down = true;
   });
   connection.on('ready', () => {
@@ -49,7 +50,7 @@ function connect(name: string, url: string, log: Logger, extra: RedisOptions = {
   return connection;
 }
 
-async function quit(connection: Redis): Promise<void> {
+async function quit(connection: RedisConnection): Promise<void> {
   await connection.quit().catch(() => connection.disconnect());
 }
 
@@ -58,15 +59,17 @@ export async function startFleetWorker(config: WorkerConfig, logger: Logger, opt
   if (!fleet) throw new Error('not a fleet worker: set DUCKMIG_DATABASES or DUCKMIG_FLEET_MANIFEST');
   const redisUrl = config.redisUrl;
   if (!redisUrl) throw redisUrlMissing('the worker');
-  const { cwd = process.cwd(), keyPrefix = DEFAULT_KEY_PREFIX, bullPrefix = DEFAULT_BULL_PREFIX } = options;
+  const topology = redisTopology(redisUrl);
+  // the topology's prefixes ({duckmig}… under Cluster), unless the caller names others
+  const { cwd = process.cwd(), keyPrefix = topology.keyPrefix, bullPrefix = topology.bullPrefix } = options;
   const { shard, workerId } = fleet;
   const keys = fleetKeys(keyPrefix);
   const log = logger.child({ component: 'fleet-worker', workerId, shard });
 
-  const redis = connect('state', redisUrl, log);
+  const redis = connect('state', topology, log);
   // lease commands never wait longer than a renewal period: a silent Redis must not hide a lost lease
-  const leaseRedis = connect('lease', redisUrl, log, { commandTimeout: Math.max(200, Math.floor(fleet.leaseTtlMs / 3)), maxRetriesPerRequest: 1 });
-  const bullConnection = connect('bullmq', redisUrl, log);
+  const leaseRedis = connect('lease', topology, log, { commandTimeout: Math.max(200, Math.floor(fleet.leaseTtlMs / 3)), maxRetriesPerRequest: 1 });
+  const bullConnection = connect('bullmq', topology, log);
 
   const settings: TargetSettings = {
     migrationsDir: config.migrationsDir,
@@ -179,7 +182,7 @@ export async function startFleetWorker(config: WorkerConfig, logger: Logger, opt
   }
 
   log.info(
-    { event: 'worker:ready', mode: 'fleet', pid: process.pid, shard, workerId, concurrency: fleet.concurrency, leaseTtlMs: fleet.leaseTtlMs },
+    { event: 'worker:ready', mode: 'fleet', pid: process.pid, shard, workerId, redis: topology.location, concurrency: fleet.concurrency, leaseTtlMs: fleet.leaseTtlMs },
     `fleet worker ${workerId} ready for shard ${shard} (${lease.held() ? 'owner' : 'standing by for the lease'})`,
   );
   let closing: Promise<void> | null = null;

@@ -2,7 +2,7 @@
 // (a FLEET_QUEUE consumer) registers here. Each service starts once the shard's lease loop
 // runs and closes, in reverse order, before the shard's consumer drains and its lease is
 // released. The connections in the context are the process's: a service never closes them.
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../../config/redis-connection.js';
 import type { Logger } from 'pino';
 import type { FleetConfig, WorkerConfig } from '../../config/worker.js';
 import type { FleetKeys } from '../../fleet/options.js';
@@ -16,9 +16,9 @@ export interface FleetServiceContext {
   bullPrefix: string;
   keys: FleetKeys;
   /** commands and pub/sub publishing (not for blocking or subscribing) */
-  redis: Redis;
+  redis: RedisConnection;
   /** BullMQ's connection, shareable by Queues and Workers */
-  bullConnection: Redis;
+  bullConnection: RedisConnection;
   logger: Logger;
   /** the migrations id of this worker's files now */
   migrationsId(): Promise<string>;

@@ -6,7 +6,7 @@
 // (their fence refuses any further write), and it closes.
 import { setTimeout as delay } from 'node:timers/promises';
 import { Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../../config/redis-connection.js';
 import type { Logger } from 'pino';
 import { STALLED_FAILED_REASON, TargetJobData, WORKER_DIED_MESSAGE, shardQueueName, type TargetOutcome } from '../../contract/index.js';
 import type { FleetKeys } from '../../fleet/options.js';
@@ -16,13 +16,13 @@ export interface ShardConsumerOptions {
   shard: string;
   processor: ReturnType<typeof createTargetProcessor>;
   /** BullMQ's connection (shared: the consumer never closes it) */
-  connection: Redis;
+  connection: RedisConnection;
   bullPrefix: string;
   concurrency: number;
   lockDurationMs: number;
   stalledIntervalMs: number;
   /** for crash outcomes */
-  redis: Redis;
+  redis: RedisConnection;
   keys: FleetKeys;
   logger: Logger;
 }

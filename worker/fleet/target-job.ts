@@ -7,7 +7,7 @@
 // job whose worker died fails (stalled → 'crashed', recorded by the shard's next consumer).
 import { join } from 'node:path';
 import type { Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../../config/redis-connection.js';
 import type { Logger } from 'pino';
 import { TargetJobData, type FleetErrorCode, type FleetEvent, type RunResult, type TargetOutcome, type TargetState } from '../../contract/index.js';
 import { RestorePoints, errorExcerpt, type WriteFence } from '../../core/index.js';
@@ -37,7 +37,7 @@ export interface TargetJobDeps {
   /** the lease's fence while this worker owns the shard, else null */
   fence(): WriteFence | null;
   restore: RestoreOptions;
-  redis: Redis;
+  redis: RedisConnection;
   keys: FleetKeys;
   logger: Logger;
 }
@@ -58,7 +58,7 @@ export function crashedOutcome(data: TargetJobData, message: string): TargetOutc
 }
 
 /** Stores the outcome in the run's hash (HSETNX for a crash: an outcome the job stored itself wins) and announces it. */
-export async function publishOutcome(redis: Redis, keys: FleetKeys, runId: string, outcome: TargetOutcome, onlyIfNone = false): Promise<void> {
+export async function publishOutcome(redis: RedisConnection, keys: FleetKeys, runId: string, outcome: TargetOutcome, onlyIfNone = false): Promise<void> {
   const json = JSON.stringify(outcome);
   const stored = onlyIfNone ? await redis.hsetnx(keys.runTargets(runId), outcome.id, json) : await redis.hset(keys.runTargets(runId), outcome.id, json);
   if (onlyIfNone && stored === 0) return;
