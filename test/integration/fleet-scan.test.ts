@@ -1,6 +1,6 @@
 // Specification of an owner's scan of a large shard, with a real fleet worker process: the
-// lease is renewed all through the scan (it never lapses, its token never changes, even with
-// a lease TTL far shorter than reading every file the full way would take), every target's
+// lease is renewed all through the scan (it never lapses, its token never changes, with a
+// lease TTL a fraction of the scan's time), every target's
 // state is published from its ledger (fresh, partly migrated, locked by another process,
 // corrupt), the scan writes nothing to any file, and its cost per file is logged.
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -44,8 +44,8 @@ describe('scanning a large shard', () => {
     // another process (this test) holds one file
     const holder = await Database.open(f.file(id(7)), { attempts: 1 });
     try {
-      // renewals every 333 ms; a renewal that waits longer than 900 ms loses the lease
-      const worker = await f.startWorker('worker-a', { DUCKMIG_LEASE_TTL_MS: '1000', DUCKMIG_FLEET_SCAN_MS: '3600000' });
+      // renewals every second; one not confirmed within 2.7 s loses the lease (the scan takes several TTLs)
+      const worker = await f.startWorker('worker-a', { DUCKMIG_LEASE_TTL_MS: '3000', DUCKMIG_FLEET_SCAN_MS: '3600000' });
       const seen = new Set<string | null>();
       const watching = (async () => {
         // sampled until the scan has ended, and once after it
