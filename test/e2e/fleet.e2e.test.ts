@@ -7,6 +7,7 @@
 // started), its counts reach the final numbers (one poisoned target fails in the last wave,
 // within the halt rule), and the failed target's drill-down shows its version and error.
 // A viewer sees "Start fleet run…" disabled with the reason, and the API refuses the viewer.
+// Retrying the failed target (confirmed, with a reason) is a new run over it alone.
 // The screens pass axe-core (no serious or critical violation) and fit a 390×844 phone.
 // Every wait is on page state, a log line or an event, never a fixed sleep.
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -298,4 +299,25 @@ describe('the Fleet page', () => {
     await detail.getByRole('table').getByText(/migration-failed/).waitFor();
     await expectAccessibleAndFits(page, 'fleet target detail');
   }, 300_000);
+
+  it('retries the failed target after confirming: a new run over it alone, halted by its canary', async () => {
+    const page = await signIn('admin');
+    await openFleet(page);
+    await page.getByTestId('fleet-run-status').filter({ hasText: /^\s*failed\s*$/ }).waitFor();
+    await page.getByRole('button', { name: 'Retry failed…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Retry the failed targets' });
+    await dialog.getByText('(1 failed.)').waitFor();
+    // a reason is required before anything starts
+    await dialog.getByRole('button', { name: 'Retry', exact: true }).click();
+    await dialog.getByText('Give a reason').waitFor();
+    await dialog.getByLabel(/^Reason/).fill('poison removed (not really)');
+    await dialog.getByRole('button', { name: 'Retry', exact: true }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await page.getByTestId('fleet-run-status').filter({ hasText: /^\s*halted\s*$/ }).waitFor({ timeout: 120_000 });
+    await page.getByTestId('fleet-count-failed').filter({ hasText: /^1$/ }).waitFor();
+    expect(await page.getByTestId('fleet-count-not-in-run').textContent()).toBe(String(TARGETS - 1));
+    expect(await page.getByTestId('fleet-count-succeeded').textContent()).toBe('0');
+    expect(await page.locator(`[data-testid="fleet-grid"] li[data-target="${POISONED}"]`).getAttribute('data-state')).toBe('failed');
+    await page.getByTestId('fleet-run-done').filter({ hasText: '1 of 1' }).waitFor();
+  }, 180_000);
 });
