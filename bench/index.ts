@@ -37,6 +37,11 @@ const REGISTRY: Entry[] = [
     summary: 'rehearsal on a copy vs the run it predicts: 4 shipped migrations, ~100 MB database (--count MiB)',
     load: async () => (await import('./rehearsal-bench.js')).rehearsalBench,
   },
+  {
+    name: 'fleet',
+    summary: '2,000 targets × 4 migrations: floor vs duckmig fleet runs at 1×1, 1×2, 2×1 (≤ 15 % over the floor); Redis per target',
+    load: async () => (await import('./fleet-bench.js')).fleetBench,
+  },
 ];
 
 function usage(): string {
@@ -47,8 +52,8 @@ function usage(): string {
     ...lines,
     '',
     '  --reps N    runs per variant, median reported (default 3, at least 2)',
-    '  --count N   override the size (migrations for runner, files for validate, no-op runs for service, MiB for restore and rehearsal)',
-    "  --only IDS  only these variants, comma-separated (runner: a,a',b,c,e,d,d*,u,p and crash for the crash trials; the floor (a) always runs)",
+    '  --count N   override the size (migrations for runner, files for validate, no-op runs for service, MiB for restore and rehearsal, targets for fleet)',
+    "  --only IDS  only these variants, comma-separated (runner: a,a',b,c,e,d,d*,u,p and crash for the crash trials; the floor (a) always runs; fleet: 1x1,1x2,2x1, each with its floor)",
     '  --keep      keep the temp directories',
   ].join('\n');
 }
