@@ -223,6 +223,34 @@ describe('Flyway files', () => {
 });
 
 describe('BIGINT versions in the ledger', () => {
+  it('a ledger created in a new database has BIGINT versions from the start: no ALTER and no CHECKPOINT', async () => {
+    box = sandbox({ copyMigrations: false });
+    const db = await Database.open(box.dbPath);
+    const sent: string[] = [];
+    // DuckDB's connection, watched: every statement the ledger sends
+    const watched = new Proxy(db.connection, {
+      get(target, key) {
+        const value = Reflect.get(target, key, target) as unknown;
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          if (typeof args[0] === 'string') sent.push(args[0]);
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    await new Ledger(watched).ensure();
+    expect(sent.filter((sql) => /^\s*(ALTER|CHECKPOINT)\b/i.test(sql))).toEqual([]);
+    const types = await rowsOf(db, "SELECT table_name, column_name, data_type FROM duckdb_columns() WHERE column_name IN ('version', 'from_version', 'to_version') ORDER BY table_name, column_name");
+    expect(types).toEqual([
+      { table_name: 'schema_migration_runs', column_name: 'from_version', data_type: 'BIGINT' },
+      { table_name: 'schema_migration_runs', column_name: 'to_version', data_type: 'BIGINT' },
+      { table_name: 'schema_migrations', column_name: 'version', data_type: 'BIGINT' },
+      // the old application's table, exactly as it was
+      { table_name: 'schema_version', column_name: 'version', data_type: 'INTEGER' },
+    ]);
+    await db.close();
+  });
+
   it('a database whose ledger has an INTEGER version column keeps its rows and accepts 14-digit versions', async () => {
     box = sandbox({ copyMigrations: false });
     const a = box.write('001_a.sql', 'CREATE TABLE a (id INTEGER);\n');

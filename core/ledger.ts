@@ -62,6 +62,13 @@ const VERSION_COLUMNS = [
   ['schema_migration_runs', 'to_version'],
 ] as const;
 
+/** A DDL with these columns declared BIGINT: a ledger created now needs no widening (no ALTER, no CHECKPOINT). */
+function wide(ddl: string, columns: readonly string[]): string {
+  return columns.reduce((sql, column) => sql.replace(new RegExp(`(\\n\\s+${column}\\s+)INTEGER\\b`), '$1BIGINT'), ddl);
+}
+const LEDGER_DDL_WIDE = wide(LEDGER_DDL, ['version']);
+const RUNS_DDL_WIDE = wide(RUNS_DDL, ['from_version', 'to_version']);
+
 /** schema_version stays exactly the old application's table (INTEGER PRIMARY KEY). */
 const LEGACY_MAX_VERSION = 2 ** 31 - 1;
 
@@ -206,8 +213,9 @@ export class Ledger {
   async ensure(): Promise<void> {
     if (!CORE_TABLES.every((t) => this.#known.has(t))) {
       if (!this.#known.has('schema_migrations')) await this.has('schema_migrations'); // refuses another tool's table
-      await this.connection.run(LEDGER_DDL);
-      await this.connection.run(RUNS_DDL);
+      // IF NOT EXISTS: a table an older build created keeps its INTEGER columns until widened below
+      await this.connection.run(LEDGER_DDL_WIDE);
+      await this.connection.run(RUNS_DDL_WIDE);
       await this.connection.run(LEGACY_DDL);
       for (const t of CORE_TABLES) this.#known.add(t);
     }
