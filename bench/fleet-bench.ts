@@ -197,11 +197,12 @@ export const fleetBench: Benchmark = {
     } finally {
       await Promise.allSettled([...floors.map((f) => f.stop()), ...[...topologies.values()].map((t) => t.stop())]);
     }
-    return report(count, reps, pairs, samples, idle);
+    const targetsHashBytes = new Map([...topologies].map(([id, t]) => [id, t.targetsHashBytes]));
+    return report(count, reps, pairs, samples, idle, targetsHashBytes);
   },
 };
 
-function report(count: number, reps: number, pairs: Pair[], samples: Map<string, Sample[]>, idle: Map<string, RedisDelta>): BenchReport {
+function report(count: number, reps: number, pairs: Pair[], samples: Map<string, Sample[]>, idle: Map<string, RedisDelta>, targetsHashBytes: Map<string, number>): BenchReport {
   const med = (key: string, pick: (s: Sample) => number) => median((samples.get(key) ?? []).map(pick));
   const rows: string[][] = [];
   const goals: Goal[] = [];
@@ -267,11 +268,11 @@ function report(count: number, reps: number, pairs: Pair[], samples: Map<string,
   const idleRows = [...idle.entries()].map(([id, d]) => {
     const workers = PAIRS.find((p) => p.id === id)!.processes;
     const seconds = IDLE_WINDOW_MS / 1000;
-    return [id, String(workers), (d.commands / seconds / workers).toFixed(2), (d.bytes / seconds / workers).toFixed(0), [...d.byCommand.entries()].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([n, c]) => `${n} ${(c / seconds / workers).toFixed(2)}`).join(', ')];
+    return [id, String(workers), perTarget(targetsHashBytes.get(id)!, count, 0), (d.commands / seconds / workers).toFixed(2), (d.bytes / seconds / workers).toFixed(0), [...d.byCommand.entries()].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([n, c]) => `${n} ${(c / seconds / workers).toFixed(2)}`).join(', ')];
   });
   const idleTable: Table = {
-    title: `idle fleet workers (owners, no run): Redis cost per worker over ${IDLE_WINDOW_MS / 1000} s, lease TTL 15 s (renewed every 5 s)`,
-    columns: ['fleet', 'workers', 'commands/s per worker', 'bytes/s per worker', 'by command (/s per worker)'],
+    title: `idle fleet workers (owners, no run): Redis cost per worker over ${IDLE_WINDOW_MS / 1000} s, lease TTL 15 s (renewed every 5 s); the published target states (MEMORY USAGE of the targets hash) per target`,
+    columns: ['fleet', 'workers', 'target states bytes/target', 'commands/s per worker', 'bytes/s per worker', 'by command (/s per worker)'],
     rows: idleRows,
   };
 

@@ -34,6 +34,8 @@ export interface FleetTopology {
   readonly files: string[];
   readonly workerPids: number[];
   readonly redisPid: number;
+  /** MEMORY USAGE of the published target states (fleetKeys().targets), once every worker consumes */
+  readonly targetsHashBytes: number;
   /** puts every target back to the template (untimed, between runs) */
   reset(): Promise<void>;
   counters(): Promise<RedisCounters>;
@@ -66,6 +68,7 @@ export async function startFleetTopology(spec: TopologySpec, log: (message: stri
   const conn = new Redis(redis.url, { maxRetriesPerRequest: null });
   const sub = new Redis(redis.url, { maxRetriesPerRequest: null });
   const workers: ManagedChild[] = [];
+  let targetsHashBytes = 0;
   try {
     await sub.subscribe(fleetKeys(prefixes.keyPrefix).events);
     for (const s of shards) {
@@ -95,8 +98,9 @@ export async function startFleetTopology(spec: TopologySpec, log: (message: stri
       await (worker as ManagedChild & { start(): Promise<void> }).start();
     }
     // a worker consumes its shard queue once it holds the lease and has published its targets
-    await Promise.all(workers.map((w) => w.waitForOutput('"event":"fleet:consuming"', 60_000 + 40 * spec.targets.length)));
+    await Promise.all(workers.map((w) => w.waitForOutput('"event":"fleet:consuming"', 300_000 + 2_000 * spec.targets.length)));
     log(`fleet ${spec.id}: ${spec.workers} worker(s) × concurrency ${spec.concurrency} consuming, ${await conn.hlen(fleetKeys(prefixes.keyPrefix).targets)} targets published`);
+    targetsHashBytes = Number(await conn.call('MEMORY', 'USAGE', fleetKeys(prefixes.keyPrefix).targets, 'SAMPLES', '0'));
   } catch (err) {
     await Promise.allSettled(workers.map((w) => w.kill('SIGTERM')));
     sub.disconnect();
@@ -110,6 +114,7 @@ export async function startFleetTopology(spec: TopologySpec, log: (message: stri
     files,
     workerPids: workers.map((w) => w.pid!),
     redisPid: redis.pid,
+    targetsHashBytes,
     reset: () => resetTargets(files, spec.template),
     counters: () => redisCounters(conn),
     async run(stallMs) {
