@@ -53,7 +53,7 @@ function usage(): string {
     '',
     '  --reps N    runs per variant, median reported (default 3, at least 2)',
     '  --count N   override the size (migrations for runner, files for validate, no-op runs for service, MiB for restore and rehearsal, targets for fleet)',
-    "  --only IDS  only these variants, comma-separated (runner: a,a',b,c,e,d,d*,u,p and crash for the crash trials; the floor (a) always runs; fleet: 1x1,1x2,2x1, each with its floor)",
+    "  --only IDS  only these variants, comma-separated (runner: a,a',b,w,c,e,d,d*,u,p and crash for the crash trials; the floor (a) always runs; fleet: 1x1,1x2,2x1, each with its floor)",
     '  --keep      keep the temp directories',
   ].join('\n');
 }

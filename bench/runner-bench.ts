@@ -15,7 +15,7 @@ import { mib, ms, percent, ratio, type Table } from './table.js';
 const DEFAULT_COUNT = 1000;
 const WARMUP_COUNT = 20;
 
-type VariantId = 'a' | 'a′' | 'b' | 'c' | 'e' | 'd' | 'd*' | 'u' | 'p';
+type VariantId = 'a' | 'a′' | 'b' | 'w' | 'c' | 'e' | 'd' | 'd*' | 'u' | 'p';
 
 interface VariantRun {
   applied: number;
@@ -98,8 +98,13 @@ function floor(id: VariantId, perStatement: boolean, label: string): Variant {
   };
 }
 
-/** As `duckmig run` does it (cli/local.ts): the runner on Database.open's connection, with the database's path (for the WAL budget). */
-function duckmig(id: VariantId, checkpoint: CheckpointPolicy | undefined, label: string): Variant {
+/**
+ * As `duckmig run` does it (cli/local.ts): the runner on Database.open's connection, with the
+ * database's path (for the WAL budget). `statements`: a listener follows every statement, as
+ * the worker and the CLI's progress view do (each statement its own DuckDB call); without
+ * one, as `duckmig run --json`, each file runs at once.
+ */
+function duckmig(id: VariantId, checkpoint: CheckpointPolicy | undefined, label: string, statements = false): Variant {
   return {
     id,
     label,
@@ -107,7 +112,7 @@ function duckmig(id: VariantId, checkpoint: CheckpointPolicy | undefined, label:
       const db = await Database.open(path);
       try {
         const runner = new MigrationRunner({ connection: db.connection, source: new FileMigrationSource(dir), database: db, ...(checkpoint && { checkpoint }) });
-        const phases = attachPhases(runner);
+        const phases = attachPhases(runner, statements);
         const m = await measure(() => runner.run());
         const result = m.value;
         const applied = result.migrations.filter((r) => r.status === 'applied').length;
@@ -151,7 +156,8 @@ function peer(id: VariantId, label: string, migrate: (instance: DuckDBInstance, 
 const VARIANTS: Variant[] = [
   floor('a', false, 'floor: @duckdb/node-api, 1 tx/file (1 multi-statement query) + ledger row'),
   floor('a′', true, 'floor, statement by statement (extract, prepare + run each)'),
-  duckmig('b', undefined, `duckmig run as shipped (checkpoint ${describeCheckpointPolicy(DEFAULT_CHECKPOINT_BUDGET)} + at the end)`),
+  duckmig('b', undefined, `duckmig run as shipped (checkpoint ${describeCheckpointPolicy(DEFAULT_CHECKPOINT_BUDGET)} + at the end), each file at once`),
+  duckmig('w', undefined, 'duckmig run followed statement by statement (the worker, the CLI progress view)', true),
   duckmig('c', 'each', "duckmig run --checkpoint each (after every migration)"),
   duckmig('e', 'end', 'duckmig run --checkpoint end'),
   kysely('d', 'as-shipped', 'Kysely Migrator + kysely-duckdb (as shipped: autocommit)'),
@@ -315,6 +321,11 @@ export const runnerBench: Benchmark = {
       notes: [
         `(b) is the default: a CHECKPOINT when ${describeCheckpointPolicy(DEFAULT_CHECKPOINT_BUDGET)} has accumulated since the last one, and when the run ends; a crash leaves at most that much WAL, which Database.open replays (recovering the WAL DuckDB 1.5.6 cannot replay directly). (c) leaves no WAL behind and pays a CHECKPOINT per migration; (e) one CHECKPOINT at the end.`,
         "(d) kysely-duckdb 0.4's adapter declares supportsTransactionalDdl=false, so Kysely runs every statement in autocommit (a failed migration leaves its earlier statements applied); (d*) tells Kysely DuckDB's DDL is transactional, and Kysely then wraps the whole batch in one transaction. Neither has a per-file transaction, a checksum or a parse check.",
+        ...(has('w')
+          ? [
+              `(w) is the same run with a listener for statement events (the worker always has one, for live progress): every statement its own DuckDB call, timed and reported; ${ratio(med('w'), floorMs)} of the floor${has('u') ? `, ${ratio(med('w'), med('u'))} of umzug` : ''}${has('p') ? `, ${ratio(med('w'), med('p'))} of postgrator` : ''}. (b) has none (duckmig run --json), so each file runs in one call with its BEGIN.`,
+            ]
+          : []),
         '(u) umzug has no transactions of its own: here each file runs in one, and its history row is written after the commit (a crash between them re-runs the file). (p) postgrator runs the script and then its history row, no transaction (a failing statement leaves the earlier ones applied); it checksums applied files (md5).',
       ],
     };
@@ -342,7 +353,7 @@ function crashTable(summaries: TrialSummary[]): Table {
 
 /** The floors' and duckmig's time per phase side by side, so a gap points at its cause. */
 function phaseTable(by: Map<VariantId, Sample[]>): Table {
-  const ids = (['a', 'a′', 'b', 'c', 'e'] as VariantId[]).filter((id) => by.has(id));
+  const ids = (['a', 'a′', 'b', 'w', 'c', 'e'] as VariantId[]).filter((id) => by.has(id));
   const per = new Map(ids.map((id) => [id, medianPhases(by.get(id)!.map((s) => s.timed.run.phases).filter((p): p is Phases => p !== undefined))]));
   const a = per.get('a')!;
   const b = per.get('b') ?? medianPhases([]);

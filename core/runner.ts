@@ -39,6 +39,7 @@ import { errorExcerpt, errorText } from './error-text.js';
 import { duckdbStatementCount, type parseCheck } from './parse-check.js';
 import { ConnectionStateError, mayMoveConnection, ensureHome, readHome, type ConnectionHome } from './sandbox.js';
 import { fileStatements } from './file-statements.js';
+import { beginAndRunAtOnce, runsAtOnce } from './file-at-once.js';
 import { sampleProgress } from './statement-progress.js';
 import { diffSchema, readSchema } from './schema.js';
 import type { MigrationFile, MigrationSource } from './source.js';
@@ -125,10 +126,14 @@ export class MigrationRunner {
     this.#checkpoints = new Checkpointer(checkpoint, options.checkpoint ?? DEFAULT_CHECKPOINT_BUDGET, options.database?.path, options.logger);
     const logger = options.logger;
     if (logger) {
-      this.events.onEvent((event) => {
-        const level = event.type === 'migration:failed' ? 'error' : event.type.startsWith('statement:') ? 'debug' : 'info';
-        logger[level]({ ...event, event: event.type }, event.type);
-      });
+      // statement events are logged at debug: asking for them otherwise would keep every file from running at once
+      this.events.onEvent(
+        (event) => {
+          const level = event.type === 'migration:failed' ? 'error' : event.type.startsWith('statement:') ? 'debug' : 'info';
+          logger[level]({ ...event, event: event.type }, event.type);
+        },
+        { statements: logger.isLevelEnabled('debug') },
+      );
     }
   }
 
@@ -606,10 +611,11 @@ export class MigrationRunner {
     total: number,
     runId: string,
     signal: AbortSignal | undefined,
+    announced = false,
   ): Promise<{ result: MigrationResult; durationMs: number }> {
     const start = process.hrtime.bigint();
     const timings: StatementTiming[] = [];
-    this.events.emit({ type: 'migration:start', runId, version: m.version, name: m.name, index, total, statements: m.statements.length });
+    if (!announced) this.events.emit({ type: 'migration:start', runId, version: m.version, name: m.name, index, total, statements: m.statements.length });
     let statementIndex = 0;
     let mayHaveMoved = false;
     try {
@@ -648,31 +654,86 @@ export class MigrationRunner {
       // a refused statement may already have moved the connection: back before anything is recorded
       if (err instanceof ConnectionStateError) await this.#backHome();
       const cancelled = err instanceof CancelledError || Boolean(signal?.aborted);
-      const text = m.statements[statementIndex];
-      const error: MigrationError = {
-        message: cancelled ? `cancelled: ${this.#errorText(err)}` : this.#errorText(err),
-        statementIndex,
-        line: text?.line,
-        sql: text ? excerpt(text.sql).text : undefined,
+      return this.#notApplied(m, runId, start, err, cancelled, statementIndex, timings);
+    }
+  }
+
+  /** The result (and migration:failed event) of a migration whose statements failed or were cancelled. */
+  #notApplied(
+    m: MigrationFile,
+    runId: string,
+    start: bigint,
+    err: unknown,
+    cancelled: boolean,
+    statementIndex: number | undefined,
+    timings: StatementTiming[] | undefined,
+  ): { result: MigrationResult; durationMs: number } {
+    const text = statementIndex === undefined ? undefined : m.statements[statementIndex];
+    const error: MigrationError = {
+      message: cancelled ? `cancelled: ${this.#errorText(err)}` : this.#errorText(err),
+      statementIndex,
+      line: text?.line,
+      sql: text ? excerpt(text.sql).text : undefined,
+      file: m.file,
+    };
+    const durationMs = elapsed(start);
+    this.events.emit({ type: 'migration:failed', runId, version: m.version, name: m.name, durationMs, cancelled, error });
+    return {
+      durationMs,
+      result: {
+        version: m.version,
+        name: m.name,
         file: m.file,
-      };
+        checksum: m.checksum,
+        status: cancelled ? 'cancelled' : 'failed',
+        statements: m.statements.length,
+        durationMs,
+        ...(timings && { statementTimings: timings }),
+        error,
+      },
+    };
+  }
+
+  /**
+   * Opens the migration's transaction and runs its statements (never throws for SQL
+   * errors, as #execute). With nobody listening for statement events and a file
+   * file-at-once.ts admits, BEGIN and the whole file go to DuckDB in one call: no
+   * per-statement events or timings then. If that call fails, the transaction is rolled
+   * back and the file runs again statement by statement, so the failure is reported with
+   * DuckDB's own statement and line exactly as before; a cancellation, or a failure that
+   * invalidated the database, is reported as it is (the statement is known only in a
+   * one-statement file).
+   */
+  async #beginAndExecute(
+    m: MigrationFile,
+    index: number,
+    total: number,
+    runId: string,
+    signal: AbortSignal | undefined,
+  ): Promise<{ result: MigrationResult; durationMs: number }> {
+    if (signal?.aborted || this.events.wantsStatements || !runsAtOnce(m, duckdbStatementCount(this.#parsed, m.checksum))) {
+      await this.#connection.run('BEGIN TRANSACTION');
+      return this.#execute(m, index, total, runId, signal);
+    }
+    const start = process.hrtime.bigint();
+    this.events.emit({ type: 'migration:start', runId, version: m.version, name: m.name, index, total, statements: m.statements.length });
+    try {
+      await beginAndRunAtOnce(this.#connection, m);
+      if (signal?.aborted) throw new CancelledError(String(signal.reason ?? 'cancelled'));
       const durationMs = elapsed(start);
-      this.events.emit({ type: 'migration:failed', runId, version: m.version, name: m.name, durationMs, cancelled, error });
       return {
         durationMs,
-        result: {
-          version: m.version,
-          name: m.name,
-          file: m.file,
-          checksum: m.checksum,
-          status: cancelled ? 'cancelled' : 'failed',
-          statements: m.statements.length,
-          durationMs,
-          statementTimings: timings,
-          error,
-        },
+        result: { version: m.version, name: m.name, file: m.file, checksum: m.checksum, status: 'applied', statements: m.statements.length, durationMs },
       };
+    } catch (err) {
+      await this.#rollback();
+      const cancelled = err instanceof CancelledError || Boolean(signal?.aborted);
+      if (cancelled || (await isInvalidated(this.#connection))) {
+        return this.#notApplied(m, runId, start, err, cancelled, m.statements.length === 1 ? 0 : undefined, undefined);
+      }
     }
+    await this.#connection.run('BEGIN TRANSACTION');
+    return this.#execute(m, index, total, runId, signal, true);
   }
 
   /** One transaction per migration, each together with its ledger row. */
@@ -681,8 +742,7 @@ export class MigrationRunner {
     const interrupt = this.#interruptOn(options.signal);
     try {
       for (const [index, m] of batch.entries()) {
-        await this.#connection.run('BEGIN TRANSACTION');
-        const outcome = await this.#execute(m, index, batch.length, runId, options.signal);
+        const outcome = await this.#beginAndExecute(m, index, batch.length, runId, options.signal);
         let result = outcome.result;
         if (result.status === 'applied') {
           // the statements ran; the ledger row and the commit can still fail or be interrupted

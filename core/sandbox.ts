@@ -154,6 +154,15 @@ const REFUSED_FIRST_WORDS: Record<string, StatementType> = {
  */
 const SAFE_FIRST_WORDS = new Set(['CREATE', 'INSERT', 'UPDATE', 'DELETE', 'ALTER', 'DROP']);
 
+/**
+ * Whether DuckDB's grammar makes this statement one that neither changes the connection's
+ * state nor moves it (its first keyword decides: every type it can have stays home), so
+ * it needs neither the runtime refusal nor the check that the connection is still at home.
+ */
+export function keepsConnection(sql: string): boolean {
+  return SAFE_FIRST_WORDS.has(firstWord(sql));
+}
+
 async function preparedType(extracted: DuckDBExtractedStatements, index: number): Promise<StatementType | undefined> {
   try {
     const prepared = await extracted.prepare(index);
@@ -184,7 +193,7 @@ export async function connectionStateStatements(
   for (const [index, statement] of statements.entries()) {
     let types: (StatementType | undefined)[];
     if (aligned) {
-      if (SAFE_FIRST_WORDS.has(firstWord(statement.sql))) continue;
+      if (keepsConnection(statement.sql)) continue;
       types = [await preparedType(extracted, index)];
     } else {
       const alone = await connection.extractStatements(statement.sql).catch(() => undefined);
