@@ -2,7 +2,7 @@
 // batch destructive, the approval a run job carries while it waits and once decided, the
 // record the worker keeps in the database, and the HTTP bodies of the approvals routes.
 import { z } from 'zod';
-import { PendingMigration } from './results.js';
+import { PendingMigration, UndoStep } from './results.js';
 
 /** DUCKMIG_APPROVALS: no approvals, every run, or only runs whose batch is destructive. */
 export const ApprovalPolicy = z.enum(['off', 'all', 'destructive']);
@@ -40,9 +40,28 @@ export const ApprovalRecord = z.object({
 });
 export type ApprovalRecord = z.infer<typeof ApprovalRecord>;
 
-/** A run request waiting for an admin: what it would apply and who may decide. */
+/**
+ * A previewed undo's plan as the worker keeps it for the API (keys.undoPlan): which down
+ * scripts the plan id pins and what in them is destructive, so an undo request pinned to it
+ * can be classified and its approvers shown what it runs.
+ */
+export const UndoPlanRecord = z.object({
+  planId: z.string(),
+  to: z.number().int(),
+  fromVersion: z.number().int(),
+  steps: z.array(UndoStep),
+  previewedAt: z.string(),
+});
+export type UndoPlanRecord = z.infer<typeof UndoPlanRecord>;
+
+/** How long the worker keeps a previewed undo's plan (an undo pinned to a forgotten one counts as destructive). */
+export const UNDO_PLAN_TTL_MS = 7 * 24 * 3600 * 1000;
+
+/** A run or undo request waiting for an admin: what it would apply (or undo) and who may decide. */
 export const AwaitingApproval = z.object({
   jobId: z.string(),
+  /** a run applies `migrations`; an undo runs the down scripts `undo.steps` back to `undo.to` */
+  kind: z.enum(['run', 'undo']),
   requestedBy: z.string(),
   requestedAt: z.string(),
   expiresAt: z.string(),
@@ -51,8 +70,10 @@ export const AwaitingApproval = z.object({
   /** the pinned plan: the run applies exactly these files or is refused as plan-changed */
   plan: z.string().nullable(),
   target: z.number().int().nullable(),
-  /** the pending migrations of the plan, by the worker's latest status */
+  /** the pending migrations of the plan, by the worker's latest status (a run; empty for an undo) */
   migrations: z.array(PendingMigration),
+  /** an undo: the version it goes back to and its down scripts, newest first (empty when the worker no longer keeps its preview) */
+  undo: z.object({ to: z.number().int(), steps: z.array(UndoStep) }).nullable(),
   /** whether the caller may approve or reject it, and why not */
   youMayDecide: z.boolean(),
   whyNot: z.string().nullable(),

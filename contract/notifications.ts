@@ -14,17 +14,52 @@ export const NotificationEventType = z.enum([
   'run.succeeded',
   /** failed, refused, cancelled or crashed: `errorCode` says which */
   'run.failed',
-  /** applied migrations were undone */
-  'run.undo',
+  /** an undo was accepted by the API (`toVersion`: the version it goes back to) */
+  'undo.queued',
+  /** an undo waits for an approver before it may start */
+  'undo.awaiting-approval',
+  'undo.started',
+  /** the down scripts ran: applied migrations were undone */
+  'undo.succeeded',
+  /** failed, refused, cancelled or crashed: `errorCode` says which */
+  'undo.failed',
+  /** a fleet run was accepted (`jobId` is the fleet run's id) */
+  'fleet.run.queued',
+  /** the coordinator planned the run's waves and starts the first */
   'fleet.run.started',
-  'fleet.run.finished',
+  /** a wave's target jobs were dispatched (`wave`) */
+  'fleet.wave.started',
+  /** every target of a wave has its outcome (`wave` with its counts) */
+  'fleet.wave.finished',
+  /** the halt rule stopped the run (`message`: why); the targets not run are skipped */
+  'fleet.run.halted',
+  /** every wave ran and no target failed */
+  'fleet.run.succeeded',
+  /** every wave ran and some targets failed within the halt rule, or the run was refused or cancelled (`errorCode`) */
+  'fleet.run.failed',
   /** the database's schema differs from what its applied migrations say it should be */
   'drift.found',
 ]);
 export type NotificationEventType = z.infer<typeof NotificationEventType>;
 
-/** The event the approvals flow emits when a run needs an approver. */
-export const AWAITING_APPROVAL_EVENT: NotificationEventType = 'run.awaiting-approval';
+/** A fleet run's wave in an event: which, and (once finished) its counts. */
+export const NotificationWave = z.object({
+  index: z.number().int(),
+  name: z.string(),
+  targets: z.number().int(),
+  succeeded: z.number().int().optional(),
+  failed: z.number().int().optional(),
+  skipped: z.number().int().optional(),
+});
+
+/** A fleet run's totals when it ends: the run's counts, every outcome by result, and the failures by error code. */
+export const NotificationFleetSummary = z.object({
+  counts: z.object({ targets: z.number().int(), succeeded: z.number().int(), failed: z.number().int(), skipped: z.number().int(), pending: z.number().int() }),
+  /** succeeded, nothing-to-do, rehearsed, failed, skipped → how many targets */
+  byResult: z.record(z.string(), z.number().int()),
+  /** error code → how many targets failed with it */
+  failedBy: z.record(z.string(), z.number().int()),
+});
 
 /** What an emitter says about an event; never SQL, never a secret: error text only as the scrubbed message. */
 export const NotificationInput = z.object({
@@ -39,6 +74,12 @@ export const NotificationInput = z.object({
   applied: z.number().int().optional(),
   durationMs: z.number().optional(),
   errorCode: z.union([ErrorCode, z.string().max(100)]).optional(),
+  /** fleet events: the fleet run's mode */
+  mode: z.enum(['run', 'dry-run']).optional(),
+  /** fleet.wave.* events */
+  wave: NotificationWave.optional(),
+  /** fleet.run.halted, .succeeded and .failed: per-target events would be too many, so the end carries the totals */
+  summary: NotificationFleetSummary.optional(),
   /** one line for people, already bounded and scrubbed of secrets */
   message: z.string().max(2_000).optional(),
 });

@@ -25,6 +25,8 @@ export const redisKeys = (queue = QUEUE_NAME, prefix = 'duckmig') => ({
   plans: `${prefix}:${queue}:plans`,
   /** list per file checksum: the previewed statements of a pending migration (JSON, capped) */
   pendingSql: (checksum: string) => `${prefix}:${queue}:sql:${checksum}`,
+  /** per previewed undo plan id: its UndoPlanRecord (down scripts, destructive statements), kept a while */
+  undoPlan: (planId: string) => `${prefix}:${queue}:undo-plan:${planId}`,
   /** per run request awaiting approval: who decided it first (one decision per request) */
   approvalDecided: (jobId: string) => `${prefix}:${queue}:approval-decided:${jobId}`,
   /** the live schema (LiveSchema JSON), beside the snapshot so a large schema never bloats the status */
@@ -83,6 +85,8 @@ export const UndoJobData = Requester.extend(Deadline.shape).extend({
   to: z.number().int().min(0),
   /** the undo preview's plan id: refused when the down scripts or the applied set differ */
   plan: z.string().optional(),
+  /** present when the undo needs another admin's approval (DUCKMIG_APPROVALS): it waits, delayed, until decided */
+  approval: JobApproval.optional(),
 });
 /** Rehearses an undo on a copy of the database: schema diff, dropped data with row counts, plan id. */
 export const UndoPreviewJobData = Requester.extend({

@@ -233,6 +233,8 @@ export const UndoStep = z.object({
   /** SHA-256 of the down script (what the ledger's 'undone' row records) */
   checksum: z.string(),
   statementCount: z.number().int(),
+  /** the down script's destructive statements (approvals with DUCKMIG_APPROVALS=destructive); absent when none */
+  destructive: z.array(DestructiveStatement).optional(),
 });
 export type UndoStep = z.infer<typeof UndoStep>;
 

@@ -5,6 +5,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { DroppedData, RestoreOffer, RestorePointRef, SchemaChange, UndoReport, UndoStep } from '../contract/index.js';
 import type { Analysis } from './analysis.js';
+import { destructiveStatements } from './destructive.js';
 import { planIdOf } from './plan.js';
 import type { MigrationFile } from './source.js';
 import { splitStatements } from './statement-text.js';
@@ -44,7 +45,10 @@ export function downMigration(m: MigrationFile): MigrationFile {
 }
 
 export function undoSteps(range: UndoRange): UndoStep[] {
-  return range.steps.map(downMigration).map((d) => ({ version: d.version, name: d.name, file: d.file, checksum: d.checksum, statementCount: d.statements.length }));
+  return range.steps.map(downMigration).map((d) => {
+    const destructive = destructiveStatements(d);
+    return { version: d.version, name: d.name, file: d.file, checksum: d.checksum, statementCount: d.statements.length, ...(destructive.length > 0 && { destructive }) };
+  });
 }
 
 /**

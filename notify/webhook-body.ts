@@ -14,22 +14,40 @@ const VERBS: Record<Notification['event'], string> = {
   'run.started': 'started',
   'run.succeeded': 'succeeded',
   'run.failed': 'failed',
-  'run.undo': 'was undone',
-  'fleet.run.started': 'started (fleet)',
-  'fleet.run.finished': 'finished (fleet)',
+  'undo.queued': 'queued',
+  'undo.awaiting-approval': 'is awaiting approval',
+  'undo.started': 'started',
+  'undo.succeeded': 'succeeded',
+  'undo.failed': 'failed',
+  'fleet.run.queued': 'queued',
+  'fleet.run.started': 'started',
+  'fleet.wave.started': 'started a wave',
+  'fleet.wave.finished': 'finished a wave',
+  'fleet.run.halted': 'halted',
+  'fleet.run.succeeded': 'succeeded',
+  'fleet.run.failed': 'failed',
   'drift.found': 'found schema drift',
 };
 
+/** What the event is about: duckmig itself (drift), a run, an undo or a fleet run. */
+function subject(n: Notification): string {
+  if (n.event === 'drift.found') return 'duckmig';
+  const noun = n.event.startsWith('undo.') ? 'undo' : n.event.startsWith('fleet.') ? `fleet ${n.mode ?? 'run'}` : 'run';
+  return `duckmig ${noun} ${n.jobId ?? ''}`.trim();
+}
+
 /** One line for people (Slack): what happened, to which run, and the scrubbed reason. */
 export function summaryLine(n: Notification): string {
-  const what = n.event === 'drift.found' ? 'duckmig' : `duckmig run ${n.jobId ?? ''}`.trim();
-  const parts = [`${what} ${VERBS[n.event]}`];
+  const parts = [`${subject(n)} ${VERBS[n.event]}`];
+  if (n.wave) parts.push(`${n.wave.name} (${n.wave.targets} target(s)${n.wave.failed !== undefined ? `, ${n.wave.failed} failed` : ''})`);
   if (n.requestedBy) parts.push(`by ${n.requestedBy}`);
   if (n.scheduledFor) parts.push(`for ${n.scheduledFor}`);
   if (n.toVersion !== undefined) parts.push(`(version ${n.fromVersion ?? '?'} → ${n.toVersion})`);
+  if (n.summary) parts.push(`(${n.summary.counts.succeeded} succeeded, ${n.summary.counts.failed} failed, ${n.summary.counts.skipped} skipped of ${n.summary.counts.targets})`);
   let line = parts.join(' ');
   if (n.reason) line += `: ${n.reason}`;
   if (n.errorCode) line += ` [${n.errorCode}]${n.message ? ` ${n.message}` : ''}`;
+  else if (n.event === 'fleet.run.halted' && n.message) line += ` — ${n.message}`;
   return line;
 }
 

@@ -1,10 +1,11 @@
-// The worker's half of run approvals (the API's is api/approvals.ts). A run job that needed
-// approval reaches the worker once decided (or when its approval window ends): the decision
-// is recorded in the database first (schema_migration_approvals), then an approved run runs
-// as usual, and a rejected, withdrawn or undecided one ends with its code and nothing applied.
+// The worker's half of approvals (the API's is api/approvals.ts). A run or undo job that
+// needed approval reaches the worker once decided (or when its approval window ends): the
+// decision is recorded in the database first (schema_migration_approvals), then an approved
+// job runs as usual, and a rejected, withdrawn or undecided one ends with its code and
+// nothing applied (or undone).
 import type { ApprovalRecord, ErrorCode, JobApproval, JobData } from '../contract/index.js';
 
-type RunData = Extract<JobData, { kind: 'run' }> & { approval: JobApproval };
+type RunData = Extract<JobData, { kind: 'run' | 'undo' }> & { approval: JobApproval };
 
 export interface GateOutcome {
   record: ApprovalRecord;
@@ -28,17 +29,18 @@ export function approvalGate(jobId: string, data: RunData, now = new Date()): Ga
     comment: approval.comment ?? null,
   };
   const why = approval.comment ? `: ${approval.comment}` : '';
+  const [what, nothing] = data.kind === 'undo' ? ['undo', 'nothing was undone'] : ['run', 'nothing was applied'];
   switch (decision) {
     case 'approved':
       return { record, refusal: null };
     case 'rejected':
-      return { record, refusal: { errorCode: 'approval-rejected', message: `run rejected by ${approval.decidedBy ?? 'an admin'}, nothing was applied${why}` } };
+      return { record, refusal: { errorCode: 'approval-rejected', message: `${what} rejected by ${approval.decidedBy ?? 'an admin'}, ${nothing}${why}` } };
     case 'withdrawn':
-      return { record, refusal: { errorCode: 'approval-withdrawn', message: `run withdrawn by ${data.requestedBy} before a decision, nothing was applied${why}` } };
+      return { record, refusal: { errorCode: 'approval-withdrawn', message: `${what} withdrawn by ${data.requestedBy} before a decision, ${nothing}${why}` } };
     default:
       return {
         record,
-        refusal: { errorCode: 'approval-expired', message: `run not started: nobody approved it by ${approval.expiresAt}; nothing was applied, request it again` },
+        refusal: { errorCode: 'approval-expired', message: `${what} not started: nobody approved it by ${approval.expiresAt}; ${nothing}, request it again` },
       };
   }
 }

@@ -19,6 +19,7 @@ import { redisTopology, type RedisConnection, type RedisTopology } from '../conf
 import { dataDirSecrets, redisUrlSecrets } from '../config/secrets.js';
 import { teardown, type TeardownStep } from '../lifecycle/teardown.js';
 import { startDeliveryWorker } from '../notify/delivery-worker.js';
+import { keepUndoPlan } from './undo-plans.js';
 import { createNotifier, type Notifier } from '../notify/notifier.js';
 import { subscribeCancel, type CancelSubscription } from './cancel.js';
 import type { WorkerConfig } from './config.js';
@@ -137,6 +138,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger, options:
       confirmed: (jobId, notAfterMs) => awaitConfirmation(redis, `${keys.accepted}:${jobId}`, notAfterMs),
       notify: (input) => notifier.notify(input),
       maintenance: config.maintenance,
+      rememberUndoPlan: (result) => keepUndoPlan(redis, keys.undoPlan, result),
     });
     opened.bullConnection = connect('bullmq', topology, log);
     const worker = (opened.worker = createBullWorker(queueName, processor, { connection: opened.bullConnection, prefix: topology.bullPrefix }, config, log));

@@ -8,9 +8,11 @@
 // result for bull-board), everything else throws UnrecoverableError (never retried) whose
 // message is for people. After every job, before BullMQ hears the outcome, the snapshot is
 // republished, so a client that sees `completed` reads a current status. Runs announce
-// run.started and their end (notify); a run due outside every maintenance window waits
+// run.started and their end (notify), undos undo.started and theirs; a run due outside every maintenance window waits
 // for the next one (moved back to delayed) or is refused, by the policy. A run that needed
-// approval records its decision (approval-gate.ts) and runs only when approved.
+// approval (a run or an undo) records its decision (approval-gate.ts) and runs only when approved.
+// A successful undo preview hands its plan to rememberUndoPlan, so the API can tell whether
+// an undo pinned to it runs destructive down scripts.
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { JobData, WORKER_DIED_MESSAGE, type ErrorCode, type JobDataWithOutcome, type JobOutcome, type JobProgress, type NotificationInput, type PlanEntry, type RunResult } from '../contract/index.js';
@@ -20,7 +22,7 @@ import type { DatabaseOwner } from './database-owner.js';
 import { approvalGate } from './approval-gate.js';
 import { createProgressReporter } from './progress.js';
 import { expiredMessage } from './run-deadline.js';
-import { runEnded, runStarted } from './run-notifications.js';
+import { isAnnounced, runEnded, runStarted } from './run-notifications.js';
 import { RestorePointError, errorExcerpt } from '../core/index.js';
 
 /** A schema-at job's return value is null: its schema goes to the cache (keys.schemaAt). */
@@ -44,6 +46,8 @@ export interface ProcessorDeps {
   notify?: (input: NotificationInput) => Promise<void>;
   /** when runs may start; checked again when a run job starts */
   maintenance?: MaintenanceSettings;
+  /** keeps a previewed undo's plan (its down scripts and what in them is destructive) for the API */
+  rememberUndoPlan?: (result: RunResult) => Promise<void>;
 }
 
 /** The job's failedReason for a run that did not succeed. */
@@ -71,7 +75,7 @@ export function errorCodeOf(result: RunResult): ErrorCode | null {
 }
 
 export function createProcessor(deps: ProcessorDeps) {
-  const { owner, logger, afterJob, onBusy, confirmed, lookupPlan, schemaAt, notify = async () => undefined, maintenance } = deps;
+  const { owner, logger, afterJob, onBusy, confirmed, lookupPlan, schemaAt, notify = async () => undefined, maintenance, rememberUndoPlan } = deps;
 
   // In the job's data, not its return value: BullMQ keeps a return value only for a
   // completed job, data for a failed one too, so every reader looks in one place.
@@ -79,7 +83,7 @@ export function createProcessor(deps: ProcessorDeps) {
     job.updateData({ ...job.data, outcome }).catch((err: unknown) => log.warn({ err }, 'job outcome not stored'));
   const refuse = async (job: MigrationJob, log: Logger, errorCode: ErrorCode, message: string, data?: JobData) => {
     await storeOutcome(job, { result: null, errorCode }, log);
-    if (data?.kind === 'run') await notify(runEnded(job.id ?? 'unknown', data, null, errorCode, message));
+    if (data && isAnnounced(data)) await notify(runEnded(job.id ?? 'unknown', data, null, errorCode, message));
     return new UnrecoverableError(message);
   };
 
@@ -110,7 +114,7 @@ export function createProcessor(deps: ProcessorDeps) {
       throw await refuse(job, log, 'deadline-passed', expiredMessage(data.kind, data.notAfter), data);
     }
     // a request that was not approved ends now, windows or not; an approved one is recorded when it runs
-    const gate = data.kind === 'run' && data.approval ? approvalGate(jobId, { ...data, approval: data.approval }) : null;
+    const gate = isAnnounced(data) && data.approval ? approvalGate(jobId, { ...data, approval: data.approval }) : null;
     if (gate?.refusal) {
       await owner.exclusive(({ runner }) => runner.recordApproval(gate.record));
       log.info({ event: 'job:approval', decision: gate.record.decision, decidedBy: gate.record.decidedBy }, `job ${jobId} ${gate.record.decision}`);
@@ -155,7 +159,7 @@ export function createProcessor(deps: ProcessorDeps) {
       return null;
     }
 
-    if (data.kind === 'run') await notify(runStarted(jobId, data));
+    if (isAnnounced(data)) await notify(runStarted(jobId, data));
     const reporter = createProgressReporter(job, log);
     let result: RunResult | null = null;
     let crash: unknown;
@@ -221,7 +225,7 @@ export function createProcessor(deps: ProcessorDeps) {
       onBusy?.(null);
     }
 
-    if (data.kind === 'run') await notify(runEnded(jobId, data, result, result ? errorCodeOf(result) : 'crashed'));
+    if (isAnnounced(data)) await notify(runEnded(jobId, data, result, result ? errorCodeOf(result) : 'crashed'));
     if (crash instanceof RestorePointError) {
       // an unknown or damaged restore point: refused before the database was touched
       log.warn({ event: 'job:refused', reason: crash.message }, `job ${jobId} refused`);
@@ -233,6 +237,9 @@ export function createProcessor(deps: ProcessorDeps) {
       throw new UnrecoverableError(errorExcerpt(`${data.kind} crashed: ${(crash as Error)?.message ?? String(crash)}`));
     }
     log.info({ event: 'job:done', status: result.status, durationMs: result.durationMs }, `job ${jobId} (${data.kind}) ${result.status}`);
+    if (data.kind === 'undo-preview' && result.status === 'success' && rememberUndoPlan) {
+      await rememberUndoPlan(result).catch((err: unknown) => log.warn({ err }, 'undo plan not kept; an undo pinned to it counts as destructive'));
+    }
     if (result.status === 'success' || result.status === 'nothing-to-do') return result;
     throw new UnrecoverableError(errorExcerpt(failureReason(data.kind, result, signal)));
   };

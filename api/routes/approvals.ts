@@ -1,11 +1,11 @@
-// /api/v1/admin/migrations/approvals: run requests awaiting approval, and approve,
+// /api/v1/admin/migrations/approvals: run and undo requests awaiting approval, and approve,
 // reject, withdraw (api/approvals.ts does the work). A sub-app mounted at
 // APPROVAL_ROUTES_BASE.
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import type { RedisConnection } from '../../config/redis-connection.js';
 import { ADMIN_PREFIX, type ApprovalPolicy } from '../../contract/index.js';
-import { decide, listAwaiting } from '../approvals.js';
+import { decide, listAwaiting, readUndoPlan } from '../approvals.js';
 import type { MigrationQueue } from '../jobs.js';
 import type { WorkerKeys, WorkerStateReader } from '../worker-state.js';
 import { approvalsRoute, approveRoute, rejectRoute, withdrawRoute } from './definitions.js';
@@ -31,7 +31,7 @@ export function approvalRoutes({ queue, redis, keys, workerState, limiter, polic
 
   app.openapi(relativeTo(APPROVAL_ROUTES_BASE, { ...approvalsRoute, middleware: guards(approvalsRoute) }), async function listApprovals(c) {
     const { snapshot } = await workerState.read();
-    const awaiting = await listAwaiting(queue, c.get('principal'), snapshot?.status.pending ?? []);
+    const awaiting = await listAwaiting(queue, c.get('principal'), snapshot?.status.pending ?? [], (planId) => readUndoPlan(redis, keys, planId));
     return c.json({ policy, awaiting, decided: snapshot?.approvals ?? [] }, 200);
   });
 

@@ -167,11 +167,11 @@ export const undoRoute = createRoute({
   summary: 'Enqueue an undo: run the down scripts back to a version',
   description: describe(
     'admin',
-    'Undo drops what the down scripts drop, data included, so it needs an admin token (as a restore does). Runs the down scripts of every migration applied above `to`, newest first, each in one transaction with its ledger row (status `undone`); a restore point is taken first when restore points are on. Shares the single-in-flight rule with run and restore jobs. Preview first (`POST …/undo/preview`) and pass its `planId` as `plan`: the worker refuses the undo (`plan-changed`) when the down scripts or the applied migrations changed since. A migration without a down script refuses the whole undo (`down-missing`) and the job\'s result offers a restore point instead (`undo.restoreOffer`).',
+    'Undo drops what the down scripts drop, data included, so it needs an admin token (as a restore does). Runs the down scripts of every migration applied above `to`, newest first, each in one transaction with its ledger row (status `undone`); a restore point is taken first when restore points are on. Shares the single-in-flight rule with run and restore jobs. Preview first (`POST …/undo/preview`) and pass its `planId` as `plan`: the worker refuses the undo (`plan-changed`) when the down scripts or the applied migrations changed since. A migration without a down script refuses the whole undo (`down-missing`) and the job\'s result offers a restore point instead (`undo.restoreOffer`). With approvals on (`DUCKMIG_APPROVALS` `all`, or `destructive` and a down script of the previewed plan is destructive, or the plan is no longer known) the undo must name its `plan` (422 `plan-required`) and waits for another admin like a run: 202 with `awaitingApproval: true`.',
   ),
   'x-duckmig-role': 'admin' as const,
   request: { body: { content: { 'application/json': { schema: UndoRequest } }, required: true } },
-  responses: { 202: json(EnqueuedResponse, 'Enqueued'), ...WRITE_ERRORS, 409: ERRORS[409] },
+  responses: { 202: json(EnqueuedResponse, 'Enqueued (`awaitingApproval` when it waits for another admin)'), ...WRITE_ERRORS, 409: ERRORS[409], 422: json(ErrorBody, 'Approvals are on and the request names no `plan` (`plan-required`): preview the undo first') },
 });
 
 export const restoreRoute = createRoute({

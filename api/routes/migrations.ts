@@ -1,8 +1,9 @@
 // /api/v1/admin/migrations: run, dry-run and undo preview (optionally waiting), undo,
 // restore, status, drift, history and scheduled runs. Enqueue rules live in jobs.ts, when a run
 // may start in run-schedule.ts; status comes from the worker's snapshot and heartbeat in
-// Redis, never from the database. An accepted run is announced (run.queued) before it is
-// confirmed, so the worker's run.started always follows it. A sub-app mounted at
+// Redis, never from the database. An accepted run or undo is announced (run.queued /
+// undo.queued, then .awaiting-approval when it waits for an approver) before it is
+// confirmed, so the worker's .started always follows it. A sub-app mounted at
 // MIGRATION_ROUTES_BASE.
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { QueueEvents } from 'bullmq';
@@ -26,7 +27,7 @@ import {
   type PlannedStatement,
   type StatusResponse,
 } from '../../contract/index.js';
-import { APPROVAL_WINDOW_MS, needsApproval, newApproval } from '../approvals.js';
+import { APPROVAL_WINDOW_MS, needsApproval, newApproval, readUndoPlan, undoNeedsApproval } from '../approvals.js';
 import { ApiError } from '../errors.js';
 import { historyCsv, matchesHistoryFilter, withCancelledBy } from '../history.js';
 import { acceptedKey, confirmWithinDeadline, DEFAULT_RUN_DEADLINE_MS } from '../run-deadline.js';
@@ -92,9 +93,11 @@ export function migrationRoutes(deps: MigrationRoutesDeps): OpenAPIHono {
     const { scheduledFor } = schedule;
     const { jobId, accepted } = await enqueue(queue, { ...data, notAfter: new Date(notAfter).toISOString(), ...(scheduledFor && { scheduledFor }) }, schedule.delayMs);
     if (!accepted) throw inProgress(jobId);
-    if (data.kind === 'run') {
+    if (data.kind === 'run' || data.kind === 'undo') {
       const { requestedBy, reason } = data;
-      await notify({ event: 'run.queued', jobId, requestedBy, ...(reason && { reason }), ...(scheduledFor && { scheduledFor }) });
+      const about = { jobId, requestedBy, ...(reason && { reason }), ...(data.kind === 'undo' && { toVersion: data.to }) };
+      await notify({ event: `${data.kind}.queued`, ...about, ...(scheduledFor && !data.approval && { scheduledFor }) });
+      if (data.approval) await notify({ event: `${data.kind}.awaiting-approval`, ...about, message: `awaits approval by another admin until ${data.approval.expiresAt}` });
     }
     await confirmWithinDeadline(redis, acceptedKey(keys.accepted, jobId), notAfter, schedule.delayMs);
     return enqueuedBody(jobId, scheduledFor);
@@ -198,7 +201,21 @@ export function migrationRoutes(deps: MigrationRoutesDeps): OpenAPIHono {
 
   app.openapi(relativeTo(MIGRATION_ROUTES_BASE, { ...undoRoute, middleware: guards(undoRoute, limiter) }), async function undoMigrations(c) {
     const { to, reason, plan } = c.req.valid('json');
-    const body = await enqueueExclusive({ kind: 'undo', requestedBy: c.get('principal').name, to, reason, ...(plan && { plan }) });
+    const requestedBy = c.get('principal').name;
+    if (approvals !== 'off') {
+      // an approver approves exactly the down scripts a preview showed: the undo must be pinned to it
+      if (!plan) {
+        throw new ApiError(422, 'plan-required', 'undos need approval here (DUCKMIG_APPROVALS): preview the undo first and give its plan id, so the approver sees exactly the down scripts that will run');
+      }
+      const previewed = await readUndoPlan(redis, keys, plan);
+      if (previewed && previewed.to !== to) throw new ApiError(409, 'plan-changed', `plan ${plan.slice(0, 12)}… is an undo to version ${previewed.to}, not ${to}; nothing was enqueued`);
+      if (undoNeedsApproval(approvals, previewed)) {
+        const approval = newApproval(approvals);
+        const body = await enqueueExclusive({ kind: 'undo', requestedBy, to, reason, plan, approval }, { delayMs: APPROVAL_WINDOW_MS });
+        return c.json({ ...body, awaitingApproval: true }, 202);
+      }
+    }
+    const body = await enqueueExclusive({ kind: 'undo', requestedBy, to, reason, ...(plan && { plan }) });
     return c.json(body, 202);
   });
 

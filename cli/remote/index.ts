@@ -162,9 +162,9 @@ function printOutcome(job: JobView, out: Out, json: boolean): number {
   return exitCodeOf(job);
 }
 
-/** The line saying a run waits for approval (empty when it does not). */
-function awaiting(enqueued: EnqueuedResponse): string {
-  return enqueued.awaitingApproval ? `run ${enqueued.jobId} awaits approval: another admin must approve it (duckmig approve ${enqueued.jobId} --comment …)\n` : '';
+/** The line saying a run or undo waits for approval (empty when it does not). */
+function awaiting(enqueued: EnqueuedResponse, what: 'run' | 'undo' = 'run'): string {
+  return enqueued.awaitingApproval ? `${what} ${enqueued.jobId} awaits approval: another admin must approve it (duckmig approve ${enqueued.jobId} --comment …)\n` : '';
 }
 
 export function renderStatus(s: StatusResponse, baseUrl: string): string {
@@ -315,10 +315,14 @@ export async function runRemote(name: string, argv: string[], ctx: CommandContex
         if (!v.wait) {
           const enqueued = await client.undo(body);
           if (json) printJson(enqueued, out);
-          else out.write(`enqueued undo job ${enqueued.jobId}\nfollow it: GET ${enqueued.statusUrl} (or next time: duckmig undo --wait)\n`);
+          else out.write(`${awaiting(enqueued, 'undo')}enqueued undo job ${enqueued.jobId}\nfollow it: GET ${enqueued.statusUrl} (or next time: duckmig undo --wait)\n`);
           return EXIT.ok;
         }
-        const enqueue = async () => (await client.undo(body)).jobId;
+        const enqueue = async () => {
+          const enqueued = await client.undo(body);
+          if (!json) out.write(awaiting(enqueued, 'undo'));
+          return enqueued.jobId;
+        };
         return printOutcome(await follow(client, { enqueue }, out, json, timeoutMs), out, json);
       }
       case 'scheduled': {

@@ -1,8 +1,11 @@
 // A real HTTP receiver for webhook tests (node:http on a free loopback port): it keeps
 // every request (path, headers, raw body) in arrival order and answers each with the
-// status its route's `respond` picks (200 unless told otherwise).
+// status its route's `respond` picks (200 unless told otherwise). `signedBody` checks a
+// request as docs/governance.md tells receivers to (HMAC of the raw body, headers agree).
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { WebhookBody } from '../../contract/index.js';
 import { messageLog, type MessageLog } from './message-log.js';
 
 export interface ReceivedRequest {
@@ -40,4 +43,15 @@ export async function startWebhookReceiver(respond: (req: ReceivedRequest, earli
         server.close(() => resolve());
       }),
   };
+}
+
+/** The request's body when its signature verifies with `secret` and its headers match the body; throws otherwise. */
+export function signedBody(r: ReceivedRequest, secret: string): WebhookBody {
+  const expected = Buffer.from(`sha256=${createHmac('sha256', secret).update(r.body).digest('hex')}`);
+  const got = Buffer.from(String(r.headers['x-duckmig-signature']));
+  if (got.length !== expected.length || !timingSafeEqual(got, expected)) throw new Error(`bad signature on ${r.path} ${String(r.headers['x-duckmig-event'])}`);
+  const body = WebhookBody.parse(JSON.parse(r.body));
+  const agree = r.headers['x-duckmig-event'] === body.event && r.headers['x-duckmig-delivery'] === body.deliveryId && r.headers['x-duckmig-timestamp'] === String(body.timestamp);
+  if (!agree) throw new Error(`headers disagree with the signed body: ${JSON.stringify(r.headers)}`);
+  return body;
 }
