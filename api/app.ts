@@ -200,7 +200,7 @@ export function createApp(deps: ApiDeps): ApiApp {
   const fleetQueue = openFleetQueue(redis, deps.fleet?.bullPrefix);
   fleetQueue.on('error', (err) => logger.warn({ err: err.message }, 'fleet queue error'));
   const fleetHub = new FleetLiveHub({ redis, keys: fleet, logger });
-  app.route(FLEET_ROUTES_BASE, fleetRoutes({ redis, queue: fleetQueue, keys: fleet, keyPrefix: fleetKeyPrefix, limiter }));
+  app.route(FLEET_ROUTES_BASE, fleetRoutes({ redis, queue: fleetQueue, keys: fleet, keyPrefix: fleetKeyPrefix, limiter, notify: deps.notify }));
   registerFleetLiveRoutes(app, { hub: fleetHub, upgradeWebSocket: nodeWs.upgradeWebSocket });
 
   const document = buildOpenApiDocument();

@@ -30,6 +30,8 @@ export function createNotifier(settings: NotificationSettings | undefined, conne
   if (!settings) return SILENT;
   const queue = new Queue<WebhookJobData>(WEBHOOK_QUEUE_NAME, { connection, prefix: bullPrefix });
   queue.on('error', (err) => logger.warn({ err: { message: err.message } }, 'webhook queue error'));
+  // one delivery at a time across every process that delivers (a worker, fleet workers): events keep their order
+  queue.setGlobalConcurrency(1).catch((err: unknown) => logger.warn({ err: { message: (err as Error).message } }, 'webhook queue concurrency not set'));
   return {
     async notify(input) {
       const notification: Notification = { ...input, id: randomUUID(), at: new Date().toISOString() };

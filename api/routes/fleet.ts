@@ -1,8 +1,9 @@
 // /api/v1/fleet: the fleet's status and targets, fleet runs (start, list, one with its
 // outcomes), controls (pause, resume, cancel, skip) and retry-failed. Everything is read
 // from and written to Redis as contract/fleet.ts lays it out; the API never opens a
-// target. Runs start through fleet/create-run.ts, the one way every producer does it.
-// A sub-app mounted at FLEET_ROUTES_BASE (the live channel is in fleet-live.ts).
+// target. Runs start through fleet/create-run.ts, the one way every producer does it, and
+// are announced (fleet.run.queued; the coordinator announces the rest, and the API the end
+// of a run it cancelled before any worker took it). A sub-app mounted at FLEET_ROUTES_BASE (the live channel is in fleet-live.ts).
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import type { RedisConnection } from '../../config/redis-connection.js';
@@ -16,6 +17,7 @@ import {
   type FleetRun,
   type FleetRunRequest,
   type FleetTargetRun,
+  type NotificationInput,
 } from '../../contract/index.js';
 import { cancelUnstartedRun, requestControl } from '../../fleet/controls.js';
 import { createFleetRun } from '../../fleet/create-run.js';
@@ -49,6 +51,8 @@ export interface FleetRoutesDeps {
   keyPrefix: string;
   /** the per-token rate limit for mutating routes */
   limiter: MiddlewareHandler;
+  /** announces fleet-run events (notify/notifier.ts) */
+  notify?: (input: NotificationInput) => Promise<void>;
 }
 
 const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
@@ -59,7 +63,7 @@ function notFound(id: string): ApiError {
 
 export function fleetRoutes(deps: FleetRoutesDeps): OpenAPIHono {
   const app = routeGroup();
-  const { redis, queue, keys, keyPrefix, limiter } = deps;
+  const { redis, queue, keys, keyPrefix, limiter, notify = async () => undefined } = deps;
   const route = <R extends { path: string; 'x-duckmig-role': 'viewer' | 'operator' | 'admin' }>(definition: R, ...extra: MiddlewareHandler[]) =>
     relativeTo(FLEET_ROUTES_BASE, { ...definition, middleware: guards(definition, ...extra) });
 
@@ -81,7 +85,11 @@ export function fleetRoutes(deps: FleetRoutesDeps): OpenAPIHono {
   async function start(request: FleetRunRequest, requestedBy: string, retryOf?: string): Promise<FleetRun> {
     await refuseDifferentMigrations(request.migrationsId);
     const answer = await createFleetRun({ redis, queue, keyPrefix }, request, { requestedBy, retryOf });
-    if (answer.created) return answer.run;
+    if (answer.created) {
+      const { run } = answer;
+      await notify({ event: 'fleet.run.queued', jobId: run.id, mode: run.mode, requestedBy, ...(run.reason !== undefined && { reason: run.reason }) });
+      return run;
+    }
     const runId = answer.activeRunId;
     throw new ApiError(409, 'fleet-run-in-progress', `fleet run ${runId} is in flight; follow it or cancel it first`, {
       details: { runId, runUrl: `${FLEET_PREFIX}/runs/${encodeURIComponent(runId)}` },
@@ -94,6 +102,10 @@ export function fleetRoutes(deps: FleetRoutesDeps): OpenAPIHono {
     const request: FleetControl = { action, ...(ids && { ids }), requestedBy, at: new Date().toISOString() };
     if (action === 'cancel') {
       const cancelled = await cancelUnstartedRun(redis, keys, queue, run, request);
+      if (cancelled) {
+        const counts = cancelled.counts;
+        await notify({ event: 'fleet.run.failed', jobId: id, mode: run.mode, requestedBy: run.requestedBy, errorCode: 'cancelled', message: `cancelled by ${requestedBy} before any worker took it`, summary: { counts, byResult: {}, failedBy: {} } });
+      }
       if (cancelled) return { status: 200 as const, body: { control: request, outcome: 'applied' as const, run: cancelled } };
     }
     await requestControl(redis, keys, id, request);

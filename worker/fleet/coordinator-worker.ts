@@ -8,7 +8,7 @@
 import { Queue, Worker } from 'bullmq';
 import { subscriberOf, type RedisConnection } from '../../config/redis-connection.js';
 import type { Logger } from 'pino';
-import { FLEET_QUEUE, FleetEvent, fleetKeys, shardQueueName, type FleetRun } from '../../contract/index.js';
+import { FLEET_QUEUE, FleetEvent, fleetKeys, shardQueueName, type FleetRun, type NotificationInput } from '../../contract/index.js';
 import { DEFAULT_BULL_PREFIX, DEFAULT_KEY_PREFIX } from '../../fleet/options.js';
 import { createCoordinator, type CoordinatorJobData } from './coordinator.js';
 import { sweepOfflineShards } from './owner-offline.js';
@@ -30,6 +30,8 @@ export interface CoordinatorWorkerOptions {
   /** how often the owner-offline sweep runs (default a quarter of offlineAfterMs, at most 5 s) */
   sweepMs?: number;
   logger: Logger;
+  /** announces fleet-run events to webhooks (notify/notifier.ts); never throws */
+  notify?: (input: NotificationInput) => Promise<void>;
 }
 
 export interface CoordinatorHandle {
@@ -50,7 +52,7 @@ export async function startCoordinator(options: CoordinatorWorkerOptions): Promi
     return queue;
   };
   const fleetQueue = new Queue<CoordinatorJobData>(FLEET_QUEUE, { connection, prefix: bullPrefix });
-  const processor = createCoordinator({ store, shardQueue, offlineAfterMs, pausePollMs: options.pausePollMs ?? 5000, logger: log });
+  const processor = createCoordinator({ store, shardQueue, offlineAfterMs, pausePollMs: options.pausePollMs ?? 5000, logger: log, ...(options.notify && { notify: options.notify }) });
   const worker = new Worker<CoordinatorJobData, FleetRun>(FLEET_QUEUE, processor, {
     connection,
     prefix: bullPrefix,

@@ -7,13 +7,15 @@
 // The step lives in the job's data and the counts in the FleetRun record, so a
 // coordinator whose worker died resumes where it was; target job ids are deterministic,
 // so dispatching a wave again adds nothing. A paused run polls its controls by moving
-// itself to the delayed set. docs/fleet.md ("Fleet runs") explains the choices.
+// itself to the delayed set. The run's start, each wave's start and end, and the run's end
+// are announced to webhooks (run-notifications.ts). docs/fleet.md ("Fleet runs") explains the choices.
 import { DelayedError, UnrecoverableError, WaitingChildrenError, type Job, type Queue } from 'bullmq';
 import type { Logger } from 'pino';
-import { FleetJobData, HaltRule, STALLED_FAILED_REASON, type FleetErrorCode, type FleetRun, type ShardState, type TargetJobData, type TargetOutcome } from '../../contract/index.js';
+import { FleetJobData, HaltRule, STALLED_FAILED_REASON, type FleetErrorCode, type FleetRun, type NotificationInput, type ShardState, type TargetJobData, type TargetOutcome } from '../../contract/index.js';
 import { errorExcerpt } from '../../core/index.js';
 import { finishedStatus, haltReason, plannedRun, shardOffline, TERMINAL, withWave } from './run-record.js';
 import type { FleetRunStore } from './run-store.js';
+import { fleetRunEnded, fleetRunStarted, fleetWaveFinished, fleetWaveStarted } from './run-notifications.js';
 import { planWaves, type PlannedTarget, type PlannedWave } from './waves.js';
 
 export interface CoordinatorStep {
@@ -42,6 +44,8 @@ export interface CoordinatorDeps {
   pausePollMs: number;
   logger: Logger;
   now?: () => number;
+  /** announces the run's start, waves and end to webhooks (notify/notifier.ts); never throws */
+  notify?: (input: NotificationInput) => Promise<void>;
 }
 
 /** A target job's id: one per target and run, so a target appears once per run. */
@@ -61,7 +65,7 @@ function byTarget<T>(runId: string, values: Record<string, T>): Map<string, T> {
 const KEEP_FINISHED_TARGET_JOBS = { age: 7 * 24 * 3600 };
 
 export function createCoordinator(deps: CoordinatorDeps) {
-  const { store, shardQueue, offlineAfterMs, pausePollMs, logger } = deps;
+  const { store, shardQueue, offlineAfterMs, pausePollMs, logger, notify = async () => undefined } = deps;
   const now = deps.now ?? Date.now;
   const iso = () => new Date(now()).toISOString();
 
@@ -139,6 +143,8 @@ export function createCoordinator(deps: CoordinatorDeps) {
       await store.clearActive(runId);
       await store.save(run);
       log.info({ event: 'fleet:run-done', status, counts: run.counts, haltReason: reason }, `fleet run ${runId} ${status}${reason ? `: ${reason}` : ''}`);
+      const outcomes = await store.allOutcomes(runId).catch(() => []);
+      await notify(fleetRunEnded(run, outcomes));
       return run;
     };
 
@@ -167,6 +173,7 @@ export function createCoordinator(deps: CoordinatorDeps) {
       await saveStep({ ...step, phase: 'dispatch', wave: 0, waves: planned.waves });
       if (refusal) return finish('failed', refusal, 0);
       log.info({ event: 'fleet:planned', waves: planned.waves.map((w) => w.targets.length), migrationsId: agreed }, `fleet run ${runId}: ${run.counts.targets} target(s) in ${planned.waves.length} wave(s)`);
+      await notify(fleetRunStarted(run));
       return null;
     };
 
@@ -234,6 +241,7 @@ export function createCoordinator(deps: CoordinatorDeps) {
       await store.save(run);
       await saveStep({ ...step, phase: 'collect', dispatchedAt: now() });
       log.info({ event: 'fleet:wave-start', wave: wave.index, dispatched: toRun.length, skipped: skipped.length, offline: [...offline] }, `fleet run ${runId}: ${wave.name} started on ${toRun.length} target(s)`);
+      await notify(fleetWaveStarted(run, run.waves[wave.index]!));
       if (toRun.length > 0 && (await job.moveToWaitingChildren(token))) return 'waiting';
       return null;
     };
@@ -262,6 +270,7 @@ export function createCoordinator(deps: CoordinatorDeps) {
       run = withWave(run, wave.index, [...all.values()], { status: 'done', finishedAt: iso() });
       const reason = haltReason(run.waves[wave.index]!, halt);
       log.info({ event: 'fleet:wave-done', wave: wave.index, ...run.waves[wave.index] }, `fleet run ${runId}: ${wave.name} done`);
+      await notify(fleetWaveFinished(run, run.waves[wave.index]!));
       if (reason) {
         run = { ...run, waves: run.waves.map((w) => (w.index === wave.index ? { ...w, status: 'halted' } : w)) };
         return finish('halted', reason, wave.index + 1);

@@ -59,6 +59,15 @@ export class FleetRunStore {
     return found;
   }
 
+  /** Every outcome the run recorded (the totals its end is announced with). */
+  async allOutcomes(runId: string): Promise<TargetOutcome[]> {
+    const all = await this.redis.hvals(this.keys.runTargets(runId));
+    return all.flatMap((raw) => {
+      const parsed = TargetOutcome.safeParse(JSON.parse(raw));
+      return parsed.success ? [parsed.data] : [];
+    });
+  }
+
   /**
    * Records outcomes for targets that have none yet (a worker's own outcome is never
    * overwritten) and publishes those; returns the ones this call wrote.
