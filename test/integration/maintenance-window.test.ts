@@ -2,12 +2,17 @@
 // Redis and CLI. Under policy wait, a run requested between windows waits as a scheduled
 // (delayed) job, holds the single run slot, and fires inside the next window; under policy
 // refuse, a run outside every window is refused with the next opening, an `at` inside one
-// is scheduled, listed and cancelled (CLI `run --at`, `scheduled`, `cancel`).
+// is scheduled, listed and cancelled (CLI `run --at`, `scheduled`, `cancel`). The worker
+// checks the windows again when a run becomes due (here: a scheduled run promoted early, as
+// bull-board's "promote" does, while every window is closed): under wait it goes back to
+// the delayed set until the next opening, still holding the run slot; under refuse it fails
+// as outside-maintenance-window with nothing applied.
 import { setTimeout as delay } from 'node:timers/promises';
+import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_PREFIX, ErrorBody, JobView, ScheduledRunsResponse, type EnqueuedResponse, type LiveMessage } from '../../contract/index.js';
+import { ADMIN_PREFIX, ErrorBody, JobView, QUEUE_NAME, ScheduledRunsResponse, StatusResponse, type EnqueuedResponse, type LiveMessage } from '../../contract/index.js';
 import { runCli } from '../support/cli.js';
-import { call, openLive } from '../support/live.js';
+import { call, finishedJob, openLive } from '../support/live.js';
 import { startSystem, type RunningSystem } from '../support/system.js';
 
 const clock = (ms: number) => new Date(ms).toISOString().slice(11, 19);
@@ -61,12 +66,55 @@ describe('policy wait: a run outside the window waits for the next one', () => {
   });
 });
 
+// one hour-long window, six hours from now (whole minutes)
+const opens = Math.floor(Date.now() / 60_000) * 60_000 + 6 * 3600_000;
+const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
+const window = `daily ${hhmm(opens)}-${hhmm(opens + 3600_000)}`;
+
+const jobView = async (sys: RunningSystem, jobId: string) => JobView.parse((await call(sys.url, `${ADMIN_PREFIX}/jobs/${jobId}`, { token: sys.tokens.viewer })).body);
+
+/** Makes a scheduled (delayed) run due now, as bull-board's "promote" does: the worker takes it while every window is closed. */
+async function promote(sys: RunningSystem, jobId: string): Promise<void> {
+  const queue = new Queue(QUEUE_NAME, { connection: { url: sys.redis.url } });
+  try {
+    await (await queue.getJob(jobId))!.promote();
+  } finally {
+    await queue.close();
+  }
+}
+
+describe('policy wait: a run that becomes due while every window is closed waits again for the next opening', () => {
+  let sys: RunningSystem;
+  beforeAll(async () => {
+    sys = await startSystem({ env: { DUCKMIG_MAINTENANCE_WINDOW: window, DUCKMIG_WINDOW_POLICY: 'wait' } });
+  });
+  afterAll(() => sys?.stop());
+
+  it('the worker puts it back as a delayed job until the window opens, logs why, and it keeps the run slot', async () => {
+    const at = new Date(opens + 10 * 60_000).toISOString();
+    const res = await call<EnqueuedResponse>(sys.url, `${ADMIN_PREFIX}/run`, { token: sys.tokens.operator, body: { at, reason: 'night release' } });
+    expect([res.status, res.body.scheduledFor]).toEqual([202, at]);
+    const { jobId } = res.body;
+
+    await promote(sys, jobId);
+    await sys.worker.waitForOutput('"event":"job:window-wait"');
+    const next = new Date(opens).toISOString();
+    const job = await jobView(sys, jobId);
+    expect(job.state).toBe('delayed');
+    expect(job.logs).toContain(`became due outside the maintenance window: waits until ${next}`);
+    const listed = ScheduledRunsResponse.parse((await call(sys.url, `${ADMIN_PREFIX}/scheduled`, { token: sys.tokens.viewer })).body);
+    expect(listed.runs.map((r) => [r.jobId, r.scheduledFor, r.reason])).toEqual([[jobId, next, 'night release']]);
+
+    // nothing ran, and no other run may start meanwhile
+    const status = StatusResponse.parse((await call(sys.url, `${ADMIN_PREFIX}/status?view=full`, { token: sys.tokens.viewer })).body);
+    expect(status.snapshot?.status.currentVersion).toBe(0);
+    const second = await call(sys.url, `${ADMIN_PREFIX}/run`, { token: sys.tokens.admin, body: { at } });
+    expect([second.status, ErrorBody.parse(second.body).error.code]).toEqual([409, 'run-in-progress']);
+  });
+});
+
 describe('policy refuse: no run outside the window; a run scheduled inside it can be listed and cancelled', () => {
   let sys: RunningSystem;
-  // one hour-long window, six hours from now
-  const opens = Math.floor(Date.now() / 60_000) * 60_000 + 6 * 3600_000;
-  const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
-  const window = `daily ${hhmm(opens)}-${hhmm(opens + 3600_000)}`;
   beforeAll(async () => {
     sys = await startSystem({ env: { DUCKMIG_MAINTENANCE_WINDOW: window, DUCKMIG_WINDOW_POLICY: 'refuse' } });
   });
@@ -112,5 +160,20 @@ describe('policy refuse: no run outside the window; a run scheduled inside it ca
     const again = await call<EnqueuedResponse>(sys.url, `${ADMIN_PREFIX}/run`, { token: sys.tokens.admin, body: { at } });
     expect(again.status).toBe(202);
     expect(again.body.scheduledFor).toBe(at);
+  });
+
+  it('a scheduled run that becomes due while the window is closed is refused by the worker and recorded: nothing applied, the slot freed', async () => {
+    const scheduled = ScheduledRunsResponse.parse((await call(sys.url, `${ADMIN_PREFIX}/scheduled`, { token: sys.tokens.viewer })).body);
+    const { jobId } = scheduled.runs[0]!;
+    await promote(sys, jobId);
+    const job = await finishedJob(sys.url, sys.tokens.viewer, jobId);
+    expect([job.state, job.errorCode]).toEqual(['failed', 'outside-maintenance-window']);
+    expect(job.failedReason).toContain(`the next opens at ${new Date(opens).toISOString()}`);
+    const status = StatusResponse.parse((await call(sys.url, `${ADMIN_PREFIX}/status?view=full`, { token: sys.tokens.viewer })).body);
+    expect(status.snapshot?.status.currentVersion).toBe(0);
+    const after = ScheduledRunsResponse.parse((await call(sys.url, `${ADMIN_PREFIX}/scheduled`, { token: sys.tokens.viewer })).body);
+    expect(after.runs).toEqual([]);
+    const again = await call<EnqueuedResponse>(sys.url, `${ADMIN_PREFIX}/run`, { token: sys.tokens.admin, body: { at: new Date(opens + 5 * 60_000).toISOString() } });
+    expect(again.status).toBe(202);
   });
 });
