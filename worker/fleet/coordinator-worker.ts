@@ -12,7 +12,7 @@ import { FLEET_QUEUE, FleetEvent, fleetKeys, shardQueueName, type FleetRun, type
 import { DEFAULT_BULL_PREFIX, DEFAULT_KEY_PREFIX } from '../../fleet/options.js';
 import { createCoordinator, type CoordinatorJobData } from './coordinator.js';
 import { sweepOfflineShards } from './owner-offline.js';
-import { FleetRunStore } from './run-store.js';
+import { FleetRunStore } from '../../fleet/records.js';
 
 export interface CoordinatorWorkerOptions {
   /** an ioredis connection with maxRetriesPerRequest: null (BullMQ duplicates it for blocking reads) */

@@ -14,7 +14,7 @@ import type { Logger } from 'pino';
 import { FleetJobData, HaltRule, STALLED_FAILED_REASON, type FleetErrorCode, type FleetRun, type NotificationInput, type ShardState, type TargetJobData, type TargetOutcome } from '../../contract/index.js';
 import { errorExcerpt } from '../../core/index.js';
 import { finishedStatus, haltReason, plannedRun, shardOffline, TERMINAL, withWave } from './run-record.js';
-import type { FleetRunStore } from './run-store.js';
+import type { FleetRunStore } from '../../fleet/records.js';
 import { fleetRunEnded, fleetRunStarted, fleetWaveFinished, fleetWaveStarted } from './run-notifications.js';
 import { planWaves, type PlannedTarget, type PlannedWave } from './waves.js';
 

@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import type { TargetOutcome } from '../../contract/index.js';
 import type { CoordinatorJobData } from './coordinator.js';
 import { shardOffline } from './run-record.js';
-import type { FleetRunStore } from './run-store.js';
+import type { FleetRunStore } from '../../fleet/records.js';
 
 export interface SweepDeps {
   store: FleetRunStore;

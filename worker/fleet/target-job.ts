@@ -9,10 +9,11 @@ import { join } from 'node:path';
 import type { Job } from 'bullmq';
 import type { RedisConnection } from '../../config/redis-connection.js';
 import type { Logger } from 'pino';
-import { TargetJobData, type FleetErrorCode, type FleetEvent, type RunResult, type TargetOutcome, type TargetState } from '../../contract/index.js';
+import { TargetJobData, type FleetErrorCode, type RunResult, type TargetOutcome, type TargetState } from '../../contract/index.js';
 import { RestorePoints, errorExcerpt, type WriteFence } from '../../core/index.js';
 import type { RunOptions } from '../../core/runner-options.js';
 import type { FleetKeys } from '../../fleet/options.js';
+import { publishFleetEvent } from '../../fleet/records.js';
 import type { Catalog } from './catalog.js';
 import { openTarget, TargetOpenError, type OpenedTarget, type TargetSettings } from './target-file.js';
 import { stateOfOpen, stateOfUnopened } from './target-state.js';
@@ -62,8 +63,7 @@ export async function publishOutcome(redis: RedisConnection, keys: FleetKeys, ru
   const json = JSON.stringify(outcome);
   const stored = onlyIfNone ? await redis.hsetnx(keys.runTargets(runId), outcome.id, json) : await redis.hset(keys.runTargets(runId), outcome.id, json);
   if (onlyIfNone && stored === 0) return;
-  const event: FleetEvent = { type: 'fleet:target', runId, outcome };
-  await redis.publish(keys.events, JSON.stringify(event));
+  await publishFleetEvent(redis, keys, { type: 'fleet:target', runId, outcome });
 }
 
 export function createTargetProcessor(deps: TargetJobDeps) {
@@ -177,7 +177,6 @@ export function createTargetProcessor(deps: TargetJobDeps) {
   };
 
   async function announceStart(data: TargetJobData): Promise<void> {
-    const event: FleetEvent = { type: 'fleet:target-start', runId: data.runId, id: data.target, wave: data.wave, worker: workerId };
-    await redis.publish(keys.events, JSON.stringify(event));
+    await publishFleetEvent(redis, keys, { type: 'fleet:target-start', runId: data.runId, id: data.target, wave: data.wave, worker: workerId });
   }
 }
