@@ -14,6 +14,7 @@ import {
   type JobDataWithOutcome,
   type JobProgress,
   type JobView,
+  type PendingMigration,
   type RunResult,
   type ScheduledRun,
 } from '../contract/index.js';
@@ -135,7 +136,7 @@ export async function listRecentJobs(queue: MigrationQueue, limit = 50): Promise
 }
 
 /** Run jobs waiting for their time or a maintenance window (delayed), soonest first; not those only awaiting approval (api/approvals.ts lists them). */
-export async function listScheduledRuns(queue: MigrationQueue): Promise<ScheduledRun[]> {
+export async function listScheduledRuns(queue: MigrationQueue, pending: readonly PendingMigration[]): Promise<ScheduledRun[]> {
   const jobs = (await queue.getJobs('delayed', 0, 99, true)) as (MigrationJob | undefined)[];
   return jobs
     .filter((job): job is MigrationJob => job?.data.kind === 'run' && !(job.data.approval && !job.data.scheduledFor))
@@ -148,9 +149,19 @@ export async function listScheduledRuns(queue: MigrationQueue): Promise<Schedule
         reason: data.reason ?? null,
         target: data.target ?? null,
         createdAt: new Date(job.timestamp).toISOString(),
+        plan: data.plan ?? null,
+        migrations: scheduledBatch(pending, data.plan, data.target),
+        awaitingApproval: data.approval !== undefined && data.approval.decision === undefined,
       };
     })
     .sort((a, b) => Date.parse(a.scheduledFor) - Date.parse(b.scheduledFor));
+}
+
+/** A pinned run applies the pending migrations up to its plan's (none when the files changed since); an unpinned one those up to its target. */
+function scheduledBatch(pending: readonly PendingMigration[], plan: string | undefined, target: number | undefined): PendingMigration[] {
+  if (plan === undefined) return pending.filter((m) => target === undefined || m.version <= target);
+  const end = pending.findIndex((m) => m.planId === plan);
+  return end < 0 ? [] : pending.slice(0, end + 1);
 }
 
 /** The run or restore job that holds the single-in-flight lock, if it is still waiting or active. */

@@ -38,7 +38,7 @@ export class LiveHub {
     this.#options = options;
     const { queueEvents } = options;
     this.#state = new StateWatch({ ...options.state, logger: options.logger, emit: (message) => this.publish(message) });
-    // a job that is added, starts or ends changes the queue's counts and the active run
+    // a job that is added (now or delayed: a scheduled run), starts or ends changes the queue's counts and the active run
     const recheck = () => {
       if (this.#subscribers.size > 0) void this.#state.check();
     };
@@ -69,7 +69,7 @@ export class LiveHub {
     queueEvents.on('failed', onFailed);
     queueEvents.on('active', onActive);
     queueEvents.on('waiting', onWaiting);
-    const lifecycle = ['waiting', 'active', 'completed', 'failed', 'removed', 'paused', 'resumed'] as const;
+    const lifecycle = ['waiting', 'delayed', 'active', 'completed', 'failed', 'removed', 'paused', 'resumed'] as const;
     for (const event of lifecycle) queueEvents.on(event, recheck);
     this.#detach = () => {
       queueEvents.off('progress', onProgress);

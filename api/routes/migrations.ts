@@ -138,7 +138,8 @@ export function migrationRoutes(deps: MigrationRoutesDeps): OpenAPIHono {
   });
 
   app.openapi(relativeTo(MIGRATION_ROUTES_BASE, { ...scheduledRunsRoute, middleware: guards(scheduledRunsRoute) }), async function scheduledRuns(c) {
-    const runs = await listScheduledRuns(queue);
+    const { snapshot } = await workerState.read();
+    const runs = await listScheduledRuns(queue, snapshot?.status.pending ?? []);
     return c.json({ runs, windows: maintenance?.windows.map((w) => w.text) ?? [], policy: maintenance?.policy ?? null }, 200);
   });
 

@@ -2,11 +2,11 @@
 // Redis and CLI. Under policy wait, a run requested between windows waits as a scheduled
 // (delayed) job, holds the single run slot, and fires inside the next window; under policy
 // refuse, a run outside every window is refused with the next opening, an `at` inside one
-// is scheduled, listed and cancelled (CLI `run --at`, `scheduled`, `cancel`). The worker
-// checks the windows again when a run becomes due (here: a scheduled run promoted early, as
-// bull-board's "promote" does, while every window is closed): under wait it goes back to
-// the delayed set until the next opening, still holding the run slot; under refuse it fails
-// as outside-maintenance-window with nothing applied.
+// is scheduled, listed (with what it would apply) and cancelled (CLI `run --at`, `scheduled`,
+// `cancel`). The worker checks the windows again when a run becomes due (here: a scheduled
+// run promoted early, as bull-board's "promote" does, while every window is closed): under
+// wait it goes back to the delayed set until the next opening, still holding the run slot;
+// under refuse it fails as outside-maintenance-window with nothing applied.
 import { setTimeout as delay } from 'node:timers/promises';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,7 +30,7 @@ describe('policy wait: a run outside the window waits for the next one', () => {
   const windows = windowsEvery(Date.now(), 8_000, 3_000, 40);
   beforeAll(async () => {
     sys = await startSystem({ env: { DUCKMIG_MAINTENANCE_WINDOW: windows.text, DUCKMIG_WINDOW_POLICY: 'wait' } });
-  });
+  }, 180_000);
   afterAll(() => sys?.stop());
 
   it('is scheduled for the next opening, holds the run slot, and runs inside that window', async () => {
@@ -117,7 +117,7 @@ describe('policy refuse: no run outside the window; a run scheduled inside it ca
   let sys: RunningSystem;
   beforeAll(async () => {
     sys = await startSystem({ env: { DUCKMIG_MAINTENANCE_WINDOW: window, DUCKMIG_WINDOW_POLICY: 'refuse' } });
-  });
+  }, 180_000);
   afterAll(() => sys?.stop());
   const remote = (args: string[]) => runCli([...args, '--api', sys.url], { env: { DUCKMIG_TOKEN: sys.tokens.operator } });
 
@@ -147,6 +147,13 @@ describe('policy refuse: no run outside the window; a run scheduled inside it ca
     expect(ScheduledRunsResponse.parse(JSON.parse(listed.stdout)).runs).toEqual([
       expect.objectContaining({ jobId: enqueued.jobId, scheduledFor: at, requestedBy: 'operator', reason: 'night release' }),
     ]);
+    // not pinned to a plan: it would apply every pending migration, as the status lists them now
+    const status = StatusResponse.parse((await call(sys.url, `${ADMIN_PREFIX}/status?view=full`, { token: sys.tokens.viewer })).body);
+    const pending = status.snapshot!.status.pending.map((m) => m.file);
+    expect(pending.length).toBeGreaterThan(0);
+    const [scheduled] = ScheduledRunsResponse.parse(JSON.parse(listed.stdout)).runs;
+    expect(scheduled).toMatchObject({ plan: null, awaitingApproval: false });
+    expect(scheduled!.migrations.map((m) => m.file)).toEqual(pending);
 
     const busy = await call(sys.url, `${ADMIN_PREFIX}/run`, { token: sys.tokens.admin, body: { at } });
     expect(busy.status).toBe(409);
