@@ -7,16 +7,15 @@
 // size and on a 390×844 phone, light and dark) and, on the phone, for fitting its width.
 // DUCKMIG_SCREENSHOTS=1 also saves the main screens to docs/screenshots/*.png for the
 // README (the viewport only); normal runs leave those committed files alone.
-import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { appendFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { AxeResults } from 'axe-core';
 import { Queue } from 'bullmq';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Database } from '../../core/index.js';
 import { legacyUpgrade } from '../fixtures/legacy-app.js';
+import { seriousViolations } from '../support/axe.js';
 import { ensureUiBuilt, launchChromium } from '../support/browser.js';
 import { rowsOf } from '../support/db.js';
 import { startSystem } from '../support/system.js';
@@ -29,7 +28,6 @@ const SCREENSHOTS = process.env.DUCKMIG_SCREENSHOTS === '1';
 const SHOT_DIR = join(ROOT, 'docs/screenshots');
 const DESKTOP = { width: 1280, height: 860 };
 const PHONE = { width: 390, height: 844 };
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 /** saves what the viewport shows (the README keeps its pictures small) */
 async function shot(page: Page, name: string): Promise<void> {
@@ -81,16 +79,6 @@ async function waitForText(page: Page, testId: string, text: string): Promise<vo
 /** resolves once the page has rendered a frame: a resize takes effect (layout, resize observers) then */
 async function nextFrame(page: Page): Promise<void> {
   await page.evaluate('new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))');
-}
-
-/** axe-core's serious and critical violations on the page as it is now, one line each */
-async function seriousViolations(page: Page): Promise<string[]> {
-  // evaluated, not added as a <script>: the UI's Content-Security-Policy allows no inline script
-  if (!(await page.evaluate('typeof axe !== "undefined"'))) await page.evaluate(AXE_SOURCE);
-  const results = await page.evaluate<AxeResults>('axe.run(document, { resultTypes: ["violations"] })');
-  return results.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
 }
 
 /** no serious or critical axe violation on this screen, at desktop size (light) and on a phone (dark) */

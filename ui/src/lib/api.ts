@@ -24,10 +24,12 @@ import type {
   PendingSqlResponse,
   RestoreRequest,
   RunRequest,
+  ScheduledRunsResponse,
   UndoPreviewRequest,
   UndoRequest,
   SessionCheckResponse,
   StatusResponse,
+  WebhookDeliveriesResponse,
   WhoAmIResponse,
 } from './types.js';
 
@@ -36,6 +38,7 @@ export const ADMIN_PREFIX = `${API_PREFIX}/admin/migrations`;
 export const SCHEMA_PREFIX = `${API_PREFIX}/admin/schema`;
 export const EVENTS_PATH = `${ADMIN_PREFIX}/events`;
 export const FLEET_PREFIX = `${API_PREFIX}/fleet`;
+const WEBHOOKS_PREFIX = `${API_PREFIX}/admin/webhooks`;
 /** sent with every request; the API requires it on changes made with the session cookie */
 const REQUEST_HEADER = 'X-Duckmig-Request';
 
@@ -182,6 +185,14 @@ export function createApi(options: ApiOptions = {}) {
     async decide(id: string, action: 'approve' | 'reject' | 'withdraw', comment: string): Promise<ApprovalDecisionResponse> {
       const body = comment.trim() ? { comment: comment.trim() } : {};
       return (await request<ApprovalDecisionResponse>('POST', admin(`/approvals/${encodeURIComponent(id)}/${action}`), { body })).data;
+    },
+    /** runs waiting for their time or a maintenance window (soonest first), with the windows and their policy */
+    async scheduled(signal?: AbortSignal): Promise<ScheduledRunsResponse> {
+      return (await request<ScheduledRunsResponse>('GET', admin('/scheduled'), { signal })).data;
+    },
+    /** admins only: the last webhook delivery attempts, newest first */
+    async webhookDeliveries(signal?: AbortSignal): Promise<WebhookDeliveriesResponse> {
+      return (await request<WebhookDeliveriesResponse>('GET', `${WEBHOOKS_PREFIX}/deliveries`, { signal })).data;
     },
     async job(id: string, signal?: AbortSignal): Promise<JobView> {
       return (await request<JobView>('GET', admin(`/jobs/${encodeURIComponent(id)}`), { signal })).data;

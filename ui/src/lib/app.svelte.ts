@@ -84,7 +84,8 @@ export class AppState {
   #followActiveRun(): void {
     const active = this.status.activeRun;
     const watched = this.tracker.watched;
-    if (active && watched?.jobId !== active.jobId && !isInFlight(watched)) {
+    // a delayed job (scheduled, or awaiting approval) has its own list; it is followed once it is due
+    if (active && active.state !== 'delayed' && watched?.jobId !== active.jobId && !isInFlight(watched)) {
       if (active.kind === 'restore') {
         this.tracker.watch(active.jobId, { kind: 'restore' });
       } else {

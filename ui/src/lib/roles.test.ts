@@ -10,6 +10,8 @@ describe('roles', () => {
     expect(can('admin', 'queue')).toBe(true);
     expect(can('operator', 'restore')).toBe(false);
     expect(can('admin', 'restore')).toBe(true);
+    expect(can('operator', 'deliveries')).toBe(false);
+    expect(can('admin', 'deliveries')).toBe(true);
   });
 
   it('says why an action is not allowed, in words shown next to the button', () => {
@@ -17,6 +19,8 @@ describe('roles', () => {
     expect(deniedReason('viewer', 'dry-run')).toBe('viewers cannot start a dry-run');
     expect(deniedReason('operator', 'queue')).toBe('operators cannot open the queue dashboard');
     expect(deniedReason('operator', 'restore')).toBe('operators cannot restore the database');
+    expect(deniedReason('viewer', 'cancel')).toBe('viewers cannot cancel runs');
+    expect(deniedReason('operator', 'deliveries')).toBe('operators cannot see the webhook delivery log');
     expect(deniedReason('admin', 'run')).toBeNull();
   });
 

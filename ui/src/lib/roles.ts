@@ -4,7 +4,7 @@ import type { Role } from './types.js';
 
 const rank: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
 
-export type Action = 'run' | 'dry-run' | 'cancel' | 'restore' | 'undo' | 'queue' | 'fleet-run' | 'fleet-control';
+export type Action = 'run' | 'dry-run' | 'cancel' | 'restore' | 'undo' | 'queue' | 'fleet-run' | 'fleet-control' | 'deliveries';
 
 const needs: Record<Action, Role> = {
   run: 'operator',
@@ -15,6 +15,7 @@ const needs: Record<Action, Role> = {
   queue: 'admin',
   'fleet-run': 'operator',
   'fleet-control': 'operator',
+  deliveries: 'admin',
 };
 
 const what: Record<Action, string> = {
@@ -26,6 +27,7 @@ const what: Record<Action, string> = {
   queue: 'open the queue dashboard',
   'fleet-run': 'start fleet runs',
   'fleet-control': 'pause, resume, cancel or retry fleet runs',
+  deliveries: 'see the webhook delivery log',
 };
 
 const plural: Record<Role, string> = { viewer: 'viewers', operator: 'operators', admin: 'admins' };

@@ -9,7 +9,9 @@ describe('routes', () => {
     expect(parseHash('#/history/run%201')).toEqual({ page: 'history', runId: 'run 1' });
     expect(parseHash('#/nowhere')).toEqual({ page: 'migrations' });
     expect(parseHash('#/schema')).toEqual({ page: 'schema' });
+    expect(parseHash('#/webhooks')).toEqual({ page: 'webhooks' });
     expect(hrefFor({ page: 'schema' })).toBe('#/schema');
+    expect(hrefFor({ page: 'webhooks' })).toBe('#/webhooks');
     expect(hrefFor({ page: 'history', runId: 'run 1' })).toBe('#/history/run%201');
   });
 

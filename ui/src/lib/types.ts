@@ -41,6 +41,8 @@ export type {
   RunStatus,
   RunSummary,
   RunnerEvent,
+  ScheduledRun,
+  ScheduledRunsResponse,
   LiveSchema,
   SchemaChange,
   SchemaDiffResponse,
@@ -53,6 +55,7 @@ export type {
   UndoReport,
   UndoRequest,
   ValidationProblem,
+  WebhookDeliveriesResponse,
   WhoAmIResponse,
   WorkerLiveness,
 } from '../../../contract/index.js';
