@@ -167,7 +167,7 @@ describe('policy refuse: no run outside the window; a run scheduled inside it ca
     const again = await call<EnqueuedResponse>(sys.url, `${ADMIN_PREFIX}/run`, { token: sys.tokens.admin, body: { at } });
     expect(again.status).toBe(202);
     expect(again.body.scheduledFor).toBe(at);
-  });
+  }, 120_000);
 
   it('a scheduled run that becomes due while the window is closed is refused by the worker and recorded: nothing applied, the slot freed', async () => {
     const scheduled = ScheduledRunsResponse.parse((await call(sys.url, `${ADMIN_PREFIX}/scheduled`, { token: sys.tokens.viewer })).body);
