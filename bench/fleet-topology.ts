@@ -1,15 +1,14 @@
-// One duckmig fleet for the fleet benchmark: its own redis-server (the product's managed
-// one, on a free loopback port), `workers` fleet worker processes (`duckmig worker`, as the
+// One duckmig fleet for the fleet benchmark: its own Redis (the tests' one: the product's
+// managed redis-server on a free loopback port when no container engine answers), `workers` fleet worker processes (`duckmig worker`, as the
 // integration tests start them), each owning its own shard directory of target files — as
 // separate machines would — and a fleet run over every target in one wave, requested the
 // way the API does (createFleetRun) and followed on the fleet's pub/sub channel.
 import { copyFile, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { pino } from 'pino';
-import { startManagedRedis, type ManagedRedis } from '../cli/managed-redis.js';
 import { FleetEvent, fleetKeys, type FleetRun } from '../contract/index.js';
 import { requestFleetRun } from '../test/support/fleet.js';
+import { startTestRedis } from '../test/support/redis.js';
 import { manage, type ManagedChild } from '../test/support/system.js';
 import { redisCounters, type RedisCounters } from './redis-counters.js';
 
@@ -64,12 +63,15 @@ export async function startFleetTopology(spec: TopologySpec, log: (message: stri
   for (const s of shards) await mkdir(s.dir, { recursive: true });
   await resetTargets(files, spec.template);
 
-  const redis: ManagedRedis = await startManagedRedis({ dataDir: join(spec.dir, 'redis-data'), logger: pino({ level: 'silent' }) });
+  const redis = await startTestRedis();
   const conn = new Redis(redis.url, { maxRetriesPerRequest: null });
   const sub = new Redis(redis.url, { maxRetriesPerRequest: null });
   const workers: ManagedChild[] = [];
   let targetsHashBytes = 0;
+  let redisPid = 0;
   try {
+    // the server's own pid, for its CPU time (INFO server names it, wherever it runs)
+    redisPid = Number(/process_id:(\d+)/.exec(await conn.info('server'))?.[1] ?? 0);
     await sub.subscribe(fleetKeys(prefixes.keyPrefix).events);
     for (const s of shards) {
       const worker = manage(
@@ -113,7 +115,7 @@ export async function startFleetTopology(spec: TopologySpec, log: (message: stri
     spec,
     files,
     workerPids: workers.map((w) => w.pid!),
-    redisPid: redis.pid,
+    redisPid,
     targetsHashBytes,
     reset: () => resetTargets(files, spec.template),
     counters: () => redisCounters(conn),
