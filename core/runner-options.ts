@@ -37,6 +37,13 @@ export interface RunnerOptions {
   checkpoint?: CheckpointPolicy;
   /** allow a new migration numbered below an applied one to run (default false) */
   allowOutOfOrder?: boolean;
+  /**
+   * Which databases get the versions a run applies mirrored into `schema_version` for old
+   * application builds: 'always' (default: the project's own database, which old builds may
+   * open) or 'adopted' (only a database whose schema_version carried versions duckmig did not
+   * apply, i.e. one an old build created; fleet targets, where no old build runs otherwise).
+   */
+  legacyVersions?: 'always' | 'adopted';
   /** values never to show in an error (tokens, passwords): replaced with [redacted]; a function is asked each time */
   secrets?: readonly string[] | (() => readonly string[]);
 }

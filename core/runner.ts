@@ -110,6 +110,8 @@ export class MigrationRunner {
   #runId = '';
   /** the run's fence refused it: nothing more is written to the file (RunOptions.fence) */
   #fenceRefused: FenceRefusedError | null = null;
+  /** whether this run mirrors its versions into schema_version (RunnerOptions.legacyVersions) */
+  #mirrorLegacy = true;
 
   get #connection(): DuckDBConnection {
     return this.#ledger.connection;
@@ -230,6 +232,7 @@ export class MigrationRunner {
       if (drift.drifted) return this.#finish({ ...base, status: 'invalid', migrations: batch.map(notRun), error: driftRefusal(drift.differences), errorCode: 'drifted', planId });
     }
     this.#fenceRefused = null;
+    this.#mirrorLegacy = this.#options.legacyVersions !== 'adopted' || a.legacy !== null;
     if (options.fence) {
       try {
         await claimFence(this.#connection, options.fence);
@@ -270,7 +273,7 @@ export class MigrationRunner {
       this.#emitRunStart(runId, 'apply', batch);
       results = options.allOrNothing ? await this.#applyBatch(batch, runId, options) : await this.#applyEach(batch, runId, options);
     }
-    if (results.some((r) => r.status === 'applied') && this.#mayWrite(options)) await this.#syncLegacy();
+    if (results.some((r) => r.status === 'applied') && this.#mayWrite(options) && this.#mirrorLegacy) await this.#syncLegacy();
     // a rehearsal's copy is thrown away: no CHECKPOINT for it
     if (!this.#discardable) await this.#checkpoints.atEnd();
 
@@ -858,7 +861,7 @@ export class MigrationRunner {
       jobId: options.jobId ?? null,
       error: null,
     });
-    await this.#ledger.mirrorLegacyVersion(m.version);
+    if (this.#mirrorLegacy) await this.#ledger.mirrorLegacyVersion(m.version);
   }
 
   /**

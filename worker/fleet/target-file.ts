@@ -52,6 +52,7 @@ export async function openTarget(file: string, settings: TargetSettings, source:
     if (!existsSync(file)) throw new TargetOpenError('target-missing', message);
     throw new TargetOpenError('target-unreadable', message);
   }
-  const runner = new MigrationRunner({ connection: db.connection, source, database: db, logger: settings.logger, checkpoint: settings.checkpoint, secrets: settings.secrets });
+  // no old application build reads a fleet target's schema_version unless one created it (then it is adopted)
+  const runner = new MigrationRunner({ connection: db.connection, source, database: db, logger: settings.logger, checkpoint: settings.checkpoint, secrets: settings.secrets, legacyVersions: 'adopted' });
   return { db, runner };
 }

@@ -2,9 +2,10 @@
 // file (core Database, sandboxed), runs its pending migrations under the fleet run's id and
 // the shard lease's fencing token (optionally after a restore point), or rehearses them on a
 // copy, closes it, and publishes the outcome (fleetKeys().runTargets, a 'fleet:target'
-// event) and the target's new state. Every end is an outcome the job returns, failures
-// included (errorCode says why), so the coordinator reads them all the same way; only a
-// job whose worker died fails (stalled → 'crashed', recorded by the shard's next consumer).
+// event) and the target's new state (from the run's result, not read back from the file).
+// Every end is an outcome the job returns, failures included (errorCode says why), so the
+// coordinator reads them all the same way; only a job whose worker died fails (stalled →
+// 'crashed', recorded by the shard's next consumer).
 import { join } from 'node:path';
 import type { Job } from 'bullmq';
 import type { RedisConnection } from '../../config/redis-connection.js';
@@ -16,7 +17,7 @@ import type { FleetKeys } from '../../fleet/options.js';
 import { publishFleetEvent } from '../../fleet/records.js';
 import type { Catalog } from './catalog.js';
 import { openTarget, TargetOpenError, type OpenedTarget, type TargetSettings } from './target-file.js';
-import { stateOfOpen, stateOfUnopened } from './target-state.js';
+import { stateOfOpen, stateOfRun, stateOfUnopened } from './target-state.js';
 import type { Target } from './targets.js';
 
 export type TargetJob = Job<TargetJobData, TargetOutcome>;
@@ -85,17 +86,16 @@ export function createTargetProcessor(deps: TargetJobDeps) {
   const failed = (data: TargetJobData, started: number, errorCode: FleetErrorCode, error: string, extra: Partial<TargetOutcome> = {}) =>
     outcomeOf(data, started, { result: 'failed', errorCode, error, ...extra });
 
-  /** Runs or rehearses on the open file; the outcome and the state read before closing. */
-  const work = async (data: TargetJobData, jobId: string, target: Target, opened: OpenedTarget, started: number, signal: AbortSignal | undefined) => {
-    let result: RunResult;
+  /** Runs or rehearses on the open file: the outcome, and the run's result when it ran. */
+  const work = async (data: TargetJobData, jobId: string, target: Target, opened: OpenedTarget, started: number, signal: AbortSignal | undefined): Promise<{ outcome: TargetOutcome; ran?: RunResult }> => {
     if (data.kind === 'target-dry-run') {
-      result = await opened.runner.dryRun({ rehearse: true, runId: data.runId, jobId, signal });
-    } else {
-      const fence = deps.fence();
-      if (!fence) return failed(data, started, 'lease-lost', `this worker no longer owns shard ${shard}: nothing was written`);
-      result = await opened.runner.run({ runId: data.runId, jobId, appliedBy: data.requestedBy, reason: data.reason, signal, fence, beforeApply: restoreHook(data, target, opened) });
+      const result = await opened.runner.dryRun({ rehearse: true, runId: data.runId, jobId, signal });
+      return { outcome: outcomeFromResult(data, result, started) };
     }
-    return outcomeFromResult(data, result, started);
+    const fence = deps.fence();
+    if (!fence) return { outcome: failed(data, started, 'lease-lost', `this worker no longer owns shard ${shard}: nothing was written`) };
+    const result = await opened.runner.run({ runId: data.runId, jobId, appliedBy: data.requestedBy, reason: data.reason, signal, fence, beforeApply: restoreHook(data, target, opened) });
+    return { outcome: outcomeFromResult(data, result, started), ran: result };
   };
 
   const restoreHook = (data: TargetJobData, target: Target, opened: OpenedTarget): RunOptions['beforeApply'] => {
@@ -152,8 +152,10 @@ export function createTargetProcessor(deps: TargetJobDeps) {
             return { outcome: o, state: stateOfUnopened(target, ctx, err, { runId: data.runId, outcome: o }) };
           }
           try {
-            const o = await work(data, jobId, target, opened, started, signal);
-            const s = await stateOfOpen(target, opened, ctx, { runId: data.runId, outcome: o }).catch(() => undefined);
+            const { outcome: o, ran } = await work(data, jobId, target, opened, started, signal);
+            const done = { runId: data.runId, outcome: o };
+            // a run's result says where the target stands; only a rehearsal or a refused job reads the ledger
+            const s = ran ? stateOfRun(target, ctx, ran, done) : await stateOfOpen(target, opened, ctx, done).catch(() => undefined);
             return { outcome: o, state: s };
           } catch (err) {
             log.error({ err, event: 'fleet:target-crashed' }, `target ${target.id}: ${(err as Error)?.message}`);

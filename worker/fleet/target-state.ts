@@ -3,7 +3,7 @@
 // not be read; the last fleet run that touched it is carried over from the previous state.
 // Reading a file for a scan is target-scan.ts's job.
 import { statSync } from 'node:fs';
-import type { TargetOutcome, TargetState } from '../../contract/index.js';
+import type { RunResult, TargetOutcome, TargetState } from '../../contract/index.js';
 import type { OpenedTarget, TargetOpenError } from './target-file.js';
 import type { Target } from './targets.js';
 
@@ -27,6 +27,16 @@ export async function stateOfOpen(target: Target, opened: OpenedTarget, ctx: Sta
   const applied = await opened.runner.getAppliedMigrations();
   const pending = await opened.runner.getPendingMigrations();
   return stateOfLedger(target, ctx, { version: applied.reduce((v, e) => Math.max(v, e.version), 0), pending: pending.length }, outcome);
+}
+
+/**
+ * The state of a target after a run on it, from the run's own result rather than reading
+ * the ledger back: without a target version the run's batch is every pending migration,
+ * and what it did not apply (failed, not run, or all of them when refused) is still pending.
+ */
+export function stateOfRun(target: Target, ctx: StateContext, result: RunResult, outcome: { runId: string; outcome: TargetOutcome }): TargetState {
+  const pending = result.migrations.filter((m) => m.status !== 'applied').length;
+  return stateOfLedger(target, ctx, { version: result.toVersion, pending }, outcome);
 }
 
 /** The state of a target from its applied version and its number of pending migrations. */
