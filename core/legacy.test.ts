@@ -120,6 +120,27 @@ describe('legacy databases are adopted, never damaged', () => {
     await db.close();
   });
 
+  it("with legacyVersions 'adopted' (fleet targets), only a database an old build created keeps schema_version up to date", async () => {
+    box = sandbox();
+    // a database duckmig created: no old build reads it, so its schema_version stays empty
+    const fresh = await openRunner(box, { legacyVersions: 'adopted' });
+    expect((await fresh.runner.run()).status).toBe('success');
+    expect(await scalar(fresh.db, 'SELECT count(*) FROM schema_migrations WHERE status = \'applied\'')).toBe(4n);
+    expect(await scalar(fresh.db, 'SELECT count(*) FROM schema_version')).toBe(0n);
+    await fresh.db.close();
+    box.cleanup();
+
+    // a database the old application created at v2: 3 and 4 still go into schema_version
+    box = sandbox();
+    const legacy = await Database.open(box.dbPath);
+    await legacyUpgrade(legacy.connection, 2);
+    await legacy.close();
+    const adopted = await openRunner(box, { legacyVersions: 'adopted' });
+    expect((await adopted.runner.run()).status).toBe('success');
+    expect(await rowsOf(adopted.db, 'SELECT version FROM schema_version ORDER BY version')).toEqual([1, 2, 3, 4].map((version) => ({ version })));
+    await adopted.db.close();
+  });
+
   it('status on a legacy database writes nothing; adoption is recorded on run or adoptLegacy()', async () => {
     box = sandbox();
     const legacy = await Database.open(box.dbPath);
