@@ -2,7 +2,8 @@
 // (as the old application did: 5 attempts, 1 s apart) and then names that process;
 // recovers DuckDB 1.5's WAL-replay failure (duckdb#18259 and kin) by attaching the file
 // from an in-memory instance and checkpointing it; reopens the file when DuckDB
-// invalidated the instance (a fatal error at COMMIT); checkpoints and closes exactly once.
+// invalidated the instance (a fatal error at COMMIT); checkpoints (when a WAL is left) and
+// closes exactly once.
 // Before opening: an interrupted restore is settled, a restore in progress (its journal)
 // counts as a lock, and a missing file is not re-created when traces say a database was there.
 // Every database it opens is sandboxed (sandbox.ts): migrations reach no file but the
@@ -247,15 +248,28 @@ export class Database {
     return this.#connection;
   }
 
+  /** Whether the file's write-ahead log holds anything (committed but not yet checkpointed). */
+  #hasWal(): boolean {
+    try {
+      return statSync(`${this.path}.wal`).size > 0;
+    } catch {
+      return false;
+    }
+  }
+
   async checkpoint(): Promise<void> {
     await this.connection.run('CHECKPOINT');
   }
 
-  /** Checkpoints (so no WAL is left to replay) and closes; safe to call more than once. */
+  /**
+   * Checkpoints (so no WAL is left to replay) and closes; safe to call more than once. With no
+   * WAL on disk every commit is already in the file (a run's last CHECKPOINT came after its
+   * last write): nothing to checkpoint.
+   */
   close(): Promise<void> {
     this.#closed ??= (async () => {
       try {
-        await this.connection.run('CHECKPOINT');
+        if (this.#hasWal()) await this.connection.run('CHECKPOINT');
       } catch {
         // a failed checkpoint must not keep the file open; the WAL is recovered on the next open
       }

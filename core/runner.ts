@@ -91,6 +91,26 @@ function elapsed(start: bigint): number {
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
 
+/** What a finished run, undo or rehearsal becomes its RunResult from. */
+interface FinishFields {
+  runId: string;
+  mode: RunMode;
+  status: RunStatus;
+  startedAt: Date;
+  start: bigint;
+  fromVersion: number;
+  toVersion?: number;
+  problems: ValidationProblem[];
+  migrations: MigrationResult[];
+  error?: string;
+  errorCode?: ErrorCode;
+  plan?: PlannedMigration[];
+  schemaDiff?: RunResult['schemaDiff'];
+  restorePoint?: RunResult['restorePoint'];
+  planId?: string;
+  undo?: RunResult['undo'];
+}
+
 export class MigrationRunner {
   readonly events = new RunnerEvents();
   /** the ledger of the connection the runner works on (replaced when the file is reopened) */
@@ -274,13 +294,11 @@ export class MigrationRunner {
       results = options.allOrNothing ? await this.#applyBatch(batch, runId, options) : await this.#applyEach(batch, runId, options);
     }
     if (results.some((r) => r.status === 'applied') && this.#mayWrite(options) && this.#mirrorLegacy) await this.#syncLegacy();
-    // a rehearsal's copy is thrown away: no CHECKPOINT for it
-    if (!this.#discardable) await this.#checkpoints.atEnd();
 
     const failed = results.find((r) => r.status === 'failed' || r.status === 'cancelled');
     const status: RunStatus = batch.length === 0 ? 'nothing-to-do' : failed ? (failed.status === 'cancelled' ? 'cancelled' : 'failed') : 'success';
     const toVersion = results.filter((r) => r.status === 'applied').reduce((v, r) => Math.max(v, r.version), a.currentVersion);
-    const result = this.#finish({
+    const result = this.#resultOf({
       ...base,
       status,
       migrations: results,
@@ -290,7 +308,12 @@ export class MigrationRunner {
       planId,
       ...(!this.#mayWrite(options) && { errorCode: 'lease-lost' as const }),
     });
-    return this.#mayWrite(options) ? this.#recorded(result, options) : result;
+    // the history row commits before the run's last CHECKPOINT, which then leaves no WAL for
+    // close() to checkpoint again; a rehearsal's copy is thrown away: no CHECKPOINT for it
+    const recorded = this.#mayWrite(options) ? await this.#recorded(result, options) : result;
+    if (!this.#discardable) await this.#checkpoints.atEnd();
+    this.#announce(recorded);
+    return recorded;
   }
 
   async dryRun(options: DryRunOptions = {}): Promise<RunResult> {
@@ -934,8 +957,8 @@ export class MigrationRunner {
     const unusable = await this.#recover();
     if (unusable) return unusable;
     await recordFinishedRun(this.#ledger, result, { jobId: options.jobId, requestedBy: options.appliedBy, reason: options.reason });
-    // no CHECKPOINT for this row: a plain INSERT replays from the WAL without trouble (the
-    // replay bug is DDL's), the run's migrations were checkpointed as it ended, and close() checkpoints
+    // no CHECKPOINT of its own: a run's row is written before the run's last checkpoint, and
+    // a plain INSERT replays from the WAL without trouble otherwise (the replay bug is DDL's)
     return undefined;
   }
 
@@ -973,24 +996,14 @@ export class MigrationRunner {
     return { fired: () => fired, dispose: () => signal.removeEventListener('abort', onAbort) };
   }
 
-  #finish(r: {
-    runId: string;
-    mode: RunMode;
-    status: RunStatus;
-    startedAt: Date;
-    start: bigint;
-    fromVersion: number;
-    toVersion?: number;
-    problems: ValidationProblem[];
-    migrations: MigrationResult[];
-    error?: string;
-    errorCode?: ErrorCode;
-    plan?: PlannedMigration[];
-    schemaDiff?: RunResult['schemaDiff'];
-    restorePoint?: RunResult['restorePoint'];
-    planId?: string;
-    undo?: RunResult['undo'];
-  }): RunResult {
+  #finish(r: FinishFields): RunResult {
+    const result = this.#resultOf(r);
+    this.#announce(result);
+    return result;
+  }
+
+  /** The run's result, not yet announced (run:done). */
+  #resultOf(r: FinishFields): RunResult {
     const durationMs = elapsed(r.start);
     const errorCode = r.errorCode ?? (r.status === 'cancelled' ? 'cancelled' : r.status === 'failed' ? 'migration-failed' : undefined);
     const result: RunResult = {
@@ -1012,15 +1025,18 @@ export class MigrationRunner {
       ...(r.planId && { planId: r.planId }),
       ...(r.undo && { undo: r.undo }),
     };
+    return result;
+  }
+
+  #announce(result: RunResult): void {
     this.events.emit({
       type: 'run:done',
-      runId: r.runId,
-      mode: r.mode,
-      status: r.status,
-      durationMs,
-      applied: r.migrations.filter((m) => m.status === 'applied' || m.status === 'undone').length,
-      failed: r.migrations.filter((m) => m.status === 'failed' || m.status === 'cancelled').length,
+      runId: result.runId,
+      mode: result.mode,
+      status: result.status,
+      durationMs: result.durationMs,
+      applied: result.migrations.filter((m) => m.status === 'applied' || m.status === 'undone').length,
+      failed: result.migrations.filter((m) => m.status === 'failed' || m.status === 'cancelled').length,
     });
-    return result;
   }
 }
