@@ -266,4 +266,6 @@ export const fleetKeys = (prefix = 'duckmig') => ({
   active: `${prefix}:fleet:active`,
   /** pub/sub channel: FleetEvent JSON */
   events: `${prefix}:fleet:events`,
+  /** pub/sub channel: the run id of a control request, for waiting coordinators (workers listen here, not to every event) */
+  controls: `${prefix}:fleet:controls`,
 });

@@ -1,9 +1,10 @@
 // Control requests on a fleet run (pause, resume, cancel, skip), as the API makes them:
 // pushed on the run's control list for the coordinator to apply at its next decision
-// point, and announced (`fleet:control`) so a waiting coordinator wakes and clients see
-// it. A run that no worker has picked up yet is cancelled at once instead: its
-// coordinator job is removed from the queue, the record says cancelled, and the
-// active-run slot is freed (a fleet without workers is never stuck behind it).
+// point, and announced: the run id on the controls channel wakes a waiting coordinator,
+// and `fleet:control` on the events channel tells clients. A run that no worker has
+// picked up yet is cancelled at once instead: its coordinator job is removed from the
+// queue, the record says cancelled, and the active-run slot is freed (a fleet without
+// workers is never stuck behind it).
 import type { RedisConnection } from './options.js';
 import { FleetRun, type FleetControl, type FleetEvent } from '../contract/index.js';
 import type { FleetKeys } from './options.js';
@@ -12,7 +13,7 @@ import { readFleetRun, releaseActiveRun, saveFleetRun } from './records.js';
 
 export async function requestControl(redis: RedisConnection, keys: FleetKeys, runId: string, control: FleetControl): Promise<void> {
   const event: FleetEvent = { type: 'fleet:control', runId, control };
-  await redis.multi().rpush(keys.control(runId), JSON.stringify(control)).publish(keys.events, JSON.stringify(event)).exec();
+  await redis.multi().rpush(keys.control(runId), JSON.stringify(control)).publish(keys.events, JSON.stringify(event)).publish(keys.controls, runId).exec();
 }
 
 const NOT_STARTED = new Set(['waiting', 'delayed', 'prioritized']);

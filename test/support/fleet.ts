@@ -3,6 +3,7 @@
 // and wait for fleet-run events on the fleet's pub/sub channel (no polling, no sleeps).
 import { Redis } from 'ioredis';
 import { FleetEvent, TargetOutcome, fleetKeys, type FleetControl, type FleetRun, type FleetRunRequest, type ShardState, type TargetState } from '../../contract/index.js';
+import { requestControl } from '../../fleet/controls.js';
 import { createFleetRun } from '../../fleet/create-run.js';
 import { openFleetQueue } from '../../fleet/queue.js';
 
@@ -39,12 +40,10 @@ export async function requestFleetRun(redis: Redis, { keyPrefix, bullPrefix }: F
   }
 }
 
-/** A control request as the API pushes it, announced on the events channel. */
+/** A control request as the API pushes it (fleet/controls.ts: queued, announced to clients and to a waiting coordinator). */
 export async function control(redis: Redis, prefix: string, runId: string, action: FleetControl['action'], ids?: string[]): Promise<void> {
   const c: FleetControl = { action, requestedBy: 'ops', at: new Date().toISOString(), ...(ids && { ids }) };
-  const keys = fleetKeys(prefix);
-  await redis.rpush(keys.control(runId), JSON.stringify(c));
-  await redis.publish(keys.events, JSON.stringify({ type: 'fleet:control', runId, control: c } satisfies FleetEvent));
+  await requestControl(redis, fleetKeys(prefix), runId, c);
 }
 
 export async function readRun(redis: Redis, prefix: string, runId: string): Promise<FleetRun> {

@@ -8,7 +8,7 @@
 import { Queue, Worker } from 'bullmq';
 import { subscriberOf, type RedisConnection } from '../../config/redis-connection.js';
 import type { Logger } from 'pino';
-import { FLEET_QUEUE, FleetEvent, fleetKeys, shardQueueName, type FleetRun, type NotificationInput } from '../../contract/index.js';
+import { FLEET_QUEUE, fleetKeys, shardQueueName, type FleetRun, type NotificationInput } from '../../contract/index.js';
 import { DEFAULT_BULL_PREFIX, DEFAULT_KEY_PREFIX } from '../../fleet/options.js';
 import { createCoordinator, type CoordinatorJobData } from './coordinator.js';
 import { sweepOfflineShards } from './owner-offline.js';
@@ -95,19 +95,13 @@ export async function startCoordinator(options: CoordinatorWorkerOptions): Promi
 async function wakeOnControl(connection: RedisConnection, keyPrefix: string, fleetQueue: Queue<CoordinatorJobData>, log: Logger): Promise<RedisConnection> {
   const sub = subscriberOf(connection, 'duckmig-fleet-control');
   sub.on('error', () => undefined); // the main connection reports Redis being away
-  sub.on('message', (_channel, raw: string) => {
-    let event: FleetEvent;
-    try {
-      event = FleetEvent.parse(JSON.parse(raw));
-    } catch {
-      return;
-    }
-    if (event.type !== 'fleet:control') return;
+  // the controls channel carries only control requests' run ids: this worker does not hear every target's events
+  sub.on('message', (_channel, runId: string) => {
     void (async () => {
-      const job = await fleetQueue.getJob(event.runId);
+      const job = await fleetQueue.getJob(runId);
       if (job && (await job.isDelayed())) await job.promote();
     })().catch((err: unknown) => log.debug({ err: { message: (err as Error).message } }, 'paused coordinator not woken; it polls'));
   });
-  await sub.subscribe(fleetKeys(keyPrefix).events);
+  await sub.subscribe(fleetKeys(keyPrefix).controls);
   return sub;
 }

@@ -62,7 +62,12 @@ function byTarget<T>(runId: string, values: Record<string, T>): Map<string, T> {
   return map;
 }
 
-const KEEP_FINISHED_TARGET_JOBS = { age: 7 * 24 * 3600 };
+/**
+ * Finished target jobs are kept an hour, for inspection: the run's record and its outcomes
+ * are the history, and a dispatch replayed after that (a coordinator that died in between)
+ * still runs no target twice, since it leaves out targets with an outcome.
+ */
+const KEEP_FINISHED_TARGET_JOBS = { age: 3600 };
 
 export function createCoordinator(deps: CoordinatorDeps) {
   const { store, shardQueue, offlineAfterMs, pausePollMs, logger, notify = async () => undefined } = deps;
@@ -204,10 +209,12 @@ export function createCoordinator(deps: CoordinatorDeps) {
       const shardNames = [...new Set(candidates.map((t) => t.shard))];
       const [leased, shards] = await Promise.all([store.leased(shardNames), store.shards()]);
       const offline = new Set(shardNames.filter((s) => shards.has(s) && shardOffline(leased.has(s), shards.get(s), now(), now(), offlineAfterMs)));
-      const toRun = candidates.filter((t) => !offline.has(t.shard));
+      // a dispatch replayed after a crash leaves out the targets that already have an outcome
+      const settled = await store.outcomes(runId, candidates.map((t) => t.id));
+      const toRun = candidates.filter((t) => !offline.has(t.shard) && !settled.has(t.id));
       await store.record(runId, [
         ...skipped.map((t) => outcome(t, wave.index, 'skipped', undefined, 'skipped on request')),
-        ...candidates.filter((t) => offline.has(t.shard)).map((t) => outcome(t, wave.index, 'failed', 'owner-offline', `no worker has owned shard ${t.shard} for more than ${offlineAfterMs} ms`)),
+        ...candidates.filter((t) => offline.has(t.shard) && !settled.has(t.id)).map((t) => outcome(t, wave.index, 'failed', 'owner-offline', `no worker has owned shard ${t.shard} for more than ${offlineAfterMs} ms`)),
       ]);
       for (const shard of new Set(toRun.map((t) => t.shard))) {
         const kind: TargetJobData['kind'] = data.mode === 'run' ? 'target-run' : 'target-dry-run';
