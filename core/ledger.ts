@@ -213,11 +213,14 @@ export class Ledger {
   async ensure(): Promise<void> {
     if (!CORE_TABLES.every((t) => this.#known.has(t))) {
       if (!this.#known.has('schema_migrations')) await this.has('schema_migrations'); // refuses another tool's table
+      // neither versioned table there yet: both are created BIGINT below, nothing to read back and widen
+      const fresh = !this.#known.has('schema_migrations') && !(await this.has('schema_migration_runs'));
       // IF NOT EXISTS: a table an older build created keeps its INTEGER columns until widened below
       await this.connection.run(LEDGER_DDL_WIDE);
       await this.connection.run(RUNS_DDL_WIDE);
       await this.connection.run(LEGACY_DDL);
       for (const t of CORE_TABLES) this.#known.add(t);
+      if (fresh) this.#widened = true;
     }
     await this.#widenVersionColumns();
   }
