@@ -262,7 +262,7 @@ function report(count: number, reps: number, pairs: Pair[], samples: Map<string,
     title: 'duckmig: Redis commands per target by command (median run; EVALSHA are BullMQ\'s and the lease\'s Lua scripts)',
     columns: ['fleet', 'top commands per target', 'pub/sub bytes per target, per subscriber'],
     rows: commandRows,
-    footnotes: ['Every subscriber of the fleet channel (each fleet worker\'s control listener, each API process with live clients, the bench) receives each event: pub/sub output grows with subscribers × events.'],
+    footnotes: ['Every subscriber of the fleet channel (each API process with live clients, the bench; fleet workers listen on the controls channel only) receives each event: pub/sub output grows with subscribers × events.'],
   };
 
   const idleRows = [...idle.entries()].map(([id, d]) => {
@@ -281,7 +281,7 @@ function report(count: number, reps: number, pairs: Pair[], samples: Map<string,
     goals,
     notes: [
       `Both sides: DuckDB threads ${THREADS} per open file, no restore points, no scans during the runs (DUCKMIG_FLEET_SCAN_MS 1 h; each worker scanned its shard once when it took the lease, before timing), LOG_LEVEL info.`,
-      'The floor does per file: open, CREATE TABLE IF NOT EXISTS of a ledger like schema_migrations, per migration BEGIN, the file as one query, the ledger row, COMMIT; CHECKPOINT; close. duckmig adds the sandboxed open, its run history, checksums, statement-by-statement execution, the fencing table, the target state read back, and the queue and records in Redis.',
+      'The floor does per file: open, CREATE TABLE IF NOT EXISTS of a ledger like schema_migrations, per migration BEGIN, the file as one query, the ledger row, COMMIT; CHECKPOINT; close. duckmig adds the sandboxed open, its run history, checksums, statement-by-statement execution, the fencing table, and the queue and records in Redis.',
       'The machine may be shared: the variants are interleaved in rotating order across repetitions and the median is shown; compare ratios within a run.',
     ],
   };
