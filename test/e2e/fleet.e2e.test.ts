@@ -14,7 +14,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { writePoisonTemplate } from '../support/fleet.js';
 import type { AxeResults } from 'axe-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -47,16 +47,6 @@ let system: RunningSystem;
 let browser: Browser;
 const workers: (ManagedChild & { start(): Promise<void> })[] = [];
 const contexts: BrowserContext[] = [];
-
-async function template(path: string, poisoned: boolean): Promise<void> {
-  const instance = await DuckDBInstance.create(path);
-  const connection = await instance.connect();
-  await connection.run('CREATE TABLE poison (x INTEGER)');
-  if (poisoned) await connection.run('INSERT INTO poison VALUES (1)');
-  await connection.run('CHECKPOINT');
-  connection.closeSync();
-  instance.closeSync();
-}
 
 function fleetWorker(shard: string) {
   const env: NodeJS.ProcessEnv = {
@@ -167,8 +157,8 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'duckmig-fleet-ui-'));
   mkdirSync(join(dir, 'migrations'));
   for (const [name, sql] of Object.entries(MIGRATIONS)) writeFileSync(join(dir, 'migrations', name), sql);
-  await template(join(dir, 'clean.template'), false);
-  await template(join(dir, 'poisoned.template'), true);
+  await writePoisonTemplate(join(dir, 'clean.template'), false);
+  await writePoisonTemplate(join(dir, 'poisoned.template'), true);
   for (const shard of SHARDS) {
     mkdirSync(join(dir, shard));
     const manifest = [];

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fleetKeys, TargetOutcome } from '../../contract/index.js';
 import { LEDGER_SQL, TABLES_SQL } from '../support/duckdb-file.js';
 import { jsonRows } from '../support/rows.js';
-import { control, FleetEvents, requestFleetRun } from '../support/fleet.js';
+import { control, FleetEvents, requestFleetRun, writePoisonTemplate } from '../support/fleet.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
 import { manage, type ManagedChild } from '../support/system.js';
 
@@ -38,16 +38,6 @@ let conn: Redis;
 let events: FleetEvents;
 const workers = new Map<string, ManagedChild & { start(): Promise<void> }>();
 const fileOf = (target: string) => join(dir, shardOf(Number(target.slice(1))), `${target}.duckdb`);
-
-async function template(path: string, poisoned: boolean): Promise<void> {
-  const instance = await DuckDBInstance.create(path);
-  const connection = await instance.connect();
-  await connection.run('CREATE TABLE poison (x INTEGER)');
-  if (poisoned) await connection.run('INSERT INTO poison VALUES (1)');
-  await connection.run('CHECKPOINT');
-  connection.closeSync();
-  instance.closeSync();
-}
 
 function fleetWorker(shard: string) {
   const env: NodeJS.ProcessEnv = {
@@ -77,8 +67,8 @@ beforeAll(async () => {
   mkdirSync(join(dir, 'migrations'));
   for (const [name, sql] of Object.entries(MIGRATIONS)) writeFileSync(join(dir, 'migrations', name), sql);
   for (const shard of SHARDS) mkdirSync(join(dir, shard));
-  await template(join(dir, 'clean.template'), false);
-  await template(join(dir, 'poisoned.template'), true);
+  await writePoisonTemplate(join(dir, 'clean.template'), false);
+  await writePoisonTemplate(join(dir, 'poisoned.template'), true);
   for (let i = 0; i < TARGETS; i++) copyFileSync(join(dir, POISONED.has(id(i)) ? 'poisoned.template' : 'clean.template'), fileOf(id(i)));
 
   redis = await startTestRedis();

@@ -8,7 +8,7 @@
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { writePoisonTemplate } from '../support/fleet.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FLEET_PREFIX, FleetRun, type FleetRunRequest, type WebhookBody } from '../../contract/index.js';
 import { call } from '../support/live.js';
@@ -29,23 +29,13 @@ let receiver: WebhookReceiver;
 let sys: RunningSystem;
 let worker: ManagedChild & { start(): Promise<void> };
 
-async function template(path: string, poisoned: boolean): Promise<void> {
-  const instance = await DuckDBInstance.create(path);
-  const connection = await instance.connect();
-  await connection.run('CREATE TABLE poison (x INTEGER)');
-  if (poisoned) await connection.run('INSERT INTO poison VALUES (1)');
-  await connection.run('CHECKPOINT');
-  connection.closeSync();
-  instance.closeSync();
-}
-
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'duckmig-fleet-hooks-'));
   mkdirSync(join(dir, 'migrations'));
   mkdirSync(join(dir, 'tenants'));
   for (const [name, sql] of Object.entries(MIGRATIONS)) writeFileSync(join(dir, 'migrations', name), sql);
-  await template(join(dir, 'clean.template'), false);
-  await template(join(dir, 'poisoned.template'), true);
+  await writePoisonTemplate(join(dir, 'clean.template'), false);
+  await writePoisonTemplate(join(dir, 'poisoned.template'), true);
   for (const id of TARGETS) copyFileSync(join(dir, POISONED.has(id) ? 'poisoned.template' : 'clean.template'), join(dir, 'tenants', `${id}.duckdb`));
 
   receiver = await startWebhookReceiver();

@@ -1,6 +1,8 @@
 // Fleet test helpers: publish a fleet's targets, shards and leases as workers do, request a
 // fleet run through createFleetRun (what the API calls), push controls as the API does,
-// and wait for fleet-run events on the fleet's pub/sub channel (no polling, no sleeps).
+// and wait for fleet-run events on the fleet's pub/sub channel (no polling, no sleeps);
+// and the template files test targets are copied from.
+import { DuckDBInstance } from '@duckdb/node-api';
 import { Redis } from 'ioredis';
 import { FleetEvent, TargetOutcome, fleetKeys, type FleetControl, type FleetRun, type FleetRunRequest, type ShardState, type TargetState } from '../../contract/index.js';
 import { requestControl } from '../../fleet/controls.js';
@@ -111,4 +113,18 @@ export function outcome(over: Partial<TargetOutcome> & Pick<TargetOutcome, 'id' 
 /** Per-target outcomes as fleet workers record them (HSET fleetKeys().runTargets). */
 export async function recordOutcomes(redis: Redis, prefix: string, runId: string, outcomes: TargetOutcome[]): Promise<void> {
   await redis.hset(fleetKeys(prefix).runTargets(runId), Object.fromEntries(outcomes.map((o) => [o.id, JSON.stringify(o)])));
+}
+
+/**
+ * Writes a target template with a `poison` table, holding a row when `poisoned`: a
+ * migration that selects `error(…)` when the table has rows fails on exactly those targets.
+ */
+export async function writePoisonTemplate(path: string, poisoned: boolean): Promise<void> {
+  const instance = await DuckDBInstance.create(path);
+  const connection = await instance.connect();
+  await connection.run('CREATE TABLE poison (x INTEGER)');
+  if (poisoned) await connection.run('INSERT INTO poison VALUES (1)');
+  await connection.run('CHECKPOINT');
+  connection.closeSync();
+  instance.closeSync();
 }
