@@ -112,9 +112,12 @@ export function toJobView(job: MigrationJob, state: string): Omit<JobView, 'logs
 
 /** The full JobView of one job, or null when the queue does not know it; `cancelledBy` looks up who asked to cancel it. */
 export async function getJobView(queue: MigrationQueue, jobId: string, cancelledBy?: (jobId: string) => Promise<string | null>): Promise<JobView | null> {
-  const job = await queue.getJob(jobId);
+  let job = await queue.getJob(jobId);
   if (!job) return null;
   const [state, { logs }, canceller] = await Promise.all([job.getState(), queue.getJobLogs(jobId), cancelledBy?.(jobId) ?? null]);
+  // The job may have ended between reading it and its state: a final state is shown with
+  // the job as it ended (its stored reason and outcome), never with the running job.
+  if ((state === 'completed' || state === 'failed') && !job.finishedOn) job = (await queue.getJob(jobId)) ?? job;
   return { ...toJobView(job, state), logs, ...(canceller && { cancelledBy: canceller }) };
 }
 
