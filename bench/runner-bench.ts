@@ -156,8 +156,8 @@ function peer(id: VariantId, label: string, migrate: (instance: DuckDBInstance, 
 const VARIANTS: Variant[] = [
   floor('a', false, 'floor: @duckdb/node-api, 1 tx/file (1 multi-statement query) + ledger row'),
   floor('a′', true, 'floor, statement by statement (extract, prepare + run each)'),
-  duckmig('b', undefined, `duckmig run as shipped (checkpoint ${describeCheckpointPolicy(DEFAULT_CHECKPOINT_BUDGET)} + at the end), each file at once`),
-  duckmig('w', undefined, 'duckmig run followed statement by statement (the worker, the CLI progress view)', true),
+  duckmig('b', undefined, `duckmig run as shipped (checkpoint ${describeCheckpointPolicy(DEFAULT_CHECKPOINT_BUDGET)} + at the end; its progress view or --json), each file at once`),
+  duckmig('w', undefined, 'duckmig run followed statement by statement (as the worker runs it)', true),
   duckmig('c', 'each', "duckmig run --checkpoint each (after every migration)"),
   duckmig('e', 'end', 'duckmig run --checkpoint end'),
   kysely('d', 'as-shipped', 'Kysely Migrator + kysely-duckdb (as shipped: autocommit)'),
@@ -323,7 +323,7 @@ export const runnerBench: Benchmark = {
         "(d) kysely-duckdb 0.4's adapter declares supportsTransactionalDdl=false, so Kysely runs every statement in autocommit (a failed migration leaves its earlier statements applied); (d*) tells Kysely DuckDB's DDL is transactional, and Kysely then wraps the whole batch in one transaction. Neither has a per-file transaction, a checksum or a parse check.",
         ...(has('w')
           ? [
-              `(w) is the same run with a listener for statement events (the worker always has one, for live progress): every statement its own DuckDB call, timed and reported; ${ratio(med('w'), floorMs)} of the floor${has('u') ? `, ${ratio(med('w'), med('u'))} of umzug` : ''}${has('p') ? `, ${ratio(med('w'), med('p'))} of postgrator` : ''}. (b) has none (duckmig run --json), so each file runs in one call with its BEGIN.`,
+              `(w) is the same run with a listener for statement events (the worker has one, for the UI's live progress): every statement its own DuckDB call, timed and reported; ${ratio(med('w'), floorMs)} of the floor${has('u') ? `, ${ratio(med('w'), med('u'))} of umzug` : ''}${has('p') ? `, ${ratio(med('w'), med('p'))} of postgrator` : ''}. (b) has only a listener that declines them, as duckmig run's progress view (terminal bar or plain lines, fed by migration:progress samples) and --json do, so each file runs in one call with its BEGIN.`,
             ]
           : []),
         '(u) umzug has no transactions of its own: here each file runs in one, and its history row is written after the commit (a crash between them re-runs the file). (p) postgrator runs the script and then its history row, no transaction (a failing statement leaves the earlier ones applied); it checksums applied files (md5).',

@@ -138,7 +138,7 @@ const RUN_START_VERB: Partial<Record<RunResult['mode'], string>> = { rehearse: '
 export const PLAIN_PROGRESS_EVERY_MS = 5000;
 
 /** "37 % of 1,000,000 rows · 5.1 s · about 8.6 s left" */
-export function statementProgressText(event: RunnerEventOf<'statement:progress'>): string {
+export function statementProgressText(event: Pick<RunnerEventOf<'statement:progress'>, 'percent' | 'totalRows' | 'elapsedMs' | 'etaMs'>): string {
   const rows = event.totalRows > 0 ? ` of ${event.totalRows.toLocaleString('en-US')} rows` : '';
   const eta = event.etaMs === undefined ? '' : ` · about ${seconds(event.etaMs)} left`;
   return `${event.percent.toFixed(0)} %${rows} · ${seconds(event.elapsedMs)}${eta}`;
@@ -165,10 +165,17 @@ export function progressLines(out: Out): (event: RunnerEvent) => void {
         nextProgressAt = event.elapsedMs + PLAIN_PROGRESS_EVERY_MS;
         out.write(`      … statement ${event.statementIndex + 1}/${event.statementCount}: ${statementProgressText(event)}\n`);
         break;
+      case 'migration:progress':
+        // a file run as one call: DuckDB's progress of whichever of its statements runs
+        if (event.elapsedMs < nextProgressAt) break;
+        nextProgressAt = event.elapsedMs + PLAIN_PROGRESS_EVERY_MS;
+        out.write(`      … running statement: ${statementProgressText(event)}\n`);
+        break;
       case 'run:start':
         out.write(`${RUN_START_VERB[event.mode] ?? 'applying'} ${event.migrations.length} migration(s), ${event.totalStatements} statement(s)\n`);
         break;
       case 'migration:start':
+        nextProgressAt = PLAIN_PROGRESS_EVERY_MS;
         out.write(`[${event.index + 1}/${event.total}] ${String(event.version).padStart(3, '0')}_${event.name} (${event.statements} statements) …\n`);
         break;
       case 'migration:done':

@@ -52,6 +52,25 @@ export const StatementProgressEvent = MigrationRef.extend({
 });
 
 /**
+ * DuckDB's own progress of a migration that runs as one DuckDB call (nobody follows its
+ * statements one by one, e.g. `duckmig run` printing progress lines): the running
+ * statement's scan progress, sampled while the file runs longer than a moment. Which of the
+ * file's statements is running is not known; `percent` starts again when the next
+ * long statement begins.
+ */
+export const MigrationProgressEvent = MigrationRef.extend({
+  type: z.literal('migration:progress'),
+  runId: z.string(),
+  percent: z.number().min(0).max(100),
+  rowsProcessed: z.number(),
+  totalRows: z.number(),
+  /** since the migration started */
+  elapsedMs: z.number(),
+  /** time left for the running statement at its pace so far */
+  etaMs: z.number().optional(),
+});
+
+/**
  * A step of a run or restore that is not a statement: committing a transaction,
  * checkpointing the WAL into the file, taking a restore point, copying or swapping a
  * database file. It lasts until the next event of the run.
@@ -111,6 +130,7 @@ export const RunnerEvent = z.discriminatedUnion('type', [
   StatementStartEvent,
   StatementProgressEvent,
   StatementDoneEvent,
+  MigrationProgressEvent,
   PhaseEvent,
   MigrationDoneEvent,
   MigrationFailedEvent,

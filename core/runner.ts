@@ -724,7 +724,8 @@ export class MigrationRunner {
    * Opens the migration's transaction and runs its statements (never throws for SQL
    * errors, as #execute). With nobody listening for statement events and a file
    * file-at-once.ts admits, BEGIN and the whole file go to DuckDB in one call: no
-   * per-statement events or timings then. If that call fails, the transaction is rolled
+   * per-statement events or timings then, but DuckDB's progress of the running statement
+   * is still sampled (migration:progress). If that call fails, the transaction is rolled
    * back and the file runs again statement by statement, so the failure is reported with
    * DuckDB's own statement and line exactly as before; a cancellation, or a failure that
    * invalidated the database, is reported as it is (the statement is known only in a
@@ -743,8 +744,13 @@ export class MigrationRunner {
     }
     const start = process.hrtime.bigint();
     this.events.emit({ type: 'migration:start', runId, version: m.version, name: m.name, index, total, statements: m.statements.length });
+    const stopSampling = sampleProgress(this.#connection, (sample) => this.events.emit({ type: 'migration:progress', runId, version: m.version, name: m.name, ...sample }));
     try {
-      await beginAndRunAtOnce(this.#connection, m);
+      try {
+        await beginAndRunAtOnce(this.#connection, m);
+      } finally {
+        stopSampling();
+      }
       if (signal?.aborted) throw new CancelledError(String(signal.reason ?? 'cancelled'));
       const durationMs = elapsed(start);
       return {

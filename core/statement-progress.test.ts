@@ -4,6 +4,7 @@
 // checkpoint that follow the statements are announced as phases.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunnerEvent } from '../contract/index.js';
+import { RunPercent } from './run-percent.js';
 import { openRunner, sandbox, type Sandbox } from '../test/support/db.js';
 
 let box: Sandbox;
@@ -49,6 +50,38 @@ describe('statement progress', () => {
     // every sample was taken while the statement ran
     const done = ofInsert.at(-1)!;
     expect(done.type === 'statement:done' && samples.every((s) => s.elapsedMs <= done.durationMs)).toBe(true);
+    await db.close();
+  }, 60_000);
+
+  it('a file run as one call (nobody follows its statements) still reports DuckDB\'s progress while it runs, and the run\'s percent moves with it', async () => {
+    box = sandbox({ copyMigrations: false });
+    box.write('001_source.sql', SOURCE);
+    box.write('002_copy.sql', LONG_COPY);
+    const { db, runner } = await openRunner(box);
+    expect((await runner.run({ target: 1 })).status).toBe('success');
+    const events: RunnerEvent[] = [];
+    runner.events.onEvent((e) => events.push(e), { statements: false });
+    expect(runner.events.wantsStatements).toBe(false);
+    expect((await runner.run()).status).toBe('success');
+
+    expect(events.filter((e) => e.type.startsWith('statement:'))).toEqual([]);
+    const samples = events.filter((e) => e.type === 'migration:progress');
+    expect(samples.length).toBeGreaterThanOrEqual(2);
+    expect(samples[0]).toMatchObject({ runId: events[0]!.runId, version: 2, name: 'copy' });
+    expect(samples.every((s) => s.percent > 0 && s.percent <= 100 && s.rowsProcessed > 0)).toBe(true);
+    expect(samples.some((s) => s.totalRows >= 3_000_000 && (s.etaMs ?? 0) > 0)).toBe(true);
+    // all of them between the migration's start and its commit
+    const order = events.map((e) => (e.type === 'phase' ? e.phase : e.type));
+    expect(order.indexOf('migration:start')).toBeLessThan(order.indexOf('migration:progress'));
+    expect(order.lastIndexOf('migration:progress')).toBeLessThan(order.indexOf('committing'));
+
+    // the percent a CLI bar or a job shows grows inside the migration, not only at its end
+    const percent = new RunPercent();
+    const shown = events.map((e) => ({ type: e.type, percent: percent.next(e) }));
+    const during = shown.filter((e) => e.type === 'migration:progress').map((e) => e.percent);
+    expect(Math.max(...during)).toBeGreaterThan(0);
+    expect(Math.max(...during)).toBeLessThan(100);
+    expect(shown.find((e) => e.type === 'migration:done')!.percent).toBe(100);
     await db.close();
   }, 60_000);
 

@@ -33,11 +33,15 @@ export async function enableProgress(connection: DuckDBConnection): Promise<void
 
 /**
  * Calls `onSample` whenever DuckDB's percentage for the running statement has grown since
- * the last sample. Returns the function that stops sampling (call it when the statement ends).
+ * the last sample. When it falls instead, the call has moved on to its next statement (a
+ * whole file run as one call): samples then grow from there, with the time left reckoned
+ * from when the fall was seen. Returns the function that stops sampling (call it when the
+ * statement or call ends).
  */
 export function sampleProgress(connection: DuckDBConnection, onSample: (sample: ProgressSample) => void, options: SamplingOptions = {}): () => void {
   const { delayMs = 250, intervalMs = 250 } = options;
   const start = performance.now();
+  let statementStart = start;
   let last = 0;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
@@ -45,16 +49,20 @@ export function sampleProgress(connection: DuckDBConnection, onSample: (sample: 
     if (stopped) return;
     const progress = connection.progress;
     const percent = Math.min(100, progress.percentage);
+    if (percent < last) {
+      last = 0;
+      statementStart = performance.now();
+    }
     if (percent > last) {
       last = percent;
-      const elapsedMs = performance.now() - start;
+      const now = performance.now();
       const sample: ProgressSample = {
         percent,
         rowsProcessed: Number(progress.rows_processed),
         totalRows: Number(progress.total_rows_to_process),
-        elapsedMs,
+        elapsedMs: now - start,
       };
-      if (percent < 100) sample.etaMs = (elapsedMs * (100 - percent)) / percent;
+      if (percent < 100) sample.etaMs = ((now - statementStart) * (100 - percent)) / percent;
       onSample(sample);
     }
     schedule(intervalMs);

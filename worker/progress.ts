@@ -25,7 +25,10 @@ export interface ProgressReporter {
   log(line: string): Promise<void>;
 }
 
-/** at most this often a statement:progress sample is written (≤ 4 per second per job) */
+/** DuckDB's progress samples: thinned, written as progress only (not job log lines) */
+const isSample = (event: RunnerEvent) => event.type === 'statement:progress' || event.type === 'migration:progress';
+
+/** at most this often a statement:progress or migration:progress sample is written (≤ 4 per second per job) */
 export const PROGRESS_INTERVAL_MS = 250;
 
 const ms = (n: number) => (n >= 1000 ? `${(n / 1000).toFixed(1)} s` : `${n.toFixed(1)} ms`);
@@ -41,6 +44,8 @@ export function describeEvent(event: RunnerEvent): string {
       return `statement:start ${event.version} [${event.statementIndex + 1}/${event.statementCount}] line ${event.line}: ${event.summary}`;
     case 'statement:progress':
       return `statement:progress ${event.version} [${event.statementIndex + 1}/${event.statementCount}] ${event.percent.toFixed(1)}% (${event.rowsProcessed} of ${event.totalRows} rows, ${ms(event.elapsedMs)})`;
+    case 'migration:progress':
+      return `migration:progress ${event.version} ${event.percent.toFixed(1)}% of the running statement (${event.rowsProcessed} of ${event.totalRows} rows, ${ms(event.elapsedMs)})`;
     case 'phase':
       return `phase ${event.phase}${event.version === undefined ? '' : ` ${event.version} ${event.name ?? ''}`.trimEnd()}${event.bytes === undefined ? '' : ` (${event.bytes} bytes)`}`;
     case 'statement:done':
@@ -71,7 +76,7 @@ export function createProgressReporter(job: ProgressTarget, logger?: Logger, clo
 
   const write = (event: RunnerEvent) => {
     const progress: JobProgress = { seq: seq++, percent: runPercent.next(event), at: new Date().toISOString(), event };
-    if (event.type === 'statement:progress') {
+    if (isSample(event)) {
       enqueue(() => job.updateProgress(progress));
       return;
     }
@@ -84,7 +89,7 @@ export function createProgressReporter(job: ProgressTarget, logger?: Logger, clo
 
   return {
     onEvent(event) {
-      if (event.type === 'statement:progress') {
+      if (isSample(event)) {
         const now = clock();
         if (now - lastSample < PROGRESS_INTERVAL_MS) return;
         lastSample = now;

@@ -25,7 +25,7 @@ export async function dryRun(argv: string[], ctx: CommandContext, out: Out): Pro
   const target = parseTarget(values.target);
   const progress = localProgress(out);
   const result = await withLocalRunner({ db: dbPath(values.db, ctx.env), dir: migrationsDir(values.dir, ctx.env), logger: ctx.logger, env: ctx.env, allowPaths: values['allow-path'] }, (runner) => {
-    if (!values.json && values.rehearse) runner.events.onEvent(progress.onEvent);
+    if (!values.json && values.rehearse) runner.events.onEvent(progress.onEvent, { statements: false });
     return runner.dryRun({ target, rehearse: values.rehearse });
   }).finally(() => progress.done());
   if (values.json) {

@@ -48,7 +48,7 @@ export async function run(argv: string[], ctx: CommandContext, out: Out): Promis
         allowPaths: values['allow-path'],
       },
       (runner, db, drift) => {
-        if (!values.json) runner.events.onEvent(progress.onEvent);
+        if (!values.json) runner.events.onEvent(progress.onEvent, { statements: false });
         const settings = restoreSettings(dbPath(values.db, ctx.env), ctx.env);
         const points = restorePointsFrom(settings);
         return runner.run({

@@ -42,7 +42,7 @@ export async function undo(argv: string[], ctx: CommandContext, out: Out): Promi
     const result = await withLocalRunner(
       { db, dir: migrationsDir(values.dir, ctx.env), logger: ctx.logger, env: ctx.env, allowPaths: values['allow-path'] },
       (runner, opened) => {
-        if (!values.json) runner.events.onEvent(progress.onEvent);
+        if (!values.json) runner.events.onEvent(progress.onEvent, { statements: false });
         const restorePoints = async () => (await points.list(opened.path)).map(({ id, path, sizeBytes, checksum, createdAt, version, reason }) => ({ id, path, sizeBytes, checksum, createdAt, version, reason }));
         if (values.preview) return runner.previewUndo({ to, restorePoints, signal: interrupt.signal });
         return runner.undo({

@@ -87,7 +87,15 @@ export function createProgressView(out: Out, options: { tty: boolean; columns?: 
         case 'migration:start':
           current = `${pad3(event.version)}_${event.name} (${event.index + 1}/${event.total})`;
           stopTicker();
-          drawStep();
+          // the file's elapsed time, until a statement or a phase names what runs
+          running((elapsedMs) => seconds(elapsedMs));
+          break;
+        case 'migration:progress':
+          // the file runs as one call: DuckDB's progress of its running statement
+          running((elapsedMs) => {
+            const etaMs = event.etaMs === undefined ? undefined : Math.max(0, event.etaMs - (elapsedMs - event.elapsedMs));
+            return `running statement · ${statementProgressText({ ...event, elapsedMs, etaMs })}`;
+          }, now() - event.elapsedMs);
           break;
         case 'statement:start': {
           const which = `statement ${event.statementIndex + 1}/${event.statementCount}`;

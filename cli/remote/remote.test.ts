@@ -95,6 +95,30 @@ describe('remote mode', () => {
     view.done();
   });
 
+  it('a file run as one call: the bar shows its elapsed time, then DuckDB\'s progress of its running statement; plain output a line every 5 seconds', () => {
+    let tty = '';
+    let clock = 10_000;
+    const view = createProgressView({ write: (t) => void (tty += t) }, { tty: true, columns: 200, now: () => clock });
+    const lastDraw = () => tty.slice(tty.lastIndexOf('\x1b[2K') + 4);
+    const start = { type: 'migration:start', runId: 'r', version: 5, name: 'big', index: 0, total: 1, statements: 2 } as const;
+    const sample = (elapsedMs: number, percent: number) =>
+      ({ type: 'migration:progress', runId: 'r', version: 5, name: 'big', percent, rowsProcessed: percent * 10_000, totalRows: 1_000_000, elapsedMs, etaMs: elapsedMs }) as const;
+    view.progress({ seq: 1, percent: 0, at: '', event: start });
+    expect(lastDraw()).toBe('[------------------------]   0% 005_big (1/1) 0.0 s');
+    clock += 3000;
+    view.progress({ seq: 2, percent: 25, at: '', event: sample(3000, 50) });
+    expect(lastDraw()).toBe('[######------------------]  25% 005_big (1/1) running statement · 50 % of 1,000,000 rows · 3.0 s · about 3.0 s left');
+    view.done();
+
+    let plain = '';
+    const lines = createProgressView({ write: (t) => void (plain += t) }, { tty: false });
+    lines.progress({ seq: 1, percent: 0, at: '', event: start });
+    for (const [elapsedMs, percent] of [[300, 5], [5200, 40], [6000, 50], [10_300, 90]] as const) lines.progress({ seq: 2, percent, at: '', event: sample(elapsedMs, percent) });
+    expect(plain).toBe(
+      '[1/1] 005_big (2 statements) …\n      … running statement: 40 % of 1,000,000 rows · 5.2 s · about 5.2 s left\n      … running statement: 90 % of 1,000,000 rows · 10.3 s · about 10.3 s left\n',
+    );
+  });
+
   it('in plain output, a long statement leaves a progress line every 5 seconds and short steps none', () => {
     let plain = '';
     const view = createProgressView({ write: (t) => void (plain += t) }, { tty: false });

@@ -229,6 +229,10 @@ function applyEvent(run: RunProgress, event: RunnerEvent, at: string): RunProgre
       const sample: StatementSample = { percent: event.percent, rowsProcessed: event.rowsProcessed, totalRows: event.totalRows, etaMs: event.etaMs ?? null, at };
       return { ...run, current: { ...current, sample } };
     }
+    case 'migration:progress':
+      // a file run as one call has no running statement to attach DuckDB's percent to; the
+      // run's percent (on the report) still moves with it
+      return run;
     case 'phase':
       return { ...run, activity: { phase: event.phase, since: at, bytes: event.bytes ?? null } };
     case 'migration:done': {
@@ -272,7 +276,7 @@ function applyEvent(run: RunProgress, event: RunnerEvent, at: string): RunProgre
 export function applyProgress(run: RunProgress, progress: JobProgress): RunProgress {
   if (progress.seq <= run.lastSeq) return run;
   // a phase lasts until the run's next step
-  const settled = progress.event.type === 'statement:progress' ? run : { ...run, activity: null };
+  const settled = progress.event.type === 'statement:progress' || progress.event.type === 'migration:progress' ? run : { ...run, activity: null };
   const next = applyEvent(settled, progress.event, progress.at);
   return {
     ...next,
