@@ -3,7 +3,9 @@
 // process listens on the fleet's pub/sub channel (fleetKeys().events) while clients are
 // connected and hands each FleetEvent to them. A client's first message is the current
 // record of its run (or of the active run): events that arrive while it is read are held
-// back and follow it, so a client that re-reads on connect misses nothing.
+// back and follow it, so a client that re-reads on connect misses nothing. After the
+// subscriber connection reconnects (a Redis restart), every client gets its run's record
+// again, so an end published while it was away is not missed.
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { subscriberOf, type RedisConnection } from '../config/redis-connection.js';
 import type { Logger } from 'pino';
@@ -20,6 +22,8 @@ type Listener = (event: FleetEvent) => void;
 interface Subscriber {
   listener: Listener;
   runId: string | undefined;
+  /** the run whose events it got last (for a follower of whichever run is active) */
+  seen?: string;
 }
 
 /** the longest a new client's first message waits for the subscription */
@@ -48,14 +52,24 @@ export class FleetLiveHub {
   /** Listens (to one run's events when `runId` is given); the first message is the run's current record. */
   follow(listener: Listener, runId?: string): () => void {
     let held: FleetEvent[] | null = [];
-    const subscriber: Subscriber = { listener: (event) => (held ? held.push(event) : listener(event)), runId };
+    const subscriber: Subscriber = {
+      listener: (event) => {
+        subscriber.seen = runIdOf(event);
+        if (held) held.push(event);
+        else listener(event);
+      },
+      runId,
+    };
     this.#subscribers.add(subscriber);
     this.#listen();
     void this.#subscribed
       .then(async () => {
         const id = runId ?? (await this.#redis.get(this.#keys.active));
         const run = id === null ? null : await readFleetRun(this.#redis, this.#keys, id);
-        if (run) listener({ type: 'fleet:run', run });
+        if (run) {
+          subscriber.seen = run.id;
+          listener({ type: 'fleet:run', run });
+        }
       })
       .catch((err: unknown) => this.#logger.debug({ err }, 'fleet run unavailable for the live channel'))
       .finally(() => {
@@ -94,6 +108,21 @@ export class FleetLiveHub {
     }
   }
 
+  /** Sends every follower the current record of the run it follows (or last heard of, or the active one). */
+  async #resend(): Promise<void> {
+    const active = await this.#redis.get(this.#keys.active);
+    const wanted = new Map<string, Subscriber[]>();
+    for (const subscriber of this.#subscribers) {
+      const id = subscriber.runId ?? subscriber.seen ?? active;
+      if (id) wanted.set(id, [...(wanted.get(id) ?? []), subscriber]);
+    }
+    for (const [id, followers] of wanted) {
+      const run = await readFleetRun(this.#redis, this.#keys, id);
+      if (!run) continue;
+      for (const { listener } of followers) listener({ type: 'fleet:run', run });
+    }
+  }
+
   /** A connection of its own in subscriber mode while anyone listens; ioredis subscribes again after a reconnect. */
   #listen(): void {
     if (this.#connection) return;
@@ -101,6 +130,19 @@ export class FleetLiveHub {
     this.#connection = connection;
     connection.on('error', (err: Error) => this.#logger.debug({ err: err.message }, 'fleet events subscriber error'));
     connection.on('message', (_channel: string, text: string) => this.#deliver(text));
+    let connected = false;
+    connection.on('ready', () => {
+      if (!connected) {
+        connected = true;
+        return;
+      }
+      // Reconnected (Redis restarted or failed over): what was published meanwhile is gone.
+      // Once the subscription is back, each follower gets its run's record again.
+      void connection
+        .subscribe(this.#keys.events)
+        .then(() => this.#resend())
+        .catch((err: unknown) => this.#logger.debug({ err }, 'fleet runs not sent again after a reconnect'));
+    });
     let timer: NodeJS.Timeout | undefined;
     this.#subscribed = Promise.race([
       connection.subscribe(this.#keys.events).catch((err: unknown) => this.#logger.debug({ err }, 'fleet events channel not subscribed')),

@@ -436,4 +436,29 @@ describe('GET /fleet/events/sse', () => {
       controller.abort();
     }
   });
+
+  it('after the API\'s subscription to Redis was cut (a restart, a failover), sends the run\'s record again: an end published meanwhile is not missed', async () => {
+    const run = await startRun();
+    const res = await h.call(`${FLEET_PREFIX}/events/sse?runId=${run.id}`, { role: 'viewer' });
+    const log = messageLog<FleetEvent>((e) => e.type);
+    const controller = new AbortController();
+    void (async () => {
+      for await (const event of sseEvents(res.body!, { signal: controller.signal })) log.push(FleetEvent.parse(JSON.parse(event.data)));
+    })().catch(() => undefined);
+    try {
+      expect(await log.next(() => true, 5_000)).toEqual({ type: 'fleet:run', run });
+      const done = FleetRun.parse({ ...run, status: 'succeeded', finishedAt: new Date().toISOString() });
+      // Redis drops the API's subscriber connections, then the run ends before they are back
+      await h.redis
+        .multi()
+        .call('CLIENT', 'KILL', 'TYPE', 'pubsub')
+        .set(keys.run(run.id), JSON.stringify(done))
+        .del(keys.active)
+        .publish(keys.events, JSON.stringify({ type: 'fleet:run', run: done }))
+        .exec();
+      expect(await log.next((e) => e.type === 'fleet:run' && e.run.finishedAt !== undefined, 10_000)).toEqual({ type: 'fleet:run', run: done });
+    } finally {
+      controller.abort();
+    }
+  });
 });

@@ -61,6 +61,8 @@ export class FleetEvents {
 
   static async open(url: string, prefix: string): Promise<FleetEvents> {
     const sub = new Redis(url, { maxRetriesPerRequest: null });
+    // reconnects and subscribes again after a Redis restart; the errors meanwhile are expected
+    sub.on('error', () => undefined);
     const log = new FleetEvents(sub);
     sub.on('message', (_channel, raw: string) => log.push(FleetEvent.parse(JSON.parse(raw))));
     await sub.subscribe(fleetKeys(prefix).events);
