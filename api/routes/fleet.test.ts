@@ -416,15 +416,21 @@ describe('roles', () => {
 });
 
 describe('GET /fleet/events/sse', () => {
-  it('starts with the run\'s current record, then forwards that run\'s events and no other run\'s', async () => {
-    const run = await startRun();
-    const res = await h.call(`${FLEET_PREFIX}/events/sse?runId=${run.id}`, { role: 'viewer' });
+  /** Opens the run's SSE stream as a viewer; its events gather in `log`. */
+  async function followSse(runId: string) {
+    const res = await h.call(`${FLEET_PREFIX}/events/sse?runId=${runId}`, { role: 'viewer' });
     expect(res.status).toBe(200);
     const log = messageLog<FleetEvent>((e) => e.type);
     const controller = new AbortController();
     void (async () => {
       for await (const event of sseEvents(res.body!, { signal: controller.signal })) log.push(FleetEvent.parse(JSON.parse(event.data)));
     })().catch(() => undefined);
+    return { log, close: () => controller.abort() };
+  }
+
+  it('starts with the run\'s current record, then forwards that run\'s events and no other run\'s', async () => {
+    const run = await startRun();
+    const { log, close } = await followSse(run.id);
     try {
       expect(await log.next(() => true, 5_000)).toEqual({ type: 'fleet:run', run });
       const target: FleetEvent = { type: 'fleet:target', runId: run.id, outcome: outcome({ id: 'eu/acme', result: 'succeeded' }) };
@@ -433,18 +439,13 @@ describe('GET /fleet/events/sse', () => {
       expect(await log.next((e) => e.type === 'fleet:target', 5_000)).toEqual(target);
       expect(log.received).toHaveLength(2);
     } finally {
-      controller.abort();
+      close();
     }
   });
 
   it('after the API\'s subscription to Redis was cut (a restart, a failover), sends the run\'s record again: an end published meanwhile is not missed', async () => {
     const run = await startRun();
-    const res = await h.call(`${FLEET_PREFIX}/events/sse?runId=${run.id}`, { role: 'viewer' });
-    const log = messageLog<FleetEvent>((e) => e.type);
-    const controller = new AbortController();
-    void (async () => {
-      for await (const event of sseEvents(res.body!, { signal: controller.signal })) log.push(FleetEvent.parse(JSON.parse(event.data)));
-    })().catch(() => undefined);
+    const { log, close } = await followSse(run.id);
     try {
       expect(await log.next(() => true, 5_000)).toEqual({ type: 'fleet:run', run });
       const done = FleetRun.parse({ ...run, status: 'succeeded', finishedAt: new Date().toISOString() });
@@ -458,7 +459,7 @@ describe('GET /fleet/events/sse', () => {
         .exec();
       expect(await log.next((e) => e.type === 'fleet:run' && e.run.finishedAt !== undefined, 10_000)).toEqual({ type: 'fleet:run', run: done });
     } finally {
-      controller.abort();
+      close();
     }
   });
 });
