@@ -44,7 +44,7 @@ describe('crash trials', () => {
   it(
     `killed at ${TRIALS} random points of a ${MIGRATIONS}-migration run with the default checkpoint policy: the file always opens and the ledger always matches the schema`,
     async () => {
-      const summary = await crashTrials({ count: MIGRATIONS, trials: TRIALS, parallel: 2, policy: 'default' });
+      const summary = await crashTrials({ count: MIGRATIONS, trials: TRIALS, parallel: 2, policy: 'default', memoryBacked: true });
       process.stderr.write(`crash trials: ${JSON.stringify({ ...summary, failures: summary.failures.slice(0, 5) })}\n`);
       expect(summary.failures).toEqual([]);
       expect(summary.trials).toBeGreaterThanOrEqual(TRIALS);
