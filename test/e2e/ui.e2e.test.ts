@@ -7,6 +7,7 @@
 // size and on a 390×844 phone, light and dark) and, on the phone, for fitting its width.
 // DUCKMIG_SCREENSHOTS=1 also saves the main screens to docs/screenshots/*.png for the
 // README (the viewport only); normal runs leave those committed files alone.
+// One Chromium serves the whole file; each describe block has its own system and contexts.
 import { appendFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -214,17 +215,26 @@ async function runFromDialog(page: Page, reason: string, options: { upTo?: strin
   await dialog.waitFor({ state: 'hidden' });
 }
 
+// One Chromium for the whole file: each describe block starts its own system (its own
+// database and migrations) and signs in through new browser contexts, closed at its end.
+let browser: Browser;
+
+beforeAll(async () => {
+  ensureUiBuilt();
+  browser = await launchChromium();
+}, 180_000);
+
+afterAll(() => browser?.close());
+
 describe('admin UI on a fresh database', () => {
   let system: System;
-  let browser: Browser;
   let admin: { context: BrowserContext; page: Page };
 
   beforeAll(async () => {
-    ensureUiBuilt();
-    [system, browser] = await Promise.all([startSystem(), launchChromium()]);
+    system = await startSystem();
   }, 180_000);
 
-  afterAll(() => shutDown(browser, system));
+  afterAll(() => shutDown(system));
 
   it('signs in with a token and shows who is signed in, with the role', async () => {
     admin = await signIn(browser, system, 'admin');
@@ -457,22 +467,20 @@ function migrationsCopy(): { dir: string; migrationsDir: string } {
   return { dir, migrationsDir };
 }
 
-/** Closes the browser, stops the system and removes the test's temp folder. */
-async function shutDown(browser: Browser | undefined, system: System | undefined, dir?: string): Promise<void> {
-  await browser?.close();
+/** Closes the block's browser contexts, stops its system and removes its temp folder. */
+async function shutDown(system: System | undefined, dir?: string): Promise<void> {
+  await Promise.all(browser?.contexts().map((context) => context.close()) ?? []);
   await system?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 }
 
 describe('a failing migration', () => {
   let system: System;
-  let browser: Browser;
   let page: Page;
   let context: BrowserContext;
   const { dir, migrationsDir } = migrationsCopy();
 
   beforeAll(async () => {
-    ensureUiBuilt();
     // Valid SQL that fails when it runs: the foreign key names a table that does not exist.
     // The first statement succeeds, so a partial apply would leave e2e_partial behind.
     writeFileSync(
@@ -485,11 +493,11 @@ describe('a failing migration', () => {
         '',
       ].join('\n'),
     );
-    [system, browser] = await Promise.all([startSystem({ migrationsDir }), launchChromium()]);
+    system = await startSystem({ migrationsDir });
     ({ context, page } = await signIn(browser, system, 'operator'));
   }, 180_000);
 
-  afterAll(() => shutDown(browser, system, dir));
+  afterAll(() => shutDown(system, dir));
 
   it('applies 001-004 first (run up to a target version)', async () => {
     await waitForText(page, 'pending-count', '5');
@@ -580,21 +588,19 @@ describe('a failing migration', () => {
 
 describe('cancelling a long migration', () => {
   let system: System;
-  let browser: Browser;
   let context: BrowserContext;
   const { dir, migrationsDir } = migrationsCopy();
 
   beforeAll(async () => {
-    ensureUiBuilt();
     // one statement that takes several seconds on a 2-core machine
     writeFileSync(
       join(migrationsDir, '005_slow.sql'),
       'CREATE TABLE IF NOT EXISTS e2e_slow AS SELECT range AS n, md5(range::VARCHAR) AS h FROM range(12000000);\n',
     );
-    [system, browser] = await Promise.all([startSystem({ migrationsDir }), launchChromium()]);
+    system = await startSystem({ migrationsDir });
   }, 180_000);
 
-  afterAll(() => shutDown(browser, system, dir));
+  afterAll(() => shutDown(system, dir));
 
   it('an operator cancels the running migration; it is rolled back and the run says so', async () => {
     let page: Page;
@@ -637,13 +643,11 @@ describe('cancelling a long migration', () => {
 
 describe('a database the old application upgraded, and an applied file edited afterwards', () => {
   let system: System;
-  let browser: Browser;
   let page: Page;
   const { dir, migrationsDir } = migrationsCopy();
   const dbPath = join(dir, 'legacy.duckdb');
 
   beforeAll(async () => {
-    ensureUiBuilt();
     // upgraded to version 2 in place by the old application's start-up code, before duckmig
     const db = await Database.open(dbPath);
     try {
@@ -651,11 +655,11 @@ describe('a database the old application upgraded, and an applied file edited af
     } finally {
       await db.close();
     }
-    [system, browser] = await Promise.all([startSystem({ migrationsDir, dbPath }), launchChromium()]);
+    system = await startSystem({ migrationsDir, dbPath });
     ({ page } = await signIn(browser, system, 'operator'));
   }, 180_000);
 
-  afterAll(() => shutDown(browser, system, dir));
+  afterAll(() => shutDown(system, dir));
 
   it('notes that the legacy versions were adopted, and shows the 2 migrations after them as pending', async () => {
     await waitForText(page, 'current-version', '2');
@@ -702,13 +706,11 @@ describe('a database the old application upgraded, and an applied file edited af
 
 describe('migrations written for goose, with 14-digit timestamp versions', () => {
   let system: System;
-  let browser: Browser;
   let page: Page;
   const dir = mkdtempSync(join(tmpdir(), 'duckmig-e2e-'));
   const migrationsDir = join(dir, 'migrations');
 
   beforeAll(async () => {
-    ensureUiBuilt();
     mkdirSync(migrationsDir);
     writeFileSync(
       join(migrationsDir, '20240101120000_create_e2e_users.sql'),
@@ -718,11 +720,11 @@ describe('migrations written for goose, with 14-digit timestamp versions', () =>
       join(migrationsDir, '20240215093000_add_e2e_name.sql'),
       '-- +goose Up\nALTER TABLE e2e_users ADD COLUMN name VARCHAR;\n\n-- +goose Down\nALTER TABLE e2e_users DROP COLUMN name;\n',
     );
-    [system, browser] = await Promise.all([startSystem({ migrationsDir }), launchChromium()]);
+    system = await startSystem({ migrationsDir });
     ({ page } = await signIn(browser, system, 'operator'));
   }, 180_000);
 
-  afterAll(() => shutDown(browser, system, dir));
+  afterAll(() => shutDown(system, dir));
 
   it('lists, runs and reports them with their full version numbers', async () => {
     await waitForText(page, 'pending-count', '2');
@@ -745,17 +747,15 @@ describe('migrations written for goose, with 14-digit timestamp versions', () =>
 
 describe('state pushed over the live channel', () => {
   let system: System;
-  let browser: Browser;
   let page: Page;
 
   beforeAll(async () => {
-    ensureUiBuilt();
-    [system, browser] = await Promise.all([startSystem(), launchChromium()]);
+    system = await startSystem();
     ({ page } = await signIn(browser, system, 'operator'));
     await page.getByRole('banner').getByText('Live', { exact: true }).waitFor();
   }, 180_000);
 
-  afterAll(() => shutDown(browser, system));
+  afterAll(() => shutDown(system));
 
   it('lists a migration file written into the directory within 2 s, without a reload', async () => {
     await waitForText(page, 'pending-count', '4');
