@@ -8,11 +8,27 @@ import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LiveSchema, RunResult, SchemaDiffResponse, StatusReport, VersionSchema } from '../contract/index.js';
 import { runCli, REPO_ROOT } from '../test/support/cli.js';
-import { sandbox, type Sandbox } from '../test/support/db.js';
+import { openRunner, sandbox, type Sandbox } from '../test/support/db.js';
 import { jsonRows } from '../test/support/rows.js';
 
 let box: Sandbox;
 afterEach(() => box?.cleanup());
+
+/**
+ * A fresh sandbox whose database already has the repo's migrations applied (up to `target`),
+ * by the runner in this process: a test about another command starts from there without a
+ * CLI process of its own to set it up (`run` itself is specified by the tests above).
+ */
+async function appliedSandbox(target?: number): Promise<Sandbox> {
+  const fresh = sandbox();
+  const { db, runner } = await openRunner(fresh);
+  try {
+    expect((await runner.run(target === undefined ? {} : { target })).status).toBe('success');
+  } finally {
+    await db.close();
+  }
+  return fresh;
+}
 
 async function opensDirectly(path: string): Promise<Record<string, unknown>[]> {
   const instance = await DuckDBInstance.create(path);
@@ -89,8 +105,7 @@ describe('duckmig CLI (local mode)', () => {
   }, 90_000); // three CLI processes in a row
 
   it('status --json prints a StatusReport', async () => {
-    box = sandbox();
-    await runCli(['run', '--db', box.dbPath, '--dir', box.migrationsDir, '--target', '2']);
+    box = await appliedSandbox(2);
     const res = await runCli(['status', '--db', box.dbPath, '--dir', box.migrationsDir, '--json']);
     expect(res.code).toBe(0);
     const report = StatusReport.parse(JSON.parse(res.stdout));
@@ -100,8 +115,7 @@ describe('duckmig CLI (local mode)', () => {
   });
 
   it('schema --json shows the live schema with row counts, --version N the schema at an applied version, --diff A..B the changes', async () => {
-    box = sandbox();
-    await runCli(['run', '--db', box.dbPath, '--dir', box.migrationsDir]);
+    box = await appliedSandbox();
     const live = await runCli(['schema', '--db', box.dbPath, '--dir', box.migrationsDir, '--json']);
     expect(live.code).toBe(0);
     const schema = LiveSchema.omit({ readAt: true, readMs: true }).parse(JSON.parse(live.stdout));
@@ -128,8 +142,7 @@ describe('duckmig CLI (local mode)', () => {
   });
 
   it('dry-run --rehearse --json shows the schema diff and leaves the database as it was', async () => {
-    box = sandbox();
-    await runCli(['run', '--db', box.dbPath, '--dir', box.migrationsDir, '--target', '1']);
+    box = await appliedSandbox(1);
     const res = await runCli(['dry-run', '--rehearse', '--db', box.dbPath, '--dir', box.migrationsDir, '--json']);
     expect(res.code).toBe(0);
     const result = RunResult.parse(JSON.parse(res.stdout));
@@ -199,8 +212,7 @@ describe('duckmig CLI (local mode)', () => {
   });
 
   it('run takes a restore point first; backup --list shows it; restore --yes puts it back', async () => {
-    box = sandbox();
-    await runCli(['run', '--db', box.dbPath, '--dir', box.migrationsDir, '--skip-restore-point']);
+    box = await appliedSandbox();
     box.write('005_owner.sql', 'CREATE TABLE owners (id INTEGER);\n');
     box.write('006_broken.sql', 'CREATE TABLE bad (id INTEGER REFERENCES nowhere(id));\n');
     const failed = RunResult.parse(JSON.parse((await runCli(['run', '--db', box.dbPath, '--dir', box.migrationsDir, '--json'])).stdout));
@@ -214,5 +226,5 @@ describe('duckmig CLI (local mode)', () => {
     expect(JSON.parse(restored.stdout)).toMatchObject({ mode: 'restore', status: 'success', fromVersion: 5, toVersion: 4 });
     const ledger = await opensDirectly(box.dbPath);
     expect(ledger.map((r) => r.version)).toEqual([1, 2, 3, 4]);
-  }, 90_000); // six CLI processes in a row
+  }, 90_000); // five CLI processes in a row
 });
