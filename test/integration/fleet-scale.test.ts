@@ -18,6 +18,7 @@ import { fleetKeys, TargetOutcome } from '../../contract/index.js';
 import { Database } from '../../core/index.js';
 import { LEDGER_SQL, TABLES_SQL } from '../support/duckdb-file.js';
 import { FleetEvents, requestFleetRun } from '../support/fleet.js';
+import { mapPooled } from '../support/pool.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
 import { jsonRows } from '../support/rows.js';
 import { manage } from '../support/system.js';
@@ -38,6 +39,8 @@ const MIGRATIONS = {
   '002_ledger.sql': 'CREATE TABLE entries AS SELECT range AS id, md5(CAST(range AS VARCHAR)) AS digest FROM range((SELECT n FROM weight));\n',
 };
 const prefixes = { keyPrefix: 'duckmig', bullPrefix: 'bull' };
+/** files opened at once when checking them afterwards */
+const VERIFY_WIDTH = 4;
 
 let dir: string;
 let redis: TestRedis;
@@ -187,14 +190,15 @@ describe(`a fleet of ${TARGETS} targets on four worker processes`, () => {
     await Promise.allSettled([...workers.values()].map((w) => w.kill('SIGTERM')));
     await holder?.close();
     holder = undefined;
+    // the files are independent: a few opened at once, each checked in the list's order
+    const targets = Array.from({ length: TARGETS }, (_, i) => id(i)).filter((target) => target !== CORRUPT);
+    const read = await mapPooled(targets, VERIFY_WIDTH, fileState);
     const states = new Map<string, { applied: string; tables: string[] }>();
-    for (let i = 0; i < TARGETS; i++) {
-      const target = id(i);
-      if (target === CORRUPT) continue;
-      const state = await fileState(target);
+    targets.forEach((target, i) => {
+      const state = read[i]!;
       expect(state.tables, `${target}: ${state.applied}`).toEqual(EXPECTED_TABLES[state.applied]);
       states.set(target, state);
-    }
+    });
     expect(states.get(LOCKED)).toEqual({ applied: '', tables: ['weight'] });
     // the killed owner's target in flight: 002 left no trace (001 committed, or not yet begun)
     expect(['', '1']).toContain(states.get(inFlight!)?.applied);
