@@ -83,6 +83,44 @@ describe('job progress from runner events', () => {
   });
 });
 
+describe('progress writes while Redis answers slowly', () => {
+  it('sends the events that arrived while a batch was on its way together, in order, once it is answered', async () => {
+    /** each write: what it was and how many batches had been answered when it started */
+    const started: string[] = [];
+    let answered = 0;
+    let release: (() => void)[] = [];
+    const pending = () => new Promise<void>((resolve) => release.push(resolve));
+    const job = {
+      id: 'job-1',
+      updateProgress: (p: JobProgress) => (started.push(`${answered}: progress ${p.seq}`), pending()),
+      log: (line: string) => (started.push(`${answered}: log ${line.split(' ')[0]}`), pending()),
+    };
+    const reporter = createProgressReporter(job);
+    reporter.onEvent(events[0]!);
+    reporter.onEvent(events[1]!);
+    reporter.onEvent(events[2]!);
+    const finished = reporter.finish();
+    while (release.length > 0) {
+      const batch = release;
+      release = [];
+      answered++;
+      for (const answer of batch) answer();
+      // the next batch starts once every write of this one is answered
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await finished;
+    // the first write goes out at once; everything after it waits for its answer, then goes together
+    expect(started).toEqual([
+      '0: progress 0',
+      '1: log run:start',
+      '1: progress 1',
+      '1: log migration:start',
+      '1: progress 2',
+      '1: log statement:done',
+    ]);
+  });
+});
+
 describe('a long statement in the job progress', () => {
   const step = { runId, version: 1, name: 'a', statementIndex: 0, statementCount: 2 };
   const sample = (percent: number): RunnerEvent => ({ type: 'statement:progress', ...step, percent, rowsProcessed: percent * 10, totalRows: 1000, elapsedMs: 300 });

@@ -1,7 +1,10 @@
 // Turns one job's runner events into BullMQ job progress (the contract's JobProgress:
 // seq, percent of statements done, the event) and one readable `job.log` line each.
-// Redis writes go out in order on one promise chain and never hold up the migration:
-// a slow or restarting Redis delays the progress, not the run. The run's result is not
+// Redis writes go out in order and never hold up the migration: a slow or restarting
+// Redis delays the progress, not the run. Writes are sent in batches: whatever the runner
+// emitted while the previous batch was on its way goes out at once, in order (one
+// connection answers in order), so a run of quick statements is never more than one
+// round trip behind, instead of two round trips per event behind. The run's result is not
 // progress: the processor stores it with the job's outcome (processor.ts). A long statement's
 // progress samples are thinned to one per PROGRESS_INTERVAL_MS and get no log line;
 // every other event is always written.
@@ -65,26 +68,15 @@ export function createProgressReporter(job: ProgressTarget, logger?: Logger, clo
   const runPercent = new RunPercent();
   /** when the last statement:progress was written */
   let lastSample = Number.NEGATIVE_INFINITY;
-  let chain: Promise<void> = Promise.resolve();
-
-  const enqueue = (write: () => Promise<unknown>) => {
-    chain = chain.then(write).then(
-      () => undefined,
-      (err: unknown) => logger?.warn({ err, jobId: job.id }, 'could not write job progress'),
-    );
-  };
+  const writes = new BatchedWrites((err) => logger?.warn({ err, jobId: job.id }, 'could not write job progress'));
 
   const write = (event: RunnerEvent) => {
     const progress: JobProgress = { seq: seq++, percent: runPercent.next(event), at: new Date().toISOString(), event };
-    if (isSample(event)) {
-      enqueue(() => job.updateProgress(progress));
-      return;
+    writes.add(() => job.updateProgress(progress));
+    if (!isSample(event)) {
+      const line = describeEvent(event);
+      writes.add(() => job.log(line));
     }
-    const line = describeEvent(event);
-    enqueue(async () => {
-      await job.updateProgress(progress);
-      await job.log(line);
-    });
   };
 
   return {
@@ -96,12 +88,55 @@ export function createProgressReporter(job: ProgressTarget, logger?: Logger, clo
       }
       write(event);
     },
-    async finish() {
-      await chain;
-    },
-    async log(line) {
-      enqueue(() => job.log(line));
-      await chain;
+    finish: () => writes.settled(),
+    log(line) {
+      writes.add(() => job.log(line));
+      return writes.settled();
     },
   };
+}
+
+/**
+ * Writes started in the order they were added: the first at once, and those added while a
+ * batch is on its way together as the next batch once every write of it has been answered.
+ * A write that fails is reported and does not stop the ones after it.
+ */
+class BatchedWrites {
+  #queued: (() => Promise<unknown>)[] = [];
+  #draining: Promise<void> | null = null;
+
+  constructor(private readonly onError: (err: unknown) => void) {}
+
+  add(write: () => Promise<unknown>): void {
+    this.#queued.push(write);
+    this.#draining ??= this.#drain();
+  }
+
+  /** Resolves once every write added so far (and any added meanwhile) has been answered. */
+  async settled(): Promise<void> {
+    while (this.#draining) await this.#draining;
+  }
+
+  async #drain(): Promise<void> {
+    try {
+      while (this.#queued.length > 0) {
+        const batch = this.#queued.splice(0);
+        await Promise.all(batch.map((write) => this.#start(write)));
+      }
+    } finally {
+      this.#draining = null;
+    }
+  }
+
+  #start(write: () => Promise<unknown>): Promise<void> {
+    try {
+      return write().then(
+        () => undefined,
+        (err: unknown) => this.onError(err),
+      );
+    } catch (err) {
+      this.onError(err);
+      return Promise.resolve();
+    }
+  }
 }
