@@ -14,6 +14,8 @@ import type { AuthThrottle } from './auth-throttle.js';
 import { clientAddress } from './client-address.js';
 import type { Principal } from './context.js';
 import { ApiError } from './errors.js';
+import { requestHeader } from './node-request.js';
+import { requestLogger } from './request-log.js';
 import { changesState, isWebSocketUpgrade } from './same-origin.js';
 import { SESSION_COOKIE, type SessionStore } from './session.js';
 import type { TokenStore } from './tokens.js';
@@ -58,23 +60,22 @@ export function authenticate({
   isOptional = () => false,
 }: AuthenticateOptions): MiddlewareHandler {
   async function resolve(c: Context): Promise<Principal | null> {
-    const header = c.req.header('Authorization');
+    const header = requestHeader(c, 'Authorization');
     const cookie = header === undefined ? getCookie(c, SESSION_COOKIE) : undefined;
     if (header === undefined && cookie === undefined) return null;
     const client = clientAddress(c, trustProxy);
-    const logger = c.get('logger');
     if (header !== undefined) {
       await throttle.assertAllowed(client);
       const entry = tokens.verify(BEARER.exec(header)?.[1] ?? '');
       if (!entry) {
-        await throttle.recordFailure(client, logger, 'bearer token');
+        await throttle.recordFailure(client, requestLogger(c), 'bearer token');
         throw unauthorized('the bearer token is not valid', true);
       }
       return { name: entry.name, role: entry.role, via: 'bearer' };
     }
     const [, entry] = await Promise.all([throttle.assertAllowed(client), sessions.verify(cookie!)]);
     if (!entry) {
-      await throttle.recordFailure(client, logger, 'session cookie');
+      await throttle.recordFailure(client, requestLogger(c), 'session cookie');
       deleteCookie(c, SESSION_COOKIE, { path: '/' });
       if (isOptional(c)) return null;
       throw unauthorized('the session has expired or is no longer valid; sign in again', true);

@@ -1,7 +1,6 @@
-// What handlers find on the Hono context: the authenticated principal and the
-// request-scoped logger. Typed once here through ContextVariableMap, so `c.get()`
-// needs no casts anywhere (requestId comes typed from hono/request-id).
-import type { Logger } from 'pino';
+// What handlers find on the Hono context: the authenticated principal. Typed once here
+// through ContextVariableMap, so `c.get()` needs no casts anywhere (the request id and
+// the request's logger are typed where they are set: request-id.ts, request-log.ts).
 import type { Role } from '../contract/index.js';
 
 export interface Principal {
@@ -15,6 +14,5 @@ export interface Principal {
 declare module 'hono' {
   interface ContextVariableMap {
     principal: Principal;
-    logger: Logger;
   }
 }

@@ -5,6 +5,7 @@ import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ErrorBody } from '../contract/index.js';
+import { requestLogger } from './request-log.js';
 
 export interface ApiErrorOptions {
   details?: unknown;
@@ -72,10 +73,10 @@ export const onApiError: ErrorHandler = function onApiError(err, c) {
     return respond(c, status, errorBody(CODE_BY_STATUS[status] ?? 'http-error', err.message || 'request failed'));
   }
   if (isRedisUnavailable(err)) {
-    c.get('logger')?.warn({ err, requestId }, 'redis unavailable');
+    requestLogger(c)?.warn({ err, requestId }, 'redis unavailable');
     return respond(c, 503, errorBody('redis-unavailable', 'Redis cannot be reached; try again shortly'), { 'Retry-After': '5' });
   }
-  c.get('logger')?.error({ err, requestId }, 'unhandled error');
+  requestLogger(c)?.error({ err, requestId }, 'unhandled error');
   return respond(c, 500, errorBody('internal', 'internal error', { requestId }));
 };
 

@@ -3,6 +3,7 @@
 import type { Env, Hono } from 'hono';
 import type { RedisConnection } from '../config/redis-connection.js';
 import { errorBody } from './errors.js';
+import { requestLogger } from './request-log.js';
 
 export const HEALTH_PATHS: ReadonlySet<string> = new Set(['/healthz', '/readyz']);
 
@@ -25,7 +26,7 @@ export function registerHealthRoutes(app: Hono<Env>, { redis, timeoutMs = 1_000 
       await Promise.race([redis.ping(), timeout]);
       return c.json({ status: 'ready' });
     } catch (err) {
-      c.get('logger')?.warn({ err }, 'not ready: redis');
+      requestLogger(c)?.warn({ err }, 'not ready: redis');
       return c.json(errorBody('redis-unavailable', 'Redis does not answer'), 503);
     } finally {
       clearTimeout(timer);

@@ -1,6 +1,7 @@
 // startApi(): a real listening server with WebSockets, the generated admin token,
 // fail-fast Redis errors and an idempotent close().
 import { mkdtemp, rm } from 'node:fs/promises';
+import { request, type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'bullmq';
@@ -40,6 +41,20 @@ async function start(env: Record<string, string>, print?: (line: string) => void
   return api;
 }
 
+/** A GET with exactly these header lines (repeats kept), as node:http receives the answer. */
+function rawGet(url: string, headerLines: [string, string][]): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { headers: [['Host', new URL(url).host], ...headerLines].flat() }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 describe('startApi', () => {
   it('listens, serves the probes and closes idempotently', async () => {
     const api = await start({ DUCKMIG_TOKENS: `ci:operator:${TOKEN}` });
@@ -54,6 +69,32 @@ describe('startApi', () => {
     await Promise.all([api.close(), api.close()]);
     await api.close();
     await expect(fetch(`${api.url}/healthz`)).rejects.toThrow();
+  });
+
+  it('answers a status poll over HTTP: the summary with its length, then 304 without a body or a length, each with a request id and the security headers', async () => {
+    const api = await start({ DUCKMIG_TOKENS: `ci:operator:${TOKEN}` });
+    const status = `${api.url}${ADMIN_PREFIX}/status`;
+    const bearer: [string, string] = ['Authorization', `Bearer ${TOKEN}`];
+    const first = await rawGet(status, [bearer]);
+    expect(first.status).toBe(200);
+    expect(first.headers['content-type']).toBe('application/json');
+    expect(Number(first.headers['content-length'])).toBe(Buffer.byteLength(first.body));
+    expect(first.headers['x-request-id']).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(first.headers['x-content-type-options']).toBe('nosniff');
+    const etag = first.headers.etag!;
+
+    const again = await rawGet(status, [bearer, ['If-None-Match', etag], ['X-Request-Id', 'poll-42']]);
+    expect(again).toMatchObject({ status: 304, body: '' });
+    expect(again.headers).toMatchObject({ etag, 'cache-control': 'private, no-cache', 'x-request-id': 'poll-42', 'x-frame-options': 'DENY' });
+    expect(again.headers['content-length']).toBeUndefined();
+    // an id that could smuggle anything into a log line is replaced
+    expect((await rawGet(status, [bearer, ['X-Request-Id', 'a b']])).headers['x-request-id']).not.toBe('a b');
+
+    // the same token twice is one header value "Bearer …, Bearer …": not a token
+    const twice = await rawGet(status, [bearer, bearer]);
+    expect(twice.status).toBe(401);
+    expect(JSON.parse(twice.body)).toMatchObject({ error: { code: 'invalid-token' } });
+    expect((await rawGet(status, [['If-None-Match', etag]])).status).toBe(401);
   });
 
   it('generates the admin token on first start, prints it once, and reads it back later', async () => {

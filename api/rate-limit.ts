@@ -4,6 +4,7 @@
 import type { MiddlewareHandler } from 'hono';
 import type { RedisConnection } from '../config/redis-connection.js';
 import { ApiError } from './errors.js';
+import { requestLogger } from './request-log.js';
 
 export interface RateLimitOptions {
   redis: RedisConnection;
@@ -35,7 +36,7 @@ export function rateLimit({ redis, limit, windowMs, keyPrefix, now = Date.now }:
     c.header('RateLimit-Reset', retryAfter);
     if (used > limit) {
       // one line per token and window (request-log.ts keeps 429s at debug)
-      if (used === limit + 1) c.get('logger')?.warn({ event: 'rate-limited', user: c.get('principal').name, limit, windowMs }, 'rate limit reached for this window');
+      if (used === limit + 1) requestLogger(c)?.warn({ event: 'rate-limited', user: c.get('principal').name, limit, windowMs }, 'rate limit reached for this window');
       throw new ApiError(429, 'rate-limited', `more than ${limit} requests in ${windowMs / 1000} s for this token`, {
         details: { limit, windowMs, retryAfterSeconds: Number(retryAfter) },
         headers: { 'Retry-After': retryAfter },

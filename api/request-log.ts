@@ -1,23 +1,67 @@
-// pino request logging: every request gets a child logger carrying its request id
-// (hono's requestId middleware, echoed in X-Request-Id) and one line when it ends.
-// Successful reads log at debug so status polling does not flood the log; writes,
-// client errors and failures log at info/warn/error. Refused credentials (401) and
-// throttled clients (429) log at debug too: a guessing client must not write a line per
-// guess; auth-throttle.ts and rate-limit.ts log those in summary.
-import type { MiddlewareHandler } from 'hono';
-import type { Logger } from 'pino';
+// pino request logging: one line when a request ends, and the request's own logger (a
+// child carrying its request id, from request-id.ts, echoed in X-Request-Id) for whatever
+// a handler or middleware logs about it. The child is made the first time something logs
+// through requestLogger(c), and the closing line is built only when its level is on:
+// a status poll that logs nothing costs neither. Successful reads log at debug so status
+// polling does not flood the log; writes, client errors and failures log at info/warn/error.
+// Refused credentials (401) and throttled clients (429) log at debug too: a guessing client
+// must not write a line per guess; auth-throttle.ts and rate-limit.ts log those in summary.
+import type { Context, MiddlewareHandler } from 'hono';
+import type { Level, Logger } from 'pino';
 
 export interface RequestLogOptions {
   logger: Logger;
 }
 
+/** The request's logger, made on first use. */
+class LazyRequestLogger {
+  #child: Logger | undefined;
+  constructor(
+    readonly base: Logger,
+    readonly requestId: string,
+  ) {}
+
+  get logger(): Logger {
+    return (this.#child ??= this.base.child({ reqId: this.requestId }));
+  }
+}
+
+declare module 'hono' {
+  interface ContextVariableMap {
+    requestLogger: LazyRequestLogger;
+  }
+}
+
+/** The logger for this request (its lines carry its request id); undefined outside requestLog. */
+export function requestLogger(c: Context): Logger | undefined {
+  return c.get('requestLogger')?.logger;
+}
+
+function levelOf(method: string, status: number): Level {
+  if (status >= 500) return 'error';
+  if (status === 401 || status === 429) return 'debug';
+  if (status >= 400) return 'warn';
+  return method === 'GET' || method === 'HEAD' ? 'debug' : 'info';
+}
+
+const MESSAGES: Record<Level, string> = {
+  fatal: 'request failed',
+  error: 'request failed',
+  warn: 'request rejected',
+  info: 'request',
+  debug: 'request',
+  trace: 'request',
+};
+
 export function requestLog({ logger }: RequestLogOptions): MiddlewareHandler {
   return async function requestLog(c, next) {
     const started = performance.now();
-    const log = logger.child({ reqId: c.get('requestId') });
-    c.set('logger', log);
+    const lazy = new LazyRequestLogger(logger, c.get('requestId'));
+    c.set('requestLogger', lazy);
     await next();
     const status = c.res.status;
+    const level = levelOf(c.req.method, status);
+    if (!logger.isLevelEnabled(level)) return;
     const line = {
       method: c.req.method,
       path: c.req.path,
@@ -25,10 +69,6 @@ export function requestLog({ logger }: RequestLogOptions): MiddlewareHandler {
       durationMs: Math.round((performance.now() - started) * 100) / 100,
       user: c.get('principal')?.name,
     };
-    if (status >= 500) log.error(line, 'request failed');
-    else if (status === 401 || status === 429) log.debug(line, 'request rejected');
-    else if (status >= 400) log.warn(line, 'request rejected');
-    else if (c.req.method === 'GET' || c.req.method === 'HEAD') log.debug(line, 'request');
-    else log.info(line, 'request');
+    lazy.logger[level](line, status === 401 || status === 429 ? 'request rejected' : MESSAGES[level]);
   };
 }

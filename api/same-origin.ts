@@ -7,6 +7,7 @@
 // jobs) are not browsers and pass; reads (GET/HEAD) carry no state change and pass too.
 import type { Context, MiddlewareHandler } from 'hono';
 import { ApiError } from './errors.js';
+import { requestHeader } from './node-request.js';
 
 export interface SameOriginOptions {
   /** extra origins allowed to make state-changing requests, e.g. https://duckmig.example.com */
@@ -16,7 +17,7 @@ export interface SameOriginOptions {
 const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export function isWebSocketUpgrade(c: Context): boolean {
-  return c.req.header('Upgrade')?.toLowerCase() === 'websocket';
+  return requestHeader(c, 'Upgrade')?.toLowerCase() === 'websocket';
 }
 
 /** True for requests that may change state: every non-read method, and WebSocket upgrades. */

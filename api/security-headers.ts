@@ -7,8 +7,8 @@
 // merges them with the answer's own headers when it writes them, instead of being set
 // one by one on the answer's Headers object after the handler (a few microseconds of
 // header validation per header and request, on every status poll).
-import type { ServerResponse } from 'node:http';
-import type { Context, MiddlewareHandler } from 'hono';
+import type { MiddlewareHandler } from 'hono';
+import { nodeResponse } from './node-request.js';
 
 const CSP = [
   "default-src 'self'",
@@ -38,13 +38,6 @@ const SECURITY_HEADERS: readonly (readonly [string, string])[] = [
   ['X-Permitted-Cross-Domain-Policies', 'none'],
   ['X-XSS-Protection', '0'],
 ];
-
-/** the node response @hono/node-server serves this request with (absent for app.request() and WebSocket upgrades) */
-function nodeResponse(c: Context): ServerResponse | undefined {
-  const env: unknown = c.env;
-  const outgoing = typeof env === 'object' && env !== null ? (env as { outgoing?: unknown }).outgoing : undefined;
-  return typeof outgoing === 'object' && outgoing !== null && typeof (outgoing as ServerResponse).setHeader === 'function' ? (outgoing as ServerResponse) : undefined;
-}
 
 /** Sets SECURITY_HEADERS on every answer; an answer that sets one of them itself keeps its own. */
 export function securityHeaders(): MiddlewareHandler {

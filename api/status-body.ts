@@ -1,7 +1,7 @@
 // The bodies of GET …/status. The summary (the default) is serialized once per distinct
-// state and carries an ETag naming that state (the snapshot's content hash, the worker's
-// liveness, the queue), so a poller's repeat costs a string comparison and, with
-// If-None-Match, a 304 without a body. The full view splices the snapshot text in as
+// state, with its headers, and carries an ETag naming that state (the snapshot's content
+// hash, the worker's liveness, the queue), so a poller's repeat costs a string comparison
+// and, with If-None-Match, a 304 without a body. The full view splices the snapshot text in as
 // validated once per version, with the ages of this moment; it has no ETag because
 // those ages change at every request.
 import { createHash } from 'node:crypto';
@@ -12,6 +12,17 @@ export interface SummaryAnswer {
   /** a strong entity tag, quoted */
   etag: string;
   body: string;
+  /** the 200's headers, Content-Length included */
+  headers: Readonly<Record<string, string>>;
+  /** the 304's: the same validators, no Content-Length (naive HTTP clients would wait for that many bytes) */
+  notModifiedHeaders: Readonly<Record<string, string>>;
+}
+
+function summaryAnswer(key: string, state: StatusState): SummaryAnswer {
+  const etag = `"s1-${createHash('sha256').update(key).digest('base64url').slice(0, 27)}"`;
+  const body = JSON.stringify(summarize(state));
+  const validators = { ETag: etag, 'Cache-Control': 'private, no-cache' };
+  return { etag, body, headers: { ...validators, 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) }, notModifiedHeaders: validators };
 }
 
 export function summarize(state: StatusState): StatusSummary {
@@ -60,7 +71,7 @@ export class SummaryCache {
       this.#last = { ...last, state };
       return last.answer;
     }
-    const answer = { etag: `"s1-${createHash('sha256').update(key).digest('base64url').slice(0, 27)}"`, body: JSON.stringify(summarize(state)) };
+    const answer = summaryAnswer(key, state);
     this.#last = { state, key, answer };
     return answer;
   }
@@ -69,6 +80,8 @@ export class SummaryCache {
 /** True when If-None-Match names this tag (or is `*`); weak tags compare by their value (RFC 9110 13.1.2). */
 export function matchesIfNoneMatch(header: string | undefined, etag: string): boolean {
   if (!header) return false;
+  // a poller sends back the one tag it got
+  if (header === etag) return true;
   if (header.trim() === '*') return true;
   return header.split(',').some((candidate) => candidate.trim().replace(/^W\//, '') === etag);
 }

@@ -1,6 +1,6 @@
 // API tokens: the generated admin token in <data dir>/admin.token (mode 0600, printed only when
 // created), and the store that verifies a presented token in constant time.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmod, link, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MIN_TOKEN_LENGTH, type TokenEntry } from '../config/token-list.js';
@@ -16,7 +16,8 @@ export interface TokenStore {
   byName(name: string): TokenEntry | undefined;
 }
 
-const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
+/** one-shot SHA-256 (no Hash object per request) */
+const digest = (value: string) => hash('sha256', value, 'buffer');
 
 export function createTokenStore(entries: readonly TokenEntry[]): TokenStore {
   const hashed = entries.map((entry) => ({ entry, hash: digest(entry.token) }));
@@ -25,10 +26,10 @@ export function createTokenStore(entries: readonly TokenEntry[]): TokenStore {
     verify(presented) {
       // Equal-length SHA-256 digests, and no early exit: timing says nothing about
       // which token (or how much of one) matched.
-      const hash = digest(presented);
+      const presentedHash = digest(presented);
       let found: TokenEntry | null = null;
       for (const candidate of hashed) {
-        if (timingSafeEqual(hash, candidate.hash)) found = candidate.entry;
+        if (timingSafeEqual(presentedHash, candidate.hash)) found = candidate.entry;
       }
       return found;
     },

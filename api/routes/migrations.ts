@@ -7,7 +7,7 @@
 // MIGRATION_ROUTES_BASE.
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { QueueEvents } from 'bullmq';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { RedisConnection } from '../../config/redis-connection.js';
 import {
   ADMIN_PREFIX,
@@ -26,6 +26,7 @@ import {
   type PendingSqlResponse,
   type PlannedStatement,
   type StatusResponse,
+  type StatusView,
 } from '../../contract/index.js';
 import { APPROVAL_WINDOW_MS, needsApproval, newApproval, readUndoPlan, undoNeedsApproval } from '../approvals.js';
 import { ApiError } from '../errors.js';
@@ -34,6 +35,7 @@ import { acceptedKey, confirmWithinDeadline, DEFAULT_RUN_DEADLINE_MS } from '../
 import type { MaintenanceSettings } from '../../config/governance.js';
 import { enqueue, refuseWhenPaused, getJobView, listRecentJobs, listScheduledRuns, waitForJob, type MigrationQueue } from '../jobs.js';
 import { scheduleRun, type RunSchedule } from '../run-schedule.js';
+import { requestHeader } from '../node-request.js';
 import { fullBody, matchesIfNoneMatch, SummaryCache } from '../status-body.js';
 import type { StatusFreshness } from '../status-freshness.js';
 import { StatusStateReader } from '../status-state.js';
@@ -220,15 +222,30 @@ export function migrationRoutes(deps: MigrationRoutesDeps): OpenAPIHono {
     return c.json(body, 202);
   });
 
-  app.openapi(relativeTo(MIGRATION_ROUTES_BASE, { ...statusRoute, middleware: guards(statusRoute) }), async function getStatus(c) {
-    const { view } = c.req.valid('query');
+  /**
+   * The status as pollers get it. Answers are built as Responses with plain header objects
+   * (the summary's made once per state, status-body.ts): on @hono/node-server such an
+   * answer is written with writeHead() as it is, with no Headers object in between.
+   */
+  async function answerStatus(c: Context, view: StatusView): Promise<Response> {
     const state = await statusState.read();
+    if (view === 'full') return new Response(fullBody(state), { status: 200, headers: { 'content-type': 'application/json' } });
+    const summary = summaries.answer(state);
+    // no body: @hono/node-server writes a null body through a web Response (a few µs more
+    // than a string), but a string would make it add Content-Length: 0, wrong for a 304
+    if (matchesIfNoneMatch(requestHeader(c, 'If-None-Match'), summary.etag)) return new Response(null, { status: 304, headers: summary.notModifiedHeaders });
+    return new Response(summary.body, { status: 200, headers: summary.headers });
+  }
+
+  // a poll without a query string is the summary: answered before the query validator,
+  // which has nothing to check then (the role check above it still runs)
+  const summaryWithoutQuery: MiddlewareHandler = async function summaryWithoutQuery(c, next) {
+    if (!c.req.url.includes('?')) return answerStatus(c, 'summary');
+    await next();
+  };
+  app.openapi(relativeTo(MIGRATION_ROUTES_BASE, { ...statusRoute, middleware: guards(statusRoute, summaryWithoutQuery) }), async function getStatus(c) {
     type Answer = ReturnType<typeof c.json<StatusResponse, 200>>;
-    if (view === 'full') return c.body(fullBody(state), 200, { 'content-type': 'application/json' }) as unknown as Answer;
-    const { etag, body } = summaries.answer(state);
-    const headers = { ETag: etag, 'Cache-Control': 'private, no-cache' };
-    if (matchesIfNoneMatch(c.req.header('If-None-Match'), etag)) return c.body(null, 304, headers) as unknown as Answer;
-    return c.body(body, 200, { ...headers, 'content-type': 'application/json' }) as unknown as Answer;
+    return (await answerStatus(c, c.req.valid('query').view)) as unknown as Answer;
   });
 
   app.openapi(relativeTo(MIGRATION_ROUTES_BASE, { ...driftRoute, middleware: guards(driftRoute) }), async function getDrift(c) {

@@ -11,6 +11,7 @@ import { API_PREFIX } from '../../contract/index.js';
 import type { AuthThrottle } from '../auth-throttle.js';
 import { clientAddress } from '../client-address.js';
 import { ApiError } from '../errors.js';
+import { requestLogger } from '../request-log.js';
 import { SESSION_COOKIE, type SessionStore } from '../session.js';
 import type { TokenStore } from '../tokens.js';
 import { sessionCheckRoute, signInRoute, signOutRoute, whoamiRoute } from './definitions.js';
@@ -62,7 +63,7 @@ export function sessionRoutes({ tokens, sessions, throttle, trustProxy, sessionT
     await throttle.assertAllowed(client);
     const entry = tokens.verify(presented);
     if (!entry) {
-      await throttle.recordFailure(client, c.get('logger'), 'sign-in');
+      await throttle.recordFailure(client, requestLogger(c), 'sign-in');
       throw new ApiError(401, 'invalid-token', 'the token is not valid', { headers: challenge });
     }
     setCookie(c, SESSION_COOKIE, await sessions.create(entry), {
