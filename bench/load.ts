@@ -139,6 +139,8 @@ export async function paced(target: LoadTarget, rate: number, seconds: number, s
 
 export interface FloorServer {
   url: string;
+  /** the child process serving it (for its CPU time) */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -192,6 +194,7 @@ export async function startFloorServer(kind: 'node-http' | 'hono', body: unknown
   });
   return {
     url: `http://127.0.0.1:${port}/floor`,
+    pid: child.pid!,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = once(child, 'exit');

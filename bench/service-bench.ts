@@ -11,6 +11,7 @@ import { ADMIN_PREFIX, type EnqueuedResponse, type JobView, type RunResult, type
 import { REPO_ROOT, startSystem, type RunningSystem } from '../test/support/system.js';
 import { median, percentile, settle, type BenchContext, type BenchReport, type Benchmark, type Goal } from './benchmark.js';
 import { openSse, openWebSocket, type LiveClient, type Received } from './live-clients.js';
+import { cpuMsOf } from './process-stats.js';
 import { closedLoop, paced, startFloorServer, type FloorServer, type LoadResult, type LoadTarget } from './load.js';
 import { ms, ratio, type Table } from './table.js';
 
@@ -223,19 +224,24 @@ interface LoadRow {
   /** autocannon c=CONNECTIONS (not run during the migration) */
   closed?: LoadResult;
   paced: LoadResult;
+  /** the serving process's CPU time (user + system) per answered request of the paced load, µs */
+  pacedCpuUs?: number;
   /** share of the load windows a migration was running (during-migration rows) */
   overlap?: number;
   migrationMs?: number;
 }
 
-async function loadBoth(ctx: BenchContext, label: string, target: LoadTarget): Promise<Omit<LoadRow, 'label'>> {
+/** `pid`: the process that serves `target`, whose CPU time the paced load is charged with */
+async function loadBoth(ctx: BenchContext, label: string, target: LoadTarget, pid: number): Promise<Omit<LoadRow, 'label'>> {
   await settle();
   const closed = await closedLoop(target, CONNECTIONS, LOAD_SECONDS);
   ctx.log(`${label}: autocannon c=${CONNECTIONS}: ${closed.rps.toFixed(0)} req/s, p50 ${ms(closed.p50)}, p99 ${ms(closed.p99)}${closed.failures ? `, ${closed.failures} failed` : ''}`);
   await settle();
+  const cpuBefore = cpuMsOf(pid);
   const open = await paced(target, GOAL_RPS, LOAD_SECONDS, CONNECTIONS);
-  ctx.log(`${label}: paced ${GOAL_RPS}/s: ${open.rps.toFixed(0)} req/s, p50 ${ms(open.p50)}, p99 ${ms(open.p99)}${open.failures ? `, ${open.failures} failed` : ''}`);
-  return { closed, paced: open };
+  const pacedCpuUs = ((cpuMsOf(pid) - cpuBefore) * 1000) / Math.max(1, open.requests);
+  ctx.log(`${label}: paced ${GOAL_RPS}/s: ${open.rps.toFixed(0)} req/s, p50 ${ms(open.p50)}, p99 ${ms(open.p99)}, ${pacedCpuUs.toFixed(0)} µs CPU/request${open.failures ? `, ${open.failures} failed` : ''}`);
+  return { closed, paced: open, pacedCpuUs };
 }
 
 /** Loads while a long migration runs: enqueue it, start the loads once it is applying, then wait for it. */
@@ -312,12 +318,13 @@ export const serviceBench: Benchmark = {
       for (const target of [statusTarget, revalidateTarget, fullTarget]) await closedLoop(target, CONNECTIONS, 2);
 
       const rows: LoadRow[] = [];
-      rows.push({ label: 'floor: node:http, small JSON', ...(await loadBoth(ctx, 'floor node:http', { url: nodeFloor.url })) });
-      rows.push({ label: 'floor: Hono, small JSON', ...(await loadBoth(ctx, 'floor Hono', { url: honoFloor.url })) });
-      rows.push({ label: 'floor: Hono, the summary body (c.json)', ...(await loadBoth(ctx, 'floor Hono summary-sized', { url: honoSized.url })) });
-      rows.push({ label: 'duckmig GET …/status (summary), idle', ...(await loadBoth(ctx, 'status summary idle', statusTarget)) });
-      rows.push({ label: 'duckmig GET …/status, If-None-Match → 304, idle', ...(await loadBoth(ctx, 'status 304 idle', revalidateTarget)) });
-      rows.push({ label: 'duckmig GET …/status?view=full, idle', ...(await loadBoth(ctx, 'status full idle', fullTarget)) });
+      const apiPid = sys.api.pid!;
+      rows.push({ label: 'floor: node:http, small JSON', ...(await loadBoth(ctx, 'floor node:http', { url: nodeFloor.url }, nodeFloor.pid)) });
+      rows.push({ label: 'floor: Hono, small JSON', ...(await loadBoth(ctx, 'floor Hono', { url: honoFloor.url }, honoFloor.pid)) });
+      rows.push({ label: 'floor: Hono, the summary body (c.json)', ...(await loadBoth(ctx, 'floor Hono summary-sized', { url: honoSized.url }, honoSized.pid)) });
+      rows.push({ label: 'duckmig GET …/status (summary), idle', ...(await loadBoth(ctx, 'status summary idle', statusTarget, apiPid)) });
+      rows.push({ label: 'duckmig GET …/status, If-None-Match → 304, idle', ...(await loadBoth(ctx, 'status 304 idle', revalidateTarget, apiPid)) });
+      rows.push({ label: 'duckmig GET …/status?view=full, idle', ...(await loadBoth(ctx, 'status full idle', fullTarget, apiPid)) });
       for (const f of floors.splice(0)) await f.stop();
 
       // (c) progress frames → WebSocket
@@ -379,7 +386,7 @@ function report(m: Measured): BenchReport {
 
   const loadTable: Table = {
     title: `(a) GET ${STATUS_PATH} under load, ${LOAD_SECONDS} s each, loopback (client: this process)`,
-    columns: ['target', `c=${CONNECTIONS} req/s`, 'p50', 'p99', 'max', `vs Hono floor (req/s)`, 'paced: asked', 'achieved', 'p50', 'p99', 'max', 'failed', 'body'],
+    columns: ['target', `c=${CONNECTIONS} req/s`, 'p50', 'p99', 'max', `vs Hono floor (req/s)`, 'paced: asked', 'achieved', 'p50', 'p99', 'max', 'CPU/request', 'failed', 'body'],
     rows: m.rows.map((r) => [
       r.label + (r.overlap === undefined ? '' : ` (migration ${ms(r.migrationMs!)}, covered ${(r.overlap * 100).toFixed(0)}% of the load)`),
       r.closed ? rps(r.closed.rps) : dash,
@@ -392,12 +399,14 @@ function report(m: Measured): BenchReport {
       ms(r.paced.p50),
       ms(r.paced.p99),
       ms(r.paced.max),
+      r.pacedCpuUs === undefined ? dash : `${Math.round(r.pacedCpuUs)} µs`,
       String((r.closed?.failures ?? 0) + r.paced.failures),
       `${(r.closed ?? r.paced).bodyBytes} B`,
     ]),
     footnotes: [
       `c=${CONNECTIONS}: autocannon 8, ${CONNECTIONS} connections, no pipelining, each sends its next request as soon as an answer arrives: the most this target serves, and the latency at that rate (closed loop: mean latency ≈ ${CONNECTIONS} / throughput).`,
       `paced: requests due at even intervals over ≤ ${CONNECTIONS} keep-alive sockets (node:http), latency from each request's due time (no coordinated omission; ≤ ~1 ms of it is the generator's 1 ms timer). A target that cannot keep up gets 2 s after the window; what is still unanswered counts as failed, with its wait so far in the percentiles.`,
+      'CPU/request: the serving process\'s CPU time (user + system, /proc, 10 ms ticks) over the paced load, per answered request.',
       '"vs Hono floor": how many times more requests per second the trivial Hono route serves. Latencies are per-response timings (µs resolution), percentiles by nearest rank. The 304 row counts only 304 answers as successes.',
       `Bodies: the summary ${m.summaryBytes} bytes, the full view ${m.statusBytes} bytes of JSON (snapshot with the last ${Math.min(50, m.noopCount + 1)} runs). Long migration: CREATE TABLE … AS SELECT range % 100000, max(md5(range::VARCHAR)) … GROUP BY over ${(m.long.rows / 1e6).toFixed(0)} M rows (calibrated at ${(m.long.rowsPerS / 1e6).toFixed(1)} M rows/s), run by the worker's DuckDB with ${m.long.threads} thread(s) (DUCKMIG_DUCKDB_THREADS' default: cores − 1).`,
     ],

@@ -9,7 +9,7 @@ export interface Table {
   footnotes?: string[];
 }
 
-const NUMERIC = /^[-+]?[\d.,]+\s*(ms|s|×|MiB|%|req\/s)?$/;
+const NUMERIC = /^[-+]?[\d.,]+\s*(ms|µs|s|×|MiB|%|req\/s)?$/;
 
 export function renderTable(table: Table): string {
   const widths = table.columns.map((c, i) => Math.max(c.length, ...table.rows.map((r) => (r[i] ?? '').length)));
