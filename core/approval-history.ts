@@ -33,6 +33,7 @@ export class ApprovalHistory {
     const { connection } = this.#ledger;
     if (!(await this.#ledger.has(APPROVALS_TABLE))) {
       await connection.run(APPROVALS_DDL);
+      this.#ledger.created(APPROVALS_TABLE);
       // DDL goes to the data file at once rather than waiting in the WAL (as ledger.ts does)
       await connection.run('CHECKPOINT');
     }

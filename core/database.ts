@@ -132,6 +132,9 @@ export async function recoverWal(path: string): Promise<void> {
   }
 }
 
+/** the DuckDB library's version, read on the first open */
+let libraryVersion: string | undefined;
+
 export class Database {
   #closed: Promise<void> | null = null;
   #instance: DuckDBInstance;
@@ -191,7 +194,9 @@ export class Database {
             instance.closeSync();
             throw err;
           });
-        const version = String((await connection.runAndReadAll('SELECT version()')).getRows()[0]?.[0] ?? 'unknown');
+        // one DuckDB library per process: its version is asked once
+        libraryVersion ??= String((await connection.runAndReadAll('SELECT version()')).getRows()[0]?.[0] ?? 'unknown');
+        const version = libraryVersion;
         return new Database(full, instance, connection, version, options);
       } catch (err) {
         if (err instanceof DatabaseOpenError) throw err;

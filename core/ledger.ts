@@ -69,6 +69,8 @@ function wide(ddl: string, columns: readonly string[]): string {
 const LEDGER_DDL_WIDE = wide(LEDGER_DDL, ['version']);
 const RUNS_DDL_WIDE = wide(RUNS_DDL, ['from_version', 'to_version']);
 
+const CORE_DDL: Record<(typeof CORE_TABLES)[number], string> = { schema_migrations: LEDGER_DDL_WIDE, schema_migration_runs: RUNS_DDL_WIDE, schema_version: LEGACY_DDL };
+
 /** schema_version stays exactly the old application's table (INTEGER PRIMARY KEY). */
 const LEGACY_MAX_VERSION = 2 ** 31 - 1;
 
@@ -159,6 +161,12 @@ async function columnTypes(connection: DuckDBConnection, table: string): Promise
  */
 export class Ledger {
   readonly #known = new Set<string>();
+  /** tables the last catalog read did not find (null: not read since refresh()) */
+  #absent: Set<string> | null = null;
+  /** the columns of another tool's schema_migrations, when the last catalog read found one */
+  #foreign: string[] | null = null;
+  /** version columns the last catalog read found still INTEGER (null: not read) */
+  #narrow: (typeof VERSION_COLUMNS)[number][] | null = null;
   #insert: Promise<DuckDBPreparedStatement> | undefined;
   #lastWrite: Promise<unknown> = Promise.resolve();
   #widened = false;
@@ -173,56 +181,102 @@ export class Ledger {
     this.approvals = new ApprovalHistory(this);
   }
 
-  /** Whether a ledger table exists (remembered once seen). */
+  /**
+   * Whether a ledger table exists. Tables once seen stay known; what one catalog read did not
+   * find is remembered until refresh() (the runner calls it once per operation) or until the
+   * table is created here, so one operation reads the catalog at most once.
+   */
   async has(table: (typeof LEDGER_TABLES)[number]): Promise<boolean> {
-      if (this.#known.has(table)) return true;
-    const reader = await this.connection.runAndReadAll(
-      "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = ?",
-      [table],
-    );
-    const exists = Number(reader.getRows()[0]?.[0] ?? 0) > 0;
-    if (exists && table === 'schema_migrations') await this.#assertOwn();
-    if (exists) this.#known.add(table);
-    return exists;
+    if (table === 'schema_migrations' && this.#foreign) throw new ForeignLedgerError(this.#foreign);
+    if (this.#known.has(table)) return true;
+    if (this.#absent?.has(table)) return false;
+    await this.#inspect();
+    if (table === 'schema_migrations' && this.#foreign) throw new ForeignLedgerError(this.#foreign);
+    return this.#known.has(table);
   }
 
-  async #assertOwn(): Promise<void> {
-    const columns = await columnTypes(this.connection, 'schema_migrations');
-    if (!columns.has('checksum') || !columns.has('status')) throw new ForeignLedgerError([...columns.keys()]);
+  /** Forgets which tables were missing at the last catalog read (they may exist now). */
+  refresh(): void {
+    this.#absent = null;
+    this.#foreign = null;
+  }
+
+  /** A table this connection just created (DDL that committed): known from now on. */
+  created(...tables: (typeof LEDGER_TABLES)[number][]): void {
+    for (const t of tables) {
+      this.#known.add(t);
+      this.#absent?.delete(t);
+    }
+  }
+
+  /**
+   * One catalog read for every ledger table: which exist, whether schema_migrations is
+   * duckmig's (else ForeignLedgerError from has()), which version columns are still INTEGER.
+   */
+  async #inspect(): Promise<void> {
+    const names = LEDGER_TABLES.map((t) => `'${t}'`).join(', ');
+    const found = await this.connection.runAndReadAll(
+      `SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main' AND table_name IN (${names})`,
+    );
+    const present = new Set(found.getRows().map(([t]) => String(t)));
+    // the columns only where a versioned table exists (duckdb_columns() costs far more than duckdb_tables())
+    const versioned = (['schema_migrations', 'schema_migration_runs'] as const).filter((t) => present.has(t));
+    const tables = new Map<string, Map<string, string>>();
+    if (versioned.length > 0) {
+      const reader = await this.connection.runAndReadAll(
+        `SELECT table_name, column_name, data_type FROM duckdb_columns()
+          WHERE database_name = current_database() AND schema_name = 'main' AND table_name IN (${versioned.map((t) => `'${t}'`).join(', ')})`,
+      );
+      for (const [table, column, type] of reader.getRows()) {
+        const columns = tables.get(String(table)) ?? new Map<string, string>();
+        columns.set(String(column), String(type));
+        tables.set(String(table), columns);
+      }
+    }
+    const own = tables.get('schema_migrations');
+    this.#foreign = own && !(own.has('checksum') && own.has('status')) ? [...own.keys()] : null;
+    for (const t of LEDGER_TABLES) if (present.has(t) && !(t === 'schema_migrations' && this.#foreign)) this.#known.add(t);
+    this.#absent = new Set(LEDGER_TABLES.filter((t) => !present.has(t)));
+    this.#narrow = VERSION_COLUMNS.filter(([t, column]) => tables.get(t)?.get(column) === 'INTEGER');
   }
 
   /** ALTER … TYPE BIGINT for version columns still INTEGER (no index on these tables, so DuckDB allows it). */
   async #widenVersionColumns(): Promise<void> {
     if (this.#widened) return;
-    let changed = false;
-    for (const table of new Set(VERSION_COLUMNS.map(([t]) => t))) {
-      const types = await columnTypes(this.connection, table);
-      for (const [t, column] of VERSION_COLUMNS) {
-        if (t === table && types.get(column) === 'INTEGER') {
-          await this.connection.run(`ALTER TABLE ${table} ALTER COLUMN ${column} TYPE BIGINT`);
-          changed = true;
-        }
+    let narrow = this.#narrow;
+    if (narrow === null) {
+      narrow = [];
+      for (const table of new Set(VERSION_COLUMNS.map(([t]) => t))) {
+        const types = await columnTypes(this.connection, table);
+        narrow.push(...VERSION_COLUMNS.filter(([t, column]) => t === table && types.get(column) === 'INTEGER'));
       }
     }
+    for (const [table, column] of narrow) await this.connection.run(`ALTER TABLE ${table} ALTER COLUMN ${column} TYPE BIGINT`);
     // DDL goes to the data file at once rather than waiting in the WAL
-    if (changed) await this.connection.run('CHECKPOINT');
+    if (narrow.length > 0) await this.connection.run('CHECKPOINT');
+    this.#narrow = [];
     this.#widened = true;
   }
 
   /** Creates whatever ledger table is missing (refusing another tool's schema_migrations) and widens old version columns. */
   async ensure(): Promise<void> {
-    if (!CORE_TABLES.every((t) => this.#known.has(t))) {
-      if (!this.#known.has('schema_migrations')) await this.has('schema_migrations'); // refuses another tool's table
-      // neither versioned table there yet: both are created BIGINT below, nothing to read back and widen
-      const fresh = !this.#known.has('schema_migrations') && !(await this.has('schema_migration_runs'));
-      // IF NOT EXISTS: a table an older build created keeps its INTEGER columns until widened below
-      await this.connection.run(LEDGER_DDL_WIDE);
-      await this.connection.run(RUNS_DDL_WIDE);
-      await this.connection.run(LEGACY_DDL);
-      for (const t of CORE_TABLES) this.#known.add(t);
-      if (fresh) this.#widened = true;
-    }
+    const missing = await this.missingTables();
+    for (const ddl of missing.ddl) await this.connection.run(ddl);
+    this.created(...missing.tables);
+  }
+
+  /**
+   * Widens old version columns (ALTER and CHECKPOINT: never inside a transaction), then the
+   * core tables still missing and their DDL, for the caller to run in its own transaction and
+   * report with created() once it committed. Refuses another tool's schema_migrations.
+   */
+  async missingTables(): Promise<{ tables: (typeof CORE_TABLES)[number][]; ddl: string[] }> {
+    await this.has('schema_migrations'); // refuses another tool's table
+    const tables: (typeof CORE_TABLES)[number][] = [];
+    for (const t of CORE_TABLES) if (!(await this.has(t))) tables.push(t);
+    // a versioned table created now is BIGINT from the start: nothing to read back and widen
     await this.#widenVersionColumns();
+    return { tables, ddl: tables.map((t) => CORE_DDL[t]) };
   }
 
   async read(): Promise<LedgerEntry[]> {

@@ -40,6 +40,9 @@ type ParseOutcome =
   | { count: number; statements?: StatementText[] | undefined; connectionState: { index: number; reason: string }[] }
   | { error: string; line?: number; statementIndex?: number };
 
+/** DuckDB parser outcomes by file checksum: what a runner keeps, or several runners of one process share (RunnerOptions.parsed). */
+export type ParseCache = Map<string, ParseOutcome>;
+
 /** Files parsed at once on the one connection: keeps DuckDB busy while JS handles results. */
 const IN_FLIGHT = 8;
 

@@ -2,6 +2,7 @@
 // why and the full result. A run's row is written as 'running' before it applies anything,
 // so a run whose process died is found and recorded as 'crashed' by the next one to open
 // the file. Reached through a Ledger (ledger.runs), whose table cache it shares.
+import type { DuckDBValue } from '@duckdb/node-api';
 import type { RunSummary } from '../contract/index.js';
 import { fromDbTimestamp, toDbTimestamp } from './db-timestamp.js';
 import type { Ledger } from './ledger.js';
@@ -22,11 +23,10 @@ function restorePointsOf(column: unknown): Pick<RunSummary, 'restorePoint' | 'un
   const { undoPoint, ...restorePoint } = JSON.parse(String(column)) as NonNullable<RunSummary['restorePoint']> & Pick<RunSummary, 'undoPoint'>;
   return undoPoint ? { restorePoint, undoPoint } : { restorePoint };
 }
-async function insertRun(connection: Ledger['connection'], run: RunSummary): Promise<void> {
-  await connection.run(
-    `INSERT INTO schema_migration_runs (run_id, job_id, mode, status, requested_by, reason, started_at, finished_at,
-       duration_ms, from_version, to_version, error, migrations, restore_point)
-     VALUES (?, ?, ?, ?, ?, ?, CAST(? AS TIMESTAMP), CAST(? AS TIMESTAMP), ?, ?, ?, ?, ?, ?)`,
+/** The row's values in column order (run_id first), as insertRun and the UPDATE of a mark bind them. */
+function runRow(run: RunSummary): [RunSummary, DuckDBValue[]] {
+  return [
+    run,
     [
       run.runId,
       run.jobId,
@@ -44,6 +44,14 @@ async function insertRun(connection: Ledger['connection'], run: RunSummary): Pro
       // a restore's undo point rides along in the same column (one JSON object)
       run.restorePoint ? JSON.stringify(run.undoPoint ? { ...run.restorePoint, undoPoint: run.undoPoint } : run.restorePoint) : null,
     ],
+  ];
+}
+async function insertRun(connection: Ledger['connection'], run: RunSummary): Promise<void> {
+  await connection.run(
+    `INSERT INTO schema_migration_runs (run_id, job_id, mode, status, requested_by, reason, started_at, finished_at,
+       duration_ms, from_version, to_version, error, migrations, restore_point)
+     VALUES (?, ?, ?, ?, ?, ?, CAST(? AS TIMESTAMP), CAST(? AS TIMESTAMP), ?, ?, ?, ?, ?, ?)`,
+    runRow(run)[1],
   );
 }
 export class RunHistory {
@@ -104,17 +112,19 @@ export class RunHistory {
     await this.#ledger.syncLegacyVersions();
     return crashed;
   }
-  /** The run's final row, replacing its 'running' mark (in one transaction). */
+  /**
+   * The run's final row: its 'running' mark becomes it (one UPDATE, atomic on its own), or
+   * it is inserted when the run left no mark (refused before applying anything, restored history).
+   */
   async write(run: RunSummary): Promise<void> {
-    await this.#ledger.connection.run('BEGIN TRANSACTION');
-    try {
-      await this.#ledger.connection.run("DELETE FROM schema_migration_runs WHERE run_id = ? AND status = 'running'", [run.runId]);
-      await insertRun(this.#ledger.connection, run);
-      await this.#ledger.connection.run('COMMIT');
-    } catch (err) {
-      await this.#ledger.connection.run('ROLLBACK').catch(() => undefined);
-      throw err;
-    }
+    const [row, params] = runRow(run);
+    const marked = await this.#ledger.connection.run(
+      `UPDATE schema_migration_runs SET job_id = ?, mode = ?, status = ?, requested_by = ?, reason = ?, started_at = CAST(? AS TIMESTAMP),
+         finished_at = CAST(? AS TIMESTAMP), duration_ms = ?, from_version = ?, to_version = ?, error = ?, migrations = ?, restore_point = ?
+       WHERE run_id = ? AND status = 'running'`,
+      [...params.slice(1), row.runId],
+    );
+    if (marked.rowsChanged === 0) await insertRun(this.#ledger.connection, run);
   }
   /** Finished runs, most recent first (or the one run with `runId`, even while it is 'running'). */
   async list(limit = 100, runId?: string): Promise<RunSummary[]> {

@@ -1,5 +1,6 @@
 // The runner's options: what a MigrationRunner is built on (connection, source, database
 // file, checkpoint policy, sandbox secrets) and what each run, dry-run or undo is asked to do.
+import type { ParseCache } from './parse-check.js';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Logger } from 'pino';
 import type { AppliedFile, DriftReport, PlanEntry, PlannedMigration, RestorePointRef, RunResult } from '../contract/index.js';
@@ -46,6 +47,11 @@ export interface RunnerOptions {
   legacyVersions?: 'always' | 'adopted';
   /** values never to show in an error (tokens, passwords): replaced with [redacted]; a function is asked each time */
   secrets?: readonly string[] | (() => readonly string[]);
+  /**
+   * DuckDB parser outcomes by file checksum, shared by the runners of one process (a fleet
+   * worker opens a runner per target): each file is parsed once, not once per runner.
+   */
+  parsed?: ParseCache;
 }
 
 export interface RunOptions {

@@ -47,7 +47,9 @@ import { summarize } from './statement-text.js';
 import { excerpt, pendingList, plannedMigration } from './preview.js';
 import { describePlanDifference, driftRefusal, planDifference, type PendingMigration } from '../contract/index.js';
 import type { DryRunOptions, RunnerOptions, RunOptions, UndoOptions, UndoPreviewOptions } from './runner-options.js';
-import { claimFence, FenceRefusedError, passFence } from './write-fence.js';
+import { FenceRefusedError, passFence } from './write-fence.js';
+import { setUpRun } from './run-setup.js';
+import type { RunStart } from './run-history.js';
 import { downMigration, droppedData, restoreOffer, undoPlanId, undoRange, undoReport, undoSteps, type UndoRange } from './undo.js';
 
 export type { DryRunOptions, RunnerOptions, RunOptions, UndoOptions } from './runner-options.js';
@@ -119,7 +121,7 @@ export class MigrationRunner {
   readonly #options: RunnerOptions;
   readonly #checkpoints: Checkpointer;
   /** DuckDB parser outcomes by file checksum, so repeated status/validate calls parse only new files */
-  readonly #parsed: NonNullable<Parameters<typeof parseCheck>[2]> = new Map();
+  readonly #parsed: NonNullable<Parameters<typeof parseCheck>[2]>;
   /** a rehearsal's runner on a copy that is thrown away: no CHECKPOINT at the end */
   #discardable = false;
   /** lint outcomes by schema + pending files, so repeated status calls do not re-run lint's experiment */
@@ -139,6 +141,7 @@ export class MigrationRunner {
 
   constructor(options: RunnerOptions) {
     this.#ledger = new Ledger(options.connection);
+    this.#parsed = options.parsed ?? new Map();
     this.#source = options.source;
     this.#options = options;
     const checkpoint = () => {
@@ -253,28 +256,24 @@ export class MigrationRunner {
     }
     this.#fenceRefused = null;
     this.#mirrorLegacy = this.#options.legacyVersions !== 'adopted' || a.legacy !== null;
-    if (options.fence) {
-      try {
-        await claimFence(this.#connection, options.fence);
-      } catch (err) {
-        if (!(err instanceof FenceRefusedError)) throw err;
-        this.#fenceRefused = err;
-        return this.#finish({ ...base, status: 'failed', migrations: batch.map(notRun), error: err.message, errorCode: 'lease-lost' });
-      }
+    const mark: RunStart | null =
+      batch.length === 0
+        ? null
+        : { runId, jobId: options.jobId ?? null, mode: 'apply', requestedBy: options.appliedBy ?? SYSTEM_USER, reason: options.reason ?? null, startedAt: startedAt.toISOString(), fromVersion: a.currentVersion };
+    let settled: boolean;
+    try {
+      // the ledger tables, the fence's claim and the run's 'running' mark commit together (run-setup.ts)
+      ({ settled } = await setUpRun(this.#ledger, { fence: options.fence, start: mark, adopting: this.#toAdopt(a).length > 0 }));
+    } catch (err) {
+      if (!(err instanceof FenceRefusedError)) throw err;
+      this.#fenceRefused = err;
+      return this.#finish({ ...base, status: 'failed', migrations: batch.map(notRun), error: err.message, errorCode: 'lease-lost' });
     }
-    await this.#adopt(a);
-    await this.recordCrashedRuns();
-    if (batch.length > 0) {
+    if (!settled) {
+      await this.#adopt(a);
+      await this.recordCrashedRuns();
       // marks the run before anything is applied: if this process dies, the next one records it
-      await this.#ledger.runs.start({
-        runId,
-        jobId: options.jobId ?? null,
-        mode: 'apply',
-        requestedBy: options.appliedBy ?? SYSTEM_USER,
-        reason: options.reason ?? null,
-        startedAt: startedAt.toISOString(),
-        fromVersion: a.currentVersion,
-      });
+      if (mark) await this.#ledger.runs.start(mark);
     }
 
     let results: MigrationResult[];
@@ -504,12 +503,19 @@ export class MigrationRunner {
   /** `lint: false` where only what refuses a run matters: lint finds warnings, never errors. */
   async #analyze({ lint = true }: { lint?: boolean } = {}): Promise<Analysis> {
     await this.#backHome();
+    // one catalog read per operation: tables may have appeared since the last one
+    this.#ledger.refresh();
     return analyze(this.#ledger, this.#source, { parsed: this.#parsed, linted: lint ? this.#linted : undefined, lint, allowOutOfOrder: this.#options.allowOutOfOrder });
   }
 
   /** Puts a connection that something moved to another catalog or schema back where it was. */
   async #backHome(): Promise<void> {
-    this.#home ??= readHome(this.#connection);
+    if (this.#home === undefined) {
+      // read just now: nothing can have moved the connection yet
+      this.#home = readHome(this.#connection);
+      await this.#home;
+      return;
+    }
     try {
       await ensureHome(this.#connection, await this.#home);
     } catch (err) {
@@ -595,10 +601,16 @@ export class MigrationRunner {
     return results;
   }
 
+  /** the legacy versions that have a file and are not in the ledger yet */
+  #toAdopt(a: Analysis): Analysis['unadopted'] {
+    const files = new Set(a.migrations.map((m) => m.version));
+    return a.unadopted.filter((r) => files.has(r.version));
+  }
+
   async #adopt(a: Analysis): Promise<void> {
     if (a.problems.some((p) => p.code === 'foreign-ledger')) return; // the ledger's name is taken: write nothing
     const files = new Map(a.migrations.map((m) => [m.version, m]));
-    const toAdopt = a.unadopted.filter((r) => files.has(r.version));
+    const toAdopt = this.#toAdopt(a);
     await this.#ledger.ensure();
     if (toAdopt.length === 0) return;
     const now = new Date().toISOString();
@@ -960,7 +972,8 @@ export class MigrationRunner {
 
   /** The run-history row; returns why it could not be written, if so. */
   async #recordRun(result: RunResult, options: RunOptions): Promise<string | undefined> {
-    const unusable = await this.#recover();
+    // only a failure can have invalidated the database
+    const unusable = result.status === 'success' || result.status === 'nothing-to-do' ? undefined : await this.#recover();
     if (unusable) return unusable;
     await recordFinishedRun(this.#ledger, result, { jobId: options.jobId, requestedBy: options.appliedBy, reason: options.reason });
     // no CHECKPOINT of its own: a run's row is written before the run's last checkpoint, and

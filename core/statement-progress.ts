@@ -27,8 +27,8 @@ export interface SamplingOptions {
  * runner's own setting, made when the database is opened (migrations may not SET).
  */
 export async function enableProgress(connection: DuckDBConnection): Promise<void> {
-  await connection.run('SET enable_progress_bar = true');
-  await connection.run('SET enable_progress_bar_print = false');
+  // one call: DuckDB refuses both as instance options ("Failed to set config")
+  await connection.run('SET enable_progress_bar = true; SET enable_progress_bar_print = false');
 }
 
 /**

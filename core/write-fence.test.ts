@@ -40,6 +40,19 @@ describe('a fenced run', () => {
     await db.close();
   });
 
+  it('refused before its first write leaves a new file without any table of duckmig, and the next owner creates them with its claim', async () => {
+    box = sandbox();
+    const { db, runner } = await openRunner(box);
+    const refused = await runner.run({ fence: fence(2, () => false) });
+    expect(refused.errorCode).toBe('lease-lost');
+    expect(await scalar(db, "SELECT count(*) FROM duckdb_tables() WHERE table_name IN ('schema_migrations', 'schema_migration_runs', 'schema_version', 'duckmig_fence')")).toBe(0n);
+    const next = await runner.run({ fence: fence(3), target: 1 });
+    expect(next.status).toBe('success');
+    expect(await readFence(db.connection, 's1')).toBe(3);
+    expect(await scalar(db, 'SELECT status FROM schema_migration_runs')).toBe('success');
+    await db.close();
+  });
+
   it('whose writer loses its lease mid-run rolls the migration in progress back and records nothing more', async () => {
     box = sandbox();
     const { db, runner } = await openRunner(box);

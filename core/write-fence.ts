@@ -9,7 +9,8 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 
 export const FENCE_TABLE = 'duckmig_fence';
 
-const FENCE_DDL = `CREATE TABLE IF NOT EXISTS ${FENCE_TABLE} (
+/** the fence table, created by a run's first transaction when missing (run-setup.ts) */
+export const FENCE_DDL = `CREATE TABLE IF NOT EXISTS ${FENCE_TABLE} (
     shard VARCHAR NOT NULL,
     token BIGINT  NOT NULL
 )`;
@@ -63,23 +64,6 @@ export async function passFence(connection: DuckDBConnection, fence: WriteFence)
   const stored = value === null || value === undefined ? null : Number(value);
   if (stored !== null && stored > fence.token) throw new FenceRefusedError(fence.shard, fence.token, stored);
   if (stored === fence.token) return;
-  await connection.run(`DELETE FROM ${FENCE_TABLE} WHERE shard = ?`, [fence.shard]);
-  await connection.run(`INSERT INTO ${FENCE_TABLE} (shard, token) VALUES (?, ?)`, [fence.shard, fence.token]);
-}
-
-/**
- * Before a writer's first write to the file: creates the fence table when missing and passes
- * the fence in a transaction of its own. Throws FenceRefusedError (nothing written).
- */
-export async function claimFence(connection: DuckDBConnection, fence: WriteFence): Promise<void> {
-  if (!fence.held()) throw new FenceRefusedError(fence.shard, fence.token, null);
-  await connection.run(FENCE_DDL);
-  await connection.run('BEGIN TRANSACTION');
-  try {
-    await passFence(connection, fence);
-    await connection.run('COMMIT');
-  } catch (err) {
-    await connection.run('ROLLBACK').catch(() => undefined);
-    throw err;
-  }
+  if (stored === null) await connection.run(`INSERT INTO ${FENCE_TABLE} (shard, token) VALUES (?, ?)`, [fence.shard, fence.token]);
+  else await connection.run(`UPDATE ${FENCE_TABLE} SET token = ? WHERE shard = ?`, [fence.token, fence.shard]);
 }
