@@ -2,11 +2,14 @@
 // (published in fleetKeys().targets), the migrations id of the worker's files, and which
 // targets a job holds right now (a file is never opened twice at once in this process:
 // scans skip a busy target, and a second job on it waits for the first).
+import type { ChainableCommander } from 'ioredis';
 import type { RedisConnection } from '../../config/redis-connection.js';
 import type { Logger } from 'pino';
 import type { FleetConfig } from '../../config/worker.js';
 import type { TargetState } from '../../contract/index.js';
 import { readMigrationsId } from '../../core/index.js';
+import { migrationsIdOf } from '../../core/migrations-id.js';
+import type { MigrationSource } from '../../core/source.js';
 import type { FleetKeys } from '../../fleet/options.js';
 import { targetSource, type TargetSettings } from './target-file.js';
 import { openScanner } from './target-scan.js';
@@ -58,6 +61,14 @@ export class Catalog {
     return this.#migrationsId;
   }
 
+  /** The migration files now, scanned once for a job: their id, and a source that hands a runner that same scan. */
+  async currentFiles(): Promise<{ migrationsId: string; source: MigrationSource }> {
+    const files = targetSource(this.options.settings);
+    const scanned = await files.scan();
+    this.#migrationsId = migrationsIdOf(scanned.migrations);
+    return { migrationsId: this.#migrationsId, source: { location: files.location, scan: () => Promise.resolve(scanned) } };
+  }
+
   state(id: string): TargetState | undefined {
     return this.#states.get(id);
   }
@@ -82,10 +93,10 @@ export class Catalog {
     return next;
   }
 
-  /** Publishes a target's state (after a job). */
-  async publish(state: TargetState): Promise<void> {
+  /** Remembers a target's state after a job; its publication goes out with `batch`, which the caller sends. */
+  stage(state: TargetState, batch: ChainableCommander): void {
     this.#states.set(state.id, state);
-    await this.options.redis.hset(this.options.keys.targets, state.id, JSON.stringify(state));
+    batch.hset(this.options.keys.targets, state.id, JSON.stringify(state));
   }
 
   /** Discovers the targets, reads every one not busy, publishes their states and drops the states of targets gone. One scan at a time. */

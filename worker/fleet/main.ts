@@ -79,6 +79,7 @@ export async function startFleetWorker(config: WorkerConfig, logger: Logger, opt
     checkpoint: config.checkpoint,
     secrets: () => [...(config.secrets ?? []), ...redisUrlSecrets(config.redisUrl), ...dataDirSecrets(config.dataDir)],
     logger: log,
+    parsed: new Map(),
   };
   const catalog = new Catalog({ source: fleet.targets, cwd, shard, workerId, settings, redis, keys, logger: log });
   let lease: ShardLease | null = null;

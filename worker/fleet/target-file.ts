@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { Database, DatabaseLockedError, FileMigrationSource, MigrationRunner, errorExcerpt, type CheckpointPolicy } from '../../core/index.js';
+import type { ParseCache } from '../../core/parse-check.js';
 import type { MigrationSource } from '../../core/source.js';
 import type { FleetErrorCode } from '../../contract/index.js';
 
@@ -18,6 +19,8 @@ export interface TargetSettings {
   /** values never to show in an error */
   secrets: () => readonly string[];
   logger: Logger;
+  /** DuckDB parser outcomes every target's runner shares: the files are parsed once per worker, not once per target */
+  parsed?: ParseCache;
 }
 
 export class TargetOpenError extends Error {
@@ -53,6 +56,6 @@ export async function openTarget(file: string, settings: TargetSettings, source:
     throw new TargetOpenError('target-unreadable', message);
   }
   // no old application build reads a fleet target's schema_version unless one created it (then it is adopted)
-  const runner = new MigrationRunner({ connection: db.connection, source, database: db, logger: settings.logger, checkpoint: settings.checkpoint, secrets: settings.secrets, legacyVersions: 'adopted' });
+  const runner = new MigrationRunner({ connection: db.connection, source, database: db, logger: settings.logger, checkpoint: settings.checkpoint, secrets: settings.secrets, legacyVersions: 'adopted', parsed: settings.parsed });
   return { db, runner };
 }

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Job } from 'bullmq';
 import type { RedisConnection } from '../../config/redis-connection.js';
 import type { Logger } from 'pino';
-import { TargetJobData, type FleetErrorCode, type RunResult, type TargetOutcome, type TargetState } from '../../contract/index.js';
+import { TargetJobData, type FleetErrorCode, type FleetEvent, type RunResult, type TargetOutcome, type TargetState } from '../../contract/index.js';
 import { RestorePoints, errorExcerpt, type WriteFence } from '../../core/index.js';
 import type { RunOptions } from '../../core/runner-options.js';
 import type { FleetKeys } from '../../fleet/options.js';
@@ -65,6 +65,19 @@ export async function publishOutcome(redis: RedisConnection, keys: FleetKeys, ru
   const stored = onlyIfNone ? await redis.hsetnx(keys.runTargets(runId), outcome.id, json) : await redis.hset(keys.runTargets(runId), outcome.id, json);
   if (onlyIfNone && stored === 0) return;
   await publishFleetEvent(redis, keys, { type: 'fleet:target', runId, outcome });
+}
+
+/**
+ * A finished job's records in one round trip (a pipeline on one connection keeps their
+ * order): the outcome stored in the run's hash, then announced, and the target's new state.
+ */
+async function publishResult(redis: RedisConnection, keys: FleetKeys, catalog: Catalog, runId: string, outcome: TargetOutcome, state: TargetState | undefined): Promise<void> {
+  const batch = redis.pipeline();
+  batch.hset(keys.runTargets(runId), outcome.id, JSON.stringify(outcome));
+  batch.publish(keys.events, JSON.stringify({ type: 'fleet:target', runId, outcome } satisfies FleetEvent));
+  if (state) catalog.stage(state, batch);
+  const failed = ((await batch.exec()) ?? []).find(([err]) => err);
+  if (failed) throw failed[0];
 }
 
 export function createTargetProcessor(deps: TargetJobDeps) {
@@ -130,6 +143,7 @@ export function createTargetProcessor(deps: TargetJobDeps) {
     const log = logger.child({ jobId, runId: data.runId, target: data.target });
     let outcome: TargetOutcome;
     let state: TargetState | undefined;
+    let files: Awaited<ReturnType<Catalog['currentFiles']>> | undefined;
 
     if (job.attemptsStarted > 1 || job.stalledCounter > 0) {
       outcome = failed(data, started, 'crashed', 'this target job already started once (its worker died): never run twice; start a new fleet run for what is pending');
@@ -137,15 +151,17 @@ export function createTargetProcessor(deps: TargetJobDeps) {
       const target = await catalog.find(data.target);
       if (!target) {
         outcome = failed(data, started, 'target-missing', `target ${data.target} is not in shard ${shard} any more (deleted or renamed?)`);
-      } else if (data.migrationsId !== undefined && data.migrationsId !== (await catalog.currentMigrationsId())) {
-        outcome = failed(data, started, 'plan-changed', `this worker's migration files (id ${catalog.migrationsId.slice(0, 12)}…) are not the ones the fleet run pinned (${data.migrationsId.slice(0, 12)}…): nothing was applied`);
+      } else if (data.migrationsId !== undefined && data.migrationsId !== (files = await catalog.currentFiles()).migrationsId) {
+        outcome = failed(data, started, 'plan-changed', `this worker's migration files (id ${files.migrationsId.slice(0, 12)}…) are not the ones the fleet run pinned (${data.migrationsId.slice(0, 12)}…): nothing was applied`);
       } else {
+        // one scan of the files per job: the pinned id was checked on it, and the runner runs it
+        const source = (files ?? (await catalog.currentFiles())).source;
         ({ outcome, state } = await catalog.exclusive(target.id, async () => {
           void announceStart(data).catch(() => undefined);
           const ctx = { shard, owner: workerId, previous: catalog.state(target.id) };
           let opened: OpenedTarget;
           try {
-            opened = await openTarget(target.file, settings, undefined, join(deps.restore.dir(catalog.root ?? '.'), target.id));
+            opened = await openTarget(target.file, settings, source, join(deps.restore.dir(catalog.root ?? '.'), target.id));
           } catch (err) {
             if (!(err instanceof TargetOpenError)) throw err;
             const o = failed(data, started, err.code, err.message);
@@ -167,10 +183,7 @@ export function createTargetProcessor(deps: TargetJobDeps) {
       }
     }
 
-    await Promise.all([
-      publishOutcome(redis, keys, data.runId, outcome).catch((err: unknown) => log.warn({ err }, 'target outcome not published')),
-      state ? catalog.publish(state).catch((err: unknown) => log.warn({ err }, 'target state not published')) : undefined,
-    ]);
+    await publishResult(redis, keys, catalog, data.runId, outcome, state).catch((err: unknown) => log.warn({ err }, 'target outcome or state not published'));
     log.info(
       { event: 'fleet:target-done', result: outcome.result, errorCode: outcome.errorCode, fromVersion: outcome.fromVersion, toVersion: outcome.toVersion, durationMs: outcome.durationMs },
       `target ${data.target}: ${outcome.result}${outcome.errorCode ? ` (${outcome.errorCode})` : ''}`,
