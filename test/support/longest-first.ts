@@ -9,9 +9,12 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 const LONGEST = [
   'test/e2e/ui.e2e.test.ts',
   'test/integration/crash-trials.test.ts',
-  'test/integration/cli-remote.test.ts',
-  'cli/cli.test.ts',
+  'test/integration/fleet-scale.test.ts',
   'test/corpus/corpus.test.ts',
+  'cli/cli.test.ts',
+  'core/restore-safety.test.ts',
+  'test/integration/cli-remote.test.ts',
+  'test/e2e/fleet.e2e.test.ts',
   'test/integration/worker-resilience.test.ts',
 ];
 
