@@ -245,7 +245,7 @@ function report(count: number, reps: number, pairs: Pair[], samples: Map<string,
     rows,
     footnotes: [
       'Timed: the floor from "go" to "done" in its already started process(es); duckmig from the fleet-run request (createFleetRun, as the API does) to the run\'s final record on the fleet channel, the workers already started and owning their shards. One wave of 100 % (no canary: the default waves add a canary target run alone and a wave boundary).',
-      'CPU ms/target: user+system time of the floor processes or the fleet workers (DuckDB threads included) over the run; Redis CPU and commands/bytes (INFO commandstats; total_net_input_bytes + total_net_output_bytes) on the fleet\'s own redis-server, per target; memory: used_memory after − before (what the run leaves: outcomes, finished target jobs kept 7 days, the run record).',
+      'CPU ms/target: user+system time of the floor processes or the fleet workers (DuckDB threads included) over the run; Redis CPU and commands/bytes (INFO commandstats; total_net_input_bytes + total_net_output_bytes) on the fleet\'s own redis-server, per target; memory: used_memory after − before (what the run leaves: outcomes, finished target jobs kept an hour, the run record).',
       'peak RSS: the summed resident memory of the working processes, sampled every 50 ms. Each check opens 5 targets spread over the list for the schema, rows and 4 ledger rows.',
     ],
   };
@@ -281,7 +281,7 @@ function report(count: number, reps: number, pairs: Pair[], samples: Map<string,
     goals,
     notes: [
       `Both sides: DuckDB threads ${THREADS} per open file, no restore points, no scans during the runs (DUCKMIG_FLEET_SCAN_MS 1 h; each worker scanned its shard once when it took the lease, before timing), LOG_LEVEL info.`,
-      'The floor does per file: open, CREATE TABLE IF NOT EXISTS of a ledger like schema_migrations, per migration BEGIN, the file as one query, the ledger row, COMMIT; CHECKPOINT; close. duckmig adds the sandboxed open, its run history, checksums, statement-by-statement execution, the fencing table, and the queue and records in Redis.',
+      'The floor does per file: open, CREATE TABLE IF NOT EXISTS of a ledger like schema_migrations, per migration BEGIN, the file as one query, the ledger row, COMMIT; CHECKPOINT; close. duckmig adds the sandboxed open, its run history, checksums, a parse check, the fencing table, and the queue and records in Redis.',
       'The machine may be shared: the variants are interleaved in rotating order across repetitions and the median is shown; compare ratios within a run.',
     ],
   };
