@@ -22,13 +22,19 @@ function record(runner: { events: { onEvent(l: (e: RunnerEvent) => void): unknow
   return events;
 }
 
+/** A database with 001's 3,000,000-row source applied and 002's long copy pending. */
+async function sourceApplied() {
+  box = sandbox({ copyMigrations: false });
+  box.write('001_source.sql', SOURCE);
+  box.write('002_copy.sql', LONG_COPY);
+  const opened = await openRunner(box);
+  expect((await opened.runner.run({ target: 1 })).status).toBe('success');
+  return opened;
+}
+
 describe('statement progress', () => {
   it('a long INSERT … SELECT is announced, then reports growing percentages, then ends', async () => {
-    box = sandbox({ copyMigrations: false });
-    box.write('001_source.sql', SOURCE);
-    box.write('002_copy.sql', LONG_COPY);
-    const { db, runner } = await openRunner(box);
-    expect((await runner.run({ target: 1 })).status).toBe('success');
+    const { db, runner } = await sourceApplied();
     const events = record(runner);
     expect((await runner.run()).status).toBe('success');
 
@@ -54,11 +60,7 @@ describe('statement progress', () => {
   }, 60_000);
 
   it('a file run as one call (nobody follows its statements) still reports DuckDB\'s progress while it runs, and the run\'s percent moves with it', async () => {
-    box = sandbox({ copyMigrations: false });
-    box.write('001_source.sql', SOURCE);
-    box.write('002_copy.sql', LONG_COPY);
-    const { db, runner } = await openRunner(box);
-    expect((await runner.run({ target: 1 })).status).toBe('success');
+    const { db, runner } = await sourceApplied();
     const events: RunnerEvent[] = [];
     runner.events.onEvent((e) => events.push(e), { statements: false });
     expect(runner.events.wantsStatements).toBe(false);
