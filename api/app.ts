@@ -4,7 +4,8 @@
 // to browsers it refuses, authentication with throttling and Redis sessions, body
 // limit), the documented /api/v1 route groups (sub-apps from routes/, mounted with
 // app.route()), the live channel, OpenAPI + Swagger UI, metrics, bull-board, probes and
-// the static UI, and the one error handler.
+// the static UI, and the one error handler. Beside the app, the status poll
+// (status-poll.ts): the summary poll answered before a node server hands a request to it.
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,6 +52,10 @@ import { createSessionStore, DEFAULT_SESSION_TTL_MS } from './session.js';
 import { isStaticUiRequest, registerStaticUi } from './static-ui.js';
 import type { TokenStore } from './tokens.js';
 import { StatusFreshness } from './status-freshness.js';
+import { SummaryCache } from './status-body.js';
+import { statusPoll, type StatusPoll } from './status-poll.js';
+import { StatusStateReader } from './status-state.js';
+import { statusRoute } from './routes/definitions.js';
 import { WorkerStateReader } from './worker-state.js';
 
 export interface ApiDeps {
@@ -95,6 +100,8 @@ export interface ApiDeps {
 
 export interface ApiApp {
   app: OpenAPIHono;
+  /** on a node server, offer each request to this before `app` (status-poll.ts) */
+  pollStatus: StatusPoll;
   /** attach WebSocket upgrades to the node server that serves `app` */
   injectWebSocket: ReturnType<typeof createNodeWebSocket>['injectWebSocket'];
   hub: LiveHub;
@@ -142,6 +149,8 @@ export function createApp(deps: ApiDeps): ApiApp {
     ? new StatusFreshness({ redis, channel: keys.stateChanged, queueEvents, maxAgeMs: deps.statusCacheMs, logger })
     : undefined;
   const metrics = new RequestMetrics();
+  const statusState = new StatusStateReader(queue, workerState, redis, statusFreshness);
+  const summaries = new SummaryCache();
   const isPublic = (c: Context) => HEALTH_PATHS.has(c.req.path) || (uiDir !== null && isStaticUiRequest(c)) || isSignIn(c);
 
   app.onError(onApiError);
@@ -185,7 +194,7 @@ export function createApp(deps: ApiDeps): ApiApp {
   const runDeadlineMs = deps.runDeadlineMs ?? DEFAULT_RUN_DEADLINE_MS;
   app.route(
     MIGRATION_ROUTES_BASE,
-    migrationRoutes({ queue, queueEvents, redis, keys, workerState, limiter, runDeadlineMs, statusFreshness, notify: deps.notify, maintenance: deps.maintenance, approvals }),
+    migrationRoutes({ queue, queueEvents, redis, keys, workerState, limiter, runDeadlineMs, statusState, summaries, notify: deps.notify, maintenance: deps.maintenance, approvals }),
   );
   app.route(APPROVAL_ROUTES_BASE, approvalRoutes({ queue, redis, keys, workerState, limiter, policy: approvals, runDeadlineMs }));
   app.route(JOB_ROUTES_BASE, jobRoutes({ queue, redis, keys, limiter }));
@@ -210,12 +219,14 @@ export function createApp(deps: ApiDeps): ApiApp {
   registerDocsUi(app, requireRole('viewer'));
 
   registerMetricsRoute(app, { metrics, queue, workerState, hub });
+  const pollStatus = statusPoll({ path: statusRoute.path, role: statusRoute['x-duckmig-role'], tokens, throttle, trustProxy, statusState, summaries, metrics, logger });
   registerBullBoard(app, { queue });
   if (uiDir !== null) registerStaticUi(app, { dir: uiDir });
 
   let closed = false;
   return {
     app,
+    pollStatus,
     injectWebSocket: nodeWs.injectWebSocket,
     hub,
     fleetHub,

@@ -46,20 +46,24 @@ export class AuthThrottle {
   /** Throws 429 while the client has used up its failures for the window. */
   async assertAllowed(client: string): Promise<void> {
     const { redis, limit } = this.#options;
-    const until = this.#clean.get(client);
-    const now = Date.now();
-    if (until !== undefined && until > now) {
-      // in the second half of that time Redis is asked again beside the request, so a
-      // client that keeps asking is never held up by the check
-      if (until - now < CLEAN_CLIENT_MS / 2) this.#recheck(client);
-      return;
-    }
+    if (this.knownClean(client)) return;
     const key = this.#key(client);
     const count = Number((await redis.get(key)) ?? 0);
     if (count === 0) this.#rememberClean(client);
     if (count < limit) return;
     const ttlMs = await redis.pttl(key);
     throw this.#throttled(ttlMs);
+  }
+
+  /** True while the client is remembered as clean: assertAllowed() then passes without asking Redis. */
+  knownClean(client: string): boolean {
+    const until = this.#clean.get(client);
+    const now = Date.now();
+    if (until === undefined || until <= now) return false;
+    // in the second half of that time Redis is asked again beside the request, so a
+    // client that keeps asking is never held up by the check
+    if (until - now < CLEAN_CLIENT_MS / 2) this.#recheck(client);
+    return true;
   }
 
   /** Counts one failure; logs the first of a window and the one that reaches the limit. */

@@ -37,6 +37,11 @@ export interface AuthenticateOptions {
 export const CUSTOM_HEADER = 'X-Duckmig-Request';
 const BEARER = /^Bearer[ \t]+([^\s]+)[ \t]*$/i;
 
+/** The token in an Authorization header ('' when it is not `Bearer <token>`). */
+export function bearerToken(header: string): string {
+  return BEARER.exec(header)?.[1] ?? '';
+}
+
 function unauthorized(message: string, tokenGiven: boolean): ApiError {
   const challenge = tokenGiven ? 'Bearer realm="duckmig", error="invalid_token"' : 'Bearer realm="duckmig"';
   return new ApiError(401, tokenGiven ? 'invalid-token' : 'unauthorized', message, {
@@ -66,7 +71,7 @@ export function authenticate({
     const client = clientAddress(c, trustProxy);
     if (header !== undefined) {
       await throttle.assertAllowed(client);
-      const entry = tokens.verify(BEARER.exec(header)?.[1] ?? '');
+      const entry = tokens.verify(bearerToken(header));
       if (!entry) {
         await throttle.recordFailure(client, requestLogger(c), 'bearer token');
         throw unauthorized('the bearer token is not valid', true);
@@ -98,11 +103,16 @@ export function authenticate({
 
 const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
 
+/** True when `role` may do what `required` may. */
+export function hasRole(role: Role, required: Role): boolean {
+  return RANK[role] >= RANK[required];
+}
+
 export function requireRole(required: Role): MiddlewareHandler {
   return async function requireRole(c, next) {
     const principal = c.get('principal');
     if (!principal) throw unauthorized('a token is required', false);
-    if (RANK[principal.role] < RANK[required]) {
+    if (!hasRole(principal.role, required)) {
       throw new ApiError(403, 'forbidden', `"${principal.name}" has the role ${principal.role}; this needs ${required}`, {
         details: { role: principal.role, required },
       });

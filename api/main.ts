@@ -1,8 +1,9 @@
 // startApi(config): the API process. Resolves tokens (generating the admin token on
 // first start), connects Redis (failing fast with a clear message), creates the
 // queue and this process's QueueEvents, and serves createApp() with WebSockets on
-// @hono/node-server. close() is idempotent and releases everything in order, each
-// step bounded (lifecycle/teardown.ts). Commands run it: `duckmig api` and `duckmig start`.
+// @hono/node-server (status polls answered before it, status-poll.ts). close() is
+// idempotent and releases everything in order, each step bounded (lifecycle/teardown.ts).
+// Commands run it: `duckmig api` and `duckmig start`.
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { Queue, QueueEvents } from 'bullmq';
@@ -12,6 +13,7 @@ import { redisUrlMissing } from '../config/config-error.js';
 import { redisTopology, type RedisConnection, type RedisTopology } from '../config/redis-connection.js';
 import { teardown, type TeardownStep } from '../lifecycle/teardown.js';
 import { createApp, type ApiApp, type ApiDeps } from './app.js';
+import { withStatusPoll } from './status-poll.js';
 import type { ApiConfig } from './config.js';
 import type { MigrationQueue } from './jobs.js';
 import { createNotifier, type Notifier } from '../notify/notifier.js';
@@ -117,7 +119,9 @@ async function openQueue(topology: RedisTopology, queueName: string, log: Logger
 
 /** Serves the app (WebSockets included) on HOST:PORT; resolves with its URL once listening. */
 async function listen(api: ApiApp, config: ApiConfig, opened: Opened): Promise<string> {
-  const server = (opened.server = serve({ fetch: api.app.fetch, port: config.port, hostname: config.host }));
+  // a status poll is answered before @hono/node-server wraps the request for the app
+  const createServer = withStatusPoll(api.pollStatus);
+  const server = (opened.server = serve({ fetch: api.app.fetch, port: config.port, hostname: config.host, createServer }));
   api.injectWebSocket(server);
   await new Promise<void>((resolve, reject) => {
     if (server.listening) return resolve();

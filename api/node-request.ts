@@ -34,7 +34,11 @@ const OUTER_WHITESPACE = /^[\t\n\r ]+|[\t\n\r ]+$/g;
  */
 export function requestHeader(c: Context, name: string): string | undefined {
   const incoming = nodeRequest(c);
-  if (!incoming) return c.req.header(name);
+  return incoming ? rawHeader(incoming, name) : c.req.header(name);
+}
+
+/** A header of a node request, as requestHeader() gives it. */
+export function rawHeader(incoming: IncomingMessage, name: string): string | undefined {
   const raw = incoming.rawHeaders;
   const wanted = name.toLowerCase();
   let value: string | undefined;

@@ -16,10 +16,14 @@ declare module 'hono' {
   }
 }
 
+/** The id of a request that sent `given` as its X-Request-Id (or none). */
+export function requestIdOf(given: string | undefined): string {
+  return given && given.length <= MAX_LENGTH && !UNSAFE.test(given) ? given : crypto.randomUUID();
+}
+
 export function requestId(): MiddlewareHandler {
   return async function requestId(c, next) {
-    const given = requestHeader(c, REQUEST_ID_HEADER);
-    const id = given && given.length <= MAX_LENGTH && !UNSAFE.test(given) ? given : crypto.randomUUID();
+    const id = requestIdOf(requestHeader(c, REQUEST_ID_HEADER));
     c.set('requestId', id);
     const outgoing = nodeResponse(c);
     if (outgoing && !outgoing.headersSent) outgoing.setHeader(REQUEST_ID_HEADER, id);

@@ -53,22 +53,31 @@ const MESSAGES: Record<Level, string> = {
   trace: 'request',
 };
 
+/** What the closing line says about a request. */
+export interface RequestEnd {
+  method: string;
+  path: string;
+  status: number;
+  /** performance.now() when it arrived */
+  started: number;
+  /** the token's or session's name */
+  user: string | undefined;
+}
+
+/** The request's closing line, at the level its method and status call for (built only when that level is on). */
+export function logRequestEnd(base: Logger, requestLogger: () => Logger, { method, path, status, started, user }: RequestEnd): void {
+  const level = levelOf(method, status);
+  if (!base.isLevelEnabled(level)) return;
+  const line = { method, path, status, durationMs: Math.round((performance.now() - started) * 100) / 100, user };
+  requestLogger()[level](line, status === 401 || status === 429 ? 'request rejected' : MESSAGES[level]);
+}
+
 export function requestLog({ logger }: RequestLogOptions): MiddlewareHandler {
   return async function requestLog(c, next) {
     const started = performance.now();
     const lazy = new LazyRequestLogger(logger, c.get('requestId'));
     c.set('requestLogger', lazy);
     await next();
-    const status = c.res.status;
-    const level = levelOf(c.req.method, status);
-    if (!logger.isLevelEnabled(level)) return;
-    const line = {
-      method: c.req.method,
-      path: c.req.path,
-      status,
-      durationMs: Math.round((performance.now() - started) * 100) / 100,
-      user: c.get('principal')?.name,
-    };
-    lazy.logger[level](line, status === 401 || status === 429 ? 'request rejected' : MESSAGES[level]);
+    logRequestEnd(logger, () => lazy.logger, { method: c.req.method, path: c.req.path, status: c.res.status, started, user: c.get('principal')?.name });
   };
 }

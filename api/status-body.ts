@@ -14,15 +14,19 @@ export interface SummaryAnswer {
   body: string;
   /** the 200's headers, Content-Length included */
   headers: Readonly<Record<string, string>>;
-  /** the 304's: the same validators, no Content-Length (naive HTTP clients would wait for that many bytes) */
+  /**
+   * the 304's: the same validators and Content-Type, no Content-Length (naive HTTP clients
+   * would wait for that many bytes). A cache refreshes what it stored with a 304's headers,
+   * so its Content-Type is the 200's (@hono/node-server would add text/plain to one without).
+   */
   notModifiedHeaders: Readonly<Record<string, string>>;
 }
 
 function summaryAnswer(key: string, state: StatusState): SummaryAnswer {
   const etag = `"s1-${createHash('sha256').update(key).digest('base64url').slice(0, 27)}"`;
   const body = JSON.stringify(summarize(state));
-  const validators = { ETag: etag, 'Cache-Control': 'private, no-cache' };
-  return { etag, body, headers: { ...validators, 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) }, notModifiedHeaders: validators };
+  const notModifiedHeaders = { ETag: etag, 'Cache-Control': 'private, no-cache', 'Content-Type': 'application/json' };
+  return { etag, body, headers: { ...notModifiedHeaders, 'Content-Length': String(Buffer.byteLength(body)) }, notModifiedHeaders };
 }
 
 export function summarize(state: StatusState): StatusSummary {

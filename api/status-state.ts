@@ -26,15 +26,20 @@ export class StatusStateReader {
     this.#freshness = freshness;
   }
 
-  read(): Promise<StatusState> {
+  /** The last read while it may still answer (as read() would answer at once), else null. */
+  fresh(): StatusState | null {
     const last = this.#last;
     const freshness = this.#freshness;
-    if (last && freshness?.fresh(last.stamp)) {
-      // past half its reuse time, the next read starts in the background: while nothing
-      // changes, pollers are answered at once and never queue behind a read of Redis
-      if (!this.#running && freshness.refreshDue(last.stamp)) void this.#start().catch(() => undefined);
-      return Promise.resolve(last.state);
-    }
+    if (!last || !freshness?.fresh(last.stamp)) return null;
+    // past half its reuse time, the next read starts in the background: while nothing
+    // changes, pollers are answered at once and never queue behind a read of Redis
+    if (!this.#running && freshness.refreshDue(last.stamp)) void this.#start().catch(() => undefined);
+    return last.state;
+  }
+
+  read(): Promise<StatusState> {
+    const fresh = this.fresh();
+    if (fresh) return Promise.resolve(fresh);
     if (!this.#running) return this.#start();
     // the read in progress may have begun before this caller arrived: wait for the next one;
     // if it fails (Redis unreachable), so do its followers, without a second wait

@@ -36,9 +36,8 @@ import type { MaintenanceSettings } from '../../config/governance.js';
 import { enqueue, refuseWhenPaused, getJobView, listRecentJobs, listScheduledRuns, waitForJob, type MigrationQueue } from '../jobs.js';
 import { scheduleRun, type RunSchedule } from '../run-schedule.js';
 import { requestHeader } from '../node-request.js';
-import { fullBody, matchesIfNoneMatch, SummaryCache } from '../status-body.js';
-import type { StatusFreshness } from '../status-freshness.js';
-import { StatusStateReader } from '../status-state.js';
+import { fullBody, matchesIfNoneMatch, type SummaryCache } from '../status-body.js';
+import type { StatusStateReader } from '../status-state.js';
 import type { WorkerKeys, WorkerStateReader } from '../worker-state.js';
 import { driftRoute, dryRunRoute, historyExportRoute, historyRoute, pendingSqlRoute, restoreRoute, runRoute, scheduledRunsRoute, statusRoute, undoPreviewRoute, undoRoute } from './definitions.js';
 import { relativeTo, routeGroup } from './group.js';
@@ -56,8 +55,10 @@ export interface MigrationRoutesDeps {
   limiter: MiddlewareHandler;
   /** a run or restore not confirmed within this long is refused by the worker (run-deadline.ts) */
   runDeadlineMs?: number;
-  /** lets a status read answer later requests until a change is announced (status-freshness.ts) */
-  statusFreshness?: StatusFreshness;
+  /** the status reads (shared with the status poll, status-poll.ts) */
+  statusState: StatusStateReader;
+  /** the summary, serialized once per state (shared with the status poll) */
+  summaries: SummaryCache;
   /** announces run events (notify/notifier.ts) */
   notify?: (input: NotificationInput) => Promise<void>;
   /** when runs may start; null: any time */
@@ -86,8 +87,7 @@ function inProgress(jobId: string): ApiError {
 export function migrationRoutes(deps: MigrationRoutesDeps): OpenAPIHono {
   const app = routeGroup();
   const { queue, queueEvents, redis, keys, workerState, limiter, runDeadlineMs = DEFAULT_RUN_DEADLINE_MS, approvals = 'off', notify = async () => undefined, maintenance } = deps;
-  const statusState = new StatusStateReader(queue, workerState, redis, deps.statusFreshness);
-  const summaries = new SummaryCache();
+  const { statusState, summaries } = deps;
 
   async function enqueueExclusive(data: Extract<JobData, { kind: 'run' | 'restore' | 'undo' }>, schedule: RunSchedule = { delayMs: 0 }): Promise<EnqueuedResponse> {
     await refuseWhenPaused(queue);
