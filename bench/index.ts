@@ -28,6 +28,11 @@ const REGISTRY: Entry[] = [
     load: async () => (await import('./service-bench.js')).serviceBench,
   },
   {
+    name: 'status-cpu',
+    summary: 'CPU per status poll (summary, 304), one request at a time, vs the Hono floor',
+    load: async () => (await import('./status-cpu-bench.js')).statusCpuBench,
+  },
+  {
     name: 'restore',
     summary: 'restore point of a ~1 GB database vs a plain file copy (≤ 1.5×)',
     load: async () => (await import('./restore-bench.js')).restoreBench,
