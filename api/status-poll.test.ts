@@ -232,3 +232,34 @@ describe('status poll without a reusable read', () => {
     }
   });
 });
+
+describe('status poll behind a trusted proxy', () => {
+  it('judges the client X-Forwarded-For names, as the app does: a throttled one reaches the app, another is polled', async () => {
+    const proxied = await startApiHarness({ statusCacheMs: 10_000, trustProxy: true, authFailures: { limit: 1, windowMs: 60_000 } });
+    const answered: boolean[] = [];
+    const createServer = withStatusPoll((incoming, outgoing) => {
+      answered.push(proxied.api.pollStatus(incoming, outgoing));
+      return answered.at(-1)!;
+    });
+    const s = serve({ fetch: proxied.api.app.fetch, port: 0, hostname: '127.0.0.1', createServer });
+    try {
+      if (!s.listening) await once(s, 'listening');
+      const url = `http://127.0.0.1:${(s.address() as AddressInfo).port}${STATUS}`;
+      const poll = async (client: string, token = proxied.tokens.viewer.token) => {
+        const res = await fetch(url, { headers: { Authorization: `Bearer ${token}`, 'X-Forwarded-For': `198.51.100.7, ${client}` } });
+        return { status: res.status, polled: answered.at(-1) };
+      };
+      // reads are reused once the API hears Redis's announcements; the client is then known clean
+      await vi.waitFor(async () => expect(await poll('203.0.113.1')).toEqual({ status: 200, polled: true }), { timeout: 5_000, interval: 20 });
+      // one failure (the limit) throttles 203.0.113.2, not 203.0.113.1, though both come through the same proxy
+      expect(await poll('203.0.113.2', 'not-a-token-of-anyone-0123456789')).toEqual({ status: 401, polled: false });
+      expect(await poll('203.0.113.2')).toEqual({ status: 429, polled: false });
+      const again = await poll('203.0.113.1');
+      // the first client stays clean (polled, or answered by the app once its clean second ran out)
+      expect(again.status).toBe(200);
+    } finally {
+      await new Promise((resolve) => s.close(resolve));
+      await proxied.close();
+    }
+  });
+});
