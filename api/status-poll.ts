@@ -88,6 +88,14 @@ export function statusPoll({ path, role, tokens, throttle, trustProxy, statusSta
 export function withStatusPoll(poll: StatusPoll): typeof createServer {
   return ((options: ServerOptions, listener: RequestListener) =>
     createServer(options, (incoming, outgoing) => {
-      if (!poll(incoming, outgoing)) listener(incoming, outgoing);
+      let answered: boolean;
+      try {
+        answered = poll(incoming, outgoing);
+      } catch {
+        // never expected; thrown out of a request listener it would end the process. The
+        // app answers instead (and reports what fails there), unless the answer is out.
+        answered = outgoing.headersSent;
+      }
+      if (!answered) listener(incoming, outgoing);
     })) as typeof createServer;
 }
