@@ -81,7 +81,7 @@ export const DatabaseSchema = z.object({
   views: z.array(SchemaView),
   macros: z.array(SchemaMacro),
   sequences: z.array(SchemaSequence),
-  /** tables left out: duckmig's own ledger */
+  /** tables left out: duckmig's own ledger tables that this database has */
   excluded: z.array(z.string()),
 });
 export type DatabaseSchema = z.infer<typeof DatabaseSchema>;

@@ -112,3 +112,55 @@ describe('a COMMIT that fails', () => {
     await db.close();
   });
 });
+
+// A runner that mirrors nothing into schema_version (a fleet target's) writes a successful
+// run's history row inside its last migration's transaction: a COMMIT that fails there must
+// take the row with it, so that the run is recorded as the failure it is.
+describe('the last COMMIT of a run that writes its history row with it', () => {
+  it('fails on a duplicate key: the run is recorded as failed, with the earlier migration applied', async () => {
+    box = sandbox({ copyMigrations: false });
+    box.write('001_first.sql', 'CREATE TABLE first (id INTEGER);\n');
+    box.write('002_keys.sql', DUPLICATE_KEYS);
+    const { db, runner } = await openRunner(box, { legacyVersions: 'adopted' });
+    const result = await runner.run({ appliedBy: 'alice' });
+    expect(result.status).toBe('failed');
+    expect(result.migrations.map((m) => [m.version, m.status])).toEqual([
+      [1, 'applied'],
+      [2, 'failed'],
+    ]);
+    expect(await rowsOf(db, 'SELECT run_id, status, to_version FROM schema_migration_runs')).toEqual([{ run_id: result.runId, status: 'failed', to_version: 1 }]);
+    expect(await rowsOf(db, 'SELECT version, status FROM schema_migrations ORDER BY applied_at, rowid')).toEqual([
+      { version: 1, status: 'applied' },
+      { version: 2, status: 'failed' },
+    ]);
+    await db.close();
+  });
+
+  it('invalidates the database: the run is recorded as failed on the reopened file', async () => {
+    box = sandbox({ copyMigrations: false });
+    box.write('001_struct_table.sql', STRUCT_TABLE);
+    box.write('002_rename_field.sql', STRUCT_RENAME);
+    const { db, runner } = await openRunner(box, { legacyVersions: 'adopted' });
+    const result = await runner.run();
+    expect(result.status).toBe('failed');
+    expect(await rowsOf(db, 'SELECT run_id, status, to_version FROM schema_migration_runs')).toEqual([{ run_id: result.runId, status: 'failed', to_version: 1 }]);
+    await db.close();
+  });
+
+  it('succeeds: the history row says what the result says', async () => {
+    box = sandbox({ copyMigrations: false });
+    box.write('001_first.sql', 'CREATE TABLE first (id INTEGER);\n');
+    box.write('002_second.sql', 'CREATE TABLE second (id INTEGER);\n');
+    const { db, runner } = await openRunner(box, { legacyVersions: 'adopted' });
+    const result = await runner.run({ appliedBy: 'alice', reason: 'release 7' });
+    expect(result.status).toBe('success');
+    const [run] = await runner.listRuns();
+    expect(run).toMatchObject({ runId: result.runId, status: 'success', requestedBy: 'alice', reason: 'release 7', fromVersion: 0, toVersion: 2, durationMs: result.durationMs });
+    expect(run!.migrations.map((m) => [m.version, m.status])).toEqual([
+      [1, 'applied'],
+      [2, 'applied'],
+    ]);
+    expect(await rowsOf(db, "SELECT count(*)::INTEGER AS n FROM schema_migration_runs WHERE status = 'running'")).toEqual([{ n: 0 }]);
+    await db.close();
+  });
+});

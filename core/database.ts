@@ -16,7 +16,7 @@ import type { Logger } from 'pino';
 import { databaseTraces } from './database-traces.js';
 import { settleSwap, SwapInProgressError } from './restore-journal.js';
 import { SANDBOX_INSTANCE_OPTIONS, applySandbox } from './sandbox.js';
-import { enableProgress } from './statement-progress.js';
+import { PROGRESS_SETTINGS } from './statement-progress.js';
 
 export class DatabaseLockedError extends Error {
   override name = 'DatabaseLockedError';
@@ -187,9 +187,7 @@ export class Database {
           throw new SwapInProgressError(full, swapping);
         }
         const connection = await instance.connect();
-        await applySandbox(connection, options.allowedPaths)
-          .then(() => enableProgress(connection))
-          .catch((err: unknown) => {
+        await applySandbox(connection, options.allowedPaths, PROGRESS_SETTINGS).catch((err: unknown) => {
             connection.closeSync();
             instance.closeSync();
             throw err;

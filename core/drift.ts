@@ -9,10 +9,9 @@ import { LEDGER_TABLES } from './ledger.js';
 import { replaySchema, SchemaReplayError, type ReplayOptions } from './schema-at.js';
 import { readDatabaseSchema } from './schema.js';
 import { KEPT_AS } from './tool-history.js';
-import { FENCE_TABLE } from './write-fence.js';
 
 /** Tables no migration creates: duckmig's ledger and fleet fence, imported tools' version tables (kept after an import). */
-const DRIFT_EXCLUDED: readonly string[] = [...LEDGER_TABLES, FENCE_TABLE, 'goose_db_version', 'flyway_schema_history', ...Object.values(KEPT_AS)].sort();
+const DRIFT_EXCLUDED: readonly string[] = [...LEDGER_TABLES, 'goose_db_version', 'flyway_schema_history', ...Object.values(KEPT_AS)].sort();
 
 /** The live side of a drift check: the schema as drift compares it, and how long reading it took. */
 export interface LiveSchemaRead {

@@ -8,6 +8,7 @@ import type { LedgerEntry, LedgerStatus } from '../contract/index.js';
 import { fromDbTimestamp, toDbTimestamp } from './db-timestamp.js';
 import { ApprovalHistory, APPROVALS_TABLE } from './approval-history.js';
 import { RunHistory } from './run-history.js';
+import { FENCE_COLUMNS, FENCE_TABLE, type FenceStore } from './write-fence.js';
 
 // Same definition as the top of migrations/duckdb/001_initial_schema.sql (a test keeps
 // them equal). No defaults with functions: ALTER TABLE on such tables trips DuckDB's
@@ -52,8 +53,8 @@ const LEGACY_DDL = `CREATE TABLE IF NOT EXISTS schema_version (
 
 /** The tables ensure() creates; approvals (approval-history.ts) are created on first use. */
 const CORE_TABLES = ['schema_migrations', 'schema_migration_runs', 'schema_version'] as const;
-/** duckmig's own tables: never part of the schema people see. */
-export const LEDGER_TABLES = [...CORE_TABLES, APPROVALS_TABLE] as const;
+/** duckmig's own tables: never part of the schema people see (the fence table only in files fenced before the run history carried the token). */
+export const LEDGER_TABLES = [...CORE_TABLES, APPROVALS_TABLE, FENCE_TABLE] as const;
 
 /** Version columns that hold BIGINT versions; older databases have them as INTEGER. */
 const VERSION_COLUMNS = [
@@ -70,6 +71,8 @@ const LEDGER_DDL_WIDE = wide(LEDGER_DDL, ['version']);
 const RUNS_DDL_WIDE = wide(RUNS_DDL, ['from_version', 'to_version']);
 
 const CORE_DDL: Record<(typeof CORE_TABLES)[number], string> = { schema_migrations: LEDGER_DDL_WIDE, schema_migration_runs: RUNS_DDL_WIDE, schema_version: LEGACY_DDL };
+/** The run history of a file a fenced run creates: each fenced run's row carries its token (write-fence.ts). */
+const RUNS_DDL_FENCED = RUNS_DDL_WIDE.replace(/\n\)$/, `,\n    ${FENCE_COLUMNS[0]} VARCHAR,\n    ${FENCE_COLUMNS[1]} BIGINT\n)`);
 
 /** schema_version stays exactly the old application's table (INTEGER PRIMARY KEY). */
 const LEGACY_MAX_VERSION = 2 ** 31 - 1;
@@ -167,6 +170,10 @@ export class Ledger {
   #foreign: string[] | null = null;
   /** version columns the last catalog read found still INTEGER (null: not read) */
   #narrow: (typeof VERSION_COLUMNS)[number][] | null = null;
+  /** whether the run history has the fence columns (null: no catalog read found it) */
+  #runsFenced: boolean | null = null;
+  /** whether the run history's DDL that missingTables() last handed out has them */
+  #runsCreatedFenced = false;
   #insert: Promise<DuckDBPreparedStatement> | undefined;
   #lastWrite: Promise<unknown> = Promise.resolve();
   #widened = false;
@@ -203,6 +210,7 @@ export class Ledger {
 
   /** A table this connection just created (DDL that committed): known from now on. */
   created(...tables: (typeof LEDGER_TABLES)[number][]): void {
+    if (tables.includes('schema_migration_runs')) this.#runsFenced = this.#runsCreatedFenced;
     for (const t of tables) {
       this.#known.add(t);
       this.#absent?.delete(t);
@@ -238,6 +246,19 @@ export class Ledger {
     for (const t of LEDGER_TABLES) if (present.has(t) && !(t === 'schema_migrations' && this.#foreign)) this.#known.add(t);
     this.#absent = new Set(LEDGER_TABLES.filter((t) => !present.has(t)));
     this.#narrow = VERSION_COLUMNS.filter(([t, column]) => tables.get(t)?.get(column) === 'INTEGER');
+    const runs = tables.get('schema_migration_runs');
+    this.#runsFenced = runs ? runs.has(FENCE_COLUMNS[1]) : null;
+  }
+
+  /**
+   * Where a fenced run keeps its token in this file (write-fence.ts): on its run-history row
+   * when the run history has the fence columns or does not exist yet (the fenced run creates
+   * it with them), else in the fence table.
+   */
+  async fenceStore(): Promise<FenceStore> {
+    if (!(await this.has('schema_migration_runs'))) return 'runs';
+    if (this.#runsFenced === null) await this.#inspect();
+    return this.#runsFenced ? 'runs' : 'table';
   }
 
   /** ALTER … TYPE BIGINT for version columns still INTEGER (no index on these tables, so DuckDB allows it). */
@@ -269,14 +290,20 @@ export class Ledger {
    * Widens old version columns (ALTER and CHECKPOINT: never inside a transaction), then the
    * core tables still missing and their DDL, for the caller to run in its own transaction and
    * report with created() once it committed. Refuses another tool's schema_migrations.
+   * `legacy: false` (a runner that mirrors nothing into schema_version, RunnerOptions.legacyVersions
+   * 'adopted', on a file without one) leaves schema_version out: an empty table with a
+   * primary key that every checkpoint would write for nothing. `fenced`: a run history created
+   * now gets the fence columns.
    */
-  async missingTables(): Promise<{ tables: (typeof CORE_TABLES)[number][]; ddl: string[] }> {
+  async missingTables(options: { legacy?: boolean; fenced?: boolean } = {}): Promise<{ tables: (typeof CORE_TABLES)[number][]; ddl: string[] }> {
     await this.has('schema_migrations'); // refuses another tool's table
+    const wanted = (options.legacy ?? true) ? CORE_TABLES : CORE_TABLES.filter((t) => t !== 'schema_version');
     const tables: (typeof CORE_TABLES)[number][] = [];
-    for (const t of CORE_TABLES) if (!(await this.has(t))) tables.push(t);
+    for (const t of wanted) if (!(await this.has(t))) tables.push(t);
     // a versioned table created now is BIGINT from the start: nothing to read back and widen
     await this.#widenVersionColumns();
-    return { tables, ddl: tables.map((t) => CORE_DDL[t]) };
+    this.#runsCreatedFenced = options.fenced ?? false;
+    return { tables, ddl: tables.map((t) => (t === 'schema_migration_runs' && options.fenced ? RUNS_DDL_FENCED : CORE_DDL[t])) };
   }
 
   async read(): Promise<LedgerEntry[]> {

@@ -6,6 +6,7 @@ import type { DuckDBValue } from '@duckdb/node-api';
 import type { RunSummary } from '../contract/index.js';
 import { fromDbTimestamp, toDbTimestamp } from './db-timestamp.js';
 import type { Ledger } from './ledger.js';
+import { FENCE_COLUMNS, type WriteFence } from './write-fence.js';
 
 /** What a run's 'running' row says before it applies anything. */
 export interface RunStart {
@@ -61,24 +62,30 @@ export class RunHistory {
     this.#ledger = ledger;
   }
 
-  /** Marks a run as started (status 'running'); its final row replaces the mark (writeRun). */
-  async start(start: RunStart): Promise<void> {
+  /**
+   * Marks a run as started (status 'running'); its final row replaces the mark (writeRun).
+   * `fence`: the run's fence claim rides on the mark (a run history with the fence columns,
+   * write-fence.ts); the final row leaves those columns as they are.
+   */
+  async start(start: RunStart, fence?: Pick<WriteFence, 'shard' | 'token'>): Promise<void> {
+    const values: DuckDBValue[] = [start.runId, start.jobId, start.mode, start.requestedBy, start.reason, toDbTimestamp(start.startedAt), toDbTimestamp(start.startedAt), start.fromVersion, start.fromVersion];
     await this.#ledger.connection.run(
       `INSERT INTO schema_migration_runs (run_id, job_id, mode, status, requested_by, reason, started_at, finished_at,
-         duration_ms, from_version, to_version, error, migrations, restore_point)
-       VALUES (?, ?, ?, 'running', ?, ?, CAST(? AS TIMESTAMP), CAST(? AS TIMESTAMP), 0, ?, ?, NULL, '[]', NULL)`,
-      [start.runId, start.jobId, start.mode, start.requestedBy, start.reason, toDbTimestamp(start.startedAt), toDbTimestamp(start.startedAt), start.fromVersion, start.fromVersion],
+         duration_ms, from_version, to_version, error, migrations, restore_point${fence ? `, ${FENCE_COLUMNS.join(', ')}` : ''})
+       VALUES (?, ?, ?, 'running', ?, ?, CAST(? AS TIMESTAMP), CAST(? AS TIMESTAMP), 0, ?, ?, NULL, '[]', NULL${fence ? ', ?, ?' : ''})`,
+      fence ? [...values, fence.shard, fence.token] : values,
     );
   }
   /**
    * Runs still marked 'running' belong to a process that died (killed, crashed, out of
    * disk) or a run that ended without a result: each becomes 'crashed', with what the
-   * ledger shows that run committed. Call it only while no run is in progress on the file.
+   * ledger shows that run committed. Call it only while no run is in progress on the file,
+   * but for the `ongoing` one, whose mark is already written.
    */
-  async recordCrashed(why: string): Promise<RunSummary[]> {
+  async recordCrashed(why: string, ongoing?: string): Promise<RunSummary[]> {
     if (!(await this.#ledger.has('schema_migration_runs'))) return [];
     const reader = await this.#ledger.connection.runAndReadAll("SELECT run_id FROM schema_migration_runs WHERE status = 'running'");
-    const runIds = reader.getRows().map((r) => String(r[0]));
+    const runIds = reader.getRows().map((r) => String(r[0])).filter((id) => id !== ongoing);
     if (runIds.length === 0) return [];
     const ledger = await this.#ledger.read();
     const crashed: RunSummary[] = [];

@@ -45,6 +45,12 @@ export interface RunnerOptions {
    * apply, i.e. one an old build created; fleet targets, where no old build runs otherwise).
    */
   legacyVersions?: 'always' | 'adopted';
+  /**
+   * Which runner events the logger gets at info: 'all' (default), or 'failures' (a failed
+   * migration at error, every other event at debug: a fleet worker, whose one line per target
+   * says how its run ended, and whose thousands of targets would otherwise log a dozen lines each).
+   */
+  logEvents?: 'all' | 'failures';
   /** values never to show in an error (tokens, passwords): replaced with [redacted]; a function is asked each time */
   secrets?: readonly string[] | (() => readonly string[]);
   /**

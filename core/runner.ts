@@ -47,7 +47,7 @@ import { summarize } from './statement-text.js';
 import { excerpt, pendingList, plannedMigration } from './preview.js';
 import { describePlanDifference, driftRefusal, planDifference, type PendingMigration } from '../contract/index.js';
 import type { DryRunOptions, RunnerOptions, RunOptions, UndoOptions, UndoPreviewOptions } from './runner-options.js';
-import { FenceRefusedError, passFence } from './write-fence.js';
+import { FenceRefusedError, confirmFence } from './write-fence.js';
 import { setUpRun } from './run-setup.js';
 import type { RunStart } from './run-history.js';
 import { downMigration, droppedData, restoreOffer, undoPlanId, undoRange, undoReport, undoSteps, type UndoRange } from './undo.js';
@@ -150,11 +150,12 @@ export class MigrationRunner {
     };
     this.#checkpoints = new Checkpointer(checkpoint, options.checkpoint ?? DEFAULT_CHECKPOINT_BUDGET, options.database?.path, options.logger);
     const logger = options.logger;
+    const quiet = options.logEvents === 'failures';
     if (logger) {
       // statement events are logged at debug: asking for them otherwise would keep every file from running at once
       this.events.onEvent(
         (event) => {
-          const level = event.type === 'migration:failed' ? 'error' : event.type.startsWith('statement:') ? 'debug' : 'info';
+          const level = event.type === 'migration:failed' ? 'error' : event.type.startsWith('statement:') || quiet ? 'debug' : 'info';
           logger[level]({ ...event, event: event.type }, event.type);
         },
         { statements: logger.isLevelEnabled('debug') },
@@ -261,9 +262,10 @@ export class MigrationRunner {
         ? null
         : { runId, jobId: options.jobId ?? null, mode: 'apply', requestedBy: options.appliedBy ?? SYSTEM_USER, reason: options.reason ?? null, startedAt: startedAt.toISOString(), fromVersion: a.currentVersion };
     let settled: boolean;
+    let marked: boolean;
     try {
       // the ledger tables, the fence's claim and the run's 'running' mark commit together (run-setup.ts)
-      ({ settled } = await setUpRun(this.#ledger, { fence: options.fence, start: mark, adopting: this.#toAdopt(a).length > 0 }));
+      ({ settled, marked } = await setUpRun(this.#ledger, { fence: options.fence, start: mark, adopting: this.#toAdopt(a).length > 0, legacy: this.#mirrorLegacy }));
     } catch (err) {
       if (!(err instanceof FenceRefusedError)) throw err;
       this.#fenceRefused = err;
@@ -271,9 +273,9 @@ export class MigrationRunner {
     }
     if (!settled) {
       await this.#adopt(a);
-      await this.recordCrashedRuns();
+      await this.#ledger.runs.recordCrashed(RUN_CRASHED_MESSAGE, marked ? runId : undefined);
       // marks the run before anything is applied: if this process dies, the next one records it
-      if (mark) await this.#ledger.runs.start(mark);
+      if (mark && !marked) await this.#ledger.runs.start(mark);
     }
 
     let results: MigrationResult[];
@@ -286,30 +288,48 @@ export class MigrationRunner {
         return this.#recorded(result, options);
       }
     }
+    const resultOf = (results: MigrationResult[]): RunResult => {
+      const failed = results.find((r) => r.status === 'failed' || r.status === 'cancelled');
+      const status: RunStatus = batch.length === 0 ? 'nothing-to-do' : failed ? (failed.status === 'cancelled' ? 'cancelled' : 'failed') : 'success';
+      const toVersion = results.filter((r) => r.status === 'applied').reduce((v, r) => Math.max(v, r.version), a.currentVersion);
+      return this.#resultOf({
+        ...base,
+        status,
+        migrations: results,
+        toVersion,
+        error: failed ? errorExcerpt(`${failed.file}: ${failed.error?.message ?? failed.status}`) : undefined,
+        restorePoint: restorePoint ?? undefined,
+        planId,
+        ...(!this.#mayWrite(options) && { errorCode: 'lease-lost' as const }),
+      });
+    };
+    // a run whose every migration applies writes its history row in its last migration's
+    // transaction: one COMMIT fewer, and the row commits exactly when the run succeeded (a
+    // COMMIT that fails rolls the row back with it, and the failure is recorded as usual).
+    // Not while schema_version is mirrored: its catch-up (#syncLegacy) comes after the last
+    // COMMIT, and a run that dies before it must stay 'running', so that recording it as
+    // crashed brings schema_version up to date.
+    let recordedEarly: RunResult | undefined;
+    const recordSuccess = this.#mirrorLegacy
+      ? undefined
+      : async (done: MigrationResult[]) => {
+          const success = resultOf(done);
+          await recordFinishedRun(this.#ledger, success, { jobId: options.jobId, requestedBy: options.appliedBy, reason: options.reason });
+          recordedEarly = success;
+        };
     if (batch.length === 0) {
       results = [];
     } else {
       this.#emitRunStart(runId, 'apply', batch);
-      results = options.allOrNothing ? await this.#applyBatch(batch, runId, options) : await this.#applyEach(batch, runId, options);
+      results = options.allOrNothing ? await this.#applyBatch(batch, runId, options) : await this.#applyEach(batch, runId, options, recordSuccess);
     }
     if (results.some((r) => r.status === 'applied') && this.#mayWrite(options) && this.#mirrorLegacy) await this.#syncLegacy();
 
-    const failed = results.find((r) => r.status === 'failed' || r.status === 'cancelled');
-    const status: RunStatus = batch.length === 0 ? 'nothing-to-do' : failed ? (failed.status === 'cancelled' ? 'cancelled' : 'failed') : 'success';
-    const toVersion = results.filter((r) => r.status === 'applied').reduce((v, r) => Math.max(v, r.version), a.currentVersion);
-    const result = this.#resultOf({
-      ...base,
-      status,
-      migrations: results,
-      toVersion,
-      error: failed ? errorExcerpt(`${failed.file}: ${failed.error?.message ?? failed.status}`) : undefined,
-      restorePoint: restorePoint ?? undefined,
-      planId,
-      ...(!this.#mayWrite(options) && { errorCode: 'lease-lost' as const }),
-    });
+    const early = recordedEarly?.status === 'success' && results.every((r) => r.status === 'applied') ? recordedEarly : undefined;
+    const result = early ?? resultOf(results);
     // the history row commits before the run's last CHECKPOINT, which then leaves no WAL for
     // close() to checkpoint again; a rehearsal's copy is thrown away: no CHECKPOINT for it
-    const recorded = this.#mayWrite(options) ? await this.#recorded(result, options) : result;
+    const recorded = early ?? (this.#mayWrite(options) ? await this.#recorded(result, options) : result);
     if (!this.#discardable) await this.#checkpoints.atEnd();
     this.#announce(recorded);
     return recorded;
@@ -780,8 +800,12 @@ export class MigrationRunner {
     return this.#execute(m, index, total, runId, signal, true);
   }
 
-  /** One transaction per migration, each together with its ledger row. */
-  async #applyEach(batch: MigrationFile[], runId: string, options: RunOptions): Promise<MigrationResult[]> {
+  /**
+   * One transaction per migration, each together with its ledger row. `recordSuccess` writes
+   * the run's history row inside the last migration's transaction, before its COMMIT, given
+   * the results as they stand if that COMMIT succeeds.
+   */
+  async #applyEach(batch: MigrationFile[], runId: string, options: RunOptions, recordSuccess?: (results: MigrationResult[]) => Promise<void>): Promise<MigrationResult[]> {
     const results = batch.map(notRun);
     const interrupt = this.#interruptOn(options.signal);
     try {
@@ -793,7 +817,8 @@ export class MigrationRunner {
           let lateError: string | undefined;
           try {
             await this.#writeApplied(m, outcome.durationMs, runId, options);
-            if (options.fence) await passFence(this.#connection, options.fence);
+            if (options.fence) confirmFence(options.fence);
+            if (recordSuccess && index === batch.length - 1) await recordSuccess(results.map((r, i) => (i === index ? result : r)));
             this.#phase('committing', m);
             await this.#connection.run('COMMIT');
             if (!(await this.#verifyCommitted(m, runId, interrupt.fired))) lateError = 'cancelled: the transaction was interrupted before it committed';
@@ -852,7 +877,7 @@ export class MigrationRunner {
         const last = done.at(-1)!;
         const lastIndex = batch.indexOf(last.m);
         try {
-          if (options.fence) await passFence(this.#connection, options.fence);
+          if (options.fence) confirmFence(options.fence);
           this.#phase('committing');
           await this.#connection.run('COMMIT');
           if (!(await this.#verifyCommitted(last.m, runId, interrupt.fired))) {

@@ -25,7 +25,8 @@ it('replays the shipped migrations to version 2 and to version 4', async () => {
   const v4 = await replaySchema({ source, applied: await appliedUpTo(4) });
 
   expect(v2.tables.map((t) => t.name)).toEqual(['links', 'projects', 'repositories', 'system_logs']);
-  expect(v2.excluded).toEqual(['schema_migration_approvals', 'schema_migration_runs', 'schema_migrations', 'schema_version']);
+  // duckmig's own tables that the replayed database has are named as left out, not listed
+  expect(v2.excluded).toEqual(['schema_migration_runs', 'schema_migrations', 'schema_version']);
   const projects = v2.tables.find((t) => t.name === 'projects')!;
   expect(projects.columns.map((c) => [c.name, c.type, c.nullable])).toEqual([
     ['id', 'VARCHAR', false],

@@ -31,11 +31,16 @@ const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
 export async function readDatabaseSchema(connection: DuckDBConnection, options: ReadSchemaOptions = {}): Promise<DatabaseSchema> {
   const skip = new Set(options.exclude ?? []);
+  /** the excluded tables this database has */
+  const left: string[] = [];
   const tables = new Map<string, SchemaTable>();
   const estimates = new Map<string, number>();
   for (const t of await rows(connection, `SELECT table_name, estimated_size FROM duckdb_tables() WHERE ${SCOPE} AND NOT internal AND NOT temporary ORDER BY table_name`)) {
     const name = String(t.table_name);
-    if (skip.has(name)) continue;
+    if (skip.has(name)) {
+      left.push(name);
+      continue;
+    }
     tables.set(name, { name, columns: [], constraints: [], indexes: [], rows: null });
     estimates.set(name, Number(t.estimated_size));
   }
@@ -98,7 +103,7 @@ export async function readDatabaseSchema(connection: DuckDBConnection, options: 
     parameters: Array.isArray(f.parameters) ? f.parameters.map(String) : [String(f.parameters)],
     definition: String(f.macro_definition),
   }));
-  return { tables: [...tables.values()], views, macros, sequences, excluded: [...skip].sort() };
+  return { tables: [...tables.values()], views, macros, sequences, excluded: left.sort() };
 }
 
 /** Estimated sizes for every table; count(*) for those small enough, in batched queries. */

@@ -1,7 +1,7 @@
 // DuckDB's progress of the statement running on a connection, sampled on a timer while it
 // runs. Sampling starts only once a statement has run for a moment, so a short statement
 // costs one timer set and cleared and no call into DuckDB. DuckDB reports progress only on a
-// connection where enableProgress() ran; it counts scanned rows, so a statement without a
+// connection with PROGRESS_SETTINGS made; it counts scanned rows, so a statement without a
 // scan (most DDL) reports none and yields no samples.
 import type { DuckDBConnection } from '@duckdb/node-api';
 
@@ -23,13 +23,11 @@ export interface SamplingOptions {
 }
 
 /**
- * Turns on DuckDB's query progress for this connection, without its terminal output. The
- * runner's own setting, made when the database is opened (migrations may not SET).
+ * Turn on DuckDB's query progress for a connection, without its terminal output: the
+ * runner's own settings, made when the database is opened (migrations may not SET). SET
+ * statements, not instance options: DuckDB refuses both there ("Failed to set config").
  */
-export async function enableProgress(connection: DuckDBConnection): Promise<void> {
-  // one call: DuckDB refuses both as instance options ("Failed to set config")
-  await connection.run('SET enable_progress_bar = true; SET enable_progress_bar_print = false');
-}
+export const PROGRESS_SETTINGS = ['SET enable_progress_bar = true', 'SET enable_progress_bar_print = false'] as const;
 
 /**
  * Calls `onSample` whenever DuckDB's percentage for the running statement has grown since

@@ -91,7 +91,8 @@ describe('shard leases on shared storage', () => {
       targets: ['acme', 'globex'],
       migrations: { ...MIGRATIONS, '003_history.sql': 'CREATE TABLE history AS SELECT range AS id, md5(CAST(range AS VARCHAR)) AS digest FROM range(500000);' },
     });
-    const owner = await fleet.startWorker('worker-a', { DUCKMIG_LEASE_TTL_MS: '60000' });
+    // debug: a fleet worker logs its runner's events (migration:start) only at debug
+    const owner = await fleet.startWorker('worker-a', { DUCKMIG_LEASE_TTL_MS: '60000', LOG_LEVEL: 'debug' });
     await owner.waitForOutput('"event":"fleet:consuming"');
     const { outcomes } = await fleet.runTargets('shard-a', [targetJob('run-1', 'acme')]);
     await owner.waitForOutput('"type":"migration:start","runId":"run-1","version":3', 60_000);

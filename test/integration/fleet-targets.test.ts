@@ -102,7 +102,8 @@ describe('fleet target jobs', () => {
         '003_history.sql': 'CREATE TABLE history AS SELECT range AS id, md5(CAST(range AS VARCHAR)) AS digest FROM range(40000000);',
       },
     });
-    const worker = await fleet.startWorker('worker-a');
+    // debug: a fleet worker logs its runner's events (migration:start) only at debug
+    const worker = await fleet.startWorker('worker-a', { LOG_LEVEL: 'debug' });
     await worker.waitForOutput('"event":"fleet:consuming"');
     const { outcomes } = await fleet.runTargets('shard-a', [targetJob('run-1', 'acme')]);
     await worker.waitForOutput('"type":"migration:start","runId":"run-1","version":3', 60_000);

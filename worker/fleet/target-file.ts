@@ -55,7 +55,8 @@ export async function openTarget(file: string, settings: TargetSettings, source:
     if (!existsSync(file)) throw new TargetOpenError('target-missing', message);
     throw new TargetOpenError('target-unreadable', message);
   }
-  // no old application build reads a fleet target's schema_version unless one created it (then it is adopted)
-  const runner = new MigrationRunner({ connection: db.connection, source, database: db, logger: settings.logger, checkpoint: settings.checkpoint, secrets: settings.secrets, legacyVersions: 'adopted', parsed: settings.parsed });
+  // no old application build reads a fleet target's schema_version unless one created it (then it is adopted);
+  // the job logs one line per target (fleet:target-done), the runner's events only at debug
+  const runner = new MigrationRunner({ connection: db.connection, source, database: db, logger: settings.logger, checkpoint: settings.checkpoint, secrets: settings.secrets, legacyVersions: 'adopted', logEvents: 'failures', parsed: settings.parsed });
   return { db, runner };
 }
