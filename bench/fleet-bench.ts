@@ -10,6 +10,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { REPO_ROOT } from '../test/support/system.js';
 import { median, type BenchContext, type BenchReport, type Benchmark, type Goal } from './benchmark.js';
 import { startFloor, type FloorMigration, type FloorProcess } from './fleet-floor.js';
+import { TARGET_MIGRATIONS } from './fleet-workload.js';
 import { halves, resetTargets, startFleetTopology, type FleetTopology } from './fleet-topology.js';
 import { cpuMsOf, watchProcesses } from './process-stats.js';
 import { redisDelta, type RedisDelta } from './redis-counters.js';
@@ -21,15 +22,6 @@ const GOAL_OVERHEAD = 0.15;
 const IDLE_WINDOW_MS = 15_000;
 /** a fleet run with no event for this long has failed */
 const STALL_MS = 120_000;
-
-/** The target's schema history: a table, a column, an index, a few rows. */
-const MIGRATIONS: Record<string, string> = {
-  '001_accounts.sql': 'CREATE TABLE accounts (\n    id         INTEGER PRIMARY KEY,\n    name       VARCHAR NOT NULL,\n    plan       VARCHAR NOT NULL,\n    created_at TIMESTAMP\n);\n',
-  '002_accounts_email.sql': 'ALTER TABLE accounts ADD COLUMN email VARCHAR;\n',
-  '003_accounts_email_idx.sql': 'CREATE INDEX accounts_email_idx ON accounts (email);\n',
-  '004_system_accounts.sql':
-    "INSERT INTO accounts (id, name, plan, created_at, email) VALUES\n    (1, 'system', 'internal', TIMESTAMP '2026-01-01 00:00:00', 'system@example.com'),\n    (2, 'support', 'internal', TIMESTAMP '2026-01-01 00:00:00', 'support@example.com');\n",
-};
 
 interface Pair {
   /** '1x1', '1x2', '2x1' */
@@ -118,7 +110,7 @@ export const fleetBench: Benchmark = {
     const migrationsDir = join(dir, 'migrations');
     await mkdir(migrationsDir);
     const migrations: FloorMigration[] = [];
-    for (const [file, sql] of Object.entries(MIGRATIONS)) {
+    for (const [file, sql] of Object.entries(TARGET_MIGRATIONS)) {
       await writeFile(join(migrationsDir, file), sql);
       migrations.push({ version: Number(file.slice(0, 3)), name: file.slice(4, -4), checksum: createHash('sha256').update(sql).digest('hex'), sql });
     }
@@ -240,7 +232,7 @@ function report(count: number, reps: number, pairs: Pair[], samples: Map<string,
   }
 
   const main: Table = {
-    title: `fleet: ${count} targets × ${Object.keys(MIGRATIONS).length} migrations, median of ${reps} runs, every target reset to an empty file before each`,
+    title: `fleet: ${count} targets × ${Object.keys(TARGET_MIGRATIONS).length} migrations, median of ${reps} runs, every target reset to an empty file before each`,
     columns: ['', 'variant', 'wall', 'targets/s', 'vs floor', 'CPU ms/target', 'Redis CPU ms/target', 'Redis cmds/target', 'Redis bytes/target', 'Redis memory/target', 'peak RSS', 'runs (s)', 'check'],
     rows,
     footnotes: [
@@ -281,7 +273,7 @@ function report(count: number, reps: number, pairs: Pair[], samples: Map<string,
     goals,
     notes: [
       `Both sides: DuckDB threads ${THREADS} per open file, no restore points, no scans during the runs (DUCKMIG_FLEET_SCAN_MS 1 h; each worker scanned its shard once when it took the lease, before timing), LOG_LEVEL info.`,
-      'The floor does per file: open, CREATE TABLE IF NOT EXISTS of a ledger like schema_migrations, per migration BEGIN, the file as one query, the ledger row, COMMIT; CHECKPOINT; close. duckmig adds the sandboxed open, its run history, checksums, a parse check, the fencing table, and the queue and records in Redis.',
+      'The floor does per file: open, CREATE TABLE IF NOT EXISTS of a ledger like schema_migrations, per migration BEGIN, the file as one query, the ledger row, COMMIT; CHECKPOINT; close. duckmig adds the sandboxed open, its run history (which carries the fence claim), checksums, a parse check, and the queue and records in Redis.',
       'The machine may be shared: the variants are interleaved in rotating order across repetitions and the median is shown; compare ratios within a run.',
     ],
   };

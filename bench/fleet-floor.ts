@@ -5,6 +5,7 @@
 // times go → done over IPC, as it times a fleet run from request to end.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { FLOOR_LEDGER_DDL, FLOOR_LEDGER_INSERT } from './fleet-workload.js';
 
 export interface FloorMigration {
   version: number;
@@ -27,8 +28,8 @@ export interface FloorProcess {
 
 const CHILD = `
 import { DuckDBInstance } from '@duckdb/node-api';
-const LEDGER = 'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER NOT NULL, name VARCHAR NOT NULL, checksum VARCHAR NOT NULL, status VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL, duration_ms DOUBLE, applied_by VARCHAR, run_id VARCHAR)';
-const INSERT = "INSERT INTO schema_migrations VALUES (?, ?, ?, 'applied', CAST(? AS TIMESTAMP), ?, 'bench', ?)";
+const LEDGER = ${JSON.stringify(FLOOR_LEDGER_DDL)};
+const INSERT = ${JSON.stringify(FLOOR_LEDGER_INSERT)};
 const now = () => new Date().toISOString().replace('T', ' ').replace('Z', '');
 async function migrate(file, migrations, runId) {
   const instance = await DuckDBInstance.create(file, { threads: process.env.FLOOR_THREADS });

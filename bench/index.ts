@@ -43,6 +43,11 @@ const REGISTRY: Entry[] = [
     load: async () => (await import('./rehearsal-bench.js')).rehearsalBench,
   },
   {
+    name: 'fleet-target',
+    summary: 'one fleet target in one process, no queue: floor vs open + fenced run + close (--count files each)',
+    load: async () => (await import('./fleet-target-bench.js')).fleetTargetBench,
+  },
+  {
     name: 'fleet',
     summary: '2,000 targets × 4 migrations: floor vs duckmig fleet runs at 1×1, 1×2, 2×1 (≤ 15 % over the floor); Redis per target',
     load: async () => (await import('./fleet-bench.js')).fleetBench,
@@ -50,14 +55,14 @@ const REGISTRY: Entry[] = [
 ];
 
 function usage(): string {
-  const lines = REGISTRY.map((e) => `  ${e.name.padEnd(9)} ${e.summary}${e.load ? '' : '  (not written yet)'}`);
+  const lines = REGISTRY.map((e) => `  ${e.name.padEnd(12)} ${e.summary}${e.load ? '' : '  (not written yet)'}`);
   return [
     'usage: npm run bench -- [name ...|all] [--reps N] [--count N] [--only IDS] [--keep]',
     '',
     ...lines,
     '',
     '  --reps N    runs per variant, median reported (default 3, at least 2)',
-    '  --count N   override the size (migrations for runner, files for validate, no-op runs for service, MiB for restore and rehearsal, targets for fleet)',
+    '  --count N   override the size (migrations for runner, files for validate, no-op runs for service, MiB for restore and rehearsal, targets for fleet, files a side for fleet-target)',
     "  --only IDS  only these variants, comma-separated (runner: a,a',b,w,c,e,d,d*,u,p and crash for the crash trials; the floor (a) always runs; fleet: 1x1,1x2,2x1, each with its floor)",
     '  --keep      keep the temp directories',
   ].join('\n');

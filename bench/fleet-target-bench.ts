@@ -1,0 +1,131 @@
+// What one fleet target costs, without the queue: in this one process, the floor (open, the
+// floor's ledger, one transaction per migration with its row, CHECKPOINT, close, with
+// nothing but @duckdb/node-api) against what a fleet worker does with a target file (open
+// it sandboxed, run its pending migrations under a fencing token, close it: the same calls
+// as worker/fleet/target-job.ts), file after file, alternating, on fresh copies of an empty
+// database (`--count` each). CPU and wall per file, and duckmig's open / run / close.
+// Method and numbers: docs/benchmarks.md (fleet-target).
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import pino from 'pino';
+import { FileMigrationSource } from '../core/index.js';
+import { openTarget, type TargetSettings } from '../worker/fleet/target-file.js';
+import { median, type BenchContext, type BenchReport, type Benchmark } from './benchmark.js';
+import { FLOOR_LEDGER_DDL, FLOOR_LEDGER_INSERT, TARGET_MIGRATIONS } from './fleet-workload.js';
+import { ms, ratio } from './table.js';
+
+const DEFAULT_FILES = 60;
+const WARMUP_FILES = 3;
+
+interface FileCost {
+  wallMs: number;
+  cpuMs: number;
+  /** duckmig only: open, run, close */
+  phases?: [number, number, number];
+}
+
+async function floorFile(file: string): Promise<void> {
+  const instance = await DuckDBInstance.create(file, { threads: '1' });
+  const c = await instance.connect();
+  try {
+    await c.run(FLOOR_LEDGER_DDL);
+    for (const [name, sql] of Object.entries(TARGET_MIGRATIONS)) {
+      const started = performance.now();
+      await c.run('BEGIN TRANSACTION');
+      await c.run(sql);
+      await c.run(FLOOR_LEDGER_INSERT, [Number(name.slice(0, 3)), name.slice(4, -4), 'checksum', new Date().toISOString().replace('T', ' ').replace('Z', ''), performance.now() - started, 'bench']);
+      await c.run('COMMIT');
+    }
+    await c.run('CHECKPOINT');
+  } finally {
+    c.closeSync();
+    instance.closeSync();
+  }
+}
+
+async function measured(fn: () => Promise<[number, number, number] | void>): Promise<FileCost> {
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  const phases = await fn();
+  const wallMs = performance.now() - started;
+  const used = process.cpuUsage(cpu);
+  return { wallMs, cpuMs: (used.user + used.system) / 1000, ...(phases && { phases }) };
+}
+
+export const fleetTargetBench: Benchmark = {
+  name: 'fleet-target',
+  summary: 'one fleet target in one process, no queue: floor (node-api) vs open + fenced run + close, per file',
+  async run(ctx: BenchContext): Promise<BenchReport> {
+    const count = ctx.options.count ?? DEFAULT_FILES;
+    const dir = await ctx.tempDir('fleet-target');
+    const migrationsDir = join(dir, 'migrations');
+    await mkdir(migrationsDir);
+    for (const [file, sql] of Object.entries(TARGET_MIGRATIONS)) await writeFile(join(migrationsDir, file), sql);
+    const template = join(dir, 'empty.duckdb');
+    const seed = await DuckDBInstance.create(template);
+    seed.closeSync();
+
+    const settings: TargetSettings = { migrationsDir, threads: 1, secrets: () => [], logger: pino({ level: 'silent' }), parsed: new Map() };
+    const source = new FileMigrationSource(migrationsDir);
+    const fence = { shard: 'bench', token: 1, held: () => true };
+    const duckmigFile = async (file: string): Promise<[number, number, number]> => {
+      const t0 = performance.now();
+      const target = await openTarget(file, settings, source);
+      const t1 = performance.now();
+      let t2 = t1;
+      try {
+        const result = await target.runner.run({ runId: 'bench', appliedBy: 'bench', fence });
+        if (result.status !== 'success') throw new Error(`duckmig's run on ${file}: ${result.status} ${result.error ?? ''}`);
+      } finally {
+        t2 = performance.now();
+        await target.db.close();
+      }
+      return [t1 - t0, t2 - t1, performance.now() - t2];
+    };
+
+    let n = 0;
+    const fresh = async () => {
+      const file = join(dir, `t${n++}.duckdb`);
+      await copyFile(template, file);
+      return file;
+    };
+    for (let i = 0; i < WARMUP_FILES; i++) {
+      await floorFile(await fresh());
+      await duckmigFile(await fresh());
+    }
+    const floor: FileCost[] = [];
+    const duckmig: FileCost[] = [];
+    for (let i = 0; i < count; i++) {
+      // alternating order, so a slow spell of the machine does not always hit the same side
+      const floorFirst = i % 2 === 0;
+      if (floorFirst) floor.push(await measured(async () => floorFile(await fresh())));
+      duckmig.push(await measured(async () => duckmigFile(await fresh())));
+      if (!floorFirst) floor.push(await measured(async () => floorFile(await fresh())));
+      if ((i + 1) % 20 === 0) ctx.log(`fleet-target: ${i + 1}/${count} files each`);
+    }
+
+    const mid = (rows: FileCost[], pick: (r: FileCost) => number) => median(rows.map(pick));
+    const phase = (k: 0 | 1 | 2) => mid(duckmig, (r) => r.phases![k]);
+    const floorCpu = mid(floor, (r) => r.cpuMs);
+    const duckmigCpu = mid(duckmig, (r) => r.cpuMs);
+    return {
+      tables: [
+        {
+          title: `one target file, ${Object.keys(TARGET_MIGRATIONS).length} migrations, ${count} files each side, alternating, median per file`,
+          columns: ['variant', 'wall', 'CPU', 'CPU vs floor', 'open', 'run', 'close'],
+          rows: [
+            ['floor: node-api, its ledger, 1 tx per migration, CHECKPOINT, close', ms(mid(floor, (r) => r.wallMs)), ms(floorCpu), '1.00×', '–', '–', '–'],
+            ['duckmig: openTarget, runner.run with a fence, close', ms(mid(duckmig, (r) => r.wallMs)), ms(duckmigCpu), ratio(duckmigCpu, floorCpu), ms(phase(0)), ms(phase(1)), ms(phase(2))],
+          ],
+          footnotes: [
+            'CPU: this process\'s user + system time around each file (DuckDB\'s threads included; `threads` 1 on both sides). Files are copies of one empty database, on the temp directory\'s disk.',
+            'No Redis, no queue, no logging: the difference is what duckmig writes and reads in the file (sandboxed open, ledger and run history, fence claim, run record) and the runner itself.',
+          ],
+        },
+      ],
+      goals: [],
+      notes: [`median CPU per file: floor ${floorCpu.toFixed(1)} ms, duckmig ${duckmigCpu.toFixed(1)} ms (+${(((duckmigCpu - floorCpu) / floorCpu) * 100).toFixed(0)} %)`],
+    };
+  },
+};
