@@ -25,7 +25,8 @@ const ALLOWED: Record<Layer, readonly string[]> = {
   // `duckmig start|api|worker` run the other processes through their entry points only
   cli: ['core', 'contract', 'config', 'lifecycle', 'api/main.ts', 'worker/main.ts'],
   'ui/src': ['contract (type-only)', 'core/sql-lexer.ts'],
-  bench: ['core', 'contract', 'config', 'cli/remote/live-events.ts', 'test/support'],
+  // fleet-target measures what a fleet worker does with one target file: its openTarget()
+  bench: ['core', 'contract', 'config', 'cli/remote/live-events.ts', 'worker/fleet/target-file.ts', 'test/support'],
 };
 
 /** npm packages (bare specifiers) a layer may import; undefined: any. */
