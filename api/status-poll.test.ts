@@ -7,7 +7,7 @@
 import { once } from 'node:events';
 import { request, type OutgoingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { serve, type ServerType } from '@hono/node-server';
+import { serve } from '@hono/node-server';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ADMIN_PREFIX } from '../contract/index.js';
@@ -34,6 +34,20 @@ const SECURITY = [
 /** node adds these to every answer on a keep-alive connection */
 const NODE_HEADERS = ['Date', 'Connection', 'Keep-Alive'];
 
+/** A real node server for the harness's app, the status poll offered each request first; `decisions`: what the poll said, in order. */
+async function servePolled(harness: ApiHarness): Promise<{ url: string; decisions: boolean[]; close(): Promise<void> }> {
+  const decisions: boolean[] = [];
+  const createServer = withStatusPoll((incoming, outgoing) => {
+    const answered = harness.api.pollStatus(incoming, outgoing);
+    decisions.push(answered);
+    return answered;
+  });
+  const server = serve({ fetch: harness.api.app.fetch, port: 0, hostname: '127.0.0.1', createServer });
+  if (!server.listening) await once(server, 'listening');
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { url, decisions, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
 interface Answer {
   status: number;
   /** name → value, names as sent */
@@ -44,31 +58,25 @@ interface Answer {
 }
 
 let h: ApiHarness;
-let server: ServerType;
+let served: Awaited<ReturnType<typeof servePolled>> | undefined;
 let base: string;
 const lines: Record<string, unknown>[] = [];
 /** what the status poll said about each request, in order */
-const decisions: boolean[] = [];
+let decisions: boolean[] = [];
 
 beforeAll(async () => {
   const logger = pino({ level: 'debug' }, { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) });
   // a long reuse time, so a read answers every poll of a test; two failed authentications throttle a client
   h = await startApiHarness({ logger, statusCacheMs: 10_000, authFailures: { limit: 2, windowMs: 60_000 } });
   await h.redis.set(h.keys.snapshot, JSON.stringify(sampleSnapshot()));
-  const poll = withStatusPoll((incoming, outgoing) => {
-    const answered = h.api.pollStatus(incoming, outgoing);
-    decisions.push(answered);
-    return answered;
-  });
-  server = serve({ fetch: h.api.app.fetch, port: 0, hostname: '127.0.0.1', createServer: poll });
-  if (!server.listening) await once(server, 'listening');
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  served = await servePolled(h);
+  ({ url: base, decisions } = served);
   // reads are reused once the API hears Redis's announcements (status-freshness.ts)
   await vi.waitFor(async () => expect((await get(STATUS, viewer())).polled).toBe(true), { timeout: 5_000, interval: 20 });
 });
 
 afterAll(async () => {
-  await new Promise((resolve) => server?.close(resolve));
+  await served?.close();
   await h?.close();
 });
 
@@ -213,21 +221,16 @@ describe('status poll', () => {
 describe('status poll without a reusable read', () => {
   it('leaves every poll to the app when reads are not reused (DUCKMIG_STATUS_CACHE_MS=0)', async () => {
     const uncached = await startApiHarness({ statusCacheMs: 0 });
-    const answered: boolean[] = [];
-    const createServer = withStatusPoll((incoming, outgoing) => {
-      answered.push(uncached.api.pollStatus(incoming, outgoing));
-      return answered.at(-1)!;
-    });
-    const s = serve({ fetch: uncached.api.app.fetch, port: 0, hostname: '127.0.0.1', createServer });
+    const s = await servePolled(uncached);
+    const answered = s.decisions;
     try {
-      if (!s.listening) await once(s, 'listening');
-      const url = `http://127.0.0.1:${(s.address() as AddressInfo).port}${STATUS}`;
+      const url = `${s.url}${STATUS}`;
       const auth = { Authorization: `Bearer ${uncached.tokens.viewer.token}` };
       for (let i = 0; i < 3; i++) expect((await fetch(url, { headers: auth })).status).toBe(200);
       // every answer comes from a read that began after the request arrived
       expect(answered).toEqual([false, false, false]);
     } finally {
-      await new Promise((resolve) => s.close(resolve));
+      await s.close();
       await uncached.close();
     }
   });
@@ -236,15 +239,10 @@ describe('status poll without a reusable read', () => {
 describe('status poll behind a trusted proxy', () => {
   it('judges the client X-Forwarded-For names, as the app does: a throttled one reaches the app, another is polled', async () => {
     const proxied = await startApiHarness({ statusCacheMs: 10_000, trustProxy: true, authFailures: { limit: 1, windowMs: 60_000 } });
-    const answered: boolean[] = [];
-    const createServer = withStatusPoll((incoming, outgoing) => {
-      answered.push(proxied.api.pollStatus(incoming, outgoing));
-      return answered.at(-1)!;
-    });
-    const s = serve({ fetch: proxied.api.app.fetch, port: 0, hostname: '127.0.0.1', createServer });
+    const s = await servePolled(proxied);
+    const answered = s.decisions;
     try {
-      if (!s.listening) await once(s, 'listening');
-      const url = `http://127.0.0.1:${(s.address() as AddressInfo).port}${STATUS}`;
+      const url = `${s.url}${STATUS}`;
       const poll = async (client: string, token = proxied.tokens.viewer.token) => {
         const res = await fetch(url, { headers: { Authorization: `Bearer ${token}`, 'X-Forwarded-For': `198.51.100.7, ${client}` } });
         return { status: res.status, polled: answered.at(-1) };
@@ -258,7 +256,7 @@ describe('status poll behind a trusted proxy', () => {
       // the first client stays clean (polled, or answered by the app once its clean second ran out)
       expect(again.status).toBe(200);
     } finally {
-      await new Promise((resolve) => s.close(resolve));
+      await s.close();
       await proxied.close();
     }
   });
