@@ -2,14 +2,18 @@
 // floor's ledger, one transaction per migration with its row, CHECKPOINT, close, with
 // nothing but @duckdb/node-api) against what a fleet worker does with a target file (open
 // it sandboxed, run its pending migrations under a fencing token, close it: the same calls
-// as worker/fleet/target-job.ts), file after file, alternating, on fresh copies of an empty
-// database (`--count` each). CPU and wall per file, and duckmig's open / run / close.
+// as worker/fleet/target-job.ts), file after file in rotating order, on fresh copies of an empty
+// database (`--count` each). CPU and wall per file, and duckmig's open / run / close. A third
+// side writes by hand, with node-api alone, what duckmig keeps in a target (its ledger and run
+// history tables, a run row with the fence, a ledger row per migration): the floor of storing
+// duckmig's records, which splits duckmig's overhead into that storage and the rest.
 // Method and numbers: docs/benchmarks.md (fleet-target).
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import pino from 'pino';
 import { FileMigrationSource } from '../core/index.js';
+import { Ledger } from '../core/ledger.js';
 import { openTarget, type TargetSettings } from '../worker/fleet/target-file.js';
 import { median, type BenchContext, type BenchReport, type Benchmark } from './benchmark.js';
 import { FLOOR_LEDGER_DDL, FLOOR_LEDGER_INSERT, TARGET_MIGRATIONS } from './fleet-workload.js';
@@ -44,6 +48,57 @@ async function floorFile(file: string): Promise<void> {
   }
 }
 
+/** The DDL of the tables duckmig creates in a fleet target (the product's, read once from an empty in-memory database). */
+async function recordsDdl(): Promise<string[]> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const c = await instance.connect();
+  try {
+    return (await new Ledger(c).missingTables({ legacy: false, fenced: true })).ddl;
+  } finally {
+    c.closeSync();
+    instance.closeSync();
+  }
+}
+
+/** The floor's calls, storing what duckmig stores: its two tables (`ddl`), a fenced run row, ten-column ledger rows, the run's final row in the last migration's transaction. */
+async function ledgerFloorFile(file: string, ddl: string[]): Promise<void> {
+  const instance = await DuckDBInstance.create(file, { threads: '1' });
+  const c = await instance.connect();
+  const now = () => new Date().toISOString().replace('T', ' ').replace('Z', '');
+  try {
+    const started = now();
+    await c.run(`BEGIN TRANSACTION; ${ddl.join(';\n')};`);
+    await c.run(
+      `INSERT INTO schema_migration_runs (run_id, job_id, mode, status, requested_by, reason, started_at, finished_at, duration_ms, from_version, to_version, error, migrations, restore_point, fence_shard, fence_token)
+       VALUES (?, NULL, 'run', 'running', 'bench', NULL, CAST(? AS TIMESTAMP), CAST(? AS TIMESTAMP), 0, 0, 0, NULL, '[]', NULL, 'bench', 1)`,
+      ['bench', started, started],
+    );
+    await c.run('COMMIT');
+    const entries = Object.entries(TARGET_MIGRATIONS);
+    for (const [i, [name, sql]] of entries.entries()) {
+      const t0 = performance.now();
+      await c.run('BEGIN TRANSACTION');
+      await c.run(sql);
+      await c.run(
+        `INSERT INTO schema_migrations (version, name, checksum, status, applied_at, duration_ms, applied_by, run_id, job_id, error)
+         VALUES (?, ?, 'checksum', 'applied', CAST(? AS TIMESTAMP), ?, 'bench', 'bench', NULL, NULL)`,
+        [Number(name.slice(0, 3)), name.slice(4, -4), now(), performance.now() - t0],
+      );
+      if (i === entries.length - 1) {
+        await c.run(
+          `UPDATE schema_migration_runs SET status = 'success', finished_at = CAST(? AS TIMESTAMP), duration_ms = ?, to_version = ?, migrations = ? WHERE run_id = 'bench' AND status = 'running'`,
+          [now(), 12.5, entries.length, JSON.stringify(entries.map(([n]) => ({ version: Number(n.slice(0, 3)), name: n.slice(4, -4), status: 'applied' })))],
+        );
+      }
+      await c.run('COMMIT');
+    }
+    await c.run('CHECKPOINT');
+  } finally {
+    c.closeSync();
+    instance.closeSync();
+  }
+}
+
 async function measured(fn: () => Promise<[number, number, number] | void>): Promise<FileCost> {
   const cpu = process.cpuUsage();
   const started = performance.now();
@@ -68,6 +123,7 @@ export const fleetTargetBench: Benchmark = {
 
     const settings: TargetSettings = { migrationsDir, threads: 1, secrets: () => [], logger: pino({ level: 'silent' }), parsed: new Map() };
     const source = new FileMigrationSource(migrationsDir);
+    const ddl = await recordsDdl();
     const fence = { shard: 'bench', token: 1, held: () => true };
     const duckmigFile = async (file: string): Promise<[number, number, number]> => {
       const t0 = performance.now();
@@ -92,16 +148,20 @@ export const fleetTargetBench: Benchmark = {
     };
     for (let i = 0; i < WARMUP_FILES; i++) {
       await floorFile(await fresh());
+      await ledgerFloorFile(await fresh(), ddl);
       await duckmigFile(await fresh());
     }
     const floor: FileCost[] = [];
+    const ledgerFloor: FileCost[] = [];
     const duckmig: FileCost[] = [];
+    const sides = [
+      async () => floor.push(await measured(async () => floorFile(await fresh()))),
+      async () => ledgerFloor.push(await measured(async () => ledgerFloorFile(await fresh(), ddl))),
+      async () => duckmig.push(await measured(async () => duckmigFile(await fresh()))),
+    ];
     for (let i = 0; i < count; i++) {
-      // alternating order, so a slow spell of the machine does not always hit the same side
-      const floorFirst = i % 2 === 0;
-      if (floorFirst) floor.push(await measured(async () => floorFile(await fresh())));
-      duckmig.push(await measured(async () => duckmigFile(await fresh())));
-      if (!floorFirst) floor.push(await measured(async () => floorFile(await fresh())));
+      // rotating order, so a slow spell of the machine does not always hit the same side
+      for (let k = 0; k < sides.length; k++) await sides[(i + k) % sides.length]!();
       if ((i + 1) % 20 === 0) ctx.log(`fleet-target: ${i + 1}/${count} files each`);
     }
 
@@ -109,23 +169,29 @@ export const fleetTargetBench: Benchmark = {
     const phase = (k: 0 | 1 | 2) => mid(duckmig, (r) => r.phases![k]);
     const floorCpu = mid(floor, (r) => r.cpuMs);
     const duckmigCpu = mid(duckmig, (r) => r.cpuMs);
+    const ledgerCpu = mid(ledgerFloor, (r) => r.cpuMs);
+    const share = (part: number) => `${((part / (duckmigCpu - floorCpu)) * 100).toFixed(0)} %`;
     return {
       tables: [
         {
-          title: `one target file, ${Object.keys(TARGET_MIGRATIONS).length} migrations, ${count} files each side, alternating, median per file`,
+          title: `one target file, ${Object.keys(TARGET_MIGRATIONS).length} migrations, ${count} files a side, in rotating order, median per file`,
           columns: ['variant', 'wall', 'CPU', 'CPU vs floor', 'open', 'run', 'close'],
           rows: [
             ['floor: node-api, its ledger, 1 tx per migration, CHECKPOINT, close', ms(mid(floor, (r) => r.wallMs)), ms(floorCpu), '1.00×', '–', '–', '–'],
+            ["floor storing duckmig's records: its two tables, a fenced run row, its ledger rows (node-api, by hand)", ms(mid(ledgerFloor, (r) => r.wallMs)), ms(ledgerCpu), ratio(ledgerCpu, floorCpu), '–', '–', '–'],
             ['duckmig: openTarget, runner.run with a fence, close', ms(mid(duckmig, (r) => r.wallMs)), ms(duckmigCpu), ratio(duckmigCpu, floorCpu), ms(phase(0)), ms(phase(1)), ms(phase(2))],
           ],
           footnotes: [
-            'CPU: this process\'s user + system time around each file (DuckDB\'s threads included; `threads` 1 on both sides). Files are copies of one empty database, on the temp directory\'s disk.',
+            'CPU: this process\'s user + system time around each file (DuckDB\'s threads included; `threads` 1 on every side). Files are copies of one empty database, on the temp directory\'s disk.',
             'No Redis, no queue, no logging: the difference is what duckmig writes and reads in the file (sandboxed open, ledger and run history, fence claim, run record) and the runner itself.',
           ],
         },
       ],
       goals: [],
-      notes: [`median CPU per file: floor ${floorCpu.toFixed(1)} ms, duckmig ${duckmigCpu.toFixed(1)} ms (+${(((duckmigCpu - floorCpu) / floorCpu) * 100).toFixed(0)} %)`],
+      notes: [
+        `median CPU per file: floor ${floorCpu.toFixed(1)} ms, duckmig ${duckmigCpu.toFixed(1)} ms (+${(((duckmigCpu - floorCpu) / floorCpu) * 100).toFixed(0)} %)`,
+        `of duckmig's ${(duckmigCpu - floorCpu).toFixed(1)} ms over the floor, storing its records takes ${(ledgerCpu - floorCpu).toFixed(1)} ms (${share(ledgerCpu - floorCpu)}), the rest (sandboxed open, catalog reads, fence, runner) ${(duckmigCpu - ledgerCpu).toFixed(1)} ms (${share(duckmigCpu - ledgerCpu)})`,
+      ],
     };
   },
 };

@@ -379,6 +379,7 @@ const rps = (n: number) => `${Math.round(n).toLocaleString('en-US')} req/s`;
 function report(m: Measured): BenchReport {
   const byLabel = (prefix: string) => m.rows.find((r) => r.label.startsWith(prefix))!;
   const honoFloor = byLabel('floor: Hono, small');
+  const nodeFloor = byLabel('floor: node:http, small');
   const idle = byLabel('duckmig GET …/status (summary), idle');
   const revalidation = byLabel('duckmig GET …/status, If-None-Match');
   const during = byLabel('duckmig GET …/status (summary), during');
@@ -461,7 +462,7 @@ function report(m: Measured): BenchReport {
     {
       label: `(a) status summary p99 ≤ ${IDLE_P99_GOAL_MS} ms, idle — paced at ${GOAL_RPS.toLocaleString('en-US')}/s`,
       met: idle.paced.p99 <= IDLE_P99_GOAL_MS && keepsUp(idle.paced, GOAL_RPS) && idle.paced.failures === 0,
-      detail: `p99 ${ms(idle.paced.p99)} at ${rps(idle.paced.rps)} (p50 ${ms(idle.paced.p50)}), ${idle.paced.failures} failed; the trivial Hono route: p99 ${ms(honoFloor.paced.p99)}`,
+      detail: `p99 ${ms(idle.paced.p99)} at ${rps(idle.paced.rps)} (p50 ${ms(idle.paced.p50)}), ${idle.paced.failures} failed; the trivial Hono route: p99 ${ms(honoFloor.paced.p99)}; a bare node:http server writing a fixed buffer: p99 ${ms(nodeFloor.paced.p99)}`,
     },
     {
       label: `(a) status summary p99 ≤ ${DURING_P99_GOAL_MS} ms with no failed request while a CPU-heavy migration runs — paced at ${DURING_RPS.toLocaleString('en-US')}/s`,
