@@ -16,7 +16,7 @@ import { FileMigrationSource } from '../core/index.js';
 import { Ledger } from '../core/ledger.js';
 import { openTarget, type TargetSettings } from '../worker/fleet/target-file.js';
 import { median, type BenchContext, type BenchReport, type Benchmark } from './benchmark.js';
-import { FLOOR_LEDGER_DDL, FLOOR_LEDGER_INSERT, TARGET_MIGRATIONS } from './fleet-workload.js';
+import { FLOOR_LEDGER_DDL, FLOOR_LEDGER_INSERT, TARGET_MIGRATIONS, floorTimestamp } from './fleet-workload.js';
 import { ms, ratio } from './table.js';
 
 const DEFAULT_FILES = 60;
@@ -38,7 +38,7 @@ async function floorFile(file: string): Promise<void> {
       const started = performance.now();
       await c.run('BEGIN TRANSACTION');
       await c.run(sql);
-      await c.run(FLOOR_LEDGER_INSERT, [Number(name.slice(0, 3)), name.slice(4, -4), 'checksum', new Date().toISOString().replace('T', ' ').replace('Z', ''), performance.now() - started, 'bench']);
+      await c.run(FLOOR_LEDGER_INSERT, [Number(name.slice(0, 3)), name.slice(4, -4), 'checksum', floorTimestamp(), performance.now() - started, 'bench']);
       await c.run('COMMIT');
     }
     await c.run('CHECKPOINT');
@@ -64,9 +64,8 @@ async function recordsDdl(): Promise<string[]> {
 async function ledgerFloorFile(file: string, ddl: string[]): Promise<void> {
   const instance = await DuckDBInstance.create(file, { threads: '1' });
   const c = await instance.connect();
-  const now = () => new Date().toISOString().replace('T', ' ').replace('Z', '');
   try {
-    const started = now();
+    const started = floorTimestamp();
     await c.run(`BEGIN TRANSACTION; ${ddl.join(';\n')};`);
     await c.run(
       `INSERT INTO schema_migration_runs (run_id, job_id, mode, status, requested_by, reason, started_at, finished_at, duration_ms, from_version, to_version, error, migrations, restore_point, fence_shard, fence_token)
@@ -82,12 +81,12 @@ async function ledgerFloorFile(file: string, ddl: string[]): Promise<void> {
       await c.run(
         `INSERT INTO schema_migrations (version, name, checksum, status, applied_at, duration_ms, applied_by, run_id, job_id, error)
          VALUES (?, ?, 'checksum', 'applied', CAST(? AS TIMESTAMP), ?, 'bench', 'bench', NULL, NULL)`,
-        [Number(name.slice(0, 3)), name.slice(4, -4), now(), performance.now() - t0],
+        [Number(name.slice(0, 3)), name.slice(4, -4), floorTimestamp(), performance.now() - t0],
       );
       if (i === entries.length - 1) {
         await c.run(
           `UPDATE schema_migration_runs SET status = 'success', finished_at = CAST(? AS TIMESTAMP), duration_ms = ?, to_version = ?, migrations = ? WHERE run_id = 'bench' AND status = 'running'`,
-          [now(), 12.5, entries.length, JSON.stringify(entries.map(([n]) => ({ version: Number(n.slice(0, 3)), name: n.slice(4, -4), status: 'applied' })))],
+          [floorTimestamp(), 12.5, entries.length, JSON.stringify(entries.map(([n]) => ({ version: Number(n.slice(0, 3)), name: n.slice(4, -4), status: 'applied' })))],
         );
       }
       await c.run('COMMIT');

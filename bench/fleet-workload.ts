@@ -17,3 +17,5 @@ export const FLOOR_LEDGER_DDL =
   'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER NOT NULL, name VARCHAR NOT NULL, checksum VARCHAR NOT NULL, status VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL, duration_ms DOUBLE, applied_by VARCHAR, run_id VARCHAR)';
 /** the floor's ledger row: version, name, checksum, applied at, duration, run id */
 export const FLOOR_LEDGER_INSERT = "INSERT INTO schema_migrations VALUES (?, ?, ?, 'applied', CAST(? AS TIMESTAMP), ?, 'bench', ?)";
+/** now, as the floor's ledger rows store it: a DuckDB TIMESTAMP literal in UTC */
+export const floorTimestamp = (): string => new Date().toISOString().replace('T', ' ').replace('Z', '');

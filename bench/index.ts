@@ -44,7 +44,7 @@ const REGISTRY: Entry[] = [
   },
   {
     name: 'fleet-target',
-    summary: 'one fleet target in one process, no queue: floor vs open + fenced run + close (--count files each)',
+    summary: 'one fleet target in one process, no queue: floor, the floor storing what duckmig records, and open + fenced run + close (--count files a side)',
     load: async () => (await import('./fleet-target-bench.js')).fleetTargetBench,
   },
   {
