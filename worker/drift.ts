@@ -1,16 +1,12 @@
 // The worker's drift checks: one check with its log lines (drift found, drift gone, the
 // check impossible) and its `drift.found` notification (when a database that was not
 // known to drift does), which jobs call for one, and the runner of checks: now and then
-// (DUCKMIG_DRIFT_CHECK_MS) and on request (after a job), never two at once. The check
-// itself is core/drift.ts; its report rides on the status snapshot.
+// (DUCKMIG_DRIFT_CHECK_MS) and on request (after a job that may have changed the schema),
+// never two at once. The check itself is core/drift.ts; its report rides on the status
+// snapshot.
 import type { Logger } from 'pino';
-import { describeDrift, type DriftReport, type NotificationInput, type RunResult } from '../contract/index.js';
+import { describeDrift, type DriftReport, type NotificationInput } from '../contract/index.js';
 import type { DatabaseOwner } from './database-owner.js';
-
-/** Whether a job's end calls for a drift check: every run, restore and undo (a refused one too), and a job that ended without a result. */
-export function driftCheckAfter(result: RunResult | null): boolean {
-  return result === null || result.mode === 'apply' || result.mode === 'restore' || result.mode === 'undo';
-}
 
 /** The webhook event for drift just found: the version and the first differences. */
 export function driftFound(report: DriftReport): NotificationInput {

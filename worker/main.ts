@@ -24,7 +24,7 @@ import { createNotifier, type Notifier } from '../notify/notifier.js';
 import { subscribeCancel, type CancelSubscription } from './cancel.js';
 import type { WorkerConfig } from './config.js';
 import { DatabaseOwner } from './database-owner.js';
-import { checkedDrift, driftCheckAfter, driftChecks, type DriftChecks } from './drift.js';
+import { checkedDrift, driftChecks, type DriftChecks } from './drift.js';
 import { createProcessor } from './processor.js';
 import { awaitConfirmation } from './run-deadline.js';
 import type { MigrationFile } from '../core/index.js';
@@ -127,8 +127,10 @@ export async function startWorker(config: WorkerConfig, logger: Logger, options:
       lookupPlan: (planId) => readPlan(redis, keys.plans, planId),
       afterJob: async (result) => {
         await publish(result);
-        // after the job's outcome: its replay may take as long as the migrations did
-        if (driftCheckAfter(result)) drift.soon();
+        // after the job's outcome: its replay may take as long as the migrations did; a job
+        // that changed nothing (a run with nothing pending, a dry-run) cannot have made drift
+        // (the worker holds the file), so the next job does not wait for its catalog reads
+        if (mayChangeSchema(result)) drift.soon();
       },
       schemaAt: async ({ version, applied }) => void (await replayAndCache(redis, keys.schemaAt(version), owner, version, applied)),
       onBusy: (jobId) => {

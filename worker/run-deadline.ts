@@ -2,14 +2,16 @@
 // restore job that carries `notAfter` starts only once the API has confirmed it (its
 // `accepted` key exists). Until the deadline (plus a margin for clocks that differ
 // between hosts) the worker waits for the confirmation, which normally follows the
-// enqueue within a millisecond; after it, an unconfirmed job is refused: its client was
-// answered 503 and must never see it applied later.
+// enqueue within a millisecond (so the wait polls after 1 ms, then backs off to `pollMs`);
+// after it, an unconfirmed job is refused: its client was answered 503 and must never see
+// it applied later.
 import { setTimeout as delay } from 'node:timers/promises';
 import type { RedisConnection } from '../config/redis-connection.js';
 
 export const CLOCK_MARGIN_MS = 1_000;
 
 export interface AwaitConfirmationOptions {
+  /** the longest wait between two looks (the first comes after 1 ms, each next one twice as late) */
   pollMs?: number;
   now?: () => number;
 }
@@ -18,12 +20,18 @@ export interface AwaitConfirmationOptions {
 export async function awaitConfirmation(redis: RedisConnection, key: string, notAfterMs: number, options: AwaitConfirmationOptions = {}): Promise<boolean> {
   const { pollMs = 50, now = Date.now } = options;
   const giveUpAt = notAfterMs + CLOCK_MARGIN_MS;
-  for (;;) {
+  for (const wait of confirmationWaits(pollMs)) {
     if ((await redis.exists(key)) === 1) return true;
     const left = giveUpAt - now();
     if (left < 0) return false;
-    await delay(Math.min(pollMs, left + 1));
+    await delay(Math.min(wait, left + 1));
   }
+  return false;
+}
+
+/** The waits between looks at the confirmation: 1, 2, 4, … ms, then `pollMs` for ever. */
+function* confirmationWaits(pollMs: number): Generator<number, never> {
+  for (let wait = 1; ; wait = Math.min(wait * 2, pollMs)) yield Math.min(wait, pollMs);
 }
 
 export function expiredMessage(kind: string, notAfter: string): string {
