@@ -424,7 +424,7 @@ export const VARIABLES = {
     type: 'integer 0 or 1000–86400000 (ms)',
     default: '`600000` (10 min)',
     description:
-      'how often the worker compares the live schema with what the applied migrations produce (drift detection; also at start and after every run or restore); `0`: only then, never on a schedule',
+      'how often the worker compares the live schema with what the applied migrations produce (drift detection; also at start and after every run or restore that may have changed the schema); `0`: only then, never on a schedule',
     example: '600000',
     rule: '0, or a whole number of milliseconds from 1000 to 86400000',
     fallback: 600_000,
