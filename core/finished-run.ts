@@ -32,7 +32,8 @@ export function historyRowOf(result: RunResult, request: RunRequest): RunSummary
     error: result.error ?? null,
     migrations: result.migrations.map(({ statementTimings: _t, ...rest }) => rest),
     restorePoint: result.restorePoint ?? null,
-    undoPoint: result.undoPoint ?? null,
+    // as the history reads it back: a restore's undo point only when it took one
+    ...(result.undoPoint && { undoPoint: result.undoPoint }),
   };
 }
 

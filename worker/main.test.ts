@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Heartbeat, JobProgress, LiveSchema, VersionSchema, WorkerSnapshot, redisKeys, type ErrorCode, type JobData, type JobDataWithOutcome, type RunResult } from '../contract/index.js';
-import { sandbox, type Sandbox } from '../test/support/db.js';
+import { openRunner, sandbox, type Sandbox } from '../test/support/db.js';
 import { startTestRedis, type TestRedis } from '../test/support/redis.js';
 import { loadWorkerConfig } from './config.js';
 import { startWorker, type WorkerHandle } from './main.js';
@@ -126,6 +126,29 @@ describe('the worker', () => {
     expect(snap.status.currentVersion).toBe(4);
     expect(snap.status.applied.every((e) => e.appliedBy === 'alice' && e.jobId === job.id && e.runId === job.id)).toBe(true);
     expect(snap.runs[0]).toMatchObject({ runId: job.id, jobId: job.id, requestedBy: 'alice', reason: 'release 7', status: 'success' });
+  });
+
+  it('a run with nothing to apply is at the top of the published history before its job completes, exactly as the database records it', async () => {
+    await start();
+    expect((await outcome(await queue!.add('run', { kind: 'run', requestedBy: 'alice' }, { attempts: 1 }))).state).toBe('completed');
+    for (const [requestedBy, reason] of [['bob', 'nightly deploy'], ['carol', undefined]] as const) {
+      const job = await queue!.add('run', { kind: 'run', requestedBy, ...(reason && { reason }) }, { attempts: 1 });
+      const o = await outcome(job);
+      expect(o.result).toMatchObject({ status: 'nothing-to-do', toVersion: 4 });
+      expect((await snapshot()).runs[0]).toMatchObject({ runId: job.id, jobId: job.id, requestedBy, reason: reason ?? null, status: 'nothing-to-do', migrations: [] });
+    }
+    // as published, not as the contract reads it (which drops what it does not know)
+    const published = (JSON.parse((await client.get(redisKeys(queueName).snapshot))!) as WorkerSnapshot).runs;
+    await worker!.close();
+    worker = undefined;
+    const { db, runner } = await openRunner(box);
+    try {
+      const recorded = JSON.parse(JSON.stringify(await runner.listRuns(50))) as unknown;
+      expect(published).toHaveLength(3);
+      expect(published).toEqual(recorded);
+    } finally {
+      await db.close();
+    }
   });
 
   it('publishes the live schema under its own key at start-up and again after a run, never inside the snapshot', async () => {

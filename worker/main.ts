@@ -13,7 +13,7 @@ import { hostname } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Worker, type RedisQueueBackend } from 'bullmq';
 import type { Logger } from 'pino';
-import { QUEUE_NAME, STALLED_FAILED_REASON, readPlan, WORKER_DIED_MESSAGE, redisKeys, webhookKeys, type DriftReport, type JobDataWithOutcome, type NotificationInput, type JobProgress, type RunResult, type WorkerInfo, type WorkerSnapshot } from '../contract/index.js';
+import { QUEUE_NAME, STALLED_FAILED_REASON, readPlan, WORKER_DIED_MESSAGE, redisKeys, webhookKeys, type DriftReport, type JobDataWithOutcome, type NotificationInput, type JobProgress, type RunResult, type RunSummary, type WorkerInfo, type WorkerSnapshot } from '../contract/index.js';
 import { redisUrlMissing } from '../config/config-error.js';
 import { redisTopology, type RedisConnection, type RedisTopology } from '../config/redis-connection.js';
 import { dataDirSecrets, redisUrlSecrets } from '../config/secrets.js';
@@ -29,7 +29,7 @@ import { createProcessor } from './processor.js';
 import { awaitConfirmation } from './run-deadline.js';
 import type { MigrationFile } from '../core/index.js';
 import { mayChangeSchema, publishLiveSchema, readLiveSchema, replayAndCache } from './schema.js';
-import { buildSnapshot, publishPendingSql, publishPlans, publishSnapshot, startHeartbeat, workerInfo, type HeartbeatHandle } from './snapshot.js';
+import { SNAPSHOT_RUNS, buildSnapshot, publishPendingSql, publishPlans, publishSnapshot, startHeartbeat, workerInfo, type HeartbeatHandle } from './snapshot.js';
 import { watchMigrations, type MigrationsWatch } from './watch-migrations.js';
 
 /** Fleet mode (many target files, DUCKMIG_DATABASES or DUCKMIG_FLEET_MANIFEST): worker/fleet/. */
@@ -125,8 +125,8 @@ export async function startWorker(config: WorkerConfig, logger: Logger, options:
       owner,
       logger: log,
       lookupPlan: (planId) => readPlan(redis, keys.plans, planId),
-      afterJob: async (result) => {
-        await publish(result);
+      afterJob: async (result, onlyRow) => {
+        await publish(result, undefined, onlyRow);
         // after the job's outcome: its replay may take as long as the migrations did; a job
         // that changed nothing (a run with nothing pending, a dry-run) cannot have made drift
         // (the worker holds the file), so the next job does not wait for its catalog reads
@@ -251,31 +251,48 @@ interface PublisherDeps {
  * job with the job's result. With `withSchema` (by default after a job that may have changed
  * the database) the live schema is read again too and published under its own key. The
  * snapshot carries the last drift report; checkDrift makes a new one and publishes the last
- * snapshot again with it.
+ * snapshot again with it. `onlyRow`: after a run that applied nothing, the history row it
+ * wrote, its only change.
  */
 function snapshotPublisher({ owner, redis, keys, info, log, notify }: PublisherDeps): {
-  publish: (after?: RunResult | null, withSchema?: boolean) => Promise<void>;
+  publish: (after?: RunResult | null, withSchema?: boolean, onlyRow?: RunSummary) => Promise<void>;
   checkDrift: () => Promise<void>;
 } {
   let last: WorkerSnapshot | null = null;
   let drift: DriftReport | null = null;
+  /** publishes reading the database, whose snapshot is not in `last` yet */
+  let reading = 0;
   const checkDrift = async () => {
     drift = await checkedDrift(owner, drift, log, notify);
     if (!last) return;
     last = { ...last, publishedAt: new Date().toISOString(), drift };
     await publishSnapshot(redis, keys.snapshot, last, keys.stateChanged);
   };
-  const publish = async (after?: RunResult | null, withSchema = after !== undefined && mayChangeSchema(after)) => {
+  /** Reads the snapshot (and the live schema) from the database. */
+  const read = async (noop: boolean, withSchema: boolean) => {
     // a run with nothing to do changed only the run history: no need to analyse again
     // (and took no restore point)
-    const noop = after?.mode === 'apply' && after.status === 'nothing-to-do' && last !== null;
     const sameStatus = noop ? last?.status : undefined;
     // the pending files' SQL goes to its own keys (paged by the API), never into the snapshot
     const publishSql = (files: readonly MigrationFile[]) => publishPendingSql(redis, keys.pendingSql, files);
-    const { built, schema } = await owner.exclusive(async ({ runner, db }) => {
-      const snapshot = await buildSnapshot(runner, info, sameStatus, noop && last ? last.restorePoints : await owner.listRestorePoints(), publishSql);
-      return { built: snapshot, schema: withSchema ? await readLiveSchema(db.connection, snapshot.status.currentVersion) : null };
-    });
+    reading++;
+    try {
+      return await owner.exclusive(async ({ runner, db }) => {
+        const snapshot = await buildSnapshot(runner, info, sameStatus, noop && last ? last.restorePoints : await owner.listRestorePoints(), publishSql);
+        return { built: snapshot, schema: withSchema ? await readLiveSchema(db.connection, snapshot.status.currentVersion) : null };
+      });
+    } finally {
+      reading--;
+    }
+  };
+  const publish = async (after?: RunResult | null, withSchema = after !== undefined && mayChangeSchema(after), onlyRow?: RunSummary) => {
+    const noop = after?.mode === 'apply' && after.status === 'nothing-to-do' && last !== null;
+    // its history row in front of the last snapshot's runs is what the database holds, unless
+    // another publish's read (which may predate the row) is still to land in `last`
+    const { built, schema } =
+      noop && onlyRow && last && reading === 0
+        ? { built: { ...last, publishedAt: new Date().toISOString(), runs: [onlyRow, ...last.runs.filter((r) => r.runId !== onlyRow.runId)].slice(0, SNAPSHOT_RUNS) }, schema: null }
+        : await read(noop, withSchema);
     // the drift report as it is now (a check may have ended meanwhile)
     const snapshot = (last = { ...built, drift });
     // the schema first: a client that sees the new version in the status finds its schema

@@ -15,7 +15,8 @@
 // an undo pinned to it runs destructive down scripts.
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
-import { JobData, WORKER_DIED_MESSAGE, type ErrorCode, type JobDataWithOutcome, type JobOutcome, type JobProgress, type NotificationInput, type PlanEntry, type RunResult } from '../contract/index.js';
+import { JobData, WORKER_DIED_MESSAGE, type ErrorCode, type JobDataWithOutcome, type JobOutcome, type JobProgress, type NotificationInput, type PlanEntry, type RunResult, type RunSummary } from '../contract/index.js';
+import { historyRowOf } from '../core/finished-run.js';
 import type { MaintenanceSettings } from '../config/governance.js';
 import { nextWindowOpening, windowOpenAt } from '../core/maintenance-window.js';
 import type { DatabaseOwner } from './database-owner.js';
@@ -32,8 +33,11 @@ export interface ProcessorDeps {
   /** the database and its runner; every use goes through owner.exclusive() */
   owner: DatabaseOwner;
   logger: Logger;
-  /** runs after every job, before BullMQ records its outcome: publishes the snapshot */
-  afterJob: (result: RunResult | null) => Promise<void>;
+  /**
+   * runs after every job, before BullMQ records its outcome: publishes the snapshot;
+   * `onlyRow`: the history row of a run that applied nothing, the one change it made
+   */
+  afterJob: (result: RunResult | null, onlyRow?: RunSummary) => Promise<void>;
   /** the job in progress changed (heartbeat's busyWith) */
   onBusy?: (jobId: string | null) => void;
   /** for runs and restores with a deadline: true once the API confirmed the job (run-deadline.ts) */
@@ -66,6 +70,16 @@ export function failureReason(kind: JobData['kind'], result: RunResult, signal?:
         ? `${what} failed; the failing migration was rolled back: ${error}`
         : `${what} failed: ${error}`;
   }
+}
+
+/**
+ * The history row a run that applied nothing wrote, as the history reads it back (the
+ * runner records it from the same result and request); undefined for every other job, and
+ * for a run that also recorded an approval.
+ */
+function onlyHistoryRow(data: JobData, jobId: string, result: RunResult | null): RunSummary | undefined {
+  if (data.kind !== 'run' || data.approval || result?.mode !== 'apply' || result.status !== 'nothing-to-do') return undefined;
+  return historyRowOf(result, { jobId, requestedBy: data.requestedBy, reason: data.reason });
 }
 
 /** null for a run that succeeded; otherwise the code the core set (a result without one is a bug: 'internal'). */
@@ -220,7 +234,7 @@ export function createProcessor(deps: ProcessorDeps) {
       await Promise.all([
         reporter.finish().then(() => (crash ? reporter.log(`job ended without a result: ${(crash as Error).message ?? String(crash)}`) : undefined)),
         storeOutcome(job, { result, errorCode }, log),
-        afterJob(result).catch((err: unknown) => log.warn({ err }, 'snapshot not published after the job')),
+        afterJob(result, onlyHistoryRow(data, jobId, result)).catch((err: unknown) => log.warn({ err }, 'snapshot not published after the job')),
       ]);
       onBusy?.(null);
     }
