@@ -492,7 +492,7 @@ function report(m: Measured): BenchReport {
     notes: [
       'One machine (2 cores, shared) runs the client, the API, the worker, Redis and DuckDB; the floors run under the same conditions in the same run, so compare ratios rather than absolute numbers across runs.',
       `the status goals are judged at paced rates (latency at that rate); the autocannon c=${CONNECTIONS} columns show the most each target serves.`,
-      `no-op run: of the worker's ${ms(median(m.noop.map((s) => s.processMs)))} (median) the runner takes ${ms(median(m.noop.map((s) => s.runnerMs)))}; the rest is progress writes, the snapshot (DuckDB reads + SET in Redis) and BullMQ's completion.`,
+      `no-op run: of the worker's ${ms(median(m.noop.map((s) => s.processMs)))} (median) the runner takes ${ms(median(m.noop.map((s) => s.runnerMs)))}; the rest is writing the run's history row (after the runner's clock stops), progress writes, the snapshot (a SET in Redis: after a run that applied nothing its history is not read back) and BullMQ's completion.`,
     ],
   };
 }
