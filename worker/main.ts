@@ -287,10 +287,11 @@ function snapshotPublisher({ owner, redis, keys, info, log, notify }: PublisherD
   };
   const publish = async (after?: RunResult | null, withSchema = after !== undefined && mayChangeSchema(after), onlyRow?: RunSummary) => {
     const noop = after?.mode === 'apply' && after.status === 'nothing-to-do' && last !== null;
-    // its history row in front of the last snapshot's runs is what the database holds, unless
-    // another publish's read (which may predate the row) is still to land in `last`
+    // after a run that applied nothing (onlyRow), its history row in front of the last
+    // snapshot's runs is what the database holds, unless another publish's read (which may
+    // predate the row) is still to land in `last`
     const { built, schema } =
-      noop && onlyRow && last && reading === 0
+      onlyRow && last && reading === 0
         ? { built: { ...last, publishedAt: new Date().toISOString(), runs: [onlyRow, ...last.runs.filter((r) => r.runId !== onlyRow.runId)].slice(0, SNAPSHOT_RUNS) }, schema: null }
         : await read(noop, withSchema);
     // the drift report as it is now (a check may have ended meanwhile)

@@ -20,18 +20,13 @@ export interface AwaitConfirmationOptions {
 export async function awaitConfirmation(redis: RedisConnection, key: string, notAfterMs: number, options: AwaitConfirmationOptions = {}): Promise<boolean> {
   const { pollMs = 50, now = Date.now } = options;
   const giveUpAt = notAfterMs + CLOCK_MARGIN_MS;
-  for (const wait of confirmationWaits(pollMs)) {
+  // the waits between looks: 1, 2, 4, … ms, then `pollMs`
+  for (let wait = Math.min(1, pollMs); ; wait = Math.min(wait * 2, pollMs)) {
     if ((await redis.exists(key)) === 1) return true;
     const left = giveUpAt - now();
     if (left < 0) return false;
     await delay(Math.min(wait, left + 1));
   }
-  return false;
-}
-
-/** The waits between looks at the confirmation: 1, 2, 4, … ms, then `pollMs` for ever. */
-function* confirmationWaits(pollMs: number): Generator<number, never> {
-  for (let wait = 1; ; wait = Math.min(wait * 2, pollMs)) yield Math.min(wait, pollMs);
 }
 
 export function expiredMessage(kind: string, notAfter: string): string {
