@@ -235,3 +235,20 @@ it('an applied file changed since: the check says why it cannot compare, and rep
   expect(report).toMatchObject({ drifted: false, differences: [] });
   expect(report.error).toContain('005_tickets.sql changed since it was applied');
 });
+
+describe('the replay drift compares with', () => {
+  it('is made once for checks that want it at the same time, and kept for the next one', async () => {
+    const { runner } = await migrated(VIEW_SEQUENCE_MACRO);
+    const files = new FileMigrationSource(box.migrationsDir);
+    let replays = 0;
+    const counted = { location: files.location, scan: () => (replays++, files.scan()) };
+    const checker = new DriftChecker({ source: counted });
+    const applied = (await runner.getAppliedMigrations()).map(({ version, checksum }) => ({ version, checksum }));
+
+    const reports = await Promise.all([checker.check(db!.connection, applied), checker.check(db!.connection, applied)]);
+    expect(reports.map((r) => [r.drifted, r.error])).toEqual([[false, null], [false, null]]);
+    expect(replays).toBe(1);
+    expect((await checker.check(db!.connection, applied)).drifted).toBe(false);
+    expect(replays).toBe(1);
+  });
+});

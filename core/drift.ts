@@ -2,7 +2,11 @@
 // migrations produce, replayed on an empty in-memory database (schema-at.ts). duckmig's
 // ledger and fleet fence, and the history tables of the tools `duckmig import` takes over
 // are left out. The replay is kept for the applied files it was made from, so checking again
-// after a job that applied nothing reads only the live catalog.
+// after a job that applied nothing reads only the live catalog; checks that want the same
+// replay at once share it. The replay re-executes every applied file, data included (a
+// CREATE TABLE … AS over range(), a seed INSERT … SELECT), so after a run that started from
+// a database without drift and applied its files, the owner records the live schema as what
+// those files produce (`advance`) instead of replaying them all again.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { diffSchema, driftDifferences, sameApplied, schemaObjects, type AppliedFile, type DatabaseSchema, type DriftReport } from '../contract/index.js';
 import { LEDGER_TABLES } from './ledger.js';
@@ -29,6 +33,8 @@ export async function readLiveSchema(connection: DuckDBConnection): Promise<Live
 export class DriftChecker {
   readonly #replay: Omit<ReplayOptions, 'applied'>;
   #expected: { applied: readonly AppliedFile[]; schema: DatabaseSchema } | undefined;
+  /** the replay in progress, shared by the checks that want it */
+  #replaying: { applied: readonly AppliedFile[]; schema: Promise<DatabaseSchema> } | undefined;
 
   constructor(replay: Omit<ReplayOptions, 'applied'>) {
     this.#replay = replay;
@@ -63,10 +69,30 @@ export class DriftChecker {
     return report({ differences: driftDifferences(diffSchema(schemaObjects(expected), schemaObjects(live.schema))), error: null });
   }
 
+  /**
+   * Records `live` as the schema `applied` produces, without a replay. Only for a live schema
+   * read right after a run that found no drift against the files applied before it and then
+   * applied the rest of `applied` itself, with nothing else touching the database between
+   * the check and the read: the files' effect is then exactly the difference.
+   */
+  advance(applied: readonly AppliedFile[], live: DatabaseSchema): void {
+    this.#expected = { applied: [...applied], schema: live };
+    // a replay still in progress must not put an older list back when it ends
+    this.#replaying = undefined;
+  }
+
   async #expectedSchema(applied: readonly AppliedFile[]): Promise<DatabaseSchema> {
     if (this.#expected && sameApplied(this.#expected.applied, applied)) return this.#expected.schema;
-    const schema = await replaySchema({ ...this.#replay, applied });
-    this.#expected = { applied: [...applied], schema };
-    return schema;
+    if (this.#replaying && sameApplied(this.#replaying.applied, applied)) return this.#replaying.schema;
+    const replaying = { applied: [...applied], schema: replaySchema({ ...this.#replay, applied }) };
+    this.#replaying = replaying;
+    try {
+      const schema = await replaying.schema;
+      // unless a newer replay or a run's live schema took its place meanwhile
+      if (this.#replaying === replaying) this.#expected = { applied: replaying.applied, schema };
+      return schema;
+    } finally {
+      if (this.#replaying === replaying) this.#replaying = undefined;
+    }
   }
 }

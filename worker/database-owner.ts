@@ -96,8 +96,32 @@ export class DatabaseOwner {
     return replaySchema({ source: new FileMigrationSource(migrationsDir, { maxFileBytes }), applied, allowedPaths, secrets });
   }
 
-  /** The run option that refuses a run on a drifted database (what a run without allowDrift passes). */
-  readonly driftCheck: NonNullable<RunOptions['driftCheck']> = (connection, applied) => this.#drift.check(connection, applied);
+  /**
+   * Applies pending migrations on `held` (inside an exclusive use). Unless `allowDrift`, the
+   * run is refused on a drifted database; and when it found none and applied everything, the
+   * live schema read right after it becomes the drift checks' expectation for the new applied
+   * list: the files' effect on a database that matched the older list, without replaying
+   * every applied file (which re-executes their data too) on the next check.
+   */
+  async run(held: Held, options: Omit<RunOptions, 'driftCheck'>, allowDrift = false): Promise<RunResult> {
+    let cleanBefore = false;
+    const driftCheck: NonNullable<RunOptions['driftCheck']> = async (connection, applied) => {
+      const report = await this.#drift.check(connection, applied);
+      cleanBefore = !report.drifted && report.error === null;
+      return report;
+    };
+    const result = await held.runner.run(allowDrift ? options : { ...options, driftCheck });
+    if (cleanBefore && result.status === 'success') {
+      try {
+        const live = await readDriftSchema(held.db.connection);
+        const applied = (await held.runner.getAppliedMigrations()).map(({ version, checksum }) => ({ version, checksum }));
+        this.#drift.advance(applied, live.schema);
+      } catch (err) {
+        this.#options.logger.debug({ err }, 'schema after the run not read; the next drift check replays the applied files');
+      }
+    }
+    return result;
+  }
 
   /**
    * Compares the live schema with the applied files' replay: the catalog is read in an

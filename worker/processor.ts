@@ -190,7 +190,7 @@ export function createProcessor(deps: ProcessorDeps) {
           const unsubscribe = held.runner.events.onEvent(reporter.onEvent);
           const call =
             data.kind === 'run'
-              ? held.runner.run({
+              ? owner.run(held, {
                   target: data.target,
                   allOrNothing: data.allOrNothing,
                   appliedBy: data.requestedBy,
@@ -201,8 +201,7 @@ export function createProcessor(deps: ProcessorDeps) {
                   plan: data.plan,
                   previewedPlan,
                   beforeApply: owner.restorePointHook(held, data.reason ?? `before job ${jobId}`),
-                  ...(!data.allowDrift && { driftCheck: owner.driftCheck }),
-                })
+                }, data.allowDrift)
               : data.kind === 'undo'
                 ? held.runner.undo({
                     to: data.to,
