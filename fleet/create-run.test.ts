@@ -1,6 +1,6 @@
 // Specification of starting a fleet run against a real Redis: the record, the runs index
 // and the coordinator job as the contract describes them; one run in flight at a time;
-// a job that cannot be added leaves nothing behind.
+// the run announced before its job exists; a job that cannot be added leaves nothing behind.
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FLEET_QUEUE, FleetJobData, FleetRun, fleetKeys } from '../contract/index.js';
@@ -45,6 +45,19 @@ describe('createFleetRun', () => {
     expect(job?.queueName).toBe(FLEET_QUEUE);
     expect(job?.queueQualifiedName).toBe(`{t}bull:${FLEET_QUEUE}`);
     expect(FleetJobData.parse(job?.data)).toEqual({ mode: 'run', reason: 'release 7', select: { labels: { tier: 'gold' } }, halt: { maxFailedPercent: 5 }, runId: run.id, requestedBy: 'otto' });
+  });
+
+  it('announces the stored run before the coordinator can see its job, so the announcement comes first', async () => {
+    const seen: { record: unknown; job: unknown }[] = [];
+    const answer = await createFleetRun({ redis, queue, keyPrefix: '{t}' }, { mode: 'dry-run' }, {
+      requestedBy: 'otto',
+      announce: async (run) => {
+        seen.push({ record: JSON.parse((await redis.get(keys.run(run.id)))!), job: (await queue.getJob(run.id)) ?? null });
+      },
+    });
+    if (!answer.created) throw new Error('refused');
+    expect(seen).toEqual([{ record: answer.run, job: null }]);
+    expect(await queue.getJob(answer.run.id)).toBeDefined();
   });
 
   it('refuses a second run while one is active, naming it, and creates nothing for it', async () => {

@@ -3,7 +3,9 @@
 // the FleetRun record (status queued) and list it in the runs index, then add the one
 // coordinator job to FLEET_QUEUE with the run id as its job id. The coordinator fills in
 // waves and counts once it has resolved the selection. A job that cannot be added undoes
-// the record and frees the slot, so a failed start leaves nothing behind.
+// the record and frees the slot, so a failed start leaves nothing behind. `announce` runs
+// between the record and the job: what it emits (the API's fleet.run.queued webhook) is out
+// before the coordinator can pick the job up and emit anything of its own.
 import { randomUUID } from 'node:crypto';
 import type { RedisConnection } from './options.js';
 import { FleetJobData, FleetRun, HaltRule, fleetKeys, type FleetRunRequest } from '../contract/index.js';
@@ -22,6 +24,8 @@ export interface CreateFleetRunOptions {
   /** the run whose failed targets this one retries */
   retryOf?: string;
   now?: Date;
+  /** called with the stored run before its job is added (e.g. to announce it); it should not throw */
+  announce?: (run: FleetRun) => Promise<void>;
 }
 
 export type CreateFleetRunResult = { created: true; run: FleetRun } | { created: false; activeRunId: string };
@@ -54,6 +58,7 @@ export async function createFleetRun(deps: CreateFleetRunDeps, request: FleetRun
   const data = FleetJobData.parse({ ...request, runId: id, requestedBy: options.requestedBy, ...(options.retryOf !== undefined && { retryOf: options.retryOf }) });
   try {
     await redis.multi().set(keys.run(id), JSON.stringify(run)).zadd(keys.runs, now.getTime(), id).exec();
+    await options.announce?.(run);
     await queue.add(`fleet-${request.mode}`, data, { ...FLEET_JOB_OPTIONS, jobId: id });
   } catch (err) {
     await redis

@@ -84,12 +84,10 @@ export function fleetRoutes(deps: FleetRoutesDeps): OpenAPIHono {
 
   async function start(request: FleetRunRequest, requestedBy: string, retryOf?: string): Promise<FleetRun> {
     await refuseDifferentMigrations(request.migrationsId);
-    const answer = await createFleetRun({ redis, queue, keyPrefix }, request, { requestedBy, retryOf });
-    if (answer.created) {
-      const { run } = answer;
-      await notify({ event: 'fleet.run.queued', jobId: run.id, mode: run.mode, requestedBy, ...(run.reason !== undefined && { reason: run.reason }) });
-      return run;
-    }
+    // announced before the coordinator's job exists, so its own events (started, …) come after
+    const announce = (run: FleetRun) => notify({ event: 'fleet.run.queued', jobId: run.id, mode: run.mode, requestedBy, ...(run.reason !== undefined && { reason: run.reason }) });
+    const answer = await createFleetRun({ redis, queue, keyPrefix }, request, { requestedBy, retryOf, announce });
+    if (answer.created) return answer.run;
     const runId = answer.activeRunId;
     throw new ApiError(409, 'fleet-run-in-progress', `fleet run ${runId} is in flight; follow it or cancel it first`, {
       details: { runId, runUrl: `${FLEET_PREFIX}/runs/${encodeURIComponent(runId)}` },
