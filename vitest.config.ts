@@ -14,6 +14,10 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     maxWorkers: 2,
+    // the suite runs many workers, redis-servers and browsers beside two forks on two cores: a
+    // worker's DuckDB at its default lowered priority (DUCKMIG_DUCKDB_NICE) would wait behind
+    // other files' work while its own test waits for it. The test of that priority sets it.
+    env: { DUCKMIG_DUCKDB_NICE: '0' },
     reporters: ['default', './test/support/summary-reporter.ts'],
     globalSetup: ['./test/support/container-probe.ts'],
     sequence: { sequencer: LongestFirst },

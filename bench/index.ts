@@ -24,7 +24,7 @@ const REGISTRY: Entry[] = [
   },
   {
     name: 'service',
-    summary: 'status p50/p99 under autocannon load (also during a long run), no-op run POST→completed, progress event → WebSocket p95',
+    summary: 'status p50/p99 under autocannon load (also during a long run: --reps pairs, DuckDB at nice 10 and 0), no-op run POST→completed, progress event → WebSocket p95',
     load: async () => (await import('./service-bench.js')).serviceBench,
   },
   {

@@ -188,6 +188,18 @@ export const VARIABLES = {
     fallback: defaultDuckdbThreads(),
     parse: wholeNumber(1, 1024),
   }),
+  DUCKMIG_DUCKDB_NICE: variable({
+    section: 'service',
+    readBy: WORKER,
+    type: 'integer 0–19',
+    default: '`10`',
+    description: 'the CPU priority (`nice`) the worker\'s DuckDB work runs at: every thread of the worker process but its event loop (DuckDB runs queries on Node\'s thread pool and its own threads). A long, CPU-bound migration then yields the CPU to the worker\'s event loop (heartbeat, progress; in `start` also the API) and to the API and Redis beside it, and runs at full speed when nothing else wants the CPU. `0` leaves priorities alone; it never raises one (a worker started under `nice` keeps its own). Linux only. See [operations.md › DuckDB threads](operations.md#duckdb-threads)',
+    summary: 'CPU priority (nice) of the worker\'s DuckDB work; 0: unchanged',
+    example: '0',
+    rule: 'a whole number from 0 (unchanged) to 19 (lowest priority)',
+    fallback: 10,
+    parse: wholeNumber(0, 19),
+  }),
   DUCKMIG_DATA_DIR: variable({
     section: 'service',
     readBy: ALL,

@@ -37,6 +37,8 @@ export interface WorkerConfig {
   allowedPaths?: string[];
   /** DuckDB's `threads` (DUCKMIG_DUCKDB_THREADS; unset: cores − 1, at least 1) */
   duckdbThreads: number;
+  /** the CPU priority of DuckDB's work: every thread but the event loop (DUCKMIG_DUCKDB_NICE; unset: 10, 0: unchanged) */
+  duckdbNice: number;
   /** tokens and passwords from the environment, never shown in an error (unset when none) */
   secrets?: string[];
   /** webhooks for run events (DUCKMIG_WEBHOOKS): the worker delivers them; unset: none */
@@ -88,6 +90,7 @@ export function loadWorkerConfig(env: Env = processEnvironment()): WorkerConfig 
     'DUCKMIG_ALLOWED_PATHS',
     'DUCKMIG_CHECKPOINT',
     'DUCKMIG_DUCKDB_THREADS',
+    'DUCKMIG_DUCKDB_NICE',
     ...RESTORE_VARIABLES,
     ...FLEET_VARIABLES,
     ...GOVERNANCE_VARIABLES,
@@ -106,6 +109,7 @@ export function loadWorkerConfig(env: Env = processEnvironment()): WorkerConfig 
     maxFileBytes: v.DUCKMIG_MAX_FILE_BYTES,
     checkpoint: v.DUCKMIG_CHECKPOINT,
     duckdbThreads: v.DUCKMIG_DUCKDB_THREADS,
+    duckdbNice: v.DUCKMIG_DUCKDB_NICE,
     ...governanceSettingsFrom(v),
     ...(v.DUCKMIG_ALLOWED_PATHS && { allowedPaths: v.DUCKMIG_ALLOWED_PATHS }),
     ...(secrets.length > 0 && { secrets }),

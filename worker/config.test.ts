@@ -17,6 +17,7 @@ describe('loadWorkerConfig', () => {
       driftCheckMs: 600_000,
       restore: { enabled: true, dir: 'data/restore-points', keep: 5, maxBytes: 10_240 * 1024 * 1024 },
       duckdbThreads: Math.max(1, availableParallelism() - 1),
+      duckdbNice: 10,
       // no DUCKMIG_DATABASES / DUCKMIG_FLEET_MANIFEST: one database, not a fleet
       fleet: null,
     });
@@ -45,6 +46,7 @@ describe('loadWorkerConfig', () => {
       driftCheckMs: 60_000,
       restore: { enabled: true, dir: '/srv/db/restore-points', keep: 5, maxBytes: 10_240 * 1024 * 1024 },
       duckdbThreads: 3,
+      duckdbNice: 10,
       fleet: null,
     });
   });
@@ -91,6 +93,15 @@ describe('loadWorkerConfig', () => {
     expect(loadWorkerConfig({ DUCKMIG_DUCKDB_THREADS: '1' }).duckdbThreads).toBe(1);
     for (const bad of ['0', 'all', '1.5', '-2']) {
       expect(() => loadWorkerConfig({ DUCKMIG_DUCKDB_THREADS: bad })).toThrow(/DUCKMIG_DUCKDB_THREADS must be a whole number of threads from 1 to 1024/);
+    }
+  });
+
+  it('DUCKMIG_DUCKDB_NICE is the priority of DuckDB\'s work: 10 unless set, 0 to 19; a bad value is named', () => {
+    expect(loadWorkerConfig({}).duckdbNice).toBe(10);
+    expect(loadWorkerConfig({ DUCKMIG_DUCKDB_NICE: '0' }).duckdbNice).toBe(0);
+    expect(loadWorkerConfig({ DUCKMIG_DUCKDB_NICE: '19' }).duckdbNice).toBe(19);
+    for (const bad of ['20', '-5', 'low', '2.5']) {
+      expect(() => loadWorkerConfig({ DUCKMIG_DUCKDB_NICE: bad })).toThrow(/DUCKMIG_DUCKDB_NICE must be a whole number from 0 \(unchanged\) to 19 \(lowest priority\)/);
     }
   });
 

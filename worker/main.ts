@@ -27,6 +27,7 @@ import { DatabaseOwner } from './database-owner.js';
 import { checkedDrift, driftChecks, type DriftChecks } from './drift.js';
 import { createProcessor } from './processor.js';
 import { awaitConfirmation } from './run-deadline.js';
+import { applyDuckdbPriority } from './thread-priority.js';
 import type { MigrationFile } from '../core/index.js';
 import { mayChangeSchema, publishLiveSchema, readLiveSchema, replayAndCache } from './schema.js';
 import { SNAPSHOT_RUNS, buildSnapshot, publishPendingSql, publishPlans, publishSnapshot, startHeartbeat, workerInfo, type HeartbeatHandle } from './snapshot.js';
@@ -195,6 +196,7 @@ async function openDatabase(config: WorkerConfig, log: Logger): Promise<Database
     threads: config.duckdbThreads,
   });
   log.info({ event: 'database:open', path: owner.db.path, duckdbVersion: owner.db.duckdbVersion, threads: config.duckdbThreads }, `opened ${owner.db.path} (DuckDB threads: ${config.duckdbThreads})`);
+  await applyDuckdbPriority(config.duckdbNice, log);
   return owner;
 }
 

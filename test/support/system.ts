@@ -28,8 +28,8 @@ export interface StartSystemOptions {
   migrations?: Record<string, string>;
   /** default: <temp>/metadata.duckdb */
   dbPath?: string;
-  /** extra environment for both children (wins over the defaults) */
-  env?: Record<string, string>;
+  /** extra environment for both children (wins over the defaults; undefined unsets a variable the tests' environment sets) */
+  env?: Record<string, string | undefined>;
   /** this many more operator tokens (ops1, ops2, …), e.g. to stay under the per-token rate limit */
   extraOperatorTokens?: number;
   /** this many more admin tokens (admin1, admin2, …), e.g. for a second admin who approves */
@@ -85,6 +85,16 @@ export interface ChildSpec {
   env: NodeJS.ProcessEnv;
   /** the `event` of the log line that says it is ready */
   readyEvent: string;
+}
+
+/** A copy of `env` with `changes` applied: a value sets, undefined unsets. */
+function withEnv(env: NodeJS.ProcessEnv, changes: Record<string, string | undefined>): NodeJS.ProcessEnv {
+  const next = { ...env };
+  for (const [name, value] of Object.entries(changes)) {
+    if (value === undefined) delete next[name];
+    else next[name] = value;
+  }
+  return next;
 }
 
 export function manage(spec: ChildSpec, onReady: (line: Record<string, unknown>) => Promise<void> | void): ManagedChild & { start(): Promise<void> } {
@@ -240,7 +250,7 @@ export async function startSystem(opts: StartSystemOptions = {}): Promise<Runnin
   ];
 
   const redis = opts.redis ?? (await startTestRedis());
-  const env: NodeJS.ProcessEnv = {
+  const defaults: NodeJS.ProcessEnv = {
     ...process.env,
     REDIS_URL: redis.url,
     HOST: '127.0.0.1',
@@ -254,8 +264,8 @@ export async function startSystem(opts: StartSystemOptions = {}): Promise<Runnin
     // a killed worker's job is found within a few seconds instead of ~30 s
     DUCKMIG_LOCK_DURATION_MS: '5000',
     DUCKMIG_STALLED_INTERVAL_MS: '1000',
-    ...opts.env,
   };
+  const env = withEnv(defaults, opts.env ?? {});
   // readiness is read from the children's info log lines (captured, never printed unless
   // DUCKMIG_TEST_VERBOSE): a quieter level would hide them, a more verbose one is fine
   if (!['info', 'debug', 'trace'].includes(String(env.LOG_LEVEL))) env.LOG_LEVEL = 'info';

@@ -21,6 +21,7 @@ import { FLEET_SERVICES, type FleetService } from './services.js';
 import { shardConsumer } from './shard-consumer.js';
 import { createTargetProcessor } from './target-job.js';
 import type { TargetSettings } from './target-file.js';
+import { applyDuckdbPriority } from '../thread-priority.js';
 
 export interface FleetWorkerHandle {
   readonly workerId: string;
@@ -182,6 +183,7 @@ export async function startFleetWorker(config: WorkerConfig, logger: Logger, opt
     throw err;
   }
 
+  await applyDuckdbPriority(config.duckdbNice, log);
   log.info(
     { event: 'worker:ready', mode: 'fleet', pid: process.pid, shard, workerId, redis: topology.location, concurrency: fleet.concurrency, leaseTtlMs: fleet.leaseTtlMs },
     `fleet worker ${workerId} ready for shard ${shard} (${lease.held() ? 'owner' : 'standing by for the lease'})`,
