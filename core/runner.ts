@@ -9,6 +9,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { randomUUID } from 'node:crypto';
 import type {
+  AppliedFile,
   LedgerEntry,
   LegacyInfo,
   MigrationError,
@@ -113,6 +114,8 @@ interface FinishFields {
   undo?: RunResult['undo'];
 }
 
+const appliedFilesOf = (entries: readonly LedgerEntry[]): AppliedFile[] => entries.map(({ version, checksum }) => ({ version, checksum }));
+
 export class MigrationRunner {
   readonly events = new RunnerEvents();
   /** the ledger of the connection the runner works on (replaced when the file is reopened) */
@@ -173,6 +176,11 @@ export class MigrationRunner {
   /** Applied migrations, one per version (legacy versions count as adopted). */
   async getAppliedMigrations(): Promise<LedgerEntry[]> {
     return (await this.#analyze({ lint: false })).applied;
+  }
+
+  /** The applied files as drift checks and replays take them: version and checksum, in version order. */
+  async getAppliedFiles(): Promise<AppliedFile[]> {
+    return appliedFilesOf(await this.getAppliedMigrations());
   }
 
   async getPendingMigrations(): Promise<PendingMigration[]> {
@@ -252,7 +260,7 @@ export class MigrationRunner {
       return this.#finish({ ...base, status: 'invalid', migrations: batch.map(notRun), error, errorCode: 'plan-changed', planId });
     }
     if (batch.length > 0 && options.driftCheck) {
-      const drift = await options.driftCheck(this.#connection, a.applied.map(({ version, checksum }) => ({ version, checksum })));
+      const drift = await options.driftCheck(this.#connection, appliedFilesOf(a.applied));
       if (drift.drifted) return this.#finish({ ...base, status: 'invalid', migrations: batch.map(notRun), error: driftRefusal(drift.differences), errorCode: 'drifted', planId });
     }
     this.#fenceRefused = null;

@@ -114,7 +114,7 @@ export class DatabaseOwner {
     if (cleanBefore && result.status === 'success') {
       try {
         const live = await readDriftSchema(held.db.connection);
-        const applied = (await held.runner.getAppliedMigrations()).map(({ version, checksum }) => ({ version, checksum }));
+        const applied = await held.runner.getAppliedFiles();
         this.#drift.advance(applied, live.schema);
       } catch (err) {
         this.#options.logger.debug({ err }, 'schema after the run not read; the next drift check replays the applied files');
@@ -131,7 +131,7 @@ export class DatabaseOwner {
   async checkDrift(): Promise<DriftReport> {
     const { live, applied } = await this.exclusive(async ({ db, runner }) => ({
       live: await readDriftSchema(db.connection),
-      applied: (await runner.getAppliedMigrations()).map(({ version, checksum }) => ({ version, checksum })),
+      applied: await runner.getAppliedFiles(),
     }));
     return this.#drift.compare(live, applied);
   }

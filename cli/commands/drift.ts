@@ -19,7 +19,7 @@ export function driftExitCode(report: DriftReport | null): number {
 export async function drift(argv: string[], ctx: CommandContext, out: Out): Promise<number> {
   const { values } = parse(argv, commonOptions);
   const report = await withLocalRunner({ db: dbPath(values.db, ctx.env), dir: migrationsDir(values.dir, ctx.env), logger: ctx.logger, env: ctx.env }, async (runner, db, checker) => {
-    const applied = (await runner.getAppliedMigrations()).map(({ version, checksum }) => ({ version, checksum }));
+    const applied = await runner.getAppliedFiles();
     return checker.check(db.connection, applied);
   });
   if (values.json) printJson(report, out);
