@@ -33,6 +33,8 @@ export const redisKeys = (queue = QUEUE_NAME, prefix = 'duckmig') => ({
   schema: `${prefix}:${queue}:schema`,
   /** the schema replayed at one applied version (VersionSchema JSON, kept for a while) */
   schemaAt: (version: number) => `${prefix}:${queue}:schema-at:${version}`,
+  /** the schema the applied files produce, as drift checks expect it (ExpectedSchemaRecord JSON), so a restarted worker need not replay them */
+  driftExpected: `${prefix}:${queue}:drift-expected`,
 });
 
 /** How long a replayed schema stays cached (it holds while its applied files are unchanged). */

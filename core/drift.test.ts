@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { legacyUpgrade } from '../test/fixtures/legacy-app.js';
 import { openRunner, sandbox, scalar, type Sandbox } from '../test/support/db.js';
 import { Database } from './database.js';
-import { DriftChecker } from './drift.js';
+import { DriftChecker, readLiveSchema, type ExpectedSchema, type ExpectedSchemaStore } from './drift.js';
 import { MigrationRunner } from './runner.js';
 import { FileMigrationSource } from './source.js';
 import { adoptToolHistory, appliedFiles, readToolHistory, type Tool } from './tool-history.js';
@@ -250,5 +250,83 @@ describe('the replay drift compares with', () => {
     expect(replays).toBe(1);
     expect((await checker.check(db!.connection, applied)).drifted).toBe(false);
     expect(replays).toBe(1);
+  });
+
+  /** a store in memory, as the worker's Redis one behaves, counting what it was asked */
+  function memoryStore(initial?: ExpectedSchema): ExpectedSchemaStore & { saved: ExpectedSchema[]; loads: number } {
+    let kept = initial;
+    const store = {
+      saved: [] as ExpectedSchema[],
+      loads: 0,
+      async load() {
+        store.loads++;
+        return kept;
+      },
+      async save(expected: ExpectedSchema) {
+        store.saved.push(expected);
+        kept = expected;
+      },
+    };
+    return store;
+  }
+
+  function countedChecker(): { checker: DriftChecker; replays: () => number } {
+    const files = new FileMigrationSource(box.migrationsDir);
+    let replays = 0;
+    return { checker: new DriftChecker({ source: { location: files.location, scan: () => (replays++, files.scan()) } }), replays: () => replays };
+  }
+
+  it('is kept in the store, and a new checker over the same applied files takes it from there instead of replaying', async () => {
+    const { runner } = await migrated(VIEW_SEQUENCE_MACRO);
+    const applied = await runner.getAppliedFiles();
+    const store = memoryStore();
+    const first = countedChecker();
+    first.checker.keepIn(store);
+    expect((await first.checker.check(db!.connection, applied)).drifted).toBe(false);
+    expect(first.replays()).toBe(1);
+    expect(store.saved.map((s) => s.applied)).toEqual([applied]);
+
+    // as a restarted worker: a new checker, the same store
+    const second = countedChecker();
+    second.checker.keepIn(store);
+    expect(await second.checker.check(db!.connection, applied)).toMatchObject({ drifted: false, error: null });
+    expect(second.replays()).toBe(0);
+
+    // drift made meanwhile (while no worker held the file) is still found against the kept schema
+    await db!.connection.run('ALTER TABLE tickets ADD COLUMN assignee VARCHAR');
+    const third = countedChecker();
+    third.checker.keepIn(store);
+    const report = await third.checker.check(db!.connection, applied);
+    expect(third.replays()).toBe(0);
+    expect(report.drifted).toBe(true);
+    expect(JSON.stringify(report.differences)).toContain('assignee');
+  });
+
+  it('is replayed when the store holds another applied list, and the store then keeps the new one', async () => {
+    const { runner } = await migrated(VIEW_SEQUENCE_MACRO);
+    const applied = await runner.getAppliedFiles();
+    // what an older list produced: 001–004 only, without 005's objects
+    const older: ExpectedSchema = { applied: applied.slice(0, -1), schema: { tables: [], views: [], macros: [], sequences: [], excluded: [] } };
+    const store = memoryStore(older);
+    const { checker, replays } = countedChecker();
+    checker.keepIn(store);
+    expect(await checker.check(db!.connection, applied)).toMatchObject({ drifted: false, error: null });
+    expect(replays()).toBe(1);
+    expect(store.saved.map((s) => s.applied)).toEqual([applied]);
+  });
+
+  it("a run's advance is kept in the store, so the next checker needs no replay", async () => {
+    const { runner } = await migrated(VIEW_SEQUENCE_MACRO);
+    const applied = await runner.getAppliedFiles();
+    const store = memoryStore();
+    const { checker } = countedChecker();
+    checker.keepIn(store);
+    await checker.advance(applied, (await readLiveSchema(db!.connection)).schema);
+    expect(store.saved.map((s) => s.applied)).toEqual([applied]);
+
+    const next = countedChecker();
+    next.checker.keepIn(store);
+    expect(await next.checker.check(db!.connection, applied)).toMatchObject({ drifted: false, error: null });
+    expect(next.replays()).toBe(0);
   });
 });

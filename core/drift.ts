@@ -6,7 +6,9 @@
 // replay at once share it. The replay re-executes every applied file, data included (a
 // CREATE TABLE … AS over range(), a seed INSERT … SELECT), so after a run that started from
 // a database without drift and applied its files, the owner records the live schema as what
-// those files produce (`advance`) instead of replaying them all again.
+// those files produce (`advance`) instead of replaying them all again. With a store
+// (the worker keeps one in Redis), that expectation outlives the process: a worker that
+// starts again over the same applied files reads it instead of replaying them.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { diffSchema, driftDifferences, sameApplied, schemaObjects, type AppliedFile, type DatabaseSchema, type DriftReport } from '../contract/index.js';
 import { LEDGER_TABLES } from './ledger.js';
@@ -30,14 +32,36 @@ export async function readLiveSchema(connection: DuckDBConnection): Promise<Live
   return { schema, readMs: performance.now() - started };
 }
 
+/** The schema a list of applied files produces (in version order). */
+export interface ExpectedSchema {
+  applied: readonly AppliedFile[];
+  schema: DatabaseSchema;
+}
+
+/**
+ * Where the expected schema outlives the checker. `load` gives the last one saved (or
+ * undefined); the checker uses it only for the very same applied files. A store that fails
+ * costs a replay, never a check: errors are the store's to report, not to throw.
+ */
+export interface ExpectedSchemaStore {
+  load(): Promise<ExpectedSchema | undefined>;
+  save(expected: ExpectedSchema): Promise<void>;
+}
+
 export class DriftChecker {
   readonly #replay: Omit<ReplayOptions, 'applied'>;
-  #expected: { applied: readonly AppliedFile[]; schema: DatabaseSchema } | undefined;
+  #store: ExpectedSchemaStore | undefined;
+  #expected: ExpectedSchema | undefined;
   /** the replay in progress, shared by the checks that want it */
   #replaying: { applied: readonly AppliedFile[]; schema: Promise<DatabaseSchema> } | undefined;
 
   constructor(replay: Omit<ReplayOptions, 'applied'>) {
     this.#replay = replay;
+  }
+
+  /** Keeps the expectation in `store` from now on, and looks there before replaying. */
+  keepIn(store: ExpectedSchemaStore): void {
+    this.#store = store;
   }
 
   /** Compares the database on `connection` with the replay of `applied` (in version order). */
@@ -75,16 +99,17 @@ export class DriftChecker {
    * applied the rest of `applied` itself, with nothing else touching the database between
    * the check and the read: the files' effect is then exactly the difference.
    */
-  advance(applied: readonly AppliedFile[], live: DatabaseSchema): void {
-    this.#expected = { applied: [...applied], schema: live };
+  async advance(applied: readonly AppliedFile[], live: DatabaseSchema): Promise<void> {
+    const expected = (this.#expected = { applied: [...applied], schema: live });
     // a replay still in progress must not put an older list back when it ends
     this.#replaying = undefined;
+    await this.#store?.save(expected);
   }
 
   async #expectedSchema(applied: readonly AppliedFile[]): Promise<DatabaseSchema> {
     if (this.#expected && sameApplied(this.#expected.applied, applied)) return this.#expected.schema;
     if (this.#replaying && sameApplied(this.#replaying.applied, applied)) return this.#replaying.schema;
-    const replaying = { applied: [...applied], schema: replaySchema({ ...this.#replay, applied }) };
+    const replaying = { applied: [...applied], schema: this.#storedOrReplayed([...applied]) };
     this.#replaying = replaying;
     try {
       const schema = await replaying.schema;
@@ -94,5 +119,15 @@ export class DriftChecker {
     } finally {
       if (this.#replaying === replaying) this.#replaying = undefined;
     }
+  }
+
+  /** The store's expectation for exactly these files, else their replay (which the store then keeps). */
+  async #storedOrReplayed(applied: readonly AppliedFile[]): Promise<DatabaseSchema> {
+    const store = this.#store;
+    const stored = await store?.load();
+    if (stored && sameApplied(stored.applied, applied)) return stored.schema;
+    const schema = await replaySchema({ ...this.#replay, applied });
+    await store?.save({ applied, schema });
+    return schema;
   }
 }

@@ -12,7 +12,7 @@ export { Database, DatabaseLockedError, DatabaseOpenError } from './database.js'
 export { LedgerReader } from './ledger-reader.js';
 export { readDatabaseSchema } from './schema.js';
 export { replaySchema } from './schema-at.js';
-export { DriftChecker, readLiveSchema as readDriftSchema } from './drift.js';
+export { DriftChecker, readLiveSchema as readDriftSchema, type ExpectedSchema, type ExpectedSchemaStore } from './drift.js';
 export { LEDGER_TABLES } from './ledger.js';
 export { parseFileName, splitSections, ANNOTATION } from './layouts.js';
 export { RestorePoints, RestorePointError } from './restore-points.js';

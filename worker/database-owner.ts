@@ -7,7 +7,7 @@
 import type { Logger } from 'pino';
 import type { AppliedFile, DatabaseSchema, DriftReport, RestorePointRef, RunResult, RunnerEvent } from '../contract/index.js';
 import { restorePointsFrom, restoreStepHook, type RestoreSettings } from '../config/restore-settings.js';
-import { Database, DriftChecker, readDriftSchema, FileMigrationSource, MigrationRunner, replaySchema, restoreDatabase, type CheckpointPolicy, type RestorePoints, type RunOptions } from '../core/index.js';
+import { Database, DriftChecker, readDriftSchema, FileMigrationSource, MigrationRunner, replaySchema, restoreDatabase, type CheckpointPolicy, type ExpectedSchemaStore, type RestorePoints, type RunOptions } from '../core/index.js';
 
 export interface OwnerOptions {
   dbPath: string;
@@ -75,6 +75,11 @@ export class DatabaseOwner {
     });
   }
 
+  /** Keeps the drift checks' expected schema in `store`, so a restart over the same applied files need not replay them. */
+  keepExpectedSchemaIn(store: ExpectedSchemaStore): void {
+    this.#drift.keepIn(store);
+  }
+
   /** Runs `use` after every other use in progress; the database is not touched meanwhile. */
   exclusive<T>(use: (held: Held) => Promise<T>): Promise<T> {
     const run = () => {
@@ -115,7 +120,7 @@ export class DatabaseOwner {
       try {
         const live = await readDriftSchema(held.db.connection);
         const applied = await held.runner.getAppliedFiles();
-        this.#drift.advance(applied, live.schema);
+        await this.#drift.advance(applied, live.schema);
       } catch (err) {
         this.#options.logger.debug({ err }, 'schema after the run not read; the next drift check replays the applied files');
       }

@@ -29,6 +29,7 @@ import { createProcessor } from './processor.js';
 import { awaitConfirmation } from './run-deadline.js';
 import { applyDuckdbPriority } from './thread-priority.js';
 import type { MigrationFile } from '../core/index.js';
+import { redisExpectedSchemaStore } from './expected-schema.js';
 import { mayChangeSchema, publishLiveSchema, readLiveSchema, replayAndCache } from './schema.js';
 import { SNAPSHOT_RUNS, buildSnapshot, publishPendingSql, publishPlans, publishSnapshot, startHeartbeat, workerInfo, type HeartbeatHandle } from './snapshot.js';
 import { watchMigrations, type MigrationsWatch } from './watch-migrations.js';
@@ -104,6 +105,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger, options:
     const owner = (opened.owner = await openDatabase(config, log));
     await prepareDatabase(owner, log);
     const redis = (opened.redis = connect('worker-state', topology, log));
+    owner.keepExpectedSchemaIn(redisExpectedSchemaStore({ redis, key: keys.driftExpected, duckdbVersion: owner.db.duckdbVersion, duckmigVersion: info.version, log }));
     const notifier = (opened.notifier = createNotifier(config.notifications, redis, log, topology.bullPrefix));
     const { publish, checkDrift } = snapshotPublisher({ owner, redis, keys, info, log, notify: (input) => notifier.notify(input) });
     await unlessAborted(checkDrift(), signal);
