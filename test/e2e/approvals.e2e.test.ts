@@ -2,8 +2,10 @@
 // the destructive batch needs approval from another admin, and the request it sends waits
 // in the pending-approvals panel with its plan's SQL, Approve / Reject disabled for the
 // operator with the reason shown; another admin approves in the panel and the run applies.
+// The dialog and the panel pass axe-core (desktop light, phone dark).
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expectAccessible } from '../support/axe.js';
 import { ensureUiBuilt, launchChromium, signedInPage } from '../support/browser.js';
 import { initialSchemaOnly, startSystem, type RunningSystem } from '../support/system.js';
 
@@ -26,6 +28,7 @@ it('an operator requests a destructive run in the UI; another admin approves it 
   await operator.getByRole('button', { name: 'Run migrations…' }).click();
   const dialog = operator.getByRole('dialog', { name: 'Run migrations' });
   await dialog.getByTestId('needs-approval').getByText(/needs approval from another admin/).waitFor();
+  await expectAccessible(operator, 'run dialog of a run that needs approval');
   await dialog.getByLabel(/^Reason/).fill('drop the scratch table');
   const runAnyway = dialog.getByRole('checkbox', { name: /Run anyway/ });
   if (await runAnyway.isVisible()) await runAnyway.check();
@@ -41,6 +44,7 @@ it('an operator requests a destructive run in the UI; another admin approves it 
   await request.locator('summary', { hasText: '002_scratch_cleanup' }).click();
   await request.getByText('DROP TABLE scratch').waitFor();
   await request.getByLabel('Comment').fill('fine');
+  await expectAccessible(admin, 'pending approvals, a request opened');
   await request.getByRole('button', { name: 'Approve' }).click();
 
   await admin.getByTestId('current-version').filter({ hasText: /^\s*2\s*$/ }).waitFor({ timeout: 60_000 });

@@ -1,13 +1,15 @@
 // End to end in Chromium: a database changed by hand (a column added, a table created, an
 // index dropped) before the worker started shows a drift banner on the Migrations page with
 // one row per difference and both definitions; the run dialog keeps Apply disabled until
-// the user says to apply even though the schema drifted, and that run applies.
+// the user says to apply even though the schema drifted, and that run applies. Both pass
+// axe-core (desktop light, phone dark).
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Database, FileMigrationSource, MigrationRunner } from '../../core/index.js';
+import { expectAccessible } from '../support/axe.js';
 import { ensureUiBuilt, launchChromium, signedInPage } from '../support/browser.js';
 import { REPO_MIGRATIONS } from '../support/db.js';
 import { startSystem } from '../support/system.js';
@@ -58,6 +60,7 @@ describe('schema drift in the UI', () => {
     await rows.filter({ hasText: 'projects.note' }).filter({ hasText: 'extra' }).filter({ hasText: 'VARCHAR' }).waitFor();
     await rows.filter({ hasText: 'scratch' }).filter({ hasText: 'table' }).first().waitFor();
     await rows.filter({ hasText: 'idx_links_project' }).filter({ hasText: 'missing' }).filter({ hasText: 'ON links [project_id]' }).waitFor();
+    await expectAccessible(page, 'drift banner');
   }, 60_000);
 
   it('the run dialog applies only once told to apply even though the schema drifted', async () => {
@@ -67,6 +70,7 @@ describe('schema drift in the UI', () => {
     await dialog.getByTestId('drift-check').getByText('The schema drifted.').waitFor();
     const apply = dialog.getByRole('button', { name: 'Apply 1 migration' });
     expect(await apply.isDisabled()).toBe(true);
+    await expectAccessible(page, 'run dialog on a drifted schema');
     await dialog.getByRole('checkbox', { name: /Apply even though the schema drifted/ }).check();
     await apply.click();
     await page.getByTestId('current-version').filter({ hasText: /^\s*5\s*$/ }).waitFor({ timeout: 60_000 });

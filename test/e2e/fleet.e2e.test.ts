@@ -10,20 +10,15 @@
 // Retrying the failed target (confirmed, with a reason) is a new run over it alone.
 // The screens pass axe-core (no serious or critical violation) and fit a 390×844 phone.
 // Every wait is on page state, a log line or an event, never a fixed sleep.
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writePoisonTemplate } from '../support/fleet.js';
-import type { AxeResults } from 'axe-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DESKTOP, expectAccessible, shot } from '../support/axe.js';
 import { ensureUiBuilt, launchChromium } from '../support/browser.js';
 import { manage, startSystem, type ManagedChild, type RunningSystem } from '../support/system.js';
-
-const DESKTOP = { width: 1280, height: 860 };
-const PHONE = { width: 390, height: 844 };
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 const SHARDS = ['a', 'b'] as const;
 const TARGETS = 30;
@@ -91,40 +86,6 @@ async function openFleet(page: Page): Promise<void> {
   await fleetLink(page).click();
   await page.getByRole('heading', { level: 1, name: 'Fleet' }).waitFor();
   await page.getByTestId('fleet-total').filter({ hasText: String(TARGETS) }).waitFor();
-}
-
-async function nextFrame(page: Page): Promise<void> {
-  await page.evaluate('new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))');
-}
-
-/** the elements that reach past the phone's width, for the failure message */
-function widest(page: Page): Promise<string> {
-  return page.evaluate(`[...document.querySelectorAll('body *')]
-    .filter((e) => e.getBoundingClientRect().right > ${PHONE.width} + 0.5)
-    .slice(-5)
-    .map((e) => e.tagName.toLowerCase() + (e.className ? '.' + String(e.className).split(' ')[0] : '') + ' ' + Math.round(e.getBoundingClientRect().right))
-    .join(', ')`);
-}
-
-/** no serious or critical axe violation, at desktop size (light) and on a phone (dark); the phone never scrolls sideways */
-async function expectAccessibleAndFits(page: Page, screen: string): Promise<void> {
-  for (const [size, colorScheme] of [
-    [DESKTOP, 'light'],
-    [PHONE, 'dark'],
-  ] as const) {
-    await page.setViewportSize(size);
-    await page.emulateMedia({ colorScheme });
-    await nextFrame(page);
-    if (!(await page.evaluate('typeof axe !== "undefined"'))) await page.evaluate(AXE_SOURCE);
-    const results = await page.evaluate<AxeResults>('axe.run(document, { resultTypes: ["violations"] })');
-    const serious = results.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
-    expect(serious, `${screen} at ${size.width}×${size.height}, ${colorScheme}`).toEqual([]);
-    if (size === PHONE) expect(await page.evaluate('document.scrollingElement.scrollWidth'), `${screen}: page width, ${await widest(page)}`).toBeLessThanOrEqual(PHONE.width);
-  }
-  await page.setViewportSize(DESKTOP);
-  await page.emulateMedia({ colorScheme: 'light' });
 }
 
 interface GridSnapshot {
@@ -276,7 +237,8 @@ describe('the Fleet page', () => {
     expect(cells[POISONED]?.at(-1)).toBe('failed');
     expect(runReads).toEqual([]);
 
-    await expectAccessibleAndFits(page, 'fleet run ended');
+    await shot(page, 'fleet');
+    await expectAccessible(page, 'fleet run ended');
 
     // drill-down: the failed target's version (001 applied, 002 rolled back) and its error
     await page.getByLabel('Labels', { exact: true }).fill('');
@@ -287,7 +249,7 @@ describe('the Fleet page', () => {
     await detail.getByTestId('fleet-target-version').filter({ hasText: /^1$/ }).waitFor();
     await detail.getByTestId('fleet-target-error').filter({ hasText: /Last error: migration-failed.*poisoned target/ }).waitFor();
     await detail.getByRole('table').getByText(/migration-failed/).waitFor();
-    await expectAccessibleAndFits(page, 'fleet target detail');
+    await expectAccessible(page, 'fleet target detail');
   }, 300_000);
 
   it('retries the failed target after confirming: a new run over it alone, halted by its canary', async () => {

@@ -9,8 +9,6 @@
 // 390×844 dark) and never scroll sideways on the phone. DUCKMIG_SCREENSHOTS=1 also saves
 // both screens to docs/screenshots/ for the README, as ui.e2e.test.ts does.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -23,14 +21,12 @@ import {
   WebhookDeliveriesResponse,
   type EnqueuedResponse,
 } from '../../contract/index.js';
-import { seriousViolations } from '../support/axe.js';
+import { expectAccessible, shot } from '../support/axe.js';
 import { ensureUiBuilt, launchChromium, signedInPage } from '../support/browser.js';
 import { call } from '../support/live.js';
-import { REPO_ROOT, initialSchemaOnly, startSystem, type RunningSystem } from '../support/system.js';
+import { initialSchemaOnly, startSystem, type RunningSystem } from '../support/system.js';
 import { startWebhookReceiver, type ReceivedRequest, type WebhookReceiver } from '../support/webhook-receiver.js';
 
-const DESKTOP = { width: 1280, height: 860 };
-const PHONE = { width: 390, height: 844 };
 /** the endpoint's path: part of its URL, which counts as a secret */
 const HOOK_PATH = `/hooks/${randomBytes(8).toString('hex')}`;
 const SECRET = randomBytes(24).toString('hex');
@@ -61,37 +57,6 @@ afterAll(async () => {
   await receiver?.close();
 });
 
-/** saves what the viewport shows, for the README, when DUCKMIG_SCREENSHOTS=1 */
-async function shot(page: Page, name: string): Promise<void> {
-  if (process.env.DUCKMIG_SCREENSHOTS !== '1') return;
-  const dir = join(REPO_ROOT, 'docs/screenshots');
-  mkdirSync(dir, { recursive: true });
-  await page.screenshot({ path: join(dir, `${name}.png`), animations: 'disabled' });
-}
-
-async function nextFrame(page: Page): Promise<void> {
-  await page.evaluate('new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))');
-}
-
-/** no serious or critical axe violation at desktop size (light) and on a phone (dark), and no sideways scrolling on the phone */
-async function expectAccessibleAndFitting(page: Page, screen: string): Promise<void> {
-  for (const [size, colorScheme] of [[DESKTOP, 'light'], [PHONE, 'dark']] as const) {
-    await page.setViewportSize(size);
-    await page.emulateMedia({ colorScheme });
-    await nextFrame(page);
-    expect(await seriousViolations(page), `${screen} at ${size.width}×${size.height}, ${colorScheme}`).toEqual([]);
-    if (size === PHONE) {
-      // the failure names what sticks out (inside a table's own scroll box is fine)
-      const wider = await page.evaluate<string[]>(`[...document.querySelectorAll('body *')]
-        .filter((e) => e.getBoundingClientRect().right > innerWidth + 1 && !e.closest('.table-wrap'))
-        .slice(0, 5).map((e) => e.tagName + '.' + [...e.classList].join('.') + ' ends at ' + Math.round(e.getBoundingClientRect().right))`);
-      expect(await page.evaluate('document.scrollingElement.scrollWidth'), `${screen}: page width (${wider.join(', ')})`).toBeLessThanOrEqual(PHONE.width);
-    }
-  }
-  await page.setViewportSize(DESKTOP);
-  await page.emulateMedia({ colorScheme: 'light' });
-}
-
 /** the pending migrations' files and the plan id of them all, once the worker has published its status */
 async function pendingPlan(): Promise<{ files: string[]; planId: string }> {
   const deadline = Date.now() + 60_000;
@@ -119,7 +84,7 @@ it('the delivery log starts empty, and says so', async () => {
   await admin.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Webhooks' }).click();
   await admin.getByRole('heading', { level: 1, name: 'Webhook deliveries' }).waitFor();
   await admin.getByTestId('deliveries-empty').getByText('No deliveries yet').waitFor();
-  await expectAccessibleAndFitting(admin, 'empty delivery log');
+  await expectAccessible(admin, 'empty delivery log');
   await admin.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Migrations' }).click();
   await admin.getByRole('heading', { level: 1, name: 'Migrations' }).waitFor();
 }, 120_000);
@@ -155,15 +120,15 @@ it('a scheduled run appears live with its plan; a viewer cannot cancel it; an ad
   expect(await viewer.getByRole('dialog').count()).toBe(0);
   await listed.scrollIntoViewIfNeeded();
   await shot(admin, 'scheduled-runs');
-  await expectAccessibleAndFitting(viewer, 'scheduled runs (viewer)');
-  await expectAccessibleAndFitting(admin, 'scheduled runs (admin)');
+  await expectAccessible(viewer, 'scheduled runs (viewer)');
+  await expectAccessible(admin, 'scheduled runs (admin)');
 
   // the admin: Cancel asks first; "Keep it" keeps it
   const cancel = listed.getByRole('button', { name: /^Cancel the run scheduled for/ });
   await cancel.click();
   const dialog = admin.getByRole('dialog', { name: 'Cancel the scheduled run' });
   await dialog.getByText(jobId).waitFor();
-  await expectAccessibleAndFitting(admin, 'cancel confirmation');
+  await expectAccessible(admin, 'cancel confirmation');
   expect((await scheduledRuns()).runs.map((r) => r.jobId)).toEqual([jobId]);
   await dialog.getByRole('button', { name: 'Keep it' }).click();
   await dialog.waitFor({ state: 'hidden' });
@@ -230,7 +195,7 @@ it('the delivery log shows the delivery made to the local receiver by host, neve
   expect(text).not.toContain(HOOK_PATH);
   expect(text).not.toContain(SECRET);
   await shot(admin, 'webhook-deliveries');
-  await expectAccessibleAndFitting(admin, 'delivery log');
+  await expectAccessible(admin, 'delivery log');
 
   // a viewer: no Webhooks in the navigation, and the page says why without reading the log
   expect(await viewer.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Webhooks' }).count()).toBe(0);

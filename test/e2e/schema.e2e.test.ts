@@ -1,13 +1,15 @@
 // End to end in Chromium: the Schema page of a database the shipped migrations were applied
 // to shows its tables (a table opened: its columns and row count), the schema at an earlier
 // applied version (replayed by the worker), and the changes between two versions; on a
-// phone the page never scrolls sideways (tables scroll in their own box).
+// phone the page never scrolls sideways (tables scroll in their own box). Each view passes
+// axe-core (no serious or critical violation, desktop light and phone dark).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Database, FileMigrationSource, MigrationRunner } from '../../core/index.js';
+import { expectAccessible, shot } from '../support/axe.js';
 import { ensureUiBuilt, launchChromium, signedInPage } from '../support/browser.js';
 import { REPO_MIGRATIONS } from '../support/db.js';
 import { startSystem } from '../support/system.js';
@@ -62,6 +64,8 @@ describe('the Schema page', () => {
     await files.locator('summary').click();
     await files.getByText('idx_files_hash').waitFor();
     await page.getByRole('region', { name: 'Macros' }).getByText('get_next_sequence(proj_id, ts)').waitFor();
+    await shot(page, 'schema');
+    await expectAccessible(page, 'live schema, a table opened');
   }, 60_000);
 
   it('shows the schema at an earlier applied version', async () => {
@@ -69,6 +73,7 @@ describe('the Schema page', () => {
     await page.getByText(/Version 2, replayed from 2 applied files/).waitFor();
     await page.locator('details[data-table="links"]').waitFor();
     expect(await page.locator('details[data-table="runs"]').count()).toBe(0);
+    await expectAccessible(page, 'schema at version 2');
   }, 60_000);
 
   it('shows what changed between two versions', async () => {
@@ -85,6 +90,7 @@ describe('the Schema page', () => {
     for (const table of ['files', 'runs', 'upload_settings']) await changes.getByRole('row', { name: new RegExp(`added\\s+table\\s+${table}\\b`) }).waitFor();
     await changes.getByRole('row', { name: /added\s+macro\s+get_next_sequence/ }).waitFor();
     expect(await changes.getByText('dropped', { exact: true }).count()).toBe(0);
+    await expectAccessible(page, 'schema changes between two versions');
   }, 60_000);
 
   it('fits a phone: the page never scrolls sideways', async () => {

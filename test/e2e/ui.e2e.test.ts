@@ -12,11 +12,11 @@ import { appendFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Queue } from 'bullmq';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Database } from '../../core/index.js';
 import { legacyUpgrade } from '../fixtures/legacy-app.js';
-import { seriousViolations } from '../support/axe.js';
+import { clickInPlace, DESKTOP, expectAccessible, nextFrame, PHONE, shot } from '../support/axe.js';
 import { ensureUiBuilt, launchChromium } from '../support/browser.js';
 import { rowsOf } from '../support/db.js';
 import { startSystem } from '../support/system.js';
@@ -26,16 +26,6 @@ type Role = keyof System['tokens'];
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const SCREENSHOTS = process.env.DUCKMIG_SCREENSHOTS === '1';
-const SHOT_DIR = join(ROOT, 'docs/screenshots');
-const DESKTOP = { width: 1280, height: 860 };
-const PHONE = { width: 390, height: 844 };
-
-/** saves what the viewport shows (the README keeps its pictures small) */
-async function shot(page: Page, name: string): Promise<void> {
-  if (!SCREENSHOTS) return;
-  mkdirSync(SHOT_DIR, { recursive: true });
-  await page.screenshot({ path: join(SHOT_DIR, `${name}.png`), animations: 'disabled' });
-}
 
 /** the screen as it is now at desktop size and on a phone, light and dark, for the README */
 async function themeShots(page: Page, name: string): Promise<void> {
@@ -77,24 +67,6 @@ async function waitForText(page: Page, testId: string, text: string): Promise<vo
   await page.getByTestId(testId).filter({ hasText: new RegExp(`^\\s*${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`) }).waitFor();
 }
 
-/** resolves once the page has rendered a frame: a resize takes effect (layout, resize observers) then */
-async function nextFrame(page: Page): Promise<void> {
-  await page.evaluate('new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))');
-}
-
-/** no serious or critical axe violation on this screen, at desktop size (light) and on a phone (dark) */
-async function expectAccessible(page: Page, screen: string): Promise<void> {
-  // contrast depends on the theme and most other rules on the layout: two runs cover both
-  for (const [size, colorScheme] of [[DESKTOP, 'light'], [PHONE, 'dark']] as const) {
-    await page.setViewportSize(size);
-    await page.emulateMedia({ colorScheme });
-    await nextFrame(page);
-    expect(await seriousViolations(page), `${screen} at ${size.width}×${size.height}, ${colorScheme}`).toEqual([]);
-  }
-  await page.setViewportSize(DESKTOP);
-  await page.emulateMedia({ colorScheme: 'light' });
-}
-
 /** how many rows the header's items take: items whose boxes overlap vertically share a row */
 function headerRows(page: Page): Promise<number> {
   return page.evaluate(`(() => {
@@ -117,22 +89,6 @@ async function expectFitsPhone(page: Page, screen: string): Promise<void> {
   await nextFrame(page);
   expect(await page.evaluate('document.scrollingElement.scrollWidth'), `${screen}: page width`).toBeLessThanOrEqual(PHONE.width);
   if (await page.getByRole('banner').isVisible()) expect(await headerRows(page), `${screen}: header rows`).toBeLessThanOrEqual(2);
-}
-
-/** clicks a button where it is: it must be inside the viewport already, with nothing covering it */
-async function clickInPlace(page: Page, button: Locator): Promise<void> {
-  const box = await button.boundingBox();
-  const viewport = page.viewportSize();
-  if (!box || !viewport) throw new Error('the button is not shown');
-  const inside = box.x >= 0 && box.y >= 0 && box.x + box.width <= viewport.width && box.y + box.height <= viewport.height;
-  expect(inside, `${await button.innerText()} at ${JSON.stringify(box)} is inside ${viewport.width}×${viewport.height}`).toBe(true);
-  const [x, y] = [box.x + box.width / 2, box.y + box.height / 2];
-  const onTop = await button.evaluate((element, [px, py]) => {
-    const hit = (element.ownerDocument as { elementFromPoint(x: number, y: number): unknown }).elementFromPoint(px!, py!);
-    return hit === element || (hit !== null && element.contains(hit as typeof element));
-  }, [x, y]);
-  expect(onTop, `${await button.innerText()} is not covered`).toBe(true);
-  await page.mouse.click(x, y);
 }
 
 /**
@@ -535,6 +491,7 @@ describe('a failing migration', () => {
     const check = dialog.getByTestId('preview-check');
     await check.getByText(/^Preview failed at 005_broken \(.+\): .*e2e_missing_parent/).waitFor();
     expect(await check.getAttribute('role')).toBe('alert');
+    await expectAccessible(page, 'run dialog after a failed preview');
     const apply = dialog.getByRole('button', { name: 'Apply 1 migration' });
     expect(await apply.isDisabled()).toBe(true);
     expect(await apply.getAttribute('class')).not.toContain('primary');
@@ -553,24 +510,69 @@ describe('a failing migration', () => {
     await waitForText(page, 'current-version', '4');
     await waitForText(page, 'pending-count', '1');
     await shot(page, 'run-failed');
+    await expectAccessible(page, 'a failed run');
   }, 60_000);
 
-  it('history filters narrow the runs: outcome failed is the failed run only', async () => {
+  it('history filters narrow the runs by outcome, who, migration, search and date, and Reset shows them all again', async () => {
     await nav(page, 'History').click();
     await page.getByRole('heading', { level: 1, name: 'History' }).waitFor();
     const runs = page.getByRole('list', { name: 'Runs, newest first' }).getByRole('listitem');
     await runs.filter({ hasText: '“e2e: broken”' }).waitFor();
     expect(await runs.count()).toBe(2); // 001-004 and the failed run (a rehearsal leaves no run behind)
     const filters = page.getByRole('form', { name: 'Filter runs' });
+    const apply = async (field: string, value: string) => {
+      await filters.getByLabel(field, { exact: true }).fill(value);
+      await filters.getByRole('button', { name: 'Apply filters' }).click();
+    };
+    const reset = async () => {
+      await filters.getByRole('button', { name: 'Reset' }).click();
+      await waitForText(page, 'runs-range', '1–2 of 2 runs');
+    };
+    const onlyRun = async (reason: string) => {
+      await waitForText(page, 'runs-range', '1–1 of 1 matching run');
+      expect(await runs.count()).toBe(1);
+      await runs.first().getByText(`“${reason}”`).waitFor();
+    };
+    const noRun = () => page.getByText('No run matches these filters.').waitFor();
+
     await filters.getByLabel('Outcome').selectOption('failed');
     await filters.getByRole('button', { name: 'Apply filters' }).click();
-    await waitForText(page, 'runs-range', '1–1 of 1 matching run');
-    expect(await runs.count()).toBe(1);
-    await runs.first().getByText('“e2e: broken”').waitFor();
+    await onlyRun('e2e: broken');
     const csv = await filters.getByRole('link', { name: 'CSV' }).getAttribute('href');
     expect(csv).toBe('/api/v1/admin/migrations/history/export?outcome=failed&format=csv');
+    await expectAccessible(page, 'history, filtered');
+    await reset();
+
+    await apply('Who', 'operator');
+    await waitForText(page, 'runs-range', '1–2 of 2 matching runs');
+    await apply('Who', 'someone-else');
+    await noRun();
+    await reset();
+
+    await apply('Migration', '002');
+    await onlyRun('e2e: up to 004');
+    await apply('Migration', '005_broken');
+    await onlyRun('e2e: broken');
+    await reset();
+
+    await apply('Search reason and errors', 'e2e_missing_parent');
+    await onlyRun('e2e: broken');
+    await reset();
+
+    // the runs were made today, in the browser's own time zone
+    const [today, tomorrow] = await page.evaluate(() => {
+      const d = new Date();
+      const today = d.toLocaleDateString('en-CA');
+      d.setDate(d.getDate() + 1);
+      return [today, d.toLocaleDateString('en-CA')];
+    });
+    await apply('From', today);
+    await waitForText(page, 'runs-range', '1–2 of 2 matching runs');
+    await apply('From', tomorrow);
+    await noRun();
+    await reset();
     await context.close();
-  }, 60_000);
+  }, 90_000);
 
   it('leaves the database as it was before the failed migration', async () => {
     await system.worker.kill('SIGTERM'); // the worker owns the file: open it only once it is gone
@@ -620,7 +622,12 @@ describe('cancelling a long migration', () => {
     // it asks first, saying what stays and what is rolled back
     const confirm = page.getByRole('dialog', { name: /^Cancel run .+\?$/ });
     await confirm.getByText('Migrations already committed stay applied; the current one').waitFor();
-    await confirm.getByRole('button', { name: 'Cancel the run' }).click();
+    await expectAccessible(page, 'cancel confirmation');
+    // confirmed on a phone, where its buttons must be in view
+    await page.setViewportSize(PHONE);
+    await nextFrame(page);
+    await clickInPlace(page, confirm.getByRole('button', { name: 'Cancel the run' }));
+    await page.setViewportSize(DESKTOP);
     await panel.getByRole('heading', { name: 'Run cancelled' }).waitFor();
     // a neutral end naming who cancelled, without error advice
     await panel.getByTestId('cancelled-by').getByText('Cancelled by operator.').waitFor();
@@ -677,20 +684,15 @@ describe('a database the old application upgraded, and an applied file edited af
     await waitForText(page, 'pending-count', '1');
     await progress(page).getByRole('button', { name: 'Dismiss' }).click();
 
-    // someone edits the applied file; the worker notices and republishes its status
+    // someone edits the applied file; the worker notices and pushes its new status: the page
+    // shows the problem without a reload
     appendFileSync(join(migrationsDir, '003_add_runs_and_files.sql'), '\n-- edited after it was applied\n');
-    const problemCodes = () =>
-      page.evaluate(async () => {
-        const response = await fetch('/api/v1/admin/migrations/status?view=full', { credentials: 'same-origin' });
-        const body = (await response.json()) as { snapshot?: { status: { problems: { code: string }[] } } };
-        return body.snapshot?.status.problems.map((p) => p.code) ?? [];
-      });
-    await expect.poll(problemCodes, { timeout: 20_000, interval: 250 }).toContain('checksum-mismatch');
-    await page.reload();
+    const edited = Date.now();
+    const problems = page.getByRole('region', { name: 'A validation problem blocks runs' });
+    await problems.waitFor({ timeout: 5_000 });
+    expect(Date.now() - edited).toBeLessThan(5_000);
 
     // the problem comes before everything else on the page
-    const problems = page.getByRole('region', { name: 'A validation problem blocks runs' });
-    await problems.waitFor();
     expect(await page.locator('main section').first().getAttribute('aria-labelledby')).toBe('problems-error-title');
     await problems.getByText(/^checksum-mismatch 003_add_runs_and_files\.sql was changed after it was applied/).waitFor();
     await problems.getByText('What to do: revert the edit (git checkout the file) and put the change in a new migration').waitFor();
@@ -701,6 +703,7 @@ describe('a database the old application upgraded, and an applied file edited af
     expect(await runButton(page).getAttribute('title')).toBe('fix the validation problems above first');
     await page.getByRole('group', { name: 'Actions' }).getByText('fix the validation problems above first').waitFor();
     await shot(page, 'validation-problem');
+    await expectAccessible(page, 'a validation problem');
   }, 60_000);
 });
 
@@ -780,6 +783,8 @@ describe('state pushed over the live channel', () => {
     await panel.getByText(/nothing can be queued until Redis is back/).waitFor();
     expect(await runButton(page).getAttribute('title')).toBe('Redis is unreachable: nothing can be queued until it is back');
     await page.getByText('Redis is unreachable: nothing can be queued until it is back').first().waitFor();
+    await shot(page, 'redis-unreachable');
+    await expectAccessible(page, 'Redis unreachable');
 
     await system.redis.up();
     await banner.getByText('Live', { exact: true }).waitFor({ timeout: 15_000 });
@@ -790,5 +795,18 @@ describe('state pushed over the live channel', () => {
     await runButton(page).click();
     await page.getByRole('dialog', { name: 'Run migrations' }).waitFor();
     await page.keyboard.press('Escape');
+  }, 60_000);
+
+  it('says it is waiting for a worker while none is online, greyed, and live again once one is back', async () => {
+    const panel = page.getByTestId('status-panel');
+    await page.getByText('online', { exact: true }).waitFor();
+    await system.worker.kill('SIGTERM');
+    await panel.getByText(/waiting for a worker/).waitFor({ timeout: 15_000 });
+    expect(await panel.getAttribute('data-stale')).toBe('true');
+    await expectAccessible(page, 'waiting for a worker');
+
+    await system.worker.restart();
+    await panel.and(page.locator('[data-stale="false"]')).waitFor({ timeout: 15_000 });
+    await page.getByText('online', { exact: true }).waitFor();
   }, 60_000);
 });

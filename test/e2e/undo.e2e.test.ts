@@ -2,9 +2,11 @@
 // and column the down scripts drop, with their row counts), keeps the undo disabled until
 // that preview succeeded, asks for a reason, and the admin's undo is followed to its end:
 // the database is back at the chosen version and the history says who undid it and why.
+// The dialog passes axe-core (desktop light, phone dark) and is confirmed on a 390×844 phone.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_PREFIX, StatusResponse } from '../../contract/index.js';
+import { clickInPlace, DESKTOP, expectAccessible, nextFrame, PHONE } from '../support/axe.js';
 import { ensureUiBuilt, launchChromium, signedInPage } from '../support/browser.js';
 import { runCli } from '../support/cli.js';
 import { startSystem, type RunningSystem } from '../support/system.js';
@@ -58,11 +60,16 @@ describe('the Undo dialog', () => {
     const verdict = dialog.getByTestId('undo-verdict');
     await verdict.getByText('table orders: 2 rows').waitFor({ timeout: 60_000 });
     await verdict.getByText('column accounts.email: 1 value in 3 rows').waitFor();
+    await expectAccessible(page, 'undo dialog with its preview');
 
     await confirm.click();
     await dialog.getByText('Give a reason: it is recorded in the history with the undo.').waitFor();
     await dialog.getByLabel(/^Reason/).fill('e2e: release rolled back');
-    await confirm.click();
+    // confirmed on a phone, where its buttons must be in view
+    await page.setViewportSize(PHONE);
+    await nextFrame(page);
+    await clickInPlace(page, confirm);
+    await page.setViewportSize(DESKTOP);
     await page.getByRole('heading', { name: 'Undo succeeded' }).waitFor({ timeout: 60_000 });
     // the status panel follows once the worker has published the database's new state
     await page.getByTestId('current-version').getByText('1', { exact: true }).waitFor({ timeout: 30_000 });
