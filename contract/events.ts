@@ -87,6 +87,11 @@ export const PhaseEvent = z.object({
   name: z.string().optional(),
   /** size of the file being copied, when known */
   bytes: z.number().optional(),
+  /**
+   * bytes copied so far: the same phase again, sampled while a copy runs (a restore point
+   * being taken, a restore point being copied into place); the phase began at its first event
+   */
+  bytesDone: z.number().optional(),
 });
 
 export const StatementDoneEvent = MigrationRef.extend({

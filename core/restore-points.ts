@@ -78,15 +78,32 @@ Promise.all([copyDurably(), sha256(from)])
   .catch((err) => { process.stderr.write(String(err && err.message || err)); process.exit(1); });
 `;
 
-async function copyWithChecksum(from: string, to: string): Promise<string> {
+/** Told the bytes copied so far (and the file's size), every `everyMs` (default 250) while a copy runs; never after it ended. */
+export interface CopyProgress {
+  onCopied: (bytesDone: number, bytes: number) => void;
+  everyMs?: number;
+}
+
+const COPY_SAMPLE_MS = 250;
+
+async function copyWithChecksum(from: string, to: string, progress?: CopyProgress): Promise<string> {
   const child = spawn(process.execPath, ['-e', COPY_AND_HASH, from, to], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const [code] = (await once(child, 'close')) as [number | null];
-  if (code !== 0 || !/^[0-9a-f]{64}$/.test(out)) throw new RestorePointError(`copying ${from} failed: ${err.trim() || `exit ${code}`}`);
-  return out;
+  // the copy's own size is how far it got (the child copies with the kernel, in order)
+  let copying = true;
+  const size = progress ? (await stat(from)).size : 0;
+  const sampler = progress && setInterval(() => void stat(to).then((s) => copying && progress.onCopied(s.size, size), () => undefined), progress.everyMs ?? COPY_SAMPLE_MS);
+  try {
+    const [code] = (await once(child, 'close')) as [number | null];
+    if (code !== 0 || !/^[0-9a-f]{64}$/.test(out)) throw new RestorePointError(`copying ${from} failed: ${err.trim() || `exit ${code}`}`);
+    return out;
+  } finally {
+    copying = false;
+    clearInterval(sampler);
+  }
 }
 
 export class RestorePoints {
@@ -109,6 +126,7 @@ export class RestorePoints {
     connection: DuckDBConnection,
     databasePath: string,
     meta: { version: number; reason?: string | null; ignoreSizeLimit?: boolean; protect?: string[] },
+    progress?: CopyProgress,
   ): Promise<RestorePoint | null> {
     await connection.run('CHECKPOINT');
     // stat only: opening the file here would drop the owner's lock (see COPY_AND_HASH)
@@ -120,7 +138,7 @@ export class RestorePoints {
     const now = new Date(Math.max(Date.now(), newest ? Date.parse(newest.createdAt) + 1 : 0));
     const id = `rp-${now.toISOString().replace(/[-:.]/g, '')}-${randomBytes(3).toString('hex')}`;
     const path = join(this.dir, `${id}.duckdb`);
-    const checksum = await copyWithChecksum(databasePath, path);
+    const checksum = await copyWithChecksum(databasePath, path, progress);
     const point: RestorePoint = {
       id,
       path,
@@ -182,9 +200,9 @@ export class RestorePoints {
    * copying and makes the copy durable (file fsynced, then its directory). A damaged point
    * leaves nothing behind.
    */
-  async stage(point: RestorePoint, staging: string): Promise<void> {
+  async stage(point: RestorePoint, staging: string, progress?: CopyProgress): Promise<void> {
     await rm(staging, { force: true });
-    const actual = await copyWithChecksum(point.path, staging).catch(async (err: unknown) => {
+    const actual = await copyWithChecksum(point.path, staging, progress).catch(async (err: unknown) => {
       await rm(staging, { force: true });
       throw err;
     });

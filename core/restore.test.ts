@@ -94,6 +94,58 @@ describe('restore points', () => {
     await restored.db.close();
   });
 
+  it('reports how far each copy got while it runs: bytes growing to the file size, none once it ended', async () => {
+    box = sandbox();
+    const points = new RestorePoints({ dir: join(box.dir, 'restore-points') });
+    const { db } = await openRunner(box);
+    // ~30 MB, so the copy lasts many sampling intervals
+    await db.connection.run('CREATE TABLE filler AS SELECT range AS id, md5(range::VARCHAR) || md5((range + 1)::VARCHAR) AS h FROM range(600000)');
+    await db.connection.run('CHECKPOINT');
+    const copied: number[] = [];
+    const sizes = new Set<number>();
+    const point = (await points.create(db.connection, db.path, { version: 0 }, { onCopied: (n, size) => (copied.push(n), sizes.add(size)), everyMs: 1 }))!;
+    const atEnd = copied.length;
+    expect(atEnd).toBeGreaterThan(0);
+    expect(copied).toEqual([...copied].sort((a, b) => a - b));
+    expect(copied.at(-1)!).toBeLessThanOrEqual(point.sizeBytes);
+    expect([...sizes]).toEqual([point.sizeBytes]);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(copied.length).toBe(atEnd);
+
+    const staged: number[] = [];
+    await points.stage(point, join(box.dir, 'staging.duckdb'), { onCopied: (n) => staged.push(n), everyMs: 1 });
+    expect(staged.length).toBeGreaterThan(0);
+    expect(staged).toEqual([...staged].sort((a, b) => a - b));
+    expect(staged.at(-1)!).toBeLessThanOrEqual(point.sizeBytes);
+    await db.close();
+  });
+
+  it("a restore reports its copies' bytes as its phases again: the undo point's, then the restore point's", async () => {
+    box = sandbox();
+    // copies that report one sample each as they start, whatever their speed
+    class Reporting extends RestorePoints {
+      override create(...args: Parameters<RestorePoints['create']>) {
+        args[3]?.onCopied(1, 10);
+        return super.create(...args);
+      }
+      override stage(...args: Parameters<RestorePoints['stage']>) {
+        args[2]?.onCopied(2, 20);
+        return super.stage(...args);
+      }
+    }
+    const points = new Reporting({ dir: join(box.dir, 'restore-points') });
+    const { db, runner } = await openRunner(box);
+    await runner.run({ target: 1 });
+    const point = (await points.create(db.connection, db.path, { version: 1 }))!;
+    await runner.run();
+    const events: RunnerEvent[] = [];
+    const restored = await restoreDatabase({ db, points, id: point.id, emit: (e) => events.push(e) });
+    const phases = events.flatMap((e) => (e.type === 'phase' ? [`${e.phase}${e.bytesDone === undefined ? '' : `:${e.bytesDone}`}`] : []));
+    expect(phases).toEqual(['restore-point', 'restore-point:1', 'copying', 'copying:2', 'swapping', 'recording']);
+    expect(events.find((e) => e.type === 'phase' && e.phase === 'copying' && e.bytesDone === 2)).toMatchObject({ bytes: 20 });
+    await restored.db.close();
+  });
+
   it('taking a restore point keeps the owner\'s file lock: another process still cannot open the database', async () => {
     box = sandbox();
     const { db, runner } = await openRunner(box);

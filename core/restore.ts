@@ -59,13 +59,16 @@ export async function restoreDatabase(options: RestoreOptions): Promise<{ db: Da
   const fromVersion = await currentVersion(options.db);
   const history = await new Ledger(options.db.connection).runs.list(Number.MAX_SAFE_INTEGER);
   emit?.({ type: 'run:start', runId, mode: 'restore', migrations: [], totalStatements: 0 });
-  const phase = (name: RunPhaseName, bytes?: number) => emit?.({ type: 'phase', runId, phase: name, ...(bytes !== undefined && { bytes }) });
+  const phase = (name: RunPhaseName, bytes?: number, bytesDone?: number) =>
+    emit?.({ type: 'phase', runId, phase: name, ...(bytes !== undefined && { bytes }), ...(bytesDone !== undefined && { bytesDone }) });
+  /** a copy's bytes as it goes, reported as its phase again */
+  const copying = (name: RunPhaseName) => ({ onCopied: (done: number, bytes: number) => phase(name, bytes, done) });
 
   phase('restore-point', options.db.sizeBytes);
 
   // the state this restore replaces, kept first so that the restore can be undone
   const undo = await points
-    .create(options.db.connection, path, { version: fromVersion, reason: `before restoring ${id}`, ignoreSizeLimit: true, protect: [id] })
+    .create(options.db.connection, path, { version: fromVersion, reason: `before restoring ${id}`, ignoreSizeLimit: true, protect: [id] }, copying('restore-point'))
     .catch((err: unknown) => {
       throw new RestorePointError(`no restore point of the current state could be taken, so nothing was restored: ${(err as Error).message}`, { cause: err });
     });
@@ -111,7 +114,7 @@ export async function restoreDatabase(options: RestoreOptions): Promise<{ db: Da
   try {
     files = await beginSwap(path, id);
     phase('copying', point.sizeBytes);
-    await points.stage(point, files.staging);
+    await points.stage(point, files.staging, copying('copying'));
     onStep?.('staged');
     phase('swapping');
     await db.close();

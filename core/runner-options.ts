@@ -79,7 +79,12 @@ export interface RunOptions {
    * Called once before anything is applied (only when something is pending), e.g. to take
    * a restore point. If it throws, nothing is applied and the run fails with its message.
    */
-  beforeApply?: (info: { fromVersion: number; batch: PlannedMigration[] }) => Promise<RunResult['restorePoint'] | null | undefined>;
+  beforeApply?: (info: {
+    fromVersion: number;
+    batch: PlannedMigration[];
+    /** the bytes of the restore point copied so far and the file's size, as the copy goes (reported as the phase 'restore-point') */
+    onCopied?: (bytesDone: number, bytes: number) => void;
+  }) => Promise<RunResult['restorePoint'] | null | undefined>;
   /**
    * A writer fenced by a token (a fleet shard's lease, write-fence.ts): the run claims the
    * file's fence before its first write and passes it again inside each migration's

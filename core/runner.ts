@@ -288,9 +288,11 @@ export class MigrationRunner {
 
     let results: MigrationResult[];
     let restorePoint: RunResult['restorePoint'] | null | undefined;
+    // announced before its restore point, which may take a while on a large database
+    if (batch.length > 0) this.#emitRunStart(runId, 'apply', batch);
     if (batch.length > 0 && options.beforeApply) {
       try {
-        restorePoint = await options.beforeApply({ fromVersion: a.currentVersion, batch: batch.map(plan) });
+        restorePoint = await this.#beforeApply(options.beforeApply, a.currentVersion, batch);
       } catch (err) {
         const result = this.#finish({ ...base, status: 'failed', migrations: batch.map(notRun), error: `nothing was applied: ${this.#errorText(err)}`, errorCode: 'restore-point-failed' });
         return this.#recorded(result, options);
@@ -328,7 +330,6 @@ export class MigrationRunner {
     if (batch.length === 0) {
       results = [];
     } else {
-      this.#emitRunStart(runId, 'apply', batch);
       results = options.allOrNothing ? await this.#applyBatch(batch, runId, options) : await this.#applyEach(batch, runId, options, recordSuccess);
     }
     if (results.some((r) => r.status === 'applied') && this.#mayWrite(options) && this.#mirrorLegacy) await this.#syncLegacy();
@@ -400,15 +401,15 @@ export class MigrationRunner {
     const request = { requestedBy: options.appliedBy ?? SYSTEM_USER, reason: options.reason ?? null, jobId: options.jobId ?? null };
     await this.#ledger.runs.start({ runId, mode: 'undo', ...request, startedAt: startedAt.toISOString(), fromVersion: a.currentVersion });
     let restorePoint: RunResult['restorePoint'] | null | undefined;
+    this.#emitRunStart(runId, 'undo', downs);
     if (options.beforeApply) {
       try {
-        restorePoint = await options.beforeApply({ fromVersion: a.currentVersion, batch: downs.map(plan) });
+        restorePoint = await this.#beforeApply(options.beforeApply, a.currentVersion, downs);
       } catch (err) {
         const result = this.#finish({ ...base, status: 'failed', migrations: downs.map(notRun), error: `nothing was undone: ${this.#errorText(err)}`, errorCode: 'restore-point-failed', undo: undoReport(range) });
         return this.#recorded(result, { ...options, appliedBy: request.requestedBy });
       }
     }
-    this.#emitRunStart(runId, 'undo', downs);
     const results = await this.#undoEach(downs, runId, options);
     if (!this.#discardable) await this.#checkpoints.atEnd();
     const failed = results.find((r) => r.status === 'failed' || r.status === 'cancelled');
@@ -650,6 +651,15 @@ export class MigrationRunner {
       'legacy',
     );
     this.#options.logger?.info({ event: 'legacy:adopted', versions: toAdopt.map((r) => r.version) }, 'adopted legacy schema_version rows');
+  }
+
+  /** the restore point before a batch, as the phase 'restore-point', its copy's bytes reported as it goes */
+  #beforeApply(hook: NonNullable<RunOptions['beforeApply']>, fromVersion: number, batch: MigrationFile[]): ReturnType<NonNullable<RunOptions['beforeApply']>> {
+    const runId = this.#runId;
+    const size = this.#options.database?.sizeBytes;
+    this.events.emit({ type: 'phase', runId, phase: 'restore-point', ...(size !== undefined && { bytes: size }) });
+    const onCopied = (bytesDone: number, bytes: number) => this.events.emit({ type: 'phase', runId, phase: 'restore-point', bytes, bytesDone });
+    return hook({ fromVersion, batch: batch.map(plan), onCopied });
   }
 
   /** a step that is not a statement begins; it lasts until the run's next event */

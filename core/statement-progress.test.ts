@@ -133,6 +133,29 @@ describe('phases', () => {
     await db.close();
   });
 
+  it('the restore point before a run is announced after run:start, with its copy\'s bytes as they come, before the first migration', async () => {
+    box = sandbox();
+    const { db, runner } = await openRunner(box, { checkpoint: 'each' });
+    const events = record(runner);
+    await runner.run({
+      target: 1,
+      beforeApply: async ({ onCopied }) => {
+        onCopied?.(4096, 16384);
+        onCopied?.(8192, 16384);
+        return null;
+      },
+    });
+    expect(shape(events).slice(0, 5)).toEqual(['run:start', 'restore-point', 'restore-point', 'restore-point', 'migration:start#1']);
+    const copies = events.filter((e) => e.type === 'phase' && e.phase === 'restore-point');
+    // the first with the file's size as the run starts (the restore point's CHECKPOINT may grow it), then the copy's
+    expect(copies.map((e) => (e.type === 'phase' ? [e.bytesDone, e.bytes] : []))).toEqual([
+      [undefined, expect.any(Number)],
+      [4096, 16384],
+      [8192, 16384],
+    ]);
+    await db.close();
+  });
+
   it('an all-or-nothing batch commits once; the checkpoint at the end comes before run:done', async () => {
     box = sandbox();
     const { db, runner } = await openRunner(box, { checkpoint: 'end' });

@@ -152,8 +152,8 @@ export class DatabaseOwner {
    */
   restorePointHook(held: Held, reason: string): RunOptions['beforeApply'] {
     if (!this.#options.restore.enabled) return undefined;
-    return async ({ fromVersion }) => {
-      const point = await this.#points.create(held.db.connection, held.db.path, { version: fromVersion, reason });
+    return async ({ fromVersion, onCopied }) => {
+      const point = await this.#points.create(held.db.connection, held.db.path, { version: fromVersion, reason }, onCopied && { onCopied });
       if (!point) {
         this.#options.logger.warn({ event: 'restore-point:skipped', sizeBytes: held.db.sizeBytes, maxBytes: this.#options.restore.maxBytes }, 'database above DUCKMIG_RESTORE_MAX_MB: no restore point taken');
       } else {

@@ -165,6 +165,32 @@ describe('a long statement in the job progress', () => {
     expect(logs).toContain('phase committing 1 a');
   });
 
+  it("writes a copy's bytes so far like DuckDB's samples: thinned, as progress only, never a log line", async () => {
+    const { job, progress, logs } = fakeJob();
+    let now = 0;
+    const reporter = createProgressReporter(job, undefined, () => now);
+    const copied = (bytesDone: number): RunnerEvent => ({ type: 'phase', runId, phase: 'copying', bytes: 1000, bytesDone });
+    reporter.onEvent({ type: 'run:start', runId, mode: 'restore', migrations: [], totalStatements: 0 });
+    reporter.onEvent({ type: 'phase', runId, phase: 'copying', bytes: 1000 });
+    now = 300;
+    reporter.onEvent(copied(250));
+    now = 400;
+    reporter.onEvent(copied(400)); // 100 ms after the last written sample: dropped
+    now = 600;
+    reporter.onEvent(copied(700));
+    reporter.onEvent({ type: 'phase', runId, phase: 'swapping' });
+    await reporter.finish();
+
+    expect(progress.map((p) => (p.event.type === 'phase' ? `${p.event.phase}${p.event.bytesDone === undefined ? '' : ` ${p.event.bytesDone}`}` : p.event.type))).toEqual([
+      'run:start',
+      'copying',
+      'copying 250',
+      'copying 700',
+      'swapping',
+    ]);
+    expect(logs.filter((l) => l.startsWith('phase'))).toEqual(['phase copying (1000 bytes)', 'phase swapping']);
+  });
+
   it('moves the overall percent within the running statement', async () => {
     const { job, progress } = fakeJob();
     const reporter = createProgressReporter(job, undefined, () => 1000);

@@ -28,8 +28,9 @@ export interface ProgressReporter {
   log(line: string): Promise<void>;
 }
 
-/** DuckDB's progress samples: thinned, written as progress only (not job log lines) */
-const isSample = (event: RunnerEvent) => event.type === 'statement:progress' || event.type === 'migration:progress';
+/** progress samples (DuckDB's percent, a copy's bytes so far): thinned, written as progress only (not job log lines) */
+const isSample = (event: RunnerEvent) =>
+  event.type === 'statement:progress' || event.type === 'migration:progress' || (event.type === 'phase' && event.bytesDone !== undefined);
 
 /** at most this often a statement:progress or migration:progress sample is written (≤ 4 per second per job) */
 export const PROGRESS_INTERVAL_MS = 250;

@@ -70,6 +70,8 @@ export function createProgressView(out: Out, options: { tty: boolean; columns?: 
     ticker.unref?.();
     drawStep();
   };
+  /** the phase under way and when it began */
+  let phaseStarted: { phase: RunPhaseName; since: number } | null = null;
   const stopTicker = () => {
     clearInterval(ticker);
     ticker = undefined;
@@ -83,6 +85,7 @@ export function createProgressView(out: Out, options: { tty: boolean; columns?: 
     progress(progress) {
       const { event } = progress;
       percent = progress.percent;
+      if (event.type !== 'phase') phaseStarted = null;
       switch (event.type) {
         case 'migration:start':
           current = `${pad3(event.version)}_${event.name} (${event.index + 1}/${event.total})`;
@@ -117,8 +120,20 @@ export function createProgressView(out: Out, options: { tty: boolean; columns?: 
           draw(`${bar(percent)} ${current} statement ${event.statementIndex + 1}/${event.statementCount} done: ${event.summary}`);
           break;
         case 'phase': {
-          const size = event.bytes === undefined ? '' : ` (${(event.bytes / 1048576).toFixed(1)} MiB)`;
-          running((elapsedMs) => `${PHASE_TEXT[event.phase]}${size} ${seconds(elapsedMs)}`);
+          const mib = (n: number) => `${(n / 1048576).toFixed(1)} MiB`;
+          const { bytes, bytesDone } = event;
+          const size =
+            bytesDone === undefined
+              ? bytes === undefined
+                ? ''
+                : ` (${mib(bytes)})`
+              : bytes === undefined || bytes <= 0
+                ? ` (${mib(bytesDone)} so far)`
+                : ` (${Math.floor(Math.min(100, (bytesDone / bytes) * 100))} % of ${mib(bytes)})`;
+          // the same phase again with a copy's bytes so far: its time runs from its first event
+          const since = bytesDone !== undefined && phaseStarted?.phase === event.phase ? phaseStarted.since : now();
+          phaseStarted = { phase: event.phase, since };
+          running((elapsedMs) => `${PHASE_TEXT[event.phase]}${size} ${seconds(elapsedMs)}`, since);
           break;
         }
         case 'migration:done':

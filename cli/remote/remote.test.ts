@@ -95,6 +95,23 @@ describe('remote mode', () => {
     view.done();
   });
 
+  it("on a terminal, a copy shows how far it got, its time counted from the phase's start", () => {
+    let tty = '';
+    let clock = 10_000;
+    const view = createProgressView({ write: (t) => void (tty += t) }, { tty: true, columns: 200, now: () => clock });
+    const lastDraw = () => tty.slice(tty.lastIndexOf('\x1b[2K') + 4);
+    const MiB = 1024 * 1024;
+    view.progress({ seq: 1, percent: 0, at: '', event: { type: 'phase', runId: 'r', phase: 'restore-point', bytes: 800 * MiB } });
+    expect(lastDraw()).toContain('taking a restore point… (800.0 MiB) 0.0 s');
+    clock += 2000;
+    view.progress({ seq: 2, percent: 0, at: '', event: { type: 'phase', runId: 'r', phase: 'restore-point', bytes: 800 * MiB, bytesDone: 200 * MiB } });
+    expect(lastDraw()).toContain('taking a restore point… (25 % of 800.0 MiB) 2.0 s');
+    clock += 1000;
+    view.progress({ seq: 3, percent: 0, at: '', event: { type: 'phase', runId: 'r', phase: 'copying', bytes: 800 * MiB } });
+    expect(lastDraw()).toContain('copying the restore point… (800.0 MiB) 0.0 s');
+    view.done();
+  });
+
   it('a file run as one call: the bar shows its elapsed time, then DuckDB\'s progress of its running statement; plain output a line every 5 seconds', () => {
     let tty = '';
     let clock = 10_000;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   activityLabel,
+  activityPercent,
   announce,
   applyJobView,
   applyLiveMessage,
@@ -388,5 +389,24 @@ describe('what runs at this moment', () => {
       message({ type: 'phase', runId: RUN, phase: 'copying', bytes: 3 * 1024 * 1024 }, 1),
     ]);
     expect(activityLabel(run.activity!)).toBe('copying the restore point (3.0 MiB)…');
+  });
+
+  it("a copy's bytes so far move its percent within the phase, which keeps the time it began", () => {
+    seq = 0;
+    const started = fold(newRun(JOB, [], 'restore'), [
+      message({ type: 'run:start', runId: RUN, mode: 'restore', migrations: [], totalStatements: 0 }, 0),
+      message({ type: 'phase', runId: RUN, phase: 'copying', bytes: 400 * 1024 * 1024 }, 1),
+    ]);
+    const since = started.activity!.since;
+    const copying = fold(started, [message({ type: 'phase', runId: RUN, phase: 'copying', bytes: 400 * 1024 * 1024, bytesDone: 100 * 1024 * 1024 }, 2)]);
+    expect(activityLabel(copying.activity!)).toBe('copying the restore point (25 % of 400 MiB)…');
+    expect(activityPercent(copying.activity!)).toBe(25);
+    expect(copying.activity!.since).toBe(since);
+    const later = fold(copying, [message({ type: 'phase', runId: RUN, phase: 'copying', bytes: 400 * 1024 * 1024, bytesDone: 300 * 1024 * 1024 }, 3)]);
+    expect(activityLabel(later.activity!)).toBe('copying the restore point (75 % of 400 MiB)…');
+    // the next phase starts on its own
+    const swapping = fold(later, [message({ type: 'phase', runId: RUN, phase: 'swapping' }, 4)]);
+    expect(activityLabel(swapping.activity!)).toBe('swapping the database file…');
+    expect(activityPercent(swapping.activity!)).toBeNull();
   });
 });

@@ -75,7 +75,13 @@ export interface Activity {
   phase: RunPhaseName;
   since: string;
   bytes: number | null;
+  /** bytes copied so far, while a copy reports them */
+  bytesDone: number | null;
 }
+
+/** A sample of something already under way (DuckDB's percent, a copy's bytes): it does not end the phase. */
+const isSample = (event: JobProgress['event']) =>
+  event.type === 'statement:progress' || event.type === 'migration:progress' || (event.type === 'phase' && event.bytesDone !== undefined);
 
 export type RunPhase = 'waiting' | 'active' | 'finished';
 
@@ -233,8 +239,11 @@ function applyEvent(run: RunProgress, event: RunnerEvent, at: string): RunProgre
       // a file run as one call has no running statement to attach DuckDB's percent to; the
       // run's percent (on the report) still moves with it
       return run;
-    case 'phase':
-      return { ...run, activity: { phase: event.phase, since: at, bytes: event.bytes ?? null } };
+    case 'phase': {
+      // the same phase again with its bytes so far: it began at its first event
+      const since = event.bytesDone !== undefined && run.activity?.phase === event.phase ? run.activity.since : at;
+      return { ...run, activity: { phase: event.phase, since, bytes: event.bytes ?? null, bytesDone: event.bytesDone ?? null } };
+    }
     case 'migration:done': {
       const ref = { version: event.version, name: event.name, statements: 0 };
       const phase = donePhase(run.mode);
@@ -276,7 +285,7 @@ function applyEvent(run: RunProgress, event: RunnerEvent, at: string): RunProgre
 export function applyProgress(run: RunProgress, progress: JobProgress): RunProgress {
   if (progress.seq <= run.lastSeq) return run;
   // a phase lasts until the run's next step
-  const settled = progress.event.type === 'statement:progress' || progress.event.type === 'migration:progress' ? run : { ...run, activity: null };
+  const settled = isSample(progress.event) ? run : { ...run, activity: null };
   const next = applyEvent(settled, progress.event, progress.at);
   return {
     ...next,
@@ -495,9 +504,24 @@ const activityText: Record<RunPhaseName, string> = {
   recording: 'recording the restore',
 };
 
-/** "committing…", "copying the restore point (12 MiB)…" */
+/** how far a copy got, 0–100, when its size and bytes so far are known */
+export function activityPercent(activity: Activity): number | null {
+  if (activity.bytes === null || activity.bytesDone === null || activity.bytes <= 0) return null;
+  return Math.min(100, (activity.bytesDone / activity.bytes) * 100);
+}
+
+/** "committing…", "copying the restore point (12 MiB)…", "copying the restore point (40 % of 1.2 GiB)…" */
 export function activityLabel(activity: Activity): string {
-  return `${activityText[activity.phase]}${activity.bytes === null ? '' : ` (${formatBytes(activity.bytes)})`}…`;
+  const percent = activityPercent(activity);
+  const size =
+    activity.bytes === null
+      ? activity.bytesDone === null
+        ? ''
+        : ` (${formatBytes(activity.bytesDone)} so far)`
+      : percent === null
+        ? ` (${formatBytes(activity.bytes)})`
+        : ` (${Math.floor(percent)} % of ${formatBytes(activity.bytes)})`;
+  return `${activityText[activity.phase]}${size}…`;
 }
 
 export interface RunningStatement {
