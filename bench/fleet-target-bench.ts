@@ -12,8 +12,9 @@ import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import pino from 'pino';
-import { FileMigrationSource } from '../core/index.js';
+import { FileMigrationSource, readDriftSchema, type RunOptions } from '../core/index.js';
 import { Ledger } from '../core/ledger.js';
+import { ExpectedSchemas } from '../worker/fleet/target-drift.js';
 import { openTarget, type TargetSettings } from '../worker/fleet/target-file.js';
 import { median, type BenchContext, type BenchReport, type Benchmark } from './benchmark.js';
 import { FLOOR_LEDGER_DDL, FLOOR_LEDGER_INSERT, TARGET_MIGRATIONS, floorTimestamp } from './fleet-workload.js';
@@ -124,13 +125,17 @@ export const fleetTargetBench: Benchmark = {
     const source = new FileMigrationSource(migrationsDir);
     const ddl = await recordsDdl();
     const fence = { shard: 'bench', token: 1, held: () => true };
+    // the target job's drift check before applying, against one worker's expected schemas
+    const expected = new ExpectedSchemas();
+    const files = { migrationsId: 'bench', source };
+    const driftCheck: NonNullable<RunOptions['driftCheck']> = async (connection, applied) => expected.compare(await readDriftSchema(connection), applied, files);
     const duckmigFile = async (file: string): Promise<[number, number, number]> => {
       const t0 = performance.now();
       const target = await openTarget(file, settings, source);
       const t1 = performance.now();
       let t2 = t1;
       try {
-        const result = await target.runner.run({ runId: 'bench', appliedBy: 'bench', fence });
+        const result = await target.runner.run({ runId: 'bench', appliedBy: 'bench', fence, driftCheck });
         if (result.status !== 'success') throw new Error(`duckmig's run on ${file}: ${result.status} ${result.error ?? ''}`);
       } finally {
         t2 = performance.now();

@@ -106,6 +106,7 @@ export const COMMAND_OPTION_HELP: Record<string, Record<string, OptionHelp>> = {
   fleet: {
     wait: { description: 'follow the fleet run until it ends, with a progress bar' },
     timeout: { value: 'SECONDS', description: 'stop waiting after this long (the fleet run goes on)', default: 'no limit' },
+    'allow-drift': { description: 'apply on targets whose schema drifted too (they are refused otherwise, with nothing applied)' },
   },
   validate: { db: { value: 'PATH', description: 'also check the history of this database', default: 'none: the files only' } },
   backup: { dir: { value: 'PATH', description: 'the folder of migration files (only to compute the version)', default: `$DUCKMIG_MIGRATIONS, else ${DEFAULT_MIGRATIONS}` } },

@@ -51,7 +51,7 @@ export const FleetStatusResponse = z.object({
     failed: z.number().int().nonnegative(),
     locked: z.number().int().nonnegative(),
     unreadable: z.number().int().nonnegative(),
-    /** applied files differ from the worker's */
+    /** the schema differs from what the applied migrations produce (TargetState.drift) */
     drifted: z.number().int().nonnegative(),
     /** in a shard without a live lease, whatever their last health */
     offline: z.number().int().nonnegative(),
@@ -180,6 +180,8 @@ export const FleetRetryRequest = z
     waves: z.array(WaveSpec).min(1).max(20).optional(),
     halt: HaltRule.optional(),
     restorePoints: z.boolean().optional(),
+    /** apply on targets whose schema drifted too (the earlier run's setting is not carried over) */
+    allowDrift: z.boolean().optional(),
   })
   .strict();
 export type FleetRetryRequest = z.infer<typeof FleetRetryRequest>;

@@ -49,6 +49,8 @@ export const FleetErrorCode = z.enum([
   'lease-lost',
   /** the restore point before applying could not be taken: nothing was applied */
   'restore-point-failed',
+  /** the target's schema drifted from what its applied migrations produce: nothing was applied (a fleet run with allowDrift applies anyway) */
+  'drifted',
   /** the worker died while the target was in flight (its transaction never committed) */
   'crashed',
   'internal',
@@ -68,8 +70,22 @@ export const TargetState = z.object({
   pending: z.number().int().nonnegative(),
   /** the file's size in bytes */
   bytes: z.number().int().nonnegative().optional(),
-  /** ok: up to date; pending: migrations to apply; failed: the last fleet run failed here; unreadable/locked: cannot be opened */
+  /**
+   * ok: up to date; pending: migrations to apply; failed: the last fleet run failed here;
+   * drifted: its schema differs from what its applied migrations produce (before pending and
+   * failed: see `drift`); unreadable/locked: cannot be opened
+   */
   health: z.enum(['ok', 'pending', 'failed', 'locked', 'unreadable', 'drifted']),
+  /** the last drift check found differences (health `drifted`); absent when it found none or could not check */
+  drift: z
+    .object({
+      /** how many objects differ */
+      differences: z.number().int().positive(),
+      /** the first differences in words, e.g. `extra column accounts.note` */
+      first: z.array(z.string().max(300)).max(3),
+      checkedAt: z.string(),
+    })
+    .optional(),
   lastError: z.object({ code: FleetErrorCode, message: z.string() }).optional(),
   /** the last fleet run that touched this target */
   lastRun: z.object({ runId: z.string(), outcome: z.string(), at: z.string() }).optional(),
@@ -132,6 +148,8 @@ export const FleetRunRequest = z.object({
   migrationsId: z.string().optional(),
   /** take a restore point of each target before applying (default: the workers' setting) */
   restorePoints: z.boolean().optional(),
+  /** apply on targets whose schema drifted too (refused otherwise: errorCode `drifted`, nothing applied there) */
+  allowDrift: z.boolean().optional(),
 });
 export type FleetRunRequest = z.infer<typeof FleetRunRequest>;
 
@@ -195,6 +213,8 @@ export const FleetRun = z.object({
   pausedBy: z.string().optional(),
   /** the run whose failed targets this run retries */
   retryOf: z.string().optional(),
+  /** the request asked to apply on targets whose schema drifted too */
+  allowDrift: z.boolean().optional(),
 });
 export type FleetRun = z.infer<typeof FleetRun>;
 
@@ -228,6 +248,8 @@ export const TargetJobData = z.object({
   reason: z.string().optional(),
   migrationsId: z.string().optional(),
   restorePoints: z.boolean().optional(),
+  /** apply even when the target's schema drifted */
+  allowDrift: z.boolean().optional(),
 });
 export type TargetJobData = z.infer<typeof TargetJobData>;
 

@@ -8,7 +8,9 @@
 // a database without drift and applied its files, the owner records the live schema as what
 // those files produce (`advance`) instead of replaying them all again. With a store
 // (the worker keeps one in Redis), that expectation outlives the process: a worker that
-// starts again over the same applied files reads it instead of replaying them.
+// starts again over the same applied files reads it instead of replaying them. The report
+// itself (driftReport) is shared with the fleet's checks, which keep one expected schema per
+// applied list for every target of a worker (worker/fleet/target-drift.ts).
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { diffSchema, driftDifferences, sameApplied, schemaObjects, type AppliedFile, type DatabaseSchema, type DriftReport } from '../contract/index.js';
 import { LEDGER_TABLES } from './ledger.js';
@@ -48,6 +50,34 @@ export interface ExpectedSchemaStore {
   save(expected: ExpectedSchema): Promise<void>;
 }
 
+/**
+ * The report of a live schema against what `expected` says `applied` produces; a replay that
+ * cannot be made (SchemaReplayError) is the report's error: drift unknown, not absent. Shared
+ * by DriftChecker and the checkers of many databases migrated from one folder (a fleet's).
+ */
+export async function driftReport(
+  live: LiveSchemaRead,
+  applied: readonly AppliedFile[],
+  expected: (applied: readonly AppliedFile[]) => Promise<DatabaseSchema>,
+): Promise<DriftReport> {
+  const started = performance.now();
+  const report = (fields: Pick<DriftReport, 'differences' | 'error'>): DriftReport => ({
+    checkedAt: new Date().toISOString(),
+    version: applied.at(-1)?.version ?? 0,
+    drifted: fields.differences.length > 0,
+    ...fields,
+    durationMs: Math.round(live.readMs + performance.now() - started),
+  });
+  let schema: DatabaseSchema;
+  try {
+    schema = await expected(applied);
+  } catch (err) {
+    if (!(err instanceof SchemaReplayError)) throw err;
+    return report({ differences: [], error: err.message });
+  }
+  return report({ differences: driftDifferences(diffSchema(schemaObjects(schema), schemaObjects(live.schema))), error: null });
+}
+
 export class DriftChecker {
   readonly #replay: Omit<ReplayOptions, 'applied'>;
   #store: ExpectedSchemaStore | undefined;
@@ -73,24 +103,8 @@ export class DriftChecker {
    * Compares a live schema read earlier (readLiveSchema) with the replay of `applied`; the
    * replay needs no connection to the live database, so its owner may serve others meanwhile.
    */
-  async compare(live: LiveSchemaRead, applied: readonly AppliedFile[]): Promise<DriftReport> {
-    const version = applied.at(-1)?.version ?? 0;
-    const report = (fields: Pick<DriftReport, 'differences' | 'error'>): DriftReport => ({
-      checkedAt: new Date().toISOString(),
-      version,
-      drifted: fields.differences.length > 0,
-      ...fields,
-      durationMs: Math.round(live.readMs + performance.now() - started),
-    });
-    const started = performance.now();
-    let expected: DatabaseSchema;
-    try {
-      expected = await this.#expectedSchema(applied);
-    } catch (err) {
-      if (!(err instanceof SchemaReplayError)) throw err;
-      return report({ differences: [], error: err.message });
-    }
-    return report({ differences: driftDifferences(diffSchema(schemaObjects(expected), schemaObjects(live.schema))), error: null });
+  compare(live: LiveSchemaRead, applied: readonly AppliedFile[]): Promise<DriftReport> {
+    return driftReport(live, applied, (files) => this.#expectedSchema(files));
   }
 
   /**

@@ -9,10 +9,10 @@ export {
   type CheckpointPolicy,
 } from './checkpoint-policy.js';
 export { Database, DatabaseLockedError, DatabaseOpenError } from './database.js';
-export { LedgerReader } from './ledger-reader.js';
+export { LedgerReader, type LedgerGlance } from './ledger-reader.js';
 export { readDatabaseSchema } from './schema.js';
-export { replaySchema } from './schema-at.js';
-export { DriftChecker, readLiveSchema as readDriftSchema, type ExpectedSchema, type ExpectedSchemaStore } from './drift.js';
+export { replaySchema, SchemaReplayError } from './schema-at.js';
+export { DriftChecker, driftReport, readLiveSchema as readDriftSchema, type ExpectedSchema, type ExpectedSchemaStore, type LiveSchemaRead } from './drift.js';
 export { LEDGER_TABLES } from './ledger.js';
 export { parseFileName, splitSections, ANNOTATION } from './layouts.js';
 export { RestorePoints, RestorePointError } from './restore-points.js';

@@ -1,8 +1,10 @@
 // Specification of the cheap ledger read a fleet scan does: the versions it reports are the
 // ones the runner itself counts as applied (undone ones excluded, the old application's
-// schema_version adopted), another tool's schema_migrations counts as nothing applied, a
-// database without a ledger has nothing applied, a WAL not yet checkpointed is read with the
-// file, and the read leaves every file exactly as it was (no byte written, no ledger created).
+// schema_version adopted), with the checksums the runner gives drift checks, another tool's
+// schema_migrations counts as nothing applied, a database without a ledger has nothing
+// applied, a WAL not yet checkpointed is read with the file (its schema too, when asked,
+// duckmig's ledger left out), and the read leaves every file exactly as it was (no byte
+// written, no ledger created).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -41,11 +43,12 @@ describe('LedgerReader', () => {
     await db.connection.run("INSERT INTO schema_migrations SELECT * REPLACE ('undone' AS status, now() AS applied_at) FROM schema_migrations WHERE version = 3");
     await db.connection.run('DELETE FROM schema_version WHERE version = 3');
     const expected = (await runner.getAppliedMigrations()).map((e) => e.version);
+    const files = await runner.getAppliedFiles();
     await db.close();
     expect(expected).toEqual([1, 2]);
 
     reader = await LedgerReader.open(1);
-    expect(await reader.read(box.dbPath)).toEqual({ applied: expected, foreign: false });
+    expect(await reader.read(box.dbPath)).toEqual({ applied: expected, files, foreign: false });
   });
 
   it("adopts the old application's schema_version, and counts another tool's ledger as nothing applied", async () => {
@@ -60,8 +63,10 @@ describe('LedgerReader', () => {
     await onFile(foreign, ['CREATE TABLE schema_migrations (version BIGINT, dirty BOOLEAN)', 'INSERT INTO schema_migrations VALUES (7, false)']);
 
     reader = await LedgerReader.open();
-    expect(await reader.read(legacy)).toEqual({ applied: [1, 2, 3], foreign: false });
-    expect(await reader.read(foreign)).toEqual({ applied: [], foreign: true });
+    // the runner counts those with their files' checksums: the reader knows no files
+    const unrecorded = [1, 2, 3].map((version) => ({ version, checksum: null }));
+    expect(await reader.read(legacy)).toEqual({ applied: [1, 2, 3], files: unrecorded, foreign: false });
+    expect(await reader.read(foreign)).toEqual({ applied: [], files: [], foreign: true });
   });
 
   it('reads a WAL not yet checkpointed, and writes nothing to any file it reads', async () => {
@@ -77,8 +82,11 @@ describe('LedgerReader', () => {
     const before = [readFileSync(empty), readFileSync(walled), readFileSync(`${walled}.wal`)];
 
     reader = await LedgerReader.open();
-    expect(await reader.read(empty)).toEqual({ applied: [], foreign: false });
-    expect(await reader.read(walled)).toEqual({ applied: [5], foreign: false });
+    expect(await reader.read(empty)).toEqual({ applied: [], files: [], foreign: false });
+    expect(await reader.read(walled)).toEqual({ applied: [5], files: [{ version: 5, checksum: 'x' }], foreign: false });
+    const tables = async (path: string) => (await reader!.read(path, { liveSchema: true })).live?.schema;
+    expect(await tables(empty)).toMatchObject({ tables: [{ name: 'notes' }], excluded: [] });
+    expect(await tables(walled)).toMatchObject({ tables: [], excluded: ['schema_migrations'] });
     expect([readFileSync(empty), readFileSync(walled), readFileSync(`${walled}.wal`)]).toEqual(before);
     expect(existsSync(`${empty}.wal`)).toBe(false);
   });
@@ -96,6 +104,6 @@ describe('LedgerReader', () => {
     reader = await LedgerReader.open();
     await expect(reader.read(journaled)).rejects.toThrow(/restore's journal/);
     await expect(reader.read(corrupt)).rejects.toThrow();
-    expect(await reader.read(fine)).toEqual({ applied: [], foreign: false });
+    expect(await reader.read(fine)).toEqual({ applied: [], files: [], foreign: false });
   });
 });

@@ -5,17 +5,32 @@
 // parse or lint of the migration files, no checkpoint, nothing written: a file with a WAL is
 // read with it, and a file another process holds is refused as DatabaseLockedError. A file
 // beside a restore's journal is not read at all (Database.open settles or waits for it).
+// On request it also reads the file's schema as drift checks compare it, on the same attach.
 import { existsSync } from 'node:fs';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { DatabaseLockedError, isLockError, lockHolder, sqlString } from './database.js';
+import { readLiveSchema, type LiveSchemaRead } from './drift.js';
 import { effectiveApplied, ForeignLedgerError, Ledger } from './ledger.js';
 import { swapFiles } from './restore-journal.js';
 
 export interface LedgerGlance {
   /** the versions applied (or adopted, also from schema_version) and not undone, ascending */
   applied: number[];
+  /**
+   * the same versions with the checksums the ledger recorded (AppliedFile, as drift checks take
+   * them); null for a version only the old application's schema_version holds, which the
+   * runner counts with its file's checksum
+   */
+  files: { version: number; checksum: string | null }[];
   /** schema_migrations is another tool's table: nothing counts as applied */
   foreign: boolean;
+  /** the file's schema as drift compares it (readLiveSchema), when asked for */
+  live?: LiveSchemaRead;
+}
+
+export interface GlanceOptions {
+  /** also read the schema drift compares (a few catalog queries, ~10–25 ms a file) */
+  liveSchema?: boolean;
 }
 
 const ALIAS = 'duckmig_glance';
@@ -33,14 +48,14 @@ export class LedgerReader {
     return new LedgerReader(instance, await instance.connect());
   }
 
-  /** The applied versions of one file; reads run one at a time. */
-  read(path: string): Promise<LedgerGlance> {
-    const next = this.#queue.then(() => this.#read(path));
+  /** The applied versions of one file (and its schema, when asked); reads run one at a time. */
+  read(path: string, options: GlanceOptions = {}): Promise<LedgerGlance> {
+    const next = this.#queue.then(() => this.#read(path, options));
     this.#queue = next.catch(() => undefined);
     return next;
   }
 
-  async #read(path: string): Promise<LedgerGlance> {
+  async #read(path: string, options: GlanceOptions): Promise<LedgerGlance> {
     if (existsSync(swapFiles(path).journal)) throw new Error(`${path}: a restore's journal is beside it`);
     try {
       await this.connection.run(`ATTACH ${sqlString(path)} AS ${ALIAS} (READ_ONLY)`);
@@ -59,9 +74,12 @@ export class LedgerReader {
         foreign = true;
         return [];
       });
-      const versions = new Set(effectiveApplied(entries).map((e) => e.version));
-      for (const row of (await ledger.readLegacyVersions()) ?? []) versions.add(row.version);
-      return { applied: [...versions].sort((a, b) => a - b), foreign };
+      const files = new Map<number, string | null>(effectiveApplied(entries).map((e) => [e.version, e.checksum]));
+      for (const row of (await ledger.readLegacyVersions()) ?? []) if (!files.has(row.version)) files.set(row.version, null);
+      const applied = [...files.keys()].sort((a, b) => a - b);
+      // the file is the current database here (USE): the catalog queries read it alone
+      const live = options.liveSchema ? await readLiveSchema(this.connection) : undefined;
+      return { applied, files: applied.map((version) => ({ version, checksum: files.get(version) ?? null })), foreign, ...(live && { live }) };
     } finally {
       await this.connection.run('USE memory');
       await this.connection.run(`DETACH ${ALIAS}`);

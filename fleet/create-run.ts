@@ -54,6 +54,7 @@ export async function createFleetRun(deps: CreateFleetRunDeps, request: FleetRun
     waves: [],
     counts: { targets: 0, succeeded: 0, failed: 0, skipped: 0, pending: 0 },
     ...(options.retryOf !== undefined && { retryOf: options.retryOf }),
+    ...(request.allowDrift && { allowDrift: true }),
   });
   const data = FleetJobData.parse({ ...request, runId: id, requestedBy: options.requestedBy, ...(options.retryOf !== undefined && { retryOf: options.retryOf }) });
   try {

@@ -1,9 +1,15 @@
 // Specification of /api/v1/fleet against a real Redis: the fleet as workers publish it
-// (target states, shard states, leases), fleet runs as the contract records them, controls
-// landing on the run's control list, retry-failed, the roles each route needs (written
-// out by hand below), and the live channel.
+// (target states, shard states, leases; a drifted target as a worker's scan of real files
+// publishes it), fleet runs as the contract records them, controls landing on the run's
+// control list, retry-failed, the roles each route needs (written out by hand below), and
+// the live channel.
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
+import { pino } from 'pino';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   ErrorBody,
@@ -24,7 +30,9 @@ import {
   fleetKeys,
   type Role,
 } from '../../contract/index.js';
+import { Database, FileMigrationSource, MigrationRunner } from '../../core/index.js';
 import { openFleetQueue, type FleetQueue } from '../../fleet/queue.js';
+import { Catalog } from '../../worker/fleet/catalog.js';
 import { ROLES, useApiHarness } from '../../test/support/api-harness.js';
 import { abandonShard, outcome, publishFleet, recordOutcomes as record, shardState, targetState } from '../../test/support/fleet.js';
 import { messageLog } from '../../test/support/message-log.js';
@@ -126,6 +134,48 @@ describe('GET /fleet/status', () => {
     expect(us).toMatchObject({ shard: 'us', online: false, owner: null, token: null, leaseTtlMs: null, targets: 2 });
     expect(status.activeRun).toEqual(run);
     expect(status.migrations).toEqual({ agreed: true, ids: [{ migrationsId: 'm1', shards: ['eu'] }] });
+  });
+
+  it('counts a target whose file was changed by hand as drifted, as a worker\'s scan of the real files publishes it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'duckmig-fleet-status-'));
+    try {
+      const migrationsDir = join(dir, 'migrations');
+      mkdirSync(migrationsDir);
+      writeFileSync(join(migrationsDir, '001_accounts.sql'), 'CREATE TABLE accounts (id INTEGER PRIMARY KEY, name VARCHAR NOT NULL);');
+      const template = join(dir, 'migrated.template');
+      const db = await Database.open(template, { attempts: 1 });
+      expect((await new MigrationRunner({ connection: db.connection, source: new FileMigrationSource(migrationsDir), database: db }).run()).status).toBe('success');
+      await db.close();
+      mkdirSync(join(dir, 'tenants'));
+      for (const id of ['acme', 'globex', 'initech']) copyFileSync(template, join(dir, 'tenants', `${id}.duckdb`));
+      // by hand, with a plain DuckDB connection, while no worker holds the file
+      const instance = await DuckDBInstance.create(join(dir, 'tenants', 'globex.duckdb'));
+      const connection = await instance.connect();
+      await connection.run('ALTER TABLE accounts ADD COLUMN note VARCHAR');
+      connection.closeSync();
+      instance.closeSync();
+
+      const logger = pino({ level: 'silent' });
+      const catalog = new Catalog({
+        source: { glob: 'tenants/*.duckdb' },
+        cwd: dir,
+        shard: 'eu',
+        workerId: 'worker-eu',
+        settings: { migrationsDir, threads: 1, secrets: () => [], logger },
+        redis: h.redis,
+        keys,
+        logger,
+      });
+      await catalog.scan();
+      await ownShards({ eu: catalog.migrationsId });
+
+      const status = await get('/status', FleetStatusResponse);
+      expect(status.targets).toMatchObject({ total: 3, ok: 2, pending: 0, failed: 0, drifted: 1, offline: 0 });
+      const drifted = await get('/targets?health=drifted', FleetTargetsResponse);
+      expect(drifted.targets).toEqual([expect.objectContaining({ id: 'globex', health: 'drifted', online: true, drift: expect.objectContaining({ differences: 1, first: ['extra column accounts.note'] }) })]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('says when the live owners\' migration files disagree', async () => {
@@ -367,6 +417,18 @@ describe('POST /fleet/runs/{id}/retry-failed', () => {
     const retry = FleetRun.parse(await res.json());
     expect(retry).toMatchObject({ mode: 'run', status: 'queued', retryOf: run.id, reason: 'fixed 007', halt: { maxFailedPercent: 20 } });
     expect(FleetJobData.parse((await fleetQueue.getJob(retry.id))!.data)).toMatchObject({ runId: retry.id, retryOf: run.id, select: { ids: ['eu/beta', 'eu/core'] } });
+  });
+
+  it('retries the targets refused for drift applying anyway when asked (allowDrift on the record and the job)', async () => {
+    const run = await startRun();
+    expect(run.allowDrift).toBeUndefined();
+    await recordOutcomes(run.id, [outcome({ id: 'eu/core', result: 'failed', errorCode: 'drifted', applied: 0 }), outcome({ id: 'eu/acme', result: 'succeeded' })]);
+    await finishRun(run, 'failed');
+    const res = await post(`/runs/${run.id}/retry-failed`, { allowDrift: true });
+    expect(res.status).toBe(202);
+    const retry = FleetRun.parse(await res.json());
+    expect(retry).toMatchObject({ retryOf: run.id, allowDrift: true });
+    expect(FleetJobData.parse((await fleetQueue.getJob(retry.id))!.data)).toMatchObject({ allowDrift: true, select: { ids: ['eu/core'] } });
   });
 
   it('answers 409 nothing-to-retry when the run had no failure', async () => {

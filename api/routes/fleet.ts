@@ -197,7 +197,7 @@ export function fleetRoutes(deps: FleetRoutesDeps): OpenAPIHono {
 
   app.openapi(route(retryFailedFleetRunRoute, limiter), async function retryFailedFleetRun(c) {
     const { id } = c.req.valid('param');
-    const { reason, waves, halt, restorePoints } = c.req.valid('json') ?? {};
+    const { reason, waves, halt, restorePoints, allowDrift } = c.req.valid('json') ?? {};
     const earlier = await runOr404(id);
     if (!FINISHED_FLEET_RUN_STATUSES.has(earlier.status)) throw new ApiError(409, 'fleet-run-not-finished', `fleet run ${id} has not ended (${earlier.status}); retry its failed targets once it has`);
     const failed = (await readOutcomes(redis, keys, id)).filter((o) => o.result === 'failed').sort(byId);
@@ -209,6 +209,7 @@ export function fleetRoutes(deps: FleetRoutesDeps): OpenAPIHono {
       ...(waves && { waves }),
       halt: halt ?? earlier.halt,
       ...(restorePoints !== undefined && { restorePoints }),
+      ...(allowDrift && { allowDrift }),
     };
     return c.json(await start(request, c.get('principal').name, id), 202);
   });

@@ -53,9 +53,9 @@ export function parseSample(value: string | undefined): number | undefined {
 
 export const fleetUsage = `duckmig fleet <subcommand> --api URL --token TOKEN [--json]
   fleet status
-  fleet run|dry-run [--waves canary:1,10%,100%] [--select LABEL=VALUE]... [--halt 5%] [--reason TEXT] [--sample N] [--migrations-id ID] [--wait [--timeout SECONDS]]
+  fleet run|dry-run [--waves canary:1,10%,100%] [--select LABEL=VALUE]... [--halt 5%] [--reason TEXT] [--sample N] [--migrations-id ID] [--allow-drift] [--wait [--timeout SECONDS]]
   fleet pause|resume|cancel [RUN_ID]   (default: the fleet run in flight)
-  fleet retry-failed RUN_ID [--waves …] [--halt …] [--reason TEXT] [--wait [--timeout SECONDS]]
+  fleet retry-failed RUN_ID [--waves …] [--halt …] [--reason TEXT] [--allow-drift] [--wait [--timeout SECONDS]]
 exit codes with --wait: 0 succeeded, 1 failed, 5 halted, 6 cancelled (2 usage, 3 API unreachable or token refused)`;
 
 export const fleetOptions = {
@@ -67,6 +67,7 @@ export const fleetOptions = {
   reason: { type: 'string' },
   sample: { type: 'string' },
   'migrations-id': { type: 'string' },
+  'allow-drift': { type: 'boolean', default: false },
   wait: { type: 'boolean', default: false },
   timeout: { type: 'string' },
   json: { type: 'boolean', default: false },

@@ -43,11 +43,12 @@ export function fleetExitCode(run: FleetRun): number {
 
 type Values = Record<string, string | boolean | string[] | undefined>;
 
-function runSettings(v: Values): Pick<FleetRunRequest, 'waves' | 'halt' | 'reason'> {
+function runSettings(v: Values): Pick<FleetRunRequest, 'waves' | 'halt' | 'reason' | 'allowDrift'> {
   return {
     ...(v.waves !== undefined && { waves: parseWaves(v.waves as string) }),
     ...(v.halt !== undefined && { halt: parseHalt(v.halt as string) }),
     ...(v.reason !== undefined && { reason: v.reason as string }),
+    ...(v['allow-drift'] === true && { allowDrift: true }),
   };
 }
 

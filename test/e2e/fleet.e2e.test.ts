@@ -208,6 +208,8 @@ describe('the Fleet page', () => {
     await dialog.getByLabel('Waves').fill('canary:1,25%,100%');
     await dialog.getByText('In order: canary: 1 target → up to 25 % → the rest.').waitFor();
     await dialog.getByLabel('Halt a later wave when more than this share failed').fill('50%');
+    // the targets' poison table was made by hand, not by a migration: their schema drifted
+    await dialog.getByRole('checkbox', { name: 'Apply even on targets whose schema drifted' }).check();
     await dialog.getByLabel(/^Reason/).fill('release 1.4 across the fleet');
     started = true;
     await dialog.getByRole('button', { name: 'Start fleet run', exact: true }).click();
@@ -242,11 +244,13 @@ describe('the Fleet page', () => {
 
     // drill-down: the failed target's version (001 applied, 002 rolled back) and its error
     await page.getByLabel('Labels', { exact: true }).fill('');
-    await page.getByLabel('State', { exact: true }).selectOption({ label: 'failed' });
+    // every target here drifted (its poison table was made by hand), which its state shows before failed
+    await page.getByLabel('State', { exact: true }).selectOption({ label: 'drifted' });
     await page.getByRole('button', { name: 'Filter' }).click();
     await page.getByRole('link', { name: POISONED, exact: true }).click();
     const detail = page.getByTestId('fleet-target');
     await detail.getByTestId('fleet-target-version').filter({ hasText: /^1$/ }).waitFor();
+    await detail.getByTestId('fleet-target-drift').filter({ hasText: /Schema drifted: \d+ differences?\s*extra table poison/ }).waitFor();
     await detail.getByTestId('fleet-target-error').filter({ hasText: /Last error: migration-failed.*poisoned target/ }).waitFor();
     await detail.getByRole('table').getByText(/migration-failed/).waitFor();
     await expectAccessible(page, 'fleet target detail');

@@ -1,25 +1,29 @@
 // Fleet runs end to end with real processes: three `duckmig worker` processes in fleet
-// mode, each with its own data directory (its own shard) of DuckDB files, one Redis.
+// mode, each with its own data directory (its own shard) of 100 DuckDB files, one Redis.
 // A dry-run changes nothing; a failing canary stops everything; failures above the
 // threshold in wave 2 stop wave 3; a run can be paused and resumed, and a second run is
 // refused meanwhile. The files are copies of two template files (one "poisoned": its
-// second migration fails on it), so making many of them is fast.
-// The tests run in order on the same fleet: each says which targets it uses.
+// second migration fails on it), so making many of them is fast. Their poison table is made
+// by hand, not by a migration (drift), so the runs here apply anyway (allowDrift): refusing
+// drifted targets is fleet-targets.test.ts's.
+// The tests run in order on the same fleet: each says which targets it uses. After each,
+// every one of the 300 files opens directly and its ledger matches its schema.
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { fleetKeys, TargetOutcome, type FleetRun } from '../../contract/index.js';
 import { LEDGER_SQL, TABLES_SQL } from '../support/duckdb-file.js';
+import { mapPooled } from '../support/pool.js';
 import { jsonRows } from '../support/rows.js';
 import { control, FleetEvents, readRun, requestFleetRun, writePoisonTemplate } from '../support/fleet.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
 import { manage, type ManagedChild } from '../support/system.js';
 
 const SHARDS = ['a', 'b', 'c'] as const;
-const TARGETS = 45;
+const TARGETS = 300;
 const id = (i: number) => `t${String(i).padStart(3, '0')}`;
 const shardOf = (i: number) => SHARDS[i % SHARDS.length]!;
 /** t000 fails the canary; t004 and t007 fail in wave 2 of the halt test */
@@ -138,6 +142,16 @@ const matchesLedger = (target: string, state: { applied: number[]; tables: strin
 
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => id(from + i));
 
+/** files opened at once when checking them all */
+const VERIFY_WIDTH = 4;
+
+// after each case: every file of the fleet opens directly, and its ledger matches its schema
+afterEach(async () => {
+  const targets = range(0, TARGETS);
+  const states = await mapPooled(targets, VERIFY_WIDTH, fileState);
+  targets.forEach((target, i) => matchesLedger(target, states[i]!));
+}, 120_000);
+
 describe('fleet runs across three worker processes', () => {
   it('a dry-run rehearses a sample and changes no file', async () => {
     const runId = (await requestFleetRun(conn, prefixes, { mode: 'dry-run', sample: 6, select: { ids: range(1, 31).filter((t) => !POISONED.has(t)) } }))!;
@@ -149,7 +163,7 @@ describe('fleet runs across three worker processes', () => {
   });
 
   it('a failing canary stops everything: no other target is touched', async () => {
-    const runId = (await requestFleetRun(conn, prefixes, { mode: 'run' }))!;
+    const runId = (await requestFleetRun(conn, prefixes, { mode: 'run', allowDrift: true }))!;
     const run = await events.finished(runId);
     expect(run.status).toBe('halted');
     expect(run.counts).toMatchObject({ targets: TARGETS, failed: 1, skipped: TARGETS - 1, succeeded: 0 });
@@ -164,7 +178,7 @@ describe('fleet runs across three worker processes', () => {
   });
 
   it('failures in wave 2 above the threshold stop wave 3: its targets are skipped and untouched', async () => {
-    const runId = (await requestFleetRun(conn, prefixes, { mode: 'run', select: { ids: range(1, 31) }, waves: [{ count: 1 }, { count: 10 }, {}], halt: { maxFailedPercent: 10 } }))!;
+    const runId = (await requestFleetRun(conn, prefixes, { mode: 'run', select: { ids: range(1, 31) }, waves: [{ count: 1 }, { count: 10 }, {}], halt: { maxFailedPercent: 10 }, allowDrift: true }))!;
     const run = await events.finished(runId);
     expect(run.status).toBe('halted');
     expect(run.waves.map((w) => [w.status, w.succeeded, w.failed, w.skipped])).toEqual([
@@ -181,7 +195,7 @@ describe('fleet runs across three worker processes', () => {
 
   it('pauses before the next wave and resumes; a second run is refused meanwhile', async () => {
     const ids = range(31, 41);
-    const runId = (await requestFleetRun(conn, prefixes, { mode: 'run', select: { ids }, waves: [{ count: 1 }, {}] }))!;
+    const runId = (await requestFleetRun(conn, prefixes, { mode: 'run', select: { ids }, waves: [{ count: 1 }, {}], allowDrift: true }))!;
     await control(conn, prefixes.keyPrefix, runId, 'pause');
     const paused = await events.until((r) => r.id === runId && r.status === 'paused');
     expect(paused.waves.at(-1)?.status).toBe('pending');
@@ -198,7 +212,7 @@ describe('fleet runs across three worker processes', () => {
 
   it('Redis restarting in the middle of a wave (its append-only data kept): the run ends, each outcome tells the truth, nothing runs twice; retrying the failed ones finishes the fleet', async () => {
     const ids = [...range(12, 31), ...range(41, 45)];
-    const runId = (await requestFleetRun(conn, prefixes, { mode: 'run', select: { ids }, waves: [{ count: 1 }, {}] }))!;
+    const runId = (await requestFleetRun(conn, prefixes, { mode: 'run', select: { ids }, waves: [{ count: 1 }, {}], allowDrift: true }))!;
     await events.until((r) => r.id === runId && r.waves[0]?.status === 'done');
     // the premise: wave 2 is still going when Redis goes away
     expect((await outcomes(runId)).size).toBeLessThan(ids.length);
@@ -218,7 +232,7 @@ describe('fleet runs across three worker processes', () => {
     }
     const failed = ids.filter((t) => recorded.get(t)!.result !== 'succeeded');
     if (failed.length > 0) {
-      const retry = (await requestFleetRun(conn, prefixes, { mode: 'run', select: { ids: failed }, waves: [{}], retryOf: runId }))!;
+      const retry = (await requestFleetRun(conn, prefixes, { mode: 'run', select: { ids: failed }, waves: [{}], retryOf: runId, allowDrift: true }))!;
       expect((await finishedRun(retry)).status, await failures(retry)).toBe('succeeded');
     }
     for (const target of ids) expect((await fileState(target)).applied, target).toEqual([1, 2]);

@@ -1,9 +1,13 @@
 // Specification of a fleet worker's target jobs, with real processes, Redis and DuckDB
 // files: every target's outcome is its own (a locked, corrupt or missing file, or a run
 // pinned to other migration files, fails that target only, and the others are migrated),
-// outcomes and target states are published, and a worker killed mid-target leaves a file
-// that opens directly, with a ledger that matches its schema, and a job recorded as crashed.
+// outcomes and target states are published, a target whose schema was changed by hand is
+// published as drifted and refused (nothing applied) unless the fleet run allows drift, and
+// a worker killed mid-target leaves a file that opens directly, with a ledger that matches
+// its schema, and a job recorded as crashed.
 import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { queryFile } from '../support/duckdb-file.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TargetOutcome, TargetState } from '../../contract/index.js';
 import { Database } from '../../core/index.js';
@@ -38,6 +42,24 @@ async function appliedVersions(file: string): Promise<number[]> {
   } finally {
     await db.close();
   }
+}
+
+/** SQL on a target's file with a plain DuckDB connection, as someone with a DuckDB shell would. */
+const byHand = (file: string, sql: string) => queryFile(file, sql);
+
+/** The run history of a file: run id and status, oldest first. */
+async function runsOf(file: string): Promise<string[][]> {
+  const db = await Database.open(file, { attempts: 1 });
+  try {
+    const reader = await db.connection.runAndReadAll('SELECT run_id, status FROM schema_migration_runs ORDER BY started_at');
+    return reader.getRows().map((r) => r.map(String));
+  } finally {
+    await db.close();
+  }
+}
+
+async function stateOf(f: TestFleet, id: string): Promise<TargetState> {
+  return TargetState.parse(JSON.parse((await f.client.hget(f.keys.targets, id))!));
 }
 
 describe('fleet target jobs', () => {
@@ -91,6 +113,52 @@ describe('fleet target jobs', () => {
 
     const pinnedHere = await fleet.runTargets('shard-a', [targetJob('run-2', 'acme', { migrationsId: shard.migrationsId })]);
     expect((await pinnedHere.outcomes)[0]).toMatchObject({ result: 'succeeded', toVersion: 2 });
+  }, 120_000);
+
+  it('refuse a target whose schema drifted, applying nothing, unless the fleet run allows drift; its state says drifted', async () => {
+    fleet = await startTestFleet({ targets: ['acme', 'globex'], migrations: { '001_accounts.sql': MIGRATIONS['001_accounts.sql'] } });
+    const first = await fleet.startWorker('worker-a');
+    await first.waitForOutput('"event":"fleet:consuming"');
+    const run1 = await fleet.runTargets('shard-a', [targetJob('run-1', 'acme'), targetJob('run-1', 'globex')]);
+    expect((await run1.outcomes).map((o) => o.result)).toEqual(['succeeded', 'succeeded']);
+    expect(await stateOf(fleet, 'acme')).toMatchObject({ version: 1, health: 'ok' });
+    await first.kill('SIGTERM');
+
+    // while no worker holds the files: a column added by hand, and a new migration
+    await byHand(fleet.file('acme'), 'ALTER TABLE accounts ADD COLUMN note VARCHAR');
+    writeFileSync(join(fleet.migrationsDir, '002_invoices.sql'), MIGRATIONS['002_invoices.sql']);
+    // scans every second from here on: the test opens no file while this worker runs
+    const worker = await fleet.startWorker('worker-a', { DUCKMIG_FLEET_SCAN_MS: '1000' });
+    await worker.waitForOutput('"event":"fleet:consuming"');
+    // the owner's first scan read ledgers only; the next one compared both catalogs
+    await worker.waitForOutput('"drift":true,"catalogsRead":2');
+    const drift = { differences: 1, first: ['extra column accounts.note'] };
+    expect(await stateOf(fleet, 'acme')).toMatchObject({ version: 1, pending: 1, health: 'drifted', drift });
+    expect(await stateOf(fleet, 'globex')).toMatchObject({ version: 1, pending: 1, health: 'pending' });
+
+    const run2 = await fleet.runTargets('shard-a', [targetJob('run-2', 'acme'), targetJob('run-2', 'globex')]);
+    const [refused, applied] = await run2.outcomes;
+    expect(refused).toMatchObject({ id: 'acme', result: 'failed', errorCode: 'drifted', fromVersion: 1, toVersion: 1, applied: 0 });
+    expect(refused!.error).toContain('extra column accounts.note');
+    expect(applied).toMatchObject({ id: 'globex', result: 'succeeded', toVersion: 2, applied: 1 });
+    expect(await stateOf(fleet, 'acme')).toMatchObject({ version: 1, pending: 1, health: 'drifted', drift, lastError: { code: 'drifted' }, lastRun: { runId: 'run-2', outcome: 'failed' } });
+    const globex = await stateOf(fleet, 'globex');
+    expect(globex).toMatchObject({ version: 2, pending: 0, health: 'ok' });
+    expect(globex.drift).toBeUndefined();
+
+    // asked to apply anyway: it applies, and the drift stays reported
+    const run3 = await fleet.runTargets('shard-a', [targetJob('run-3', 'acme', { allowDrift: true })]);
+    expect((await run3.outcomes)[0]).toMatchObject({ result: 'succeeded', fromVersion: 1, toVersion: 2, applied: 1 });
+    expect(await stateOf(fleet, 'acme')).toMatchObject({ version: 2, pending: 0, health: 'drifted', drift, lastRun: { runId: 'run-3', outcome: 'succeeded' } });
+    await worker.kill('SIGTERM');
+    // run-2 applied nothing there: 002 came with run-3 only
+    expect(await appliedVersions(fleet.file('acme'))).toEqual([1, 2]);
+    expect(await appliedVersions(fleet.file('globex'))).toEqual([1, 2]);
+    const runs = await runsOf(fleet.file('acme'));
+    expect(runs).toEqual([
+      ['run-1', 'success'],
+      ['run-3', 'success'],
+    ]);
   }, 120_000);
 
   it('killed mid-target: the file opens directly, its ledger matches its schema, and the job is recorded as crashed', async () => {

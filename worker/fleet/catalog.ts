@@ -1,16 +1,17 @@
 // The shard's targets as the owner knows them: the last discovery, the last state of each
-// (published in fleetKeys().targets), the migrations id of the worker's files, and which
-// targets a job holds right now (a file is never opened twice at once in this process:
-// scans skip a busy target, and a second job on it waits for the first).
+// (published in fleetKeys().targets), the migrations id of the worker's files, the drift
+// checks' expected schemas and last findings (target-drift.ts), and which targets a job
+// holds right now (a file is never opened twice at once in this process: scans skip a busy
+// target, and a second job on it waits for the first).
 import type { ChainableCommander } from 'ioredis';
 import type { RedisConnection } from '../../config/redis-connection.js';
 import type { Logger } from 'pino';
 import type { FleetConfig } from '../../config/worker.js';
-import type { TargetState } from '../../contract/index.js';
+import { TargetState } from '../../contract/index.js';
 import { readMigrationsId } from '../../core/index.js';
 import { migrationsIdOf } from '../../core/migrations-id.js';
-import type { MigrationSource } from '../../core/source.js';
 import type { FleetKeys } from '../../fleet/options.js';
+import { ExpectedSchemas, ScanFindings, type MigrationFiles } from './target-drift.js';
 import { targetSource, type TargetSettings } from './target-file.js';
 import { openScanner } from './target-scan.js';
 import { discoverTargets, type Discovery, type Target } from './targets.js';
@@ -39,8 +40,15 @@ export class Catalog {
   readonly #busy = new Map<string, Promise<unknown>>();
   #migrationsId = '';
   #scanning: Promise<ScanSummary> | null = null;
+  /** the schema each applied list produces, made once for every target of this worker (jobs and scans) */
+  readonly expectedSchemas: ExpectedSchemas;
+  readonly #findings = new ScanFindings();
+  /** the states the shard's earlier owners published were taken as this worker's previous ones */
+  #seeded = false;
 
-  constructor(private readonly options: CatalogOptions) {}
+  constructor(private readonly options: CatalogOptions) {
+    this.expectedSchemas = new ExpectedSchemas({ allowedPaths: options.settings.allowedPaths, secrets: options.settings.secrets });
+  }
 
   get root(): string | null {
     return this.#discovery?.root ?? null;
@@ -61,8 +69,8 @@ export class Catalog {
     return this.#migrationsId;
   }
 
-  /** The migration files now, scanned once for a job: their id, and a source that hands a runner that same scan. */
-  async currentFiles(): Promise<{ migrationsId: string; source: MigrationSource }> {
+  /** The migration files now, scanned once for a job or a scan: their id, and a source that hands a runner that same scan. */
+  async currentFiles(): Promise<MigrationFiles> {
     const files = targetSource(this.options.settings);
     const scanned = await files.scan();
     this.#migrationsId = migrationsIdOf(scanned.migrations);
@@ -99,9 +107,13 @@ export class Catalog {
     batch.hset(this.options.keys.targets, state.id, JSON.stringify(state));
   }
 
-  /** Discovers the targets, reads every one not busy, publishes their states and drops the states of targets gone. One scan at a time. */
-  scan(): Promise<ScanSummary> {
-    this.#scanning ??= this.#scan().finally(() => {
+  /**
+   * Discovers the targets, reads every one not busy, publishes their states and drops the
+   * states of targets gone. One scan at a time. With `drift: false` no catalog is read (the
+   * owner's first scan, which its consumer waits for): each target keeps the drift last known.
+   */
+  scan(options: { drift?: boolean } = {}): Promise<ScanSummary> {
+    this.#scanning ??= this.#scan(options.drift ?? true).finally(() => {
       this.#scanning = null;
     });
     return this.#scanning;
@@ -114,15 +126,16 @@ export class Catalog {
     return discovery;
   }
 
-  async #scan(): Promise<ScanSummary> {
+  async #scan(drift: boolean): Promise<ScanSummary> {
     const started = performance.now();
     const { shard, workerId, settings, redis, keys } = this.options;
     const discovery = await this.#discover();
-    const migrationsId = await this.currentMigrationsId();
+    if (!this.#seeded) await this.#seed();
     // one scan of the migration files and one ledger reader for every target of this scan
-    const files = targetSource(settings);
-    const scanned = await files.scan();
-    const scanner = await openScanner(settings, { location: files.location, scan: () => Promise.resolve(scanned) });
+    const files = await this.currentFiles();
+    const { migrationsId } = files;
+    const scanner = await openScanner(settings, files, drift ? { expected: this.expectedSchemas, findings: this.#findings } : null);
+    let catalogsRead = 0;
     const states: TargetState[] = [];
     let slowestMs = 0;
     try {
@@ -135,6 +148,7 @@ export class Catalog {
         states.push(state);
       }
     } finally {
+      catalogsRead = scanner.catalogsRead;
       scanner.close();
     }
     if (states.length > 0) await redis.hset(keys.targets, Object.fromEntries(states.map((s) => [s.id, JSON.stringify(s)])));
@@ -142,10 +156,29 @@ export class Catalog {
     const durationMs = Math.round(performance.now() - started);
     const perFileMs = states.length > 0 ? Math.round((durationMs / states.length) * 10) / 10 : 0;
     this.options.logger.info(
-      { event: 'fleet:scanned', shard, targets: discovery.targets.length, read: states.length, durationMs, perFileMs, slowestFileMs: Math.round(slowestMs) },
+      { event: 'fleet:scanned', shard, targets: discovery.targets.length, read: states.length, drift, catalogsRead, durationMs, perFileMs, slowestFileMs: Math.round(slowestMs) },
       `shard ${shard}: ${discovery.targets.length} targets scanned in ${durationMs} ms (${perFileMs} ms a file)`,
     );
     return { targets: discovery.targets.length, migrationsId, durationMs };
+  }
+
+  /**
+   * The states this shard's earlier owners published become this worker's previous ones, so
+   * what they knew (drift, the last run and its error) carries over while nothing new is
+   * known; one read of the targets hash, at the first scan.
+   */
+  async #seed(): Promise<void> {
+    const published = await this.options.redis.hgetall(this.options.keys.targets);
+    for (const json of Object.values(published)) {
+      let parsed;
+      try {
+        parsed = TargetState.safeParse(JSON.parse(json));
+      } catch {
+        continue;
+      }
+      if (parsed.success && parsed.data.shard === this.options.shard && !this.#states.has(parsed.data.id)) this.#states.set(parsed.data.id, parsed.data);
+    }
+    this.#seeded = true;
   }
 
   /** This shard's published targets that are no longer discovered leave the fleet's list. */
@@ -155,7 +188,10 @@ export class Catalog {
     const gone = Object.entries(published)
       .filter(([id, json]) => !present.has(id) && (JSON.parse(json) as TargetState).shard === shard)
       .map(([id]) => id);
-    for (const id of gone) this.#states.delete(id);
+    for (const id of gone) {
+      this.#states.delete(id);
+      this.#findings.forget(id);
+    }
     if (gone.length > 0) await redis.hdel(keys.targets, ...gone);
   }
 }

@@ -1,8 +1,8 @@
 // Specification of the fleet-run coordinator against real Redis and BullMQ, with shard
 // consumers in the test (real BullMQ Workers on the shard queues that return outcomes):
 // waves one after another with the canary first, the halt rule, the migrations-id check,
-// controls (pause, resume, cancel, skip), owner-offline shards, dry-runs, retries, and a
-// coordinator taken over by another worker. Each test has its own key and BullMQ prefixes.
+// controls (pause, resume, cancel, skip), owner-offline shards, dry-runs, retries, a run's
+// allowDrift handed to its target jobs, and a coordinator taken over by another worker. Each test has its own key and BullMQ prefixes.
 // A paused coordinator polls only every 30 s here: resume and cancel must wake it.
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -254,6 +254,17 @@ describe('the fleet-run coordinator', () => {
     const retried = await f.events.finished(retry);
     expect(retried.retryOf).toBe(first);
     expect(f.touched.map((j) => j.target)).toEqual(['t020']);
+  });
+
+  it('hands allowDrift to every target job of a run that asks for it, and to none of a run that does not', async () => {
+    const f = await fleet(6);
+    const plain = (await requestFleetRun(conn, f, { mode: 'run', waves: [{ percent: 100 }] }))!;
+    expect((await f.events.finished(plain)).status).toBe('succeeded');
+    expect(f.touched.map((j) => j.allowDrift)).toEqual(Array(6).fill(undefined));
+    f.touched.length = 0;
+    const anyway = (await requestFleetRun(conn, f, { mode: 'run', waves: [{ percent: 100 }], allowDrift: true }))!;
+    expect(await f.events.finished(anyway)).toMatchObject({ status: 'succeeded', allowDrift: true });
+    expect(f.touched.map((j) => j.allowDrift)).toEqual(Array(6).fill(true));
   });
 
   it('is taken up by another coordinator when the one that started it stops mid-run', async () => {

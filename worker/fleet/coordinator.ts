@@ -232,6 +232,7 @@ export function createCoordinator(deps: CoordinatorDeps) {
                 ...(data.reason !== undefined && { reason: data.reason }),
                 ...(run.migrationsId !== undefined && { migrationsId: run.migrationsId }),
                 ...(data.restorePoints !== undefined && { restorePoints: data.restorePoints }),
+                ...(data.allowDrift && { allowDrift: true }),
               } satisfies TargetJobData,
               opts: {
                 jobId: targetJobId(runId, t.id),

@@ -132,8 +132,8 @@ export async function startFleetWorker(config: WorkerConfig, logger: Logger, opt
     };
     await redis.hset(keys.shards, shard, JSON.stringify(state));
   };
-  const scan = () =>
-    catalog.scan().catch((err: unknown) => {
+  const scan = (options?: { drift?: boolean }) =>
+    catalog.scan(options).catch((err: unknown) => {
       log.error({ err, event: 'fleet:scan-failed' }, `shard ${shard}: scan failed: ${(err as Error)?.message}`);
       return null;
     });
@@ -146,8 +146,10 @@ export async function startFleetWorker(config: WorkerConfig, logger: Logger, opt
     ttlMs: fleet.leaseTtlMs,
     logger: log,
     onAcquired: async (token) => {
-      // states first: a coordinator that sees the lease finds the targets
-      await scan();
+      // states first: a coordinator that sees the lease finds the targets; ledgers only, so the
+      // consumer does not wait for every catalog (each target keeps the drift last published;
+      // the next scan compares them, and every target job checks its own)
+      await scan({ drift: false });
       await publishShard(token).catch((err: unknown) => log.warn({ err }, 'shard state not published'));
       await consumer.start();
     },

@@ -3,6 +3,9 @@
 // the shard lease's fencing token (optionally after a restore point), or rehearses them on a
 // copy, closes it, and publishes the outcome (fleetKeys().runTargets, a 'fleet:target'
 // event) and the target's new state (from the run's result, not read back from the file).
+// A run on a target whose schema drifted is refused ('drifted', nothing applied) unless the
+// fleet run allows drift; after its work the job compares the target's schema with what its
+// applied files produce (target-drift.ts), so the state it publishes carries its drift.
 // Every end is an outcome the job returns, failures included (errorCode says why), so the
 // coordinator reads them all the same way; only a job whose worker died fails (stalled →
 // 'crashed', recorded by the shard's next consumer).
@@ -11,11 +14,12 @@ import type { Job } from 'bullmq';
 import type { RedisConnection } from '../../config/redis-connection.js';
 import type { Logger } from 'pino';
 import { TargetJobData, type FleetErrorCode, type FleetEvent, type RunResult, type TargetOutcome, type TargetState } from '../../contract/index.js';
-import { RestorePoints, errorExcerpt, type WriteFence } from '../../core/index.js';
+import { RestorePoints, errorExcerpt, readDriftSchema, type WriteFence } from '../../core/index.js';
 import type { RunOptions } from '../../core/runner-options.js';
 import type { FleetKeys } from '../../fleet/options.js';
 import { publishFleetEvent } from '../../fleet/records.js';
 import type { Catalog } from './catalog.js';
+import { findingOf, type DriftFinding, type MigrationFiles } from './target-drift.js';
 import { openTarget, TargetOpenError, type OpenedTarget, type TargetSettings } from './target-file.js';
 import { stateOfOpen, stateOfRun, stateOfUnopened } from './target-state.js';
 import type { Target } from './targets.js';
@@ -51,6 +55,7 @@ const RESULT_CODES: Partial<Record<NonNullable<RunResult['errorCode']>, FleetErr
   'plan-changed': 'plan-changed',
   'restore-point-failed': 'restore-point-failed',
   'lease-lost': 'lease-lost',
+  drifted: 'drifted',
   crashed: 'crashed',
 };
 
@@ -99,16 +104,65 @@ export function createTargetProcessor(deps: TargetJobDeps) {
   const failed = (data: TargetJobData, started: number, errorCode: FleetErrorCode, error: string, extra: Partial<TargetOutcome> = {}) =>
     outcomeOf(data, started, { result: 'failed', errorCode, error, ...extra });
 
-  /** Runs or rehearses on the open file: the outcome, and the run's result when it ran. */
-  const work = async (data: TargetJobData, jobId: string, target: Target, opened: OpenedTarget, started: number, signal: AbortSignal | undefined): Promise<{ outcome: TargetOutcome; ran?: RunResult }> => {
+  /**
+   * Runs or rehearses on the open file: the outcome, the run's result when it ran, and whether
+   * its drift check before applying found the schema as the applied files make it.
+   */
+  const work = async (
+    data: TargetJobData,
+    jobId: string,
+    target: Target,
+    opened: OpenedTarget,
+    files: MigrationFiles,
+    started: number,
+    signal: AbortSignal | undefined,
+  ): Promise<{ outcome: TargetOutcome; ran?: RunResult; cleanBefore?: boolean }> => {
     if (data.kind === 'target-dry-run') {
       const result = await opened.runner.dryRun({ rehearse: true, runId: data.runId, jobId, signal });
       return { outcome: outcomeFromResult(data, result, started) };
     }
     const fence = deps.fence();
     if (!fence) return { outcome: failed(data, started, 'lease-lost', `this worker no longer owns shard ${shard}: nothing was written`) };
-    const result = await opened.runner.run({ runId: data.runId, jobId, appliedBy: data.requestedBy, reason: data.reason, signal, fence, beforeApply: restoreHook(data, target, opened) });
-    return { outcome: outcomeFromResult(data, result, started), ran: result };
+    // as the single database's run: checked only when something is pending, refused on drift unless allowed
+    let cleanBefore = false;
+    const driftCheck: NonNullable<RunOptions['driftCheck']> = async (connection, applied) => {
+      const report = await catalog.expectedSchemas.compare(await readDriftSchema(connection), applied, files);
+      cleanBefore = !report.drifted && report.error === null;
+      return report;
+    };
+    const result = await opened.runner.run({
+      runId: data.runId,
+      jobId,
+      appliedBy: data.requestedBy,
+      reason: data.reason,
+      signal,
+      fence,
+      beforeApply: restoreHook(data, target, opened),
+      ...(!data.allowDrift && { driftCheck }),
+    });
+    return { outcome: outcomeFromResult(data, result, started), ran: result, cleanBefore };
+  };
+
+  /**
+   * The target's drift once the job's work is done. After a run that found no drift before
+   * applying and applied everything, the schema it left is what the new applied list
+   * produces, as DriftChecker.advance has it for the single database: learnt for every
+   * target of the worker when not known yet (no replay), and no drift here by construction
+   * (no second catalog read). Otherwise its catalog is compared.
+   */
+  const driftAfter = async (opened: OpenedTarget, files: MigrationFiles, cleanRun: boolean, log: Logger): Promise<DriftFinding> => {
+    try {
+      const applied = await opened.runner.getAppliedFiles();
+      if (cleanRun) {
+        if (!catalog.expectedSchemas.knows(applied)) catalog.expectedSchemas.learn(applied, (await readDriftSchema(opened.db.connection)).schema);
+        return null;
+      }
+      const live = await readDriftSchema(opened.db.connection);
+      return findingOf(await catalog.expectedSchemas.compare(live, applied, files));
+    } catch (err) {
+      log.warn({ err, event: 'fleet:drift-check-failed' }, `drift not checked: ${(err as Error)?.message}`);
+      return undefined;
+    }
   };
 
   const restoreHook = (data: TargetJobData, target: Target, opened: OpenedTarget): RunOptions['beforeApply'] => {
@@ -155,7 +209,8 @@ export function createTargetProcessor(deps: TargetJobDeps) {
         outcome = failed(data, started, 'plan-changed', `this worker's migration files (id ${files.migrationsId.slice(0, 12)}…) are not the ones the fleet run pinned (${data.migrationsId.slice(0, 12)}…): nothing was applied`);
       } else {
         // one scan of the files per job: the pinned id was checked on it, and the runner runs it
-        const source = (files ?? (await catalog.currentFiles())).source;
+        const current = files ?? (await catalog.currentFiles());
+        const source = current.source;
         ({ outcome, state } = await catalog.exclusive(target.id, async () => {
           void announceStart(data).catch(() => undefined);
           const ctx = { shard, owner: workerId, previous: catalog.state(target.id) };
@@ -168,10 +223,11 @@ export function createTargetProcessor(deps: TargetJobDeps) {
             return { outcome: o, state: stateOfUnopened(target, ctx, err, { runId: data.runId, outcome: o }) };
           }
           try {
-            const { outcome: o, ran } = await work(data, jobId, target, opened, started, signal);
+            const { outcome: o, ran, cleanBefore } = await work(data, jobId, target, opened, current, started, signal);
             const done = { runId: data.runId, outcome: o };
+            const drift = await driftAfter(opened, current, cleanBefore === true && ran?.status === 'success', log);
             // a run's result says where the target stands; only a rehearsal or a refused job reads the ledger
-            const s = ran ? stateOfRun(target, ctx, ran, done) : await stateOfOpen(target, opened, ctx, done).catch(() => undefined);
+            const s = ran ? stateOfRun(target, ctx, ran, done, drift) : await stateOfOpen(target, opened, ctx, done, drift).catch(() => undefined);
             return { outcome: o, state: s };
           } catch (err) {
             log.error({ err, event: 'fleet:target-crashed' }, `target ${target.id}: ${(err as Error)?.message}`);
