@@ -26,7 +26,7 @@ const ALLOWED: Record<Layer, readonly string[]> = {
   cli: ['core', 'contract', 'config', 'lifecycle', 'api/main.ts', 'worker/main.ts'],
   'ui/src': ['contract (type-only)', 'core/sql-lexer.ts'],
   // fleet-target measures what a fleet worker does with one target file: its openTarget()
-  bench: ['core', 'contract', 'config', 'cli/remote/live-events.ts', 'worker/fleet/target-file.ts', 'test/support'],
+  bench: ['core', 'contract', 'config', 'cli/remote/live-events.ts', 'worker/fleet/target-file.ts', 'worker/fleet/target-drift.ts', 'test/support'],
 };
 
 /** npm packages (bare specifiers) a layer may import; undefined: any. */
