@@ -32,7 +32,13 @@ export function redisExpectedSchemaStore({ redis, key, duckdbVersion, duckmigVer
       try {
         const raw = await redis.get(key);
         if (raw === null) return undefined;
-        const parsed = ExpectedSchemaRecord.safeParse(JSON.parse(raw));
+        let json: unknown;
+        try {
+          json = JSON.parse(raw);
+        } catch {
+          json = undefined;
+        }
+        const parsed = ExpectedSchemaRecord.safeParse(json);
         if (!parsed.success) {
           log.warn({ event: 'drift:expected-unreadable' }, 'the kept expected schema is not readable: replaying the applied files');
           return undefined;
