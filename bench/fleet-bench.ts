@@ -1,7 +1,8 @@
 // The fleet benchmark: 2,000 target files (--count) × 4 small migrations, applied by a
-// plain @duckdb/node-api floor in child processes and by duckmig fleet runs on real fleet
-// worker processes and their own redis-server, at the same parallelism (1 process × 1,
-// 1 × 2, 2 processes × 1); wall time, targets/s, overhead vs the floor, Redis commands,
+// plain @duckdb/node-api floor in child processes, by duckmig's target job in plain loops
+// in child processes, and by duckmig fleet runs on real fleet worker processes and their own
+// redis-server, at the same parallelism (1 process × 1, 1 × 2, 2 processes × 1, 2 × 2); wall
+// time, targets/s, overhead vs the floor and (the coordination) vs the loop, Redis commands,
 // bytes, CPU and memory per target, peak RSS. Method and goals: docs/benchmarks.md (fleet).
 import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -9,7 +10,7 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { REPO_ROOT } from '../test/support/system.js';
 import { median, type BenchContext, type BenchReport, type Benchmark, type Goal } from './benchmark.js';
-import { startFloor, type FloorMigration, type FloorProcess } from './fleet-floor.js';
+import { startFloor, startJobLoop, type FloorMigration, type FloorProcess } from './fleet-floor.js';
 import { TARGET_MIGRATIONS } from './fleet-workload.js';
 import { halves, resetTargets, startFleetTopology, type FleetTopology } from './fleet-topology.js';
 import { cpuMsOf, watchProcesses } from './process-stats.js';
@@ -24,7 +25,7 @@ const IDLE_WINDOW_MS = 15_000;
 const STALL_MS = 120_000;
 
 interface Pair {
-  /** '1x1', '1x2', '2x1' */
+  /** '1x1', '1x2', '2x1', '2x2' */
   id: string;
   processes: number;
   concurrency: number;
@@ -34,6 +35,7 @@ const PAIRS: Pair[] = [
   { id: '1x1', processes: 1, concurrency: 1 },
   { id: '1x2', processes: 1, concurrency: 2 },
   { id: '2x1', processes: 2, concurrency: 1 },
+  { id: '2x2', processes: 2, concurrency: 2 },
 ];
 
 interface Sample {
@@ -45,7 +47,9 @@ interface Sample {
   error?: string;
 }
 
-const floorLabel = (p: Pair) => (p.processes === 1 ? `floor: 1 process, ${p.concurrency} file(s) at a time` : `floor: ${p.processes} processes × 1, half the files each`);
+const parallelism = (p: Pair) => (p.processes === 1 ? `1 process, ${p.concurrency} file(s) at a time` : `${p.processes} processes × ${p.concurrency}, half the files each`);
+const floorLabel = (p: Pair) => `floor: ${parallelism(p)}`;
+const loopLabel = (p: Pair) => `duckmig's target job in a plain loop (no queue, no Redis): ${parallelism(p)}`;
 const fleetLabel = (p: Pair) => `duckmig fleet run: ${p.processes} worker(s) × concurrency ${p.concurrency}`;
 
 /** What every target must hold after a run: the four migrations' schema, rows and ledger. */
@@ -101,7 +105,7 @@ const overhead = (value: number, floor: number) => `${value >= floor ? '+' : ''}
 
 export const fleetBench: Benchmark = {
   name: 'fleet',
-  summary: '2,000 targets × 4 migrations: floor (node-api, 1 tx/file) vs duckmig fleet runs at 1×1, 1×2, 2×1; Redis per target',
+  summary: '2,000 targets × 4 migrations: floor (node-api, 1 tx/file), duckmig\'s target job in a loop, and duckmig fleet runs at 1×1, 1×2, 2×1, 2×2; Redis per target',
   async run(ctx: BenchContext): Promise<BenchReport> {
     const count = ctx.options.count ?? DEFAULT_COUNT;
     const reps = Math.max(2, ctx.options.reps);
@@ -123,12 +127,18 @@ export const fleetBench: Benchmark = {
     const floorFiles = ids.map((id) => join(floorDir, `${id}.duckdb`));
     await mkdir(floorDir);
     const floors: FloorProcess[] = [];
+    // duckmig's target job in plain loops: its own files too, in processes started once
+    const loopDir = join(dir, 'loop');
+    const loopFiles = ids.map((id) => join(loopDir, `${id}.duckdb`));
+    await mkdir(loopDir);
+    const loops: FloorProcess[] = [];
     const topologies = new Map<string, FleetTopology>();
     const samples = new Map<string, Sample[]>();
     const idle = new Map<string, RedisDelta>();
     try {
       const maxProcesses = Math.max(...pairs.map((p) => p.processes));
       for (let k = 0; k < maxProcesses; k++) floors.push(await startFloor(REPO_ROOT, THREADS));
+      for (let k = 0; k < maxProcesses; k++) loops.push(await startJobLoop(REPO_ROOT, THREADS, migrationsDir));
       for (const p of pairs) {
         ctx.log(`starting fleet ${p.id} (${count} targets)`);
         topologies.set(p.id, await startFleetTopology({ id: p.id, workers: p.processes, concurrency: p.concurrency, targets: ids, dir: join(dir, `fleet-${p.id}`), migrationsDir, template, threads: THREADS }, ctx.log));
@@ -141,17 +151,17 @@ export const fleetBench: Benchmark = {
       const after = await Promise.all([...topologies.values()].map((t) => t.counters()));
       [...topologies.keys()].forEach((id, i) => idle.set(id, redisDelta(before[i]!, after[i]!)));
 
-      const floorRun = async (p: Pair, rep: number): Promise<Sample> => {
-        await resetTargets(floorFiles, template);
-        const used = floors.slice(0, p.processes);
-        const parts = p.processes === 1 ? [floorFiles] : halves(floorFiles, p.processes);
+      const floorRun = async (p: Pair, rep: number, processes = floors, files = floorFiles): Promise<Sample> => {
+        await resetTargets(files, template);
+        const used = processes.slice(0, p.processes);
+        const parts = p.processes === 1 ? [files] : halves(files, p.processes);
         const watch = watchProcesses(used.map((f) => f.pid));
         const started = performance.now();
         const results = await Promise.all(used.map((f, k) => f.run(parts[k]!, migrations, p.concurrency, `floor-${rep}`)));
         const wall = performance.now() - started;
         const { peakRssMiB, cpuMs } = watch.stop();
         const applied = results.reduce((n, r) => n + r.applied, 0);
-        const error = results.flatMap((r) => r.errors)[0] ?? (applied !== count ? `applied ${applied}/${count}` : await verifySample(floorFiles));
+        const error = results.flatMap((r) => r.errors)[0] ?? (applied !== count ? `applied ${applied}/${count}` : await verifySample(files));
         return { ms: wall, cpuMs: cpuMs.reduce((a, b) => a + b, 0), peakRssMiB, ...(error && { error }) };
       };
 
@@ -175,6 +185,7 @@ export const fleetBench: Benchmark = {
 
       const variants = pairs.flatMap((p) => [
         { key: `floor-${p.id}`, run: (rep: number) => floorRun(p, rep) },
+        { key: `loop-${p.id}`, run: (rep: number) => floorRun(p, rep, loops, loopFiles) },
         { key: `fleet-${p.id}`, run: () => fleetRun(p) },
       ]);
       for (let rep = 1; rep <= reps; rep++) {
@@ -187,7 +198,7 @@ export const fleetBench: Benchmark = {
         }
       }
     } finally {
-      await Promise.allSettled([...floors.map((f) => f.stop()), ...[...topologies.values()].map((t) => t.stop())]);
+      await Promise.allSettled([...floors.map((f) => f.stop()), ...loops.map((f) => f.stop()), ...[...topologies.values()].map((t) => t.stop())]);
     }
     const targetsHashBytes = new Map([...topologies].map(([id, t]) => [id, t.targetsHashBytes]));
     return report(count, reps, pairs, samples, idle, targetsHashBytes);
@@ -200,10 +211,17 @@ function report(count: number, reps: number, pairs: Pair[], samples: Map<string,
   const goals: Goal[] = [];
   for (const p of pairs) {
     const floorKey = `floor-${p.id}`;
+    const loopKey = `loop-${p.id}`;
     const fleetKey = `fleet-${p.id}`;
     const floorMs = med(floorKey, (s) => s.ms);
+    const loopMs = med(loopKey, (s) => s.ms);
     const fleetMs = med(fleetKey, (s) => s.ms);
-    for (const [key, label, isFleet] of [[floorKey, floorLabel(p), false], [fleetKey, fleetLabel(p), true]] as const) {
+    const variants = [
+      [floorKey, floorLabel(p), false],
+      [loopKey, loopLabel(p), false],
+      [fleetKey, fleetLabel(p), true],
+    ] as const;
+    for (const [key, label, isFleet] of variants) {
       const list = samples.get(key) ?? [];
       const wall = med(key, (s) => s.ms);
       const errors = list.map((s) => s.error).filter(Boolean);
@@ -213,7 +231,8 @@ function report(count: number, reps: number, pairs: Pair[], samples: Map<string,
         label,
         ms(wall),
         rate(count, wall),
-        isFleet ? overhead(wall, floorMs) : '–',
+        key === floorKey ? '–' : overhead(wall, floorMs),
+        isFleet ? overhead(wall, loopMs) : '–',
         perTarget(med(key, (s) => s.cpuMs), count, 2),
         perTarget(r((d) => d.cpuMs), count, 3),
         perTarget(r((d) => d.commands), count),
@@ -229,14 +248,19 @@ function report(count: number, reps: number, pairs: Pair[], samples: Map<string,
       met: fleetMs <= (1 + GOAL_OVERHEAD) * floorMs,
       detail: `${ms(fleetMs)} vs ${ms(floorMs)}: ${overhead(fleetMs, floorMs)} wall; CPU of the working processes ${overhead(med(fleetKey, (s) => s.cpuMs), med(floorKey, (s) => s.cpuMs))}`,
     });
+    goals.push({
+      label: `(${p.id}) coordination: the fleet run ≤ ${100 * GOAL_OVERHEAD}% over the same target jobs in a plain loop at ${p.processes} process(es) × ${p.concurrency}`,
+      met: fleetMs <= (1 + GOAL_OVERHEAD) * loopMs,
+      detail: `${ms(fleetMs)} vs ${ms(loopMs)}: ${overhead(fleetMs, loopMs)} wall; CPU of the working processes ${overhead(med(fleetKey, (s) => s.cpuMs), med(loopKey, (s) => s.cpuMs))}`,
+    });
   }
 
   const main: Table = {
     title: `fleet: ${count} targets × ${Object.keys(TARGET_MIGRATIONS).length} migrations, median of ${reps} runs, every target reset to an empty file before each`,
-    columns: ['', 'variant', 'wall', 'targets/s', 'vs floor', 'CPU ms/target', 'Redis CPU ms/target', 'Redis cmds/target', 'Redis bytes/target', 'Redis memory/target', 'peak RSS', 'runs (s)', 'check'],
+    columns: ['', 'variant', 'wall', 'targets/s', 'vs floor', 'vs loop', 'CPU ms/target', 'Redis CPU ms/target', 'Redis cmds/target', 'Redis bytes/target', 'Redis memory/target', 'peak RSS', 'runs (s)', 'check'],
     rows,
     footnotes: [
-      'Timed: the floor from "go" to "done" in its already started process(es); duckmig from the fleet-run request (createFleetRun, as the API does) to the run\'s final record on the fleet channel, the workers already started and owning their shards. One wave of 100 % (no canary: the default waves add a canary target run alone and a wave boundary).',
+      'Timed: the floor and the loop from "go" to "done" in their already started process(es); duckmig from the fleet-run request (createFleetRun, as the API does) to the run\'s final record on the fleet channel, the workers already started and owning their shards. One wave of 100 % (no canary: the default waves add a canary target run alone and a wave boundary).',
       'CPU ms/target: user+system time of the floor processes or the fleet workers (DuckDB threads included) over the run; Redis CPU and commands/bytes (INFO commandstats; total_net_input_bytes + total_net_output_bytes) on the fleet\'s own redis-server, per target; memory: used_memory after − before (what the run leaves: outcomes, finished target jobs kept an hour, the run record).',
       'peak RSS: the summed resident memory of the working processes, sampled every 50 ms. Each check opens 5 targets spread over the list for the schema, rows and 4 ledger rows.',
     ],
@@ -273,7 +297,8 @@ function report(count: number, reps: number, pairs: Pair[], samples: Map<string,
     goals,
     notes: [
       `Both sides: DuckDB threads ${THREADS} per open file, no restore points, no scans during the runs (DUCKMIG_FLEET_SCAN_MS 1 h; each worker scanned its shard once when it took the lease, before timing), LOG_LEVEL info.`,
-      'The floor does per file: open, CREATE TABLE IF NOT EXISTS of a ledger like schema_migrations, per migration BEGIN, the file as one query, the ledger row, COMMIT; CHECKPOINT; close. duckmig adds the sandboxed open, its run history (which carries the fence claim), checksums, a parse check, and the queue and records in Redis.',
+      'The floor does per file: open, CREATE TABLE IF NOT EXISTS of a ledger like schema_migrations, per migration BEGIN, the file as one query, the ledger row, COMMIT; CHECKPOINT; close. duckmig adds the sandboxed open, its run history (which carries the fence claim), checksums, a parse check, its drift check (every file is new to it: a catalog read each), and the queue and records in Redis.',
+      'The loop runs what a fleet worker\'s target job does with a file (bench/fleet-job-work.ts: openTarget, the fenced run with its drift checks, close) in plain async lanes, with no queue, lease, Redis or log: the fleet run over the loop is the cost of the coordination.',
       'The machine may be shared: the variants are interleaved in rotating order across repetitions and the median is shown; compare ratios within a run.',
     ],
   };

@@ -2,9 +2,11 @@
 // migrations to a list of target files with nothing but @duckdb/node-api — per file: open,
 // a ledger table like duckmig's, one transaction per migration with its ledger row,
 // CHECKPOINT, close — `concurrency` files at a time. The parent starts it untimed, then
-// times go → done over IPC, as it times a fleet run from request to end.
+// times go → done over IPC, as it times a fleet run from request to end. The same plumbing
+// starts the loop of duckmig's own target job (fleet-job-loop.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { join } from 'node:path';
 import { FLOOR_LEDGER_DDL, FLOOR_LEDGER_INSERT } from './fleet-workload.js';
 
 export interface FloorMigration {
@@ -71,10 +73,25 @@ process.send('ready');
 `;
 
 /** Starts a floor process (DuckDB loaded, nothing opened) in `cwd` (where node_modules is). */
-export async function startFloor(cwd: string, threads: number): Promise<FloorProcess> {
-  const child: ChildProcess = spawn(process.execPath, ['--input-type=module', '-e', CHILD], {
+export function startFloor(cwd: string, threads: number): Promise<FloorProcess> {
+  return startWorkProcess(['--input-type=module', '-e', CHILD], cwd, { FLOOR_THREADS: String(threads) });
+}
+
+/**
+ * Starts a process that does a fleet worker's target job on each file (fleet-job-loop.ts:
+ * openTarget, the fenced run with its drift checks, close) in plain loops, with no queue and
+ * no Redis: the fleet run's work without its coordination. It takes its migrations from
+ * `migrationsDir` (the `migrations` given to run are the same files).
+ */
+export function startJobLoop(cwd: string, threads: number, migrationsDir: string): Promise<FloorProcess> {
+  return startWorkProcess(['--import', 'tsx', join(cwd, 'bench', 'fleet-job-loop.ts')], cwd, { FLOOR_THREADS: String(threads), JOB_LOOP_MIGRATIONS: migrationsDir });
+}
+
+/** A child process answering 'ready', then one result per request over IPC. */
+async function startWorkProcess(args: string[], cwd: string, env: Record<string, string>): Promise<FloorProcess> {
+  const child: ChildProcess = spawn(process.execPath, args, {
     cwd,
-    env: { ...process.env, FLOOR_THREADS: String(threads) },
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
   let stderr = '';
@@ -82,7 +99,7 @@ export async function startFloor(cwd: string, threads: number): Promise<FloorPro
   const exited = once(child, 'exit');
   const next = <T>() =>
     new Promise<T>((resolve, reject) => {
-      const onExit = (code: number | null) => reject(new Error(`floor process exited (${code}): ${stderr}`));
+      const onExit = (code: number | null) => reject(new Error(`work process exited (${code}): ${stderr}`));
       child.once('exit', onExit);
       child.once('message', (message) => {
         child.off('exit', onExit);

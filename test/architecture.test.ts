@@ -25,8 +25,18 @@ const ALLOWED: Record<Layer, readonly string[]> = {
   // `duckmig start|api|worker` run the other processes through their entry points only
   cli: ['core', 'contract', 'config', 'lifecycle', 'api/main.ts', 'worker/main.ts'],
   'ui/src': ['contract (type-only)', 'core/sql-lexer.ts'],
-  // fleet-target measures what a fleet worker does with one target file: its openTarget() and the job's drift check
-  bench: ['core', 'contract', 'config', 'cli/remote/live-events.ts', 'worker/fleet/target-file.ts', 'worker/fleet/target-drift.ts', 'test/support'],
+  // fleet-target measures what a fleet worker does with one target file: its openTarget(), the job's drift checks and a scan's
+  bench: [
+    'core',
+    'contract',
+    'config',
+    'cli/remote/live-events.ts',
+    'worker/fleet/target-file.ts',
+    'worker/fleet/target-drift.ts',
+    'worker/fleet/job-drift.ts',
+    'worker/fleet/target-scan.ts',
+    'test/support',
+  ],
 };
 
 /** npm packages (bare specifiers) a layer may import; undefined: any. */

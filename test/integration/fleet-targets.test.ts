@@ -161,6 +161,54 @@ describe('fleet target jobs', () => {
     ]);
   }, 120_000);
 
+  it("do not read again the catalog of a file unchanged since a check found it clean, and find a change made by hand since", async () => {
+    fleet = await startTestFleet({ targets: ['acme', 'globex', 'initech'], migrations: { '001_accounts.sql': MIGRATIONS['001_accounts.sql'] } });
+    // one target at a time, so which job learns the new applied list's schema is the first one
+    const worker = await fleet.startWorker('worker-a', { DUCKMIG_FLEET_CONCURRENCY: '1' });
+    await worker.waitForOutput('"event":"fleet:consuming"');
+    /** how many times each job read its target's catalog for drift, from the worker's `fleet:target-done` lines */
+    const catalogReads = (runId: string) =>
+      Object.fromEntries(
+        worker
+          .output()
+          .split('\n')
+          .filter((line) => line.includes('"event":"fleet:target-done"') && line.includes(`"runId":"${runId}"`))
+          .map((line) => JSON.parse(line) as { target: string; catalogsRead: number })
+          .map((l) => [l.target, l.catalogsRead]),
+      );
+    const ids = ['acme', 'globex', 'initech'];
+    const run1 = await fleet.runTargets('shard-a', ids.map((id) => targetJob('run-1', id)));
+    expect((await run1.outcomes).map((o) => o.result)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+
+    // between runs: a new migration, and a column added by hand to one target (the worker holds no file now)
+    writeFileSync(join(fleet.migrationsDir, '002_invoices.sql'), MIGRATIONS['002_invoices.sql']);
+    await byHand(fleet.file('initech'), 'ALTER TABLE accounts ADD COLUMN note VARCHAR');
+    const run2 = await fleet.runTargets('shard-a', ids.map((id) => targetJob('run-2', id)));
+    const [acme, globex, initech] = await run2.outcomes;
+    expect(acme).toMatchObject({ result: 'succeeded', toVersion: 2 });
+    expect(globex).toMatchObject({ result: 'succeeded', toVersion: 2 });
+    // the change by hand is found: the file's stat changed since run-1 left it
+    expect(initech).toMatchObject({ result: 'failed', errorCode: 'drifted', applied: 0 });
+    expect(initech!.error).toContain('extra column accounts.note');
+    // the two untouched files were found clean by run-1's jobs as they closed them: no read
+    // before applying; the first to finish reads the schema the new list leaves, once for the worker
+    await expect.poll(() => catalogReads('run-2')).toEqual({ acme: 1, globex: 0, initech: 1 });
+    expect(await stateOf(fleet, 'globex')).toMatchObject({ version: 2, pending: 0, health: 'ok' });
+
+    // nothing pending: no read (the job's own write, its fence's claim, is none of the schema);
+    // the drifted target is read again for the whole report its refusal names
+    const run3 = await fleet.runTargets('shard-a', ids.map((id) => targetJob('run-3', id)));
+    expect((await run3.outcomes).map((o) => o.result)).toEqual(['nothing-to-do', 'nothing-to-do', 'failed']);
+    await expect.poll(() => catalogReads('run-3')).toEqual({ acme: 0, globex: 0, initech: 1 });
+    expect(await stateOf(fleet, 'initech')).toMatchObject({ version: 1, health: 'drifted', drift: { differences: 1, first: ['extra column accounts.note'] } });
+
+    // a change by hand to a file found clean is found by the next job there, nothing pending or not
+    await byHand(fleet.file('globex'), 'ALTER TABLE invoices ADD COLUMN note VARCHAR');
+    const run4 = await fleet.runTargets('shard-a', [targetJob('run-4', 'globex')]);
+    expect((await run4.outcomes)[0]).toMatchObject({ result: 'nothing-to-do' });
+    expect(await stateOf(fleet, 'globex')).toMatchObject({ version: 2, health: 'drifted', drift: { differences: 1, first: ['extra column invoices.note'] } });
+  }, 120_000);
+
   it('killed mid-target: the file opens directly, its ledger matches its schema, and the job is recorded as crashed', async () => {
     fleet = await startTestFleet({
       targets: ['acme'],

@@ -11,7 +11,7 @@ import { TargetState } from '../../contract/index.js';
 import { readMigrationsId } from '../../core/index.js';
 import { migrationsIdOf } from '../../core/migrations-id.js';
 import type { FleetKeys } from '../../fleet/options.js';
-import { ExpectedSchemas, ScanFindings, type MigrationFiles } from './target-drift.js';
+import { ExpectedSchemas, DriftFindings, type MigrationFiles } from './target-drift.js';
 import { targetSource, type TargetSettings } from './target-file.js';
 import { openScanner } from './target-scan.js';
 import { discoverTargets, type Discovery, type Target } from './targets.js';
@@ -42,7 +42,8 @@ export class Catalog {
   #scanning: Promise<ScanSummary> | null = null;
   /** the schema each applied list produces, made once for every target of this worker (jobs and scans) */
   readonly expectedSchemas: ExpectedSchemas;
-  readonly #findings = new ScanFindings();
+  /** what the last check (a scan's or a job's) found about each target's drift, with its file as it was then */
+  readonly findings = new DriftFindings();
   /** the states the shard's earlier owners published were taken as this worker's previous ones */
   #seeded = false;
 
@@ -134,7 +135,7 @@ export class Catalog {
     // one scan of the migration files and one ledger reader for every target of this scan
     const files = await this.currentFiles();
     const { migrationsId } = files;
-    const scanner = await openScanner(settings, files, drift ? { expected: this.expectedSchemas, findings: this.#findings } : null);
+    const scanner = await openScanner(settings, files, drift ? { expected: this.expectedSchemas, findings: this.findings } : null);
     let catalogsRead = 0;
     const states: TargetState[] = [];
     let slowestMs = 0;
@@ -190,7 +191,7 @@ export class Catalog {
       .map(([id]) => id);
     for (const id of gone) {
       this.#states.delete(id);
-      this.#findings.forget(id);
+      this.findings.forget(id);
     }
     if (gone.length > 0) await redis.hdel(keys.targets, ...gone);
   }

@@ -16,7 +16,7 @@ import type { TargetState } from '../../contract/index.js';
 import { Database, FileMigrationSource, MigrationRunner, readDriftSchema } from '../../core/index.js';
 import { migrationsIdOf } from '../../core/migrations-id.js';
 import type { MigrationSource } from '../../core/source.js';
-import { ExpectedSchemas, ScanFindings, findingOf, type MigrationFiles } from './target-drift.js';
+import { ExpectedSchemas, DriftFindings, findingOf, type MigrationFiles } from './target-drift.js';
 import type { TargetSettings } from './target-file.js';
 import { openScanner, type ScanDrift } from './target-scan.js';
 import type { Target } from './targets.js';
@@ -83,7 +83,7 @@ async function scan(fleet: Fleet, files: MigrationFiles, drift: ScanDrift, ids: 
   return states;
 }
 
-const newDrift = (): ScanDrift => ({ expected: new ExpectedSchemas(), findings: new ScanFindings() });
+const newDrift = (): ScanDrift => ({ expected: new ExpectedSchemas(), findings: new DriftFindings() });
 
 describe('a scan of the shard', () => {
   it('reports a target changed by hand as drifted and those left alone as ok, replaying once per applied list', async () => {

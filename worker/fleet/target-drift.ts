@@ -3,8 +3,8 @@
 // target at that list: ExpectedSchemas makes it once per distinct list per worker (a replay on
 // an empty in-memory DuckDB, shared by the checks that want it at once, or learnt from a
 // target's run that started without drift) and each target's live catalog is compared with
-// it. Scans read a file's catalog again only when the file changed since its last check
-// (ScanFindings: the file's and its WAL's stat). What a target's state says about its drift
+// it. Scans and target jobs read a file's catalog again only when the file changed since its
+// last check (DriftFindings: the file's and its WAL's stat). What a target's state says about its drift
 // (health `drifted`, how many differences, the first few named) is made here too.
 import { statSync } from 'node:fs';
 import { describeDifference, type AppliedFile, type DatabaseSchema, type DriftReport, type TargetState } from '../../contract/index.js';
@@ -140,7 +140,7 @@ export function fileSignature(file: string): string {
     .join('|');
 }
 
-interface ScanFinding {
+interface KeptFinding {
   signature: string;
   finding: DriftFinding;
   /** the migration files the finding was made with */
@@ -148,13 +148,13 @@ interface ScanFinding {
 }
 
 /**
- * What the last scan found about each target's drift, with the file as it was then. While
- * the file is unchanged (every write, a hand-made change or a run, changes its or its WAL's
- * stat), its catalog is not read again: the finding stands (one that could not be made only
- * while the migration files are the same).
+ * What the last check (a scan's, or a target job's) found about each target's drift, with
+ * the file as it was then. While the file is unchanged (every write, a hand-made change or a
+ * run, changes its or its WAL's stat), its catalog is not read again: the finding stands (one
+ * that could not be made only while the migration files are the same).
  */
-export class ScanFindings {
-  readonly #byTarget = new Map<string, ScanFinding>();
+export class DriftFindings {
+  readonly #byTarget = new Map<string, KeptFinding>();
 
   /** The finding for a target whose file still has this signature; undefined when its catalog must be read. */
   known(id: string, signature: string, migrationsId: string): { finding: DriftFinding } | undefined {
@@ -164,6 +164,7 @@ export class ScanFindings {
     return { finding: kept.finding };
   }
 
+  /** Keeps a finding with the signature the file had when its catalog was read (or, after a job, once it was closed unchanged). */
   remember(id: string, signature: string, finding: DriftFinding, migrationsId: string): void {
     this.#byTarget.set(id, { signature, finding, migrationsId });
   }

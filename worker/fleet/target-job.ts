@@ -5,7 +5,8 @@
 // event) and the target's new state (from the run's result, not read back from the file).
 // A run on a target whose schema drifted is refused ('drifted', nothing applied) unless the
 // fleet run allows drift; after its work the job compares the target's schema with what its
-// applied files produce (target-drift.ts), so the state it publishes carries its drift.
+// applied files produce (job-drift.ts), so the state it publishes carries its drift; a
+// file unchanged since a check found it clean is not read again (DriftFindings).
 // Every end is an outcome the job returns, failures included (errorCode says why), so the
 // coordinator reads them all the same way; only a job whose worker died fails (stalled →
 // 'crashed', recorded by the shard's next consumer).
@@ -14,12 +15,13 @@ import type { Job } from 'bullmq';
 import type { RedisConnection } from '../../config/redis-connection.js';
 import type { Logger } from 'pino';
 import { TargetJobData, type FleetErrorCode, type FleetEvent, type RunResult, type TargetOutcome, type TargetState } from '../../contract/index.js';
-import { RestorePoints, errorExcerpt, readDriftSchema, type WriteFence } from '../../core/index.js';
+import { RestorePoints, errorExcerpt, type WriteFence } from '../../core/index.js';
 import type { RunOptions } from '../../core/runner-options.js';
 import type { FleetKeys } from '../../fleet/options.js';
 import { publishFleetEvent } from '../../fleet/records.js';
 import type { Catalog } from './catalog.js';
-import { findingOf, type DriftFinding, type MigrationFiles } from './target-drift.js';
+import { JobDrift } from './job-drift.js';
+import type { DriftFinding } from './target-drift.js';
 import { openTarget, TargetOpenError, type OpenedTarget, type TargetSettings } from './target-file.js';
 import { stateOfOpen, stateOfRun, stateOfUnopened } from './target-state.js';
 import type { Target } from './targets.js';
@@ -104,32 +106,22 @@ export function createTargetProcessor(deps: TargetJobDeps) {
   const failed = (data: TargetJobData, started: number, errorCode: FleetErrorCode, error: string, extra: Partial<TargetOutcome> = {}) =>
     outcomeOf(data, started, { result: 'failed', errorCode, error, ...extra });
 
-  /**
-   * Runs or rehearses on the open file: the outcome, the run's result when it ran, and whether
-   * its drift check before applying found the schema as the applied files make it.
-   */
+  /** Runs or rehearses on the open file: the outcome, and the run's result when it ran. */
   const work = async (
     data: TargetJobData,
     jobId: string,
     target: Target,
     opened: OpenedTarget,
-    files: MigrationFiles,
+    drift: JobDrift,
     started: number,
     signal: AbortSignal | undefined,
-  ): Promise<{ outcome: TargetOutcome; ran?: RunResult; cleanBefore?: boolean }> => {
+  ): Promise<{ outcome: TargetOutcome; ran?: RunResult }> => {
     if (data.kind === 'target-dry-run') {
       const result = await opened.runner.dryRun({ rehearse: true, runId: data.runId, jobId, signal });
       return { outcome: outcomeFromResult(data, result, started) };
     }
     const fence = deps.fence();
     if (!fence) return { outcome: failed(data, started, 'lease-lost', `this worker no longer owns shard ${shard}: nothing was written`) };
-    // as the single database's run: checked only when something is pending, refused on drift unless allowed
-    let cleanBefore = false;
-    const driftCheck: NonNullable<RunOptions['driftCheck']> = async (connection, applied) => {
-      const report = await catalog.expectedSchemas.compare(await readDriftSchema(connection), applied, files);
-      cleanBefore = !report.drifted && report.error === null;
-      return report;
-    };
     const result = await opened.runner.run({
       runId: data.runId,
       jobId,
@@ -138,27 +130,16 @@ export function createTargetProcessor(deps: TargetJobDeps) {
       signal,
       fence,
       beforeApply: restoreHook(data, target, opened),
-      ...(!data.allowDrift && { driftCheck }),
+      // as the single database's run: checked only when something is pending, refused on drift unless allowed
+      ...(!data.allowDrift && { driftCheck: drift.before }),
     });
-    return { outcome: outcomeFromResult(data, result, started), ran: result, cleanBefore };
+    return { outcome: outcomeFromResult(data, result, started), ran: result };
   };
 
-  /**
-   * The target's drift once the job's work is done. After a run that found no drift before
-   * applying and applied everything, the schema it left is what the new applied list
-   * produces, as DriftChecker.advance has it for the single database: learnt for every
-   * target of the worker when not known yet (no replay), and no drift here by construction
-   * (no second catalog read). Otherwise its catalog is compared.
-   */
-  const driftAfter = async (opened: OpenedTarget, files: MigrationFiles, cleanRun: boolean, log: Logger): Promise<DriftFinding> => {
+  /** The target's drift once the job's work is done (JobDrift.after); undefined when it could not be checked. */
+  const driftAfter = async (drift: JobDrift, opened: OpenedTarget, ran: RunResult | undefined, log: Logger): Promise<DriftFinding> => {
     try {
-      const applied = await opened.runner.getAppliedFiles();
-      if (cleanRun) {
-        if (!catalog.expectedSchemas.knows(applied)) catalog.expectedSchemas.learn(applied, (await readDriftSchema(opened.db.connection)).schema);
-        return null;
-      }
-      const live = await readDriftSchema(opened.db.connection);
-      return findingOf(await catalog.expectedSchemas.compare(live, applied, files));
+      return await drift.after(opened.runner, opened.db.connection, ran);
     } catch (err) {
       log.warn({ err, event: 'fleet:drift-check-failed' }, `drift not checked: ${(err as Error)?.message}`);
       return undefined;
@@ -197,6 +178,8 @@ export function createTargetProcessor(deps: TargetJobDeps) {
     const log = logger.child({ jobId, runId: data.runId, target: data.target });
     let outcome: TargetOutcome;
     let state: TargetState | undefined;
+    // the target's catalog, read for its drift (0 when a finding still stood for the file)
+    let catalogsRead = 0;
     let files: Awaited<ReturnType<Catalog['currentFiles']>> | undefined;
 
     if (job.attemptsStarted > 1 || job.stalledCounter > 0) {
@@ -222,18 +205,22 @@ export function createTargetProcessor(deps: TargetJobDeps) {
             const o = failed(data, started, err.code, err.message);
             return { outcome: o, state: stateOfUnopened(target, ctx, err, { runId: data.runId, outcome: o }) };
           }
+          const drift = new JobDrift(catalog, target, current);
           try {
-            const { outcome: o, ran, cleanBefore } = await work(data, jobId, target, opened, current, started, signal);
+            const { outcome: o, ran } = await work(data, jobId, target, opened, drift, started, signal);
             const done = { runId: data.runId, outcome: o };
-            const drift = await driftAfter(opened, current, cleanBefore === true && ran?.status === 'success', log);
+            const found = await driftAfter(drift, opened, ran, log);
             // a run's result says where the target stands; only a rehearsal or a refused job reads the ledger
-            const s = ran ? stateOfRun(target, ctx, ran, done, drift) : await stateOfOpen(target, opened, ctx, done, drift).catch(() => undefined);
+            const s = ran ? stateOfRun(target, ctx, ran, done, found) : await stateOfOpen(target, opened, ctx, done, found).catch(() => undefined);
             return { outcome: o, state: s };
           } catch (err) {
             log.error({ err, event: 'fleet:target-crashed' }, `target ${target.id}: ${(err as Error)?.message}`);
             return { outcome: failed(data, started, 'internal', `the target job ended without a result: ${(err as Error)?.message ?? String(err)}`), state: undefined };
           } finally {
+            const closing = await drift.closing(opened.db.connection);
             await opened.db.close();
+            drift.closed(closing);
+            catalogsRead = drift.catalogsRead;
           }
         }));
       }
@@ -241,7 +228,7 @@ export function createTargetProcessor(deps: TargetJobDeps) {
 
     await publishResult(redis, keys, catalog, data.runId, outcome, state).catch((err: unknown) => log.warn({ err }, 'target outcome or state not published'));
     log.info(
-      { event: 'fleet:target-done', result: outcome.result, errorCode: outcome.errorCode, fromVersion: outcome.fromVersion, toVersion: outcome.toVersion, durationMs: outcome.durationMs },
+      { event: 'fleet:target-done', result: outcome.result, errorCode: outcome.errorCode, fromVersion: outcome.fromVersion, toVersion: outcome.toVersion, durationMs: outcome.durationMs, catalogsRead },
       `target ${data.target}: ${outcome.result}${outcome.errorCode ? ` (${outcome.errorCode})` : ''}`,
     );
     return outcome;

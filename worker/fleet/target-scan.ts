@@ -16,7 +16,7 @@ import type { AppliedFile, TargetState } from '../../contract/index.js';
 import { DatabaseLockedError, errorExcerpt, LedgerReader, readDriftSchema, type LedgerGlance } from '../../core/index.js';
 import type { SourceScan } from '../../core/source.js';
 import { openTarget, TargetOpenError, type TargetSettings } from './target-file.js';
-import { fileSignature, findingOf, type DriftFinding, type ExpectedSchemas, type MigrationFiles, type ScanFindings } from './target-drift.js';
+import { fileSignature, findingOf, type DriftFinding, type ExpectedSchemas, type MigrationFiles, type DriftFindings } from './target-drift.js';
 import { stateOfLedger, stateOfOpen, stateOfUnopened, type StateContext } from './target-state.js';
 import type { Target } from './targets.js';
 
@@ -31,7 +31,7 @@ export interface TargetScanner {
 /** The worker's drift checks a scan uses: the expected schemas and the last findings, both kept across scans. */
 export interface ScanDrift {
   expected: ExpectedSchemas;
-  findings: ScanFindings;
+  findings: DriftFindings;
 }
 
 /** The applied list as the runner counts it: a version only schema_version holds takes its file's checksum. */
