@@ -1,11 +1,15 @@
 // HTTP bodies of /api/v1/fleet: the fleet's status (targets by version and health, shards
 // with their leases, the active run, whether the owners' migration files agree), the
-// target list and one target's history, fleet runs with their per-target outcomes, and
+// target list and one target's history (and what its owner reads from its file on
+// request), fleet runs with their per-target outcomes, and
 // controls. The records themselves (TargetState, ShardState, FleetRun, TargetOutcome) are
 // fleet.ts's; these bodies carry them as the workers and the coordinator wrote them.
 import { z } from 'zod';
 import { API_PREFIX } from './api.js';
 import { FleetControl, FleetErrorCode, FleetRun, FleetRunRequest, HaltRule, ShardName, TargetId, TargetOutcome, TargetState, WaveSpec } from './fleet.js';
+import { RunSummary } from './queue.js';
+import { LedgerEntry, PendingMigration, ValidationProblem } from './results.js';
+import { LiveSchema } from './schema.js';
 
 export const FLEET_PREFIX = `${API_PREFIX}/fleet`;
 
@@ -126,6 +130,41 @@ export const FleetTargetDetail = z.object({
   runs: z.array(FleetTargetRun),
 });
 export type FleetTargetDetail = z.infer<typeof FleetTargetDetail>;
+
+/** How many of a target's own runs (its run history table) GET …/targets/{id}/file lists. */
+export const FLEET_TARGET_FILE_RUNS = 20;
+
+/**
+ * GET …/targets/{id}/file: what the target's owner read from the file just now, the single
+ * database's views of it: its ledger, its pending migrations and what validation says of
+ * them, its own run history (every fleet run that touched it), and its schema.
+ */
+export const FleetTargetFile = z.object({
+  id: TargetId,
+  /** the worker that read the file (the shard's owner), and when */
+  worker: z.string(),
+  readAt: z.string(),
+  currentVersion: z.number().int(),
+  latestVersion: z.number().int(),
+  /** the effective applied set: one entry per version */
+  applied: z.array(LedgerEntry),
+  /** every attempt recorded, failures included, oldest first */
+  ledger: z.array(LedgerEntry),
+  pending: z.array(PendingMigration),
+  problems: z.array(ValidationProblem),
+  /** the target's own run history, newest first */
+  runs: z.array(RunSummary),
+  /** its tables, views, macros and sequences (duckmig's own tables left out), with row counts */
+  schema: LiveSchema,
+});
+export type FleetTargetFile = z.infer<typeof FleetTargetFile>;
+
+/** What a target-read job leaves for the API (fleetKeys().targetRead): the read, or why the file could not be read. */
+export const TargetFileRead = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), file: FleetTargetFile }),
+  z.object({ ok: z.literal(false), code: FleetErrorCode, error: z.string() }),
+]);
+export type TargetFileRead = z.infer<typeof TargetFileRead>;
 
 export const FleetRunsQuery = z.object(page);
 export type FleetRunsQuery = z.infer<typeof FleetRunsQuery>;

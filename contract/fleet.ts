@@ -240,7 +240,8 @@ export type FleetEvent = z.infer<typeof FleetEvent>;
 
 /** Payload of a per-target job in a shard queue. */
 export const TargetJobData = z.object({
-  kind: z.enum(['target-run', 'target-dry-run']),
+  /** target-read: the target's ledger, pending migrations, run history and schema for the API (fleetKeys().targetRead) */
+  kind: z.enum(['target-run', 'target-dry-run', 'target-read']),
   runId: z.string(),
   target: TargetId,
   wave: z.number().int().nonnegative(),
@@ -280,6 +281,8 @@ export const fleetKeys = (prefix = 'duckmig') => ({
   run: (id: string) => `${prefix}:fleet:run:${id}`,
   /** hash: target id → TargetOutcome JSON for one run */
   runTargets: (id: string) => `${prefix}:fleet:run:${id}:targets`,
+  /** string, for a minute: what a target-read job read (TargetFileRead JSON), by its job id */
+  targetRead: (jobId: string) => `${prefix}:fleet:read:${jobId}`,
   /** list: FleetControl JSON requests not yet applied */
   control: (id: string) => `${prefix}:fleet:run:${id}:control`,
   /** sorted set: run id by creation time (ms) */

@@ -19,6 +19,7 @@ import {
   FleetSkipRequest,
   FleetStatusResponse,
   FleetTargetDetail,
+  FleetTargetFile,
   FleetTargetsQuery,
   FleetTargetsResponse,
 } from '../../contract/index.js';
@@ -84,6 +85,27 @@ export const fleetTargetRoute = createRoute({
   'x-duckmig-role': 'viewer' as const,
   request: { params: TargetIdParams },
   responses: { 200: json(FleetTargetDetail, 'The target'), ...READ_ERRORS, 400: errors(400)[400], 404: json(ErrorBody, 'No such target (fleet-target-not-found)') },
+});
+
+export const fleetTargetFileRoute = createRoute({
+  method: 'get',
+  path: `${FLEET_PREFIX}/targets/{id}/file`,
+  tags: ['fleet'],
+  operationId: 'readFleetTarget',
+  summary: "What the target's owner reads from its file now: ledger, pending migrations, run history, schema",
+  description: describe(
+    'viewer',
+    "The API never opens a target: it asks the shard's owner through the shard queue (a `target-read` job, ahead of the waiting target jobs) and waits up to 15 s for the read. The owner opens the file as a target job does, only while no job of its own holds it, and writes nothing. Rate-limited per token like the mutating routes.",
+  ),
+  'x-duckmig-role': 'viewer' as const,
+  request: { params: TargetIdParams },
+  responses: {
+    200: json(FleetTargetFile, 'Read from the file just now'),
+    ...errors(400, 401, 403, 429, 503),
+    404: json(ErrorBody, 'No such target (fleet-target-not-found)'),
+    409: json(ErrorBody, 'No worker owns the target now (`fleet-target-offline`), or its owner could not read the file (`target-locked`, `target-unreadable`, `target-missing`)'),
+    504: json(ErrorBody, 'The owner did not read the file within 15 s (`fleet-target-busy`: its jobs hold it, or it is overloaded); try again'),
+  },
 });
 
 export const createFleetRunRoute = createRoute({
@@ -223,6 +245,7 @@ export const fleetApiRoutes = [
   fleetStatusRoute,
   fleetTargetsRoute,
   fleetTargetRoute,
+  fleetTargetFileRoute,
   createFleetRunRoute,
   fleetRunsRoute,
   fleetRunRoute,

@@ -1,8 +1,8 @@
 // Specification of /api/v1/fleet against a real Redis: the fleet as workers publish it
 // (target states, shard states, leases; a drifted target as a worker's scan of real files
 // publishes it), fleet runs as the contract records them, controls landing on the run's
-// control list, retry-failed, the roles each route needs (written out by hand below), and
-// the live channel.
+// control list, retry-failed, a target's file read by its owner (the worker's own read job
+// on real files), the roles each route needs (written out by hand below), and the live channel.
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,15 +24,19 @@ import {
   FleetRunsResponse,
   FleetStatusResponse,
   FleetTargetDetail,
+  FleetTargetFile,
   FleetTargetsResponse,
+  TargetJobData,
   TargetOutcome,
   TargetState,
   fleetKeys,
+  shardQueueName,
   type Role,
 } from '../../contract/index.js';
 import { Database, FileMigrationSource, MigrationRunner } from '../../core/index.js';
 import { openFleetQueue, type FleetQueue } from '../../fleet/queue.js';
 import { Catalog } from '../../worker/fleet/catalog.js';
+import { processTargetRead } from '../../worker/fleet/target-read.js';
 import { ROLES, useApiHarness } from '../../test/support/api-harness.js';
 import { abandonShard, outcome, publishFleet, recordOutcomes as record, shardState, targetState } from '../../test/support/fleet.js';
 import { messageLog } from '../../test/support/message-log.js';
@@ -227,6 +231,59 @@ describe('GET /fleet/targets/{id}', () => {
     ]);
     expect((await get(`/targets/${encodeURIComponent('us/echo')}`, FleetTargetDetail)).target.online).toBe(false);
     const missing = await h.call(`${FLEET_PREFIX}/targets/${encodeURIComponent('eu/nobody')}`, { role: 'viewer' });
+    expect(missing.status).toBe(404);
+    expect(await errorCode(missing)).toBe('fleet-target-not-found');
+  });
+});
+
+describe('GET /fleet/targets/{id}/file', () => {
+  it("is read by the target's owner through its shard queue: its ledger, pending migrations, own run history and schema", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'duckmig-fleet-read-'));
+    const connection = new Redis(h.server.url, { maxRetriesPerRequest: null });
+    let owner: Worker | undefined;
+    try {
+      const migrationsDir = join(dir, 'migrations');
+      mkdirSync(migrationsDir);
+      mkdirSync(join(dir, 'tenants'));
+      writeFileSync(join(migrationsDir, '001_accounts.sql'), 'CREATE TABLE accounts (id INTEGER PRIMARY KEY, name VARCHAR NOT NULL);');
+      const db = await Database.open(join(dir, 'tenants', 'acme.duckdb'), { attempts: 1 });
+      expect((await new MigrationRunner({ connection: db.connection, source: new FileMigrationSource(migrationsDir), database: db }).run({ runId: 'first', appliedBy: 'otto', reason: 'day one' })).status).toBe('success');
+      await db.close();
+      writeFileSync(join(migrationsDir, '002_invoices.sql'), 'CREATE TABLE invoices (id INTEGER);\nCREATE INDEX invoices_id ON invoices (id);');
+
+      // the shard's owner: its catalog of the real files, and the job a fleet worker runs for a read
+      const logger = pino({ level: 'silent' });
+      const settings = { migrationsDir, threads: 1, secrets: () => [], logger };
+      const catalog = new Catalog({ source: { glob: 'tenants/*.duckdb' }, cwd: dir, shard: 'eu', workerId: 'worker-eu', settings, redis: h.redis, keys, logger });
+      await catalog.scan();
+      await ownShards({ eu: catalog.migrationsId });
+      const restoreDir = (id: string) => join(dir, 'restore-points', id);
+      owner = new Worker<TargetJobData, TargetOutcome>(shardQueueName('eu'), (job) => processTargetRead({ catalog, settings, workerId: 'worker-eu', redis: h.redis, keys, restoreDir }, job.data, job.id!), { connection });
+
+      const file = await get(`/targets/acme/file`, FleetTargetFile);
+      expect(file).toMatchObject({ id: 'acme', worker: 'worker-eu', currentVersion: 1, latestVersion: 2, problems: [] });
+      expect(file.applied.map((m) => [m.version, m.name, m.status, m.appliedBy, m.runId])).toEqual([[1, 'accounts', 'applied', 'otto', 'first']]);
+      expect(file.pending.map((m) => [m.version, m.file, m.statementCount])).toEqual([[2, '002_invoices.sql', 2]]);
+      expect(file.runs.map((r) => [r.runId, r.status, r.fromVersion, r.toVersion, r.requestedBy, r.reason])).toEqual([['first', 'success', 0, 1, 'otto', 'day one']]);
+      // the migrations' tables only: the ledger tables are duckmig's
+      expect(file.schema.tables.map((t) => [t.name, t.columns.map((c) => c.name), t.rows?.exact])).toEqual([['accounts', ['id', 'name'], 0]]);
+      // the read was handed over once, and nothing of it stays in Redis
+      expect(await h.redis.keys(`${keys.targetRead('*')}`)).toEqual([]);
+    } finally {
+      await owner?.close();
+      connection.disconnect();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('is refused for a target whose shard no worker owns now, and for one not in the fleet', async () => {
+    await publishFleet(h.redis, P, [targetState('us/echo', 'us')], [shardState('us', 'm1')], []);
+    const offline = await h.call(`${FLEET_PREFIX}/targets/${encodeURIComponent('us/echo')}/file`, { role: 'viewer' });
+    expect(offline.status).toBe(409);
+    expect(await errorCode(offline)).toBe('fleet-target-offline');
+    // nothing was queued for an owner that is not there
+    expect(await h.redis.keys('bull:fleet-shard-us:*')).toEqual([]);
+    const missing = await h.call(`${FLEET_PREFIX}/targets/nobody/file`, { role: 'viewer' });
     expect(missing.status).toBe(404);
     expect(await errorCode(missing)).toBe('fleet-target-not-found');
   });
@@ -446,6 +503,7 @@ describe('roles', () => {
     ['GET', '/status', 'viewer'],
     ['GET', '/targets', 'viewer'],
     ['GET', '/targets/eu%2Facme', 'viewer'],
+    ['GET', '/targets/eu%2Facme/file', 'viewer'],
     ['GET', '/runs', 'viewer'],
     ['GET', '/runs/r1', 'viewer'],
     ['GET', '/events/sse', 'viewer'],

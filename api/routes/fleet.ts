@@ -1,7 +1,7 @@
 // /api/v1/fleet: the fleet's status and targets, fleet runs (start, list, one with its
 // outcomes), controls (pause, resume, cancel, skip) and retry-failed. Everything is read
 // from and written to Redis as contract/fleet.ts lays it out; the API never opens a
-// target. Runs start through fleet/create-run.ts, the one way every producer does it, and
+// target (a target's file is read by its owner, on request: fleet-target-read.ts). Runs start through fleet/create-run.ts, the one way every producer does it, and
 // are announced (fleet.run.queued; the coordinator announces the rest, and the API the end
 // of a run it cancelled before any worker took it). A sub-app mounted at FLEET_ROUTES_BASE (the live channel is in fleet-live.ts).
 import type { OpenAPIHono } from '@hono/zod-openapi';
@@ -22,7 +22,8 @@ import {
 import { cancelUnstartedRun, requestControl } from '../../fleet/controls.js';
 import { createFleetRun } from '../../fleet/create-run.js';
 import type { FleetKeys } from '../../fleet/options.js';
-import type { FleetQueue } from '../../fleet/queue.js';
+import { openShardQueue, type FleetQueue } from '../../fleet/queue.js';
+import { readTargetFile, TARGET_READ_WAIT_MS } from '../fleet-target-read.js';
 import { readFleetRun, readFleetRuns, readOutcomes } from '../../fleet/records.js';
 import { ApiError } from '../errors.js';
 import { fleetStatus, migrationsAgreement, readFleetState } from '../fleet-state.js';
@@ -32,6 +33,7 @@ import {
   fleetRunRoute,
   fleetRunsRoute,
   fleetStatusRoute,
+  fleetTargetFileRoute,
   fleetTargetRoute,
   fleetTargetsRoute,
   pauseFleetRunRoute,
@@ -151,6 +153,27 @@ export function fleetRoutes(deps: FleetRoutesDeps): OpenAPIHono {
       return run ? [{ runId, mode: run.mode, status: run.status, createdAt: run.createdAt, outcome }] : [];
     });
     return c.json({ target: { ...state.data, online: leased === 1 }, runs }, 200);
+  });
+
+  // the shards' queues, opened on first use (a producer on the API's connection: nothing of its own to close)
+  const shardQueues = new Map<string, ReturnType<typeof openShardQueue>>();
+  const shardQueue = (shard: string) => {
+    let q = shardQueues.get(shard);
+    if (!q) shardQueues.set(shard, (q = openShardQueue(redis, shard, queue.opts.prefix)));
+    return q;
+  };
+
+  app.openapi(route(fleetTargetFileRoute, limiter), async function readFleetTarget(c) {
+    const { id } = c.req.valid('param');
+    const raw = await redis.hget(keys.targets, id);
+    const state = raw === null ? null : TargetState.safeParse(JSON.parse(raw));
+    if (!state?.success) throw new ApiError(404, 'fleet-target-not-found', `no target ${id} in the fleet`);
+    const { shard } = state.data;
+    if ((await redis.exists(keys.lease(shard))) !== 1) throw new ApiError(409, 'fleet-target-offline', `no worker owns shard ${shard} now: its file cannot be read`);
+    const read = await readTargetFile(shardQueue(shard), redis, keys, { target: id, requestedBy: c.get('principal').name });
+    if (read === null) throw new ApiError(504, 'fleet-target-busy', `the owner of shard ${shard} did not read ${id} within ${TARGET_READ_WAIT_MS / 1000} s: its jobs may hold the file; try again`);
+    if (!read.ok) throw new ApiError(409, read.code, read.error);
+    return c.json(read.file, 200);
   });
 
   app.openapi(route(createFleetRunRoute, limiter), async function startFleetRun(c) {

@@ -5,7 +5,9 @@
 // it always did). An admin starts a fleet run in waves from the page: the grid fills while
 // the run is in flight, from the live channel alone (the page reads the run no more once it
 // started), its counts reach the final numbers (one poisoned target fails in the last wave,
-// within the halt rule), and the failed target's drill-down shows its version and error.
+// within the halt rule), and the failed target's drill-down shows its version and error,
+// and, read from the file by its owner on request, its ledger, pending migration, own run
+// history and schema.
 // A viewer sees "Start fleet run…" disabled with the reason, and the API refuses the viewer.
 // Retrying the failed target (confirmed, with a reason) is a new run over it alone.
 // The screens pass axe-core (no serious or critical violation) and fit a 390×844 phone.
@@ -254,6 +256,19 @@ describe('the Fleet page', () => {
     await detail.getByTestId('fleet-target-error').filter({ hasText: /Last error: migration-failed.*poisoned target/ }).waitFor();
     await detail.getByRole('table').getByText(/migration-failed/).waitFor();
     await expectAccessible(page, 'fleet target detail');
+
+    // what its owner reads from the file, on request: the ledger (001), the pending 002, its own
+    // history (the fleet run that failed there, with the error) and its schema (002 rolled back)
+    await detail.getByRole('button', { name: 'Read ledger, history and schema' }).click();
+    const file = detail.getByTestId('fleet-target-file');
+    await file.waitFor();
+    expect(await file.getByTestId('fleet-target-ledger').locator('tbody tr').allInnerTexts()).toEqual([expect.stringMatching(/^1\s+items\s/)]);
+    expect(await file.getByTestId('fleet-target-pending').locator('li').allInnerTexts()).toEqual([expect.stringMatching(/^002_audit\.sql\s+3 statements$/)]);
+    const history = await file.getByTestId('fleet-target-runs').locator('tbody tr').allInnerTexts();
+    expect(history).toEqual([expect.stringMatching(/ apply\s+failed\s.*0 → 1\s+admin\s+release 1\.4 across the fleet\s+002_audit\.sql: .*poisoned target$/s)]);
+    expect(await file.getByTestId('fleet-target-schema').locator('[data-table]').evaluateAll((tables) => tables.map((t) => t.getAttribute('data-table')))).toEqual(['items', 'poison']);
+    await shot(page, 'fleet-target');
+    await expectAccessible(page, 'fleet target read from its file');
   }, 300_000);
 
   it('retries the failed target after confirming: a new run over it alone, halted by its canary', async () => {

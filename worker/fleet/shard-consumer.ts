@@ -62,7 +62,8 @@ export function shardConsumer(options: ShardConsumerOptions): ShardConsumer {
       }
       logger.error({ event: 'fleet:target-crashed', jobId: job.id }, `target job ${job.id}: ${WORKER_DIED_MESSAGE}`);
       const data = TargetJobData.safeParse(job.data);
-      if (data.success) void publishOutcome(options.redis, options.keys, data.data.runId, crashedOutcome(data.data, WORKER_DIED_MESSAGE), true).catch(() => undefined);
+      // a read for the API belongs to no fleet run: the API reports it as not answered
+      if (data.success && data.data.kind !== 'target-read') void publishOutcome(options.redis, options.keys, data.data.runId, crashedOutcome(data.data, WORKER_DIED_MESSAGE), true).catch(() => undefined);
     });
     return w;
   };

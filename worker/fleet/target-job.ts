@@ -7,6 +7,7 @@
 // fleet run allows drift; after its work the job compares the target's schema with what its
 // applied files produce (job-drift.ts), so the state it publishes carries its drift; a
 // file unchanged since a check found it clean is not read again (DriftFindings).
+// A target-read job (the API asking for the file's views) is target-read.ts's.
 // Every end is an outcome the job returns, failures included (errorCode says why), so the
 // coordinator reads them all the same way; only a job whose worker died fails (stalled →
 // 'crashed', recorded by the shard's next consumer).
@@ -23,6 +24,7 @@ import type { Catalog } from './catalog.js';
 import { JobDrift } from './job-drift.js';
 import type { DriftFinding } from './target-drift.js';
 import { openTarget, TargetOpenError, type OpenedTarget, type TargetSettings } from './target-file.js';
+import { processTargetRead } from './target-read.js';
 import { stateOfOpen, stateOfRun, stateOfUnopened } from './target-state.js';
 import type { Target } from './targets.js';
 
@@ -175,6 +177,10 @@ export function createTargetProcessor(deps: TargetJobDeps) {
     }
     const data = parsed.data;
     const jobId = job.id ?? `${data.runId}--${data.target}`;
+    if (data.kind === 'target-read') {
+      const restoreDir = (id: string) => join(deps.restore.dir(catalog.root ?? '.'), id);
+      return processTargetRead({ catalog, settings, workerId, redis, keys, restoreDir }, data, jobId);
+    }
     const log = logger.child({ jobId, runId: data.runId, target: data.target });
     let outcome: TargetOutcome;
     let state: TargetState | undefined;

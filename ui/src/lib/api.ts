@@ -15,6 +15,7 @@ import type {
   FleetRunRequest,
   FleetStatusResponse,
   FleetTargetDetail,
+  FleetTargetFile,
   FleetTargetsResponse,
   HistoryResponse,
   JobView,
@@ -235,6 +236,10 @@ export function createApi(options: ApiOptions = {}) {
     },
     async fleetTarget(id: string, signal?: AbortSignal): Promise<FleetTargetDetail> {
       return (await request<FleetTargetDetail>('GET', `${FLEET_PREFIX}/targets/${encodeURIComponent(id)}`, { signal })).data;
+    },
+    /** what the target's owner reads from its file now (ledger, pending, run history, schema) */
+    async fleetTargetFile(id: string, signal?: AbortSignal): Promise<FleetTargetFile> {
+      return (await request<FleetTargetFile>('GET', `${FLEET_PREFIX}/targets/${encodeURIComponent(id)}/file`, { signal })).data;
     },
     /** one page of a fleet run's per-target outcomes, with its record */
     async fleetRun(id: string, offset = 0, limit = 500, signal?: AbortSignal): Promise<FleetRunDetail> {

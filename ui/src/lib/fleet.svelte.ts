@@ -1,10 +1,11 @@
 // The fleet as the Fleet page shows it: whether the API reports a fleet at all (a
 // single-database setup has none, and the UI then shows nothing of fleets), the fleet's
 // status (targets by health and version, shards, the run in flight), one filtered page of
-// its targets, and one target's detail for the drill-down. Everything is read on demand;
+// its targets, and one target's detail for the drill-down, with what its owner reads from
+// its file when asked (ledger, pending migrations, run history, schema). Everything is read on demand;
 // the run in flight is followed live by fleet-run.svelte.ts.
 import { describeError, type Api } from './api.js';
-import type { FleetStatusResponse, FleetTargetDetail, FleetTargetHealth, FleetTargetsResponse } from './types.js';
+import type { FleetStatusResponse, FleetTargetDetail, FleetTargetFile, FleetTargetHealth, FleetTargetsResponse } from './types.js';
 
 export interface TargetFilter {
   /** a health, `offline`, or '' for every target */
@@ -25,6 +26,9 @@ export class FleetStore {
   #filter = $state.raw<TargetFilter>({ health: '', label: '' });
   #detail = $state.raw<FleetTargetDetail | null>(null);
   #detailError = $state<string | null>(null);
+  #file = $state.raw<FleetTargetFile | null>(null);
+  #fileError = $state<string | null>(null);
+  #reading = $state(false);
 
   constructor(api: Api) {
     this.#api = api;
@@ -55,6 +59,16 @@ export class FleetStore {
   }
   get detailError(): string | null {
     return this.#detailError;
+  }
+  /** what the shown target's owner last read from its file, on request */
+  get file(): FleetTargetFile | null {
+    return this.#file;
+  }
+  get fileError(): string | null {
+    return this.#fileError;
+  }
+  get reading(): boolean {
+    return this.#reading;
   }
 
   async refreshStatus(): Promise<void> {
@@ -95,7 +109,27 @@ export class FleetStore {
     return ids;
   }
 
+  /** Asks the target's owner to read its file (it opens it: only on request, never polled). */
+  async readTargetFile(id: string): Promise<void> {
+    this.#reading = true;
+    this.#fileError = null;
+    try {
+      const file = await this.#api.fleetTargetFile(id);
+      if (this.#detail?.target.id === id) this.#file = file;
+    } catch (err) {
+      this.#file = null;
+      this.#fileError = describeError(err);
+    } finally {
+      this.#reading = false;
+    }
+  }
+
   async showTarget(id: string | null): Promise<void> {
+    // another target (or none): the file read of the last one goes
+    if (this.#file && this.#file.id !== id) {
+      this.#file = null;
+      this.#fileError = null;
+    }
     if (id === null) {
       this.#detail = null;
       this.#detailError = null;

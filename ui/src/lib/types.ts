@@ -15,6 +15,7 @@ export type {
   FleetRunRequest,
   FleetStatusResponse,
   FleetTargetDetail,
+  FleetTargetFile,
   FleetTargetHealth,
   FleetTargetsResponse,
   TargetOutcome,
