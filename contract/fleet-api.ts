@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { API_PREFIX } from './api.js';
 import { FleetControl, FleetErrorCode, FleetRun, FleetRunRequest, HaltRule, ShardName, TargetId, TargetOutcome, TargetState, WaveSpec } from './fleet.js';
 import { RunSummary } from './queue.js';
-import { LedgerEntry, PendingMigration, ValidationProblem } from './results.js';
+import { StatusReport } from './results.js';
 import { LiveSchema } from './schema.js';
 
 export const FLEET_PREFIX = `${API_PREFIX}/fleet`;
@@ -136,22 +136,15 @@ export const FLEET_TARGET_FILE_RUNS = 20;
 
 /**
  * GET …/targets/{id}/file: what the target's owner read from the file just now, the single
- * database's views of it: its ledger, its pending migrations and what validation says of
- * them, its own run history (every fleet run that touched it), and its schema.
+ * database's views of it: its status (ledger, every attempt, pending migrations and what
+ * validation says of them), its own run history (every fleet run that touched it), and its
+ * schema.
  */
-export const FleetTargetFile = z.object({
+export const FleetTargetFile = StatusReport.pick({ currentVersion: true, latestVersion: true, applied: true, ledger: true, pending: true, problems: true }).extend({
   id: TargetId,
   /** the worker that read the file (the shard's owner), and when */
   worker: z.string(),
   readAt: z.string(),
-  currentVersion: z.number().int(),
-  latestVersion: z.number().int(),
-  /** the effective applied set: one entry per version */
-  applied: z.array(LedgerEntry),
-  /** every attempt recorded, failures included, oldest first */
-  ledger: z.array(LedgerEntry),
-  pending: z.array(PendingMigration),
-  problems: z.array(ValidationProblem),
   /** the target's own run history, newest first */
   runs: z.array(RunSummary),
   /** its tables, views, macros and sequences (duckmig's own tables left out), with row counts */

@@ -69,6 +69,14 @@ export function fleetRoutes(deps: FleetRoutesDeps): OpenAPIHono {
   const route = <R extends { path: string; 'x-duckmig-role': 'viewer' | 'operator' | 'admin' }>(definition: R, ...extra: MiddlewareHandler[]) =>
     relativeTo(FLEET_ROUTES_BASE, { ...definition, middleware: guards(definition, ...extra) });
 
+  /** The target's published state, or 404. */
+  async function targetOr404(id: string): Promise<TargetState> {
+    const raw = await redis.hget(keys.targets, id);
+    const state = raw === null ? null : TargetState.safeParse(JSON.parse(raw));
+    if (!state?.success) throw new ApiError(404, 'fleet-target-not-found', `no target ${id} in the fleet`);
+    return state.data;
+  }
+
   async function runOr404(id: string): Promise<FleetRun> {
     const run = await readFleetRun(redis, keys, id);
     if (!run) throw notFound(id);
@@ -132,10 +140,8 @@ export function fleetRoutes(deps: FleetRoutesDeps): OpenAPIHono {
 
   app.openapi(route(fleetTargetRoute), async function getFleetTarget(c) {
     const { id } = c.req.valid('param');
-    const [raw, runIds] = await Promise.all([redis.hget(keys.targets, id), redis.zrevrange(keys.runs, 0, FLEET_TARGET_RECENT_RUNS - 1)]);
-    const state = raw === null ? null : TargetState.safeParse(JSON.parse(raw));
-    if (!state?.success) throw new ApiError(404, 'fleet-target-not-found', `no target ${id} in the fleet`);
-    const pipeline = redis.pipeline().exists(keys.lease(state.data.shard));
+    const [state, runIds] = await Promise.all([targetOr404(id), redis.zrevrange(keys.runs, 0, FLEET_TARGET_RECENT_RUNS - 1)]);
+    const pipeline = redis.pipeline().exists(keys.lease(state.shard));
     for (const runId of runIds) pipeline.hget(keys.runTargets(runId), id);
     const replies = ((await pipeline.exec()) ?? []) as [unknown, unknown][];
     for (const [err] of replies) if (err) throw err;
@@ -152,7 +158,7 @@ export function fleetRoutes(deps: FleetRoutesDeps): OpenAPIHono {
       const run = records.get(runId);
       return run ? [{ runId, mode: run.mode, status: run.status, createdAt: run.createdAt, outcome }] : [];
     });
-    return c.json({ target: { ...state.data, online: leased === 1 }, runs }, 200);
+    return c.json({ target: { ...state, online: leased === 1 }, runs }, 200);
   });
 
   // the shards' queues, opened on first use (a producer on the API's connection: nothing of its own to close)
@@ -165,10 +171,7 @@ export function fleetRoutes(deps: FleetRoutesDeps): OpenAPIHono {
 
   app.openapi(route(fleetTargetFileRoute, limiter), async function readFleetTarget(c) {
     const { id } = c.req.valid('param');
-    const raw = await redis.hget(keys.targets, id);
-    const state = raw === null ? null : TargetState.safeParse(JSON.parse(raw));
-    if (!state?.success) throw new ApiError(404, 'fleet-target-not-found', `no target ${id} in the fleet`);
-    const { shard } = state.data;
+    const { shard } = await targetOr404(id);
     if ((await redis.exists(keys.lease(shard))) !== 1) throw new ApiError(409, 'fleet-target-offline', `no worker owns shard ${shard} now: its file cannot be read`);
     const read = await readTargetFile(shardQueue(shard), redis, keys, { target: id, requestedBy: c.get('principal').name });
     if (read === null) throw new ApiError(504, 'fleet-target-busy', `the owner of shard ${shard} did not read ${id} within ${TARGET_READ_WAIT_MS / 1000} s: its jobs may hold the file; try again`);
