@@ -44,7 +44,7 @@ export function targetWork(migrationsDir: string, threads = 1): TargetWork {
         if ((await checks.after(target.runner, target.db.connection, result)) !== null) throw new Error(`duckmig's run on ${file}: drift not known after the run`);
       } finally {
         t2 = performance.now();
-        const closing = await checks.closing(target.db.connection);
+        const closing = await checks.closing(target.db);
         await target.db.close();
         checks.closed(closing);
       }

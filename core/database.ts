@@ -265,17 +265,25 @@ export class Database {
   }
 
   /**
-   * Checkpoints (so no WAL is left to replay) and closes; safe to call more than once. With no
-   * WAL on disk every commit is already in the file (a run's last CHECKPOINT came after its
-   * last write): nothing to checkpoint.
+   * Checkpoints what the WAL holds, as close() does first. With no WAL on disk every commit is
+   * already in the file (a run's last CHECKPOINT came after its last write): nothing to do.
+   * False when the checkpoint failed (the WAL stays, and is recovered on the next open).
    */
+  async checkpointWal(): Promise<boolean> {
+    if (!this.#hasWal()) return true;
+    try {
+      await this.connection.run('CHECKPOINT');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Checkpoints (so no WAL is left to replay) and closes; safe to call more than once. */
   close(): Promise<void> {
     this.#closed ??= (async () => {
-      try {
-        if (this.#hasWal()) await this.connection.run('CHECKPOINT');
-      } catch {
-        // a failed checkpoint must not keep the file open; the WAL is recovered on the next open
-      }
+      // a failed checkpoint must not keep the file open
+      await this.checkpointWal();
       this.#connection.closeSync();
       this.#instance.closeSync();
     })();

@@ -1,9 +1,11 @@
 // /api/v1/fleet: the fleet's status and targets, fleet runs (start, list, one with its
 // outcomes), controls (pause, resume, cancel, skip) and retry-failed. Everything is read
 // from and written to Redis as contract/fleet.ts lays it out; the API never opens a
-// target (a target's file is read by its owner, on request: fleet-target-read.ts). Runs start through fleet/create-run.ts, the one way every producer does it, and
-// are announced (fleet.run.queued; the coordinator announces the rest, and the API the end
-// of a run it cancelled before any worker took it). A sub-app mounted at FLEET_ROUTES_BASE (the live channel is in fleet-live.ts).
+// target (its owner reads it on request: fleet-target-read.ts). Runs start through
+// fleet/create-run.ts, the one way every producer does it, and are announced
+// (fleet.run.queued; the coordinator announces the rest, and the API the end of a run it
+// cancelled before any worker took it). A sub-app mounted at FLEET_ROUTES_BASE (the live
+// channel is in fleet-live.ts).
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import type { RedisConnection } from '../../config/redis-connection.js';

@@ -5,9 +5,8 @@
 // not read again. What the job finds is kept for the next check, with the file as the job
 // leaves it. Counts the catalog reads it made, for the job's log.
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { existsSync } from 'node:fs';
 import type { AppliedFile, DriftReport, RunResult } from '../../contract/index.js';
-import { readDriftSchema } from '../../core/index.js';
+import { readDriftSchema, type Database } from '../../core/index.js';
 import type { MigrationRunner } from '../../core/runner.js';
 import { fileSignature, findingOf, type DriftFinding, type DriftFindings, type ExpectedSchemas, type MigrationFiles } from './target-drift.js';
 import type { Target } from './targets.js';
@@ -56,11 +55,12 @@ export class JobDrift {
   };
 
   /**
-   * The target's drift once the job's work is done (`ran`: the run's result, if it ran). After a run that found no drift before applying and applied everything, the
-   * schema it left is what the new applied list produces, as DriftChecker.advance has it for
-   * the single database: learnt for every target of the worker when not known yet (no
-   * replay), and no drift here by construction. A job that tried no migration keeps what was
-   * known. Otherwise the catalog is compared. Throws when the check could not be made.
+   * The target's drift once the job's work is done (`ran`: the run's result, if it ran). After
+   * a run that found no drift before applying and applied everything, the schema it left is
+   * what the new applied list produces, as DriftChecker.advance has it for the single
+   * database: learnt for every target of the worker when not known yet (no replay), and no
+   * drift here by construction. A job that tried no migration keeps what was known.
+   * Otherwise the catalog is compared. Throws when the check could not be made.
    */
   async after(runner: MigrationRunner, connection: DuckDBConnection, ran: RunResult | undefined): Promise<DriftFinding> {
     // a migration tried and failed rolled back with its transaction; read all the same
@@ -80,17 +80,10 @@ export class JobDrift {
   /**
    * The file's signature as the job leaves it, taken while the job still holds it: what is
    * in its WAL (the fence's claim of a job with nothing to apply) is checkpointed first, as
-   * closing would, so closing changes nothing more. Null when that checkpoint failed.
+   * closing does, so closing changes nothing more. Null when that checkpoint failed.
    */
-  async closing(connection: DuckDBConnection): Promise<string | null> {
-    if (existsSync(`${this.target.file}.wal`)) {
-      try {
-        await connection.run('CHECKPOINT');
-      } catch {
-        return null;
-      }
-    }
-    return fileSignature(this.target.file);
+  async closing(db: Database): Promise<string | null> {
+    return (await db.checkpointWal()) ? fileSignature(this.target.file) : null;
   }
 
   /**

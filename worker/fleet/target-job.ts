@@ -223,7 +223,7 @@ export function createTargetProcessor(deps: TargetJobDeps) {
             log.error({ err, event: 'fleet:target-crashed' }, `target ${target.id}: ${(err as Error)?.message}`);
             return { outcome: failed(data, started, 'internal', `the target job ended without a result: ${(err as Error)?.message ?? String(err)}`), state: undefined };
           } finally {
-            const closing = await drift.closing(opened.db.connection);
+            const closing = await drift.closing(opened.db);
             await opened.db.close();
             drift.closed(closing);
             catalogsRead = drift.catalogsRead;
