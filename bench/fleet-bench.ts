@@ -151,7 +151,8 @@ export const fleetBench: Benchmark = {
       const after = await Promise.all([...topologies.values()].map((t) => t.counters()));
       [...topologies.keys()].forEach((id, i) => idle.set(id, redisDelta(before[i]!, after[i]!)));
 
-      const floorRun = async (p: Pair, rep: number, processes = floors, files = floorFiles): Promise<Sample> => {
+      /** a run of the floor's or the loop's child processes over their own files */
+      const childRun = async (p: Pair, rep: number, processes: FloorProcess[], files: string[]): Promise<Sample> => {
         await resetTargets(files, template);
         const used = processes.slice(0, p.processes);
         const parts = p.processes === 1 ? [files] : halves(files, p.processes);
@@ -184,8 +185,8 @@ export const fleetBench: Benchmark = {
       };
 
       const variants = pairs.flatMap((p) => [
-        { key: `floor-${p.id}`, run: (rep: number) => floorRun(p, rep) },
-        { key: `loop-${p.id}`, run: (rep: number) => floorRun(p, rep, loops, loopFiles) },
+        { key: `floor-${p.id}`, run: (rep: number) => childRun(p, rep, floors, floorFiles) },
+        { key: `loop-${p.id}`, run: (rep: number) => childRun(p, rep, loops, loopFiles) },
         { key: `fleet-${p.id}`, run: () => fleetRun(p) },
       ]);
       for (let rep = 1; rep <= reps; rep++) {

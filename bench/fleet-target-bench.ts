@@ -2,10 +2,10 @@
 // floor's ledger, one transaction per migration with its row, CHECKPOINT, close, with
 // nothing but @duckdb/node-api) against what a fleet worker does with a target file (open
 // it sandboxed, run its pending migrations under a fencing token, close it: fleet-job-work.ts,
-// the same calls as worker/fleet/target-job.ts), file after file in rotating order, on fresh copies of an empty
-// database (`--count` each), duckmig's twice: on a file no drift check has seen, and on one a
-// scan (untimed) found clean, whose check the job keeps. CPU and wall per file, and duckmig's
-// open / run / close. Another side writes by hand, with node-api alone, what duckmig keeps in
+// the same calls as worker/fleet/target-job.ts), file after file in rotating order, on fresh
+// copies of an empty database (`--count` each), duckmig's twice: on a file no drift check
+// has seen, and on one a scan (untimed) found clean, whose check the job keeps. CPU and wall
+// per file, and duckmig's open / run / close. Another side writes by hand, with node-api alone, what duckmig keeps in
 // a target (its ledger and run history tables, a run row with the fence, a ledger row per
 // migration): the floor of storing duckmig's records, which splits duckmig's overhead into
 // that storage and the rest.

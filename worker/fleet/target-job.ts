@@ -108,6 +108,9 @@ export function createTargetProcessor(deps: TargetJobDeps) {
   const failed = (data: TargetJobData, started: number, errorCode: FleetErrorCode, error: string, extra: Partial<TargetOutcome> = {}) =>
     outcomeOf(data, started, { result: 'failed', errorCode, error, ...extra });
 
+  /** Where a target's restore journal is: every open of its file (a job's, a read's) looks there. */
+  const targetRestoreDir = (id: string) => join(deps.restore.dir(catalog.root ?? '.'), id);
+
   /** Runs or rehearses on the open file: the outcome, and the run's result when it ran. */
   const work = async (
     data: TargetJobData,
@@ -177,10 +180,7 @@ export function createTargetProcessor(deps: TargetJobDeps) {
     }
     const data = parsed.data;
     const jobId = job.id ?? `${data.runId}--${data.target}`;
-    if (data.kind === 'target-read') {
-      const restoreDir = (id: string) => join(deps.restore.dir(catalog.root ?? '.'), id);
-      return processTargetRead({ catalog, settings, workerId, redis, keys, restoreDir }, data, jobId);
-    }
+    if (data.kind === 'target-read') return processTargetRead({ catalog, settings, workerId, redis, keys, restoreDir: targetRestoreDir }, data, jobId);
     const log = logger.child({ jobId, runId: data.runId, target: data.target });
     let outcome: TargetOutcome;
     let state: TargetState | undefined;
@@ -205,7 +205,7 @@ export function createTargetProcessor(deps: TargetJobDeps) {
           const ctx = { shard, owner: workerId, previous: catalog.state(target.id) };
           let opened: OpenedTarget;
           try {
-            opened = await openTarget(target.file, settings, source, join(deps.restore.dir(catalog.root ?? '.'), target.id));
+            opened = await openTarget(target.file, settings, source, targetRestoreDir(target.id));
           } catch (err) {
             if (!(err instanceof TargetOpenError)) throw err;
             const o = failed(data, started, err.code, err.message);
