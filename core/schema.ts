@@ -60,9 +60,10 @@ export async function readDatabaseSchema(connection: DuckDBConnection, options: 
   }
   for (const c of await rows(
     connection,
+    // views' columns come too and are dropped here: a semi-join against duckdb_tables() in the
+    // query costs DuckDB several times the whole read (10 ms against 2 on a small catalog)
     `SELECT table_name, column_name, column_index, data_type, column_default, is_nullable FROM duckdb_columns()
-      WHERE ${SCOPE} AND NOT internal AND table_name IN (SELECT table_name FROM duckdb_tables() WHERE ${SCOPE})
-      ORDER BY table_name, column_index`,
+      WHERE ${SCOPE} AND NOT internal ORDER BY table_name, column_index`,
   )) {
     tables.get(String(c.table_name))?.columns.push({
       name: String(c.column_name),
