@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { API_PREFIX } from './api.js';
 import { FleetControl, FleetErrorCode, FleetRun, FleetRunRequest, HaltRule, ShardName, TargetId, TargetOutcome, TargetState, WaveSpec } from './fleet.js';
 import { RunSummary } from './queue.js';
-import { StatusReport } from './results.js';
+import { PlannedStatement, StatusReport } from './results.js';
 import { LiveSchema } from './schema.js';
 
 export const FLEET_PREFIX = `${API_PREFIX}/fleet`;
@@ -158,6 +158,24 @@ export const TargetFileRead = z.discriminatedUnion('ok', [
   z.object({ ok: z.literal(false), code: FleetErrorCode, error: z.string() }),
 ]);
 export type TargetFileRead = z.infer<typeof TargetFileRead>;
+
+/**
+ * GET …/fleet/migrations/{checksum}/sql: one page of a migration file's statements, as the
+ * owner that read a target with it pending published them (each capped in size, like a
+ * pending migration's SQL in the single database).
+ */
+export const FleetSqlPage = z.object({
+  /** the file's SHA-256, as a pending migration names it */
+  checksum: z.string(),
+  offset: z.number().int(),
+  /** statements offset … offset + statements.length - 1 */
+  statements: z.array(PlannedStatement),
+  /** how many statements can be paged through (the owner keeps only the first ones of a very long file) */
+  available: z.number().int(),
+  /** the byte cap of each statement's text */
+  statementPreviewBytes: z.number().int(),
+});
+export type FleetSqlPage = z.infer<typeof FleetSqlPage>;
 
 export const FleetRunsQuery = z.object(page);
 export type FleetRunsQuery = z.infer<typeof FleetRunsQuery>;

@@ -17,6 +17,7 @@ import {
   FleetRunsQuery,
   FleetRunsResponse,
   FleetSkipRequest,
+  FleetSqlPage,
   FleetStatusResponse,
   FleetTargetDetail,
   FleetTargetFile,
@@ -47,6 +48,18 @@ const TargetIdParams = z.object({
     .min(1)
     .max(200)
     .openapi({ param: { name: 'id', in: 'path' }, example: 'eu%2Facme', description: 'the target id, its slashes encoded as %2F' }),
+});
+
+const ChecksumParams = z.object({
+  checksum: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, 'a checksum is 64 hexadecimal digits (a pending migration\'s `checksum`)')
+    .openapi({ param: { name: 'checksum', in: 'path' }, example: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' }),
+});
+
+const StatementPage = z.object({
+  offset: z.coerce.number().int().min(0).default(0).openapi({ param: { name: 'offset', in: 'query' }, description: 'first statement (0-based)' }),
+  limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ param: { name: 'limit', in: 'query' }, description: 'statements per page (max 100)' }),
 });
 
 export const fleetStatusRoute = createRoute({
@@ -105,6 +118,26 @@ export const fleetTargetFileRoute = createRoute({
     404: json(ErrorBody, 'No such target (fleet-target-not-found)'),
     409: json(ErrorBody, 'No worker owns the target now (`fleet-target-offline`), or its owner could not read the file (`target-locked`, `target-unreadable`, `target-missing`)'),
     504: json(ErrorBody, 'The owner did not read the file within 15 s (`fleet-target-busy`: its jobs hold it, or it is overloaded); try again'),
+  },
+});
+
+export const fleetSqlRoute = createRoute({
+  method: 'get',
+  path: `${FLEET_PREFIX}/migrations/{checksum}/sql`,
+  tags: ['fleet'],
+  operationId: 'getFleetMigrationSql',
+  summary: "One page of a migration file's statements, by its checksum (each capped in size)",
+  description: describe(
+    'viewer',
+    "A target's pending migrations (GET …/targets/{id}/file) name their files without SQL; the owner that read the target published the statements of those files under their checksums, kept a week. Each statement's `sql` is at most `statementPreviewBytes` bytes (`truncated` and `sizeBytes` tell the rest).",
+  ),
+  'x-duckmig-role': 'viewer' as const,
+  request: { params: ChecksumParams, query: StatementPage },
+  responses: {
+    200: json(FleetSqlPage, 'The page'),
+    ...READ_ERRORS,
+    400: errors(400)[400],
+    404: json(ErrorBody, 'No owner has published the SQL of this file lately (`sql-not-published`): read a target that has it pending first'),
   },
 });
 
@@ -246,6 +279,7 @@ export const fleetApiRoutes = [
   fleetTargetsRoute,
   fleetTargetRoute,
   fleetTargetFileRoute,
+  fleetSqlRoute,
   createFleetRunRoute,
   fleetRunsRoute,
   fleetRunRoute,

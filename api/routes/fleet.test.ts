@@ -22,12 +22,14 @@ import {
   FleetRun,
   FleetRunDetail,
   FleetRunsResponse,
+  FleetSqlPage,
   FleetStatusResponse,
   FleetTargetDetail,
   FleetTargetFile,
   FleetTargetsResponse,
   TargetJobData,
   TargetOutcome,
+  STATEMENT_PREVIEW_BYTES,
   TargetState,
   fleetKeys,
   shardQueueName,
@@ -269,6 +271,22 @@ describe('GET /fleet/targets/{id}/file', () => {
       expect(file.schema.tables.map((t) => [t.name, t.columns.map((c) => c.name), t.rows?.exact])).toEqual([['accounts', ['id', 'name'], 0]]);
       // the read was handed over once, and nothing of it stays in Redis
       expect(await h.redis.keys(`${keys.targetRead('*')}`)).toEqual([]);
+
+      // the pending file's SQL, published by the owner with the read, paged by its checksum
+      const checksum = file.pending[0]!.checksum;
+      const sql = await get(`/migrations/${checksum}/sql`, FleetSqlPage);
+      expect(sql).toMatchObject({ checksum, offset: 0, available: 2, statementPreviewBytes: STATEMENT_PREVIEW_BYTES });
+      expect(sql.statements.map((s) => [s.index, s.line, s.sql.trim().replace(/;$/, '')])).toEqual([
+        [0, 1, 'CREATE TABLE invoices (id INTEGER)'],
+        [1, 2, 'CREATE INDEX invoices_id ON invoices (id)'],
+      ]);
+      const second = await get(`/migrations/${checksum}/sql?offset=1&limit=1`, FleetSqlPage);
+      expect(second.statements.map((s) => s.index)).toEqual([1]);
+      // the applied file was not pending: nothing of it was published
+      const applied = await h.call(`${FLEET_PREFIX}/migrations/${file.applied[0]!.checksum}/sql`, { role: 'viewer' });
+      expect(applied.status).toBe(404);
+      expect(await errorCode(applied)).toBe('sql-not-published');
+      expect((await h.call(`${FLEET_PREFIX}/migrations/not-a-checksum/sql`, { role: 'viewer' })).status).toBe(400);
     } finally {
       await owner?.close();
       connection.disconnect();
@@ -504,6 +522,7 @@ describe('roles', () => {
     ['GET', '/targets', 'viewer'],
     ['GET', '/targets/eu%2Facme', 'viewer'],
     ['GET', '/targets/eu%2Facme/file', 'viewer'],
+    ['GET', `/migrations/${'0'.repeat(64)}/sql`, 'viewer'],
     ['GET', '/runs', 'viewer'],
     ['GET', '/runs/r1', 'viewer'],
     ['GET', '/events/sse', 'viewer'],

@@ -1,7 +1,8 @@
 // /api/v1/fleet: the fleet's status and targets, fleet runs (start, list, one with its
 // outcomes), controls (pause, resume, cancel, skip) and retry-failed. Everything is read
 // from and written to Redis as contract/fleet.ts lays it out; the API never opens a
-// target (its owner reads it on request: fleet-target-read.ts). Runs start through
+// target (its owner reads it on request: fleet-target-read.ts, and publishes the SQL of the
+// target's pending files, which GET …/migrations/{checksum}/sql pages through). Runs start through
 // fleet/create-run.ts, the one way every producer does it, and are announced
 // (fleet.run.queued; the coordinator announces the rest, and the API the end of a run it
 // cancelled before any worker took it). A sub-app mounted at FLEET_ROUTES_BASE (the live
@@ -13,13 +14,16 @@ import {
   FINISHED_FLEET_RUN_STATUSES,
   FLEET_PREFIX,
   FLEET_TARGET_RECENT_RUNS,
+  STATEMENT_PREVIEW_BYTES,
   TargetOutcome,
   TargetState,
   type FleetControl,
   type FleetRun,
   type FleetRunRequest,
+  type FleetSqlPage,
   type FleetTargetRun,
   type NotificationInput,
+  type PlannedStatement,
 } from '../../contract/index.js';
 import { cancelUnstartedRun, requestControl } from '../../fleet/controls.js';
 import { createFleetRun } from '../../fleet/create-run.js';
@@ -35,6 +39,7 @@ import {
   fleetRunRoute,
   fleetRunsRoute,
   fleetStatusRoute,
+  fleetSqlRoute,
   fleetTargetFileRoute,
   fleetTargetRoute,
   fleetTargetsRoute,
@@ -179,6 +184,16 @@ export function fleetRoutes(deps: FleetRoutesDeps): OpenAPIHono {
     if (read === null) throw new ApiError(504, 'fleet-target-busy', `the owner of shard ${shard} did not read ${id} within ${TARGET_READ_WAIT_MS / 1000} s: its jobs may hold the file; try again`);
     if (!read.ok) throw new ApiError(409, read.code, read.error);
     return c.json(read.file, 200);
+  });
+
+  app.openapi(route(fleetSqlRoute), async function getFleetMigrationSql(c) {
+    const { checksum } = c.req.valid('param');
+    const { offset, limit } = c.req.valid('query');
+    const key = keys.sql(checksum);
+    const [[, available], [, page]] = (await redis.multi().llen(key).lrange(key, offset, offset + limit - 1).exec()) as [[unknown, number], [unknown, string[]]];
+    if (available === 0) throw new ApiError(404, 'sql-not-published', `no fleet worker has published the SQL of the file with checksum ${checksum.slice(0, 12)}… lately: read a target that has it pending`);
+    const body: FleetSqlPage = { checksum, offset, statements: page.map((raw) => JSON.parse(raw) as PlannedStatement), available, statementPreviewBytes: STATEMENT_PREVIEW_BYTES };
+    return c.json(body, 200);
   });
 
   app.openapi(route(createFleetRunRoute, limiter), async function startFleetRun(c) {

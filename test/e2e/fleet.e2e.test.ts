@@ -263,12 +263,18 @@ describe('the Fleet page', () => {
     const file = detail.getByTestId('fleet-target-file');
     await file.waitFor();
     expect(await file.getByTestId('fleet-target-ledger').locator('tbody tr').allInnerTexts()).toEqual([expect.stringMatching(/^1\s+items\s/)]);
-    expect(await file.getByTestId('fleet-target-pending').locator('li').allInnerTexts()).toEqual([expect.stringMatching(/^002_audit\.sql\s+3 statements$/)]);
+    const pending = file.getByTestId('fleet-target-pending');
+    expect(await pending.locator('li summary').allInnerTexts()).toEqual([expect.stringMatching(/^002_audit\.sql\s+3 statements, \d+ B$/)]);
     const history = await file.getByTestId('fleet-target-runs').locator('tbody tr').allInnerTexts();
     expect(history).toEqual([expect.stringMatching(/ apply\s+failed\s.*0 → 1\s+admin\s+release 1\.4 across the fleet\s+002_audit\.sql: .*poisoned target$/s)]);
     expect(await file.getByTestId('fleet-target-schema').locator('[data-table]').evaluateAll((tables) => tables.map((t) => t.getAttribute('data-table')))).toEqual(['items', 'poison']);
+    // the pending file's SQL, one click away as in the single database's list
+    await pending.getByText('002_audit.sql').click();
+    const poisonCheck = pending.getByRole('group', { name: 'statement 3 of 002_audit.sql' });
+    await poisonCheck.waitFor();
+    expect(await poisonCheck.innerText()).toContain("error('poisoned target')");
     await shot(page, 'fleet-target');
-    await expectAccessible(page, 'fleet target read from its file');
+    await expectAccessible(page, 'fleet target read from its file, its pending SQL open');
   }, 300_000);
 
   it('retries the failed target after confirming: a new run over it alone, halted by its canary', async () => {

@@ -3,13 +3,16 @@
 // job does (sandboxed, and only while no job of its own holds it), reads what the single
 // database's views show (its status: ledger, pending migrations, validation problems; its
 // own run history; its schema with row counts), closes it, and leaves it for the API under
-// fleetKeys().targetRead(jobId) for a minute. Nothing is written to the file, and nothing
-// is published as a fleet event: it belongs to no fleet run.
+// fleetKeys().targetRead(jobId) for a minute, with the SQL of the pending files under
+// fleetKeys().sql(checksum) (as the single worker publishes its pending SQL) for the API to
+// page through. Nothing is written to the file, and nothing is published as a fleet event:
+// it belongs to no fleet run.
 import type { RedisConnection } from '../../config/redis-connection.js';
-import { FLEET_TARGET_FILE_RUNS, type FleetErrorCode, type TargetFileRead, type TargetJobData, type TargetOutcome } from '../../contract/index.js';
-import { errorExcerpt } from '../../core/index.js';
+import { FLEET_TARGET_FILE_RUNS, type FleetErrorCode, type PendingMigration, type TargetFileRead, type TargetJobData, type TargetOutcome } from '../../contract/index.js';
+import { errorExcerpt, type MigrationFile } from '../../core/index.js';
 import type { FleetKeys } from '../../fleet/options.js';
 import { readLiveSchema } from '../schema.js';
+import { publishPendingSql } from '../snapshot.js';
 import type { Catalog } from './catalog.js';
 import { openTarget, TargetOpenError, type TargetSettings } from './target-file.js';
 
@@ -44,11 +47,22 @@ async function read(deps: TargetReadDeps, id: string): Promise<TargetFileRead> {
       const runs = await opened.runner.listRuns(FLEET_TARGET_FILE_RUNS);
       const schema = await readLiveSchema(opened.db.connection, status.currentVersion);
       const { currentVersion, latestVersion, applied, ledger, pending, problems } = status;
+      await publishSql(deps, (await files.source.scan()).migrations, pending);
       return { ok: true, file: { id: target.id, worker: workerId, readAt: new Date().toISOString(), currentVersion, latestVersion, applied, ledger, pending, problems, runs, schema } };
     } finally {
       await opened.db.close();
     }
   });
+}
+
+/** The pending files' SQL for the API; a Redis that fails here costs the SQL (404 until a read publishes it), not the read. */
+async function publishSql(deps: TargetReadDeps, migrations: readonly MigrationFile[], pending: readonly PendingMigration[]): Promise<void> {
+  const wanted = new Set(pending.map((m) => m.checksum));
+  try {
+    await publishPendingSql(deps.redis, deps.keys.sql, migrations.filter((m) => wanted.has(m.checksum)));
+  } catch (err) {
+    deps.settings.logger.warn({ event: 'fleet:target-read-sql', err: { message: errorExcerpt((err as Error)?.message ?? String(err)) } }, 'the SQL of a read target\'s pending files could not be published');
+  }
 }
 
 /** Reads the target for the API and leaves the read (or why it failed) under the job's key; the outcome is the job's return value only. */

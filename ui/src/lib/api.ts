@@ -13,6 +13,7 @@ import type {
   FleetRun,
   FleetRunDetail,
   FleetRunRequest,
+  FleetSqlPage,
   FleetStatusResponse,
   FleetTargetDetail,
   FleetTargetFile,
@@ -240,6 +241,10 @@ export function createApi(options: ApiOptions = {}) {
     /** what the target's owner reads from its file now (ledger, pending, run history, schema) */
     async fleetTargetFile(id: string, signal?: AbortSignal): Promise<FleetTargetFile> {
       return (await request<FleetTargetFile>('GET', `${FLEET_PREFIX}/targets/${encodeURIComponent(id)}/file`, { signal })).data;
+    },
+    /** one page of a fleet target's pending file's statements, by the file's checksum (published when the target was read) */
+    async fleetSql(checksum: string, offset = 0, limit = 20, signal?: AbortSignal): Promise<FleetSqlPage> {
+      return (await request<FleetSqlPage>('GET', `${FLEET_PREFIX}/migrations/${encodeURIComponent(checksum)}/sql?offset=${offset}&limit=${limit}`, { signal })).data;
     },
     /** one page of a fleet run's per-target outcomes, with its record */
     async fleetRun(id: string, offset = 0, limit = 500, signal?: AbortSignal): Promise<FleetRunDetail> {

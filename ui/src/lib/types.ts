@@ -13,6 +13,7 @@ export type {
   FleetRun,
   FleetRunDetail,
   FleetRunRequest,
+  FleetSqlPage,
   FleetStatusResponse,
   FleetTargetDetail,
   FleetTargetFile,
