@@ -233,6 +233,11 @@ export const FleetEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('fleet:run'), run: FleetRun }),
   z.object({ type: z.literal('fleet:target'), runId: z.string(), outcome: TargetOutcome }),
   z.object({ type: z.literal('fleet:target-start'), runId: z.string(), id: TargetId, wave: z.number().int(), worker: z.string() }),
+  /**
+   * how far a target's restore point copy is (bytes of its file), sampled every 250 ms while
+   * the copy runs: only a file whose copy takes a moment sends any
+   */
+  z.object({ type: z.literal('fleet:target-copy'), runId: z.string(), id: TargetId, bytes: z.number().int(), bytesDone: z.number().int() }),
   /** the API took a control request (pushed on fleetKeys().control): wakes a waiting coordinator, tells clients */
   z.object({ type: z.literal('fleet:control'), runId: z.string(), control: FleetControl }),
 ]);

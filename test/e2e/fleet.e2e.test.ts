@@ -4,10 +4,11 @@
 // Before any fleet worker exists the UI offers no Fleet page (a single database looks as
 // it always did). An admin starts a fleet run in waves from the page: the grid fills while
 // the run is in flight, from the live channel alone (the page reads the run no more once it
-// started), its counts reach the final numbers (one poisoned target fails in the last wave,
-// within the halt rule), and the failed target's drill-down shows its version and error,
-// and, read from the file by its owner on request, its ledger, pending migration, own run
-// history and schema.
+// started), a restore point being copied shows by its target until its outcome, its counts
+// reach the final numbers (one poisoned target fails in the last wave, within the halt
+// rule), and the failed target's drill-down shows its version and error, and, read from the
+// file by its owner on request, its ledger, pending migration with its SQL, own run history
+// and schema.
 // A viewer sees "Start fleet run…" disabled with the reason, and the API refuses the viewer.
 // Retrying the failed target (confirmed, with a reason) is a new run over it alone.
 // The screens pass axe-core (no serious or critical violation) and fit a 390×844 phone.
@@ -15,6 +16,8 @@
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { fleetKeys, type FleetEvent } from '../../contract/index.js';
 import { writePoisonTemplate } from '../support/fleet.js';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -217,6 +220,21 @@ describe('the Fleet page', () => {
     await dialog.getByRole('button', { name: 'Start fleet run', exact: true }).click();
     await dialog.waitFor({ state: 'hidden' });
 
+    // a restore point copy under way shows by its target while it runs and goes with its
+    // outcome: the sample comes over Redis as a worker publishes one (its own test proves the
+    // worker does), for the target of the last wave, so it is still to run
+    const redis = new Redis(system.redis.url, { maxRetriesPerRequest: null });
+    try {
+      const runId = await redis.get(fleetKeys().active);
+      const sample: FleetEvent = { type: 'fleet:target-copy', runId: runId!, id: POISONED, bytes: 3 * 2 ** 30, bytesDone: 2 ** 30 };
+      await redis.publish(fleetKeys().events, JSON.stringify(sample));
+    } finally {
+      redis.disconnect();
+    }
+    const copies = page.getByTestId('fleet-run-copies');
+    await copies.filter({ hasText: new RegExp(`${POISONED}\\s+1\\.0 GiB of 3\\.0 GiB`) }).waitFor();
+    expect(await copies.getByRole('progressbar', { name: `restore point of ${POISONED}` }).getAttribute('value')).toBe(String(2 ** 30));
+
     const status = page.getByTestId('fleet-run-status');
     await status.filter({ hasText: /^\s*failed\s*$/ }).waitFor({ timeout: 180_000 });
     const legendCount = (state: string) => page.getByTestId(`fleet-count-${state}`);
@@ -224,6 +242,7 @@ describe('the Fleet page', () => {
     expect(await legendCount('failed').textContent()).toBe('1');
     expect(await legendCount('pending').textContent()).toBe('0');
     expect(await legendCount('running').textContent()).toBe('0');
+    expect(await copies.count(), 'no copy listed once the run ended').toBe(0);
     await page.getByTestId('fleet-run-done').filter({ hasText: `${TARGETS} of ${TARGETS}` }).waitFor();
     expect(await page.getByTestId('fleet-run-rate').textContent()).toMatch(/^\d+\.\d targets\/s$/);
     expect(await page.locator(`[data-testid="fleet-grid"] li[data-target="${POISONED}"]`).getAttribute('aria-label')).toMatch(

@@ -1,6 +1,7 @@
 // One target job from the shard queue (TargetJobData → TargetOutcome): opens that target's
 // file (core Database, sandboxed), runs its pending migrations under the fleet run's id and
-// the shard lease's fencing token (optionally after a restore point), or rehearses them on a
+// the shard lease's fencing token (optionally after a restore point, whose copy's progress
+// goes to the run's live channel as 'fleet:target-copy' events), or rehearses them on a
 // copy, closes it, and publishes the outcome (fleetKeys().runTargets, a 'fleet:target'
 // event) and the target's new state (from the run's result, not read back from the file).
 // A run on a target whose schema drifted is refused ('drifted', nothing applied) unless the
@@ -37,6 +38,8 @@ export interface RestoreOptions {
   maxBytes: number;
   /** per target: `<dir>/<target id>/` */
   dir(root: string): string;
+  /** how often a copy's progress is published (default 250 ms: a small file's copy publishes none) */
+  copySampleMs?: number;
 }
 
 export interface TargetJobDeps {
@@ -156,7 +159,12 @@ export function createTargetProcessor(deps: TargetJobDeps) {
     const root = catalog.root;
     if (root === null) return undefined;
     const points = new RestorePoints({ dir: join(deps.restore.dir(root), target.id), keep: deps.restore.keep, maxBytes: deps.restore.maxBytes });
-    return async ({ fromVersion }) => (await points.create(opened.db.connection, opened.db.path, { version: fromVersion, reason: `before fleet run ${data.runId}` })) ?? undefined;
+    // the copy's progress goes to the run's live channel as the single worker's goes to its job (lossy, never waited for)
+    const copied = (bytesDone: number, bytes: number) =>
+      void publishFleetEvent(redis, keys, { type: 'fleet:target-copy', runId: data.runId, id: target.id, bytes, bytesDone }).catch(() => undefined);
+    return async ({ fromVersion, onCopied }) =>
+      (await points.create(opened.db.connection, opened.db.path, { version: fromVersion, reason: `before fleet run ${data.runId}` }, { onCopied: (done, bytes) => (onCopied?.(done, bytes), copied(done, bytes)), everyMs: deps.restore.copySampleMs })) ??
+      undefined;
   };
 
   const outcomeFromResult = (data: TargetJobData, result: RunResult, started: number): TargetOutcome => {

@@ -1,7 +1,7 @@
 // Follows one fleet run for the Fleet page: the run in flight, else the latest one. Its
 // record and per-target outcomes are read once (and again after every reconnect), then
 // kept current by the fleet's live channel (`fleet:run`, `fleet:target-start`,
-// `fleet:target`); the run is read on a poll only while that channel is down and the
+// `fleet:target`, and `fleet:target-copy` for the restore points being copied); the run is read on a poll only while that channel is down and the
 // tab is visible (status-poll.ts), as the rest of the UI does.
 import { SvelteMap, SvelteSet } from 'svelte/reactivity';
 import { describeError, fleetEventsUrl, type Api } from './api.js';
@@ -10,7 +10,13 @@ import { StatusPoll } from './status-poll.js';
 import type { FleetEvent, FleetRun, TargetOutcome } from './types.js';
 
 const FINISHED = new Set<FleetRun['status']>(['halted', 'succeeded', 'failed', 'cancelled']);
-const EVENT_TYPES = new Set(['fleet:run', 'fleet:target', 'fleet:target-start', 'fleet:control']);
+const EVENT_TYPES = new Set(['fleet:run', 'fleet:target', 'fleet:target-start', 'fleet:target-copy', 'fleet:control']);
+
+/** how far a running target's restore point copy is */
+export interface TargetCopy {
+  bytes: number;
+  bytesDone: number;
+}
 
 export const isFinished = (run: FleetRun | null): boolean => run !== null && FINISHED.has(run.status);
 
@@ -37,6 +43,8 @@ export class FleetRunFollower {
   #loaded = $state(false);
   readonly outcomes = new SvelteMap<string, TargetOutcome>();
   readonly running = new SvelteSet<string>();
+  /** running targets whose restore point is being copied, by id (only those whose copy takes a moment) */
+  readonly copying = new SvelteMap<string, TargetCopy>();
   /** called when a run ends or a new one starts: the fleet's status and targets changed */
   #onChange: () => void;
 
@@ -79,8 +87,9 @@ export class FleetRunFollower {
       for (const outcome of outcomes) {
         this.outcomes.set(outcome.id, outcome);
         this.running.delete(outcome.id);
+        this.copying.delete(outcome.id);
       }
-      if (isFinished(detail.run)) this.running.clear();
+      if (isFinished(detail.run)) this.#clearInFlight();
       this.#error = null;
     } catch (err) {
       this.#error = describeError(err);
@@ -126,10 +135,15 @@ export class FleetRunFollower {
     const previous = this.#run;
     if (previous?.id !== run.id) {
       this.outcomes.clear();
-      this.running.clear();
+      this.#clearInFlight();
     }
     this.#run = run;
     if (previous?.id !== run.id || isFinished(run) !== isFinished(previous)) this.#onChange();
+  }
+
+  #clearInFlight(): void {
+    this.running.clear();
+    this.copying.clear();
   }
 
   #handle(event: FleetEvent): void {
@@ -138,16 +152,20 @@ export class FleetRunFollower {
       // a newer run replaces a finished one; a run in flight is followed to its end
       if (!current || current.id === event.run.id || isFinished(current)) {
         this.#show(event.run);
-        if (isFinished(event.run)) this.running.clear();
+        if (isFinished(event.run)) this.#clearInFlight();
       }
       return;
     }
     if (!current || event.runId !== current.id) return;
     if (event.type === 'fleet:target-start') {
       if (!this.outcomes.has(event.id)) this.running.add(event.id);
+    } else if (event.type === 'fleet:target-copy') {
+      // a sample that arrives after its target's outcome is stale
+      if (!this.outcomes.has(event.id)) this.copying.set(event.id, { bytes: event.bytes, bytesDone: event.bytesDone });
     } else if (event.type === 'fleet:target') {
       this.outcomes.set(event.outcome.id, event.outcome);
       this.running.delete(event.outcome.id);
+      this.copying.delete(event.outcome.id);
     }
   }
 }
