@@ -235,7 +235,8 @@ const PendingSqlParams = z.object({
     .openapi({ param: { name: 'version', in: 'path' }, example: 5 }),
 });
 
-const PageQuery = z.object({
+/** a page of a file's statements (a pending migration's, a fleet target's pending file's) */
+export const PageQuery = z.object({
   offset: z.coerce.number().int().min(0).default(0).openapi({ param: { name: 'offset', in: 'query' }, description: 'first statement (0-based)' }),
   limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ param: { name: 'limit', in: 'query' }, description: 'statements per page (max 100)' }),
 });

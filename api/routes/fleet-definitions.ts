@@ -24,7 +24,7 @@ import {
   FleetTargetsQuery,
   FleetTargetsResponse,
 } from '../../contract/index.js';
-import { describe, errors, json } from './definitions.js';
+import { describe, errors, json, PageQuery } from './definitions.js';
 
 const READ_ERRORS = errors(401, 403, 503);
 const WRITE_ERRORS = errors(400, 401, 403, 413, 415, 429, 503);
@@ -55,11 +55,6 @@ const ChecksumParams = z.object({
     .string()
     .regex(/^[0-9a-f]{64}$/, 'a checksum is 64 hexadecimal digits (a pending migration\'s `checksum`)')
     .openapi({ param: { name: 'checksum', in: 'path' }, example: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' }),
-});
-
-const StatementPage = z.object({
-  offset: z.coerce.number().int().min(0).default(0).openapi({ param: { name: 'offset', in: 'query' }, description: 'first statement (0-based)' }),
-  limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ param: { name: 'limit', in: 'query' }, description: 'statements per page (max 100)' }),
 });
 
 export const fleetStatusRoute = createRoute({
@@ -132,7 +127,7 @@ export const fleetSqlRoute = createRoute({
     "A target's pending migrations (GET …/targets/{id}/file) name their files without SQL; the owner that read the target published the statements of those files under their checksums, kept a week. Each statement's `sql` is at most `statementPreviewBytes` bytes (`truncated` and `sizeBytes` tell the rest).",
   ),
   'x-duckmig-role': 'viewer' as const,
-  request: { params: ChecksumParams, query: StatementPage },
+  request: { params: ChecksumParams, query: PageQuery },
   responses: {
     200: json(FleetSqlPage, 'The page'),
     ...READ_ERRORS,
