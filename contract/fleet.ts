@@ -288,7 +288,7 @@ export const fleetKeys = (prefix = 'duckmig') => ({
   runTargets: (id: string) => `${prefix}:fleet:run:${id}:targets`,
   /** string, for a minute: what a target-read job read (TargetFileRead JSON), by its job id */
   targetRead: (jobId: string) => `${prefix}:fleet:read:${jobId}`,
-  /** list, kept a while: one migration file's statements (PlannedStatement JSON), by its checksum; an owner publishes it when it reads a target that has the file pending */
+  /** list, kept a week: one migration file's statements (PlannedStatement JSON), by its checksum; an owner publishes it when it reads a target that has the file pending */
   sql: (checksum: string) => `${prefix}:fleet:sql:${checksum}`,
   /** list: FleetControl JSON requests not yet applied */
   control: (id: string) => `${prefix}:fleet:run:${id}:control`,

@@ -2,8 +2,8 @@
 // outcomes), controls (pause, resume, cancel, skip) and retry-failed. Everything is read
 // from and written to Redis as contract/fleet.ts lays it out; the API never opens a
 // target (its owner reads it on request: fleet-target-read.ts, and publishes the SQL of the
-// target's pending files, which GET …/migrations/{checksum}/sql pages through). Runs start through
-// fleet/create-run.ts, the one way every producer does it, and are announced
+// target's pending files, which GET …/migrations/{checksum}/sql pages through). Runs start
+// through fleet/create-run.ts, the one way every producer does it, and are announced
 // (fleet.run.queued; the coordinator announces the rest, and the API the end of a run it
 // cancelled before any worker took it). A sub-app mounted at FLEET_ROUTES_BASE (the live
 // channel is in fleet-live.ts).

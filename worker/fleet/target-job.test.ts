@@ -61,7 +61,8 @@ it("publishes its restore point copy's progress on the run's live channel, befor
   });
   const events = await FleetEvents.open(redis.url, 'duckmig');
   const queue = new Queue<TargetJobData, TargetOutcome>(shardQueueName('eu'), { connection: conn });
-  const worker = new Worker<TargetJobData, TargetOutcome>(shardQueueName('eu'), processor, { connection: new Redis(redis.url, { maxRetriesPerRequest: null }) });
+  const consumer = new Redis(redis.url, { maxRetriesPerRequest: null });
+  const worker = new Worker<TargetJobData, TargetOutcome>(shardQueueName('eu'), processor, { connection: consumer });
   try {
     const done = new Promise<TargetOutcome>((resolve, reject) => {
       worker.on('completed', (_job, outcome) => resolve(outcome));
@@ -87,6 +88,7 @@ it("publishes its restore point copy's progress on the run's live channel, befor
   } finally {
     await worker.close();
     await queue.close();
+    consumer.disconnect();
     events.close();
   }
 }, 60_000);

@@ -1,8 +1,9 @@
 // Follows one fleet run for the Fleet page: the run in flight, else the latest one. Its
 // record and per-target outcomes are read once (and again after every reconnect), then
 // kept current by the fleet's live channel (`fleet:run`, `fleet:target-start`,
-// `fleet:target`, and `fleet:target-copy` for the restore points being copied); the run is read on a poll only while that channel is down and the
-// tab is visible (status-poll.ts), as the rest of the UI does.
+// `fleet:target`, and `fleet:target-copy` for the restore points being copied); the run is
+// read on a poll only while that channel is down and the tab is visible (status-poll.ts),
+// as the rest of the UI does.
 import { SvelteMap, SvelteSet } from 'svelte/reactivity';
 import { describeError, fleetEventsUrl, type Api } from './api.js';
 import { LiveSocket, type ConnectionState } from './live-socket.js';
