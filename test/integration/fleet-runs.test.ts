@@ -219,7 +219,7 @@ describe('fleet runs across three worker processes', () => {
     await redis.restart();
     const run = await finishedRun(runId);
     const recorded = await outcomes(runId);
-    expect([...recorded.keys()].sort()).toEqual(ids);
+    expect([...recorded.keys()].sort(), `the run ended ${run.status}: ${run.haltReason ?? ''}`).toEqual(ids);
     expect(run.counts).toMatchObject({ targets: ids.length, succeeded: ids.length - run.counts.failed });
     // A target job in flight may lose its BullMQ lock while Redis is away (it is then failed as
     // stalled, never run again): its outcome must say so and its file must agree.

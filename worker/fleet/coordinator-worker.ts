@@ -52,7 +52,15 @@ export async function startCoordinator(options: CoordinatorWorkerOptions): Promi
     return queue;
   };
   const fleetQueue = new Queue<CoordinatorJobData>(FLEET_QUEUE, { connection, prefix: bullPrefix });
-  const processor = createCoordinator({ store, shardQueue, offlineAfterMs, pausePollMs: options.pausePollMs ?? 5000, logger: log, ...(options.notify && { notify: options.notify }) });
+  const processor = createCoordinator({
+    store,
+    shardQueue,
+    offlineAfterMs,
+    pausePollMs: options.pausePollMs ?? 5000,
+    logger: log,
+    ...(options.lockDurationMs !== undefined && { lockDurationMs: options.lockDurationMs }),
+    ...(options.notify && { notify: options.notify }),
+  });
   const worker = new Worker<CoordinatorJobData, FleetRun>(FLEET_QUEUE, processor, {
     connection,
     prefix: bullPrefix,

@@ -4,14 +4,14 @@
 // controls (pause, resume, cancel, skip), owner-offline shards, dry-runs, retries, a run's
 // allowDrift handed to its target jobs, and a coordinator taken over by another worker. Each test has its own key and BullMQ prefixes.
 // A paused coordinator polls only every 30 s here: resume and cancel must wake it.
-import { Worker } from 'bullmq';
+import { QueueEvents, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { fleetKeys, shardQueueName, TargetOutcome, type TargetJobData } from '../../contract/index.js';
+import { FLEET_QUEUE, fleetKeys, shardQueueName, TargetOutcome, type TargetJobData } from '../../contract/index.js';
 import { control, FleetEvents, publishFleet, readRun, requestFleetRun, shardState, targetState, type FleetPrefixes } from '../../test/support/fleet.js';
 import { startTestRedis, type TestRedis } from '../../test/support/redis.js';
-import { startCoordinator, type CoordinatorHandle } from './coordinator-worker.js';
+import { startCoordinator, type CoordinatorHandle, type CoordinatorWorkerOptions } from './coordinator-worker.js';
 
 const logger = pino({ level: process.env.DUCKMIG_TEST_LOG ?? 'silent' });
 let redis: TestRedis;
@@ -41,7 +41,11 @@ interface Fleet extends FleetPrefixes {
 type Behaviour = (job: TargetJobData) => 'ok' | 'fail' | 'throw' | Promise<'ok' | 'fail' | 'throw'>;
 
 /** A fleet of `size` targets t000… over shards a, b, c, each consumed by an in-test worker. */
-async function fleet(size: number, behaviour: Behaviour = () => 'ok', opts: { shards?: string[]; consumers?: string[]; migrationsIds?: Record<string, string> } = {}): Promise<Fleet> {
+async function fleet(
+  size: number,
+  behaviour: Behaviour = () => 'ok',
+  opts: { shards?: string[]; consumers?: string[]; migrationsIds?: Record<string, string>; coordinator?: Pick<CoordinatorWorkerOptions, 'notify' | 'lockDurationMs' | 'stalledIntervalMs'> } = {},
+): Promise<Fleet> {
   n += 1;
   const prefixes = { keyPrefix: `k${n}`, bullPrefix: `b${n}` };
   const shards = opts.shards ?? ['a', 'b', 'c'];
@@ -62,7 +66,7 @@ async function fleet(size: number, behaviour: Behaviour = () => 'ok', opts: { sh
     );
     cleanups.push(() => worker.close());
   }
-  const coordinator = await startCoordinator({ connection: conn, ...prefixes, offlineAfterMs: 1000, pausePollMs: 30_000, sweepMs: 100, logger });
+  const coordinator = await startCoordinator({ connection: conn, ...prefixes, offlineAfterMs: 1000, pausePollMs: 30_000, sweepMs: 100, logger, ...opts.coordinator });
   cleanups.push(() => coordinator.close());
   const events = await FleetEvents.open(redis.url, prefixes.keyPrefix);
   cleanups.push(() => events.close());
@@ -284,5 +288,47 @@ describe('the fleet-run coordinator', () => {
     expect(run.status).toBe('succeeded');
     expect(run.counts.succeeded).toBe(8);
     expect(f.touched).toHaveLength(8);
+  });
+
+  it('leaves a run whose job lock it lost (Redis away longer than the lock) to the coordinator that takes the job up: the run ends only when every target has ended', async () => {
+    let runId = '';
+    let releaseWave!: () => void;
+    const waveHeld = new Promise<void>((resolve) => (releaseWave = resolve));
+    const f = await fleet(6, async (job): Promise<'ok'> => {
+      if (job.wave === 1) await waveHeld;
+      return 'ok';
+    }, {
+      coordinator: {
+        lockDurationMs: 2000,
+        stalledIntervalMs: 200,
+        // as wave 2 starts, the lock expires as it would while Redis was away for longer than it
+        notify: async (input) => {
+          if (input.event === 'fleet.wave.started' && input.wave?.index === 1) await conn.del(`${bull}:${FLEET_QUEUE}:${runId}:lock`);
+        },
+      },
+    });
+    cleanups.push(() => releaseWave());
+    const bull = f.bullPrefix;
+    const coordinatorEvents = new QueueEvents(FLEET_QUEUE, { connection: { host: redis.host, port: redis.port, password: redis.password }, prefix: bull });
+    cleanups.push(() => coordinatorEvents.close());
+    await coordinatorEvents.waitUntilReady();
+    // the job taken up again after its stall, and waiting for the wave's targets: only then do they end
+    const retaken = new Promise<void>((resolve) => {
+      let stalled = false;
+      coordinatorEvents.on('stalled', ({ jobId }) => (stalled ||= jobId === runId));
+      coordinatorEvents.on('waiting-children', ({ jobId }) => stalled && jobId === runId && resolve());
+    });
+    runId = (await requestFleetRun(conn, f, { mode: 'run', waves: [{ count: 1 }, {}] }))!;
+    // the coordinator that lost its lock must not end the run while the wave is in flight
+    const endedEarly = f.events.finished(runId).then((r) => expect.fail(`the run ended with its wave in flight: ${r.status}, ${r.haltReason}`));
+    await Promise.race([retaken, endedEarly]);
+    expect((await readRun(conn, f.keyPrefix, runId)).finishedAt).toBeUndefined();
+    releaseWave();
+    const run = await f.events.finished(runId);
+    expect(run.status).toBe('succeeded');
+    expect(run.counts).toEqual({ targets: 6, succeeded: 6, failed: 0, skipped: 0, pending: 0 });
+    expect(results(await outcomes(f, runId))).toEqual({ succeeded: 6 });
+    // each target ran once
+    expect(f.touched.map((j) => j.target).sort()).toEqual(['t000', 't001', 't002', 't003', 't004', 't005']);
   });
 });

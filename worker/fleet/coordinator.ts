@@ -3,12 +3,14 @@
 // shards' owners disagree on the migration files (or differ from the pinned id); step
 // 'dispatch' applies control requests, then adds the wave's target jobs to their shard
 // queues as children of this job and waits for them (moveToWaitingChildren); step
-// 'collect' reads their outcomes, applies the halt rule, and goes on with the next wave.
-// The step lives in the job's data and the counts in the FleetRun record, so a
-// coordinator whose worker died resumes where it was; target job ids are deterministic,
-// so dispatching a wave again adds nothing. A paused run polls its controls by moving
-// itself to the delayed set. The run's start, each wave's start and end, and the run's end
-// are announced to webhooks (run-notifications.ts). docs/fleet.md ("Fleet runs") explains the choices.
+// 'collect' waits for any of them still in flight, reads their outcomes, applies the halt
+// rule, and goes on with the next wave. The step lives in the job's data and the counts in
+// the FleetRun record, so a coordinator whose worker died resumes where it was; target job
+// ids are deterministic, so dispatching a wave again adds nothing. A coordinator that lost
+// the job's lock never ends the run on the error: the one that takes the job up goes on. A
+// paused run polls its controls by moving itself to the delayed set. The run's start, each
+// wave's start and end, and the run's end are announced to webhooks (run-notifications.ts).
+// docs/fleet.md ("Fleet runs") explains the choices.
 import { DelayedError, UnrecoverableError, WaitingChildrenError, type Job, type Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import { FleetJobData, HaltRule, STALLED_FAILED_REASON, type FleetErrorCode, type FleetRun, type NotificationInput, type ShardState, type TargetJobData, type TargetOutcome } from '../../contract/index.js';
@@ -42,6 +44,8 @@ export interface CoordinatorDeps {
   offlineAfterMs: number;
   /** how often a paused run looks for resume or cancel */
   pausePollMs: number;
+  /** the coordinator Worker's lockDuration (BullMQ's default 30 s) */
+  lockDurationMs?: number;
   logger: Logger;
   now?: () => number;
   /** announces the run's start, waves and end to webhooks (notify/notifier.ts); never throws */
@@ -254,8 +258,13 @@ export function createCoordinator(deps: CoordinatorDeps) {
       return null;
     };
 
-    /** Reads the wave's outcomes (filling in those no worker recorded) and applies the halt rule. */
-    const collect = async (): Promise<FleetRun | null> => {
+    /**
+     * Reads the wave's outcomes (filling in those no worker recorded) and applies the halt rule;
+     * 'waiting' while some of its target jobs are still to end (a coordinator taken up between
+     * a dispatch and its wait must not read the wave before its targets are done).
+     */
+    const collect = async (): Promise<FleetRun | 'waiting' | null> => {
+      if (await job.moveToWaitingChildren(token)) return 'waiting';
       const wave = step.waves![step.wave]!;
       const ids = wave.targets.map((t) => t.id);
       const known = await store.outcomes(runId, ids);
@@ -299,17 +308,36 @@ export function createCoordinator(deps: CoordinatorDeps) {
           if (done) return done;
         } else {
           const done = await collect();
+          if (done === 'waiting') throw new WaitingChildrenError();
           if (done) return done;
         }
       }
     } catch (err) {
       if (err instanceof WaitingChildrenError || err instanceof DelayedError) throw err;
+      // a lock lost (Redis away for longer than it) means the job is, or soon will be, another
+      // coordinator's, which resumes from the step: this one must not end the run under it
+      if (!(await stillOurs(job, token, deps.lockDurationMs ?? BULLMQ_LOCK_DURATION_MS))) {
+        log.warn({ event: 'fleet:coordinator-lost-lock', err: { message: (err as Error)?.message } }, `fleet run ${runId}: this coordinator lost the job's lock; the one that takes it up goes on`);
+        throw err;
+      }
       const message = errorExcerpt(`the coordinator stopped: ${(err as Error)?.message ?? String(err)}`);
       log.error({ err, event: 'fleet:coordinator-failed' }, message);
       await finish('failed', message).catch((e: unknown) => log.error({ err: e }, 'fleet run not closed'));
       throw new UnrecoverableError(message);
     }
   };
+}
+
+/** BullMQ's Worker lockDuration when none is set. */
+const BULLMQ_LOCK_DURATION_MS = 30_000;
+
+/** Whether this processor still holds the job's lock (renewing it if so). */
+async function stillOurs(job: CoordinatorJob, token: string, lockDurationMs: number): Promise<boolean> {
+  try {
+    return (await job.extendLock(token, lockDurationMs)) === 1;
+  } catch {
+    return false;
+  }
 }
 
 /** Why the owning shards' migration files rule the run out, or null when they agree. */
