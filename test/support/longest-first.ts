@@ -8,8 +8,10 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 /** slowest first, as measured on a 2-core machine */
 const LONGEST = [
   'test/e2e/ui.e2e.test.ts',
-  'test/integration/crash-trials.test.ts',
   'test/integration/fleet-scale.test.ts',
+  'test/integration/redis-topologies.test.ts',
+  'test/integration/fleet-runs.test.ts',
+  'test/integration/crash-trials.test.ts',
   'test/corpus/corpus.test.ts',
   'cli/cli.test.ts',
   'core/restore-safety.test.ts',
