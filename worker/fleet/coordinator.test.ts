@@ -2,8 +2,10 @@
 // consumers in the test (real BullMQ Workers on the shard queues that return outcomes):
 // waves one after another with the canary first, the halt rule, the migrations-id check,
 // controls (pause, resume, cancel, skip), owner-offline shards, dry-runs, retries, a run's
-// allowDrift handed to its target jobs, and a coordinator taken over by another worker. Each test has its own key and BullMQ prefixes.
-// A paused coordinator polls only every 30 s here: resume and cancel must wake it.
+// allowDrift handed to its target jobs, a coordinator taken over by another worker, and one
+// that lost its job's lock leaving the run to the coordinator that takes the job up. Each
+// test has its own key and BullMQ prefixes. A paused coordinator polls only every 30 s
+// here: resume and cancel must wake it.
 import { QueueEvents, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
