@@ -210,6 +210,10 @@ describe('fleet runs across three worker processes', () => {
     expect(run.counts).toMatchObject({ targets: 10, succeeded: 10 });
   });
 
+  it('warns at start that its job lock (5 s) is shorter than its lease (30 s): a job failed as crashed could still commit', () => {
+    for (const worker of workers.values()) expect(worker.output()).toContain('"event":"fleet:lock-shorter-than-lease"');
+  });
+
   it('Redis restarting in the middle of a wave (its append-only data kept): the run ends, each outcome tells the truth, nothing runs twice; retrying the failed ones finishes the fleet', async () => {
     const ids = [...range(12, 31), ...range(41, 45)];
     const runId = (await requestFleetRun(conn, prefixes, { mode: 'run', select: { ids }, waves: [{ count: 1 }, {}], allowDrift: true }))!;

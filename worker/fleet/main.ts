@@ -186,6 +186,13 @@ export async function startFleetWorker(config: WorkerConfig, logger: Logger, opt
   }
 
   await applyDuckdbPriority(config.duckdbNice, log);
+  if (config.lockDurationMs < fleet.leaseTtlMs) {
+    // an outage that lapses a job's lock must also cost the lease, whose fence then refuses the job's commits
+    log.warn(
+      { event: 'fleet:lock-shorter-than-lease', lockDurationMs: config.lockDurationMs, leaseTtlMs: fleet.leaseTtlMs },
+      `DUCKMIG_LOCK_DURATION_MS (${config.lockDurationMs} ms) is shorter than DUCKMIG_LEASE_TTL_MS (${fleet.leaseTtlMs} ms): a target job failed as crashed while Redis was away may still commit its migrations afterwards; keep the lock at least as long as the lease`,
+    );
+  }
   log.info(
     { event: 'worker:ready', mode: 'fleet', pid: process.pid, shard, workerId, redis: topology.location, concurrency: fleet.concurrency, leaseTtlMs: fleet.leaseTtlMs },
     `fleet worker ${workerId} ready for shard ${shard} (${lease.held() ? 'owner' : 'standing by for the lease'})`,
