@@ -153,6 +153,10 @@ afterEach(async () => {
 }, 120_000);
 
 describe('fleet runs across three worker processes', () => {
+  it('warns at start that its job lock (5 s) is shorter than its lease (30 s): a job failed as crashed could still commit', () => {
+    for (const worker of workers.values()) expect(worker.output()).toContain('"event":"fleet:lock-shorter-than-lease"');
+  });
+
   it('a dry-run rehearses a sample and changes no file', async () => {
     const runId = (await requestFleetRun(conn, prefixes, { mode: 'dry-run', sample: 6, select: { ids: range(1, 31).filter((t) => !POISONED.has(t)) } }))!;
     const run = await events.finished(runId);
@@ -208,10 +212,6 @@ describe('fleet runs across three worker processes', () => {
     const run = await events.finished(runId);
     expect(run.status).toBe('succeeded');
     expect(run.counts).toMatchObject({ targets: 10, succeeded: 10 });
-  });
-
-  it('warns at start that its job lock (5 s) is shorter than its lease (30 s): a job failed as crashed could still commit', () => {
-    for (const worker of workers.values()) expect(worker.output()).toContain('"event":"fleet:lock-shorter-than-lease"');
   });
 
   it('Redis restarting in the middle of a wave (its append-only data kept): the run ends, each outcome tells the truth, nothing runs twice; retrying the failed ones finishes the fleet', async () => {
